@@ -1,0 +1,26 @@
+// Byte strings and fixed-size ids shared by every module. Plain values only.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace packline {
+
+using bytes = std::vector<std::uint8_t>;
+
+std::string to_hex(const std::uint8_t* p, std::size_t n);
+inline std::string to_hex(const bytes& b) { return to_hex(b.data(), b.size()); }
+// Empty result on odd length or a non-hex digit.
+bytes from_hex(std::string_view hex);
+
+inline bytes to_bytes(std::string_view s) { return bytes(s.begin(), s.end()); }
+
+inline void append(bytes& out, const bytes& b) { out.insert(out.end(), b.begin(), b.end()); }
+inline void append(bytes& out, std::string_view s) { out.insert(out.end(), s.begin(), s.end()); }
+inline void append_be(bytes& out, std::uint64_t v, int width) {
+  for (int i = width - 1; i >= 0; --i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+
+}  // namespace packline

@@ -1,0 +1,43 @@
+// A change: one local transaction of one device, the unit of signing,
+// encryption and sync (DESIGN.md §3). Plain values; encoding is in codec.hpp.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "packline/bytes.hpp"
+#include "packline/hlc.hpp"
+
+namespace packline {
+
+// A field value. monostate is nil (a cleared field).
+using value = std::variant<std::monostate, bool, std::int64_t, double, std::string, bytes>;
+
+enum class op_kind : std::uint8_t { set = 1 };
+
+struct op {
+  op_kind kind = op_kind::set;
+  std::string table;
+  bytes row;  // 16-byte row id
+  std::string field;
+  value val;
+};
+
+// Decoded payload of an envelope.
+struct change_body {
+  hlc_timestamp hlc;
+  std::vector<op> ops;
+};
+
+// The signed, transportable form. `payload` is the encoded change_body.
+struct envelope {
+  bytes space;  // 16
+  bytes actor;  // 32, the device's Ed25519 public key
+  std::uint64_t seq = 0;
+  std::uint32_t epoch = 0;
+  bytes payload;
+  bytes signature;  // 64
+};
+
+}  // namespace packline

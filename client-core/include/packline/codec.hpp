@@ -1,0 +1,24 @@
+// The one codec: protocol frames, envelopes and change bodies to msgpack bytes
+// and back. Decoders check every type, size and count against limits.hpp and
+// never throw; a bad input is an errc::malformed or errc::too_large result.
+#pragma once
+#include "packline/change.hpp"
+#include "packline/protocol.hpp"
+#include "packline/result.hpp"
+
+namespace packline::codec {
+
+bytes encode(const proto::message& m);
+result<proto::message> decode(const std::uint8_t* data, std::size_t size);
+inline result<proto::message> decode(const bytes& b) { return decode(b.data(), b.size()); }
+
+bytes encode_envelope(const envelope& e);
+result<envelope> decode_envelope(const std::uint8_t* data, std::size_t size);
+inline result<envelope> decode_envelope(const bytes& b) { return decode_envelope(b.data(), b.size()); }
+// The bytes an envelope's signature covers.
+bytes envelope_signed_bytes(const envelope& e);
+
+bytes encode_body(const change_body& c);
+result<change_body> decode_body(const bytes& b);
+
+}  // namespace packline::codec

@@ -1,0 +1,36 @@
+// Every size and count limit of the protocol and the stores, each with its
+// reason. The server and the client read them from here only.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace packline::limits {
+
+// Protocol version spoken by this build.
+inline constexpr std::uint32_t protocol_version = 1;
+
+// A frame holds at most one push or one changes batch; 1 MiB keeps a batch of
+// max_push_envelopes full-size-ish changes while bounding per-session memory.
+inline constexpr std::size_t max_frame_bytes = 1 << 20;
+
+// One change is one user transaction (a question, an annotation, an import
+// chunk). 256 KiB fits a pack chunk; bigger imports are split by the client.
+inline constexpr std::size_t max_envelope_bytes = 256 * 1024;
+
+// Envelopes per push: small enough that one SQLite transaction stays short.
+inline constexpr std::size_t max_push_envelopes = 256;
+
+// Changes per pull answer (the server also stops at max_frame_bytes).
+inline constexpr std::uint32_t max_pull_changes = 512;
+
+// Ops in one change and lengths inside an op.
+inline constexpr std::size_t max_ops_per_change = 4096;
+inline constexpr std::size_t max_name_bytes = 64;     // table and field names
+inline constexpr std::size_t max_value_bytes = 200 * 1024;
+inline constexpr std::size_t max_error_text = 1024;
+
+// A remote HLC more than this ahead of our clock is refused (issue: skewed
+// tablet clocks must not drag every replica's clock into the future).
+inline constexpr std::uint64_t max_clock_skew_ms = 5 * 60 * 1000;
+
+}  // namespace packline::limits

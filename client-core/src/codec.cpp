@@ -1,0 +1,439 @@
+// The one codec (schema/PROTOCOL.md). Encoding uses msgpack-cxx's packer;
+// decoding uses its visitor parser to build a small bounded tree, then checks
+// each message's shape. No exceptions escape: malformed input is a result.
+#include "packline/codec.hpp"
+
+#include <msgpack.hpp>
+
+#include "packline/limits.hpp"
+
+namespace packline::codec {
+namespace {
+
+// ---------- encoding ----------
+struct byte_sink {
+  bytes& out;
+  void write(const char* p, std::size_t n) { out.insert(out.end(), p, p + n); }
+};
+using packer = msgpack::packer<byte_sink>;
+
+void pack_bin(packer& pk, const bytes& b) {
+  pk.pack_bin(static_cast<std::uint32_t>(b.size()));
+  pk.pack_bin_body(reinterpret_cast<const char*>(b.data()), static_cast<std::uint32_t>(b.size()));
+}
+void pack_str(packer& pk, std::string_view s) {
+  pk.pack_str(static_cast<std::uint32_t>(s.size()));
+  pk.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
+}
+void pack_value(packer& pk, const value& v) {
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) pk.pack_nil();
+        else if constexpr (std::is_same_v<T, bool>) { if (x) pk.pack_true(); else pk.pack_false(); }
+        else if constexpr (std::is_same_v<T, std::int64_t>) pk.pack_int64(x);
+        else if constexpr (std::is_same_v<T, double>) pk.pack_double(x);
+        else if constexpr (std::is_same_v<T, std::string>) pack_str(pk, x);
+        else pack_bin(pk, x);
+      },
+      v);
+}
+
+// ---------- decoding: a bounded tree ----------
+struct node {
+  enum kind_t : std::uint8_t { nil, boolean, uint, sint, f64, str, bin, array, map } kind = nil;
+  bool b = false;
+  std::uint64_t u = 0;
+  std::int64_t i = 0;
+  double d = 0;
+  const char* p = nullptr;
+  std::uint32_t n = 0;
+  std::vector<node> items;  // array elements, or map keys and values interleaved
+};
+
+constexpr int max_depth = 8;
+
+class tree_builder : public msgpack::null_visitor {
+ public:
+  node root;
+  bool too_large = false;
+  bool visit_nil() { return leaf().kind = node::nil, true; }
+  bool visit_boolean(bool v) { auto& n = leaf(); n.kind = node::boolean; n.b = v; return true; }
+  bool visit_positive_integer(std::uint64_t v) { auto& n = leaf(); n.kind = node::uint; n.u = v; return true; }
+  bool visit_negative_integer(std::int64_t v) { auto& n = leaf(); n.kind = node::sint; n.i = v; return true; }
+  bool visit_float32(float v) { auto& n = leaf(); n.kind = node::f64; n.d = v; return true; }
+  bool visit_float64(double v) { auto& n = leaf(); n.kind = node::f64; n.d = v; return true; }
+  bool visit_str(const char* v, std::uint32_t s) { auto& n = leaf(); n.kind = node::str; n.p = v; n.n = s; return true; }
+  bool visit_bin(const char* v, std::uint32_t s) { auto& n = leaf(); n.kind = node::bin; n.p = v; n.n = s; return true; }
+  bool visit_ext(const char*, std::uint32_t) { return false; }  // no ext types in the protocol
+  bool start_array(std::uint32_t num) { return open(node::array, num); }
+  bool start_array_item() { return true; }
+  bool end_array_item() { return true; }
+  bool end_array() { stack_.pop_back(); return true; }
+  bool start_map(std::uint32_t num) { return num <= 1024 && open(node::map, num * 2); }
+  bool start_map_key() { return true; }
+  bool end_map_key() { return true; }
+  bool start_map_value() { return true; }
+  bool end_map_value() { return true; }
+  bool end_map() { stack_.pop_back(); return true; }
+  void parse_error(std::size_t, std::size_t) {}
+  void insufficient_bytes(std::size_t, std::size_t) {}
+
+ private:
+  node& leaf() {
+    if (stack_.empty()) return root;
+    auto& items = stack_.back()->items;
+    items.emplace_back();
+    return items.back();
+  }
+  bool open(node::kind_t k, std::uint32_t num) {
+    // Every element takes at least one byte: a count beyond the frame limit is a lie.
+    if (stack_.size() >= max_depth || num > limits::max_frame_bytes) return too_large = true, false;
+    node& n = leaf();
+    n.kind = k;
+    n.n = num;
+    n.items.reserve(std::min<std::uint32_t>(num, 4096));
+    stack_.push_back(&n);
+    return true;
+  }
+  std::vector<node*> stack_;
+};
+
+// msgpack-cxx throws when an ext32 header declares 0xffffffff bytes, before
+// any visitor call; builds without exceptions (WASM) would abort. Refuse such
+// input up front: the protocol has no ext types, and a false positive only
+// rejects one frame.
+bool has_ext32_overflow(const std::uint8_t* d, std::size_t n) {
+  for (std::size_t i = 0; i + 4 < n; ++i)
+    if (d[i] == 0xc9 && d[i + 1] == 0xff && d[i + 2] == 0xff && d[i + 3] == 0xff && d[i + 4] == 0xff)
+      return true;
+  return false;
+}
+
+result<node> parse_tree(const std::uint8_t* data, std::size_t size, std::size_t limit) {
+  if (size > limit) return make_error(errc::too_large, "frame is larger than the limit");
+  if (size == 0) return make_error(errc::malformed, "empty frame");
+  if (has_ext32_overflow(data, size)) return make_error(errc::malformed, "frame holds an unsupported type");
+  tree_builder tb;
+  std::size_t off = 0;
+  bool ok = msgpack::parse(reinterpret_cast<const char*>(data), size, off, tb);
+  if (tb.too_large) return make_error(errc::too_large, "frame nests too deep or declares too many items");
+  if (!ok) return make_error(errc::malformed, "frame is not valid msgpack");
+  if (off != size) return make_error(errc::malformed, "trailing bytes after the message");
+  return std::move(tb.root);
+}
+
+// Field readers: each returns false on a shape mismatch.
+struct reader {
+  const node& arr;
+  std::size_t i = 0;
+  bool ok = true;
+  const node* next() {
+    if (!ok || i >= arr.items.size()) { ok = false; return nullptr; }
+    return &arr.items[i++];
+  }
+  std::uint64_t u64(std::uint64_t max = ~0ull) {
+    const node* n = next();
+    if (!n || n->kind != node::uint || n->u > max) { ok = false; return 0; }
+    return n->u;
+  }
+  bool boolean() {
+    const node* n = next();
+    if (!n || n->kind != node::boolean) { ok = false; return false; }
+    return n->b;
+  }
+  bytes bin(std::size_t exact_or_max, bool exact) {
+    const node* n = next();
+    if (!n || n->kind != node::bin || (exact ? n->n != exact_or_max : n->n > exact_or_max)) { ok = false; return {}; }
+    auto p = reinterpret_cast<const std::uint8_t*>(n->p);
+    return bytes(p, p + n->n);
+  }
+  std::string str(std::size_t max) {
+    const node* n = next();
+    if (!n || n->kind != node::str || n->n > max) { ok = false; return {}; }
+    return std::string(n->p, n->n);
+  }
+  const node* array(std::size_t max) {
+    const node* n = next();
+    if (!n || n->kind != node::array || n->items.size() > max) { ok = false; return nullptr; }
+    return n;
+  }
+  bool done() const { return ok && i == arr.items.size(); }
+};
+
+error shape(const char* what) { return make_error(errc::malformed, std::string("malformed ") + what); }
+
+result<proto::message> decode_tree(const node& root) {
+  using namespace proto;
+  if (root.kind != node::array || root.items.empty()) return shape("frame: not an array");
+  reader r{root};
+  auto type = r.u64(255);
+  switch (static_cast<msg_type>(type)) {
+    case msg_type::hello: {
+      hello m;
+      m.version = static_cast<std::uint32_t>(r.u64(0xffffffff));
+      m.device = r.bin(32, true);
+      m.space = r.bin(16, false);
+      if (!r.done() || (!m.space.empty() && m.space.size() != 16)) return shape("hello");
+      return message{m};
+    }
+    case msg_type::challenge: {
+      challenge m;
+      m.nonce = r.bin(32, true);
+      m.space = r.bin(16, true);
+      if (!r.done()) return shape("challenge");
+      return message{m};
+    }
+    case msg_type::auth: {
+      auth m;
+      m.signature = r.bin(64, true);
+      if (!r.done()) return shape("auth");
+      return message{m};
+    }
+    case msg_type::welcome: {
+      welcome m;
+      m.space = r.bin(16, true);
+      m.cursor = r.u64();
+      if (!r.done()) return shape("welcome");
+      return message{m};
+    }
+    case msg_type::push: {
+      push m;
+      const node* list = r.array(~0u);
+      if (!r.done()) return shape("push");
+      if (list->items.empty()) return shape("push: no envelopes");
+      if (list->items.size() > limits::max_push_envelopes)
+        return make_error(errc::too_large, "push holds too many envelopes");
+      for (const node& e : list->items) {
+        if (e.kind != node::bin) return shape("push: envelope is not bytes");
+        if (e.n > limits::max_envelope_bytes) return make_error(errc::too_large, "envelope is larger than the limit");
+        auto p = reinterpret_cast<const std::uint8_t*>(e.p);
+        m.envelopes.emplace_back(p, p + e.n);
+      }
+      return message{std::move(m)};
+    }
+    case msg_type::ack: {
+      ack m;
+      const node* list = r.array(limits::max_push_envelopes);
+      if (!r.done()) return shape("ack");
+      for (const node& e : list->items) {
+        if (e.kind != node::array) return shape("ack entry");
+        reader er{e};
+        ack_entry a;
+        a.actor = er.bin(32, true);
+        a.seq = er.u64();
+        a.server_seq = er.u64();
+        if (!er.done()) return shape("ack entry");
+        m.entries.push_back(std::move(a));
+      }
+      return message{std::move(m)};
+    }
+    case msg_type::pull: {
+      pull m;
+      m.since = r.u64();
+      m.max = static_cast<std::uint32_t>(r.u64(0xffffffff));
+      if (!r.done()) return shape("pull");
+      return message{m};
+    }
+    case msg_type::changes: {
+      changes m;
+      const node* list = r.array(limits::max_pull_changes);
+      m.next = r.u64();
+      m.more = r.boolean();
+      if (!r.done()) return shape("changes");
+      for (const node& e : list->items) {
+        if (e.kind != node::array) return shape("changes entry");
+        reader er{e};
+        stored_change c;
+        c.server_seq = er.u64();
+        c.envelope = er.bin(limits::max_envelope_bytes, false);
+        if (!er.done()) return shape("changes entry");
+        m.items.push_back(std::move(c));
+      }
+      return message{std::move(m)};
+    }
+    case msg_type::notify: {
+      notify m;
+      m.cursor = r.u64();
+      if (!r.done()) return shape("notify");
+      return message{m};
+    }
+    case msg_type::error: {
+      proto::error m;
+      m.code = static_cast<std::uint32_t>(r.u64(0xffffffff));
+      m.text = r.str(limits::max_error_text);
+      if (!r.done()) return shape("error");
+      return message{std::move(m)};
+    }
+  }
+  return make_error(errc::malformed, "unknown message type " + std::to_string(type));
+}
+
+}  // namespace
+
+bytes encode(const proto::message& m) {
+  using namespace proto;
+  bytes out;
+  byte_sink sink{out};
+  packer pk(sink);
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        auto head = [&](msg_type t, std::uint32_t n) {
+          pk.pack_array(n + 1);
+          pk.pack_uint8(static_cast<std::uint8_t>(t));
+        };
+        if constexpr (std::is_same_v<T, hello>) {
+          head(msg_type::hello, 3); pk.pack_uint32(x.version); pack_bin(pk, x.device); pack_bin(pk, x.space);
+        } else if constexpr (std::is_same_v<T, challenge>) {
+          head(msg_type::challenge, 2); pack_bin(pk, x.nonce); pack_bin(pk, x.space);
+        } else if constexpr (std::is_same_v<T, auth>) {
+          head(msg_type::auth, 1); pack_bin(pk, x.signature);
+        } else if constexpr (std::is_same_v<T, welcome>) {
+          head(msg_type::welcome, 2); pack_bin(pk, x.space); pk.pack_uint64(x.cursor);
+        } else if constexpr (std::is_same_v<T, push>) {
+          head(msg_type::push, 1);
+          pk.pack_array(static_cast<std::uint32_t>(x.envelopes.size()));
+          for (auto& e : x.envelopes) pack_bin(pk, e);
+        } else if constexpr (std::is_same_v<T, ack>) {
+          head(msg_type::ack, 1);
+          pk.pack_array(static_cast<std::uint32_t>(x.entries.size()));
+          for (auto& e : x.entries) {
+            pk.pack_array(3); pack_bin(pk, e.actor); pk.pack_uint64(e.seq); pk.pack_uint64(e.server_seq);
+          }
+        } else if constexpr (std::is_same_v<T, pull>) {
+          head(msg_type::pull, 2); pk.pack_uint64(x.since); pk.pack_uint32(x.max);
+        } else if constexpr (std::is_same_v<T, changes>) {
+          head(msg_type::changes, 3);
+          pk.pack_array(static_cast<std::uint32_t>(x.items.size()));
+          for (auto& c : x.items) { pk.pack_array(2); pk.pack_uint64(c.server_seq); pack_bin(pk, c.envelope); }
+          pk.pack_uint64(x.next);
+          if (x.more) pk.pack_true(); else pk.pack_false();
+        } else if constexpr (std::is_same_v<T, notify>) {
+          head(msg_type::notify, 1); pk.pack_uint64(x.cursor);
+        } else if constexpr (std::is_same_v<T, proto::error>) {
+          head(msg_type::error, 2); pk.pack_uint32(x.code);
+          pack_str(pk, std::string_view(x.text).substr(0, limits::max_error_text));
+        }
+      },
+      m);
+  return out;
+}
+
+result<proto::message> decode(const std::uint8_t* data, std::size_t size) {
+  auto tree = parse_tree(data, size, limits::max_frame_bytes);
+  if (!tree) return tree.err();
+  return decode_tree(*tree);
+}
+
+bytes encode_envelope(const envelope& e) {
+  bytes out;
+  byte_sink sink{out};
+  packer pk(sink);
+  pk.pack_array(7);
+  pk.pack_uint8(1);
+  pack_bin(pk, e.space);
+  pack_bin(pk, e.actor);
+  pk.pack_uint64(e.seq);
+  pk.pack_uint32(e.epoch);
+  pack_bin(pk, e.payload);
+  pack_bin(pk, e.signature);
+  return out;
+}
+
+result<envelope> decode_envelope(const std::uint8_t* data, std::size_t size) {
+  auto tree = parse_tree(data, size, limits::max_envelope_bytes);
+  if (!tree) return tree.err();
+  if (tree->kind != node::array) return shape("envelope");
+  reader r{*tree};
+  envelope e;
+  if (r.u64(255) != 1) return make_error(errc::unsupported_version, "unknown envelope version");
+  e.space = r.bin(16, true);
+  e.actor = r.bin(32, true);
+  e.seq = r.u64();
+  e.epoch = static_cast<std::uint32_t>(r.u64(0xffffffff));
+  e.payload = r.bin(limits::max_envelope_bytes, false);
+  e.signature = r.bin(64, true);
+  if (!r.done() || e.seq == 0) return shape("envelope");
+  return e;
+}
+
+bytes envelope_signed_bytes(const envelope& e) {
+  bytes out;
+  out.reserve(15 + 16 + 32 + 12 + e.payload.size());
+  append(out, std::string_view("packline-env-v1"));
+  append(out, e.space);
+  append(out, e.actor);
+  append_be(out, e.seq, 8);
+  append_be(out, e.epoch, 4);
+  append(out, e.payload);
+  return out;
+}
+
+bytes encode_body(const change_body& c) {
+  bytes out;
+  byte_sink sink{out};
+  packer pk(sink);
+  pk.pack_array(3);
+  pk.pack_uint64(c.hlc.wall_ms);
+  pk.pack_uint32(c.hlc.counter);
+  pk.pack_array(static_cast<std::uint32_t>(c.ops.size()));
+  for (const op& o : c.ops) {
+    pk.pack_array(5);
+    pk.pack_uint8(static_cast<std::uint8_t>(o.kind));
+    pack_str(pk, o.table);
+    pack_bin(pk, o.row);
+    pack_str(pk, o.field);
+    pack_value(pk, o.val);
+  }
+  return out;
+}
+
+result<change_body> decode_body(const bytes& b) {
+  auto tree = parse_tree(b.data(), b.size(), limits::max_envelope_bytes);
+  if (!tree) return tree.err();
+  if (tree->kind != node::array) return shape("change");
+  reader r{*tree};
+  change_body c;
+  c.hlc.wall_ms = r.u64();
+  c.hlc.counter = static_cast<std::uint32_t>(r.u64(0xffffffff));
+  const node* ops = r.array(limits::max_ops_per_change);
+  if (!r.done()) return shape("change");
+  c.ops.reserve(ops->items.size());
+  for (const node& on : ops->items) {
+    if (on.kind != node::array) return shape("op");
+    reader orr{on};
+    op o;
+    if (orr.u64(255) != static_cast<std::uint64_t>(op_kind::set)) return shape("op: unknown kind");
+    o.table = orr.str(limits::max_name_bytes);
+    o.row = orr.bin(16, true);
+    o.field = orr.str(limits::max_name_bytes);
+    const node* v = orr.next();
+    if (!orr.done() || !v) return shape("op");
+    switch (v->kind) {
+      case node::nil: break;
+      case node::boolean: o.val = v->b; break;
+      case node::uint:
+        if (v->u > static_cast<std::uint64_t>(INT64_MAX)) return shape("op: integer out of range");
+        o.val = static_cast<std::int64_t>(v->u);
+        break;
+      case node::sint: o.val = v->i; break;
+      case node::f64: o.val = v->d; break;
+      case node::str:
+        if (v->n > limits::max_value_bytes) return make_error(errc::too_large, "field value is too long");
+        o.val = std::string(v->p, v->n);
+        break;
+      case node::bin: {
+        if (v->n > limits::max_value_bytes) return make_error(errc::too_large, "field value is too long");
+        auto p = reinterpret_cast<const std::uint8_t*>(v->p);
+        o.val = bytes(p, p + v->n);
+        break;
+      }
+      default: return shape("op: value type");
+    }
+    c.ops.push_back(std::move(o));
+  }
+  return c;
+}
+
+}  // namespace packline::codec

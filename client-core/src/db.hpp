@@ -1,0 +1,74 @@
+// Thin wrapper over one SQLite connection (the replica's storage). Private to
+// client-core; db.cpp is the only client-core file that includes sqlite3.h.
+// Not thread-safe: owned by one replica.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "packline/change.hpp"
+#include "packline/result.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace packline {
+
+class stmt {
+ public:
+  explicit stmt(sqlite3_stmt* s) : s_(s) {}
+  stmt& bind(int i, const value& v);
+  stmt& bind(int i, const bytes& b);
+  stmt& bind(int i, std::string_view s);
+  stmt& bind(int i, std::int64_t v);
+  stmt& bind_null(int i);
+  // true: a row is ready; false: done. Errors are storage results.
+  result<bool> step();
+  // Runs to completion and resets (for statements without rows).
+  result<void> run();
+  void reset();
+  int columns() const;
+  std::string column_name(int i) const;
+  value column(int i) const;
+  bytes column_blob(int i) const;
+  std::int64_t column_int(int i) const;
+  std::string column_text(int i) const;
+  bool column_is_null(int i) const;
+
+ private:
+  sqlite3_stmt* s_;
+};
+
+class db {
+ public:
+  static result<std::unique_ptr<db>> open_memory();
+  // A database image from serialize(); checked with quick_check.
+  static result<std::unique_ptr<db>> deserialize(const bytes& image);
+  ~db();
+  result<bytes> serialize();
+  result<void> exec(const std::string& sql);
+  // Prepared once per SQL text, reset before being handed out.
+  result<stmt*> prepare(const std::string& sql);
+  std::string last_error() const;
+
+ private:
+  explicit db(sqlite3* h) : h_(h) {}
+  sqlite3* h_;
+  std::map<std::string, std::pair<sqlite3_stmt*, std::unique_ptr<stmt>>> cache_;
+};
+
+// RAII transaction: rolls back unless committed.
+class transaction {
+ public:
+  explicit transaction(db& d) : d_(d) { ok_ = d_.exec("BEGIN").ok(); }
+  ~transaction() { if (ok_ && !done_) (void)d_.exec("ROLLBACK"); }
+  bool began() const { return ok_; }
+  result<void> commit() { done_ = true; return d_.exec("COMMIT"); }
+
+ private:
+  db& d_;
+  bool ok_ = false, done_ = false;
+};
+
+}  // namespace packline

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds the WASM dependencies of client-core once per machine: the SQLite
+# amalgamation and libsodium compiled with Debian's Emscripten from Debian's
+# source packages, plus a copy of the msgpack-cxx headers (never /usr/include
+# in an Emscripten build). Output: $1/{sqlite,libsodium,msgpack}.
+set -euo pipefail
+deps=$1
+export NODE_PATH=/usr/share/nodejs
+mkdir -p "$deps/src"
+
+if [ ! -f "$deps/sqlite/sqlite3.c" ]; then
+  echo "wasm-deps: SQLite amalgamation from the Debian source package"
+  (cd "$deps/src" && rm -rf sqlite3-* && apt-get source -qq sqlite3 >/dev/null 2>&1 || apt-get source sqlite3)
+  d=$(ls -d "$deps"/src/sqlite3-*/ | head -1)
+  (cd "$d" && ./configure -q >/dev/null && make -s sqlite3.c)
+  mkdir -p "$deps/sqlite" && cp "$d/sqlite3.c" "$d/sqlite3.h" "$deps/sqlite/"
+fi
+
+if [ ! -f "$deps/libsodium/lib/libsodium.a" ]; then
+  echo "wasm-deps: libsodium for wasm32 from the Debian source package"
+  (cd "$deps/src" && rm -rf libsodium-* && (apt-get source -qq libsodium >/dev/null 2>&1 || apt-get source libsodium))
+  d=$(ls -d "$deps"/src/libsodium-*/ | head -1)
+  (cd "$d" && ./autogen.sh -s >/dev/null 2>&1 \
+    && emconfigure ./configure -q --host=wasm32-unknown-emscripten --prefix="$deps/libsodium" \
+         --disable-shared --without-pthreads --disable-ssp --disable-asm --disable-pie >/dev/null \
+    && emmake make -s -j"$(nproc)" >/dev/null && emmake make -s install >/dev/null)
+fi
+
+if [ ! -d "$deps/msgpack/include/msgpack" ]; then
+  mkdir -p "$deps/msgpack/include"
+  cp -r /usr/include/msgpack /usr/include/msgpack.hpp "$deps/msgpack/include/"
+fi

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs everything Packline needs on a Debian bookworm machine, as root.
+# Idempotent and quick when everything is present: apt only runs for missing
+# packages, the WASM dependencies are built once per machine (into $PACKLINE_DEPS),
+# and npm only runs when webapp/package-lock.json changed.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+deps=${PACKLINE_DEPS:-/opt/packline-deps}
+
+pkgs=(build-essential cmake ninja-build ccache pkg-config git
+      libboost-dev libmsgpack-cxx-dev libsodium-dev libsqlite3-dev doctest-dev
+      emscripten chromium tcl autoconf automake libtool dpkg-dev ca-certificates
+      nodejs npm)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+# npm may come with nodejs from another source; do not ask apt for it then.
+if command -v npm >/dev/null; then
+  missing=("${missing[@]/npm}")
+fi
+if command -v node >/dev/null; then
+  missing=("${missing[@]/nodejs}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+
+# deb-src entry for bookworm: mirror the configured deb sources.
+if ! grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
+      > /etc/apt/sources.list.d/packline-src.sources
+  elif [ -f /etc/apt/sources.list ]; then
+    sed -n 's/^deb /deb-src /p' /etc/apt/sources.list > /etc/apt/sources.list.d/packline-src.list
+  fi
+  need_update=1
+fi
+
+if [ ${#missing[@]} -gt 0 ] || [ -n "${need_update:-}" ]; then
+  echo "setup: installing ${missing[*]:-(source lists)}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  [ ${#missing[@]} -gt 0 ] && apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+"$here/scripts/build-wasm-deps.sh" "$deps"
+
+# Webapp dependencies (vite, typescript, playwright-core): only when the lock changed.
+stamp="$here/webapp/node_modules/.packline-lock"
+if [ -f "$here/webapp/package.json" ]; then
+  want=$(cat "$here/webapp/package.json" "$here/webapp/package-lock.json" 2>/dev/null | sha256sum | cut -c1-16)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "setup: npm install in webapp/"
+    (cd "$here/webapp" && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi)
+    echo "$want" > "$stamp"
+  fi
+fi
+echo "setup: ok"

@@ -1,0 +1,99 @@
+// Codec: round trips, golden bytes, and refusal of malformed or oversized input.
+#include <doctest/doctest.h>
+
+#include "packline/codec.hpp"
+#include "packline/limits.hpp"
+
+using namespace packline;
+
+TEST_CASE("codec: every message round-trips") {
+  bytes dev(32, 7), sp(16, 3), sig(64, 9), nonce(32, 1);
+  std::vector<proto::message> msgs{
+      proto::hello{1, dev, sp},
+      proto::hello{1, dev, {}},
+      proto::challenge{nonce, sp},
+      proto::auth{sig},
+      proto::welcome{sp, 42},
+      proto::push{{bytes{1, 2, 3}, bytes(1000, 5)}},
+      proto::ack{{{dev, 1, 10}, {dev, 2, 11}}},
+      proto::pull{5, 100},
+      proto::changes{{{6, bytes{1}}, {7, bytes{2, 2}}}, 7, true},
+      proto::notify{99},
+      proto::error{3, "that step is not allowed now"},
+  };
+  for (auto& m : msgs) {
+    bytes b = codec::encode(m);
+    auto d = codec::decode(b);
+    REQUIRE(d.ok());
+    CHECK(d->index() == m.index());
+    CHECK(codec::encode(*d) == b);
+  }
+}
+
+TEST_CASE("codec: golden bytes of hello and pull") {
+  bytes b = codec::encode(proto::pull{1, 2});
+  CHECK(to_hex(b) == "93070102");
+  bytes h = codec::encode(proto::hello{1, bytes(32, 0xaa), {}});
+  CHECK(to_hex(h).substr(0, 10) == "940101c420");
+  CHECK(to_hex(h).substr(to_hex(h).size() - 4) == "c400");
+}
+
+TEST_CASE("codec: rejects truncated frame") {
+  bytes b = codec::encode(proto::push{{bytes(100, 1)}});
+  for (std::size_t n = 0; n < b.size(); ++n) {
+    auto d = codec::decode(b.data(), n);
+    CHECK_FALSE(d.ok());
+  }
+}
+
+TEST_CASE("codec: rejects wrong shapes and unknown types") {
+  CHECK(codec::decode(bytes{0x91, 0x63}).err().code == errc::malformed);         // type 99
+  CHECK(codec::decode(bytes{0x92, 0x07, 0x01}).err().code == errc::malformed);   // pull missing max
+  CHECK(codec::decode(bytes{0xc0}).err().code == errc::malformed);               // nil, not array
+  CHECK(codec::decode(bytes{0x93, 0x07, 0x01, 0x02, 0x00}).err().code == errc::malformed);  // trailing
+  CHECK(codec::decode(bytes{0xc9, 0xff, 0xff, 0xff, 0xff, 0x01}).err().code == errc::malformed);  // ext32 overflow
+  CHECK(codec::decode(bytes{0xdd, 0xff, 0xff, 0xff, 0xff}).err().code == errc::too_large);  // array32 lie
+  bytes deep(20, 0x91);
+  deep.push_back(0xc0);
+  CHECK(codec::decode(deep).err().code == errc::too_large);
+}
+
+TEST_CASE("codec: rejects oversized frame and too many envelopes") {
+  bytes big(limits::max_frame_bytes + 1, 0);
+  CHECK(codec::decode(big).err().code == errc::too_large);
+  std::vector<bytes> many(limits::max_push_envelopes + 1, bytes{1});
+  CHECK(codec::decode(codec::encode(proto::push{many})).err().code == errc::too_large);
+}
+
+TEST_CASE("codec: change body round-trips every value type") {
+  change_body c{{123456789, 4}, {}};
+  bytes row(16, 1);
+  c.ops.push_back({op_kind::set, "question", row, "body", std::string("What is the plan?")});
+  c.ops.push_back({op_kind::set, "question", row, "n", std::int64_t{-5}});
+  c.ops.push_back({op_kind::set, "question", row, "big", std::int64_t{1} << 40});
+  c.ops.push_back({op_kind::set, "question", row, "f", 2.5});
+  c.ops.push_back({op_kind::set, "question", row, "b", true});
+  c.ops.push_back({op_kind::set, "question", row, "x", bytes{1, 2}});
+  c.ops.push_back({op_kind::set, "question", row, "nil", std::monostate{}});
+  auto d = codec::decode_body(codec::encode_body(c));
+  REQUIRE(d.ok());
+  CHECK(d->hlc == c.hlc);
+  REQUIRE(d->ops.size() == c.ops.size());
+  for (std::size_t i = 0; i < c.ops.size(); ++i) {
+    CHECK(d->ops[i].val == c.ops[i].val);
+    CHECK(d->ops[i].field == c.ops[i].field);
+  }
+}
+
+TEST_CASE("codec: envelope round-trips and rejects bad sizes") {
+  envelope e{bytes(16, 1), bytes(32, 2), 7, 0, bytes{9, 9}, bytes(64, 3)};
+  auto d = codec::decode_envelope(codec::encode_envelope(e));
+  REQUIRE(d.ok());
+  CHECK(d->seq == 7);
+  CHECK(d->payload == e.payload);
+  e.actor.resize(31);
+  CHECK_FALSE(codec::decode_envelope(codec::encode_envelope(e)).ok());
+  e.actor.resize(32);
+  e.seq = 0;
+  CHECK_FALSE(codec::decode_envelope(codec::encode_envelope(e)).ok());
+}
