@@ -1,0 +1,137 @@
+// Boot: service worker, one tab owning the replica, the WASM core, the stored
+// replica (or a new device), then the app. Every failure ends in a plain-words
+// screen; stored bytes the core cannot read are kept, never overwritten.
+
+import './styles.css';
+import { App, showBanner } from './app';
+import { CORRUPT_REPLICA, isError, loadCore, type Client, type Core, type CoreError } from './core';
+import { byId, h, replaceChildren } from './dom';
+import { ReplicaStore, describe, requestPersistentStorage } from './store';
+
+function fatal(title: string, ...lines: string[]): void {
+  replaceChildren(byId('main'), h('section', { class: 'panel narrow', role: 'alert', 'aria-labelledby': 'fatal-title' },
+    h('h1', { id: 'fatal-title' }, title),
+    lines.map((l) => h('p', {}, l)),
+    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => location.reload() }, 'Try again')),
+  ));
+}
+
+function registerServiceWorker(): void {
+  if (!import.meta.env.PROD || !('serviceWorker' in navigator)) return;
+  const hadController = navigator.serviceWorker.controller !== null;
+  navigator.serviceWorker.register('./sw.js').then(
+    () => navigator.serviceWorker.ready.then(() => {
+      byId('footer').dataset.offlineReady = 'true';
+      byId('footer').textContent = 'Ready to work offline.';
+    }),
+    (e) => { byId('footer').textContent = `Offline use is not available: ${describe(e)}`; },
+  );
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (hadController) {
+      showBanner('A new version of Packline is ready.', 'info', { label: 'Reload', run: () => location.reload() });
+    }
+  });
+}
+
+// Two tabs on one replica would both sign changes with the same device key and
+// sequence numbers; only one may run. Resolves once this tab holds the lock.
+function holdReplicaLock(): Promise<void> {
+  if (!navigator.locks) return Promise.resolve();
+  return new Promise((resolve) => {
+    const waiting = setTimeout(() => fatal('Packline is open elsewhere',
+      'Packline is already open in another tab or window on this tablet. Close it, and this page will continue on its own.'), 800);
+    void navigator.locks.request('packline-replica', () => {
+      clearTimeout(waiting);
+      resolve();
+      return new Promise<void>(() => {}); // held for the page's lifetime
+    });
+  });
+}
+
+function unreadable(core: Core, store: ReplicaStore, bytes: Uint8Array, err: CoreError): void {
+  const what = err.code === CORRUPT_REPLICA
+    ? 'The Packline data stored on this tablet is damaged and could not be read.'
+    : `The Packline data stored on this tablet could not be opened: ${err.message}.`;
+  replaceChildren(byId('main'), h('section', { class: 'panel narrow', role: 'alert', 'aria-labelledby': 'corrupt-title' },
+    h('h1', { id: 'corrupt-title' }, 'Your stored data could not be opened'),
+    h('p', {}, what),
+    h('p', {}, 'Nothing has been deleted. Anything that had already reached the server is safe there. Drafts made offline since the last sync are in the stored data, which is kept on this tablet.'),
+    h('p', {}, 'You can try again, or set this tablet up afresh: the unreadable data is then kept aside on this tablet so it can be recovered later, and the panel’s data is fetched from the server again.'),
+    h('p', { class: 'error', id: 'corrupt-error' }),
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'primary', onclick: () => location.reload() }, 'Try again'),
+      h('button', {
+        type: 'button', onclick: async () => {
+          try {
+            await store.keepAside(bytes);
+          } catch (e) {
+            byId('corrupt-error').textContent = `The old data could not be kept aside, so nothing was changed: ${describe(e)}`;
+            return;
+          }
+          await startFresh(core, store);
+        },
+      }, 'Set up this tablet afresh'),
+    ),
+  ));
+}
+
+async function startFresh(core: Core, store: ReplicaStore): Promise<void> {
+  const created = core.createClient();
+  if (isError(created)) {
+    fatal('Packline could not start', `A new device could not be set up: ${created.error.message}`);
+    return;
+  }
+  await run(created.client, store, true);
+}
+
+async function run(client: Client, store: ReplicaStore, isNew: boolean): Promise<void> {
+  const app = new App(client, store);
+  if (isNew) {
+    // Keep the new device identity before anything is sent with it.
+    const saved = client.save();
+    if (!isError(saved)) await store.write(saved.bytes.slice()).catch(() => {});
+  }
+  app.start();
+}
+
+async function boot(): Promise<void> {
+  registerServiceWorker();
+  void requestPersistentStorage();
+  await holdReplicaLock();
+
+  let core: Core;
+  try {
+    core = await loadCore();
+  } catch (e) {
+    fatal('Packline could not start', `The app’s core did not load on this device: ${describe(e)}.`,
+      'If this is the first time on this tablet, connect to the network and try again.');
+    return;
+  }
+  let store: ReplicaStore;
+  try {
+    store = await ReplicaStore.open();
+  } catch (e) {
+    fatal('Packline cannot store data here', `This browser does not let Packline keep data on the tablet: ${describe(e)}.`,
+      'Check that private browsing is off and that storage is allowed for this site.');
+    return;
+  }
+  let bytes: Uint8Array | null;
+  try {
+    bytes = await store.load();
+  } catch (e) {
+    fatal('Your stored data could not be read', `Reading the data stored on this tablet failed: ${describe(e)}. Nothing was changed.`);
+    return;
+  }
+  if (!bytes) {
+    await startFresh(core, store);
+    return;
+  }
+  const opened = core.openClient(bytes);
+  if (isError(opened)) {
+    unreadable(core, store, bytes, opened.error);
+    return;
+  }
+  await run(opened.client, store, false);
+}
+
+boot().catch((e) => fatal('Packline could not start', `Something unexpected went wrong: ${describe(e)}.`));
