@@ -1,0 +1,30 @@
+// packline-server: parses the command line, prepares the store and serves.
+// Thin on purpose; everything testable lives in sync_server_lib.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "app.hpp"
+#include "log.hpp"
+#include "server.hpp"
+
+int main(int argc, char** argv) {
+  using namespace packline::server;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto opts = parse_options(args);
+  if (!opts) {
+    std::fprintf(stderr, "packline-server: %s\n%s", opts.err().message.c_str(), usage().c_str());
+    return 2;
+  }
+  if (opts.value().help) {
+    std::fputs(usage().c_str(), stdout);
+    return 0;
+  }
+  set_log_level(opts.value().level);
+  auto a = make_app(opts.value());
+  if (!a) {
+    log(log_level::error, "start-up failed", {{"error", a.err().message}});
+    return 1;
+  }
+  return serve(*a.value());
+}

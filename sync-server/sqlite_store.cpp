@@ -1,0 +1,293 @@
+// SQLite implementation of store.hpp: WAL journal with synchronous=FULL, so a
+// COMMIT has reached the disk (fsync of the WAL) before append() returns, and
+// only then does the server send an ack. Migrations are embedded at build time
+// from schema/server/*.sql. Single-threaded use; statements are cached.
+#include "sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iterator>
+#include <limits>
+#include <system_error>
+
+#include "server_migrations.hpp"  // generated: server_migrations[i] is version i + 1
+
+namespace packline::server {
+namespace {
+
+// Finalizes on destruction; reset() after each use keeps it reusable.
+struct stmt {
+  sqlite3_stmt* s = nullptr;
+  stmt() = default;
+  stmt(const stmt&) = delete;
+  stmt& operator=(const stmt&) = delete;
+  ~stmt() { sqlite3_finalize(s); }
+};
+
+// Resets and clears bindings when a use of a cached statement ends, on every path.
+struct use {
+  sqlite3_stmt* s;
+  explicit use(stmt& st) : s(st.s) {}
+  ~use() {
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+  }
+};
+
+int bind_blob(sqlite3_stmt* s, int i, const bytes& b) {
+  // An empty vector has data() == nullptr, which SQLite would store as NULL.
+  static const std::uint8_t empty = 0;
+  return sqlite3_bind_blob(s, i, b.empty() ? &empty : b.data(), static_cast<int>(b.size()),
+                           SQLITE_TRANSIENT);
+}
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+constexpr std::uint64_t max_sql_int = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+
+}  // namespace
+
+struct sqlite_store::statements {
+  stmt begin, commit, rollback;
+  stmt find, max_seq, insert, since, meta_get, meta_put;
+};
+
+error sqlite_store::fail(const char* what) {
+  std::string msg = std::string("sqlite ") + what + ": " + (db_ ? sqlite3_errmsg(db_) : "no database");
+  return make_error(errc::storage, msg);
+}
+
+result<std::unique_ptr<sqlite_store>> sqlite_store::open(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return make_error(errc::storage, "cannot create data folder " + dir + ": " + ec.message());
+
+  std::unique_ptr<sqlite_store> s(new sqlite_store());
+  s->path_ = (std::filesystem::path(dir) / "server.db").string();
+  int rc = sqlite3_open_v2(s->path_.c_str(), &s->db_,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) return s->fail("open");
+
+  // WAL: readers never block the writer and a commit is one sequential append
+  // plus fsync. synchronous=FULL: that fsync happens at every commit, which is
+  // what "acknowledged only after durable" needs (NORMAL would not sync the WAL).
+  const char* pragmas =
+      "PRAGMA journal_mode=WAL;"
+      "PRAGMA synchronous=FULL;"
+      "PRAGMA foreign_keys=ON;"
+      "PRAGMA busy_timeout=5000;";
+  if (sqlite3_exec(s->db_, pragmas, nullptr, nullptr, nullptr) != SQLITE_OK) return s->fail("pragmas");
+  {
+    // journal_mode answers with the mode in force; WAL can be refused (e.g.
+    // on some network file systems) and we must not silently run without it.
+    sqlite3_stmt* q = nullptr;
+    if (sqlite3_prepare_v2(s->db_, "PRAGMA journal_mode", -1, &q, nullptr) != SQLITE_OK) return s->fail("journal_mode");
+    std::string mode;
+    if (sqlite3_step(q) == SQLITE_ROW) mode = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    if (mode != "wal") return make_error(errc::storage, "sqlite: WAL journal not available (" + mode + ")");
+  }
+  PL_TRY(s->migrate());
+  PL_TRY(s->prepare());
+  return s;
+}
+
+sqlite_store::~sqlite_store() {
+  st_.reset();  // statements must be finalized before the connection closes
+  if (db_) sqlite3_close(db_);
+}
+
+result<void> sqlite_store::migrate() {
+  sqlite3_stmt* q = nullptr;
+  if (sqlite3_prepare_v2(db_, "PRAGMA user_version", -1, &q, nullptr) != SQLITE_OK) return fail("user_version");
+  int version = 0;
+  if (sqlite3_step(q) == SQLITE_ROW) version = sqlite3_column_int(q, 0);
+  sqlite3_finalize(q);
+
+  const int latest = static_cast<int>(std::size(server_migrations));
+  if (version > latest) {
+    // Written by a newer server: refusing is safer than guessing its schema.
+    return make_error(errc::storage, "server store has schema version " + std::to_string(version) +
+                                         ", this build knows up to " + std::to_string(latest));
+  }
+  for (int v = version + 1; v <= latest; ++v) {
+    // One transaction per migration, user_version included: a crash leaves
+    // the store at the previous version, never half-migrated.
+    std::string sql = std::string("BEGIN IMMEDIATE;\n") + server_migrations[v - 1] +
+                      "\nPRAGMA user_version=" + std::to_string(v) + ";\nCOMMIT;";
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = "server migration " + std::to_string(v) + ": " + (err ? err : "?");
+      sqlite3_free(err);
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return make_error(errc::storage, msg);
+    }
+    version = v;
+  }
+  schema_version_ = version;
+  return {};
+}
+
+result<void> sqlite_store::prepare() {
+  st_ = std::make_unique<statements>();
+  struct item { stmt* s; const char* sql; };
+  const item items[] = {
+      {&st_->begin, "BEGIN IMMEDIATE"},
+      {&st_->commit, "COMMIT"},
+      {&st_->rollback, "ROLLBACK"},
+      {&st_->find, "SELECT server_seq FROM changes WHERE space=?1 AND actor=?2 AND seq=?3"},
+      {&st_->max_seq, "SELECT COALESCE(MAX(server_seq),0) FROM changes WHERE space=?1"},
+      {&st_->insert,
+       "INSERT INTO changes(space, server_seq, actor, seq, envelope, received_ms) "
+       "VALUES(?1,?2,?3,?4,?5,?6)"},
+      {&st_->since,
+       "SELECT server_seq, envelope FROM changes WHERE space=?1 AND server_seq>?2 "
+       "ORDER BY server_seq LIMIT ?3"},
+      {&st_->meta_get, "SELECT value FROM meta WHERE key=?1"},
+      {&st_->meta_put, "INSERT INTO meta(key, value) VALUES(?1, ?2)"},
+  };
+  for (const auto& it : items) {
+    if (sqlite3_prepare_v3(db_, it.sql, -1, SQLITE_PREPARE_PERSISTENT, &it.s->s, nullptr) != SQLITE_OK)
+      return fail("prepare");
+  }
+  return {};
+}
+
+result<std::vector<appended>> sqlite_store::append(const bytes& space,
+                                                   const std::vector<incoming_change>& batch) {
+  std::vector<appended> out;
+  out.reserve(batch.size());
+  {
+    use u(st_->begin);
+    if (sqlite3_step(u.s) != SQLITE_DONE) return fail("begin");
+  }
+  auto abort = [&](const char* what) -> error {
+    error e = fail(what);
+    use u(st_->rollback);
+    sqlite3_step(u.s);
+    return e;
+  };
+
+  std::uint64_t next = 0;
+  {
+    use u(st_->max_seq);
+    bind_blob(u.s, 1, space);
+    if (sqlite3_step(u.s) != SQLITE_ROW) return abort("max");
+    next = static_cast<std::uint64_t>(sqlite3_column_int64(u.s, 0));
+  }
+  const std::int64_t received = now_ms();
+  for (const auto& c : batch) {
+    if (c.seq == 0 || c.seq > max_sql_int) {
+      use u(st_->rollback);
+      sqlite3_step(u.s);
+      return make_error(errc::invalid_argument, "seq out of range");
+    }
+    {
+      // A replay, or the same change twice in one push: keep the first.
+      use u(st_->find);
+      bind_blob(u.s, 1, space);
+      bind_blob(u.s, 2, c.actor);
+      sqlite3_bind_int64(u.s, 3, static_cast<std::int64_t>(c.seq));
+      int rc = sqlite3_step(u.s);
+      if (rc == SQLITE_ROW) {
+        out.push_back({static_cast<std::uint64_t>(sqlite3_column_int64(u.s, 0)), false});
+        continue;
+      }
+      if (rc != SQLITE_DONE) return abort("find");
+    }
+    ++next;
+    use u(st_->insert);
+    bind_blob(u.s, 1, space);
+    sqlite3_bind_int64(u.s, 2, static_cast<std::int64_t>(next));
+    bind_blob(u.s, 3, c.actor);
+    sqlite3_bind_int64(u.s, 4, static_cast<std::int64_t>(c.seq));
+    bind_blob(u.s, 5, c.envelope);
+    sqlite3_bind_int64(u.s, 6, received);
+    if (sqlite3_step(u.s) != SQLITE_DONE) return abort("insert");
+    out.push_back({next, true});
+  }
+  {
+    use u(st_->commit);
+    if (sqlite3_step(u.s) != SQLITE_DONE) {
+      // A failed COMMIT may leave the transaction open; roll it back so the
+      // next push starts clean. Nothing of this batch is stored.
+      return abort("commit");
+    }
+  }
+  return out;
+}
+
+result<page> sqlite_store::changes_since(const bytes& space, std::uint64_t since,
+                                         std::uint32_t max_count, std::size_t max_bytes) {
+  page p;
+  p.next = since;
+  if (max_count == 0) {
+    // A zero budget still tells the reader whether anything is waiting.
+    auto c = cursor(space);
+    if (!c) return c.err();
+    p.more = c.value() > since;
+    return p;
+  }
+  if (since > max_sql_int) return p;  // nothing can be stored above it
+  use u(st_->since);
+  bind_blob(u.s, 1, space);
+  sqlite3_bind_int64(u.s, 2, static_cast<std::int64_t>(since));
+  // One extra row tells whether more remain without a second query.
+  sqlite3_bind_int64(u.s, 3, static_cast<std::int64_t>(max_count) + 1);
+  std::size_t total = 0;
+  for (;;) {
+    int rc = sqlite3_step(u.s);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return fail("since");
+    if (p.items.size() == max_count) {
+      p.more = true;
+      break;
+    }
+    const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(u.s, 1));
+    std::size_t n = static_cast<std::size_t>(sqlite3_column_bytes(u.s, 1));
+    if (!p.items.empty() && total + n > max_bytes) {
+      p.more = true;
+      break;
+    }
+    total += n;
+    stored s;
+    s.server_seq = static_cast<std::uint64_t>(sqlite3_column_int64(u.s, 0));
+    s.envelope.assign(data, data + n);
+    p.next = s.server_seq;
+    p.items.push_back(std::move(s));
+  }
+  return p;
+}
+
+result<std::uint64_t> sqlite_store::cursor(const bytes& space) {
+  use u(st_->max_seq);
+  bind_blob(u.s, 1, space);
+  if (sqlite3_step(u.s) != SQLITE_ROW) return fail("cursor");
+  return static_cast<std::uint64_t>(sqlite3_column_int64(u.s, 0));
+}
+
+result<bytes> sqlite_store::ensure_default_space(const bytes& candidate) {
+  static const std::string key = "default_space";
+  {
+    use u(st_->meta_get);
+    sqlite3_bind_text(u.s, 1, key.c_str(), -1, SQLITE_STATIC);
+    int rc = sqlite3_step(u.s);
+    if (rc == SQLITE_ROW) {
+      const auto* d = static_cast<const std::uint8_t*>(sqlite3_column_blob(u.s, 0));
+      return bytes(d, d + sqlite3_column_bytes(u.s, 0));
+    }
+    if (rc != SQLITE_DONE) return fail("meta get");
+  }
+  use u(st_->meta_put);
+  sqlite3_bind_text(u.s, 1, key.c_str(), -1, SQLITE_STATIC);
+  bind_blob(u.s, 2, candidate);
+  if (sqlite3_step(u.s) != SQLITE_DONE) return fail("meta put");
+  return candidate;
+}
+
+}  // namespace packline::server

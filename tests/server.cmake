@@ -1,0 +1,33 @@
+# Server tests, included from tests/CMakeLists.txt (which provides test_main).
+# server_store_test / server_handler_test / server_static_test run in-process
+# against sync_server_lib; server_integration_test starts the real
+# packline-server binary and drives it with native clients over WebSocket.
+
+function(packline_server_test name)
+  add_executable(${name} ${ARGN} $<TARGET_OBJECTS:test_main>)
+  target_link_libraries(${name} PRIVATE sync_server_lib server_test_support doctest::doctest)
+  target_include_directories(${name} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  add_test(NAME ${name} COMMAND ${name})
+endfunction()
+
+# Test support without Beast: temp folders, the server child process, the
+# sync clients. Beast stays in ws_client.cpp alone (one slow TU, cached).
+add_library(server_ws_client STATIC support/ws_client.cpp)
+target_link_libraries(server_ws_client PUBLIC client_core PRIVATE Boost::headers Threads::Threads)
+add_library(server_test_support STATIC support/server_process.cpp support/sync_client.cpp)
+target_link_libraries(server_test_support PUBLIC client_core server_ws_client)
+target_compile_definitions(server_test_support PRIVATE
+  PACKLINE_SERVER_BIN="$<TARGET_FILE:packline-server>")
+
+packline_server_test(server_store_test server_store_test.cpp)
+packline_server_test(server_handler_test server_handler_test.cpp)
+packline_server_test(server_static_test server_static_test.cpp)
+
+add_executable(server_integration_test server_integration_test.cpp $<TARGET_OBJECTS:test_main>)
+target_link_libraries(server_integration_test PRIVATE server_test_support doctest::doctest)
+target_include_directories(server_integration_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+# The test runs the binary; make sure `cmake --build` of the test builds it too.
+add_dependencies(server_integration_test packline-server)
+add_test(NAME server_integration_test COMMAND server_integration_test)
+set_tests_properties(server_integration_test PROPERTIES TIMEOUT 300
+  ENVIRONMENT "PACKLINE_SERVER_BIN=$<TARGET_FILE:packline-server>")

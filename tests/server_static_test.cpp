@@ -1,0 +1,124 @@
+// Server pieces without sockets: static file resolution for the webapp,
+// command-line options, the structured log line and the metrics text.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "app.hpp"
+#include "log.hpp"
+#include "metrics.hpp"
+#include "static_files.hpp"
+#include "support/server_process.hpp"
+
+using namespace packline;
+using namespace packline::server;
+
+namespace {
+void write_file(const std::string& path, const std::string& text) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream(path) << text;
+}
+}  // namespace
+
+TEST_CASE("server static: content types of the built webapp") {
+  CHECK(content_type_for("index.html") == "text/html; charset=utf-8");
+  CHECK(content_type_for("/core/packline_core.wasm") == "application/wasm");
+  CHECK(content_type_for("/core/packline_core.mjs") == "text/javascript; charset=utf-8");
+  CHECK(content_type_for("/assets/index-3f2a.js") == "text/javascript; charset=utf-8");
+  CHECK(content_type_for("/manifest.webmanifest") == "application/manifest+json");
+  CHECK(content_type_for("/assets/app.CSS") == "text/css; charset=utf-8");
+  CHECK(content_type_for("/icon.svg") == "image/svg+xml");
+  CHECK(content_type_for("/blob") == "application/octet-stream");
+}
+
+TEST_CASE("server static: target paths are decoded and never escape the root") {
+  CHECK(decode_target_path("/") == "/");
+  CHECK(decode_target_path("/a%20b.txt?x=1#f") == "/a b.txt");
+  CHECK(decode_target_path("/../etc/passwd").empty());
+  CHECK(decode_target_path("/assets/%2e%2e/%2e%2e/etc/passwd").empty());
+  CHECK(decode_target_path("/a/./b").empty());
+  CHECK(decode_target_path("/a%00b").empty());
+  CHECK(decode_target_path("/a\\b").empty());
+  CHECK(decode_target_path("/bad%4").empty());
+  CHECK(decode_target_path("relative").empty());
+  CHECK(decode_target_path("/ok..name") == "/ok..name");
+}
+
+TEST_CASE("server static: index fallback and cache policy") {
+  test::temp_dir tmp;
+  std::string root = tmp.sub("dist");
+  write_file(root + "/index.html", "<!doctype html>");
+  write_file(root + "/sw.js", "self.x=1");
+  write_file(root + "/assets/index-abc.js", "x");
+  write_file(root + "/core/packline_core.wasm", "\0asm");
+  write_file(root + "/docs/index.html", "docs");
+
+  auto idx = resolve_static(root, "/");
+  REQUIRE(idx);
+  CHECK(idx->path == root + "/index.html");
+  CHECK(idx->content_type == "text/html; charset=utf-8");
+  CHECK(idx->cache_control == "no-cache");
+  CHECK(resolve_static(root, "/index.html")->cache_control == "no-cache");
+  CHECK(resolve_static(root, "/sw.js")->cache_control == "no-cache");
+  CHECK(resolve_static(root, "/assets/index-abc.js")->cache_control.find("immutable") != std::string::npos);
+  CHECK(resolve_static(root, "/core/packline_core.wasm")->content_type == "application/wasm");
+  CHECK(resolve_static(root, "/docs/")->path == root + "/docs/index.html");
+  // Client-side routes get the app shell; missing files with an extension are 404.
+  CHECK(resolve_static(root, "/meetings/abc")->path == root + "/index.html");
+  CHECK_FALSE(resolve_static(root, "/missing.js"));
+  CHECK_FALSE(resolve_static(root, "/../secret"));
+  CHECK_FALSE(resolve_static(tmp.sub("nowhere"), "/"));
+}
+
+TEST_CASE("server options: defaults, flags and errors") {
+  auto d = parse_options({});
+  REQUIRE(d.ok());
+  CHECK(d->port == 8080);
+  CHECK(d->host == "127.0.0.1");
+  CHECK(d->data_dir == "packline-data");
+  CHECK_FALSE(d->demo);
+
+  auto o = parse_options({"--port", "0", "--host=0.0.0.0", "--data", "/tmp/x", "--webapp", "w", "--demo",
+                          "--log-level", "warn"});
+  REQUIRE(o.ok());
+  CHECK(o->port == 0);
+  CHECK(o->host == "0.0.0.0");
+  CHECK(o->data_dir == "/tmp/x");
+  CHECK(o->webapp_dir == "w");
+  CHECK(o->demo);
+  CHECK(o->level == log_level::warn);
+
+  CHECK_FALSE(parse_options({"--port", "70000"}).ok());
+  CHECK_FALSE(parse_options({"--port", "8o"}).ok());
+  CHECK_FALSE(parse_options({"--port"}).ok());
+  CHECK_FALSE(parse_options({"--bogus"}).ok());
+  CHECK(parse_options({"--help"})->help);
+}
+
+TEST_CASE("server log: one structured line with quoted values") {
+  auto line = format_log_line(log_level::warn, "protocol error",
+                              {{"code", 5u}, {"text", "bad \"sig\"\nnext"}, {"peer", "1.2.3.4:5"}});
+  CHECK(line.rfind("ts=", 0) == 0);
+  CHECK(line.find(" level=warn msg=\"protocol error\" code=5 text=\"bad \\\"sig\\\"\\nnext\" peer=1.2.3.4:5") !=
+        std::string::npos);
+  CHECK(line.find('\n') == std::string::npos);
+}
+
+TEST_CASE("server metrics: Prometheus text with connections, changes and errors by code") {
+  metrics m;
+  m.connections = 2;
+  m.changes_in += 5;
+  m.changes_out += 7;
+  m.count_error(5);
+  m.count_error(5);
+  m.count_error(1);
+  m.count_error(99);
+  auto text = m.render();
+  CHECK(text.find("\npackline_connections 2\n") != std::string::npos);
+  CHECK(text.find("\npackline_changes_in_total 5\n") != std::string::npos);
+  CHECK(text.find("\npackline_changes_out_total 7\n") != std::string::npos);
+  CHECK(text.find("packline_errors_total{code=\"5\",name=\"bad_signature\"} 2\n") != std::string::npos);
+  CHECK(text.find("packline_errors_total{code=\"1\",name=\"malformed\"} 1\n") != std::string::npos);
+  CHECK(text.find("packline_errors_total{code=\"0\",name=\"other\"} 1\n") != std::string::npos);
+}

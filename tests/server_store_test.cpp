@@ -1,0 +1,172 @@
+// sqlite_store: the server's durable store of sealed changes. Uses a real
+// database in a temp folder; envelopes are opaque bytes here (the store never
+// parses them), so the tests use small fake ones.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "packline/crypto.hpp"
+#include "sqlite_store.hpp"
+#include "support/server_process.hpp"
+
+using namespace packline;
+using namespace packline::server;
+
+namespace {
+
+bytes filled(std::size_t n, std::uint8_t v) { return bytes(n, v); }
+
+incoming_change change(const bytes& actor, std::uint64_t seq, std::size_t size = 40) {
+  bytes env = filled(size, static_cast<std::uint8_t>(seq));
+  env[0] = actor[0];
+  return incoming_change{actor, seq, env};
+}
+
+std::unique_ptr<sqlite_store> open_store(const std::string& dir) {
+  auto s = sqlite_store::open(dir);
+  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.err().message));
+  return std::move(s.value());
+}
+
+}  // namespace
+
+TEST_CASE("server store: append assigns consecutive server sequences per space") {
+  test::temp_dir tmp;
+  auto db = open_store(tmp.sub("data"));
+  CHECK(db->schema_version() == 1);
+  bytes space_a = filled(16, 0xa1), space_b = filled(16, 0xb2);
+  bytes alice = filled(32, 1), bob = filled(32, 2);
+
+  auto r = db->append(space_a, {change(alice, 1), change(alice, 2), change(bob, 1)});
+  REQUIRE(r.ok());
+  REQUIRE(r->size() == 3);
+  CHECK((*r)[0].server_seq == 1);
+  CHECK((*r)[1].server_seq == 2);
+  CHECK((*r)[2].server_seq == 3);
+  CHECK((*r)[2].inserted);
+
+  // Another space has its own sequence.
+  auto rb = db->append(space_b, {change(alice, 3)});
+  REQUIRE(rb.ok());
+  CHECK((*rb)[0].server_seq == 1);
+  CHECK(db->cursor(space_a).value() == 3);
+  CHECK(db->cursor(space_b).value() == 1);
+  CHECK(db->cursor(filled(16, 0)).value() == 0);
+}
+
+TEST_CASE("server store: replay of a stored (space, actor, seq) is idempotent") {
+  test::temp_dir tmp;
+  auto db = open_store(tmp.sub("data"));
+  bytes space = filled(16, 7), alice = filled(32, 1), bob = filled(32, 2);
+  REQUIRE(db->append(space, {change(alice, 1), change(alice, 2)}).ok());
+
+  // Replayed changes keep their server_seq; new ones in the same batch go on.
+  incoming_change altered = change(alice, 2);
+  altered.envelope = filled(10, 0xee);  // same key, other bytes: still a replay
+  auto r = db->append(space, {change(alice, 1), altered, change(bob, 1), change(bob, 1)});
+  REQUIRE(r.ok());
+  CHECK((*r)[0].server_seq == 1);
+  CHECK_FALSE((*r)[0].inserted);
+  CHECK((*r)[1].server_seq == 2);
+  CHECK_FALSE((*r)[1].inserted);
+  CHECK((*r)[2].server_seq == 3);
+  CHECK((*r)[2].inserted);
+  CHECK((*r)[3].server_seq == 3);  // duplicate inside one batch
+  CHECK_FALSE((*r)[3].inserted);
+  CHECK(db->cursor(space).value() == 3);
+
+  auto p = db->changes_since(space, 0, 100, 1 << 20);
+  REQUIRE(p.ok());
+  REQUIRE(p->items.size() == 3);
+  CHECK(p->items[1].envelope == change(alice, 2).envelope);  // the first stored bytes win
+}
+
+TEST_CASE("server store: changes since a cursor, bounded by count and bytes") {
+  test::temp_dir tmp;
+  auto db = open_store(tmp.sub("data"));
+  bytes space = filled(16, 3), alice = filled(32, 9);
+  std::vector<incoming_change> batch;
+  for (std::uint64_t s = 1; s <= 10; ++s) batch.push_back(change(alice, s, 100));
+  REQUIRE(db->append(space, batch).ok());
+
+  auto all = db->changes_since(space, 0, 100, 1 << 20);
+  REQUIRE(all.ok());
+  CHECK(all->items.size() == 10);
+  CHECK(all->next == 10);
+  CHECK_FALSE(all->more);
+  for (std::size_t i = 0; i < 10; ++i) CHECK(all->items[i].server_seq == i + 1);
+
+  auto after = db->changes_since(space, 4, 3, 1 << 20);
+  REQUIRE(after.ok());
+  REQUIRE(after->items.size() == 3);
+  CHECK(after->items.front().server_seq == 5);
+  CHECK(after->next == 7);
+  CHECK(after->more);
+
+  // 250 bytes fit two 100-byte envelopes.
+  auto by_bytes = db->changes_since(space, 0, 100, 250);
+  REQUIRE(by_bytes.ok());
+  CHECK(by_bytes->items.size() == 2);
+  CHECK(by_bytes->next == 2);
+  CHECK(by_bytes->more);
+
+  // A budget smaller than one envelope still makes progress.
+  auto tiny = db->changes_since(space, 0, 100, 10);
+  REQUIRE(tiny.ok());
+  CHECK(tiny->items.size() == 1);
+  CHECK(tiny->more);
+
+  auto none = db->changes_since(space, 10, 100, 1 << 20);
+  REQUIRE(none.ok());
+  CHECK(none->items.empty());
+  CHECK(none->next == 10);
+  CHECK_FALSE(none->more);
+
+  auto beyond = db->changes_since(space, 50, 100, 1 << 20);
+  REQUIRE(beyond.ok());
+  CHECK(beyond->items.empty());
+  CHECK(beyond->next == 50);
+}
+
+TEST_CASE("server store: survives reopen") {
+  test::temp_dir tmp;
+  bytes space = filled(16, 5), alice = filled(32, 4);
+  bytes def;
+  {
+    auto db = open_store(tmp.sub("data"));
+    REQUIRE(db->append(space, {change(alice, 1), change(alice, 2)}).ok());
+    def = db->ensure_default_space(filled(16, 0x42)).value();
+    CHECK(def == filled(16, 0x42));
+  }
+  CHECK(std::filesystem::exists(tmp.sub("data/server.db")));
+  auto db = open_store(tmp.sub("data"));
+  CHECK(db->schema_version() == 1);
+  CHECK(db->cursor(space).value() == 2);
+  // The default space is chosen once and kept.
+  CHECK(db->ensure_default_space(filled(16, 0x99)).value() == def);
+  auto r = db->append(space, {change(alice, 2), change(alice, 3)});
+  REQUIRE(r.ok());
+  CHECK((*r)[0].server_seq == 2);
+  CHECK_FALSE((*r)[0].inserted);
+  CHECK((*r)[1].server_seq == 3);
+  auto p = db->changes_since(space, 0, 100, 1 << 20);
+  REQUIRE(p.ok());
+  CHECK(p->items.size() == 3);
+}
+
+TEST_CASE("server store: creates its data folder") {
+  test::temp_dir tmp;
+  std::string nested = tmp.sub("a/b/c");
+  { auto db = open_store(nested); }
+  CHECK(std::filesystem::is_directory(nested));
+  CHECK(std::filesystem::exists(nested + "/server.db"));
+}
+
+TEST_CASE("server store: an empty batch commits nothing and fails nothing") {
+  test::temp_dir tmp;
+  auto db = open_store(tmp.sub("data"));
+  auto r = db->append(filled(16, 1), {});
+  REQUIRE(r.ok());
+  CHECK(r->empty());
+  CHECK(db->cursor(filled(16, 1)).value() == 0);
+}
