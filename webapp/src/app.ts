@@ -4,7 +4,7 @@
 // is saved to IndexedDB, then flushed to the server. Renders update only the
 // lists, so incoming sync never wipes what the member is typing.
 
-import { isError, type Client, type Item, type Meeting, type Member, type Question } from './core';
+import { isError, rows, type Client, type CoreError, type Item, type Meeting, type Member, type Question } from './core';
 import { byId, h, replaceChildren } from './dom';
 import { CONN_LABELS, dateLabel, pagesLabel, roleLabel, statusLabel, timeAgo } from './labels';
 import { ReplicaSaver, describe, type ReplicaStore } from './store';
@@ -43,6 +43,8 @@ export class App {
         if (changed) this.queueRender();
       },
       onFrameHandled: () => this.saver.saveSoon(),
+      onRejected: (reasons) => showBanner(
+        `A change from another device was refused: ${reasons.join('; ')}`, 'info'),
       onError: (m) => showBanner(m, 'error'),
     });
     this.selectedItem = new URLSearchParams(location.hash.slice(1)).get('item');
@@ -58,6 +60,9 @@ export class App {
     });
     byId('footer').dataset.device = this.client.deviceId();
   }
+
+  private readonly readError = (e: CoreError): void =>
+    showBanner(`Some of the panel’s data could not be read on this tablet: ${e.message}`, 'error');
 
   private updateHeader(): void {
     const conn = byId('conn');
@@ -88,7 +93,7 @@ export class App {
   private render(): void {
     this.updateHeader();
     const me = this.client.signedInMember();
-    const members = this.client.members();
+    const members = rows(this.client.members(), this.readError);
     const who = byId('who');
     const member = members.find((m) => m.id === me);
     if (!me) {
@@ -150,7 +155,7 @@ export class App {
   // ---- meeting -----------------------------------------------------------
 
   private renderMeeting(members: Member[], me: string): void {
-    const meetings = this.client.meetings();
+    const meetings = rows(this.client.meetings(), this.readError);
     const main = byId('main');
     if (meetings.length === 0) {
       this.view = 'meeting';
@@ -170,8 +175,8 @@ export class App {
       this.view = 'meeting';
     }
     const v = this.meetingView;
-    const items = this.client.items(meeting.id);
-    const questions = this.client.questions(meeting.id);
+    const items = rows(this.client.items(meeting.id), this.readError);
+    const questions = rows(this.client.questions(meeting.id), this.readError);
     const names = new Map(members.map((m) => [m.id, m.name]));
     const author = (q: Question) =>
       (names.get(q.author) ?? 'Unknown member') + (q.author === me ? ' (you)' : '');

@@ -48,15 +48,17 @@ export interface FrameResult {
   frames: Uint8Array[];
   changed: boolean;
   error?: CoreError;
+  // Remote changes this replica refused, in plain words (a rule was broken).
+  rejected?: string[];
 }
 
 export interface Client {
   save(): Fallible<{ bytes: Uint8Array }>;
   deviceId(): string;
-  members(): Member[];
-  meetings(): Meeting[];
-  items(meetingId: string): Item[];
-  questions(meetingId: string): Question[];
+  members(): Fallible<Member[]>;
+  meetings(): Fallible<Meeting[]>;
+  items(meetingId: string): Fallible<Item[]>;
+  questions(meetingId: string): Fallible<Question[]>;
   signedInMember(): string;
   signIn(memberId: string): Fallible<Record<string, never>>;
   draftQuestion(itemId: string, body: string, nowMs: number): Fallible<{ id: string }>;
@@ -78,7 +80,17 @@ export interface Core {
 export const CORRUPT_REPLICA = 13;
 
 export function isError(v: unknown): v is { error: CoreError } {
-  return typeof v === 'object' && v !== null && 'error' in v && (v as { error: unknown }).error != null;
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && 'error' in v
+    && (v as { error: unknown }).error != null;
+}
+
+// A list query: the rows, or none and the error reported.
+export function rows<T>(r: Fallible<T[]>, report: (e: CoreError) => void): T[] {
+  if (isError(r)) {
+    report(r.error);
+    return [];
+  }
+  return r;
 }
 
 // Loads core/packline_core.mjs next to the page. Not bundled by Vite (it is a

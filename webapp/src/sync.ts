@@ -22,6 +22,8 @@ export interface SyncEvents {
   onChange(changed: boolean): void;
   // A frame was handled: the replica may need saving.
   onFrameHandled(): void;
+  // Remote changes the core refused (plain-words reasons).
+  onRejected(reasons: string[]): void;
   onError(message: string): void;
 }
 
@@ -107,8 +109,10 @@ export class SyncTransport {
       const r = this.client.onFrame(new Uint8Array(ev.data), Date.now());
       this.send(r.frames);
       this.events.onFrameHandled();
+      if (r.rejected && r.rejected.length > 0) this.events.onRejected(r.rejected);
       this.events.onChange(r.changed);
       if (r.error) {
+        console.warn(`sync: ${r.error.message} (code ${r.error.code}); reconnecting`);
         // The core asks for a fresh session; the next one resumes where this stopped.
         this.drop();
         this.scheduleRetry();

@@ -1,0 +1,131 @@
+// Browser side of the end-to-end tests: the system Chromium driven by
+// playwright-core (installed in webapp/node_modules; no browser downloads), one
+// fresh context per simulated tablet, and waits that fail with what the page
+// showed instead.
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { artifacts, repoRoot } from './server.mjs';
+
+const require = createRequire(join(repoRoot, 'webapp', 'package.json'));
+const { chromium } = require('playwright-core');
+
+export const TABLET_PORTRAIT = { width: 820, height: 1180 };
+export const TABLET_LANDSCAPE = { width: 1180, height: 820 };
+const WAIT_MS = 20_000;
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+// A tablet: its own context (own storage, service worker, network state).
+export async function openTablet(browser, url, { name, viewport = TABLET_PORTRAIT } = {}) {
+  const context = await browser.newContext({ viewport, hasTouch: true, locale: 'en-GB' });
+  const page = await context.newPage();
+  page.log = [];
+  page.on('console', (m) => page.log.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => page.log.push(`[pageerror] ${e.message}`));
+  page.tabletName = name ?? 'tablet';
+  await page.goto(url);
+  return { context, page };
+}
+
+export async function header(page) {
+  return page.evaluate(() => ({
+    conn: document.querySelector('#conn')?.textContent ?? '',
+    pending: document.querySelector('#pending')?.textContent ?? '',
+  }));
+}
+
+// Waits until the page's state satisfies fn (run in the page), or throws with
+// the header, the visible text and the console log.
+export async function waitForPage(page, what, fn, arg, timeout = WAIT_MS) {
+  try {
+    await page.waitForFunction(fn, arg, { timeout, polling: 100 });
+  } catch (e) {
+    const h = await header(page).catch(() => ({}));
+    const text = await page.evaluate(() => document.body.innerText).catch(() => '(page gone)');
+    await shot(page, `fail-${page.tabletName}-${what.replace(/\W+/g, '-')}`).catch(() => {});
+    throw new Error(`${page.tabletName}: timed out waiting for ${what}; header ${JSON.stringify(h)}\n` +
+      `--- page text ---\n${text.slice(0, 3000)}\n--- console ---\n${page.log.slice(-30).join('\n')}\n${e.message}`);
+  }
+}
+
+export function waitForHeader(page, conn, pending, timeout) {
+  return waitForPage(page, `header "${conn} · ${pending} pending"`, ([c, p]) =>
+    document.querySelector('#conn')?.textContent === c
+    && document.querySelector('#pending')?.textContent === `${p} pending`, [conn, pending], timeout);
+}
+
+// Every given text is in the "All questions in this meeting" region.
+export function waitForQuestions(page, bodies, timeout) {
+  return waitForPage(page, `questions ${JSON.stringify(bodies)}`, (bs) => {
+    const region = [...document.querySelectorAll('section')]
+      .find((s) => s.querySelector('h2')?.textContent === 'All questions in this meeting');
+    if (!region) return false;
+    const shown = [...region.querySelectorAll('.question .body')].map((e) => e.textContent);
+    return bs.every((b) => shown.includes(b));
+  }, bodies, timeout);
+}
+
+// The questions listed in the meeting-wide region: [{body, author}].
+export function listedQuestions(page) {
+  return page.getByRole('region', { name: 'All questions in this meeting' })
+    .locator('.question')
+    .evaluateAll((els) => els.map((e) => ({
+      body: e.querySelector('.body')?.textContent ?? '',
+      author: e.querySelector('.author')?.textContent ?? '',
+    })));
+}
+
+// The demo members offered on the sign-in screen: [{name, role}].
+export async function demoMembers(page) {
+  await page.getByRole('button', { name: /^Sign in as / }).first().waitFor({ timeout: WAIT_MS });
+  return page.locator('.member-list li').evaluateAll((lis) => lis.map((li) => ({
+    name: (li.querySelector('button')?.textContent ?? '').replace(/^Sign in as /, ''),
+    role: li.querySelector('.role')?.textContent ?? '',
+  })));
+}
+
+// Members who draft questions (not the clerk or officers), in sign-in order.
+export async function draftingMembers(page) {
+  const all = await demoMembers(page);
+  const drafting = all.filter((m) => !/clerk|officer/i.test(m.role));
+  return drafting.length >= 2 ? drafting : all;
+}
+
+export async function signIn(page, name) {
+  await page.getByRole('button', { name: `Sign in as ${name}`, exact: true }).click();
+  await page.getByRole('heading', { level: 1 }).waitFor();
+  await waitForPage(page, `signed in as ${name}`,
+    (n) => document.querySelector('#who')?.textContent?.includes(n), name);
+}
+
+// Opens the first agenda item and returns its title.
+export async function openFirstItem(page) {
+  const agenda = page.getByRole('navigation', { name: 'Agenda' });
+  const first = agenda.getByRole('button').first();
+  await first.waitFor({ timeout: WAIT_MS });
+  await first.click();
+  await page.getByLabel('Your question').waitFor();
+  return (await page.locator('#item-title').textContent()) ?? '';
+}
+
+export async function draft(page, body) {
+  await page.getByLabel('Your question').fill(body);
+  await page.getByRole('button', { name: 'Save draft' }).click();
+  await page.getByText('Draft saved on this tablet.').waitFor({ timeout: WAIT_MS });
+}
+
+export async function shot(page, name) {
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: false });
+}
+
+export function uniqueText(prefix) {
+  return `${prefix} (${Math.random().toString(36).slice(2, 8)})`;
+}
