@@ -50,7 +50,7 @@ if [ -f "$here/webapp/package.json" ]; then
   want=$(cat "$here/webapp/package.json" "$here/webapp/package-lock.json" 2>/dev/null | sha256sum | cut -c1-16)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "setup: npm install in webapp/"
-    (cd "$here/webapp" && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi)
+    (cd "$here/webapp" && npm install --no-audit --no-fund)
     echo "$want" > "$stamp"
   fi
 fi
