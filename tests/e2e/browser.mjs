@@ -61,6 +61,13 @@ export function waitForHeader(page, conn, pending, timeout) {
     && document.querySelector('#pending')?.textContent === `${p} pending`, [conn, pending], timeout);
 }
 
+// The replica on disk is up to date (the app sets <html data-stored>), so a
+// reload shows exactly what the page shows now.
+export function waitForStored(page, timeout) {
+  return waitForPage(page, 'the replica to be stored',
+    () => document.documentElement.dataset.stored === 'true', undefined, timeout);
+}
+
 // Every given text is in the "All questions in this meeting" region.
 export function waitForQuestions(page, bodies, timeout) {
   return waitForPage(page, `questions ${JSON.stringify(bodies)}`, (bs) => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   draft, draftingMembers, launchBrowser, listedQuestions, openFirstItem, openTablet, shot,
-  signIn, uniqueText, waitForHeader, waitForQuestions,
+  signIn, uniqueText, waitForHeader, waitForQuestions, waitForStored,
 } from './browser.mjs';
 import { PacklineServer } from './server.mjs';
 
@@ -66,6 +66,7 @@ test('two offline tablets draft questions, then converge when back online', asyn
   await shot(b.page, 'offline-drafts-3-synced-landscape');
 
   for (const t of [a, b]) {
+    await waitForStored(t.page);
     await t.page.reload();
     await waitForQuestions(t.page, [qa, qb]);
     await waitForHeader(t.page, 'Synced', 0);

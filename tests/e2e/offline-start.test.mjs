@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   draft, draftingMembers, launchBrowser, listedQuestions, openFirstItem, openTablet, shot,
-  signIn, uniqueText, waitForHeader, waitForPage, waitForQuestions,
+  signIn, uniqueText, waitForHeader, waitForPage, waitForQuestions, waitForStored,
 } from './browser.mjs';
 import { PacklineServer } from './server.mjs';
 
@@ -34,6 +34,7 @@ test('offline cold start: the app loads from the service worker and shows stored
     () => navigator.serviceWorker?.controller !== null
       && document.querySelector('#footer')?.dataset.offlineReady === 'true');
 
+  await waitForStored(page);
   // No network and no server: nothing can come from anywhere but the tablet.
   await context.setOffline(true);
   await server.kill();
@@ -47,6 +48,7 @@ test('offline cold start: the app loads from the service worker and shows stored
   const q2 = uniqueText('Drafted offline after a cold start: when will the estates review report?');
   await draft(page, q2);
   await waitForHeader(page, 'Offline', 1);
+  await waitForStored(page);
   await page.reload();
   await waitForQuestions(page, [q1, q2]);
   await waitForHeader(page, 'Offline', 1);
@@ -66,6 +68,7 @@ test('offline cold start: the app loads from the service worker and shows stored
 });
 
 test('an unreadable stored replica is reported and kept, not overwritten', async () => {
+  if (!server.proc) await server.launch(); // the previous test may have failed with it down
   const { context, page } = await openTablet(browser, server.url, { name: 'corrupt' });
   const [member] = await draftingMembers(page);
   await signIn(page, member.name);

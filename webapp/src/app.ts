@@ -36,7 +36,9 @@ export class App {
     private readonly client: Client,
     store: ReplicaStore,
   ) {
-    this.saver = new ReplicaSaver(store, client, (m) => showBanner(m, 'error'));
+    this.saver = new ReplicaSaver(store, client, (m) => showBanner(m, 'error'),
+      // For tests and support: whether the replica on disk is up to date.
+      (stored) => { document.documentElement.dataset.stored = String(stored); });
     this.transport = new SyncTransport(client, {
       onChange: (changed) => {
         this.updateHeader();
@@ -47,6 +49,7 @@ export class App {
         `A change from another device was refused: ${reasons.join('; ')}`, 'info'),
       onError: (m) => showBanner(m, 'error'),
     });
+    document.documentElement.dataset.stored = 'true';
     this.selectedItem = new URLSearchParams(location.hash.slice(1)).get('item');
   }
 

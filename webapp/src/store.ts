@@ -10,7 +10,7 @@ const DB_NAME = 'packline';
 const STORE = 'replica';
 const KEY = 'current';
 // Batches saves during a burst of incoming frames; local drafts bypass it.
-const SAVE_DEBOUNCE_MS = 250;
+const SAVE_DEBOUNCE_MS = 100;
 
 function request<T>(r: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -76,13 +76,18 @@ export class ReplicaSaver {
   private tail: Promise<void> = Promise.resolve();
   private queued: Promise<void> | null = null;
 
+  private inFlight = 0;
+
   constructor(
     private readonly store: ReplicaStore,
     private readonly client: Client,
     private readonly onError: (message: string) => void,
+    // true once everything asked for is on disk, false while a save is due.
+    private readonly onStored: (stored: boolean) => void = () => {},
   ) {}
 
   saveSoon(): void {
+    this.onStored(false);
     if (this.timer === null) {
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -93,17 +98,22 @@ export class ReplicaSaver {
 
   // Resolves when a save that started after this call is on disk.
   saveNow(): Promise<void> {
+    this.onStored(false);
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
     }
     if (this.queued) return this.queued;
+    this.inFlight++;
     const p = this.tail.then(() => {
       this.queued = null;
       return this.writeOnce();
     });
     this.queued = p;
-    this.tail = p.catch(() => {});
+    this.tail = p.catch(() => {}).then(() => {
+      this.inFlight--;
+      if (this.inFlight === 0 && this.timer === null) this.onStored(true);
+    });
     return p;
   }
 
