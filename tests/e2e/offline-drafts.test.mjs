@@ -35,6 +35,14 @@ test('two offline tablets draft questions, then converge when back online', asyn
   const itemB = await openFirstItem(b.page);
   assert.equal(itemA, itemB);
 
+  // The core refuses an empty draft; the page says so in plain words.
+  await a.page.getByRole('button', { name: 'Save draft' }).click();
+  const refusal = a.page.locator('#question-error');
+  await refusal.waitFor();
+  assert.match(await refusal.textContent(), /^Your question was not saved: \S/);
+  assert.equal(await refusal.getAttribute('role'), 'alert');
+  await waitForHeader(a.page, 'Synced', 0);
+
   await a.context.setOffline(true);
   await b.context.setOffline(true);
   await waitForHeader(a.page, 'Offline', 0);

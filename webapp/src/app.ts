@@ -293,6 +293,7 @@ export class App {
     );
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
+      if (button.disabled) return;
       void this.saveDraft(itemId, textarea, error, saved, button);
     });
     return form;

@@ -8,7 +8,15 @@ import { CORRUPT_REPLICA, isError, loadCore, type Client, type Core, type CoreEr
 import { byId, h, replaceChildren } from './dom';
 import { ReplicaStore, describe, requestPersistentStorage } from './store';
 
+// No client: the number of pending changes is not known.
+function pendingUnknown(): void {
+  const pending = byId('pending');
+  pending.textContent = 'pending unknown';
+  pending.dataset.count = '';
+}
+
 function fatal(title: string, ...lines: string[]): void {
+  pendingUnknown();
   replaceChildren(byId('main'), h('section', { class: 'panel narrow', role: 'alert', 'aria-labelledby': 'fatal-title' },
     h('h1', { id: 'fatal-title' }, title),
     lines.map((l) => h('p', {}, l)),
@@ -49,6 +57,7 @@ function holdReplicaLock(): Promise<void> {
 }
 
 function unreadable(core: Core, store: ReplicaStore, bytes: Uint8Array, err: CoreError): void {
+  pendingUnknown();
   const what = err.code === CORRUPT_REPLICA
     ? 'The Packline data stored on this tablet is damaged and could not be read.'
     : `The Packline data stored on this tablet could not be opened: ${err.message}.`;
