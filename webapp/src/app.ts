@@ -212,7 +212,7 @@ export class App {
 
     replaceChildren(v.allQuestions, items.map((it) => {
       const qs = questions.filter((q) => q.item === it.id);
-      return h('section', { class: 'item-questions', 'aria-label': `Item ${it.number}: ${it.title}` },
+      return h('section', { class: 'item-questions' },
         h('h3', {}, `${it.number}. ${it.title}`),
         qs.length ? questionList(qs, author) : h('p', { class: 'empty' }, 'No questions yet.'));
     }));
@@ -255,6 +255,9 @@ export class App {
 
   private renderItemPanel(v: MeetingView, items: Item[], questions: Question[], author: (q: Question) => string): void {
     const item = items.find((i) => i.id === this.selectedItem);
+    v.itemPanel.removeAttribute(item ? 'aria-label' : 'aria-labelledby');
+    if (item) v.itemPanel.setAttribute('aria-labelledby', 'item-title');
+    else v.itemPanel.setAttribute('aria-label', 'Selected agenda item');
     if (!item) {
       v.itemId = null;
       v.itemHeader = v.itemQuestions = null;
@@ -271,7 +274,9 @@ export class App {
     }
     replaceChildren(v.itemHeader!,
       h('h2', { id: 'item-title', tabindex: '-1' }, `${item.number}. ${item.title}`),
-      h('p', { class: 'meta' }, [pagesLabel(item.pages), item.exempt ? 'Exempt item' : ''].filter(Boolean).join(' · ')),
+      item.pages || item.exempt
+        ? h('p', { class: 'meta' }, [pagesLabel(item.pages), item.exempt ? 'Exempt item' : ''].filter(Boolean).join(' · '))
+        : null,
       item.description ? h('p', { class: 'description' }, item.description) : null,
     );
     const qs = questions.filter((q) => q.item === item.id);
