@@ -16,7 +16,7 @@ echo "build: wasm core"
 cmake --build build-wasm -j"$jobs" --target packline_core_wasm
 
 # The webapp is rebuilt only when its sources or the core changed.
-stamp=webapp/dist/.packline-build
+stamp=build/.webapp-build-stamp
 want=$( (find webapp/src webapp/public webapp/index.html webapp/vite.config.ts webapp/package.json webapp/scripts \
           -path webapp/public/core -prune -o -type f -print0 | sort -z | xargs -0 sha256sum;
          sha256sum build-wasm/client-core/wasm/packline_core.mjs build-wasm/client-core/wasm/packline_core.wasm) | sha256sum | cut -c1-16)

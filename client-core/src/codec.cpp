@@ -370,7 +370,15 @@ bytes envelope_signed_bytes(const envelope& e) {
   return out;
 }
 
-bytes encode_body(const change_body& c) {
+// A text_ref on the wire: nil (none), or [actor bin or nil (= the change's actor), seq].
+void pack_ref(packer& pk, const text_ref& r, const bytes& actor) {
+  if (r.none()) { pk.pack_nil(); return; }
+  pk.pack_array(2);
+  if (r.actor == actor) pk.pack_nil(); else pack_bin(pk, r.actor);
+  pk.pack_uint64(r.seq);
+}
+
+bytes encode_body(const change_body& c, const bytes& actor) {
   bytes out;
   byte_sink sink{out};
   packer pk(sink);
@@ -379,17 +387,31 @@ bytes encode_body(const change_body& c) {
   pk.pack_uint32(c.hlc.counter);
   pk.pack_array(static_cast<std::uint32_t>(c.ops.size()));
   for (const op& o : c.ops) {
-    pk.pack_array(5);
+    switch (o.kind) {
+      case op_kind::set: pk.pack_array(5); break;
+      case op_kind::text_insert: pk.pack_array(8); break;
+      case op_kind::text_remove: pk.pack_array(7); break;
+    }
     pk.pack_uint8(static_cast<std::uint8_t>(o.kind));
     pack_str(pk, o.table);
     pack_bin(pk, o.row);
     pack_str(pk, o.field);
-    pack_value(pk, o.val);
+    if (o.kind == op_kind::set) {
+      pack_value(pk, o.val);
+    } else if (o.kind == op_kind::text_insert) {
+      pk.pack_uint64(o.text.id.seq);
+      pack_ref(pk, o.text.left, actor);
+      pack_ref(pk, o.text.right, actor);
+      pack_str(pk, o.text.content);
+    } else {
+      pack_ref(pk, o.text.id, actor);
+      pk.pack_uint64(o.text.len);
+    }
   }
   return out;
 }
 
-result<change_body> decode_body(const bytes& b) {
+result<change_body> decode_body(const bytes& b, const bytes& actor) {
   auto tree = parse_tree(b.data(), b.size(), limits::max_envelope_bytes);
   if (!tree) return tree.err();
   if (tree->kind != node::array) return shape("change");
@@ -404,10 +426,40 @@ result<change_body> decode_body(const bytes& b) {
     if (on.kind != node::array) return shape("op");
     reader orr{on};
     op o;
-    if (orr.u64(255) != static_cast<std::uint64_t>(op_kind::set)) return shape("op: unknown kind");
+    auto kind = orr.u64(255);
     o.table = orr.str(limits::max_name_bytes);
     o.row = orr.bin(16, true);
     o.field = orr.str(limits::max_name_bytes);
+    if (kind == static_cast<std::uint64_t>(op_kind::text_insert) || kind == static_cast<std::uint64_t>(op_kind::text_remove)) {
+      auto ref = [&](text_ref& r) {
+        const node* n = orr.next();
+        if (!n || n->kind == node::nil) return n != nullptr;
+        if (n->kind != node::array) return false;
+        reader rr{*n};
+        const node* a = rr.next();
+        if (a && a->kind == node::nil) r.actor = actor;
+        else if (a && a->kind == node::bin && a->n == 32) r.actor.assign(a->p, a->p + a->n);
+        else return false;
+        r.seq = rr.u64();
+        return rr.done();
+      };
+      if (kind == static_cast<std::uint64_t>(op_kind::text_insert)) {
+        o.kind = op_kind::text_insert;
+        o.text.k = text_op::kind::insert;
+        o.text.id = {actor, orr.u64()};
+        if (!ref(o.text.left) || !ref(o.text.right)) return shape("text insert");
+        o.text.content = orr.str(limits::max_value_bytes);
+      } else {
+        o.kind = op_kind::text_remove;
+        o.text.k = text_op::kind::remove;
+        if (!ref(o.text.id) || o.text.id.none()) return shape("text remove");
+        o.text.len = orr.u64();
+      }
+      if (!orr.done()) return shape("text op");
+      c.ops.push_back(std::move(o));
+      continue;
+    }
+    if (kind != static_cast<std::uint64_t>(op_kind::set)) return shape("op: unknown kind");
     const node* v = orr.next();
     if (!orr.done() || !v) return shape("op");
     switch (v->kind) {

@@ -221,7 +221,7 @@ result<std::uint64_t> replica::commit(std::vector<op> ops, std::uint64_t now_ms)
   e.space = sp;
   e.seq = next_seq_;
   e.epoch = 0;
-  e.payload = codec::encode_body(body);
+  e.payload = codec::encode_body(body, key_.public_key());
   crypto::sign_envelope(e, key_);
   bytes env = codec::encode_envelope(e);
   if (env.size() > limits::max_envelope_bytes) return make_error(errc::too_large, "this change is too large to send");
@@ -251,7 +251,7 @@ result<apply_status> replica::apply(const bytes& envelope_bytes, std::uint64_t s
     if (unacked) PL_TRY(acked(e->actor, e->seq, server_seq));
     return apply_status::duplicate;
   }
-  auto body = codec::decode_body(e->payload);
+  auto body = codec::decode_body(e->payload, e->actor);
   if (!body) return body.err();
   auto seen = clock_.observe(body->hlc, now_ms);
   if (!seen) return seen.err();

@@ -8,13 +8,16 @@
 
 #include "packline/bytes.hpp"
 #include "packline/hlc.hpp"
+#include "packline/text.hpp"
 
 namespace packline {
 
 // A field value. monostate is nil (a cleared field).
 using value = std::variant<std::monostate, bool, std::int64_t, double, std::string, bytes>;
 
-enum class op_kind : std::uint8_t { set = 1 };
+// set: LWW field write. text_insert/text_remove: an edit of a long-text field
+// (text CRDT); for those `text` holds the edit and `val` is unused.
+enum class op_kind : std::uint8_t { set = 1, text_insert = 2, text_remove = 3 };
 
 struct op {
   op_kind kind = op_kind::set;
@@ -22,6 +25,7 @@ struct op {
   bytes row;  // 16-byte row id
   std::string field;
   value val;
+  text_op text;
 };
 
 // Decoded payload of an envelope.

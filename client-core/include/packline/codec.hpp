@@ -18,7 +18,9 @@ inline result<envelope> decode_envelope(const bytes& b) { return decode_envelope
 // The bytes an envelope's signature covers.
 bytes envelope_signed_bytes(const envelope& e);
 
-bytes encode_body(const change_body& c);
-result<change_body> decode_body(const bytes& b);
+// Text edits by the change's own actor omit the actor bytes; decode_body fills
+// them in from `actor` (the envelope's).
+bytes encode_body(const change_body& c, const bytes& actor = {});
+result<change_body> decode_body(const bytes& b, const bytes& actor);
 
 }  // namespace packline::codec

@@ -1,0 +1,48 @@
+// The panel's role rules, in one place (DESIGN.md §2): who may write which
+// field of which row. The workflow checks every op before it commits; replica
+// apply (issue 4) will call the same check() on remote changes so that every
+// replica accepts and rejects the same writes. Pure functions, no I/O.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "packline/bytes.hpp"
+#include "packline/change.hpp"
+#include "packline/result.hpp"
+
+namespace packline::rules {
+
+enum class role : std::uint8_t { none, chair, vice_chair, member, independent_member, clerk, officer };
+
+role parse_role(std::string_view s);  // "chair", "vice_chair", ...; anything else is none
+const char* to_string(role r);
+// Chair or vice-chair: may edit the consolidated list.
+inline bool chairs(role r) { return r == role::chair || r == role::vice_chair; }
+// Sits on the panel and may draft questions and annotate.
+inline bool panel_member(role r) {
+  return r == role::chair || r == role::vice_chair || r == role::member || r == role::independent_member;
+}
+
+// One field write as the rules see it: who writes (a member id, 16 bytes),
+// which row, and what is known about the row before the write.
+struct row_change {
+  std::string table;
+  bytes row;
+  std::string field;
+  value val;
+  bytes actor;               // member writing
+  bool row_exists = false;   // the row had fields before this change
+  bytes row_author;          // question/annotation author, kloe owner (empty for a new row)
+  std::vector<bytes> leads;  // kloe: lead members of the kloe's priority
+  bool panel_has_clerk = true;  // member: a new panel's first member may make themself clerk
+};
+
+// ok, or errc::bad_state with a sentence naming the rule that was broken.
+result<void> check(const row_change& c, role actor_role);
+
+// Question statuses a draft moves through (DESIGN.md §2).
+bool valid_question_status(std::string_view s);
+
+}  // namespace packline::rules
