@@ -59,7 +59,7 @@ std::string metrics::render() const {
        ld(changes_out));
   emit(out, "packline_frames_in_total", "counter", "WebSocket frames received.", ld(frames_in));
   emit(out, "packline_frames_out_total", "counter", "WebSocket frames sent.", ld(frames_out));
-  emit(out, "packline_notifies_out_total", "counter", "notify frames queued to sessions.",
+  emit(out, "packline_notifies_out_total", "counter", "notify events given to sessions (a session coalesces bursts into one frame).",
        ld(notifies_out));
   emit(out, "packline_http_requests_total", "counter", "HTTP requests served.",
        ld(http_requests));

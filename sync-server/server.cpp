@@ -121,6 +121,9 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
     // Beast refuses bigger messages itself (closing with 1009 "too big").
     ws_.read_message_max(limits::max_frame_bytes);
     ws_.binary(true);
+    // One frame per message: frames are at most 1 MiB and a fragment header
+    // every 4 KiB buys nothing. No permessage-deflate: sealed envelopes do not compress.
+    ws_.auto_fragment(false);
     ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
   }
 
@@ -531,7 +534,18 @@ int serve(app& a) {
   log(log_level::info, "listening",
       {{"host", a.opts.host}, {"port", static_cast<unsigned>(lst->port())},
        {"space", to_hex(a.default_space)}, {"webapp", a.webapp_dir}, {"demo", a.opts.demo}});
-  ioc.run();
+  for (;;) {
+    // A handler that throws (bad_alloc, a bug) must not take every other
+    // session down with it: log, and keep serving. Normal completion breaks.
+    try {
+      ioc.run();
+      break;
+    } catch (const std::exception& e) {
+      log(log_level::error, "handler threw; continuing", {{"error", e.what()}});
+    } catch (...) {
+      log(log_level::error, "handler threw; continuing", {{"error", "unknown"}});
+    }
+  }
   // Sessions still owned by pending handlers die with ioc below; they must
   // not touch the grace timer then.
   state->finished = true;
