@@ -220,6 +220,15 @@ std::string kind_of(std::string_view s) {
   return "paragraph";
 }
 
+// "Date: ...", "Venue: ...": a short capitalised label and a colon.
+bool starts_label(std::string_view t) {
+  auto c = t.find(':');
+  if (c == std::string_view::npos || c == 0 || c > 25 || !std::isupper(static_cast<unsigned char>(t[0]))) return false;
+  for (std::size_t i = 0; i < c; ++i)
+    if (!std::isalpha(static_cast<unsigned char>(t[i])) && t[i] != ' ' && t[i] != '\'') return false;
+  return true;
+}
+
 // Runs of non-empty lines become paragraphs; headings, list items, table rows
 // and page footers stand alone. Returns blocks with the page of their first line.
 std::vector<block> make_blocks(const std::vector<line>& lines) {
@@ -236,7 +245,7 @@ std::vector<block> make_blocks(const std::vector<line>& lines) {
     if (k == "table_row") {
       while (!text.empty() && (text.back() == '\r' || text.back() == ' ')) text.pop_back();
     }
-    if (k == "paragraph" && open && out.back().kind == "paragraph") {
+    if (k == "paragraph" && open && out.back().kind == "paragraph" && !starts_label(t)) {
       out.back().text += " ";
       out.back().text += t;
       continue;
@@ -370,13 +379,22 @@ void spread_pages(std::vector<block>& bs, std::size_t from, std::size_t to, int 
   }
 }
 
+// A title-sized line: headings, and mixed-case titles such as
+// "Police & Crime Plan Monitoring Report – Q2 2020/21".
+// Numbered lines ("6. Police and Crime Plan Monitoring Report") are minutes
+// of an earlier meeting, not the start of a paper.
+bool short_line(const block& b) {
+  return (b.kind == "heading" || b.kind == "paragraph") && b.text.size() < 100 && b.text.back() != '.' &&
+         !std::isdigit(static_cast<unsigned char>(b.text[0]));
+}
+
 std::string first_heading_title(const std::vector<block>& bs, std::size_t from, std::size_t to, const std::string& fallback) {
   int seen = 0;
   for (std::size_t i = from; i < to && seen < 8; ++i) {
     const auto& b = bs[i];
     if (b.kind == "page_marker") continue;
     ++seen;
-    if (b.kind != "heading") continue;
+    if (b.kind != "heading" && !short_line(b)) continue;
     std::string_view t = trim(b.text);
     if (explicit_item(t) >= 0 || (is_banner(t) && t.size() < 40)) continue;
     if (is_banner(t) && !parse_date(t).empty() && !contains_ci(t, "minutes")) continue;  // "PANEL – 10 DECEMBER 2020"
@@ -415,7 +433,7 @@ void find_documents(parsed& p, std::size_t agenda_end) {
     // 3. A heading that contains the item's title.
     std::string want = norm_heading(it.title);
     for (std::size_t i = from + 1; found == bs.size() && i < bs.size(); ++i) {
-      if (bs[i].kind != "heading") continue;
+      if (!short_line(bs[i])) continue;
       std::string h = norm_heading(bs[i].text);
       if (!want.empty() && (h.find(want) == 0 || (want.find(' ') != std::string::npos && h.find(want) != std::string::npos)))
         found = i;
@@ -423,13 +441,13 @@ void find_documents(parsed& p, std::size_t agenda_end) {
     // 4. A heading with most of the title's keywords (word prefixes: "Workplan" ~ "plan").
     auto kw = keywords(it.title);
     for (std::size_t i = from + 1; found == bs.size() && !kw.empty() && i < bs.size(); ++i) {
-      if (bs[i].kind != "heading" || bs[i].text.size() > 80) continue;
+      if (!short_line(bs[i]) || bs[i].text.size() > 80) continue;
       auto hw = words_of(lower(bs[i].text));
       std::size_t hit = 0;
       for (auto& w : kw)
         for (auto& h : hw)
           if (h.find(w) != std::string::npos) { ++hit; break; }
-      if (hit * 2 >= kw.size() && hit > 0) {
+      if (hit > 0 && (kw.size() <= 2 ? hit == kw.size() : hit * 2 >= kw.size())) {
         found = i;
         // A cover report before the heading: start after the last blank page.
         for (std::size_t j = i; j > from + 1; --j)
@@ -442,7 +460,7 @@ void find_documents(parsed& p, std::size_t agenda_end) {
       continue;
     }
     // Take the running banner just above the heading with it.
-    while (found > from + 1 && bs[found - 1].kind == "heading" && is_banner(bs[found - 1].text) &&
+    while (found > from + 1 && short_line(bs[found - 1]) && is_banner(bs[found - 1].text) &&
            bs[found - 1].text.size() < 60 && explicit_item(bs[found].text) < 0)
       --found;
     if (found > from + 1 && explicit_item(bs[found - 1].text) == num) --found;
@@ -517,21 +535,24 @@ void parse_forward_plan(parsed& p) {
     if (!in_table) continue;
     bool only_first = !c.empty() && !c[0].empty() &&
                       std::all_of(c.begin() + 1, c.end(), [](const std::string& x) { return x.empty(); });
-    if (only_first && (!parse_date(c[0]).empty() || lower(c[0]) == "tbc" || month_of(words_of(c[0]).empty() ? "" : words_of(c[0])[0]))) {
+    auto first_word = words_of(c.empty() ? std::string_view{} : std::string_view(c[0]));
+    bool label_row = only_first && (!parse_date(c[0]).empty() || lower(c[0]) == "tbc" ||
+                                    (!first_word.empty() && month_of(first_word[0]) && first_word.size() <= 4));
+    while (c.size() < 6) c.emplace_back();
+    // A row cut by a page break continues after the repeated header.
+    bool continuation = after_header && !p.forward_plan.empty() && !label_row &&
+                        (c[0].empty() || std::islower(static_cast<unsigned char>(c[0][0])) || only_first ||
+                         open_parens(p.forward_plan.back().title) > 0);
+    after_header = false;
+    if (label_row) {
       label = c[0];
       date = parse_date(c[0]);
       if (date.empty()) {  // "January 2022 - Informal"
-        auto w = words_of(c[0]);
-        if (w.size() >= 2 && month_of(w[0]) && all_digits(w[1]) && w[1].size() == 4) date = w[1] + "-" + two(month_of(w[0]));
+        if (first_word.size() >= 2 && month_of(first_word[0]) && all_digits(first_word[1]) && first_word[1].size() == 4)
+          date = first_word[1] + "-" + two(month_of(first_word[0]));
       }
-      after_header = false;
       continue;
     }
-    while (c.size() < 6) c.emplace_back();
-    bool continuation = after_header && !p.forward_plan.empty() &&
-                        (c[0].empty() || std::islower(static_cast<unsigned char>(c[0][0])) ||
-                         open_parens(p.forward_plan.back().title) > 0);
-    after_header = false;
     if (continuation) {
       auto& r = p.forward_plan.back();
       auto add = [](std::string& to, const std::string& more) {
@@ -539,8 +560,8 @@ void parse_forward_plan(parsed& p) {
         if (!to.empty()) to += ' ';
         to += more;
       };
-      add(r.title, c[0]);
-      add(r.notes, c[1]);
+      add(r.title, strip_html(c[0]));
+      add(r.notes, strip_html(c[1]));
       add(r.raised_by, c[2]);
       add(r.lead, c[3]);
       add(r.kloes, strip_html(c[4]));
@@ -551,8 +572,8 @@ void parse_forward_plan(parsed& p) {
     forward_row r;
     r.meeting_label = label;
     r.meeting_date = date;
-    r.title = c[0];
-    r.notes = c[1];
+    r.title = strip_html(c[0]);
+    r.notes = strip_html(c[1]);
     r.raised_by = c[2];
     r.lead = c[3];
     r.kloes = strip_html(c[4]);
@@ -565,7 +586,7 @@ void parse_forward_plan(parsed& p) {
 // ---- plan priorities ------------------------------------------------------
 
 std::string title_case(std::string_view s) {
-  static const std::array<std::string_view, 8> small = {"and", "of", "the", "for", "at", "to", "in", "on"};
+  static const std::array<std::string_view, 10> small = {"and", "of", "the", "for", "at", "to", "in", "on", "with", "our"};
   std::string out;
   bool first = true;
   std::string word;
@@ -612,14 +633,15 @@ void parse_priorities(parsed& p) {
     if (!(bs[i].kind == "table_row" && contains_ci(bs[i].text, "this period") && contains_ci(bs[i].text, "last period")))
       continue;
     std::size_t j = i + 1;
-    while (j < bs.size() && bs[j].kind == "table_row") ++j;
     std::string name;
     while (j < bs.size() && bs[j].kind == "heading" && upper_ratio(bs[j].text) > 0.95 && !is_banner(bs[j].text)) {
       if (!name.empty()) name += ' ';
       name += normalise(bs[j].text);
       ++j;
     }
-    if (name.size() < 8 || name.size() > 80) continue;
+    if (name.size() < 8 || name.size() > 80 ||
+        std::any_of(name.begin(), name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+      continue;
     std::string t = title_case(name);
     bool dup = false;
     for (auto& x : p.priorities) dup = dup || x.title == t;
