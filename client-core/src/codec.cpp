@@ -390,7 +390,7 @@ bytes encode_body(const change_body& c, const bytes& actor) {
     switch (o.kind) {
       case op_kind::set: pk.pack_array(5); break;
       case op_kind::text_insert: pk.pack_array(8); break;
-      case op_kind::text_remove: pk.pack_array(7); break;
+      case op_kind::text_remove: pk.pack_array(6); break;
     }
     pk.pack_uint8(static_cast<std::uint8_t>(o.kind));
     pack_str(pk, o.table);
