@@ -265,6 +265,55 @@ result<proto::message> decode_tree(const node& root) {
       if (!r.done()) return shape("error");
       return message{std::move(m)};
     }
+    case msg_type::snapshot_put: {
+      snapshot_put m;
+      m.cursor = r.u64();
+      m.total = r.u64(limits::max_snapshot_blob_bytes);
+      m.offset = r.u64(limits::max_snapshot_blob_bytes);
+      m.chunk = r.bin(limits::max_snapshot_chunk, false);
+      if (!r.done()) return shape("snapshot_put");
+      return message{std::move(m)};
+    }
+    case msg_type::snapshot_ack: {
+      snapshot_ack m;
+      m.cursor = r.u64();
+      m.received = r.u64(limits::max_snapshot_blob_bytes);
+      m.complete = r.boolean();
+      if (!r.done()) return shape("snapshot_ack");
+      return message{m};
+    }
+    case msg_type::snapshot_get: {
+      snapshot_get m;
+      m.cursor = r.u64();
+      m.offset = r.u64(limits::max_snapshot_blob_bytes);
+      if (!r.done()) return shape("snapshot_get");
+      return message{m};
+    }
+    case msg_type::snapshot: {
+      snapshot m;
+      m.cursor = r.u64();
+      m.total = r.u64(limits::max_snapshot_blob_bytes);
+      m.offset = r.u64(limits::max_snapshot_blob_bytes);
+      m.chunk = r.bin(limits::max_snapshot_chunk, false);
+      if (!r.done()) return shape("snapshot");
+      return message{std::move(m)};
+    }
+    case msg_type::live: {
+      live m;
+      m.prev = r.u64();
+      const node* list = r.array(limits::max_pull_changes);
+      if (!r.done()) return shape("live");
+      for (const node& e : list->items) {
+        if (e.kind != node::array) return shape("live entry");
+        reader er{e};
+        stored_change c;
+        c.server_seq = er.u64();
+        c.envelope = er.bin(limits::max_envelope_bytes, false);
+        if (!er.done()) return shape("live entry");
+        m.items.push_back(std::move(c));
+      }
+      return message{std::move(m)};
+    }
   }
   return make_error(errc::malformed, "unknown message type " + std::to_string(type));
 }
@@ -314,6 +363,21 @@ bytes encode(const proto::message& m) {
         } else if constexpr (std::is_same_v<T, proto::error>) {
           head(msg_type::error, 2); pk.pack_uint32(x.code);
           pack_str(pk, std::string_view(x.text).substr(0, limits::max_error_text));
+        } else if constexpr (std::is_same_v<T, snapshot_put>) {
+          head(msg_type::snapshot_put, 4); pk.pack_uint64(x.cursor); pk.pack_uint64(x.total);
+          pk.pack_uint64(x.offset); pack_bin(pk, x.chunk);
+        } else if constexpr (std::is_same_v<T, snapshot_ack>) {
+          head(msg_type::snapshot_ack, 3); pk.pack_uint64(x.cursor); pk.pack_uint64(x.received);
+          if (x.complete) pk.pack_true(); else pk.pack_false();
+        } else if constexpr (std::is_same_v<T, snapshot_get>) {
+          head(msg_type::snapshot_get, 2); pk.pack_uint64(x.cursor); pk.pack_uint64(x.offset);
+        } else if constexpr (std::is_same_v<T, snapshot>) {
+          head(msg_type::snapshot, 4); pk.pack_uint64(x.cursor); pk.pack_uint64(x.total);
+          pk.pack_uint64(x.offset); pack_bin(pk, x.chunk);
+        } else if constexpr (std::is_same_v<T, live>) {
+          head(msg_type::live, 2); pk.pack_uint64(x.prev);
+          pk.pack_array(static_cast<std::uint32_t>(x.items.size()));
+          for (auto& c : x.items) { pk.pack_array(2); pk.pack_uint64(c.server_seq); pack_bin(pk, c.envelope); }
         }
       },
       m);

@@ -6,8 +6,12 @@
 
 namespace packline::limits {
 
-// Protocol version spoken by this build.
-inline constexpr std::uint32_t protocol_version = 1;
+// Protocol version spoken by this build (hello carries the version the
+// client wants). Version 2 adds snapshots and live frames; a server also
+// speaks every version down to min_protocol_version, so tablets that have not
+// updated their cached webapp keep syncing (v1: notify + pull only).
+inline constexpr std::uint32_t protocol_version = 2;
+inline constexpr std::uint32_t min_protocol_version = 1;
 
 // A frame holds at most one push or one changes batch; 1 MiB keeps a batch of
 // max_push_envelopes full-size-ish changes while bounding per-session memory.
@@ -28,6 +32,13 @@ inline constexpr std::size_t max_ops_per_change = 4096;
 inline constexpr std::size_t max_name_bytes = 64;     // table and field names
 inline constexpr std::size_t max_value_bytes = 200 * 1024;
 inline constexpr std::size_t max_error_text = 1024;
+
+// Snapshot blobs on the wire (protocol v2): a sealed replica image, moved in
+// chunks so no frame exceeds max_frame_bytes (512 KiB leaves half a frame of
+// headroom). A blob is bounded above the replica's own image limit to leave
+// room for sealing; it bounds what one kept snapshot costs the server's disk.
+inline constexpr std::size_t max_snapshot_chunk = 512 * 1024;
+inline constexpr std::uint64_t max_snapshot_blob_bytes = 80ull << 20;
 
 // A remote HLC more than this ahead of our clock is refused (issue: skewed
 // tablet clocks must not drag every replica's clock into the future).

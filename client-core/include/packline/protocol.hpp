@@ -14,6 +14,8 @@ namespace packline::proto {
 enum class msg_type : std::uint8_t {
   hello = 1, challenge = 2, auth = 3, welcome = 4, push = 5,
   ack = 6, pull = 7, changes = 8, notify = 9, error = 10,
+  // Version 2: snapshots (chunked, resumable) and live fan-out.
+  snapshot_put = 11, snapshot_ack = 12, snapshot_get = 13, snapshot = 14, live = 15,
 };
 
 struct hello { std::uint32_t version = 0; bytes device; bytes space; };
@@ -29,7 +31,21 @@ struct changes { std::vector<stored_change> items; std::uint64_t next = 0; bool 
 struct notify { std::uint64_t cursor = 0; };
 struct error { std::uint32_t code = 0; std::string text; };
 
-using message = std::variant<hello, challenge, auth, welcome, push, ack, pull, changes, notify, error>;
+// Version 2. A snapshot is an opaque blob (the replica's state up to `cursor`,
+// sealed by the client) stored by the server in chunks; see PROTOCOL.md.
+struct snapshot_put { std::uint64_t cursor = 0; std::uint64_t total = 0; std::uint64_t offset = 0; bytes chunk; };
+struct snapshot_ack { std::uint64_t cursor = 0; std::uint64_t received = 0; bool complete = false; };
+struct snapshot_get { std::uint64_t cursor = 0; std::uint64_t offset = 0; };  // cursor 0: the latest
+struct snapshot { std::uint64_t cursor = 0; std::uint64_t total = 0; std::uint64_t offset = 0; bytes chunk; };
+// Changes stored after `prev`, sent unasked to a session that is caught up.
+struct live { std::uint64_t prev = 0; std::vector<stored_change> items; };
+
+using message = std::variant<hello, challenge, auth, welcome, push, ack, pull, changes, notify, error,
+                             snapshot_put, snapshot_ack, snapshot_get, snapshot, live>;
+
+// Wire error codes beyond errc's 1..9 (errc has no value for these).
+inline constexpr std::uint32_t error_resync = 10;  // outbound queue overflowed: reconnect and pull
+inline constexpr std::uint32_t error_gone = 11;    // the snapshot asked for is no longer kept
 
 // Bytes signed by the device in `auth`.
 bytes auth_transcript(const bytes& nonce, const bytes& space);
