@@ -163,6 +163,27 @@ struct reader {
 
 error shape(const char* what) { return make_error(errc::malformed, std::string("malformed ") + what); }
 
+result<value> node_value(const node& v) {
+  switch (v.kind) {
+    case node::nil: return value{};
+    case node::boolean: return value{v.b};
+    case node::uint:
+      if (v.u > static_cast<std::uint64_t>(INT64_MAX)) return shape("op: integer out of range");
+      return value{static_cast<std::int64_t>(v.u)};
+    case node::sint: return value{v.i};
+    case node::f64: return value{v.d};
+    case node::str:
+      if (v.n > limits::max_value_bytes) return make_error(errc::too_large, "field value is too long");
+      return value{std::string(v.p, v.n)};
+    case node::bin: {
+      if (v.n > limits::max_value_bytes) return make_error(errc::too_large, "field value is too long");
+      auto p = reinterpret_cast<const std::uint8_t*>(v.p);
+      return value{bytes(p, p + v.n)};
+    }
+    default: return shape("op: value type");
+  }
+}
+
 result<proto::message> decode_tree(const node& root) {
   using namespace proto;
   if (root.kind != node::array || root.items.empty()) return shape("frame: not an array");
@@ -446,13 +467,13 @@ bytes encode_body(const change_body& c, const bytes& actor) {
   bytes out;
   byte_sink sink{out};
   packer pk(sink);
-  pk.pack_array(3);
+  pk.pack_array(c.deps.empty() ? 3 : 4);
   pk.pack_uint64(c.hlc.wall_ms);
   pk.pack_uint32(c.hlc.counter);
   pk.pack_array(static_cast<std::uint32_t>(c.ops.size()));
   for (const op& o : c.ops) {
     switch (o.kind) {
-      case op_kind::set: pk.pack_array(5); break;
+      case op_kind::set: pk.pack_array(o.pred.empty() ? 5 : 6); break;
       case op_kind::text_insert: pk.pack_array(8); break;
       case op_kind::text_remove: pk.pack_array(6); break;
     }
@@ -462,6 +483,12 @@ bytes encode_body(const change_body& c, const bytes& actor) {
     pack_str(pk, o.field);
     if (o.kind == op_kind::set) {
       pack_value(pk, o.val);
+      if (!o.pred.empty()) {
+        pk.pack_array(static_cast<std::uint32_t>(o.pred.size()));
+        for (auto& p : o.pred) {
+          pk.pack_array(3); pack_bin(pk, p.actor); pk.pack_uint64(p.hlc.wall_ms); pk.pack_uint32(p.hlc.counter);
+        }
+      }
     } else if (o.kind == op_kind::text_insert) {
       pk.pack_uint64(o.text.id.seq);
       pack_ref(pk, o.text.left, actor);
@@ -471,6 +498,10 @@ bytes encode_body(const change_body& c, const bytes& actor) {
       pack_ref(pk, o.text.id, actor);
       pk.pack_uint64(o.text.len);
     }
+  }
+  if (!c.deps.empty()) {
+    pk.pack_array(static_cast<std::uint32_t>(c.deps.size()));
+    for (auto& d : c.deps) { pk.pack_array(2); pack_bin(pk, d.actor); pk.pack_uint64(d.seq); }
   }
   return out;
 }
@@ -484,6 +515,19 @@ result<change_body> decode_body(const bytes& b, const bytes& actor) {
   c.hlc.wall_ms = r.u64();
   c.hlc.counter = static_cast<std::uint32_t>(r.u64(0xffffffff));
   const node* ops = r.array(limits::max_ops_per_change);
+  if (r.ok && tree->items.size() == 4) {
+    const node* deps = r.array(limits::max_deps);
+    if (!r.ok) return shape("change deps");
+    for (const node& dn : deps->items) {
+      if (dn.kind != node::array) return shape("change dep");
+      reader dr{dn};
+      change_ref d;
+      d.actor = dr.bin(32, true);
+      d.seq = dr.u64();
+      if (!dr.done() || d.seq == 0) return shape("change dep");
+      c.deps.push_back(std::move(d));
+    }
+  }
   if (!r.done()) return shape("change");
   c.ops.reserve(ops->items.size());
   for (const node& on : ops->items) {
@@ -525,31 +569,117 @@ result<change_body> decode_body(const bytes& b, const bytes& actor) {
     }
     if (kind != static_cast<std::uint64_t>(op_kind::set)) return shape("op: unknown kind");
     const node* v = orr.next();
-    if (!orr.done() || !v) return shape("op");
-    switch (v->kind) {
-      case node::nil: break;
-      case node::boolean: o.val = v->b; break;
-      case node::uint:
-        if (v->u > static_cast<std::uint64_t>(INT64_MAX)) return shape("op: integer out of range");
-        o.val = static_cast<std::int64_t>(v->u);
-        break;
-      case node::sint: o.val = v->i; break;
-      case node::f64: o.val = v->d; break;
-      case node::str:
-        if (v->n > limits::max_value_bytes) return make_error(errc::too_large, "field value is too long");
-        o.val = std::string(v->p, v->n);
-        break;
-      case node::bin: {
-        if (v->n > limits::max_value_bytes) return make_error(errc::too_large, "field value is too long");
-        auto p = reinterpret_cast<const std::uint8_t*>(v->p);
-        o.val = bytes(p, p + v->n);
-        break;
+    if (orr.ok && on.items.size() == 6) {
+      const node* pl = orr.array(limits::max_deps);
+      if (!orr.ok) return shape("op pred");
+      for (const node& pn : pl->items) {
+        if (pn.kind != node::array) return shape("op pred");
+        reader pr{pn};
+        reg_ref p;
+        p.actor = pr.bin(32, true);
+        p.hlc.wall_ms = pr.u64();
+        p.hlc.counter = static_cast<std::uint32_t>(pr.u64(0xffffffff));
+        if (!pr.done()) return shape("op pred");
+        o.pred.push_back(std::move(p));
       }
-      default: return shape("op: value type");
     }
+    if (!orr.done() || !v) return shape("op");
+    auto val = node_value(*v);
+    if (!val) return val.err();
+    o.val = std::move(*val);
     c.ops.push_back(std::move(o));
   }
   return c;
+}
+
+// Snapshot: [1, space, cursor, covered, heads, regs, texts]
+//   covered/heads = [[actor, seq], ...]
+//   regs = [[table, row, field, actor, wall, counter, value], ...]
+//   texts = [[table, row, field, doc bin], ...]
+bytes encode_snapshot(const replica_snapshot& s) {
+  bytes out;
+  byte_sink sink{out};
+  packer pk(sink);
+  auto refs = [&](const std::vector<change_ref>& v) {
+    pk.pack_array(static_cast<std::uint32_t>(v.size()));
+    for (auto& r : v) { pk.pack_array(2); pack_bin(pk, r.actor); pk.pack_uint64(r.seq); }
+  };
+  pk.pack_array(7);
+  pk.pack_uint8(1);
+  pack_bin(pk, s.space);
+  pk.pack_uint64(s.cursor);
+  refs(s.covered);
+  refs(s.heads);
+  pk.pack_array(static_cast<std::uint32_t>(s.regs.size()));
+  for (auto& r : s.regs) {
+    pk.pack_array(7);
+    pack_str(pk, r.table); pack_bin(pk, r.row); pack_str(pk, r.field); pack_bin(pk, r.write.actor);
+    pk.pack_uint64(r.write.hlc.wall_ms); pk.pack_uint32(r.write.hlc.counter); pack_value(pk, r.val);
+  }
+  pk.pack_array(static_cast<std::uint32_t>(s.texts.size()));
+  for (auto& t : s.texts) {
+    pk.pack_array(4);
+    pack_str(pk, t.table); pack_bin(pk, t.row); pack_str(pk, t.field); pack_bin(pk, t.doc);
+  }
+  return out;
+}
+
+result<replica_snapshot> decode_snapshot(const bytes& b) {
+  auto tree = parse_tree(b.data(), b.size(), limits::max_replica_snapshot_bytes);
+  if (!tree) return tree.err();
+  if (tree->kind != node::array) return shape("snapshot");
+  reader r{*tree};
+  replica_snapshot s;
+  if (r.u64(255) != 1) return make_error(errc::unsupported_version, "unknown snapshot version");
+  s.space = r.bin(16, true);
+  s.cursor = r.u64();
+  auto refs = [&](std::vector<change_ref>& out) {
+    const node* l = r.array(~0u);
+    if (!l) return false;
+    for (const node& n : l->items) {
+      if (n.kind != node::array) return false;
+      reader rr{n};
+      change_ref c;
+      c.actor = rr.bin(32, true);
+      c.seq = rr.u64();
+      if (!rr.done()) return false;
+      out.push_back(std::move(c));
+    }
+    return true;
+  };
+  if (!refs(s.covered) || !refs(s.heads)) return shape("snapshot refs");
+  const node* regs = r.array(~0u);
+  const node* texts = r.array(~0u);
+  if (!r.done()) return shape("snapshot");
+  for (const node& n : regs->items) {
+    if (n.kind != node::array) return shape("snapshot register");
+    reader rr{n};
+    replica_snapshot::reg_entry e;
+    e.table = rr.str(limits::max_name_bytes);
+    e.row = rr.bin(16, true);
+    e.field = rr.str(limits::max_name_bytes);
+    e.write.actor = rr.bin(32, true);
+    e.write.hlc.wall_ms = rr.u64();
+    e.write.hlc.counter = static_cast<std::uint32_t>(rr.u64(0xffffffff));
+    const node* v = rr.next();
+    if (!rr.done() || !v) return shape("snapshot register");
+    auto val = node_value(*v);
+    if (!val) return val.err();
+    e.val = std::move(*val);
+    s.regs.push_back(std::move(e));
+  }
+  for (const node& n : texts->items) {
+    if (n.kind != node::array) return shape("snapshot text");
+    reader rr{n};
+    replica_snapshot::text_entry t;
+    t.table = rr.str(limits::max_name_bytes);
+    t.row = rr.bin(16, true);
+    t.field = rr.str(limits::max_name_bytes);
+    t.doc = rr.bin(limits::max_replica_snapshot_bytes, false);
+    if (!rr.done()) return shape("snapshot text");
+    s.texts.push_back(std::move(t));
+  }
+  return s;
 }
 
 }  // namespace packline::codec

@@ -19,6 +19,20 @@ using value = std::variant<std::monostate, bool, std::int64_t, double, std::stri
 // (text CRDT); for those `text` holds the edit and `val` is unused.
 enum class op_kind : std::uint8_t { set = 1, text_insert = 2, text_remove = 3 };
 
+// One write of a register, named by its change's HLC and actor.
+struct reg_ref {
+  bytes actor;
+  hlc_timestamp hlc;
+  bool operator==(const reg_ref&) const = default;
+};
+
+// A change, named by its actor and that actor's sequence number.
+struct change_ref {
+  bytes actor;
+  std::uint64_t seq = 0;
+  bool operator==(const change_ref&) const = default;
+};
+
 struct op {
   op_kind kind = op_kind::set;
   std::string table;
@@ -26,12 +40,29 @@ struct op {
   std::string field;
   value val;
   text_op text;
+  // set: the register writes this one supersedes (all the writer had seen).
+  std::vector<reg_ref> pred;
 };
 
 // Decoded payload of an envelope.
 struct change_body {
   hlc_timestamp hlc;
   std::vector<op> ops;
+  // Causal predecessors: the writer's heads when it committed. A replica
+  // applies a change only after all of them.
+  std::vector<change_ref> deps;
+};
+
+// A replica's state without its history: registers, texts and what it covers.
+struct replica_snapshot {
+  bytes space;
+  std::uint64_t cursor = 0;
+  std::vector<change_ref> covered;  // per device, the last change included
+  std::vector<change_ref> heads;
+  struct reg_entry { std::string table; bytes row; std::string field; reg_ref write; value val; };
+  struct text_entry { std::string table; bytes row; std::string field; bytes doc; };
+  std::vector<reg_entry> regs;
+  std::vector<text_entry> texts;
 };
 
 // The signed, transportable form. `payload` is the encoded change_body.

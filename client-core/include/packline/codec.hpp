@@ -23,4 +23,7 @@ bytes envelope_signed_bytes(const envelope& e);
 bytes encode_body(const change_body& c, const bytes& actor = {});
 result<change_body> decode_body(const bytes& b, const bytes& actor);
 
+bytes encode_snapshot(const replica_snapshot& s);
+result<replica_snapshot> decode_snapshot(const bytes& b);
+
 }  // namespace packline::codec

@@ -21,6 +21,13 @@ inline constexpr std::size_t max_frame_bytes = 1 << 20;
 // chunk). 256 KiB fits a pack chunk; bigger imports are split by the client.
 inline constexpr std::size_t max_envelope_bytes = 256 * 1024;
 
+// Causal predecessors named by one change (normally one or two heads).
+inline constexpr std::size_t max_deps = 1024;
+
+// A replica snapshot (replica::snapshot) before sealing: the whole state of a
+// space; kept below max_snapshot_blob_bytes so it still fits once sealed.
+inline constexpr std::size_t max_replica_snapshot_bytes = 64u << 20;
+
 // Envelopes per push: small enough that one SQLite transaction stays short.
 inline constexpr std::size_t max_push_envelopes = 256;
 
