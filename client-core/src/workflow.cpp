@@ -1,18 +1,41 @@
-// Panel workflow over the replica (members, meetings, agenda items, question
-// drafts). Ids cross this API as lower-case hex; rows are read from the
-// materialised tables and written as LWW field ops.
+// Panel workflow over the replica. Rows are read from the materialised tables
+// and written as LWW field ops through commit_checked(), which runs every op
+// through rules::check() for the signed-in member first. Derived facts (what
+// became of a draft, which public submissions are accepted, where an
+// annotation now sits, which actions carry over) are computed when read, from
+// replicated rows only, so every replica shows the same answer.
 #include "packline/workflow.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "packline/crypto.hpp"
+#include "packline/limits.hpp"
+#include "packline/position.hpp"
+#include "packline/rules.hpp"
 
 namespace packline::workflow {
 namespace {
+
+// ---- small helpers --------------------------------------------------------
 
 std::string hex_of(const row& r, std::string_view f) {
   const value* v = r.get(f);
   return v && std::holds_alternative<bytes>(*v) ? to_hex(std::get<bytes>(*v)) : std::string{};
 }
-std::int64_t int_of(const row& r, std::string_view f) {
+bytes bytes_of(const row& r, std::string_view f) {
   const value* v = r.get(f);
-  return v && std::holds_alternative<std::int64_t>(*v) ? std::get<std::int64_t>(*v) : 0;
+  return v && std::holds_alternative<bytes>(*v) ? std::get<bytes>(*v) : bytes{};
+}
+std::int64_t int_of(const row& r, std::string_view f, std::int64_t dflt = 0) {
+  const value* v = r.get(f);
+  if (v && std::holds_alternative<std::int64_t>(*v)) return std::get<std::int64_t>(*v);
+  if (v && std::holds_alternative<bool>(*v)) return std::get<bool>(*v) ? 1 : 0;
+  return dflt;
 }
 result<bytes> id_arg(const std::string& hex, const char* what) {
   bytes b = from_hex(hex);
@@ -20,10 +43,214 @@ result<bytes> id_arg(const std::string& hex, const char* what) {
   return b;
 }
 op set(const char* table, const bytes& row, const char* field, value v) {
-  return op{op_kind::set, table, row, field, std::move(v)};
+  op o;
+  o.kind = op_kind::set;
+  o.table = table;
+  o.row = row;
+  o.field = field;
+  o.val = std::move(v);
+  return o;
+}
+value str(std::string s) { return value{std::move(s)}; }
+value num(std::int64_t v) { return value{v}; }
+
+// Ids that every replica derives alike (agenda items by meeting and number,
+// blocks by pack and index, settings by key), so re-imports update in place.
+bytes derived_id(std::string_view kind, const bytes& scope, std::string_view key) {
+  bytes in = to_bytes(kind);
+  in.push_back(0);
+  append(in, scope);
+  in.push_back(0);
+  append(in, key);
+  bytes h = crypto::sha256(in);
+  h.resize(16);
+  return h;
 }
 
+std::vector<std::string> split_ids(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t from = 0;
+  while (from < s.size()) {
+    auto c = s.find(',', from);
+    std::string id = s.substr(from, c == std::string::npos ? std::string::npos : c - from);
+    if (!id.empty()) out.push_back(id);
+    if (c == std::string::npos) break;
+    from = c + 1;
+  }
+  return out;
+}
+std::string join_ids(const std::vector<std::string>& ids) {
+  std::string s;
+  for (auto& i : ids) {
+    if (!s.empty()) s += ',';
+    s += i;
+  }
+  return s;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+result<std::optional<row>> find_row(replica& r, const std::string& table, const bytes& id) {
+  auto rows = r.rows(table, "id", id);
+  if (!rows) return rows.err();
+  if (rows->empty()) return std::optional<row>{};
+  return std::optional<row>{std::move(rows->front())};
+}
+
+result<row> need_row(replica& r, const std::string& table, const std::string& hex, const char* what) {
+  auto id = id_arg(hex, what);
+  if (!id) return id.err();
+  auto f = find_row(r, table, *id);
+  if (!f) return f.err();
+  if (!*f) return make_error(errc::not_found, std::string("there is no such ") + what);
+  return std::move(**f);
+}
+
+// ---- who is writing, and the rules ---------------------------------------
+
+struct actor {
+  bytes member;
+  rules::role role = rules::role::none;
+  std::string name;
+};
+
+result<actor> me(replica& r) {
+  std::string id = signed_in_member(r);
+  if (id.empty()) return make_error(errc::bad_state, "sign in as a panel member first");
+  auto m = need_row(r, "member", id, "member");
+  if (!m) return make_error(errc::bad_state, "the member signed in on this device is not on this panel");
+  return actor{m->id, rules::parse_role(m->text("role")), m->text("name")};
+}
+
+const char* author_field(const std::string& table) {
+  if (table == "question" || table == "annotation") return "author";
+  if (table == "kloe") return "owner";
+  return nullptr;
+}
+
+// Runs every op through rules::check with what the replica knows of its row.
+result<void> check_ops(replica& r, const actor& a, const std::vector<op>& ops) {
+  std::map<std::pair<std::string, bytes>, std::optional<row>> cache;
+  std::optional<bool> has_clerk;
+  for (const op& o : ops) {
+    rules::row_change c;
+    c.table = o.table;
+    c.row = o.row;
+    c.field = o.field;
+    c.val = o.val;
+    c.actor = a.member;
+    const char* af = author_field(o.table);
+    if (af || o.table == "member") {
+      auto key = std::make_pair(o.table, o.row);
+      auto it = cache.find(key);
+      if (it == cache.end()) {
+        auto f = find_row(r, o.table, o.row);
+        if (!f) return f.err();
+        it = cache.emplace(key, std::move(*f)).first;
+      }
+      if (it->second) {
+        c.row_exists = true;
+        if (af) c.row_author = bytes_of(*it->second, af);
+      }
+    }
+    if (o.table == "member" && o.field == "role") {
+      if (!has_clerk) {
+        auto ms = r.rows("member", "role", str("clerk"));
+        if (!ms) return ms.err();
+        has_clerk = !ms->empty();
+      }
+      c.panel_has_clerk = *has_clerk;
+    }
+    if (o.table == "kloe" && !c.row_exists) {
+      // The kloe's priority comes with the ops that create it.
+      for (const op& p : ops)
+        if (p.table == "kloe" && p.row == o.row && p.field == "priority" && std::holds_alternative<bytes>(p.val)) {
+          auto pr = find_row(r, "priority", std::get<bytes>(p.val));
+          if (!pr) return pr.err();
+          if (*pr)
+            for (auto& l : split_ids((*pr)->text("leads"))) c.leads.push_back(from_hex(l));
+        }
+    }
+    PL_TRY(rules::check(c, a.role));
+  }
+  return {};
+}
+
+result<std::uint64_t> commit_checked(replica& r, const actor& a, std::vector<op> ops, std::uint64_t now_ms) {
+  PL_TRY(check_ops(r, a, ops));
+  return r.commit(std::move(ops), now_ms);
+}
+
+// ---- dates and times (UK local time for deadlines) ------------------------
+
+// Days since 1970-01-01 of a civil date (H. Hinnant's algorithm).
+std::int64_t days_from_civil(int y, int m, int d) {
+  y -= m <= 2;
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return static_cast<std::int64_t>(era) * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+void civil_from_days(std::int64_t z, int& y, int& m, int& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  y = static_cast<int>(static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2));
+}
+int weekday(std::int64_t days) { return static_cast<int>(((days % 7) + 10) % 7); }  // 0 = Monday (1970-01-01 was a Thursday)
+std::int64_t last_sunday(int y, int m) {
+  std::int64_t d = days_from_civil(y, m, 31);
+  while (weekday(d) != 6) --d;
+  return d;
+}
+// "YYYY-MM-DD HH:MM" UK local time → ms since epoch (GMT/BST).
+std::optional<std::int64_t> uk_local_to_ms(const std::string& s) {
+  int y, mo, d, h = 0, mi = 0;
+  if (std::sscanf(s.c_str(), "%d-%d-%d %d:%d", &y, &mo, &d, &h, &mi) < 3) return std::nullopt;
+  std::int64_t days = days_from_civil(y, mo, d);
+  std::int64_t utc = (days * 86400 + h * 3600 + mi * 60) * 1000;
+  // BST from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of October.
+  std::int64_t start = (last_sunday(y, 3) * 86400 + 3600) * 1000, end = (last_sunday(y, 10) * 86400 + 3600) * 1000;
+  std::int64_t guess = utc - 3600 * 1000;
+  if (guess >= start && guess < end) utc = guess;
+  return utc;
+}
+std::string two(int v) { return (v < 10 ? "0" : "") + std::to_string(v); }
+
+// ---- anchors --------------------------------------------------------------
+
+constexpr std::size_t context_bytes = 32;  // prefix/suffix kept around a quote
+
+// Cut to a UTF-8 character boundary.
+std::size_t char_start(const std::string& s, std::size_t i) {
+  while (i > 0 && i < s.size() && (static_cast<unsigned char>(s[i]) & 0xc0) == 0x80) --i;
+  return std::min(i, s.size());
+}
+
+struct cand { const row* r; std::string text; };
+
 }  // namespace
+
+const char* to_string(anchor_status s) {
+  switch (s) {
+    case anchor_status::exact: return "exact";
+    case anchor_status::moved: return "moved";
+    case anchor_status::text_changed: return "text_changed";
+    case anchor_status::orphaned: return "orphaned";
+  }
+  return "orphaned";
+}
+
+// ---- members --------------------------------------------------------------
 
 result<std::vector<member>> members(replica& r) {
   auto rows = r.rows("member", {}, {}, "name");
@@ -33,79 +260,1298 @@ result<std::vector<member>> members(replica& r) {
   return out;
 }
 
+std::string signed_in_member(replica& r) { return r.setting("member"); }
+
+result<void> sign_in(replica& r, const std::string& member_id) {
+  auto m = id_arg(member_id, "member");
+  if (!m) return m.err();
+  auto f = find_row(r, "member", *m);
+  if (!f) return f.err();
+  if (!*f) return make_error(errc::not_found, "there is no such member on this panel");
+  return r.set_setting("member", member_id);
+}
+
+std::string my_role(replica& r) {
+  auto a = me(r);
+  return a ? rules::to_string(a->role) : std::string{};
+}
+
+result<std::string> register_member(replica& r, const std::string& name, const std::string& role, std::uint64_t now_ms) {
+  if (name.empty()) return make_error(errc::invalid_argument, "a member needs a name");
+  if (rules::parse_role(role) == rules::role::none) return make_error(errc::invalid_argument, "unknown role " + role);
+  bytes id = new_row_id();
+  // A new member writes their own row; the rules decide whether the role is theirs to take.
+  std::vector<op> ops{set("member", id, "name", str(name)), set("member", id, "role", str(role)),
+                      set("member", id, "created_by", id), set("member", id, "created_at", num(static_cast<std::int64_t>(now_ms)))};
+  auto c = commit_checked(r, actor{id, rules::role::member, name}, std::move(ops), now_ms);
+  if (!c) return c.err();
+  PL_TRY(r.set_setting("member", to_hex(id)));
+  return to_hex(id);
+}
+
+result<std::string> add_member(replica& r, const std::string& name, const std::string& role, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  if (name.empty()) return make_error(errc::invalid_argument, "a member needs a name");
+  if (rules::parse_role(role) == rules::role::none) return make_error(errc::invalid_argument, "unknown role " + role);
+  bytes id = new_row_id();
+  auto c = commit_checked(r, *a,
+                          {set("member", id, "name", str(name)), set("member", id, "role", str(role)),
+                           set("member", id, "created_by", a->member),
+                           set("member", id, "created_at", num(static_cast<std::int64_t>(now_ms)))},
+                          now_ms);
+  if (!c) return c.err();
+  return to_hex(id);
+}
+
+// ---- meetings and items ---------------------------------------------------
+
+namespace {
+meeting to_meeting(const row& x) {
+  meeting m;
+  m.id = to_hex(x.id);
+  m.title = x.text("title");
+  m.date = x.text("date");
+  m.time = x.text("time");
+  m.venue = x.text("venue");
+  m.kind = x.text("kind");
+  m.status = x.text("status");
+  m.body = x.text("body");
+  m.chair = x.text("chair");
+  m.vice_chair = x.text("vice_chair");
+  m.public_deadline = x.text("public_deadline");
+  m.pack = hex_of(x, "pack");
+  m.quorum = int_of(x, "quorum");
+  return m;
+}
+agenda_item to_item(const row& x) {
+  agenda_item it;
+  it.id = to_hex(x.id);
+  it.meeting = hex_of(x, "meeting");
+  it.number = x.text("number");
+  it.title = x.text("title");
+  it.pages = x.text("pages");
+  it.description = x.text("description");
+  it.exempt = int_of(x, "exempt") != 0;
+  it.first_page = int_of(x, "first_page");
+  it.last_page = int_of(x, "last_page");
+  it.document = x.text("document");
+  it.removed = int_of(x, "removed") != 0;
+  return it;
+}
+}  // namespace
+
 result<std::vector<meeting>> meetings(replica& r) {
   auto rows = r.rows("meeting", {}, {}, "date");
   if (!rows) return rows.err();
   std::vector<meeting> out;
-  for (auto& x : *rows)
-    out.push_back({to_hex(x.id), x.text("title"), x.text("date"), x.text("time"), x.text("venue"), x.text("kind"), x.text("status")});
+  for (auto& x : *rows) out.push_back(to_meeting(x));
   return out;
 }
 
-result<std::vector<agenda_item>> items(replica& r, const std::string& meeting_id) {
+result<meeting> meeting_by_id(replica& r, const std::string& meeting_id) {
+  auto m = need_row(r, "meeting", meeting_id, "meeting");
+  if (!m) return m.err();
+  return to_meeting(*m);
+}
+
+result<std::vector<agenda_item>> items(replica& r, const std::string& meeting_id, bool include_removed) {
   auto m = id_arg(meeting_id, "meeting");
   if (!m) return m.err();
   auto rows = r.rows("pack_item", "meeting", *m, "position");
   if (!rows) return rows.err();
   std::vector<agenda_item> out;
-  for (auto& x : *rows)
-    out.push_back({to_hex(x.id), meeting_id, x.text("number"), x.text("title"), x.text("pages"), x.text("description"),
-                   int_of(x, "exempt") != 0});
+  for (auto& x : *rows) {
+    auto it = to_item(x);
+    if (it.removed && !include_removed) continue;
+    it.meeting = meeting_id;
+    out.push_back(std::move(it));
+  }
   return out;
 }
+
+// ---- packs ----------------------------------------------------------------
+
+namespace {
+
+struct chunker {
+  replica& r;
+  const actor& a;
+  std::uint64_t now;
+  const pack::progress_fn& progress;
+  std::size_t total;
+  std::vector<op> ops;
+  std::size_t bytes_est = 0, done = 0, changes = 0;
+
+  // Keep each change well inside limits::max_envelope_bytes and max_ops_per_change.
+  static constexpr std::size_t max_ops = 1500;
+  static constexpr std::size_t max_bytes = limits::max_envelope_bytes / 2;
+
+  static std::size_t size_of(const op& o) {
+    std::size_t n = o.table.size() + o.field.size() + o.row.size() + 12;
+    if (auto* s = std::get_if<std::string>(&o.val)) n += s->size();
+    if (auto* b = std::get_if<bytes>(&o.val)) n += b->size();
+    return n + 9;
+  }
+  result<void> add(op o, std::size_t units = 0) {
+    std::size_t n = size_of(o);
+    if (!ops.empty() && (ops.size() + 1 > max_ops || bytes_est + n > max_bytes)) PL_TRY(flush());
+    bytes_est += n;
+    ops.push_back(std::move(o));
+    done += units;
+    return {};
+  }
+  result<void> flush() {
+    if (ops.empty()) return {};
+    auto c = commit_checked(r, a, std::move(ops), now);
+    if (!c) return c.err();
+    ops.clear();
+    bytes_est = 0;
+    ++changes;
+    if (progress) progress("write", std::min(done, total), total);
+    return {};
+  }
+};
+
+}  // namespace
+
+result<import_report> import_pack(replica& r, const pack::parsed& p, const import_options& o, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  if (a->role != rules::role::clerk) return make_error(errc::bad_state, "only the clerk publishes packs and meetings");
+  const bool supplement = p.kind == "supplement";
+  const auto now = static_cast<std::int64_t>(now_ms);
+  import_report rep;
+  rep.kind = p.kind;
+
+  // The meeting: given, or found by date and body, or new.
+  bytes meeting_id;
+  std::optional<row> existing;
+  if (!o.meeting_id.empty()) {
+    auto m = need_row(r, "meeting", o.meeting_id, "meeting");
+    if (!m) return m.err();
+    meeting_id = m->id;
+    existing = std::move(*m);
+  } else if (supplement) {
+    return make_error(errc::invalid_argument, "choose the meeting this supplement belongs to");
+  } else {
+    auto ms = r.rows("meeting", "date", str(p.meeting.date));
+    if (!ms) return ms.err();
+    for (auto& m : *ms)
+      if (lower(m.text("body")) == lower(p.meeting.body) || lower(m.text("title")) == lower(p.meeting.title) ||
+          m.text("body").empty()) {
+        meeting_id = m.id;
+        existing = m;
+        break;
+      }
+    if (meeting_id.empty()) meeting_id = new_row_id();
+  }
+  bytes prev_pack = existing ? bytes_of(*existing, "pack") : bytes{};
+  // Versions so far.
+  auto old_packs = r.rows("pack", "meeting", meeting_id, "version");
+  if (!old_packs) return old_packs.err();
+  std::int64_t version = 1;
+  for (auto& pk : *old_packs) {
+    version = std::max(version, int_of(pk, "version") + 1);
+    if (pk.text("fingerprint") == p.fingerprint && (supplement || pk.id == prev_pack)) {
+      rep.meeting = to_hex(meeting_id);
+      rep.pack = to_hex(pk.id);
+      rep.version = int_of(pk, "version");
+      rep.unchanged = true;
+      rep.items = p.items.size();
+      rep.blocks = p.blocks.size();
+      return rep;
+    }
+  }
+  bytes pack_id = new_row_id();
+  rep.meeting = to_hex(meeting_id);
+  rep.pack = to_hex(pack_id);
+  rep.version = version;
+
+  // Item ids: stable per meeting and number, so drafts survive republication.
+  auto old_items = r.rows("pack_item", "meeting", meeting_id, "position");
+  if (!old_items) return old_items.err();
+  std::vector<bytes> item_ids;
+  std::int64_t supplement_pos = 1000;
+  int supplements = 0;
+  for (auto& x : *old_items)
+    if (!x.text("number").empty() && x.text("number")[0] == 'S') ++supplements;
+  for (auto& it : p.items) {
+    if (supplement) item_ids.push_back(derived_id("supplement", meeting_id, p.fingerprint));
+    else item_ids.push_back(derived_id("item", meeting_id, it.number));
+  }
+
+  std::size_t total = p.blocks.size() + p.items.size() + 1;
+  chunker ch{r, *a, now_ms, o.progress, total, {}, 0, 0, 0};
+  if (o.progress) o.progress("write", 0, total);
+
+  // Blocks first; the version becomes current in the last change.
+  PL_TRY(ch.add(set("pack", pack_id, "meeting", meeting_id)));
+  PL_TRY(ch.add(set("pack", pack_id, "version", num(version))));
+  PL_TRY(ch.add(set("pack", pack_id, "title", str(supplement ? (o.title.empty() ? p.items[0].title : o.title) : p.meeting.title))));
+  PL_TRY(ch.add(set("pack", pack_id, "source", str(o.source))));
+  PL_TRY(ch.add(set("pack", pack_id, "fingerprint", str(p.fingerprint))));
+  PL_TRY(ch.add(set("pack", pack_id, "kind", str(p.kind))));
+  PL_TRY(ch.add(set("pack", pack_id, "pages", num(p.pages))));
+  PL_TRY(ch.add(set("pack", pack_id, "pages_exact", num(p.pages_exact ? 1 : 0))));
+  PL_TRY(ch.add(set("pack", pack_id, "blocks", num(static_cast<std::int64_t>(p.blocks.size())))));
+  PL_TRY(ch.add(set("pack", pack_id, "created_by", a->member)));
+  PL_TRY(ch.add(set("pack", pack_id, "created_at", num(now))));
+  for (std::size_t i = 0; i < p.blocks.size(); ++i) {
+    const auto& b = p.blocks[i];
+    bytes id = derived_id("block", pack_id, std::to_string(i));
+    value item = b.item >= 0 ? value{item_ids[static_cast<std::size_t>(b.item)]} : value{};
+    PL_TRY(ch.add(set("block", id, "pack", pack_id)));
+    PL_TRY(ch.add(set("block", id, "item", item)));
+    PL_TRY(ch.add(set("block", id, "position", num(static_cast<std::int64_t>(i)))));
+    PL_TRY(ch.add(set("block", id, "page", num(b.page))));
+    PL_TRY(ch.add(set("block", id, "kind", str(b.kind))));
+    PL_TRY(ch.add(set("block", id, "text", str(b.text))));
+    PL_TRY(ch.add(set("block", id, "hash", str(pack::text_hash(b.text))), 1));
+  }
+  PL_TRY(ch.flush());
+
+  // Meeting, items, forward plan and priorities in the last change.
+  std::vector<op> last;
+  if (!supplement) {
+    const auto& m = p.meeting;
+    last.push_back(set("meeting", meeting_id, "title", str(m.title)));
+    last.push_back(set("meeting", meeting_id, "body", str(m.body)));
+    last.push_back(set("meeting", meeting_id, "date", str(m.date)));
+    if (!m.time.empty()) last.push_back(set("meeting", meeting_id, "time", str(m.time)));
+    if (!m.venue.empty()) last.push_back(set("meeting", meeting_id, "venue", str(m.venue)));
+    if (!m.membership.empty()) last.push_back(set("meeting", meeting_id, "membership", str(m.membership)));
+    if (!m.chair.empty()) last.push_back(set("meeting", meeting_id, "chair", str(m.chair)));
+    if (!m.vice_chair.empty()) last.push_back(set("meeting", meeting_id, "vice_chair", str(m.vice_chair)));
+    if (m.quorum) last.push_back(set("meeting", meeting_id, "quorum", num(m.quorum)));
+    if (!m.public_deadline.empty()) last.push_back(set("meeting", meeting_id, "public_deadline", str(m.public_deadline)));
+    last.push_back(set("meeting", meeting_id, "status", str("published")));
+    if (!existing) {
+      last.push_back(set("meeting", meeting_id, "kind", str("formal")));
+      last.push_back(set("meeting", meeting_id, "created_by", a->member));
+      last.push_back(set("meeting", meeting_id, "created_at", num(now)));
+    }
+    last.push_back(set("meeting", meeting_id, "pack", pack_id));
+  }
+  std::set<bytes> listed;
+  for (std::size_t k = 0; k < p.items.size(); ++k) {
+    const auto& it = p.items[k];
+    const bytes& id = item_ids[k];
+    listed.insert(id);
+    bool known = std::any_of(old_items->begin(), old_items->end(), [&](const row& x) { return x.id == id; });
+    last.push_back(set("pack_item", id, "meeting", meeting_id));
+    last.push_back(set("pack_item", id, "pack", pack_id));
+    last.push_back(set("pack_item", id, "position", num(supplement ? supplement_pos + supplements : static_cast<std::int64_t>(k + 1))));
+    last.push_back(set("pack_item", id, "number", str(supplement ? (known ? std::string{} : "S" + std::to_string(supplements + 1)) : it.number)));
+    if (supplement && known) last.pop_back();
+    last.push_back(set("pack_item", id, "title", str(supplement && !o.title.empty() ? o.title : it.title)));
+    last.push_back(set("pack_item", id, "pages", str(it.pages)));
+    last.push_back(set("pack_item", id, "first_page", num(it.first_page)));
+    last.push_back(set("pack_item", id, "last_page", num(it.last_page)));
+    last.push_back(set("pack_item", id, "description", str(it.description)));
+    last.push_back(set("pack_item", id, "exempt", num(it.exempt ? 1 : 0)));
+    last.push_back(set("pack_item", id, "document", str(it.document)));
+    last.push_back(set("pack_item", id, "removed", num(0)));
+    if (!known) {
+      last.push_back(set("pack_item", id, "created_by", a->member));
+      last.push_back(set("pack_item", id, "created_at", num(now)));
+    }
+  }
+  if (!supplement)
+    for (auto& x : *old_items)
+      if (!listed.count(x.id) && !x.text("number").empty() && x.text("number")[0] != 'S' && int_of(x, "removed") == 0)
+        last.push_back(set("pack_item", x.id, "removed", num(1)));
+  for (std::size_t i = 0; i < p.forward_plan.size(); ++i) {
+    const auto& f = p.forward_plan[i];
+    bytes id = derived_id("forward_plan", {}, f.meeting_label + "\n" + f.title);
+    last.push_back(set("forward_plan", id, "position", num(static_cast<std::int64_t>(i))));
+    last.push_back(set("forward_plan", id, "meeting_label", str(f.meeting_label)));
+    last.push_back(set("forward_plan", id, "meeting_date", str(f.meeting_date)));
+    last.push_back(set("forward_plan", id, "title", str(f.title)));
+    last.push_back(set("forward_plan", id, "notes", str(f.notes)));
+    last.push_back(set("forward_plan", id, "raised_by", str(f.raised_by)));
+    last.push_back(set("forward_plan", id, "lead", str(f.lead)));
+    last.push_back(set("forward_plan", id, "kloes", str(f.kloes)));
+    last.push_back(set("forward_plan", id, "approach", str(f.approach)));
+    last.push_back(set("forward_plan", id, "source", pack_id));
+  }
+  auto have = r.rows("priority");
+  if (!have) return have.err();
+  std::size_t added_priorities = 0;
+  for (const auto& pr : p.priorities) {
+    bool dup = std::any_of(have->begin(), have->end(), [&](const row& x) { return lower(x.text("title")) == lower(pr.title); });
+    if (dup) continue;
+    bytes id = derived_id("priority", {}, lower(pr.title));
+    last.push_back(set("priority", id, "number", num(pr.number)));
+    last.push_back(set("priority", id, "title", str(pr.title)));
+    last.push_back(set("priority", id, "plan", str(p.meeting.date.substr(0, 4))));
+    last.push_back(set("priority", id, "created_by", a->member));
+    last.push_back(set("priority", id, "created_at", num(now)));
+    ++added_priorities;
+  }
+  for (auto& x : last) PL_TRY(ch.add(std::move(x)));
+  ch.done = total;
+  PL_TRY(ch.flush());
+
+  rep.items = p.items.size();
+  rep.blocks = p.blocks.size();
+  rep.changes = ch.changes;
+  rep.forward_plan = p.forward_plan.size();
+  rep.priorities = added_priorities;
+  if (!prev_pack.empty() && !supplement) {
+    auto changed = pack_changes(r, to_hex(prev_pack), to_hex(pack_id));
+    if (!changed) return changed.err();
+    rep.changed_blocks = std::move(*changed);
+    auto ann = annotations(r, to_hex(meeting_id));
+    if (!ann) return ann.err();
+    rep.annotations = std::move(*ann);
+  }
+  return rep;
+}
+
+result<std::vector<pack_version>> packs(replica& r, const std::string& meeting_id) {
+  auto m = id_arg(meeting_id, "meeting");
+  if (!m) return m.err();
+  auto rows = r.rows("pack", "meeting", *m, "version");
+  if (!rows) return rows.err();
+  std::vector<pack_version> out;
+  for (auto& x : *rows)
+    out.push_back({to_hex(x.id), meeting_id, x.text("title"), x.text("source"), x.text("kind"), x.text("fingerprint"),
+                   int_of(x, "version"), int_of(x, "pages"), int_of(x, "blocks"), int_of(x, "created_at")});
+  return out;
+}
+
+namespace {
+block_view to_block(const row& x) {
+  return {to_hex(x.id), hex_of(x, "item"), x.text("kind"), x.text("text"), x.text("hash"), int_of(x, "page"),
+          int_of(x, "position")};
+}
+result<std::vector<row>> pack_blocks(replica& r, const bytes& pack_id) { return r.rows("block", "pack", pack_id, "position"); }
+
+std::set<std::string> word_set(const std::string& s) {
+  std::set<std::string> out;
+  std::string w;
+  for (char c : s) {
+    if (std::isalnum(static_cast<unsigned char>(c))) w += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    else if (!w.empty()) out.insert(std::exchange(w, {}));
+  }
+  if (!w.empty()) out.insert(w);
+  return out;
+}
+double similarity(const std::string& a, const std::string& b) {
+  auto x = word_set(a), y = word_set(b);
+  if (x.empty() && y.empty()) return 1;
+  std::size_t common = 0;
+  for (auto& w : x) common += y.count(w);
+  return static_cast<double>(common) / static_cast<double>(x.size() + y.size() - common);
+}
+}  // namespace
+
+result<std::vector<block_view>> blocks(replica& r, const std::string& item_id) {
+  auto it = need_row(r, "pack_item", item_id, "agenda item");
+  if (!it) return it.err();
+  bytes pk = bytes_of(*it, "pack");
+  auto rows = r.rows("block", "item", it->id, "position");
+  if (!rows) return rows.err();
+  std::vector<block_view> out;
+  for (auto& x : *rows)
+    if (bytes_of(x, "pack") == pk) out.push_back(to_block(x));
+  std::sort(out.begin(), out.end(), [](const block_view& a, const block_view& b) { return a.position < b.position; });
+  return out;
+}
+
+result<std::vector<block_change>> pack_changes(replica& r, const std::string& from_pack, const std::string& to_pack) {
+  auto from = need_row(r, "pack", from_pack, "pack version");
+  if (!from) return from.err();
+  bytes to_id;
+  if (to_pack.empty()) {
+    auto m = find_row(r, "meeting", bytes_of(*from, "meeting"));
+    if (!m) return m.err();
+    if (!*m) return make_error(errc::not_found, "the pack's meeting is missing");
+    to_id = bytes_of(**m, "pack");
+  } else {
+    auto t = id_arg(to_pack, "pack version");
+    if (!t) return t.err();
+    to_id = *t;
+  }
+  auto a = pack_blocks(r, from->id), b = pack_blocks(r, to_id);
+  if (!a) return a.err();
+  if (!b) return b.err();
+  std::multiset<std::string> old_h, new_h;
+  for (auto& x : *a) old_h.insert(x.text("hash"));
+  for (auto& x : *b) new_h.insert(x.text("hash"));
+  std::vector<const row*> removed, added;
+  for (auto& x : *a)
+    if (!new_h.count(x.text("hash"))) removed.push_back(&x);
+  for (auto& x : *b)
+    if (!old_h.count(x.text("hash"))) added.push_back(&x);
+  std::vector<block_change> out;
+  std::vector<bool> used(removed.size(), false);
+  // Pair an added block with the most similar removed one of the same item: "changed".
+  for (auto* n : added) {
+    double best = 0.5;
+    std::size_t pick = removed.size();
+    for (std::size_t i = 0; i < removed.size(); ++i) {
+      if (used[i] || bytes_of(*removed[i], "item") != bytes_of(*n, "item")) continue;
+      double s = similarity(removed[i]->text("text"), n->text("text"));
+      if (s > best) { best = s; pick = i; }
+    }
+    block_change c;
+    c.item = hex_of(*n, "item");
+    c.new_block = to_hex(n->id);
+    c.new_text = n->text("text");
+    c.page = int_of(*n, "page");
+    if (pick < removed.size()) {
+      used[pick] = true;
+      c.kind = "changed";
+      c.old_block = to_hex(removed[pick]->id);
+      c.old_text = removed[pick]->text("text");
+    } else {
+      c.kind = "added";
+    }
+    out.push_back(std::move(c));
+  }
+  for (std::size_t i = 0; i < removed.size(); ++i) {
+    if (used[i]) continue;
+    block_change c;
+    c.kind = "removed";
+    c.item = hex_of(*removed[i], "item");
+    c.old_block = to_hex(removed[i]->id);
+    c.old_text = removed[i]->text("text");
+    c.page = int_of(*removed[i], "page");
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+// ---- annotations ----------------------------------------------------------
+
+result<std::string> annotate(replica& r, const annotation_draft& d, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto b = need_row(r, "block", d.block, "block");
+  if (!b) return b.err();
+  if (d.kind != "highlight" && d.kind != "note") return make_error(errc::invalid_argument, "an annotation is a highlight or a note");
+  if (d.visibility != "private" && d.visibility != "priority" && d.visibility != "panel")
+    return make_error(errc::invalid_argument, "visibility is private, priority or panel");
+  if (d.kind == "note" && d.body.empty()) return make_error(errc::invalid_argument, "a note needs some text");
+  std::string text = b->text("text");
+  if (d.start < 0 || d.end <= d.start || static_cast<std::size_t>(d.end) > text.size())
+    return make_error(errc::invalid_argument, "the selected range is outside the paragraph");
+  bytes pri;
+  if (d.visibility == "priority") {
+    auto p = id_arg(d.priority, "priority");
+    if (!p) return make_error(errc::invalid_argument, "choose the priority group that may read this");
+    pri = *p;
+  }
+  std::size_t s = char_start(text, static_cast<std::size_t>(d.start)), e = char_start(text, static_cast<std::size_t>(d.end));
+  std::size_t ps = char_start(text, s > context_bytes ? s - context_bytes : 0);
+  std::size_t se = char_start(text, std::min(text.size(), e + context_bytes));
+  bytes item = bytes_of(*b, "item");
+  auto it = find_row(r, "pack_item", item);
+  if (!it) return it.err();
+  bytes meeting = *it ? bytes_of(**it, "meeting") : bytes{};
+  bytes id = new_row_id();
+  std::vector<op> ops{
+      set("annotation", id, "meeting", meeting),
+      set("annotation", id, "item", item),
+      set("annotation", id, "pack", bytes_of(*b, "pack")),
+      set("annotation", id, "block", b->id),
+      set("annotation", id, "block_hash", str(b->text("hash"))),
+      set("annotation", id, "quote", str(text.substr(s, e - s))),
+      set("annotation", id, "prefix", str(text.substr(ps, s - ps))),
+      set("annotation", id, "suffix", str(text.substr(e, se - e))),
+      set("annotation", id, "start_offset", num(static_cast<std::int64_t>(s))),
+      set("annotation", id, "end_offset", num(static_cast<std::int64_t>(e))),
+      set("annotation", id, "kind", str(d.kind)),
+      set("annotation", id, "body", str(d.body)),
+      set("annotation", id, "visibility", str(d.visibility)),
+      set("annotation", id, "priority", pri.empty() ? value{} : value{pri}),
+      set("annotation", id, "author", a->member),
+      set("annotation", id, "created_by", a->member),
+      set("annotation", id, "created_at", num(static_cast<std::int64_t>(now_ms))),
+  };
+  auto c = commit_checked(r, *a, std::move(ops), now_ms);
+  if (!c) return c.err();
+  return to_hex(id);
+}
+
+namespace {
+
+// Where does an anchor made on an earlier version sit in `cands` (the
+// current version's blocks, same item first)?
+void resolve(annotation& an, const row& ann, const std::optional<row>& old_block, const std::vector<cand>& cands) {
+  const std::string quote = an.quote, prefix = ann.text("prefix"), suffix = ann.text("suffix");
+  const std::string hash = ann.text("block_hash");
+  const bytes item = bytes_of(ann, "item");
+  (void)old_block;  // kept for a future "moved to page N" hint
+  auto place = [&](anchor_status st, const row& b, std::size_t s, std::size_t e, const std::string& text) {
+    an.status = st;
+    an.block = to_hex(b.id);
+    an.page = int_of(b, "page");
+    an.cur_start = static_cast<std::int64_t>(s);
+    an.cur_end = static_cast<std::int64_t>(e);
+    an.current_text = text.substr(s, e - s);
+  };
+  // 1. Same paragraph text, same item, same offsets: exact (pages estimated
+  // from text may shift when other text grows; they do not make it move).
+  for (auto& c : cands) {
+    if (c.r->text("hash") != hash || bytes_of(*c.r, "item") != item) continue;
+    std::size_t s = static_cast<std::size_t>(an.start), e = static_cast<std::size_t>(an.end);
+    if (e <= c.text.size() && c.text.compare(s, e - s, quote) == 0) {
+      place(anchor_status::exact, *c.r, s, e, c.text);
+      return;
+    }
+  }
+  // 2. The quote with its context, elsewhere: moved.
+  for (auto& c : cands) {
+    auto at = c.text.find(prefix + quote + suffix);
+    if (at == std::string::npos) continue;
+    place(anchor_status::moved, *c.r, at + prefix.size(), at + prefix.size() + quote.size(), c.text);
+    return;
+  }
+  // 3. The context around it survives but the words between changed.
+  constexpr std::size_t min_ctx = 8;
+  for (auto& c : cands) {
+    std::size_t s = std::string::npos, e = std::string::npos;
+    if (prefix.size() >= min_ctx) {
+      auto p = c.text.find(prefix);
+      if (p != std::string::npos) s = p + prefix.size();
+    } else if (suffix.size() >= min_ctx && prefix.empty()) {
+      s = 0;
+    }
+    if (s == std::string::npos) continue;
+    if (suffix.size() >= min_ctx) {
+      auto q = c.text.find(suffix, s);
+      if (q != std::string::npos) e = q;
+    } else if (suffix.empty() && prefix.size() >= min_ctx) {
+      e = c.text.size();
+    }
+    if (e == std::string::npos || e < s) continue;
+    place(anchor_status::text_changed, *c.r, s, e, c.text);
+    return;
+  }
+  // 4. The quote alone, once, in the same item (a short quote is no evidence).
+  if (quote.size() >= 12) {
+    const cand* only = nullptr;
+    std::size_t at = 0, hits = 0;
+    for (auto& c : cands) {
+      if (bytes_of(*c.r, "item") != item) continue;
+      for (auto p = c.text.find(quote); p != std::string::npos; p = c.text.find(quote, p + 1)) {
+        ++hits;
+        only = &c;
+        at = p;
+      }
+    }
+    if (hits == 1) {
+      place(anchor_status::moved, *only->r, at, at + quote.size(), only->text);
+      return;
+    }
+  }
+  an.status = anchor_status::orphaned;
+  an.block.clear();
+  an.page = 0;
+  an.current_text.clear();
+}
+
+}  // namespace
+
+result<std::vector<annotation>> annotations(replica& r, const std::string& meeting_id) {
+  auto m = id_arg(meeting_id, "meeting");
+  if (!m) return m.err();
+  std::string me_id = signed_in_member(r);
+  auto rows = r.rows("annotation", "meeting", *m, "created_at");
+  if (!rows) return rows.err();
+  std::map<bytes, std::vector<row>> current;  // pack → blocks
+  std::vector<annotation> out;
+  for (auto& x : *rows) {
+    annotation an;
+    an.id = to_hex(x.id);
+    an.meeting = meeting_id;
+    an.item = hex_of(x, "item");
+    an.author = hex_of(x, "author");
+    an.kind = x.text("kind");
+    an.body = x.text("body");
+    an.visibility = x.text("visibility");
+    an.priority = hex_of(x, "priority");
+    an.quote = x.text("quote");
+    an.prefix = x.text("prefix");
+    an.suffix = x.text("suffix");
+    an.start = int_of(x, "start_offset");
+    an.end = int_of(x, "end_offset");
+    an.created_at = int_of(x, "created_at");
+    // Private notes are for their author's devices only.
+    if (an.visibility == "private" && an.author != me_id) continue;
+    auto it = find_row(r, "pack_item", bytes_of(x, "item"));
+    if (!it) return it.err();
+    bytes pk = *it ? bytes_of(**it, "pack") : bytes{};
+    if (!current.count(pk)) {
+      auto bs = pack_blocks(r, pk);
+      if (!bs) return bs.err();
+      current[pk] = std::move(*bs);
+    }
+    auto ob = find_row(r, "block", bytes_of(x, "block"));
+    if (!ob) return ob.err();
+    std::vector<cand> cands;
+    bytes item = bytes_of(x, "item");
+    for (auto& b : current[pk])
+      if (bytes_of(b, "item") == item) cands.push_back({&b, b.text("text")});
+    for (auto& b : current[pk])
+      if (bytes_of(b, "item") != item) cands.push_back({&b, b.text("text")});
+    resolve(an, x, *ob, cands);
+    out.push_back(std::move(an));
+  }
+  return out;
+}
+
+// ---- questions ------------------------------------------------------------
+
+namespace {
+
+bool counts_as_asked(const std::string& status) {
+  return status == "submitted" || status == "consolidated" || status == "asked" || status == "answered" ||
+         status == "answered_in_writing";
+}
+
+question to_question(const row& x, const std::string& meeting_id) {
+  question q;
+  q.id = to_hex(x.id);
+  q.meeting = meeting_id;
+  q.item = hex_of(x, "item");
+  q.author = hex_of(x, "author");
+  q.target = x.text("target");
+  q.section = x.text("section");
+  q.body = x.text("body");
+  q.status = x.text("status");
+  q.created_at = int_of(x, "created_at");
+  q.priority = hex_of(x, "priority");
+  q.subparts = std::max<std::int64_t>(1, int_of(x, "subparts", 1));
+  return q;
+}
+
+}  // namespace
 
 result<std::vector<question>> questions(replica& r, const std::string& meeting_id) {
   auto m = id_arg(meeting_id, "meeting");
   if (!m) return m.err();
   auto rows = r.rows("question", "meeting", *m, "created_at");
   if (!rows) return rows.err();
+  auto list = consolidated_list(r, meeting_id);
+  if (!list) return list.err();
+  std::map<std::string, std::vector<std::int64_t>> merged;
+  for (auto& c : *list)
+    for (auto& s : c.sources) merged[s].push_back(c.number);
   std::vector<question> out;
-  for (auto& x : *rows)
-    out.push_back({to_hex(x.id), meeting_id, hex_of(x, "item"), hex_of(x, "author"), x.text("target"), x.text("section"),
-                   x.text("body"), x.text("status"), int_of(x, "created_at")});
+  for (auto& x : *rows) {
+    question q = to_question(x, meeting_id);
+    std::string into;
+    for (auto n : merged[q.id]) into += (into.empty() ? "Q" : " and Q") + std::to_string(n);
+    if (q.status == "held_over") q.outcome = "held over to the next meeting";
+    else if (q.status == "withdrawn") q.outcome = "withdrawn";
+    else if (q.status == "answered_in_writing") q.outcome = "answered in writing" + (into.empty() ? "" : " (" + into + ")");
+    else if (q.status == "answered") q.outcome = "answered at the meeting" + (into.empty() ? "" : " (" + into + ")");
+    else if (!into.empty()) q.outcome = "merged into " + into;
+    else q.outcome = q.status;
+    out.push_back(std::move(q));
+  }
   return out;
 }
 
-std::string signed_in_member(replica& r) { return r.setting("member"); }
-
-result<void> sign_in(replica& r, const std::string& member_id) {
-  auto m = id_arg(member_id, "member");
-  if (!m) return m.err();
-  auto rows = r.rows("member");
-  if (!rows) return rows.err();
-  for (auto& x : *rows)
-    if (x.id == *m) return r.set_setting("member", member_id);
-  return make_error(errc::not_found, "there is no such member on this panel");
+result<std::string> draft_question(replica& r, const question_draft& d, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto item = id_arg(d.item, "agenda item");
+  if (!item) return item.err();
+  std::string text = d.body;
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\n')) text.pop_back();
+  if (text.empty()) return make_error(errc::invalid_argument, "the question is empty");
+  if (d.subparts < 1 || d.subparts > 26) return make_error(errc::invalid_argument, "a question has 1 to 26 parts");
+  auto it = find_row(r, "pack_item", *item);
+  if (!it) return it.err();
+  if (!*it) return make_error(errc::not_found, "that agenda item is not in this pack");
+  bytes id = new_row_id();
+  std::vector<op> ops{
+      set("question", id, "meeting", *(*it)->get("meeting")),
+      set("question", id, "item", *item),
+      set("question", id, "author", a->member),
+      set("question", id, "body", text),
+      set("question", id, "status", str("draft")),
+      set("question", id, "target", str(d.target)),
+      set("question", id, "section", str(d.section)),
+      set("question", id, "subparts", num(d.subparts)),
+      set("question", id, "created_by", a->member),
+      set("question", id, "created_at", num(static_cast<std::int64_t>(now_ms))),
+  };
+  if (!d.priority.empty()) {
+    auto p = id_arg(d.priority, "priority");
+    if (!p) return p.err();
+    ops.push_back(set("question", id, "priority", *p));
+  }
+  auto c = commit_checked(r, *a, std::move(ops), now_ms);
+  if (!c) return c.err();
+  return to_hex(id);
 }
 
 result<std::string> draft_question(replica& r, const std::string& item_id, const std::string& body, std::uint64_t now_ms) {
-  std::string me = signed_in_member(r);
-  if (me.empty()) return make_error(errc::bad_state, "sign in before drafting a question");
-  auto item = id_arg(item_id, "agenda item");
-  if (!item) return item.err();
-  std::string text = body;
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\n')) text.pop_back();
-  if (text.empty()) return make_error(errc::invalid_argument, "the question is empty");
-  auto found = r.rows("pack_item");
-  if (!found) return found.err();
-  const row* it = nullptr;
-  for (auto& x : *found)
-    if (x.id == *item) it = &x;
-  if (!it) return make_error(errc::not_found, "that agenda item is not in this pack");
+  question_draft d;
+  d.item = item_id;
+  d.body = body;
+  return draft_question(r, d, now_ms);
+}
+
+result<void> edit_question(replica& r, const std::string& question_id, const question_draft& d, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto q = need_row(r, "question", question_id, "question");
+  if (!q) return q.err();
+  std::vector<op> ops;
+  if (!d.body.empty()) ops.push_back(set("question", q->id, "body", str(d.body)));
+  if (!d.target.empty()) ops.push_back(set("question", q->id, "target", str(d.target)));
+  if (!d.section.empty()) ops.push_back(set("question", q->id, "section", str(d.section)));
+  if (d.subparts >= 1) ops.push_back(set("question", q->id, "subparts", num(d.subparts)));
+  if (!d.priority.empty()) {
+    auto p = id_arg(d.priority, "priority");
+    if (!p) return p.err();
+    ops.push_back(set("question", q->id, "priority", *p));
+  }
+  if (!d.item.empty()) {
+    auto i = id_arg(d.item, "agenda item");
+    if (!i) return i.err();
+    ops.push_back(set("question", q->id, "item", *i));
+  }
+  if (ops.empty()) return {};
+  auto c = commit_checked(r, *a, std::move(ops), now_ms);
+  if (!c) return c.err();
+  return {};
+}
+
+result<void> submit_question(replica& r, const std::string& question_id, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto q = need_row(r, "question", question_id, "question");
+  if (!q) return q.err();
+  if (bytes_of(*q, "author") != a->member) return make_error(errc::bad_state, "only the author submits a draft");
+  if (q->text("status") != "draft") return make_error(errc::bad_state, "only a draft can be submitted; this question is " + q->text("status"));
+  panel_rules pr = rules_of(r);
+  auto all = r.rows("question", "meeting", *q->get("meeting"));
+  if (!all) return all.err();
+  auto parts = [&](const row& x) { return pr.subparts_count ? std::max<std::int64_t>(1, int_of(x, "subparts", 1)) : 1; };
+  std::int64_t used = 0;
+  for (auto& x : *all)
+    if (x.id != q->id && bytes_of(x, "author") == a->member && counts_as_asked(x.text("status"))) used += parts(x);
+  std::int64_t want = parts(*q);
+  if (used + want > pr.questions_per_councillor) {
+    std::string msg = "the panel allows " + std::to_string(pr.questions_per_councillor) +
+                      " questions per councillor per meeting";
+    if (pr.subparts_count) msg += " (sub-divided questions count towards that)";
+    msg += "; you have already submitted " + std::to_string(used) + (used == 1 ? " question" : " questions");
+    if (want > 1) msg += " and this one has " + std::to_string(want) + " parts";
+    msg += ". Your draft is kept.";
+    return make_error(errc::bad_state, msg);
+  }
+  auto c = commit_checked(r, *a,
+                          {set("question", q->id, "status", str("submitted")),
+                           set("question", q->id, "submitted_at", num(static_cast<std::int64_t>(now_ms)))},
+                          now_ms);
+  if (!c) return c.err();
+  return {};
+}
+
+result<void> set_question_status(replica& r, const std::string& question_id, const std::string& status, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto q = need_row(r, "question", question_id, "question");
+  if (!q) return q.err();
+  if (status == "submitted") return submit_question(r, question_id, now_ms);
+  auto c = commit_checked(r, *a, {set("question", q->id, "status", str(status))}, now_ms);
+  if (!c) return c.err();
+  return {};
+}
+
+// ---- panel rules and public participation ---------------------------------
+
+panel_rules rules_of(replica& r) {
+  panel_rules p;
+  auto rows = r.rows("panel_setting");
+  if (!rows) return p;
+  for (auto& x : *rows) {
+    std::string k = x.text("key"), v = x.text("value");
+    auto as_int = [&](std::int64_t& to) {
+      char* end = nullptr;
+      long long n = std::strtoll(v.c_str(), &end, 10);
+      if (end && *end == '\0' && !v.empty() && n >= 0) to = n;
+    };
+    if (k == "questions_per_councillor") as_int(p.questions_per_councillor);
+    else if (k == "subparts_count") p.subparts_count = v != "false" && v != "0";
+    else if (k == "public_max_words") as_int(p.public_max_words);
+    else if (k == "public_per_person") as_int(p.public_per_person);
+    else if (k == "public_accept_first") as_int(p.public_accept_first);
+    else if (k == "public_deadline_rule") p.public_deadline_rule = v;
+  }
+  return p;
+}
+
+result<void> set_rule(replica& r, const std::string& key, const std::string& v, std::uint64_t now_ms) {
+  static const std::set<std::string> keys = {"questions_per_councillor", "subparts_count", "public_max_words",
+                                             "public_per_person", "public_accept_first", "public_deadline_rule"};
+  if (!keys.count(key)) return make_error(errc::invalid_argument, "no panel rule called " + key);
+  auto a = me(r);
+  if (!a) return a.err();
+  bytes id = derived_id("panel_setting", {}, key);
+  auto c = commit_checked(r, *a, {set("panel_setting", id, "key", str(key)), set("panel_setting", id, "value", str(v))}, now_ms);
+  if (!c) return c.err();
+  return {};
+}
+
+result<std::string> public_deadline(replica& r, const std::string& meeting_id) {
+  auto m = meeting_by_id(r, meeting_id);
+  if (!m) return m.err();
+  if (!m->public_deadline.empty()) return m->public_deadline;
+  int y, mo, d;
+  if (std::sscanf(m->date.c_str(), "%d-%d-%d", &y, &mo, &d) != 3)
+    return make_error(errc::bad_state, "the meeting has no date, so it has no deadline");
+  // "monday-before 08:30": the Monday before the meeting, at that time.
+  std::string rule = rules_of(r).public_deadline_rule;
+  std::string at = rule.size() >= 5 ? rule.substr(rule.size() - 5) : "08:30";
+  std::int64_t days = days_from_civil(y, mo, d) - 1;
+  while (weekday(days) != 0) --days;
+  civil_from_days(days, y, mo, d);
+  return std::to_string(y) + "-" + two(mo) + "-" + two(d) + " " + at;
+}
+
+namespace {
+std::string name_key(std::string s) {
+  s = lower(pack::normalise(s));
+  return s;
+}
+}  // namespace
+
+result<std::vector<submission>> submissions(replica& r, const std::string& meeting_id) {
+  auto m = id_arg(meeting_id, "meeting");
+  if (!m) return m.err();
+  auto rows = r.rows("public_submission", "meeting", *m, "received_at");
+  if (!rows) return rows.err();
+  panel_rules pr = rules_of(r);
+  auto dl = public_deadline(r, meeting_id);
+  std::optional<std::int64_t> deadline_ms = dl ? uk_local_to_ms(*dl) : std::nullopt;
+  std::vector<submission> out;
+  std::map<std::string, std::int64_t> per_person, per_kind;
+  for (auto& x : *rows) {
+    submission s;
+    s.id = to_hex(x.id);
+    s.meeting = meeting_id;
+    s.name = x.text("name");
+    s.kind = x.text("kind");
+    s.body = x.text("body");
+    s.words = int_of(x, "words");
+    s.received_at = int_of(x, "received_at");
+    if (s.words > pr.public_max_words)
+      s.reason = "it has " + std::to_string(s.words) + " words; the limit is " + std::to_string(pr.public_max_words);
+    else if (deadline_ms && s.received_at > *deadline_ms)
+      s.reason = "it arrived after the deadline (" + *dl + ")";
+    else if (per_person[name_key(s.name)] >= pr.public_per_person)
+      s.reason = pr.public_per_person == 1 ? "one question or statement per person per meeting"
+                                           : "at most " + std::to_string(pr.public_per_person) + " per person per meeting";
+    else if (per_kind[s.kind] >= pr.public_accept_first)
+      s.reason = "the first " + std::to_string(pr.public_accept_first) + " " + s.kind + "s were already accepted";
+    s.accepted = s.reason.empty();
+    if (s.accepted) {
+      ++per_person[name_key(s.name)];
+      ++per_kind[s.kind];
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+result<submission> record_submission(replica& r, const submission_draft& d, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto m = id_arg(d.meeting, "meeting");
+  if (!m) return m.err();
+  if (d.kind != "question" && d.kind != "statement")
+    return make_error(errc::invalid_argument, "a public submission is a question or a statement");
+  if (d.name.empty() || d.body.empty()) return make_error(errc::invalid_argument, "a submission needs a name and its text");
   bytes id = new_row_id();
-  bytes author = from_hex(me);
-  std::vector<op> ops{
-      set("question", id, "meeting", *it->get("meeting")),
-      set("question", id, "item", *item),
-      set("question", id, "author", author),
-      set("question", id, "body", text),
-      set("question", id, "status", std::string("draft")),
-      set("question", id, "created_by", author),
-      set("question", id, "created_at", static_cast<std::int64_t>(now_ms)),
-  };
-  auto c = r.commit(std::move(ops), now_ms);
+  auto c = commit_checked(r, *a,
+                          {set("public_submission", id, "meeting", *m), set("public_submission", id, "name", str(d.name)),
+                           set("public_submission", id, "kind", str(d.kind)), set("public_submission", id, "body", str(d.body)),
+                           set("public_submission", id, "words", num(pack::count_words(d.body))),
+                           set("public_submission", id, "received_at", num(d.received_at)),
+                           set("public_submission", id, "created_by", a->member),
+                           set("public_submission", id, "created_at", num(static_cast<std::int64_t>(now_ms)))},
+                          now_ms);
+  if (!c) return c.err();
+  auto all = submissions(r, d.meeting);
+  if (!all) return all.err();
+  for (auto& s : *all)
+    if (s.id == to_hex(id)) return s;
+  return make_error(errc::storage, "the submission was not recorded");
+}
+
+// ---- priorities, KLOEs, forward plan ---------------------------------------
+
+result<std::vector<priority>> priorities(replica& r) {
+  auto rows = r.rows("priority", {}, {}, "number");
+  if (!rows) return rows.err();
+  std::vector<priority> out;
+  for (auto& x : *rows) out.push_back({to_hex(x.id), x.text("title"), x.text("plan"), int_of(x, "number"), split_ids(x.text("leads"))});
+  return out;
+}
+
+result<std::string> add_priority(replica& r, std::int64_t number, const std::string& title, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  if (title.empty()) return make_error(errc::invalid_argument, "a priority needs a title");
+  bytes id = derived_id("priority", {}, lower(title));
+  auto c = commit_checked(r, *a,
+                          {set("priority", id, "number", num(number)), set("priority", id, "title", str(title)),
+                           set("priority", id, "created_by", a->member),
+                           set("priority", id, "created_at", num(static_cast<std::int64_t>(now_ms)))},
+                          now_ms);
   if (!c) return c.err();
   return to_hex(id);
+}
+
+result<void> set_priority_leads(replica& r, const std::string& priority_id, const std::vector<std::string>& member_ids,
+                                std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto p = need_row(r, "priority", priority_id, "priority");
+  if (!p) return p.err();
+  for (auto& m : member_ids) {
+    auto x = need_row(r, "member", m, "member");
+    if (!x) return x.err();
+  }
+  auto c = commit_checked(r, *a, {set("priority", p->id, "leads", str(join_ids(member_ids)))}, now_ms);
+  if (!c) return c.err();
+  return {};
+}
+
+namespace {
+kloe to_kloe(const row& x) {
+  return {to_hex(x.id), hex_of(x, "priority"), x.text("topic"), hex_of(x, "owner"), x.text("bullets"),
+          x.text("target_meeting"), x.text("approach"), x.text("status")};
+}
+result<void> check_approach(const std::string& a) {
+  if (a == "Agenda" || a == "SSR") return {};
+  return make_error(errc::invalid_argument, "the approach is Agenda or SSR (Spotlight Scrutiny Review)");
+}
+}  // namespace
+
+result<std::string> draft_kloe(replica& r, const kloe& k, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto p = need_row(r, "priority", k.priority, "priority");
+  if (!p) return p.err();
+  if (k.topic.empty()) return make_error(errc::invalid_argument, "a KLOE needs a topic");
+  PL_TRY(check_approach(k.approach.empty() ? std::string("Agenda") : k.approach));
+  bytes id = new_row_id();
+  auto c = commit_checked(r, *a,
+                          {set("kloe", id, "priority", p->id), set("kloe", id, "topic", str(k.topic)),
+                           set("kloe", id, "owner", a->member), set("kloe", id, "bullets", str(k.bullets)),
+                           set("kloe", id, "target_meeting", str(k.target_meeting)),
+                           set("kloe", id, "approach", str(k.approach.empty() ? "Agenda" : k.approach)),
+                           set("kloe", id, "status", str(k.status.empty() ? "draft" : k.status)),
+                           set("kloe", id, "created_by", a->member),
+                           set("kloe", id, "created_at", num(static_cast<std::int64_t>(now_ms)))},
+                          now_ms);
+  if (!c) return c.err();
+  return to_hex(id);
+}
+
+result<void> edit_kloe(replica& r, const kloe& k, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto x = need_row(r, "kloe", k.id, "KLOE");
+  if (!x) return x.err();
+  std::vector<op> ops;
+  if (!k.topic.empty()) ops.push_back(set("kloe", x->id, "topic", str(k.topic)));
+  if (!k.bullets.empty()) ops.push_back(set("kloe", x->id, "bullets", str(k.bullets)));
+  if (!k.target_meeting.empty()) ops.push_back(set("kloe", x->id, "target_meeting", str(k.target_meeting)));
+  if (!k.approach.empty()) {
+    PL_TRY(check_approach(k.approach));
+    ops.push_back(set("kloe", x->id, "approach", str(k.approach)));
+  }
+  if (!k.status.empty()) ops.push_back(set("kloe", x->id, "status", str(k.status)));
+  if (ops.empty()) return {};
+  auto c = commit_checked(r, *a, std::move(ops), now_ms);
+  if (!c) return c.err();
+  return {};
+}
+
+result<std::vector<kloe>> kloes(replica& r, const std::string& priority_id) {
+  result<std::vector<row>> rows = priority_id.empty() ? r.rows("kloe", {}, {}, "created_at") : [&]() -> result<std::vector<row>> {
+    auto p = id_arg(priority_id, "priority");
+    if (!p) return p.err();
+    return r.rows("kloe", "priority", *p, "created_at");
+  }();
+  if (!rows) return rows.err();
+  std::vector<kloe> out;
+  for (auto& x : *rows) out.push_back(to_kloe(x));
+  return out;
+}
+
+result<std::vector<forward_item>> forward_plan(replica& r) {
+  auto rows = r.rows("forward_plan", {}, {}, "position");
+  if (!rows) return rows.err();
+  std::vector<forward_item> out;
+  for (auto& x : *rows)
+    out.push_back({to_hex(x.id), x.text("meeting_label"), x.text("meeting_date"), x.text("title"), x.text("notes"),
+                   x.text("raised_by"), x.text("lead"), x.text("kloes"), x.text("approach"), int_of(x, "position")});
+  return out;
+}
+
+// ---- consolidation ---------------------------------------------------------
+
+result<std::vector<consolidated>> consolidated_list(replica& r, const std::string& meeting_id) {
+  auto m = id_arg(meeting_id, "meeting");
+  if (!m) return m.err();
+  auto rows = r.rows("consolidated_question", "meeting", *m, "position");
+  if (!rows) return rows.err();
+  std::vector<consolidated> out;
+  std::int64_t n = 0;
+  for (auto& x : *rows)
+    out.push_back({to_hex(x.id), meeting_id, x.text("position"), x.text("section"), x.text("body"), hex_of(x, "lead"),
+                   x.text("lead_label"), hex_of(x, "priority"), x.text("target"), x.text("status"),
+                   split_ids(x.text("sources")), ++n});
+  return out;
+}
+
+namespace {
+result<void> fill_consolidated(replica& r, std::vector<op>& ops, const bytes& id, const consolidated_draft& c) {
+  if (!c.body.empty()) ops.push_back(set("consolidated_question", id, "body", str(c.body)));
+  if (!c.section.empty()) ops.push_back(set("consolidated_question", id, "section", str(c.section)));
+  if (!c.target.empty()) ops.push_back(set("consolidated_question", id, "target", str(c.target)));
+  if (!c.lead_label.empty()) ops.push_back(set("consolidated_question", id, "lead_label", str(c.lead_label)));
+  if (!c.lead.empty()) {
+    auto l = need_row(r, "member", c.lead, "member");
+    if (!l) return make_error(errc::invalid_argument, "the question lead is not a member of the panel");
+    ops.push_back(set("consolidated_question", id, "lead", l->id));
+  }
+  if (!c.priority.empty()) {
+    auto p = id_arg(c.priority, "priority");
+    if (!p) return p.err();
+    ops.push_back(set("consolidated_question", id, "priority", *p));
+  }
+  return {};
+}
+}  // namespace
+
+result<std::string> consolidate(replica& r, const consolidated_draft& c, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  if (!rules::chairs(a->role)) return make_error(errc::bad_state, "only the chair or vice-chair edits the consolidated list");
+  auto m = id_arg(c.meeting, "meeting");
+  if (!m) return m.err();
+  if (c.body.empty()) return make_error(errc::invalid_argument, "a consolidated question needs its wording");
+  auto list = consolidated_list(r, c.meeting);
+  if (!list) return list.err();
+  bytes id = new_row_id();
+  std::vector<op> ops{set("consolidated_question", id, "meeting", *m),
+                      set("consolidated_question", id, "position",
+                          str(position::between(list->empty() ? std::string{} : list->back().position, {}))),
+                      set("consolidated_question", id, "sources", str(join_ids(c.sources))),
+                      set("consolidated_question", id, "status", str("listed")),
+                      set("consolidated_question", id, "created_by", a->member),
+                      set("consolidated_question", id, "created_at", num(static_cast<std::int64_t>(now_ms)))};
+  PL_TRY(fill_consolidated(r, ops, id, c));
+  for (auto& s : c.sources) {
+    auto q = need_row(r, "question", s, "question");
+    if (!q) return q.err();
+    if (bytes_of(*q, "meeting") != *m) return make_error(errc::invalid_argument, "a merged draft belongs to another meeting");
+    ops.push_back(set("question", q->id, "status", str("consolidated")));
+  }
+  auto cm = commit_checked(r, *a, std::move(ops), now_ms);
+  if (!cm) return cm.err();
+  return to_hex(id);
+}
+
+result<void> edit_consolidated(replica& r, const std::string& id, const consolidated_draft& c, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto x = need_row(r, "consolidated_question", id, "consolidated question");
+  if (!x) return x.err();
+  std::vector<op> ops;
+  PL_TRY(fill_consolidated(r, ops, x->id, c));
+  if (!c.sources.empty()) ops.push_back(set("consolidated_question", x->id, "sources", str(join_ids(c.sources))));
+  if (ops.empty()) return {};
+  auto cm = commit_checked(r, *a, std::move(ops), now_ms);
+  if (!cm) return cm.err();
+  return {};
+}
+
+result<std::vector<std::string>> split_consolidated(replica& r, const std::string& id, const std::vector<std::string>& bodies,
+                                                    std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  if (bodies.size() < 2) return make_error(errc::invalid_argument, "a split gives at least two questions");
+  auto x = need_row(r, "consolidated_question", id, "consolidated question");
+  if (!x) return x.err();
+  auto list = consolidated_list(r, hex_of(*x, "meeting"));
+  if (!list) return list.err();
+  std::string next;
+  for (std::size_t i = 0; i < list->size(); ++i)
+    if ((*list)[i].id == id && i + 1 < list->size()) next = (*list)[i + 1].position;
+  std::vector<op> ops{set("consolidated_question", x->id, "body", str(bodies[0]))};
+  std::vector<std::string> ids{id};
+  std::string prev = x->text("position");
+  for (std::size_t i = 1; i < bodies.size(); ++i) {
+    bytes nid = new_row_id();
+    prev = position::between(prev, next);
+    for (const char* f : {"meeting", "section", "lead", "lead_label", "priority", "target", "sources", "status"})
+      if (const value* v = x->get(f)) ops.push_back(set("consolidated_question", nid, f, *v));
+    ops.push_back(set("consolidated_question", nid, "position", str(prev)));
+    ops.push_back(set("consolidated_question", nid, "body", str(bodies[i])));
+    ops.push_back(set("consolidated_question", nid, "created_by", a->member));
+    ops.push_back(set("consolidated_question", nid, "created_at", num(static_cast<std::int64_t>(now_ms))));
+    ids.push_back(to_hex(nid));
+  }
+  auto cm = commit_checked(r, *a, std::move(ops), now_ms);
+  if (!cm) return cm.err();
+  return ids;
+}
+
+result<void> move_consolidated(replica& r, const std::string& id, const std::string& after_id, const std::string& before_id,
+                               std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto x = need_row(r, "consolidated_question", id, "consolidated question");
+  if (!x) return x.err();
+  std::string lo, hi;
+  if (!after_id.empty()) {
+    auto y = need_row(r, "consolidated_question", after_id, "consolidated question");
+    if (!y) return y.err();
+    lo = y->text("position");
+  }
+  if (!before_id.empty()) {
+    auto y = need_row(r, "consolidated_question", before_id, "consolidated question");
+    if (!y) return y.err();
+    hi = y->text("position");
+  }
+  if (!lo.empty() && !hi.empty() && !(lo < hi)) return make_error(errc::invalid_argument, "those neighbours are not in that order");
+  auto cm = commit_checked(r, *a, {set("consolidated_question", x->id, "position", str(position::between(lo, hi)))}, now_ms);
+  if (!cm) return cm.err();
+  return {};
+}
+
+result<void> remove_consolidated(replica& r, const std::string& id, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto x = need_row(r, "consolidated_question", id, "consolidated question");
+  if (!x) return x.err();
+  auto cm = commit_checked(r, *a, {set("consolidated_question", x->id, "deleted", num(1))}, now_ms);
+  if (!cm) return cm.err();
+  return {};
+}
+
+// ---- after the meeting -----------------------------------------------------
+
+namespace {
+bool valid_recording_time(const std::string& t) {
+  if (t.empty()) return true;
+  int h, m, s;
+  char tail;
+  return std::sscanf(t.c_str(), "%d:%d:%d%c", &h, &m, &s, &tail) == 3 && h >= 0 && m >= 0 && m < 60 && s >= 0 && s < 60;
+}
+}  // namespace
+
+result<std::string> record_response(replica& r, const std::string& consolidated_id, const std::string& text,
+                                    const std::string& recording_time, bool written, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto x = need_row(r, "consolidated_question", consolidated_id, "consolidated question");
+  if (!x) return x.err();
+  if (text.empty()) return make_error(errc::invalid_argument, "the answer is empty");
+  if (!valid_recording_time(recording_time))
+    return make_error(errc::invalid_argument, "a recording time reads like 01:20:24 (hours:minutes:seconds)");
+  bytes id = new_row_id();
+  std::vector<op> ops{set("response", id, "meeting", *x->get("meeting")),
+                      set("response", id, "consolidated", x->id),
+                      set("response", id, "text", str(text)),
+                      set("response", id, "recording_time", str(recording_time)),
+                      set("response", id, "written", num(written ? 1 : 0)),
+                      set("response", id, "created_by", a->member),
+                      set("response", id, "created_at", num(static_cast<std::int64_t>(now_ms)))};
+  for (auto& s : split_ids(x->text("sources"))) {
+    bytes q = from_hex(s);
+    if (q.size() == 16) ops.push_back(set("question", q, "status", str(written ? "answered_in_writing" : "answered")));
+  }
+  auto cm = commit_checked(r, *a, std::move(ops), now_ms);
+  if (!cm) return cm.err();
+  return to_hex(id);
+}
+
+result<std::vector<response>> responses(replica& r, const std::string& meeting_id) {
+  auto m = id_arg(meeting_id, "meeting");
+  if (!m) return m.err();
+  auto rows = r.rows("response", "meeting", *m, "created_at");
+  if (!rows) return rows.err();
+  std::vector<response> out;
+  for (auto& x : *rows)
+    out.push_back({to_hex(x.id), meeting_id, hex_of(x, "consolidated"), x.text("text"), x.text("recording_time"),
+                   int_of(x, "written") != 0});
+  return out;
+}
+
+result<std::string> add_action(replica& r, const action& ac, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto m = id_arg(ac.meeting, "meeting");
+  if (!m) return m.err();
+  if (ac.text.empty()) return make_error(errc::invalid_argument, "an action needs a description");
+  int y, mo, d;
+  if (!ac.due.empty() && std::sscanf(ac.due.c_str(), "%d-%d-%d", &y, &mo, &d) != 3)
+    return make_error(errc::invalid_argument, "a due date reads like 2021-02-04");
+  bytes id = new_row_id();
+  std::vector<op> ops{set("action", id, "meeting", *m),         set("action", id, "text", str(ac.text)),
+                      set("action", id, "owner", str(ac.owner)), set("action", id, "due", str(ac.due)),
+                      set("action", id, "status", str("open")),  set("action", id, "created_by", a->member),
+                      set("action", id, "created_at", num(static_cast<std::int64_t>(now_ms)))};
+  if (!ac.consolidated.empty()) {
+    auto c = id_arg(ac.consolidated, "consolidated question");
+    if (!c) return c.err();
+    ops.push_back(set("action", id, "consolidated", *c));
+  }
+  auto cm = commit_checked(r, *a, std::move(ops), now_ms);
+  if (!cm) return cm.err();
+  return to_hex(id);
+}
+
+result<void> set_action_status(replica& r, const std::string& action_id, const std::string& status, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  if (status != "open" && status != "closed") return make_error(errc::invalid_argument, "an action is open or closed");
+  auto x = need_row(r, "action", action_id, "action");
+  if (!x) return x.err();
+  std::vector<op> ops{set("action", x->id, "status", str(status))};
+  if (status == "closed") ops.push_back(set("action", x->id, "closed_at", num(static_cast<std::int64_t>(now_ms))));
+  auto cm = commit_checked(r, *a, std::move(ops), now_ms);
+  if (!cm) return cm.err();
+  return {};
+}
+
+result<std::vector<action>> actions(replica& r, const std::string& meeting_id) {
+  auto m = meeting_by_id(r, meeting_id);
+  if (!m) return m.err();
+  auto ms = meetings(r);
+  if (!ms) return ms.err();
+  std::map<std::string, std::string> date_of;
+  for (auto& x : *ms) date_of[x.id] = x.date;
+  auto rows = r.rows("action", {}, {}, "created_at");
+  if (!rows) return rows.err();
+  std::vector<action> own, carried;
+  for (auto& x : *rows) {
+    action ac{to_hex(x.id), hex_of(x, "meeting"), hex_of(x, "consolidated"), x.text("text"), x.text("owner"),
+              x.text("due"), x.text("status")};
+    if (ac.meeting == meeting_id) own.push_back(ac);
+    else if (ac.status == "open" && !date_of[ac.meeting].empty() && date_of[ac.meeting] < m->date) {
+      ac.carried = true;
+      carried.push_back(ac);
+    }
+  }
+  own.insert(own.end(), carried.begin(), carried.end());
+  return own;
 }
 
 }  // namespace packline::workflow

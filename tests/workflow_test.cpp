@@ -1,0 +1,649 @@
+// The panel's workflow in the core: import into a replica, republication and
+// re-anchoring, annotations, questions and the panel's rules, public
+// submissions, priorities and KLOEs, consolidation, answers and actions, and
+// the role rules (rules::check) behind every write.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <map>
+
+#include "packline/limits.hpp"
+#include "packline/position.hpp"
+#include "packline/rules.hpp"
+#include "packline/workflow.hpp"
+#include "packs.hpp"
+
+using namespace packline;
+namespace wf = packline::workflow;
+
+namespace {
+
+constexpr std::uint64_t t0 = 1'607'000'000'000;  // early December 2020
+
+struct panel {
+  std::unique_ptr<replica> r;
+  std::string clerk, chair, vice, m1, m2, indep;
+  panel() {
+    auto x = replica::create(crypto::random_bytes(32));
+    REQUIRE(x.ok());
+    r = std::move(*x);
+    REQUIRE(r->set_space(crypto::random_bytes(16)).ok());
+    auto c = wf::register_member(*r, "Elaine Tibble", "clerk", t0);
+    REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.err().message));
+    clerk = *c;
+    chair = add("Mike Short", "chair");
+    vice = add("Bobbie Dove", "vice_chair");
+    m1 = add("Sherry Jespersen", "member");
+    m2 = add("Pete Barrow", "member");
+    indep = add("Iain McVie", "independent_member");
+  }
+  std::string add(const char* name, const char* role) {
+    as(clerk);
+    auto id = wf::add_member(*r, name, role, t0);
+    REQUIRE(id.ok());
+    return *id;
+  }
+  void as(const std::string& member) { REQUIRE(wf::sign_in(*r, member).ok()); }
+  wf::import_report import(const std::string& text, std::uint64_t now = t0) {
+    as(clerk);
+    auto p = pack::parse_text(text);
+    REQUIRE_MESSAGE(p.ok(), (p.ok() ? "" : p.err().message));
+    auto rep = wf::import_pack(*r, *p, {}, now);
+    REQUIRE_MESSAGE(rep.ok(), (rep.ok() ? "" : rep.err().message));
+    return *rep;
+  }
+  std::vector<wf::agenda_item> items(const std::string& meeting) {
+    auto it = wf::items(*r, meeting);
+    REQUIRE(it.ok());
+    return *it;
+  }
+  wf::agenda_item item(const std::string& meeting, const std::string& number) {
+    for (auto& i : items(meeting))
+      if (i.number == number) return i;
+    FAIL("no item " << number);
+    return {};
+  }
+};
+
+std::string err(const result<std::string>& r) { return r.ok() ? std::string("(ok)") : r.err().message; }
+std::string err(const result<void>& r) { return r.ok() ? std::string("(ok)") : r.err().message; }
+
+std::string replace_once(std::string s, const std::string& from, const std::string& to) {
+  auto at = s.find(from);
+  REQUIRE_MESSAGE(at != std::string::npos, "test text not found: " << from);
+  return s.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("workflow: the clerk imports the December 2020 pack into the replica") {
+  panel p;
+  auto text = test::read_pack(test::december_2020);
+  std::size_t calls = 0, last_done = 0;
+  auto parsed = pack::parse_text(text);
+  REQUIRE(parsed.ok());
+  p.as(p.clerk);
+  wf::import_options o;
+  o.source = "pcp-2020-12-10-agenda-pack.txt";
+  o.progress = [&](std::string_view stage, std::size_t done, std::size_t total) {
+    CHECK(stage == "write");
+    CHECK(done <= total);
+    CHECK(done >= last_done);
+    last_done = done;
+    ++calls;
+  };
+  auto rep = wf::import_pack(*p.r, *parsed, o, t0);
+  REQUIRE_MESSAGE(rep.ok(), err(result<std::string>(rep.ok() ? result<std::string>("") : rep.err())));
+  CHECK(rep->items == 13);
+  CHECK(rep->version == 1);
+  CHECK(rep->changes >= 3);  // split to fit the envelope limit
+  CHECK(calls == rep->changes + 1);
+  CHECK(rep->forward_plan == 18);
+  CHECK(rep->priorities == 4);
+  // Every change fits the protocol's limits.
+  for (auto& e : p.r->pending(1000)) CHECK(e.size() <= limits::max_envelope_bytes);
+
+  auto ms = wf::meetings(*p.r);
+  REQUIRE(ms->size() == 1);
+  auto& m = (*ms)[0];
+  CHECK(m.title == "Dorset Police and Crime Panel");
+  CHECK(m.date == "2020-12-10");
+  CHECK(m.time == "10:00");
+  CHECK(m.chair == "Mike Short");
+  CHECK(m.quorum == 3);
+  CHECK(m.pack == rep->pack);
+  auto items = p.items(m.id);
+  REQUIRE(items.size() == 13);
+  CHECK(items[4].number == "5");
+  CHECK(items[4].title == "POLICE AND CRIME PLAN MONITORING REPORT");
+  CHECK(items[4].pages == "15 - 24");
+  CHECK(items[4].document == "Police & Crime Plan Monitoring Report – Q2 2020/21");
+  CHECK(items[12].exempt);
+  auto bs = wf::blocks(*p.r, items[4].id);
+  REQUIRE(bs.ok());
+  CHECK(bs->size() > 100);
+  // Its agenda entry (title, pages, purpose) on the agenda pages, then its paper on 15-24.
+  CHECK(std::count_if(bs->begin(), bs->end(), [](auto& b) { return b.page <= 4; }) == 3);
+  CHECK(std::all_of(bs->begin() + 3, bs->end(), [](auto& b) { return b.page >= 15 && b.page <= 24; }));
+  CHECK(wf::forward_plan(*p.r)->size() == 18);
+  CHECK(wf::priorities(*p.r)->size() == 4);
+
+  // The same file again changes nothing.
+  auto again = wf::import_pack(*p.r, *parsed, o, t0 + 1000);
+  REQUIRE(again.ok());
+  CHECK(again->unchanged);
+  CHECK(wf::packs(*p.r, m.id)->size() == 1);
+
+  // Only the clerk publishes.
+  p.as(p.chair);
+  auto refused = wf::import_pack(*p.r, *parsed, {}, t0);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.err().message == "only the clerk publishes packs and meetings");
+}
+
+TEST_CASE("workflow: republication re-anchors annotations and lists what changed") {
+  panel p;
+  std::string v1 = test::read_pack(test::december_2020);
+  auto rep1 = p.import(v1);
+  auto m = rep1.meeting;
+  auto fraud = p.item(m, "9"), hw = p.item(m, "8");
+  auto find_block = [&](const wf::agenda_item& it, const std::string& starts) {
+    auto bs = wf::blocks(*p.r, it.id);
+    REQUIRE(bs.ok());
+    for (auto& b : *bs)
+      if (b.text.rfind(starts, 0) == 0) return b;
+    FAIL("no block starting " << starts);
+    return wf::block_view{};
+  };
+  auto note = [&](const wf::block_view& b, const std::string& quote, const char* vis = "panel") {
+    auto at = b.text.find(quote);
+    REQUIRE(at != std::string::npos);
+    wf::annotation_draft d;
+    d.block = b.id;
+    d.start = static_cast<std::int64_t>(at);
+    d.end = static_cast<std::int64_t>(at + quote.size());
+    d.kind = "note";
+    d.body = "ask about this";
+    d.visibility = vis;
+    auto id = wf::annotate(*p.r, d, t0 + 10);
+    REQUIRE_MESSAGE(id.ok(), err(id));
+    return *id;
+  };
+  p.as(p.m1);
+  // Untouched paragraph, a paragraph whose words change, one that is removed,
+  // and one that moves to another page when text is inserted before it.
+  auto b_same = find_block(hw, "5.3. Average working days lost");
+  auto b_changed = find_block(fraud, "Spotlight: The lack of local fraud data");
+  auto b_gone = find_block(fraud, "6.4 Members are asked to note the report.");
+  auto b_moved = find_block(hw, "- 7.1");
+  auto a_same = note(b_same, "Average working days lost");
+  auto a_changed = note(b_changed, "local fraud data");
+  auto a_gone = note(b_gone, "Members are asked to note the report");
+  const std::string moved_quote = b_moved.text.substr(40, 30);
+  auto a_moved = note(b_moved, moved_quote);
+
+  std::string v2 = replace_once(v1, "Spotlight: The lack of local fraud data as a barrier",
+                                "Spotlight: The lack of local and regional fraud figures as a barrier");
+  v2 = replace_once(v2, "6.4 Members are asked to note the report.\n", "\n");
+  // A sentence put before the conclusion's paragraph moves the quote within it.
+  v2 = replace_once(v2, "- 7.1. As before", "- 7.1. Since the report was written, two initiatives have ended. As before");
+  auto rep2 = p.import(v2, t0 + 100);
+  CHECK(rep2.version == 2);
+  CHECK(rep2.meeting == m);
+  CHECK_FALSE(rep2.unchanged);
+  // Items keep their ids across versions.
+  CHECK(p.item(m, "9").id == fraud.id);
+
+  std::map<std::string, wf::annotation> by_id;
+  for (auto& a : rep2.annotations) by_id[a.id] = a;
+  REQUIRE(by_id.size() == 4);
+  CHECK(by_id[a_same].status == wf::anchor_status::exact);
+  CHECK(by_id[a_same].current_text == "Average working days lost");
+  CHECK(by_id[a_moved].status == wf::anchor_status::moved);
+  CHECK(by_id[a_moved].cur_start == by_id[a_moved].start + 58);
+  CHECK(by_id[a_moved].current_text == moved_quote);
+  CHECK(by_id[a_changed].status == wf::anchor_status::text_changed);
+  CHECK(by_id[a_changed].quote == "local fraud data");
+  CHECK(by_id[a_changed].current_text == "local and regional fraud figures");
+  CHECK(by_id[a_gone].status == wf::anchor_status::orphaned);
+  CHECK(by_id[a_gone].body == "ask about this");  // nothing is deleted
+
+  // What changed since version 1.
+  std::size_t changed = 0, removed = 0, added = 0;
+  for (auto& c : rep2.changed_blocks) {
+    changed += c.kind == "changed";
+    removed += c.kind == "removed";
+    added += c.kind == "added";
+    if (c.kind == "changed" && c.item == fraud.id) {
+      CHECK(c.old_text.find("local fraud data") != std::string::npos);
+      CHECK(c.new_text.find("local and regional fraud figures") != std::string::npos);
+    }
+    if (c.kind == "changed" && c.item == hw.id) CHECK(c.new_text.find("two initiatives have ended") != std::string::npos);
+    if (c.kind == "removed") CHECK(c.old_text == "6.4 Members are asked to note the report.");
+  }
+  CHECK(changed == 2);
+  CHECK(removed == 1);
+  CHECK(added == 0);
+  auto since = wf::pack_changes(*p.r, rep1.pack);
+  REQUIRE(since.ok());
+  CHECK(since->size() == rep2.changed_blocks.size());
+  CHECK(wf::packs(*p.r, m)->size() == 2);
+
+  // An item dropped in a later version is kept, marked removed.
+  std::string v3 = replace_once(v2, "12 URGENT ITEMS", "12 URGENT BUSINESS");
+  v3 = replace_once(v3, "13 EXEMPT BUSINESS", "");
+  p.import(v3, t0 + 200);
+  CHECK(p.items(m).size() == 12);
+  CHECK(wf::items(*p.r, m, true)->size() == 13);
+  CHECK(p.item(m, "12").title == "URGENT BUSINESS");
+}
+
+TEST_CASE("workflow: annotations are highlights or notes with a visibility; private ones stay private") {
+  panel p;
+  auto rep = p.import(test::read_pack(test::december_2020));
+  auto it = p.item(rep.meeting, "5");
+  auto bs = wf::blocks(*p.r, it.id);
+  REQUIRE(bs.ok());
+  auto& b = (*bs)[3];
+  p.as(p.m1);
+  wf::annotation_draft d;
+  d.block = b.id;
+  d.start = 0;
+  d.end = std::min<std::int64_t>(10, static_cast<std::int64_t>(b.text.size()));
+  CHECK(wf::annotate(*p.r, d, t0).ok());  // private highlight
+  d.visibility = "panel";
+  d.kind = "note";
+  CHECK(err(wf::annotate(*p.r, d, t0)) == "a note needs some text");
+  d.body = "Compare with Q1";
+  CHECK(wf::annotate(*p.r, d, t0).ok());
+  d.visibility = "priority";
+  CHECK(err(wf::annotate(*p.r, d, t0)) == "choose the priority group that may read this");
+  d.priority = wf::priorities(*p.r)->at(0).id;
+  CHECK(wf::annotate(*p.r, d, t0).ok());
+  d.end = 100000;
+  CHECK(err(wf::annotate(*p.r, d, t0)) == "the selected range is outside the paragraph");
+  CHECK(wf::annotations(*p.r, rep.meeting)->size() == 3);
+  p.as(p.m2);
+  auto others = wf::annotations(*p.r, rep.meeting);
+  REQUIRE(others->size() == 2);  // m1's private highlight is not listed
+  for (auto& a : *others) CHECK(a.visibility != "private");
+}
+
+TEST_CASE("workflow: at most two questions per councillor per meeting, sub-divided questions counting") {
+  panel p;
+  auto rep = p.import(test::read_pack(test::december_2020));
+  auto it = p.item(rep.meeting, "5");
+  p.as(p.m1);
+  wf::question_draft d;
+  d.item = it.id;
+  d.body = "How many PCSOs were recruited in Q2?";
+  auto q1 = wf::draft_question(*p.r, d, t0);
+  d.body = "(a) What is the overtime forecast? (b) And the overspend?";
+  d.subparts = 2;
+  d.section = "Finance";
+  d.target = "Treasurer";
+  auto q2 = wf::draft_question(*p.r, d, t0 + 1);
+  REQUIRE(q1.ok());
+  REQUIRE(q2.ok());
+  CHECK(wf::submit_question(*p.r, *q1, t0 + 2).ok());
+  auto refused = wf::submit_question(*p.r, *q2, t0 + 3);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.err().message ==
+        "the panel allows 2 questions per councillor per meeting (sub-divided questions count towards that); you "
+        "have already submitted 1 question and this one has 2 parts. Your draft is kept.");
+  auto qs = wf::questions(*p.r, rep.meeting);
+  REQUIRE(qs->size() == 2);
+  CHECK((*qs)[1].status == "draft");
+  CHECK((*qs)[1].body == "(a) What is the overtime forecast? (b) And the overspend?");
+  CHECK((*qs)[1].target == "Treasurer");
+  // Withdrawing the first frees the place.
+  CHECK(wf::set_question_status(*p.r, *q1, "withdrawn", t0 + 4).ok());
+  CHECK(wf::submit_question(*p.r, *q2, t0 + 5).ok());
+  // The limit is a setting: the chair may allow three.
+  d.subparts = 1;
+  auto q3 = wf::draft_question(*p.r, d, t0 + 6);
+  CHECK_FALSE(wf::submit_question(*p.r, *q3, t0 + 7).ok());
+  CHECK(err(wf::set_rule(*p.r, "questions_per_councillor", "3", t0)) ==
+        "only the chair or the clerk changes the panel's rules");
+  p.as(p.chair);
+  CHECK(wf::set_rule(*p.r, "questions_per_councillor", "3", t0 + 8).ok());
+  CHECK(wf::rules_of(*p.r).questions_per_councillor == 3);
+  p.as(p.m1);
+  CHECK(wf::submit_question(*p.r, *q3, t0 + 9).ok());
+  // Another member's count is their own.
+  p.as(p.m2);
+  d.body = "Is the estates strategy on track?";
+  auto q4 = wf::draft_question(*p.r, d, t0 + 10);
+  CHECK(wf::submit_question(*p.r, *q4, t0 + 11).ok());
+}
+
+TEST_CASE("workflow: only the author edits a draft") {
+  panel p;
+  auto rep = p.import(test::read_pack(test::december_2020));
+  auto it = p.item(rep.meeting, "9");
+  p.as(p.m1);
+  auto q = wf::draft_question(*p.r, it.id, "What is Action Fraud's local response time?", t0);
+  REQUIRE(q.ok());
+  p.as(p.m2);
+  wf::question_draft e;
+  e.body = "changed by someone else";
+  CHECK(err(wf::edit_question(*p.r, *q, e, t0 + 1)) == "only the author edits a draft");
+  CHECK(wf::submit_question(*p.r, *q, t0 + 1).err().message == "only the author submits a draft");
+  p.as(p.clerk);
+  CHECK(err(wf::draft_question(*p.r, it.id, "A clerk's question", t0)) == "only panel members draft questions");
+  p.as(p.m1);
+  e.body = "What is Action Fraud's local response time in Dorset?";
+  CHECK(wf::edit_question(*p.r, *q, e, t0 + 2).ok());
+  CHECK(wf::questions(*p.r, rep.meeting)->at(0).body == e.body);
+}
+
+TEST_CASE("workflow: public questions and statements: 450 words, one each, first 8, the deadline") {
+  panel p;
+  auto rep = p.import(test::read_pack(test::december_2020));
+  CHECK(*wf::public_deadline(*p.r, rep.meeting) == "2020-12-07 08:30");
+  // 8.30am GMT on Monday 7 December 2020.
+  const std::int64_t deadline = 1'607'329'800'000;
+  p.as(p.m1);
+  wf::submission_draft s;
+  s.meeting = rep.meeting;
+  s.name = "Jo Public";
+  s.body = "Why are fewer burglaries solved?";
+  s.received_at = deadline - 3'600'000;
+  CHECK(err(result<void>(wf::record_submission(*p.r, s, t0).err())) ==
+        "only the clerk records public questions and statements");
+  p.as(p.clerk);
+  auto first = wf::record_submission(*p.r, s, t0);
+  REQUIRE(first.ok());
+  CHECK(first->accepted);
+  CHECK(first->words == 5);
+  s.body = "A second question from the same person.";
+  s.received_at += 1;
+  auto second = wf::record_submission(*p.r, s, t0);
+  CHECK_FALSE(second->accepted);
+  CHECK(second->reason == "one question or statement per person per meeting");
+  std::string long_text;
+  for (int i = 0; i < 451; ++i) long_text += "word ";
+  s.name = "Long Writer";
+  s.kind = "statement";
+  s.body = long_text;
+  auto too_long = wf::record_submission(*p.r, s, t0);
+  CHECK_FALSE(too_long->accepted);
+  CHECK(too_long->reason == "it has 451 words; the limit is 450");
+  s.name = "Late Comer";
+  s.body = "A statement.";
+  s.received_at = deadline + 1;
+  auto late = wf::record_submission(*p.r, s, t0);
+  CHECK_FALSE(late->accepted);
+  CHECK(late->reason == "it arrived after the deadline (2020-12-07 08:30)");
+  s.kind = "question";
+  for (int i = 0; i < 8; ++i) {
+    s.name = "Person " + std::to_string(i);
+    s.body = "Question " + std::to_string(i);
+    s.received_at = deadline - 1000 + i;
+    auto x = wf::record_submission(*p.r, s, t0);
+    REQUIRE(x.ok());
+    CHECK(x->accepted == (i < 7));  // Jo Public's question was the first of eight
+    if (i == 7) CHECK(x->reason == "the first 8 questions were already accepted");
+  }
+  auto all = wf::submissions(*p.r, rep.meeting);
+  CHECK(all->size() == 12);
+  CHECK(std::count_if(all->begin(), all->end(), [](auto& x) { return x.accepted; }) == 8);
+}
+
+TEST_CASE("workflow: the deadline defaults to 8.30am on the Monday before, in UK time") {
+  panel p;
+  std::string pack = replace_once(test::read_pack(test::december_2020),
+                                  "The deadline for submission of the full text of a question or statement is 8.30am on Monday 7 December 2020.",
+                                  "Submissions are welcome.");
+  pack = replace_once(pack, "Date: Thursday, 10 December 2020", "Date: Wednesday, 7 July 2021");
+  auto rep = p.import(pack);
+  CHECK(*wf::public_deadline(*p.r, rep.meeting) == "2021-07-05 08:30");
+  p.as(p.clerk);
+  wf::submission_draft s{rep.meeting, "Summer Sender", "question", "Is BST handled?", 1'625'470'200'000 - 1};  // 07:29:59 UTC = 08:29:59 BST
+  CHECK(wf::record_submission(*p.r, s, t0)->accepted);
+  s.name = "Summer Late";
+  s.received_at = 1'625'470'200'000 + 1;
+  CHECK_FALSE(wf::record_submission(*p.r, s, t0)->accepted);
+}
+
+TEST_CASE("workflow: priorities with leads; only a lead drafts the priority's KLOEs") {
+  panel p;
+  p.import(test::read_pack(test::july_2021_report));
+  auto ps = wf::priorities(*p.r);
+  REQUIRE(ps->size() == 6);
+  auto violent = (*ps)[2];
+  CHECK(violent.title == "Fight Violent Crime and High Harm");
+  p.as(p.m1);
+  CHECK(err(wf::set_priority_leads(*p.r, violent.id, {p.m1}, t0)) ==
+        "only the chair or the clerk sets the plan's priorities and their leads");
+  p.as(p.chair);
+  REQUIRE(wf::set_priority_leads(*p.r, violent.id, {p.m1, p.m2}, t0).ok());
+  CHECK(wf::priorities(*p.r)->at(2).leads == std::vector<std::string>{p.m1, p.m2});
+  wf::kloe k;
+  k.priority = violent.id;
+  k.topic = "Violence against women and girls";
+  k.bullets = "- What is the Safer Streets bid?\n- How is stalking prioritised?";
+  k.target_meeting = "23 September 2021";
+  k.approach = "SSR";
+  p.as(p.indep);
+  CHECK(err(wf::draft_kloe(*p.r, k, t0)) == "only a lead of this priority drafts its key lines of enquiry");
+  p.as(p.m1);
+  auto id = wf::draft_kloe(*p.r, k, t0);
+  REQUIRE_MESSAGE(id.ok(), err(id));
+  k.approach = "Email";
+  CHECK(err(wf::draft_kloe(*p.r, k, t0)) == "the approach is Agenda or SSR (Spotlight Scrutiny Review)");
+  p.as(p.m2);
+  wf::kloe edit;
+  edit.id = *id;
+  edit.bullets = "taken over";
+  CHECK(err(wf::edit_kloe(*p.r, edit, t0)) == "only the lead who drafted a KLOE edits it");
+  auto ks = wf::kloes(*p.r, violent.id);
+  REQUIRE(ks->size() == 1);
+  CHECK(ks->at(0).approach == "SSR");
+  CHECK(ks->at(0).owner == p.m1);
+}
+
+TEST_CASE("workflow: the chair consolidates drafts with provenance; members see what became of theirs") {
+  panel p;
+  auto rep = p.import(test::read_pack(test::december_2020));
+  auto m = rep.meeting;
+  auto it = p.item(m, "5");
+  std::map<std::string, std::string> q;
+  auto draft = [&](const std::string& who, const std::string& key, const std::string& body) {
+    p.as(who);
+    auto id = wf::draft_question(*p.r, it.id, body, t0);
+    REQUIRE(id.ok());
+    REQUIRE(wf::submit_question(*p.r, *id, t0).ok());
+    q[key] = *id;
+  };
+  draft(p.m1, "a", "Why has recorded hate crime risen by 36.7%?");
+  draft(p.m2, "b", "What is behind the rise in hate crime?");
+  draft(p.indep, "c", "How is the Bobby Van service being expanded?");
+  draft(p.m1, "d", "What is the forecast overspend on pay?");
+  p.as(p.m1);
+  wf::consolidated_draft c;
+  c.meeting = m;
+  c.sources = {q["a"], q["b"]};
+  c.body = "Recorded hate crime is up 36.7% year to date. What lies behind the rise?";
+  CHECK(err(wf::consolidate(*p.r, c, t0)) == "only the chair or vice-chair edits the consolidated list");
+  p.as(p.chair);
+  c.lead = p.m1;
+  c.lead_label = "Priority One (Sherry)";
+  auto c1 = wf::consolidate(*p.r, c, t0 + 1);
+  REQUIRE(c1.ok());
+  c.sources = {q["c"]};
+  c.body = "How will the Bobby Van service be expanded?";
+  c.lead = p.indep;
+  c.lead_label.clear();
+  auto c2 = wf::consolidate(*p.r, c, t0 + 2);
+  c.sources = {q["d"]};
+  c.body = "What is the forecast overspend on pay and employment costs, and how will it be met?";
+  c.section = "Finance";
+  c.lead = p.m1;
+  auto c3 = wf::consolidate(*p.r, c, t0 + 3);
+  REQUIRE(c2.ok());
+  REQUIRE(c3.ok());
+  auto list = wf::consolidated_list(*p.r, m);
+  REQUIRE(list->size() == 3);
+  CHECK(list->at(0).sources == std::vector<std::string>{q["a"], q["b"]});
+  // Reorder: the Bobby Van question first.
+  REQUIRE(wf::move_consolidated(*p.r, *c2, "", *c1, t0 + 4).ok());
+  list = wf::consolidated_list(*p.r, m);
+  CHECK(list->at(0).id == *c2);
+  CHECK(list->at(1).id == *c1);
+  CHECK(list->at(1).number == 2);
+  // Split the finance question in two; provenance is kept by both.
+  auto parts = wf::split_consolidated(*p.r, *c3, {"What is the forecast overspend on pay?", "How will it be met?"}, t0 + 5);
+  REQUIRE(parts.ok());
+  list = wf::consolidated_list(*p.r, m);
+  REQUIRE(list->size() == 4);
+  CHECK(list->at(3).body == "How will it be met?");
+  CHECK(list->at(3).sources == std::vector<std::string>{q["d"]});
+  CHECK(list->at(3).section == "Finance");
+  // What each member sees.
+  std::map<std::string, std::string> outcome;
+  auto qs = wf::questions(*p.r, m);
+  REQUIRE(qs.ok());
+  for (auto& x : *qs) outcome[x.id] = x.outcome;
+  CHECK(outcome[q["a"]] == "merged into Q2");
+  CHECK(outcome[q["b"]] == "merged into Q2");
+  CHECK(outcome[q["c"]] == "merged into Q1");
+  CHECK(outcome[q["d"]] == "merged into Q3 and Q4");
+  // Held over.
+  p.as(p.m2);
+  auto e = wf::draft_question(*p.r, it.id, "Can we discuss the estates strategy?", t0);
+  REQUIRE(wf::submit_question(*p.r, *e, t0).ok());
+  p.as(p.vice);
+  REQUIRE(wf::set_question_status(*p.r, *e, "held_over", t0 + 6).ok());
+  auto after = wf::questions(*p.r, m);
+  REQUIRE(after.ok());
+  for (auto& x : *after)
+    if (x.id == *e) CHECK(x.outcome == "held over to the next meeting");
+  REQUIRE(wf::remove_consolidated(*p.r, parts->at(1), t0 + 7).ok());
+  CHECK(wf::consolidated_list(*p.r, m)->size() == 3);
+}
+
+TEST_CASE("workflow: the clerk records answers and actions; open actions carry into the next meeting") {
+  panel p;
+  auto dec = p.import(test::read_pack(test::december_2020));
+  auto it = p.item(dec.meeting, "5");
+  p.as(p.m1);
+  auto q = wf::draft_question(*p.r, it.id, "Why has hate crime risen?", t0);
+  REQUIRE(wf::submit_question(*p.r, *q, t0).ok());
+  p.as(p.chair);
+  wf::consolidated_draft c;
+  c.meeting = dec.meeting;
+  c.sources = {*q};
+  c.body = "Why has recorded hate crime risen by 36.7%?";
+  auto cq = wf::consolidate(*p.r, c, t0);
+  REQUIRE(cq.ok());
+  CHECK(err(wf::record_response(*p.r, *cq, "Better recording.", "01:20:24", false, t0)) ==
+        "only the clerk records responses and actions");
+  p.as(p.clerk);
+  CHECK(err(wf::record_response(*p.r, *cq, "x", "1 hour 20", false, t0)) ==
+        "a recording time reads like 01:20:24 (hours:minutes:seconds)");
+  auto resp = wf::record_response(*p.r, *cq, "Reporting has improved after the awareness campaign.", "01:20:24", false, t0);
+  REQUIRE(resp.ok());
+  auto rs = wf::responses(*p.r, dec.meeting);
+  REQUIRE(rs->size() == 1);
+  CHECK(rs->at(0).recording_time == "01:20:24");
+  CHECK(wf::questions(*p.r, dec.meeting)->at(0).outcome == "answered at the meeting (Q1)");
+  wf::action a;
+  a.meeting = dec.meeting;
+  a.consolidated = *cq;
+  a.text = "PCC to report back on the force's Gold Group findings";
+  a.owner = "PCC";
+  a.due = "2021-02-04";
+  auto open = wf::add_action(*p.r, a, t0);
+  a.text = "Send the hate crime breakdown to members";
+  auto done = wf::add_action(*p.r, a, t0);
+  REQUIRE(open.ok());
+  REQUIRE(done.ok());
+  REQUIRE(wf::set_action_status(*p.r, *done, "closed", t0 + 1).ok());
+  // The next meeting.
+  auto feb = p.import(test::read_pack(test::july_2021_report));
+  auto acts = wf::actions(*p.r, feb.meeting);
+  REQUIRE(acts->size() == 1);
+  CHECK(acts->at(0).id == *open);
+  CHECK(acts->at(0).carried);
+  CHECK(acts->at(0).due == "2021-02-04");
+  CHECK(wf::actions(*p.r, dec.meeting)->size() == 2);
+}
+
+TEST_CASE("workflow: a supplement is added to an existing meeting") {
+  panel p;
+  auto dec = p.import(test::read_pack(test::december_2020));
+  auto s = pack::parse_supplement(test::read_pack(test::monitoring_2017), "Monitoring report 2017/18");
+  REQUIRE(s.ok());
+  p.as(p.clerk);
+  CHECK(wf::import_pack(*p.r, *s, {}, t0).err().message == "choose the meeting this supplement belongs to");
+  wf::import_options o;
+  o.meeting_id = dec.meeting;
+  auto rep = wf::import_pack(*p.r, *s, o, t0);
+  REQUIRE(rep.ok());
+  auto items = p.items(dec.meeting);
+  REQUIRE(items.size() == 14);
+  CHECK(items.back().number == "S1");
+  CHECK(items.back().title == "Monitoring report 2017/18");
+  CHECK(wf::blocks(*p.r, items.back().id)->size() == s->blocks.size());
+  CHECK(wf::meeting_by_id(*p.r, dec.meeting)->pack == dec.pack);  // the agenda pack stays current
+}
+
+TEST_CASE("rules: who may write what") {
+  using rules::role;
+  bytes me = crypto::random_bytes(16), other = crypto::random_bytes(16);
+  auto change = [&](const char* table, const char* field, value v, bool exists = true, bytes author = {}) {
+    rules::row_change c;
+    c.table = table;
+    c.row = crypto::random_bytes(16);
+    c.field = field;
+    c.val = std::move(v);
+    c.actor = me;
+    c.row_exists = exists;
+    c.row_author = std::move(author);
+    return c;
+  };
+  CHECK(rules::check(change("question", "body", std::string("x"), true, me), role::member).ok());
+  CHECK(rules::check(change("question", "body", std::string("x"), true, other), role::member).err().message ==
+        "only the author edits a draft");
+  CHECK_FALSE(rules::check(change("question", "body", std::string("x"), true, other), role::chair).ok());
+  CHECK(rules::check(change("question", "status", std::string("held_over"), true, other), role::chair).ok());
+  CHECK(rules::check(change("question", "status", std::string("answered"), true, other), role::clerk).ok());
+  CHECK_FALSE(rules::check(change("question", "status", std::string("answered"), true, other), role::member).ok());
+  CHECK_FALSE(rules::check(change("question", "status", std::string("nonsense"), true, me), role::member).ok());
+  CHECK(rules::check(change("consolidated_question", "body", std::string("x")), role::vice_chair).ok());
+  CHECK(rules::check(change("consolidated_question", "body", std::string("x")), role::member).err().message ==
+        "only the chair or vice-chair edits the consolidated list");
+  for (const char* t : {"pack", "block", "pack_item", "meeting"}) {
+    CHECK(rules::check(change(t, "title", std::string("x")), role::clerk).ok());
+    CHECK(rules::check(change(t, "title", std::string("x")), role::chair).err().message ==
+          "only the clerk publishes packs and meetings");
+  }
+  CHECK(rules::check(change("response", "text", std::string("x")), role::clerk).ok());
+  CHECK_FALSE(rules::check(change("action", "text", std::string("x")), role::chair).ok());
+  CHECK(rules::check(change("annotation", "body", std::string("x"), true, other), role::member).err().message ==
+        "only the author edits an annotation");
+  auto self = change("member", "role", std::string("chair"));
+  self.row = me;
+  CHECK_FALSE(rules::check(self, role::member).ok());
+  self.panel_has_clerk = false;
+  CHECK(rules::check(self, role::member).ok());
+  auto unsigned_in = change("question", "body", std::string("x"));
+  unsigned_in.actor.clear();
+  CHECK_FALSE(rules::check(unsigned_in, role::member).ok());
+}
+
+TEST_CASE("position: keys between any two keys keep their order") {
+  std::vector<std::string> keys{position::between("", "")};
+  for (int i = 0; i < 200; ++i) {
+    // Insert alternately at the front, the end and in the middle.
+    std::size_t at = static_cast<std::size_t>(i) % 3 == 0 ? 0 : i % 3 == 1 ? keys.size() : keys.size() / 2;
+    std::string lo = at == 0 ? "" : keys[at - 1], hi = at == keys.size() ? "" : keys[at];
+    std::string k = position::between(lo, hi);
+    if (!lo.empty()) CHECK(lo < k);
+    if (!hi.empty()) CHECK(k < hi);
+    keys.insert(keys.begin() + static_cast<std::ptrdiff_t>(at), k);
+  }
+  CHECK(std::is_sorted(keys.begin(), keys.end()));
+  CHECK(std::adjacent_find(keys.begin(), keys.end()) == keys.end());
+}
