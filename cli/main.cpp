@@ -1,0 +1,534 @@
+// packline: the native command-line client, a thin executable on client-core.
+// It keeps the device's replica in <data>/replica.db (replica::save/open),
+// syncs over the Beast WebSocket client of tests/support, and reads PDFs with
+// Debian's pdftotext (poppler-utils), handing the core one text per page.
+// Single-threaded; every command opens the replica, works, saves, exits.
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "packline/crypto.hpp"
+#include "packline/export.hpp"
+#include "packline/pack_import.hpp"
+#include "packline/sync.hpp"
+#include "packline/workflow.hpp"
+#include "ws_client.hpp"
+
+using namespace packline;
+namespace wf = packline::workflow;
+
+namespace {
+
+const char* usage =
+    "usage: packline [--data DIR] COMMAND [ARGS]\n"
+    "  --data DIR       this device's folder (default $PACKLINE_HOME or ./packline-client)\n"
+    "\n"
+    "  join --server ws://HOST:PORT [--name NAME --role ROLE]\n"
+    "                   join the server's default panel (invites: issue 4) and, with --name,\n"
+    "                   add yourself (member, independent_member; clerk when the panel has none)\n"
+    "  sync             send local changes, receive everyone else's, then exit\n"
+    "  status           device, server, member, changes not yet sent\n"
+    "  members          list the panel's members\n"
+    "  add-member NAME ROLE      (clerk or chair)\n"
+    "  sign-in MEMBER            act as this member on this device\n"
+    "  import [--dry-run] [--json] [--meeting ID] [--title T] FILE\n"
+    "                   import an agenda pack (.txt or .pdf) as clerk; --dry-run previews,\n"
+    "                   --meeting adds FILE to that meeting as a supplement\n"
+    "  meetings         list meetings\n"
+    "  items MEETING    list a meeting's agenda items\n"
+    "  blocks ITEM      the text of an item, block by block\n"
+    "  draft --item ITEM [--priority P] [--target T] [--section S] [--parts N] TEXT\n"
+    "  submit QUESTION\n"
+    "  questions MEETING\n"
+    "  consolidate --meeting M --from Q1,Q2 [--lead MEMBER] [--lead-label L] [--section S] TEXT\n"
+    "  list MEETING     the consolidated list\n"
+    "  export MEETING [--format md|html] [--out FILE]\n"
+    "  respond CONSOLIDATED [--at HH:MM:SS | --written] TEXT\n"
+    "  action --meeting M [--owner O] [--due YYYY-MM-DD] TEXT\n"
+    "  actions MEETING\n";
+
+std::uint64_t now_ms() {
+  using namespace std::chrono;
+  return static_cast<std::uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+int fail(const std::string& msg) {
+  std::cerr << "packline: " << msg << "\n";
+  return 1;
+}
+int fail(const error& e) { return fail(e.message); }
+
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return false;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+bool write_file(const std::string& path, const std::string& data) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) return false;
+    f.write(data.data(), static_cast<std::streamsize>(data.size()));
+    if (!f) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+// Arguments: positionals and --options (flags without a value listed in `flags`).
+struct args {
+  std::vector<std::string> pos;
+  std::map<std::string, std::string> opt;
+  bool has(const std::string& k) const { return opt.count(k) > 0; }
+  std::string get(const std::string& k, const std::string& d = {}) const {
+    auto it = opt.find(k);
+    return it == opt.end() ? d : it->second;
+  }
+};
+
+args parse_args(const std::vector<std::string>& v, const std::vector<std::string>& flags) {
+  args a;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const std::string& s = v[i];
+    if (s.rfind("--", 0) == 0 && s.size() > 2) {
+      std::string k = s.substr(2);
+      auto eq = k.find('=');
+      if (eq != std::string::npos) a.opt[k.substr(0, eq)] = k.substr(eq + 1);
+      else if (std::find(flags.begin(), flags.end(), k) != flags.end()) a.opt[k] = "1";
+      else if (i + 1 < v.size()) a.opt[k] = v[++i];
+      else a.opt[k] = "";
+    } else {
+      a.pos.push_back(s);
+    }
+  }
+  return a;
+}
+
+struct device {
+  std::string dir;
+  std::unique_ptr<replica> rep;
+
+  std::string path(const char* f) const { return dir + "/" + f; }
+  std::string server() const {
+    std::string s;
+    read_file(path("server"), s);
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+  }
+  result<void> open(bool create) {
+    std::string image;
+    if (read_file(path("replica.db"), image)) {
+      auto r = replica::open(bytes(image.begin(), image.end()));
+      if (!r) return r.err();
+      rep = std::move(*r);
+      return {};
+    }
+    if (!create) return make_error(errc::bad_state, "this device has not joined a panel yet: run `packline join --server URL`");
+    ::mkdir(dir.c_str(), 0700);
+    PL_TRY(crypto::init());
+    auto r = replica::create(crypto::random_bytes(32));
+    if (!r) return r.err();
+    rep = std::move(*r);
+    return save();
+  }
+  result<void> save() {
+    auto b = rep->save();
+    if (!b) return b.err();
+    if (!write_file(path("replica.db"), std::string(b->begin(), b->end())))
+      return make_error(errc::storage, "could not write " + path("replica.db"));
+    return {};
+  }
+};
+
+// ws://host:port[/path]
+bool parse_url(const std::string& url, std::string& host, std::uint16_t& port, std::string& target) {
+  std::string u = url;
+  if (u.rfind("ws://", 0) == 0) u = u.substr(5);
+  else if (u.rfind("http://", 0) == 0) u = u.substr(7);
+  auto slash = u.find('/');
+  target = slash == std::string::npos ? "/sync" : u.substr(slash);
+  if (target == "/") target = "/sync";
+  std::string hp = u.substr(0, slash);
+  auto colon = hp.rfind(':');
+  host = hp.substr(0, colon);
+  if (host.empty()) return false;
+  if (colon == std::string::npos) {
+    port = 80;
+    return true;
+  }
+  char* end = nullptr;
+  long p = std::strtol(hp.c_str() + colon + 1, &end, 10);
+  if (!end || *end || p <= 0 || p > 65535) return false;
+  port = static_cast<std::uint16_t>(p);
+  return true;
+}
+
+// Connects, authenticates, pushes and pulls until synced and quiet.
+result<void> sync_now(device& d, const std::string& url, bool quiet_output = false) {
+  std::string host, target;
+  std::uint16_t port = 0;
+  if (!parse_url(url, host, port, target)) return make_error(errc::invalid_argument, "not a server address: " + url);
+  test::ws_client ws;
+  std::string err;
+  if (!ws.connect(host, port, target, &err)) return make_error(errc::storage, "cannot reach " + url + ": " + err);
+  sync_session s(*d.rep);
+  for (auto& f : s.on_open()) ws.send(f);
+  using clock = std::chrono::steady_clock;
+  auto deadline = clock::now() + std::chrono::seconds(60);
+  auto last = clock::now();
+  std::size_t start_pending = d.rep->pending_count();
+  while (clock::now() < deadline) {
+    auto ev = ws.receive(std::chrono::milliseconds(100));
+    if (ev.k == test::ws_event::kind::frame) {
+      last = clock::now();
+      auto out = s.on_frame(ev.data, now_ms());
+      if (!out) {
+        ws.drop();
+        (void)d.save();
+        return out.err();
+      }
+      for (auto& f : *out) ws.send(f);
+      for (auto& r : s.take_rejections()) std::cerr << "packline: " << r << "\n";
+      continue;
+    }
+    if (ev.k != test::ws_event::kind::timeout) {
+      (void)d.save();
+      return make_error(errc::storage, "the server closed the connection: " + ev.message);
+    }
+    if (s.state() == sync_state::synced && clock::now() - last > std::chrono::milliseconds(300)) {
+      ws.close();
+      PL_TRY(d.save());
+      if (!quiet_output)
+        std::cerr << "synced: " << start_pending - std::min(start_pending, d.rep->pending_count()) << " changes sent, "
+                  << d.rep->pending_count() << " unsent\n";
+      return {};
+    }
+  }
+  (void)d.save();
+  return make_error(errc::storage, "sync did not finish within 60 s; what arrived is kept");
+}
+
+// pdftotext (poppler-utils): one text per page, split on form feeds.
+result<std::vector<std::string>> pdf_pages(const std::string& path) {
+  std::string cmd = "pdftotext -enc UTF-8 -q '";
+  for (char c : path) {
+    if (c == '\'') cmd += "'\\''";
+    else cmd += c;
+  }
+  cmd += "' - 2>/dev/null";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return make_error(errc::storage, "could not run pdftotext");
+  std::string out;
+  char buf[65536];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int st = ::pclose(p);
+  if (st != 0) {
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+      return make_error(errc::bad_state, "reading PDFs needs pdftotext: apt-get install poppler-utils");
+    return make_error(errc::invalid_argument, "pdftotext could not read " + path + " (is it a PDF?)");
+  }
+  std::vector<std::string> pages;
+  std::size_t from = 0;
+  for (;;) {
+    auto ff = out.find('\f', from);
+    pages.push_back(out.substr(from, ff == std::string::npos ? std::string::npos : ff - from));
+    if (ff == std::string::npos) break;
+    from = ff + 1;
+  }
+  if (pages.size() > 1 && pages.back().find_first_not_of(" \n\r\t") == std::string::npos) pages.pop_back();
+  return pages;
+}
+
+bool is_pdf(const std::string& path, const std::string& head) {
+  return head.rfind("%PDF", 0) == 0 || (path.size() > 4 && (path.substr(path.size() - 4) == ".pdf" || path.substr(path.size() - 4) == ".PDF"));
+}
+
+int cmd_import(device& d, const args& a) {
+  if (a.pos.empty()) return fail("import needs a FILE");
+  const std::string file = a.pos[0];
+  std::string text;
+  if (!read_file(file, text)) return fail("cannot read " + file);
+  bool json = a.has("json"), dry = a.has("dry-run");
+  // Progress goes to stderr so --json output stays clean.
+  auto progress = [&, last = std::string()](std::string_view stage, std::size_t done, std::size_t total) mutable {
+    std::string line = std::string(stage) + " " + std::to_string(done) + "/" + std::to_string(total);
+    if (line != last) std::cerr << "import: " << line << "\n";
+    last = line;
+  };
+  auto t0 = std::chrono::steady_clock::now();
+  result<pack::parsed> p = make_error(errc::invalid_argument, "");
+  if (is_pdf(file, text)) {
+    auto pages = pdf_pages(file);
+    if (!pages) return fail(pages.err());
+    std::cerr << "import: " << pages->size() << " PDF pages\n";
+    if (a.has("meeting")) {
+      std::string joined;
+      for (auto& pg : *pages) joined += pg + "\f";
+      p = pack::parse_supplement(joined, a.get("title"));
+    } else {
+      p = pack::parse_pages(*pages, progress);
+    }
+  } else if (a.has("meeting")) {
+    p = pack::parse_supplement(text, a.get("title"));
+  } else {
+    p = pack::parse_text(text, progress);
+  }
+  if (!p) return fail(file + ": " + p.err().message);
+  auto parsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  if (dry) {
+    if (json) std::cout << pack::preview_json(*p);
+    else {
+      std::cout << p->meeting.title << " — " << p->meeting.date << " " << p->meeting.time << "\n";
+      for (auto& it : p->items)
+        std::cout << "  " << it.number << "  " << it.title << (it.pages.empty() ? "" : "  (pages " + it.pages + ")")
+                  << (it.exempt ? "  [exempt]" : "") << "\n";
+      std::cout << p->blocks.size() << " blocks on " << p->pages << " pages; nothing written (dry run)\n";
+    }
+    std::cerr << "import: parsed in " << parsed_ms << " ms\n";
+    return 0;
+  }
+  if (auto o = d.open(false); !o) return fail(o.err());
+  wf::import_options o;
+  o.meeting_id = a.get("meeting");
+  o.title = a.get("title");
+  auto slash = file.rfind('/');
+  o.source = slash == std::string::npos ? file : file.substr(slash + 1);
+  o.progress = progress;
+  auto rep = wf::import_pack(*d.rep, *p, o, now_ms());
+  if (!rep) return fail(rep.err());
+  if (auto s = d.save(); !s) return fail(s.err());
+  auto total_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  if (rep->unchanged) {
+    std::cout << "already imported: meeting " << rep->meeting << " version " << rep->version << "\n";
+    return 0;
+  }
+  std::cout << "imported " << rep->kind << " as version " << rep->version << " of meeting " << rep->meeting << ": "
+            << rep->items << " items, " << rep->blocks << " blocks in " << rep->changes << " changes (" << total_ms
+            << " ms)\n";
+  if (!rep->changed_blocks.empty() || !rep->annotations.empty()) {
+    std::cout << rep->changed_blocks.size() << " blocks changed since the previous version\n";
+    for (auto& an : rep->annotations)
+      std::cout << "  annotation " << an.id << ": " << wf::to_string(an.status)
+                << (an.status == wf::anchor_status::text_changed ? " (\"" + an.quote + "\" → \"" + an.current_text + "\")" : "")
+                << "\n";
+  }
+  std::cout << "run `packline sync` to publish it\n";
+  return 0;
+}
+
+int run(int argc, char** argv) {
+  std::vector<std::string> v(argv + 1, argv + argc);
+  std::string dir = std::getenv("PACKLINE_HOME") ? std::getenv("PACKLINE_HOME") : "packline-client";
+  if (v.size() >= 2 && v[0] == "--data") {
+    dir = v[1];
+    v.erase(v.begin(), v.begin() + 2);
+  }
+  if (v.empty() || v[0] == "--help" || v[0] == "-h" || v[0] == "help") {
+    std::cout << usage;
+    return v.empty() ? 2 : 0;
+  }
+  std::string cmd = v[0];
+  args a = parse_args(std::vector<std::string>(v.begin() + 1, v.end()), {"dry-run", "json", "written"});
+  if (auto c = crypto::init(); !c) return fail(c.err());
+  device d{dir, nullptr};
+  const std::uint64_t now = now_ms();
+
+  if (cmd == "import") return cmd_import(d, a);
+
+  if (cmd == "join") {
+    std::string url = a.get("server");
+    if (url.empty()) return fail("join needs --server ws://HOST:PORT");
+    if (auto o = d.open(true); !o) return fail(o.err());
+    if (!write_file(d.path("server"), url + "\n")) return fail("cannot write " + d.path("server"));
+    if (auto s = sync_now(d, url); !s) return fail(s.err());
+    std::cout << "joined panel " << to_hex(d.rep->space()) << " at " << url << "\n";
+    if (a.has("name")) {
+      auto m = wf::register_member(*d.rep, a.get("name"), a.get("role", "member"), now_ms());
+      if (!m) return fail(m.err());
+      if (auto s = sync_now(d, url, true); !s) return fail(s.err());
+      std::cout << "member " << *m << " (" << a.get("name") << ", " << a.get("role", "member") << ")\n";
+    }
+    return 0;
+  }
+
+  if (auto o = d.open(false); !o) return fail(o.err());
+  auto done = [&](int rc) {
+    if (auto s = d.save(); !s) return fail(s.err());
+    return rc;
+  };
+  auto need = [&](std::size_t n, const char* what) {
+    if (a.pos.size() < n) {
+      std::cerr << "packline: " << cmd << " needs " << what << "\n";
+      return false;
+    }
+    return true;
+  };
+
+  if (cmd == "sync") {
+    std::string url = a.get("server", d.server());
+    if (url.empty()) return fail("no server: run `packline join --server URL` first");
+    if (auto s = sync_now(d, url); !s) return fail(s.err());
+    return 0;
+  }
+  if (cmd == "status") {
+    std::cout << "device  " << to_hex(d.rep->device_id()) << "\npanel   " << to_hex(d.rep->space()) << "\nserver  "
+              << d.server() << "\nmember  " << wf::signed_in_member(*d.rep) << " (" << wf::my_role(*d.rep)
+              << ")\nunsent  " << d.rep->pending_count() << " changes\n";
+    return 0;
+  }
+  if (cmd == "members") {
+    auto ms = wf::members(*d.rep);
+    if (!ms) return fail(ms.err());
+    for (auto& m : *ms) std::cout << m.id << "  " << m.role << "  " << m.name << "\n";
+    return 0;
+  }
+  if (cmd == "add-member") {
+    if (!need(2, "NAME ROLE")) return 2;
+    auto m = wf::add_member(*d.rep, a.pos[0], a.pos[1], now);
+    if (!m) return fail(m.err());
+    std::cout << *m << "\n";
+    return done(0);
+  }
+  if (cmd == "sign-in") {
+    if (!need(1, "MEMBER")) return 2;
+    if (auto s = wf::sign_in(*d.rep, a.pos[0]); !s) return fail(s.err());
+    return done(0);
+  }
+  if (cmd == "meetings") {
+    auto ms = wf::meetings(*d.rep);
+    if (!ms) return fail(ms.err());
+    for (auto& m : *ms) std::cout << m.id << "  " << m.date << " " << m.time << "  " << m.title << "\n";
+    return 0;
+  }
+  if (cmd == "items") {
+    if (!need(1, "MEETING")) return 2;
+    auto is = wf::items(*d.rep, a.pos[0]);
+    if (!is) return fail(is.err());
+    for (auto& i : *is)
+      std::cout << i.id << "  " << i.number << "  " << i.title << (i.pages.empty() ? "" : "  (pages " + i.pages + ")")
+                << (i.exempt ? "  [exempt]" : "") << "\n";
+    return 0;
+  }
+  if (cmd == "blocks") {
+    if (!need(1, "ITEM")) return 2;
+    auto bs = wf::blocks(*d.rep, a.pos[0]);
+    if (!bs) return fail(bs.err());
+    for (auto& b : *bs) std::cout << b.id << "  p." << b.page << "  " << b.kind << "  " << b.text << "\n";
+    return 0;
+  }
+  if (cmd == "draft") {
+    if (!need(1, "TEXT")) return 2;
+    wf::question_draft q;
+    q.item = a.get("item");
+    q.priority = a.get("priority");
+    q.target = a.get("target", "PCC");
+    q.section = a.get("section", "In quarter");
+    q.subparts = std::atoi(a.get("parts", "1").c_str());
+    q.body = a.pos[0];
+    auto id = wf::draft_question(*d.rep, q, now);
+    if (!id) return fail(id.err());
+    std::cout << *id << "\n";
+    return done(0);
+  }
+  if (cmd == "submit") {
+    if (!need(1, "QUESTION")) return 2;
+    if (auto s = wf::submit_question(*d.rep, a.pos[0], now); !s) return fail(s.err());
+    return done(0);
+  }
+  if (cmd == "questions") {
+    if (!need(1, "MEETING")) return 2;
+    auto qs = wf::questions(*d.rep, a.pos[0]);
+    if (!qs) return fail(qs.err());
+    for (auto& q : *qs) std::cout << q.id << "  " << q.outcome << "  " << q.body << "\n";
+    return 0;
+  }
+  if (cmd == "consolidate") {
+    if (!need(1, "TEXT")) return 2;
+    wf::consolidated_draft c;
+    c.meeting = a.get("meeting");
+    std::string from = a.get("from");
+    for (std::size_t at = 0; at < from.size();) {
+      auto comma = from.find(',', at);
+      c.sources.push_back(from.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+      at = comma == std::string::npos ? from.size() : comma + 1;
+    }
+    c.lead = a.get("lead");
+    c.lead_label = a.get("lead-label");
+    c.section = a.get("section", "In quarter");
+    c.target = a.get("target", "PCC");
+    c.body = a.pos[0];
+    auto id = wf::consolidate(*d.rep, c, now);
+    if (!id) return fail(id.err());
+    std::cout << *id << "\n";
+    return done(0);
+  }
+  if (cmd == "list") {
+    if (!need(1, "MEETING")) return 2;
+    auto l = wf::consolidated_list(*d.rep, a.pos[0]);
+    if (!l) return fail(l.err());
+    for (auto& c : *l) std::cout << c.id << "  Q" << c.number << "  " << c.section << "  " << c.body << "\n";
+    return 0;
+  }
+  if (cmd == "export") {
+    if (!need(1, "MEETING")) return 2;
+    std::string fmt = a.get("format", "md");
+    auto out = fmt == "html" ? exporter::html(*d.rep, a.pos[0]) : exporter::markdown(*d.rep, a.pos[0]);
+    if (!out) return fail(out.err());
+    if (a.has("out")) {
+      if (!write_file(a.get("out"), *out)) return fail("cannot write " + a.get("out"));
+    } else {
+      std::cout << *out;
+    }
+    return 0;
+  }
+  if (cmd == "respond") {
+    if (!need(2, "CONSOLIDATED TEXT")) return 2;
+    auto id = wf::record_response(*d.rep, a.pos[0], a.pos[1], a.get("at"), a.has("written"), now);
+    if (!id) return fail(id.err());
+    std::cout << *id << "\n";
+    return done(0);
+  }
+  if (cmd == "action") {
+    if (!need(1, "TEXT")) return 2;
+    wf::action ac;
+    ac.meeting = a.get("meeting");
+    ac.owner = a.get("owner");
+    ac.due = a.get("due");
+    ac.consolidated = a.get("question");
+    ac.text = a.pos[0];
+    auto id = wf::add_action(*d.rep, ac, now);
+    if (!id) return fail(id.err());
+    std::cout << *id << "\n";
+    return done(0);
+  }
+  if (cmd == "actions") {
+    if (!need(1, "MEETING")) return 2;
+    auto as = wf::actions(*d.rep, a.pos[0]);
+    if (!as) return fail(as.err());
+    for (auto& x : *as)
+      std::cout << x.id << "  " << x.status << (x.carried ? " (carried)" : "") << "  " << x.owner << "  " << x.due << "  "
+                << x.text << "\n";
+    return 0;
+  }
+  std::cerr << usage;
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return run(argc, argv); }
