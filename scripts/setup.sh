@@ -9,7 +9,7 @@ deps=${PACKLINE_DEPS:-/opt/packline-deps}
 
 pkgs=(build-essential cmake ninja-build ccache pkg-config git
       libboost-dev libmsgpack-cxx-dev libsodium-dev libsqlite3-dev doctest-dev
-      emscripten chromium tcl autoconf automake libtool dpkg-dev ca-certificates
+      emscripten chromium tcl autoconf automake libtool dpkg-dev ca-certificates poppler-utils
       nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do

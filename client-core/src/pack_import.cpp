@@ -229,6 +229,21 @@ bool starts_label(std::string_view t) {
   return true;
 }
 
+bool ends_sentence(std::string_view t) {
+  // "6." before a bold title is a number, not the end of a sentence.
+  if (t.empty() || std::none_of(t.begin(), t.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); }))
+    return false;
+  char c = t.back();
+  if (c == '"' || c == ')' || static_cast<unsigned char>(c) == 0x9d) {  // closing quote or bracket
+    t.remove_suffix(1);
+    while (!t.empty() && (static_cast<unsigned char>(t.back()) & 0xc0) == 0x80) t.remove_suffix(1);
+    if (!t.empty() && (static_cast<unsigned char>(t.back()) & 0xc0) == 0xc0) t.remove_suffix(1);
+    if (t.empty()) return false;
+    c = t.back();
+  }
+  return c == '.' || c == '?' || c == '!' || c == ':' || c == ';';
+}
+
 // Runs of non-empty lines become paragraphs; headings, list items, table rows
 // and page footers stand alone. Returns blocks with the page of their first line.
 std::vector<block> make_blocks(const std::vector<line>& lines) {
@@ -245,13 +260,19 @@ std::vector<block> make_blocks(const std::vector<line>& lines) {
     if (k == "table_row") {
       while (!text.empty() && (text.back() == '\r' || text.back() == ' ')) text.pop_back();
     }
-    if (k == "paragraph" && open && out.back().kind == "paragraph" && !starts_label(t)) {
+    // Wrapped lines of one paragraph join; a line that ends a sentence, a
+    // "Label: value" line and a bare page range ("5 - 14") end it (PDF text
+    // has no blank lines between paragraphs).
+    int a = 0, b = 0;
+    bool alone = starts_label(t) || parse_range(t, a, b);
+    if (k == "paragraph" && open && out.back().kind == "paragraph" && !alone) {
       out.back().text += " ";
       out.back().text += t;
+      open = !ends_sentence(t);
       continue;
     }
     out.push_back(block{k, std::move(text), l.page, -1});
-    open = k == "paragraph";
+    open = k == "paragraph" && !alone && !ends_sentence(t);
   }
   return out;
 }
