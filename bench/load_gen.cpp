@@ -1,0 +1,771 @@
+// Load generator of `bench/run server` (issue 5, item 8): starts a server
+// (packline-server, then the plain Beast echo server as the ceiling) on
+// 127.0.0.1 and measures (a) idle connections and the server's RSS, (b) fan-out
+// of small changes in spaces of members, (c) cold catch-up of a big space.
+// Prints one JSON line per figure: {"suite":"server","case","impl","metric",
+// "value","unit"}. One io_context thread drives every connection; every loop is
+// bounded in count and time, and a watchdog alarm ends the process regardless.
+// Loopback only: the servers are children bound to 127.0.0.1.
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <cstdarg>
+#include <fcntl.h>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "packline/codec.hpp"
+#include "packline/crypto.hpp"
+#include "packline/limits.hpp"
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using namespace packline;
+using clk = std::chrono::steady_clock;
+
+namespace {
+
+// ---------------------------------------------------------------- options
+
+struct options {
+  std::string server_bin;
+  std::string echo_bin;
+  std::string tmp = "/tmp/packline-bench/server";
+  std::set<std::string> cases{"idle", "fanout", "catchup"};
+  std::set<std::string> impls{"packline", "beast-echo"};
+  int idle_conns = 10000;
+  int spaces = 200;
+  int members = 12;
+  double push_rate = 5000;  // pushes per second offered (each reaches members-1 others)
+  double seconds = 8;       // measured window of the fan-out case
+  int catchup_changes = 50000;
+  int payload_bytes = 64;
+  std::vector<std::string> server_args;
+};
+
+std::uint64_t now_ns() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        clk::now().time_since_epoch())
+                                        .count());
+}
+
+void emit(const std::string& c, const std::string& impl, const std::string& metric, double v,
+          const std::string& unit) {
+  std::printf("{\"suite\":\"server\",\"case\":\"%s\",\"impl\":\"%s\",\"metric\":\"%s\",\"value\":%.6g,\"unit\":\"%s\"}\n",
+              c.c_str(), impl.c_str(), metric.c_str(), v, unit.c_str());
+  std::fflush(stdout);
+}
+
+void note(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+void note(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  std::fputs("load_gen: ", stderr);
+  std::vfprintf(stderr, fmt, ap);
+  std::fputc('\n', stderr);
+  va_end(ap);
+}
+
+// ---------------------------------------------------------------- child process
+
+struct child {
+  pid_t pid = -1;
+  std::uint16_t port = 0;
+  std::string log;
+
+  bool start(const std::string& bin, std::vector<std::string> args, std::uint16_t p, const std::string& log_path) {
+    port = p;
+    log = log_path;
+    args.push_back("--port");
+    args.push_back(std::to_string(p));
+    pid = fork();
+    if (pid == 0) {
+      int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) { dup2(fd, 2); dup2(fd, 1); }
+      std::vector<char*> argv;
+      argv.push_back(const_cast<char*>(bin.c_str()));
+      for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(bin.c_str(), argv.data());
+      _exit(127);
+    }
+    // Wait until it accepts connections (bounded).
+    for (int i = 0; i < 200; ++i) {
+      net::io_context ioc;
+      tcp::socket s(ioc);
+      beast::error_code ec;
+      s.connect({net::ip::make_address("127.0.0.1"), port}, ec);
+      if (!ec) return true;
+      int st = 0;
+      if (waitpid(pid, &st, WNOHANG) == pid) { pid = -1; return false; }
+      usleep(50 * 1000);
+    }
+    return false;
+  }
+
+  double rss_mib() const {
+    std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(f, line))
+      if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    return -1;
+  }
+
+  void stop() {
+    if (pid <= 0) return;
+    ::kill(pid, SIGTERM);
+    for (int i = 0; i < 100; ++i) {
+      int st = 0;
+      if (waitpid(pid, &st, WNOHANG) == pid) { pid = -1; return; }
+      usleep(50 * 1000);
+    }
+    ::kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    pid = -1;
+  }
+  ~child() { stop(); }
+};
+
+std::uint16_t free_port() {
+  net::io_context ioc;
+  tcp::acceptor a(ioc, {net::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+// ---------------------------------------------------------------- connection
+
+// One WebSocket client connection: connect, handshake, a read loop, and a
+// write queue with one write in flight.
+class conn : public std::enable_shared_from_this<conn> {
+ public:
+  std::function<void(conn&)> on_open;
+  std::function<void(conn&, const std::uint8_t*, std::size_t)> on_frame;
+  std::function<void(conn&, const std::string&)> on_fail;
+  bool open = false;
+  bool failed = false;
+
+  explicit conn(net::io_context& ioc) : ws_(ioc) {}
+
+  void start(std::uint16_t port, std::string target) {
+    target_ = std::move(target);
+    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(30));
+    beast::get_lowest_layer(ws_).async_connect(
+        tcp::endpoint{net::ip::make_address("127.0.0.1"), port},
+        [self = shared_from_this(), port](beast::error_code ec) {
+          if (ec) return self->fail("connect: " + ec.message());
+          beast::get_lowest_layer(self->ws_).expires_never();
+          // Whole frames are written at once; Nagle would only add delayed-ACK stalls.
+          beast::error_code nd;
+          beast::get_lowest_layer(self->ws_).socket().set_option(tcp::no_delay(true), nd);
+          self->ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(30), websocket::stream_base::none(), false});
+          self->ws_.read_message_max(64u << 20);
+          self->ws_.binary(true);
+          self->ws_.auto_fragment(false);
+          self->ws_.async_handshake("127.0.0.1:" + std::to_string(port), self->target_,
+                                    [self](beast::error_code ec2) {
+                                      if (ec2) return self->fail("handshake: " + ec2.message());
+                                      self->open = true;
+                                      if (self->on_open) self->on_open(*self);
+                                      self->do_read();
+                                    });
+        });
+  }
+
+  void send(std::shared_ptr<const bytes> f) {
+    if (!open) return;
+    q_.push_back(std::move(f));
+    if (q_.size() == 1) do_write();
+  }
+  void send(bytes f) { send(std::make_shared<const bytes>(std::move(f))); }
+
+  void drop() {
+    open = false;
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().close(ec);
+  }
+
+ private:
+  void fail(const std::string& why) {
+    bool was = failed;
+    failed = true;
+    open = false;
+    if (!was && on_fail) on_fail(*this, why);
+  }
+  void do_read() {
+    ws_.async_read(buf_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->fail("read: " + ec.message());
+      auto d = self->buf_.cdata();
+      if (self->on_frame) self->on_frame(*self, static_cast<const std::uint8_t*>(d.data()), d.size());
+      self->buf_.consume(self->buf_.size());
+      if (self->open) self->do_read();
+    });
+  }
+  void do_write() {
+    ws_.async_write(net::buffer(*q_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->fail("write: " + ec.message());
+      self->q_.pop_front();
+      if (!self->q_.empty()) self->do_write();
+    });
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buf_;
+  std::deque<std::shared_ptr<const bytes>> q_;
+  std::string target_;
+};
+
+// Runs the io_context until pred() or the deadline.
+template <class Pred>
+bool run_until(net::io_context& ioc, Pred pred, double seconds) {
+  auto end = clk::now() + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(seconds));
+  while (!pred()) {
+    if (clk::now() >= end) return false;
+    if (ioc.stopped()) ioc.restart();
+    ioc.run_one_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+void run_for(net::io_context& ioc, double seconds) {
+  run_until(ioc, [] { return false; }, seconds);
+}
+
+// ---------------------------------------------------------------- packline device
+
+// What a measured change carries in its payload: when it was sent and by whom.
+struct stamp {
+  std::uint64_t sent_ns = 0;
+  std::uint32_t sender = 0;
+};
+
+bytes make_payload(const stamp& s, int size) {
+  bytes p(static_cast<std::size_t>(std::max(size, 12)), 0x5a);
+  std::memcpy(p.data(), &s.sent_ns, 8);
+  std::memcpy(p.data() + 8, &s.sender, 4);
+  return p;
+}
+
+std::optional<stamp> read_stamp(const std::uint8_t* p, std::size_t n) {
+  if (n < 12) return std::nullopt;
+  stamp s;
+  std::memcpy(&s.sent_ns, p, 8);
+  std::memcpy(&s.sender, p + 8, 4);
+  return s;
+}
+
+// Receives changes (live, changes) and counts deliveries of others' changes.
+struct recorder {
+  bool measuring = false;
+  std::uint64_t delivered = 0;
+  std::uint64_t received_items = 0;
+  std::vector<std::uint32_t> latency_us;
+  void got(std::uint32_t self, const stamp& s) {
+    ++received_items;
+    if (!measuring || s.sender == self) return;
+    ++delivered;
+    std::uint64_t now = now_ns();
+    latency_us.push_back(static_cast<std::uint32_t>(now > s.sent_ns ? (now - s.sent_ns) / 1000 : 0));
+  }
+};
+
+// A device speaking the sync protocol directly (frame by frame).
+struct device {
+  std::uint32_t index = 0;
+  crypto::signing_key key;
+  bytes space;
+  std::shared_ptr<conn> c;
+  recorder* rec = nullptr;
+  bool decode_items = true;
+  bool ready = false;
+  bool push_in_flight = false;
+  bool pull_in_flight = false;
+  std::uint64_t seq = 0;
+  std::uint64_t cursor = 0;
+  std::uint64_t server_cursor = 0;
+  std::uint64_t acked = 0;
+  std::uint64_t items_seen = 0;
+  bool caught_up = false;  // a changes frame said more = false
+  std::string error;
+
+  void connect(net::io_context& ioc, std::uint16_t port) {
+    c = std::make_shared<conn>(ioc);
+    c->on_open = [this](conn& cn) {
+      cn.send(codec::encode(proto::hello{limits::protocol_version, key.public_key(), space}));
+    };
+    c->on_frame = [this](conn& cn, const std::uint8_t* d, std::size_t n) { frame(cn, d, n); };
+    c->on_fail = [this](conn&, const std::string& why) { if (error.empty()) error = why; };
+    c->start(port, "/sync");
+  }
+
+  void pull() {
+    if (pull_in_flight || !ready) return;
+    pull_in_flight = true;
+    c->send(codec::encode(proto::pull{cursor, limits::max_pull_changes}));
+  }
+
+  void items(const std::vector<proto::stored_change>& list) {
+    for (const auto& it : list) {
+      if (it.server_seq <= cursor) continue;
+      cursor = it.server_seq;
+      ++items_seen;
+      if (rec && decode_items) {
+        auto e = codec::decode_envelope(it.envelope);
+        if (e) {
+          if (auto s = read_stamp(e.value().payload.data(), e.value().payload.size())) rec->got(index, *s);
+        }
+      }
+    }
+  }
+
+  void frame(conn& cn, const std::uint8_t* d, std::size_t n) {
+    auto m = codec::decode(d, n);
+    if (!m) { error = "bad frame: " + m.err().message; return; }
+    std::visit(
+        [&](auto& msg) {
+          using T = std::decay_t<decltype(msg)>;
+          if constexpr (std::is_same_v<T, proto::challenge>) {
+            cn.send(codec::encode(proto::auth{key.sign(proto::auth_transcript(msg.nonce, msg.space))}));
+          } else if constexpr (std::is_same_v<T, proto::welcome>) {
+            ready = true;
+            space = msg.space;
+            server_cursor = msg.cursor;
+          } else if constexpr (std::is_same_v<T, proto::ack>) {
+            push_in_flight = false;
+            acked += msg.entries.size();
+          } else if constexpr (std::is_same_v<T, proto::notify>) {
+            server_cursor = std::max(server_cursor, msg.cursor);
+            if (server_cursor > cursor) pull();
+          } else if constexpr (std::is_same_v<T, proto::changes>) {
+            pull_in_flight = false;
+            items(msg.items);
+            cursor = std::max(cursor, msg.next);
+            if (!msg.more) caught_up = true;
+            if (msg.more || server_cursor > cursor) pull();
+          } else if constexpr (std::is_same_v<T, proto::live>) {
+            if (msg.prev > cursor) {
+              server_cursor = std::max(server_cursor, msg.items.empty() ? msg.prev : msg.items.back().server_seq);
+              pull();
+            } else {
+              items(msg.items);
+            }
+          } else if constexpr (std::is_same_v<T, proto::error>) {
+            error = "server error " + std::to_string(msg.code) + ": " + msg.text;
+          }
+        },
+        *m);
+  }
+
+  bytes envelope_frame(std::uint64_t n, int payload_bytes) {
+    proto::push p;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      envelope e;
+      e.space = space;
+      e.actor = key.public_key();
+      e.seq = ++seq;
+      e.epoch = 0;
+      e.payload = make_payload(stamp{now_ns(), index}, payload_bytes);
+      crypto::sign_envelope(e, key);
+      p.envelopes.push_back(codec::encode_envelope(e));
+    }
+    return codec::encode(p);
+  }
+
+  void push(int payload_bytes, std::uint64_t n = 1) {
+    push_in_flight = true;
+    c->send(envelope_frame(n, payload_bytes));
+  }
+};
+
+// ---------------------------------------------------------------- (a) idle connections
+
+void case_idle(const options& o, const std::string& impl, const std::string& bin, std::vector<std::string> args) {
+  const std::string cname = "idle_" + std::to_string(o.idle_conns);
+  child srv;
+  std::uint16_t port = free_port();
+  if (!srv.start(bin, args, port, o.tmp + "/" + impl + "-idle.log")) {
+    note("%s did not start (see %s)", impl.c_str(), srv.log.c_str());
+    return;
+  }
+  run_for(*std::make_unique<net::io_context>(), 0.3);
+  double rss0 = srv.rss_mib();
+  net::io_context ioc{1};
+  std::vector<std::unique_ptr<device>> devs;
+  std::vector<std::shared_ptr<conn>> raw;
+  int opened = 0, failed = 0;
+  std::string first_error;
+  auto t0 = clk::now();
+  // At most `window` handshakes at a time: a connect storm beyond the listen
+  // backlog only measures SYN retries.
+  const int window = 256;
+  int started = 0;
+  auto ready_count = [&] {
+    int n = 0;
+    if (impl == "packline") {
+      for (auto& d : devs) n += d->ready ? 1 : 0;
+    } else {
+      for (auto& c : raw) n += c->open ? 1 : 0;
+    }
+    return n;
+  };
+  bytes space = crypto::random_bytes(16);
+  while (started < o.idle_conns && clk::now() - t0 < std::chrono::seconds(120)) {
+    int ready = ready_count();
+    int fails = 0;
+    for (auto& d : devs) fails += d->error.empty() ? 0 : 1;
+    for (auto& c : raw) fails += c->failed ? 1 : 0;
+    while (started < o.idle_conns && started - ready - fails < window) {
+      if (impl == "packline") {
+        auto d = std::make_unique<device>();
+        d->index = static_cast<std::uint32_t>(started);
+        d->key = crypto::signing_key::generate();
+        d->space = space;
+        d->connect(ioc, port);
+        devs.push_back(std::move(d));
+      } else {
+        auto c = std::make_shared<conn>(ioc);
+        c->start(port, "/echo");
+        raw.push_back(c);
+      }
+      ++started;
+    }
+    ioc.run_for(std::chrono::milliseconds(5));
+  }
+  run_until(ioc, [&] {
+    int fails = 0;
+    for (auto& d : devs) fails += d->error.empty() ? 0 : 1;
+    for (auto& c : raw) fails += c->failed ? 1 : 0;
+    return ready_count() + fails >= o.idle_conns;
+  }, 60);
+  double secs = std::chrono::duration<double>(clk::now() - t0).count();
+  run_for(ioc, 2.0);  // settle: the server's allocator has done its work
+  opened = ready_count();
+  for (auto& d : devs)
+    if (!d->error.empty()) { ++failed; if (first_error.empty()) first_error = d->error; }
+  for (auto& c : raw) failed += c->failed ? 1 : 0;
+  double rss = srv.rss_mib();
+  if (!first_error.empty()) note("%s idle: first error: %s", impl.c_str(), first_error.c_str());
+  emit(cname, impl, "connections_held", opened, "count");
+  emit(cname, impl, "connect_seconds", secs, "s");
+  emit(cname, impl, "server_rss", rss, "MiB");
+  emit(cname, impl, "server_rss_per_connection", opened > 0 ? (rss - rss0) * 1024.0 / opened : 0, "KiB");
+  for (auto& d : devs) d->c->drop();
+  for (auto& c : raw) c->drop();
+  run_for(ioc, 0.2);
+  srv.stop();
+}
+
+// ---------------------------------------------------------------- (b) fan-out
+
+struct latency_summary {
+  double p50 = 0, p99 = 0, max = 0;
+};
+latency_summary summarize(std::vector<std::uint32_t>& v) {
+  latency_summary s;
+  if (v.empty()) return s;
+  std::sort(v.begin(), v.end());
+  s.p50 = v[v.size() / 2] / 1000.0;
+  s.p99 = v[std::min(v.size() - 1, v.size() * 99 / 100)] / 1000.0;
+  s.max = v.back() / 1000.0;
+  return s;
+}
+
+void case_fanout(const options& o, const std::string& impl, const std::string& bin, std::vector<std::string> args) {
+  const std::string cname = "fanout_" + std::to_string(o.spaces) + "x" + std::to_string(o.members);
+  child srv;
+  std::uint16_t port = free_port();
+  if (!srv.start(bin, args, port, o.tmp + "/" + impl + "-fanout.log")) {
+    note("%s did not start (see %s)", impl.c_str(), srv.log.c_str());
+    return;
+  }
+  net::io_context ioc{1};
+  recorder rec;
+  const int n = o.spaces * o.members;
+  std::vector<std::unique_ptr<device>> devs;        // packline
+  std::vector<std::shared_ptr<conn>> raw;            // echo
+  std::vector<std::uint32_t> raw_index;
+  auto t0 = clk::now();
+  if (impl == "packline") {
+    for (int s = 0; s < o.spaces; ++s) {
+      bytes space = crypto::random_bytes(16);
+      for (int m = 0; m < o.members; ++m) {
+        auto d = std::make_unique<device>();
+        d->index = static_cast<std::uint32_t>(devs.size());
+        d->key = crypto::signing_key::generate();
+        d->space = space;
+        d->rec = &rec;
+        devs.push_back(std::move(d));
+      }
+    }
+    // Connect in windows, then let every device catch up once (a v2 session
+    // is live after its first pull answer says more = false).
+    for (std::size_t i = 0; i < devs.size(); ++i) {
+      devs[i]->connect(ioc, port);
+      if (i % 200 == 199) run_until(ioc, [&] { std::size_t r = 0; for (std::size_t k = 0; k <= i; ++k) r += devs[k]->ready || !devs[k]->error.empty(); return r == i + 1; }, 30);
+    }
+    run_until(ioc, [&] { for (auto& d : devs) if (!d->ready && d->error.empty()) return false; return true; }, 60);
+    for (auto& d : devs) d->pull();
+    run_until(ioc, [&] { for (auto& d : devs) if (d->ready && !d->caught_up && d->error.empty()) return false; return true; }, 60);
+  } else {
+    for (int s = 0; s < o.spaces; ++s)
+      for (int m = 0; m < o.members; ++m) {
+        auto c = std::make_shared<conn>(ioc);
+        std::uint32_t idx = static_cast<std::uint32_t>(raw.size());
+        c->on_frame = [&rec, idx](conn&, const std::uint8_t* d, std::size_t len) {
+          if (auto st = read_stamp(d, len)) rec.got(idx, *st);
+        };
+        c->start(port, "/room/" + std::to_string(s));
+        raw.push_back(c);
+        if (raw.size() % 200 == 0) run_until(ioc, [&] { for (auto& r : raw) if (!r->open && !r->failed) return false; return true; }, 30);
+      }
+    run_until(ioc, [&] { for (auto& r : raw) if (!r->open && !r->failed) return false; return true; }, 60);
+  }
+  double setup = std::chrono::duration<double>(clk::now() - t0).count();
+  int live = 0;
+  std::string first_error;
+  for (auto& d : devs) { live += d->ready; if (!d->error.empty() && first_error.empty()) first_error = d->error; }
+  for (auto& c : raw) live += c->open;
+  if (!first_error.empty()) note("fanout: first error: %s", first_error.c_str());
+  note("%s fanout: %d/%d connected in %.1f s", impl.c_str(), live, n, setup);
+
+  // Open-loop schedule: push_rate pushes per second, round robin over the
+  // devices; a device whose previous push is not acked yet is skipped (and
+  // counted), so an overloaded server shows as missed pushes, not a backlog.
+  const double warmup = 2.0;
+  std::uint64_t due = 0, sent = 0, skipped = 0;
+  std::size_t rr = 0;
+  auto start = clk::now();
+  auto measure_from = start + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(warmup));
+  auto measure_to = measure_from + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(o.seconds));
+  std::uint64_t sent_in_window = 0;
+  bytes pad(static_cast<std::size_t>(std::max(o.payload_bytes, 12) + 136), 0x5a);  // ~ an envelope's size
+  while (clk::now() < measure_to) {
+    auto now = clk::now();
+    rec.measuring = now >= measure_from;
+    double el = std::chrono::duration<double>(now - start).count();
+    std::uint64_t target = static_cast<std::uint64_t>(el * o.push_rate);
+    while (due < target) {
+      ++due;
+      std::size_t tries = 0;
+      bool ok = false;
+      while (tries++ < static_cast<std::size_t>(n)) {
+        std::size_t i = rr++ % static_cast<std::size_t>(n);
+        if (impl == "packline") {
+          auto& d = *devs[i];
+          if (!d.ready || d.push_in_flight) continue;
+          d.push(o.payload_bytes);
+        } else {
+          if (!raw[i]->open) continue;
+          stamp st{now_ns(), static_cast<std::uint32_t>(i)};
+          std::memcpy(pad.data(), &st.sent_ns, 8);
+          std::memcpy(pad.data() + 8, &st.sender, 4);
+          raw[i]->send(pad);
+        }
+        ok = true;
+        break;
+      }
+      if (ok) { ++sent; if (rec.measuring) ++sent_in_window; } else ++skipped;
+    }
+    ioc.run_for(std::chrono::microseconds(500));
+  }
+  rec.measuring = false;
+  double rss = srv.rss_mib();
+  run_for(ioc, 1.0);  // drain (not measured)
+  auto lat = summarize(rec.latency_us);
+  emit(cname, impl, "pushes_offered_per_s", o.push_rate, "1/s");
+  emit(cname, impl, "pushes_sent_per_s", sent_in_window / o.seconds, "1/s");
+  emit(cname, impl, "pushes_skipped", static_cast<double>(skipped), "count");
+  emit(cname, impl, "delivered_per_s", rec.delivered / o.seconds, "1/s");
+  emit(cname, impl, "latency_p50", lat.p50, "ms");
+  emit(cname, impl, "latency_p99", lat.p99, "ms");
+  emit(cname, impl, "latency_max", lat.max, "ms");
+  emit(cname, impl, "server_rss", rss, "MiB");
+  first_error.clear();
+  for (auto& d : devs) if (!d->error.empty() && first_error.empty()) first_error = d->error;
+  if (!first_error.empty()) note("fanout: first error after run: %s", first_error.c_str());
+  for (auto& d : devs) d->c->drop();
+  for (auto& c : raw) c->drop();
+  run_for(ioc, 0.2);
+  srv.stop();
+}
+
+// ---------------------------------------------------------------- (c) cold catch-up
+
+void case_catchup(const options& o, const std::string& impl, const std::string& bin, std::vector<std::string> args) {
+  const std::string cname = "catchup_" + std::to_string(o.catchup_changes);
+  child srv;
+  std::uint16_t port = free_port();
+  if (!srv.start(bin, args, port, o.tmp + "/" + impl + "-catchup.log")) {
+    note("%s did not start (see %s)", impl.c_str(), srv.log.c_str());
+    return;
+  }
+  net::io_context ioc{1};
+  if (impl == "packline") {
+    // Fill the space: one device pushes full batches (not measured).
+    device w;
+    w.key = crypto::signing_key::generate();
+    w.space = crypto::random_bytes(16);
+    w.connect(ioc, port);
+    if (!run_until(ioc, [&] { return w.ready || !w.error.empty(); }, 10)) { note("catchup: writer not ready"); return; }
+    auto tf = clk::now();
+    std::uint64_t total = static_cast<std::uint64_t>(o.catchup_changes);
+    while (w.acked < total && w.error.empty() && clk::now() - tf < std::chrono::seconds(120)) {
+      std::uint64_t n = std::min<std::uint64_t>(limits::max_push_envelopes, total - w.seq);
+      w.push(o.payload_bytes, n);
+      run_until(ioc, [&] { return !w.push_in_flight || !w.error.empty(); }, 30);
+    }
+    note("catchup: stored %llu changes in %.1f s%s%s", static_cast<unsigned long long>(w.acked),
+         std::chrono::duration<double>(clk::now() - tf).count(), w.error.empty() ? "" : "; error: ", w.error.c_str());
+    // Restart the server so the catch-up reads a store it did not just write
+    // (SQLite's page cache is cold; the OS cache stays warm).
+    w.c->drop();
+    run_for(ioc, 0.1);
+    srv.stop();
+    if (!srv.start(bin, args, port, o.tmp + "/" + impl + "-catchup2.log")) { note("catchup: restart failed"); return; }
+    // A new device: connect, authenticate, pull everything; timed from the connect.
+    device r;
+    r.key = crypto::signing_key::generate();
+    r.space = w.space;
+    r.decode_items = false;
+    auto t0 = clk::now();
+    r.connect(ioc, port);
+    run_until(ioc, [&] { return r.ready || !r.error.empty(); }, 10);
+    r.pull();
+    run_until(ioc, [&] { return (r.caught_up && r.cursor >= w.acked) || !r.error.empty(); }, 60);
+    double secs = std::chrono::duration<double>(clk::now() - t0).count();
+    if (!r.error.empty()) note("catchup: reader error: %s", r.error.c_str());
+    emit(cname, impl, "changes_received", static_cast<double>(r.items_seen), "count");
+    emit(cname, impl, "seconds", secs, "s");
+    emit(cname, impl, "changes_per_s", r.items_seen / secs, "1/s");
+    r.c->drop();
+  } else {
+    // Ceiling: the same bytes as the packline pages, as echo round trips of
+    // page-sized frames (one in flight, like one pull in flight).
+    std::size_t env_size = static_cast<std::size_t>(std::max(o.payload_bytes, 12)) + 136;
+    std::size_t per_page = limits::max_pull_changes;
+    std::size_t pages = (static_cast<std::size_t>(o.catchup_changes) + per_page - 1) / per_page;
+    auto c = std::make_shared<conn>(ioc);
+    std::size_t got = 0;
+    c->on_frame = [&](conn&, const std::uint8_t*, std::size_t) { ++got; };
+    auto t0 = clk::now();
+    c->start(port, "/echo");
+    run_until(ioc, [&] { return c->open || c->failed; }, 10);
+    auto page = std::make_shared<const bytes>(bytes(per_page * (env_size + 12), 0x33));
+    auto small = std::make_shared<const bytes>(bytes(16, 0x11));
+    for (std::size_t i = 0; i < pages && !c->failed; ++i) {
+      // The request is small and the answer page-sized, as in a pull: the
+      // echo server answers a page for a page, so count half its bytes.
+      c->send(page);
+      std::size_t want = i + 1;
+      run_until(ioc, [&] { return got >= want || c->failed; }, 10);
+    }
+    (void)small;
+    double secs = std::chrono::duration<double>(clk::now() - t0).count();
+    emit(cname, impl, "changes_received", static_cast<double>(std::min(got * per_page, static_cast<std::size_t>(o.catchup_changes))), "count");
+    emit(cname, impl, "seconds", secs, "s");
+    emit(cname, impl, "changes_per_s", o.catchup_changes / secs, "1/s");
+    c->drop();
+  }
+  run_for(ioc, 0.2);
+  srv.stop();
+}
+
+std::string usage() {
+  return "usage: load_gen --server-bin PATH --echo-bin PATH [--tmp DIR] [--cases idle,fanout,catchup]\n"
+         "                [--impls packline,beast-echo] [--idle-conns N] [--spaces N] [--members N]\n"
+         "                [--push-rate N] [--seconds S] [--catchup-changes N] [--server-arg ARG]...\n";
+}
+
+std::set<std::string> split(const std::string& s) {
+  std::set<std::string> out;
+  std::stringstream ss(s);
+  std::string t;
+  while (std::getline(ss, t, ',')) if (!t.empty()) out.insert(t);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto val = [&]() -> std::string {
+      if (i + 1 >= argc) { std::fputs(usage().c_str(), stderr); std::exit(2); }
+      return argv[++i];
+    };
+    if (a == "--server-bin") o.server_bin = val();
+    else if (a == "--echo-bin") o.echo_bin = val();
+    else if (a == "--tmp") o.tmp = val();
+    else if (a == "--cases") o.cases = split(val());
+    else if (a == "--impls") o.impls = split(val());
+    else if (a == "--idle-conns") o.idle_conns = std::stoi(val());
+    else if (a == "--spaces") o.spaces = std::stoi(val());
+    else if (a == "--members") o.members = std::stoi(val());
+    else if (a == "--push-rate") o.push_rate = std::stod(val());
+    else if (a == "--seconds") o.seconds = std::stod(val());
+    else if (a == "--catchup-changes") o.catchup_changes = std::stoi(val());
+    else if (a == "--server-arg") o.server_args.push_back(val());
+    else { std::fputs(usage().c_str(), stderr); return 2; }
+  }
+  // Bounds: everything here is loopback and finite; this is the backstop.
+  o.idle_conns = std::clamp(o.idle_conns, 1, 12000);
+  o.spaces = std::clamp(o.spaces, 1, 1000);
+  o.members = std::clamp(o.members, 2, 64);
+  o.seconds = std::clamp(o.seconds, 1.0, 60.0);
+  o.catchup_changes = std::clamp(o.catchup_changes, 1, 200000);
+  alarm(900);
+  signal(SIGPIPE, SIG_IGN);
+
+  // Both sides need a descriptor per connection; the servers inherit this.
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur < static_cast<rlim_t>(o.idle_conns) + 100) {
+      note("RLIMIT_NOFILE is %llu; idle case limited to it", static_cast<unsigned long long>(rl.rlim_cur));
+      o.idle_conns = static_cast<int>(rl.rlim_cur) - 100;
+    }
+  }
+  if (!crypto::init().ok()) return 1;
+  std::filesystem::create_directories(o.tmp);
+
+  for (const std::string c : {"idle", "fanout", "catchup"}) {
+    if (!o.cases.count(c)) continue;
+    for (const std::string impl : {"packline", "beast-echo"}) {
+      if (!o.impls.count(impl)) continue;
+      std::string bin = impl == "packline" ? o.server_bin : o.echo_bin;
+      std::vector<std::string> args;  // child::start adds --port
+      if (impl == "packline") {
+        std::string data = o.tmp + "/data-" + c;
+        std::filesystem::remove_all(data);
+        args = {"--data", data, "--log-level", "warn"};
+        for (auto& a : o.server_args) args.push_back(a);
+      }
+      if (c == "idle") case_idle(o, impl, bin, args);
+      if (c == "fanout") case_fanout(o, impl, bin, args);
+      if (c == "catchup") case_catchup(o, impl, bin, args);
+    }
+  }
+  return 0;
+}
