@@ -12,3 +12,26 @@ endfunction()
 packline_workflow_test(pack_import_test pack_import_test.cpp)
 packline_workflow_test(workflow_test workflow_test.cpp)
 packline_workflow_test(export_test export_test.cpp)
+
+# The whole cycle across replicas through the real server binary, and the
+# packline CLI driven as a user would (both start packline-server).
+if(TARGET server_test_support)
+  add_executable(workflow_integration_test workflow_integration_test.cpp $<TARGET_OBJECTS:test_main>)
+  target_link_libraries(workflow_integration_test PRIVATE server_test_support doctest::doctest)
+  target_include_directories(workflow_integration_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_compile_definitions(workflow_integration_test PRIVATE PACKLINE_PACKS_DIR="${PACKLINE_PACKS_DIR}")
+  add_dependencies(workflow_integration_test packline-server)
+  add_test(NAME workflow_integration_test COMMAND workflow_integration_test)
+  set_tests_properties(workflow_integration_test PROPERTIES TIMEOUT 300
+    ENVIRONMENT "PACKLINE_SERVER_BIN=$<TARGET_FILE:packline-server>")
+
+  add_executable(cli_test cli_test.cpp $<TARGET_OBJECTS:test_main>)
+  target_link_libraries(cli_test PRIVATE server_test_support doctest::doctest)
+  target_include_directories(cli_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_compile_definitions(cli_test PRIVATE PACKLINE_PACKS_DIR="${PACKLINE_PACKS_DIR}"
+    PACKLINE_CLI_BIN="$<TARGET_FILE:packline>")
+  add_dependencies(cli_test packline packline-server)
+  add_test(NAME cli_test COMMAND cli_test)
+  set_tests_properties(cli_test PROPERTIES TIMEOUT 300
+    ENVIRONMENT "PACKLINE_SERVER_BIN=$<TARGET_FILE:packline-server>")
+endif()

@@ -784,7 +784,6 @@ void resolve(annotation& an, const row& ann, const std::optional<row>& old_block
   const std::string quote = an.quote, prefix = ann.text("prefix"), suffix = ann.text("suffix");
   const std::string hash = ann.text("block_hash");
   const bytes item = bytes_of(ann, "item");
-  (void)old_block;  // kept for a future "moved to page N" hint
   auto place = [&](anchor_status st, const row& b, std::size_t s, std::size_t e, const std::string& text) {
     an.status = st;
     an.block = to_hex(b.id);
@@ -810,26 +809,35 @@ void resolve(annotation& an, const row& ann, const std::optional<row>& old_block
     place(anchor_status::moved, *c.r, at + prefix.size(), at + prefix.size() + quote.size(), c.text);
     return;
   }
-  // 3. The context around it survives but the words between changed.
+  // 3. The context around it survives but the words between changed. A side
+  // shorter than min_ctx counts when it reached the paragraph's edge.
   constexpr std::size_t min_ctx = 8;
-  for (auto& c : cands) {
-    std::size_t s = std::string::npos, e = std::string::npos;
-    if (prefix.size() >= min_ctx) {
-      auto p = c.text.find(prefix);
-      if (p != std::string::npos) s = p + prefix.size();
-    } else if (suffix.size() >= min_ctx && prefix.empty()) {
-      s = 0;
+  const std::size_t old_size = old_block ? old_block->text("text").size() : std::string::npos;
+  const bool pre_edge = prefix.size() < min_ctx && static_cast<std::size_t>(an.start) == prefix.size();
+  const bool suf_edge = suffix.size() < min_ctx && old_size != std::string::npos &&
+                        static_cast<std::size_t>(an.end) + suffix.size() == old_size;
+  const bool pre_ok = prefix.size() >= min_ctx || pre_edge, suf_ok = suffix.size() >= min_ctx || suf_edge;
+  if (pre_ok && suf_ok && (prefix.size() >= min_ctx || suffix.size() >= min_ctx)) {
+    for (auto& c : cands) {
+      std::size_t s = std::string::npos, e = std::string::npos;
+      if (prefix.size() >= min_ctx) {
+        auto p = c.text.find(prefix);
+        if (p != std::string::npos) s = p + prefix.size();
+      } else if (c.text.compare(0, prefix.size(), prefix) == 0) {
+        s = prefix.size();
+      }
+      if (s == std::string::npos) continue;
+      if (suffix.size() >= min_ctx) {
+        auto q = c.text.find(suffix, s);
+        if (q != std::string::npos) e = q;
+      } else if (c.text.size() >= s + suffix.size() &&
+                 c.text.compare(c.text.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        e = c.text.size() - suffix.size();
+      }
+      if (e == std::string::npos || e < s) continue;
+      place(anchor_status::text_changed, *c.r, s, e, c.text);
+      return;
     }
-    if (s == std::string::npos) continue;
-    if (suffix.size() >= min_ctx) {
-      auto q = c.text.find(suffix, s);
-      if (q != std::string::npos) e = q;
-    } else if (suffix.empty() && prefix.size() >= min_ctx) {
-      e = c.text.size();
-    }
-    if (e == std::string::npos || e < s) continue;
-    place(anchor_status::text_changed, *c.r, s, e, c.text);
-    return;
   }
   // 4. The quote alone, once, in the same item (a short quote is no evidence).
   if (quote.size() >= 12) {

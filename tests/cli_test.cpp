@@ -1,0 +1,213 @@
+// The packline CLI as a user drives it: dry-run previews, PDF import through
+// pdftotext, and a clerk, a chair and a member working through the real server.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "packline/crypto.hpp"
+#include "packs.hpp"
+#include "support/server_process.hpp"
+
+using namespace packline;
+using namespace packline::test;
+
+namespace {
+
+struct run_result {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+run_result cli(const temp_dir& tmp, const std::string& device, const std::vector<std::string>& args) {
+  std::string cmd = quote(PACKLINE_CLI_BIN) + " --data " + quote(tmp.sub(device));
+  for (auto& a : args) cmd += " " + quote(a);
+  std::string err_file = tmp.sub("stderr.txt");
+  cmd += " 2>" + quote(err_file);
+  run_result r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int st = ::pclose(p);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  std::ifstream e(err_file);
+  std::stringstream ss;
+  ss << e.rdbuf();
+  r.err = ss.str();
+  return r;
+}
+
+std::string first_word(const std::string& s) { return s.substr(0, s.find_first_of(" \n")); }
+
+std::string line_with(const std::string& out, const std::string& needle) {
+  std::istringstream in(out);
+  std::string l;
+  while (std::getline(in, l))
+    if (l.find(needle) != std::string::npos) return l;
+  return {};
+}
+
+// A small two-column-free PDF: the front sheet and agenda on page 1, the
+// report on pages 2-3 (Helvetica text objects, a correct xref table).
+std::string make_pdf() {
+  std::vector<std::vector<std::string>> pages = {
+      {"North Shire Police and Crime Panel", "Date: Wednesday, 7 July 2021", "Time: 2.30 pm", "Venue: Council Chamber",
+       "Membership: (Quorum 3)", "Ann Lee (Chair), Bo Grant (Vice-Chair) and Cy Hale", "A G E N D A", "1 APOLOGIES",
+       "To receive any apologies for absence.", "2 PRECEPT REPORT", "2 - 3", "The Treasurer's report."},
+      {"PRECEPT REPORT", "The precept rises by 3 per cent."},
+      {"Appendix: the figures."},
+  };
+  std::vector<std::string> objs{"<< /Type /Catalog /Pages 2 0 R >>", "",
+                                "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"};
+  std::string kids;
+  for (std::size_t i = 0; i < pages.size(); ++i) {
+    std::string stream;
+    int y = 760;
+    for (auto& l : pages[i]) {
+      stream += "BT /F1 11 Tf 72 " + std::to_string(y) + " Td (" + l + ") Tj ET\n";
+      y -= 24;
+    }
+    kids += std::to_string(4 + 2 * i) + " 0 R ";
+    objs.push_back("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents " +
+                   std::to_string(5 + 2 * i) + " 0 R >>");
+    objs.push_back("<< /Length " + std::to_string(stream.size()) + " >>\nstream\n" + stream + "endstream");
+  }
+  objs[1] = "<< /Type /Pages /Kids [" + kids + "] /Count " + std::to_string(pages.size()) + " >>";
+  std::string out = "%PDF-1.4\n";
+  std::vector<std::size_t> offs;
+  for (std::size_t i = 0; i < objs.size(); ++i) {
+    offs.push_back(out.size());
+    out += std::to_string(i + 1) + " 0 obj\n" + objs[i] + "\nendobj\n";
+  }
+  std::size_t xref = out.size();
+  out += "xref\n0 " + std::to_string(objs.size() + 1) + "\n0000000000 65535 f \n";
+  for (auto o : offs) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%010zu 00000 n \n", o);
+    out += b;
+  }
+  out += "trailer\n<< /Size " + std::to_string(objs.size() + 1) + " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) +
+         "\n%%EOF\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("cli: import --dry-run --json previews the December 2020 pack without writing") {
+  temp_dir tmp;
+  std::string file = std::string(PACKLINE_PACKS_DIR) + "/" + december_2020;
+  (void)read_pack(december_2020);  // fails when the packs are missing
+  auto r = cli(tmp, "dev", {"import", "--dry-run", "--json", file});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("\"kind\": \"agenda_pack\"") != std::string::npos);
+  CHECK(r.out.find("\"date\": \"2020-12-10\"") != std::string::npos);
+  CHECK(r.out.find("{\"number\": \"2\", \"title\": \"MINUTES\", \"pages\": \"5 - 14\"") != std::string::npos);
+  CHECK(r.out.find("{\"number\": \"13\", \"title\": \"EXEMPT BUSINESS\"") != std::string::npos);
+  CHECK(r.err.find("import: parse") != std::string::npos);  // progress on stderr, JSON alone on stdout
+  CHECK(r.out.rfind("{", 0) == 0);
+  std::ifstream none(tmp.sub("dev/replica.db"));
+  CHECK_FALSE(none.good());  // nothing written
+
+  auto bad = cli(tmp, "dev", {"import", "--dry-run", std::string(PACKLINE_PACKS_DIR) + "/" + monitoring_2017});
+  CHECK(bad.code == 1);
+  CHECK(bad.err.find("this is not an agenda pack") != std::string::npos);
+  CHECK(cli(tmp, "dev", {"import", tmp.sub("missing.txt")}).err.find("cannot read") != std::string::npos);
+}
+
+TEST_CASE("cli: a PDF pack is read page by page with pdftotext") {
+  temp_dir tmp;
+  std::string pdf = tmp.sub("pack.pdf");
+  std::ofstream(pdf, std::ios::binary) << make_pdf();
+  auto r = cli(tmp, "dev", {"import", "--dry-run", "--json", pdf});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.err.find("3 PDF pages") != std::string::npos);
+  CHECK(r.out.find("\"pages\": 3, \"pages_exact\": true") != std::string::npos);
+  CHECK(r.out.find("\"time\": \"14:30\"") != std::string::npos);
+  CHECK(r.out.find("\"chair\": \"Ann Lee\"") != std::string::npos);
+  CHECK(r.out.find("{\"number\": \"2\", \"title\": \"PRECEPT REPORT\", \"pages\": \"2 - 3\"") != std::string::npos);
+  std::ofstream(tmp.sub("broken.pdf")) << "%PDF-1.4 not really";
+  auto broken = cli(tmp, "dev", {"import", "--dry-run", tmp.sub("broken.pdf")});
+  CHECK(broken.code == 1);
+  CHECK(broken.err.find("pdftotext could not read") != std::string::npos);
+}
+
+TEST_CASE("cli: clerk, chair and member work through the real server") {
+  REQUIRE(crypto::init().ok());
+  temp_dir tmp;
+  server_process srv(tmp.sub("data"), tmp.sub("server.log"));
+  REQUIRE_MESSAGE(srv.start(), srv.error());
+  std::string url = "ws://127.0.0.1:" + std::to_string(srv.port());
+  std::string file = std::string(PACKLINE_PACKS_DIR) + "/" + december_2020;
+
+  auto ok = [&](const std::string& dev, const std::vector<std::string>& args) {
+    auto r = cli(tmp, dev, args);
+    INFO(dev << " " << args[0] << ": " << r.err);
+    REQUIRE(r.code == 0);
+    return r.out;
+  };
+  ok("clerk", {"join", "--server", url, "--name", "Elaine Tibble", "--role", "clerk"});
+  std::string chair = first_word(ok("clerk", {"add-member", "Mike Short", "chair"}));
+  std::string sherry = first_word(ok("clerk", {"add-member", "Sherry Jespersen", "member"}));
+  // A member may not publish.
+  auto imported = cli(tmp, "clerk", {"import", file});
+  INFO(imported.err);
+  REQUIRE(imported.code == 0);
+  CHECK(imported.out.find("13 items") != std::string::npos);
+  CHECK(imported.err.find("import: write") != std::string::npos);  // progress
+  ok("clerk", {"sync"});
+
+  ok("member", {"join", "--server", url});
+  ok("member", {"sign-in", sherry});
+  std::string meeting = first_word(ok("member", {"meetings"}));
+  std::string items = ok("member", {"items", meeting});
+  CHECK(line_with(items, "  11  FORWARD PLAN  (pages 39 - 48)").size() > 0);
+  std::string item5 = first_word(line_with(items, "  5  POLICE AND CRIME PLAN MONITORING REPORT"));
+  REQUIRE(item5.size() == 32);
+  auto refused = cli(tmp, "member", {"import", file});
+  CHECK(refused.code == 1);
+  CHECK(refused.err.find("only the clerk publishes packs") != std::string::npos);
+  std::string q1 = first_word(ok("member", {"draft", "--item", item5, "Why has recorded hate crime risen by 36.7%?"}));
+  ok("member", {"submit", q1});
+  std::string q2 = first_word(ok("member", {"draft", "--item", item5, "--parts", "2", "(a) Why? (b) When?"}));
+  auto limit = cli(tmp, "member", {"submit", q2});
+  CHECK(limit.code == 1);
+  CHECK(limit.err.find("Your draft is kept.") != std::string::npos);
+  ok("member", {"sync"});
+
+  ok("chair", {"join", "--server", url});
+  ok("chair", {"sign-in", chair});
+  std::string cq = first_word(ok("chair", {"consolidate", "--meeting", meeting, "--from", q1, "--lead", sherry,
+                                           "--lead-label", "Priority One (Sherry)", "What lies behind the 36.7% rise?"}));
+  std::string md = ok("chair", {"export", meeting});
+  CHECK(md.find("**1. Question Lead – Priority One (Sherry)**\n\nWhat lies behind the 36.7% rise?") != std::string::npos);
+  ok("chair", {"export", meeting, "--format", "html", "--out", tmp.sub("list.html")});
+  std::ifstream html(tmp.sub("list.html"));
+  std::stringstream hs;
+  hs << html.rdbuf();
+  CHECK(hs.str().find("<span class=\"lead\">Question Lead – Priority One (Sherry)</span>") != std::string::npos);
+  ok("chair", {"sync"});
+
+  ok("clerk", {"sync"});
+  ok("clerk", {"respond", cq, "--at", "01:20:24", "Better recording after the awareness campaign."});
+  ok("clerk", {"action", "--meeting", meeting, "--owner", "PCC", "--due", "2021-02-04", "Send the breakdown by district"});
+  ok("clerk", {"sync"});
+  ok("member", {"sync"});
+  std::string qs = ok("member", {"questions", meeting});
+  CHECK(line_with(qs, q1).find("answered at the meeting (Q1)") != std::string::npos);
+  CHECK(line_with(qs, q2).find("  draft  ") != std::string::npos);
+  CHECK(ok("member", {"actions", meeting}).find("open  PCC  2021-02-04  Send the breakdown by district") != std::string::npos);
+  CHECK(ok("member", {"status"}).find("unsent  0 changes") != std::string::npos);
+}
