@@ -1,15 +1,18 @@
 // Embind binding of client-core for the webapp (API.md): bytes and plain
 // values in and out, errors as {error: {code, message}}. No logic here beyond
-// converting types; everything else lives in the core.
+// converting types (JS objects <-> core structs); everything else lives in the core.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
 #include "packline/crypto.hpp"
+#include "packline/export.hpp"
+#include "packline/pack_import.hpp"
 #include "packline/sync.hpp"
 #include "packline/workflow.hpp"
 
 using emscripten::val;
 using namespace packline;
+namespace wf = packline::workflow;
 
 namespace {
 
@@ -37,6 +40,36 @@ val frames_val(const std::vector<bytes>& frames) {
   return arr;
 }
 
+val strings_val(const std::vector<std::string>& v) {
+  val arr = val::array();
+  for (auto& s : v) arr.call<void>("push", s);
+  return arr;
+}
+std::vector<std::string> strings_of(const val& arr) {
+  std::vector<std::string> out;
+  if (arr.isUndefined() || arr.isNull()) return out;
+  auto n = arr["length"].as<unsigned>();
+  for (unsigned i = 0; i < n; ++i) out.push_back(arr[i].as<std::string>());
+  return out;
+}
+
+// Optional fields of a JS object: missing or null keeps the struct's default.
+void get(const val& o, const char* k, std::string& out) {
+  val v = o[k];
+  if (!v.isUndefined() && !v.isNull()) out = v.as<std::string>();
+}
+void get(const val& o, const char* k, std::int64_t& out) {
+  val v = o[k];
+  if (!v.isUndefined() && !v.isNull()) out = static_cast<std::int64_t>(v.as<double>());
+}
+void get(const val& o, const char* k, std::vector<std::string>& out) {
+  val v = o[k];
+  if (!v.isUndefined() && !v.isNull()) out = strings_of(v);
+}
+
+std::uint64_t ms(double now_ms) { return static_cast<std::uint64_t>(now_ms); }
+double num(std::int64_t v) { return static_cast<double>(v); }
+
 template <class T, class F>
 val list_val(const result<std::vector<T>>& r, F&& fill) {
   if (!r) return err_val(r.err());
@@ -47,6 +80,97 @@ val list_val(const result<std::vector<T>>& r, F&& fill) {
     arr.call<void>("push", o);
   }
   return arr;
+}
+val done(const result<void>& r) { return r ? val::object() : err_val(r.err()); }
+val id_val(const result<std::string>& r) {
+  if (!r) return err_val(r.err());
+  val o = val::object();
+  o.set("id", *r);
+  return o;
+}
+
+val value_val(const value& v) {
+  if (std::holds_alternative<std::string>(v)) return val(std::get<std::string>(v));
+  if (std::holds_alternative<std::int64_t>(v)) return val(num(std::get<std::int64_t>(v)));
+  if (std::holds_alternative<double>(v)) return val(std::get<double>(v));
+  if (std::holds_alternative<bool>(v)) return val(std::get<bool>(v));
+  if (std::holds_alternative<bytes>(v)) return val(to_hex(std::get<bytes>(v)));
+  return val::null();
+}
+
+void fill_meeting(val& o, const wf::meeting& m) {
+  o.set("id", m.id); o.set("title", m.title); o.set("date", m.date); o.set("time", m.time);
+  o.set("venue", m.venue); o.set("kind", m.kind); o.set("status", m.status); o.set("body", m.body);
+  o.set("chair", m.chair); o.set("viceChair", m.vice_chair); o.set("publicDeadline", m.public_deadline);
+  o.set("pack", m.pack); o.set("quorum", num(m.quorum));
+}
+void fill_block_change(val& o, const wf::block_change& c) {
+  o.set("kind", c.kind); o.set("item", c.item); o.set("oldBlock", c.old_block); o.set("newBlock", c.new_block);
+  o.set("oldText", c.old_text); o.set("newText", c.new_text); o.set("page", num(c.page));
+}
+void fill_annotation(val& o, const wf::annotation& a) {
+  o.set("id", a.id); o.set("meeting", a.meeting); o.set("item", a.item); o.set("author", a.author);
+  o.set("kind", a.kind); o.set("body", a.body); o.set("visibility", a.visibility); o.set("priority", a.priority);
+  o.set("quote", a.quote); o.set("prefix", a.prefix); o.set("suffix", a.suffix);
+  o.set("start", num(a.start)); o.set("end", num(a.end)); o.set("createdAt", num(a.created_at));
+  o.set("status", std::string(wf::to_string(a.status))); o.set("block", a.block); o.set("page", num(a.page));
+  o.set("curStart", num(a.cur_start)); o.set("curEnd", num(a.cur_end)); o.set("currentText", a.current_text);
+}
+void fill_question(val& o, const wf::question& q) {
+  o.set("id", q.id); o.set("meeting", q.meeting); o.set("item", q.item); o.set("author", q.author);
+  o.set("target", q.target); o.set("section", q.section); o.set("body", q.body); o.set("status", q.status);
+  o.set("createdAt", num(q.created_at)); o.set("priority", q.priority); o.set("subparts", num(q.subparts));
+  o.set("outcome", q.outcome);
+}
+wf::question_draft question_draft_of(const val& o) {
+  wf::question_draft d;
+  get(o, "item", d.item); get(o, "priority", d.priority); get(o, "target", d.target);
+  get(o, "section", d.section); get(o, "body", d.body); get(o, "subparts", d.subparts);
+  return d;
+}
+wf::kloe kloe_of(const val& o) {
+  wf::kloe k;
+  get(o, "id", k.id); get(o, "priority", k.priority); get(o, "topic", k.topic); get(o, "owner", k.owner);
+  get(o, "bullets", k.bullets); get(o, "targetMeeting", k.target_meeting); get(o, "approach", k.approach);
+  get(o, "status", k.status);
+  return k;
+}
+wf::consolidated_draft consolidated_of(const val& o) {
+  wf::consolidated_draft c;
+  get(o, "meeting", c.meeting); get(o, "sources", c.sources); get(o, "body", c.body); get(o, "section", c.section);
+  get(o, "lead", c.lead); get(o, "leadLabel", c.lead_label); get(o, "priority", c.priority); get(o, "target", c.target);
+  return c;
+}
+
+// A JS progress callback (stage, done, total), or none.
+pack::progress_fn progress_of(const val& f) {
+  if (f.isUndefined() || f.isNull()) return {};
+  return [f](std::string_view stage, std::size_t d, std::size_t t) {
+    f(std::string(stage), static_cast<double>(d), static_cast<double>(t));
+  };
+}
+
+val import_report_val(const result<wf::import_report>& r) {
+  if (!r) return err_val(r.err());
+  val o = val::object();
+  o.set("meeting", r->meeting); o.set("pack", r->pack); o.set("kind", r->kind); o.set("version", num(r->version));
+  o.set("items", static_cast<double>(r->items)); o.set("blocks", static_cast<double>(r->blocks));
+  o.set("changes", static_cast<double>(r->changes)); o.set("forwardPlan", static_cast<double>(r->forward_plan));
+  o.set("priorities", static_cast<double>(r->priorities)); o.set("unchanged", r->unchanged);
+  val changed = val::array();
+  for (auto& c : r->changed_blocks) { val x = val::object(); fill_block_change(x, c); changed.call<void>("push", x); }
+  o.set("changedBlocks", changed);
+  val anns = val::array();
+  for (auto& a : r->annotations) { val x = val::object(); fill_annotation(x, a); anns.call<void>("push", x); }
+  o.set("annotations", anns);
+  return o;
+}
+
+val preview_val(const result<pack::parsed>& p) {
+  if (!p) return err_val(p.err());
+  val o = val::object();
+  o.set("json", pack::preview_json(*p));
+  return o;
 }
 
 class client {
@@ -62,47 +186,210 @@ class client {
   }
   std::string device_id() const { return to_hex(r_->device_id()); }
 
+  // ---- members and meetings ----
   val members() {
-    return list_val(workflow::members(*r_), [](val& o, const workflow::member& m) {
+    return list_val(wf::members(*r_), [](val& o, const wf::member& m) {
       o.set("id", m.id); o.set("name", m.name); o.set("role", m.role);
     });
   }
-  val meetings() {
-    return list_val(workflow::meetings(*r_), [](val& o, const workflow::meeting& m) {
-      o.set("id", m.id); o.set("title", m.title); o.set("date", m.date); o.set("time", m.time);
-      o.set("venue", m.venue); o.set("kind", m.kind); o.set("status", m.status);
-    });
-  }
-  val items(const std::string& meeting) {
-    return list_val(workflow::items(*r_, meeting), [](val& o, const workflow::agenda_item& i) {
-      o.set("id", i.id); o.set("meeting", i.meeting); o.set("number", i.number); o.set("title", i.title);
-      o.set("pages", i.pages); o.set("description", i.description); o.set("exempt", i.exempt);
-    });
-  }
-  val questions(const std::string& meeting) {
-    return list_val(workflow::questions(*r_, meeting), [](val& o, const workflow::question& q) {
-      o.set("id", q.id); o.set("meeting", q.meeting); o.set("item", q.item); o.set("author", q.author);
-      o.set("target", q.target); o.set("section", q.section); o.set("body", q.body); o.set("status", q.status);
-      o.set("createdAt", static_cast<double>(q.created_at));
-    });
-  }
-  std::string signed_in_member() { return workflow::signed_in_member(*r_); }
-  val sign_in(const std::string& member) {
-    auto r = workflow::sign_in(*r_, member);
-    return r ? val::object() : err_val(r.err());
-  }
-  val draft_question(const std::string& item, const std::string& body, double now_ms) {
-    auto r = workflow::draft_question(*r_, item, body, static_cast<std::uint64_t>(now_ms));
-    if (!r) return err_val(r.err());
+  val meetings() { return list_val(wf::meetings(*r_), fill_meeting); }
+  val meeting_by_id(const std::string& id) {
+    auto m = wf::meeting_by_id(*r_, id);
+    if (!m) return err_val(m.err());
     val o = val::object();
-    o.set("id", *r);
+    fill_meeting(o, *m);
     return o;
   }
+  val items(const std::string& meeting, bool include_removed) {
+    return list_val(wf::items(*r_, meeting, include_removed), [](val& o, const wf::agenda_item& i) {
+      o.set("id", i.id); o.set("meeting", i.meeting); o.set("number", i.number); o.set("title", i.title);
+      o.set("pages", i.pages); o.set("description", i.description); o.set("exempt", i.exempt);
+      o.set("firstPage", num(i.first_page)); o.set("lastPage", num(i.last_page));
+      o.set("document", i.document); o.set("removed", i.removed);
+    });
+  }
+  std::string signed_in_member() { return wf::signed_in_member(*r_); }
+  std::string my_role() { return wf::my_role(*r_); }
+  val sign_in(const std::string& member) { return done(wf::sign_in(*r_, member)); }
+  val add_member(const std::string& name, const std::string& role, double now) {
+    return id_val(wf::add_member(*r_, name, role, ms(now)));
+  }
+
+  // ---- packs ----
+  val preview_pages(const val& pages) { return preview_val(pack::parse_pages(strings_of(pages))); }
+  val preview_text(const std::string& text) { return preview_val(pack::parse_text(text)); }
+  // Parses (pages: string[] one per PDF page, or text: string) and imports.
+  val import_pack(const val& input, const val& options, double now) {
+    auto progress = progress_of(options["onProgress"]);
+    result<pack::parsed> p = make_error(errc::invalid_argument, "no pack text was given");
+    std::string title;
+    get(options, "title", title);
+    bool supplement = !options["supplement"].isUndefined() && options["supplement"].as<bool>();
+    if (supplement) p = pack::parse_supplement(input.as<std::string>(), title);
+    else if (input.isArray()) p = pack::parse_pages(strings_of(input), progress);
+    else if (input.isString()) p = pack::parse_text(input.as<std::string>(), progress);
+    if (!p) return err_val(p.err());
+    wf::import_options o;
+    get(options, "meeting", o.meeting_id); get(options, "source", o.source);
+    o.title = title;
+    o.progress = progress;
+    return import_report_val(wf::import_pack(*r_, *p, o, ms(now)));
+  }
+  val packs(const std::string& meeting) {
+    return list_val(wf::packs(*r_, meeting), [](val& o, const wf::pack_version& p) {
+      o.set("id", p.id); o.set("meeting", p.meeting); o.set("title", p.title); o.set("source", p.source);
+      o.set("kind", p.kind); o.set("fingerprint", p.fingerprint); o.set("version", num(p.version));
+      o.set("pages", num(p.pages)); o.set("blocks", num(p.blocks)); o.set("createdAt", num(p.created_at));
+    });
+  }
+  val blocks(const std::string& item) {
+    return list_val(wf::blocks(*r_, item), [](val& o, const wf::block_view& b) {
+      o.set("id", b.id); o.set("item", b.item); o.set("kind", b.kind); o.set("text", b.text); o.set("hash", b.hash);
+      o.set("page", num(b.page)); o.set("position", num(b.position));
+    });
+  }
+  val pack_changes(const std::string& from, const std::string& to) {
+    return list_val(wf::pack_changes(*r_, from, to), fill_block_change);
+  }
+
+  // ---- annotations ----
+  val annotate(const val& a, double now) {
+    wf::annotation_draft d;
+    get(a, "block", d.block); get(a, "start", d.start); get(a, "end", d.end); get(a, "kind", d.kind);
+    get(a, "body", d.body); get(a, "visibility", d.visibility); get(a, "priority", d.priority);
+    return id_val(wf::annotate(*r_, d, ms(now)));
+  }
+  val annotations(const std::string& meeting) { return list_val(wf::annotations(*r_, meeting), fill_annotation); }
+
+  // ---- questions ----
+  val questions(const std::string& meeting) { return list_val(wf::questions(*r_, meeting), fill_question); }
+  val draft_question(const val& d, double now) { return id_val(wf::draft_question(*r_, question_draft_of(d), ms(now))); }
+  val edit_question(const std::string& id, const val& d, double now) {
+    return done(wf::edit_question(*r_, id, question_draft_of(d), ms(now)));
+  }
+  val submit_question(const std::string& id, double now) { return done(wf::submit_question(*r_, id, ms(now))); }
+  val set_question_status(const std::string& id, const std::string& s, double now) {
+    return done(wf::set_question_status(*r_, id, s, ms(now)));
+  }
+  val rules() {
+    auto p = wf::rules_of(*r_);
+    val o = val::object();
+    o.set("questionsPerCouncillor", num(p.questions_per_councillor)); o.set("subpartsCount", p.subparts_count);
+    o.set("publicMaxWords", num(p.public_max_words)); o.set("publicPerPerson", num(p.public_per_person));
+    o.set("publicAcceptFirst", num(p.public_accept_first)); o.set("publicDeadlineRule", p.public_deadline_rule);
+    return o;
+  }
+
+  // ---- priorities and KLOEs ----
+  val priorities() {
+    return list_val(wf::priorities(*r_), [](val& o, const wf::priority& p) {
+      o.set("id", p.id); o.set("title", p.title); o.set("plan", p.plan); o.set("number", num(p.number));
+      o.set("leads", strings_val(p.leads));
+    });
+  }
+  val add_priority(double number, const std::string& title, double now) {
+    return id_val(wf::add_priority(*r_, static_cast<std::int64_t>(number), title, ms(now)));
+  }
+  val set_priority_leads(const std::string& id, const val& leads, double now) {
+    return done(wf::set_priority_leads(*r_, id, strings_of(leads), ms(now)));
+  }
+  val kloes(const std::string& priority) {
+    return list_val(wf::kloes(*r_, priority), [](val& o, const wf::kloe& k) {
+      o.set("id", k.id); o.set("priority", k.priority); o.set("topic", k.topic); o.set("owner", k.owner);
+      o.set("bullets", k.bullets); o.set("targetMeeting", k.target_meeting); o.set("approach", k.approach);
+      o.set("status", k.status);
+    });
+  }
+  val draft_kloe(const val& k, double now) { return id_val(wf::draft_kloe(*r_, kloe_of(k), ms(now))); }
+  val edit_kloe(const val& k, double now) { return done(wf::edit_kloe(*r_, kloe_of(k), ms(now))); }
+  val forward_plan() {
+    return list_val(wf::forward_plan(*r_), [](val& o, const wf::forward_item& f) {
+      o.set("id", f.id); o.set("meetingLabel", f.meeting_label); o.set("meetingDate", f.meeting_date);
+      o.set("title", f.title); o.set("notes", f.notes); o.set("raisedBy", f.raised_by); o.set("lead", f.lead);
+      o.set("kloes", f.kloes); o.set("approach", f.approach); o.set("position", num(f.position));
+    });
+  }
+  // Fields of a row with concurrent writes: [{field, winner, others: []}].
+  val conflicts(const std::string& table, const std::string& row_hex) {
+    bytes row = from_hex(row_hex);
+    auto r = r_->conflicts(table, row);
+    if (!r) return err_val(r.err());
+    val arr = val::array();
+    for (auto& c : *r) {
+      val o = val::object();
+      o.set("row", to_hex(c.row)); o.set("field", c.field); o.set("winner", value_val(c.winner));
+      val others = val::array();
+      for (auto& v : c.others) others.call<void>("push", value_val(v));
+      o.set("others", others);
+      arr.call<void>("push", o);
+    }
+    return arr;
+  }
+
+  // ---- consolidation ----
+  val consolidate(const val& c, double now) { return id_val(wf::consolidate(*r_, consolidated_of(c), ms(now))); }
+  val edit_consolidated(const std::string& id, const val& c, double now) {
+    return done(wf::edit_consolidated(*r_, id, consolidated_of(c), ms(now)));
+  }
+  val split_consolidated(const std::string& id, const val& bodies, double now) {
+    auto r = wf::split_consolidated(*r_, id, strings_of(bodies), ms(now));
+    if (!r) return err_val(r.err());
+    val o = val::object();
+    o.set("ids", strings_val(*r));
+    return o;
+  }
+  val move_consolidated(const std::string& id, const std::string& after, const std::string& before, double now) {
+    return done(wf::move_consolidated(*r_, id, after, before, ms(now)));
+  }
+  val remove_consolidated(const std::string& id, double now) { return done(wf::remove_consolidated(*r_, id, ms(now))); }
+  val consolidated_list(const std::string& meeting) {
+    return list_val(wf::consolidated_list(*r_, meeting), [](val& o, const wf::consolidated& c) {
+      o.set("id", c.id); o.set("meeting", c.meeting); o.set("position", c.position); o.set("section", c.section);
+      o.set("body", c.body); o.set("lead", c.lead); o.set("leadLabel", c.lead_label); o.set("priority", c.priority);
+      o.set("target", c.target); o.set("status", c.status); o.set("sources", strings_val(c.sources));
+      o.set("number", num(c.number));
+    });
+  }
+  val export_list(const std::string& meeting, const std::string& format) {
+    auto r = format == "html" ? exporter::html(*r_, meeting) : exporter::markdown(*r_, meeting);
+    if (!r) return err_val(r.err());
+    val o = val::object();
+    o.set("text", *r);
+    return o;
+  }
+
+  // ---- after the meeting ----
+  val record_response(const std::string& cq, const std::string& text, const std::string& time, bool written, double now) {
+    return id_val(wf::record_response(*r_, cq, text, time, written, ms(now)));
+  }
+  val responses(const std::string& meeting) {
+    return list_val(wf::responses(*r_, meeting), [](val& o, const wf::response& x) {
+      o.set("id", x.id); o.set("meeting", x.meeting); o.set("consolidated", x.consolidated); o.set("text", x.text);
+      o.set("recordingTime", x.recording_time); o.set("written", x.written);
+    });
+  }
+  val add_action(const val& a, double now) {
+    wf::action x;
+    get(a, "meeting", x.meeting); get(a, "consolidated", x.consolidated); get(a, "text", x.text);
+    get(a, "owner", x.owner); get(a, "due", x.due); get(a, "status", x.status);
+    return id_val(wf::add_action(*r_, x, ms(now)));
+  }
+  val set_action_status(const std::string& id, const std::string& s, double now) {
+    return done(wf::set_action_status(*r_, id, s, ms(now)));
+  }
+  val actions(const std::string& meeting) {
+    return list_val(wf::actions(*r_, meeting), [](val& o, const wf::action& x) {
+      o.set("id", x.id); o.set("meeting", x.meeting); o.set("consolidated", x.consolidated); o.set("text", x.text);
+      o.set("owner", x.owner); o.set("due", x.due); o.set("status", x.status); o.set("carried", x.carried);
+    });
+  }
+
+  // ---- sync ----
   double pending_count() { return static_cast<double>(r_->pending_count()); }
   std::string sync_state() const { return to_string(s_.state()); }
   val on_open() { return frames_val(s_.on_open()); }
   val on_frame(const val& frame, double now_ms) {
-    auto r = s_.on_frame(to_bytes(frame), static_cast<std::uint64_t>(now_ms));
+    auto r = s_.on_frame(to_bytes(frame), ms(now_ms));
     val o = r ? val::object() : err_val(r.err());
     o.set("frames", r ? frames_val(*r) : val::array());
     o.set("changed", s_.take_dirty());
@@ -143,11 +430,46 @@ EMSCRIPTEN_BINDINGS(packline) {
       .function("deviceId", &client::device_id)
       .function("members", &client::members)
       .function("meetings", &client::meetings)
+      .function("meetingById", &client::meeting_by_id)
       .function("items", &client::items)
-      .function("questions", &client::questions)
       .function("signedInMember", &client::signed_in_member)
+      .function("myRole", &client::my_role)
       .function("signIn", &client::sign_in)
+      .function("addMember", &client::add_member)
+      .function("previewPages", &client::preview_pages)
+      .function("previewText", &client::preview_text)
+      .function("importPack", &client::import_pack)
+      .function("packs", &client::packs)
+      .function("blocks", &client::blocks)
+      .function("packChanges", &client::pack_changes)
+      .function("annotate", &client::annotate)
+      .function("annotations", &client::annotations)
+      .function("questions", &client::questions)
       .function("draftQuestion", &client::draft_question)
+      .function("editQuestion", &client::edit_question)
+      .function("submitQuestion", &client::submit_question)
+      .function("setQuestionStatus", &client::set_question_status)
+      .function("rules", &client::rules)
+      .function("priorities", &client::priorities)
+      .function("addPriority", &client::add_priority)
+      .function("setPriorityLeads", &client::set_priority_leads)
+      .function("kloes", &client::kloes)
+      .function("draftKloe", &client::draft_kloe)
+      .function("editKloe", &client::edit_kloe)
+      .function("forwardPlan", &client::forward_plan)
+      .function("conflicts", &client::conflicts)
+      .function("consolidate", &client::consolidate)
+      .function("editConsolidated", &client::edit_consolidated)
+      .function("splitConsolidated", &client::split_consolidated)
+      .function("moveConsolidated", &client::move_consolidated)
+      .function("removeConsolidated", &client::remove_consolidated)
+      .function("consolidatedList", &client::consolidated_list)
+      .function("exportList", &client::export_list)
+      .function("recordResponse", &client::record_response)
+      .function("responses", &client::responses)
+      .function("addAction", &client::add_action)
+      .function("setActionStatus", &client::set_action_status)
+      .function("actions", &client::actions)
       .function("pendingCount", &client::pending_count)
       .function("syncState", &client::sync_state)
       .function("onOpen", &client::on_open)

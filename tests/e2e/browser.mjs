@@ -14,12 +14,37 @@ export const TABLET_PORTRAIT = { width: 820, height: 1180 };
 export const TABLET_LANDSCAPE = { width: 1180, height: 820 };
 const WAIT_MS = 20_000;
 
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
 export async function launchBrowser() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+// Profile tablets still open: each is a browser process that would keep the
+// test file running if a failed test left it open.
+const openProfiles = new Set();
+export async function closeProfileTablets() {
+  await Promise.all([...openProfiles].map((c) => c.close().catch(() => {})));
+}
+
+// A tablet with an on-disk profile (not incognito, as browser.newContext() is),
+// for what Chromium only allows there, such as installing the app; and for
+// cold starts that reopen the same profile. close() closes the browser too.
+export async function openProfileTablet(profileDir, url, { name, viewport = TABLET_PORTRAIT, offline = false } = {}) {
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS,
+    viewport, hasTouch: true, locale: 'en-GB', offline,
   });
+  openProfiles.add(context);
+  context.on('close', () => openProfiles.delete(context));
+  const page = context.pages()[0] ?? await context.newPage();
+  page.log = [];
+  page.on('console', (m) => page.log.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => page.log.push(`[pageerror] ${e.message}`));
+  page.tabletName = name ?? 'tablet';
+  if (url) await page.goto(url);
+  return { context, page };
 }
 
 // A tablet: its own context (own storage, service worker, network state).
@@ -105,11 +130,24 @@ export async function draftingMembers(page) {
   return drafting.length >= 2 ? drafting : all;
 }
 
-export async function signIn(page, name) {
+// Signs in, then (unless meeting is false) opens the next meeting's agenda.
+export async function signIn(page, name, { meeting = true } = {}) {
   await page.getByRole('button', { name: `Sign in as ${name}`, exact: true }).click();
   await page.getByRole('heading', { level: 1 }).waitFor();
   await waitForPage(page, `signed in as ${name}`,
     (n) => document.querySelector('#who')?.textContent?.includes(n), name);
+  if (meeting) await openMeeting(page);
+}
+
+// From the meetings list: the agenda and questions of the first upcoming meeting
+// (or of the meeting whose title includes `title`).
+export async function openMeeting(page, title) {
+  await page.goto(new URL('#/', page.url()).href);
+  const card = title
+    ? page.locator('.meeting-card', { hasText: title }).first()
+    : page.locator('.meeting-card').first();
+  await card.getByRole('link', { name: 'Agenda and questions' }).click({ timeout: WAIT_MS });
+  await page.getByRole('navigation', { name: 'Agenda' }).waitFor();
 }
 
 // Opens the first agenda item and returns its title.
@@ -128,11 +166,48 @@ export async function draft(page, body) {
   await page.getByText('Draft saved on this tablet.').waitFor({ timeout: WAIT_MS });
 }
 
+// A screenshot of the viewport once scrolling has settled (smooth scrolls to
+// a chosen item would otherwise be caught halfway).
 export async function shot(page, name) {
   mkdirSync(artifacts, { recursive: true });
+  await page.evaluate(() => new Promise((resolve) => {
+    let last = -1;
+    let still = 0;
+    const tick = () => {
+      const y = window.scrollY;
+      still = y === last ? still + 1 : 0;
+      last = y;
+      if (still >= 3) resolve();
+      else requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    setTimeout(resolve, 2000);
+  })).catch(() => {});
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: false });
 }
 
 export function uniqueText(prefix) {
   return `${prefix} (${Math.random().toString(36).slice(2, 8)})`;
+}
+
+// axe-core (webapp devDependency) run in the page: the violations of impact
+// serious or critical, WCAG 2.1 A/AA plus best practices, as plain lines.
+const axeSource = require('node:fs').readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+export async function axeViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    await page.addScriptTag({ content: axeSource });
+  }
+  const result = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+    resultTypes: ['violations'],
+  }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((n) => `${v.impact} ${v.id}: ${v.help} — ${n.target.join(' ')} ${n.failureSummary?.split('\n').slice(1, 2).join('') ?? ''}`));
+}
+
+// Asserts axe finds nothing serious or critical on the current screen.
+export async function assertAccessible(page, screen) {
+  const v = await axeViolations(page);
+  if (v.length) throw new Error(`${page.tabletName}: accessibility violations on ${screen}:\n${v.join('\n')}`);
 }

@@ -21,6 +21,12 @@ export interface Meeting {
   venue: string;
   kind: string;
   status: string;
+  body: string;
+  chair: string;
+  viceChair: string;
+  publicDeadline: string;
+  pack: string;
+  quorum: number;
 }
 export interface Item {
   id: string;
@@ -30,6 +36,10 @@ export interface Item {
   pages: string;
   description: string;
   exempt: boolean;
+  firstPage: number;
+  lastPage: number;
+  document: string;
+  removed: boolean;
 }
 export interface Question {
   id: string;
@@ -41,6 +51,165 @@ export interface Question {
   body: string;
   status: string;
   createdAt: number;
+  priority: string;
+  subparts: number;
+  outcome: string;
+}
+export interface QuestionDraft {
+  item: string;
+  body: string;
+  priority?: string;
+  target?: string;
+  section?: string;
+  subparts?: number;
+}
+export interface PackVersion {
+  id: string;
+  meeting: string;
+  title: string;
+  source: string;
+  kind: string;
+  fingerprint: string;
+  version: number;
+  pages: number;
+  blocks: number;
+  createdAt: number;
+}
+export interface Block {
+  id: string;
+  item: string;
+  kind: string;
+  text: string;
+  hash: string;
+  page: number;
+  position: number;
+}
+export interface BlockChange {
+  kind: 'added' | 'removed' | 'changed';
+  item: string;
+  oldBlock: string;
+  newBlock: string;
+  oldText: string;
+  newText: string;
+  page: number;
+}
+export type Visibility = 'private' | 'priority' | 'panel';
+export interface Annotation {
+  id: string;
+  meeting: string;
+  item: string;
+  author: string;
+  kind: 'highlight' | 'note';
+  body: string;
+  visibility: Visibility;
+  priority: string;
+  quote: string;
+  prefix: string;
+  suffix: string;
+  start: number;
+  end: number;
+  createdAt: number;
+  status: 'exact' | 'moved' | 'text_changed' | 'orphaned';
+  block: string;
+  page: number;
+  curStart: number;
+  curEnd: number;
+  currentText: string;
+}
+export interface AnnotationDraft {
+  block: string;
+  start: number; // UTF-8 byte offsets into the block's text
+  end: number;
+  kind: 'highlight' | 'note';
+  body: string;
+  visibility: Visibility;
+  priority: string;
+}
+export interface ImportReport {
+  meeting: string;
+  pack: string;
+  kind: string;
+  version: number;
+  items: number;
+  blocks: number;
+  changes: number;
+  forwardPlan: number;
+  priorities: number;
+  unchanged: boolean;
+  changedBlocks: BlockChange[];
+  annotations: Annotation[];
+}
+export interface ImportOptions {
+  meeting?: string;
+  source?: string;
+  title?: string;
+  supplement?: boolean;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+export interface Priority {
+  id: string;
+  number: number;
+  title: string;
+  plan: string;
+  leads: string[];
+}
+export interface Kloe {
+  id: string;
+  priority: string;
+  topic: string;
+  owner: string;
+  bullets: string;
+  targetMeeting: string;
+  approach: string;
+  status: string;
+}
+export interface Conflict {
+  row: string;
+  field: string;
+  winner: unknown;
+  others: unknown[];
+}
+export interface Consolidated {
+  id: string;
+  meeting: string;
+  position: string;
+  section: string;
+  body: string;
+  lead: string;
+  leadLabel: string;
+  priority: string;
+  target: string;
+  status: string;
+  sources: string[];
+  number: number;
+}
+export interface ConsolidatedDraft {
+  meeting: string;
+  sources: string[];
+  body: string;
+  section?: string;
+  lead?: string;
+  leadLabel?: string;
+  priority?: string;
+  target?: string;
+}
+export interface Response {
+  id: string;
+  meeting: string;
+  consolidated: string;
+  text: string;
+  recordingTime: string;
+  written: boolean;
+}
+export interface Action {
+  id: string;
+  meeting: string;
+  consolidated: string;
+  text: string;
+  owner: string;
+  due: string;
+  status: string;
+  carried: boolean;
 }
 export type SyncState = 'offline' | 'connecting' | 'syncing' | 'synced';
 
@@ -52,16 +221,52 @@ export interface FrameResult {
   rejected?: string[];
 }
 
+type Ok = Fallible<Record<string, never>>;
+type Id = Fallible<{ id: string }>;
+
 export interface Client {
   save(): Fallible<{ bytes: Uint8Array }>;
   deviceId(): string;
   members(): Fallible<Member[]>;
   meetings(): Fallible<Meeting[]>;
-  items(meetingId: string): Fallible<Item[]>;
-  questions(meetingId: string): Fallible<Question[]>;
+  meetingById(id: string): Fallible<Meeting>;
+  items(meetingId: string, includeRemoved: boolean): Fallible<Item[]>;
   signedInMember(): string;
-  signIn(memberId: string): Fallible<Record<string, never>>;
-  draftQuestion(itemId: string, body: string, nowMs: number): Fallible<{ id: string }>;
+  myRole(): string;
+  signIn(memberId: string): Ok;
+  addMember(name: string, role: string, nowMs: number): Id;
+  previewPages(pages: string[]): Fallible<{ json: string }>;
+  previewText(text: string): Fallible<{ json: string }>;
+  importPack(input: string | string[], options: ImportOptions, nowMs: number): Fallible<ImportReport>;
+  packs(meetingId: string): Fallible<PackVersion[]>;
+  blocks(itemId: string): Fallible<Block[]>;
+  packChanges(fromPack: string, toPack: string): Fallible<BlockChange[]>;
+  annotate(a: AnnotationDraft, nowMs: number): Id;
+  annotations(meetingId: string): Fallible<Annotation[]>;
+  questions(meetingId: string): Fallible<Question[]>;
+  draftQuestion(q: QuestionDraft, nowMs: number): Id;
+  editQuestion(id: string, q: QuestionDraft, nowMs: number): Ok;
+  submitQuestion(id: string, nowMs: number): Ok;
+  setQuestionStatus(id: string, status: string, nowMs: number): Ok;
+  priorities(): Fallible<Priority[]>;
+  addPriority(number: number, title: string, nowMs: number): Id;
+  setPriorityLeads(id: string, leads: string[], nowMs: number): Ok;
+  kloes(priorityId: string): Fallible<Kloe[]>;
+  draftKloe(k: Partial<Kloe>, nowMs: number): Id;
+  editKloe(k: Partial<Kloe> & { id: string }, nowMs: number): Ok;
+  conflicts(table: string, rowId: string): Fallible<Conflict[]>;
+  consolidate(c: ConsolidatedDraft, nowMs: number): Id;
+  editConsolidated(id: string, c: ConsolidatedDraft, nowMs: number): Ok;
+  splitConsolidated(id: string, bodies: string[], nowMs: number): Fallible<{ ids: string[] }>;
+  moveConsolidated(id: string, afterId: string, beforeId: string, nowMs: number): Ok;
+  removeConsolidated(id: string, nowMs: number): Ok;
+  consolidatedList(meetingId: string): Fallible<Consolidated[]>;
+  exportList(meetingId: string, format: 'markdown' | 'html'): Fallible<{ text: string }>;
+  recordResponse(consolidatedId: string, text: string, recordingTime: string, written: boolean, nowMs: number): Id;
+  responses(meetingId: string): Fallible<Response[]>;
+  addAction(a: Partial<Action>, nowMs: number): Id;
+  setActionStatus(id: string, status: string, nowMs: number): Ok;
+  actions(meetingId: string): Fallible<Action[]>;
   pendingCount(): number;
   syncState(): SyncState;
   onOpen(): Uint8Array[];

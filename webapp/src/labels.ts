@@ -17,6 +17,9 @@ const STATUSES: Record<string, string> = {
   answered: 'Answered',
   withdrawn: 'Withdrawn',
   held_over: 'Held over',
+  answered_in_writing: 'Answered in writing',
+  open: 'Open',
+  closed: 'Closed',
 };
 
 function humanise(code: string): string {
@@ -54,4 +57,14 @@ export const CONN_LABELS = {
   connecting: 'Connecting…',
   syncing: 'Syncing…',
   synced: 'Synced',
+} as const;
+
+// Sections and targets of the panel's question lists, as the packs print them.
+export const SECTIONS = ['In quarter', 'Quarterly report', 'Finance'] as const;
+export const TARGETS = ['PCC', 'Chief Constable', 'Chief Finance Officer', 'Chief Executive'] as const;
+
+export const VISIBILITY_LABELS = {
+  private: 'Only me',
+  priority: 'My priority group',
+  panel: 'The whole panel',
 } as const;

@@ -1,0 +1,285 @@
+// The chair's consolidation board: the members' drafts grouped by item and
+// priority; merge the chosen drafts into one question (or drag a draft onto a
+// question of the list), with provenance shown; split, reorder, assign the
+// question lead and section; hold a draft over; export the list as Markdown
+// or printable HTML. Ordering keys, provenance and the export are the core's.
+
+import { rows, type Consolidated, type Item, type Meeting, type Priority, type Question } from '../core';
+import { failed, isChair, type Ctx, type View } from '../ctx';
+import { h, replaceChildren } from '../dom';
+import { SECTIONS, dateLabel, statusLabel } from '../labels';
+
+const DRAG_TYPE = 'application/x-packline-question';
+
+export class BoardView implements View {
+  readonly root: HTMLElement;
+  private readonly meetingSelect = h('select', { id: 'board-meeting', name: 'meeting' });
+  private readonly drafts = h('div', { class: 'board-drafts' });
+  private readonly list = h('ol', { class: 'board-list', 'aria-label': 'Final question list' });
+  private readonly status = h('p', { class: 'error', role: 'alert', id: 'board-error' });
+  private readonly exportOut = h('div', { class: 'export' });
+  private readonly chosen = new Set<string>();
+  // The merge form, kept across updates.
+  private readonly mergeBody = h('textarea', { id: 'merge-body', name: 'body', rows: 4 });
+  private readonly mergeSection = h('select', { id: 'merge-section', name: 'section' }, SECTIONS.map((s) => h('option', { value: s }, s)));
+  private readonly mergeLead = h('select', { id: 'merge-lead', name: 'lead' });
+  private readonly mergeLabel = h('input', { id: 'merge-label', name: 'label', placeholder: 'e.g. Priority Two (Sherry)' });
+  private readonly mergePriority = h('select', { id: 'merge-priority', name: 'priority' });
+  private readonly mergeCount = h('p', { class: 'meta', id: 'merge-count' });
+  private meetingId: string;
+  private questions: Question[] = [];
+
+  constructor(private readonly ctx: Ctx, meetingId: string) {
+    this.meetingId = meetingId;
+    this.meetingSelect.addEventListener('change', () => this.ctx.navigate(`#/board/${this.meetingSelect.value}`));
+    const merge = h('form', { class: 'panel merge-form', 'aria-labelledby': 'merge-title' },
+      h('h2', { id: 'merge-title' }, 'Merge into one question'),
+      this.mergeCount,
+      field('merge-body', 'Wording put to the Commissioner', this.mergeBody),
+      h('div', { class: 'field-row' },
+        field('merge-section', 'Section', this.mergeSection),
+        field('merge-lead', 'Question lead', this.mergeLead),
+        field('merge-label', 'Lead label', this.mergeLabel),
+        field('merge-priority', 'Priority', this.mergePriority)),
+      h('div', { class: 'actions' },
+        h('button', { type: 'submit', class: 'primary' }, 'Add to the final list'),
+        h('button', { type: 'button', onclick: () => { this.chosen.clear(); this.mergeBody.value = ''; this.update(); } }, 'Clear choice')));
+    merge.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.consolidate();
+    });
+    this.root = h('div', { class: 'board' },
+      h('section', { class: 'panel', 'aria-labelledby': 'board-title' },
+        h('h1', { id: 'board-title' }, 'Question board'),
+        h('div', { class: 'field' }, h('label', { for: 'board-meeting' }, 'Meeting'), this.meetingSelect),
+        this.status),
+      h('div', { class: 'board-columns' },
+        h('section', { class: 'panel', 'aria-labelledby': 'drafts-title' },
+          h('h2', { id: 'drafts-title' }, 'Members’ drafts'),
+          h('p', { class: 'hint' }, 'Choose drafts to merge, or drag a draft onto a question of the final list.'),
+          this.drafts),
+        h('div', {},
+          merge,
+          h('section', { class: 'panel', 'aria-labelledby': 'list-title' },
+            h('h2', { id: 'list-title' }, 'Final question list'), this.list,
+            h('div', { class: 'actions' },
+              h('button', { type: 'button', onclick: () => this.export('markdown') }, 'Export as Markdown'),
+              h('button', { type: 'button', onclick: () => this.export('html') }, 'Printable HTML')),
+            this.exportOut))),
+    );
+  }
+
+  update(): void {
+    const { client } = this.ctx;
+    if (!isChair(this.ctx.role)) {
+      replaceChildren(this.root, h('section', { class: 'panel narrow' }, h('h1', {}, 'Question board'),
+        h('p', {}, 'Only the chair and the vice-chair consolidate the panel’s questions.')));
+      return;
+    }
+    const meetings = rows(client.meetings(), this.ctx.readError);
+    if (!meetings.some((m) => m.id === this.meetingId)) this.meetingId = pickMeeting(meetings)?.id ?? '';
+    fillSelect(this.meetingSelect, meetings.map((m) => [m.id, `${m.title || 'Meeting'}, ${dateLabel(m.date)}`]), this.meetingId);
+    const priorities = rows(client.priorities(), this.ctx.readError);
+    fillSelect(this.mergeLead, [['', 'Choose…'], ...this.ctx.members.filter((m) => m.role !== 'clerk' && m.role !== 'officer').map((m) => [m.id, m.name] as [string, string])], this.mergeLead.value);
+    fillSelect(this.mergePriority, [['', 'None'], ...priorities.map((p) => [p.id, `${p.number}. ${p.title}`] as [string, string])], this.mergePriority.value);
+    if (!this.meetingId) {
+      replaceChildren(this.drafts, h('p', { class: 'empty' }, 'No meetings yet.'));
+      return;
+    }
+    const items = rows(client.items(this.meetingId, true), this.ctx.readError);
+    this.questions = rows(client.questions(this.meetingId), this.ctx.readError);
+    const list = rows(client.consolidatedList(this.meetingId), this.ctx.readError);
+    for (const id of [...this.chosen]) if (!this.questions.some((q) => q.id === id)) this.chosen.delete(id);
+    this.mergeCount.textContent = this.chosen.size
+      ? `${this.chosen.size} draft${this.chosen.size === 1 ? '' : 's'} chosen.` : 'Choose drafts on the left, or write a question of the chair’s own.';
+    this.renderDrafts(items, priorities);
+    this.renderList(list, priorities);
+  }
+
+  private renderDrafts(items: Item[], priorities: Priority[]): void {
+    const open = this.questions.filter((q) => q.status !== 'withdrawn');
+    const groups = items.map((it) => ({ it, qs: open.filter((q) => q.item === it.id) })).filter((g) => g.qs.length);
+    const pname = (id: string) => priorities.find((p) => p.id === id);
+    replaceChildren(this.drafts, groups.length ? groups.map(({ it, qs }) => h('section', { class: 'draft-group' },
+      h('h3', {}, `${it.number}. ${it.title}`),
+      h('ul', { class: 'questions' }, qs.map((q) => {
+        const cb = h('input', { type: 'checkbox', id: `choose-${q.id}`, checked: this.chosen.has(q.id) });
+        cb.addEventListener('change', () => {
+          if (cb.checked) this.chosen.add(q.id);
+          else this.chosen.delete(q.id);
+          this.mergeBody.value = [...this.chosen].map((id) => this.questions.find((x) => x.id === id)?.body ?? '').join('\n\n');
+          this.update();
+        });
+        const p = pname(q.priority);
+        const li = h('li', { class: `question draft-card status-${q.status}`, draggable: 'true', 'data-question': q.id },
+          h('div', { class: 'choose' }, cb, h('label', { for: `choose-${q.id}` }, h('span', { class: 'body' }, q.body))),
+          h('p', { class: 'byline' }, h('span', { class: 'author' }, this.ctx.name(q.author)),
+            p ? ` · Priority ${p.number}` : '', ` · ${q.section} · `, statusLabel(q.status),
+            q.outcome && q.outcome !== q.status ? ` · ${q.outcome}` : ''),
+          q.status === 'held_over' ? null : h('div', { class: 'actions' },
+            h('button', {
+              type: 'button', 'aria-label': `Hold over: ${q.body.slice(0, 50)}`,
+              onclick: () => this.report(this.ctx.write('Not held over', () => this.ctx.client.setQuestionStatus(q.id, 'held_over', Date.now()))),
+            }, 'Hold over')));
+        li.addEventListener('dragstart', (e) => {
+          e.dataTransfer?.setData(DRAG_TYPE, q.id);
+          e.dataTransfer?.setData('text/plain', q.body);
+        });
+        return li;
+      })))) : h('p', { class: 'empty' }, 'No drafts for this meeting yet.'));
+  }
+
+  private renderList(list: Consolidated[], priorities: Priority[]): void {
+    replaceChildren(this.list, list.length ? list.map((c, i) => {
+      const sources = c.sources.map((id) => this.questions.find((q) => q.id === id)).filter((q): q is Question => !!q);
+      const p = priorities.find((x) => x.id === c.priority);
+      const li = h('li', { class: 'consolidated', 'data-consolidated': c.id },
+        h('p', { class: 'cq-head' }, h('strong', {}, `Q${c.number}`), ` · ${c.section}`,
+          c.lead || c.leadLabel ? ` · Question Lead – ${c.leadLabel || this.ctx.name(c.lead)}` : '', p ? ` · Priority ${p.number}` : ''),
+        h('p', { class: 'body' }, c.body),
+        sources.length ? h('details', { class: 'provenance' },
+          h('summary', {}, `From ${sources.length} draft${sources.length === 1 ? '' : 's'}: ${[...new Set(sources.map((q) => this.ctx.name(q.author)))].join(', ')}`),
+          h('ul', {}, sources.map((q) => h('li', {}, h('span', { class: 'author' }, `${this.ctx.name(q.author)}: `), q.body)))) : null,
+        h('div', { class: 'actions' },
+          h('button', { type: 'button', disabled: i === 0, 'aria-label': `Move Q${c.number} up`, onclick: () => this.move(list, i, -1) }, 'Move up'),
+          h('button', { type: 'button', disabled: i === list.length - 1, 'aria-label': `Move Q${c.number} down`, onclick: () => this.move(list, i, 1) }, 'Move down'),
+          h('button', { type: 'button', 'aria-label': `Edit Q${c.number}`, onclick: () => this.edit(li, c) }, 'Edit'),
+          h('button', { type: 'button', 'aria-label': `Split Q${c.number}`, onclick: () => this.split(li, c) }, 'Split'),
+          h('button', {
+            type: 'button', 'aria-label': `Remove Q${c.number}`,
+            onclick: () => this.report(this.ctx.write('Not removed', () => this.ctx.client.removeConsolidated(c.id, Date.now()))),
+          }, 'Remove')),
+      );
+      li.addEventListener('dragover', (e) => {
+        if (e.dataTransfer?.types.includes(DRAG_TYPE)) {
+          e.preventDefault();
+          li.classList.add('drop');
+        }
+      });
+      li.addEventListener('dragleave', () => li.classList.remove('drop'));
+      li.addEventListener('drop', (e) => {
+        e.preventDefault();
+        li.classList.remove('drop');
+        const qid = e.dataTransfer?.getData(DRAG_TYPE);
+        if (qid) this.addSource(c, qid);
+      });
+      return li;
+    }) : h('li', { class: 'empty' }, 'The final list is empty.'));
+  }
+
+  private report(r: { ok: unknown } | { error: string }): boolean {
+    this.status.textContent = failed(r) ? r.error : '';
+    return !failed(r);
+  }
+
+  private consolidate(): void {
+    const ok = this.report(this.ctx.write('Not added to the list', () => this.ctx.client.consolidate({
+      meeting: this.meetingId, sources: [...this.chosen], body: this.mergeBody.value.trim(),
+      section: this.mergeSection.value, lead: this.mergeLead.value, leadLabel: this.mergeLabel.value.trim(),
+      priority: this.mergePriority.value,
+    }, Date.now())));
+    if (ok) {
+      this.chosen.clear();
+      this.mergeBody.value = '';
+      this.mergeLabel.value = '';
+    }
+  }
+
+  // A draft dropped on a question of the list joins its provenance.
+  private addSource(c: Consolidated, qid: string): void {
+    if (c.sources.includes(qid)) return;
+    if (this.report(this.ctx.write('Not merged', () => this.ctx.client.editConsolidated(c.id, {
+      meeting: this.meetingId, sources: [...c.sources, qid], body: '',
+    }, Date.now())))) {
+      this.report(this.ctx.write('Merged, but the draft’s status was not updated',
+        () => this.ctx.client.setQuestionStatus(qid, 'consolidated', Date.now())));
+    }
+  }
+
+  private move(list: Consolidated[], i: number, dir: -1 | 1): void {
+    const c = list[i];
+    const j = i + dir;
+    // Between the new neighbours: after list[j] going down, before list[j] going up.
+    const after = dir === 1 ? list[j].id : (list[j - 1]?.id ?? '');
+    const before = dir === 1 ? (list[j + 1]?.id ?? '') : list[j].id;
+    this.report(this.ctx.write('Not moved', () => this.ctx.client.moveConsolidated(c.id, after, before, Date.now())));
+    queueMicrotask(() => document.querySelector<HTMLElement>(`[data-consolidated="${c.id}"] button[aria-label^="Move Q"]:not([disabled])`)?.focus());
+  }
+
+  private edit(li: HTMLElement, c: Consolidated): void {
+    const body = h('textarea', { id: `edit-${c.id}`, rows: 4 });
+    body.value = c.body;
+    const section = h('select', { id: `edit-section-${c.id}` }, SECTIONS.map((s) => h('option', { value: s }, s)));
+    section.value = c.section;
+    const lead = h('select', { id: `edit-lead-${c.id}` });
+    fillSelect(lead, [['', 'Choose…'], ...this.ctx.members.filter((m) => m.role !== 'clerk' && m.role !== 'officer').map((m) => [m.id, m.name] as [string, string])], c.lead);
+    const label = h('input', { id: `edit-label-${c.id}` });
+    label.value = c.leadLabel;
+    const form = h('form', { class: 'edit-form' },
+      field(`edit-${c.id}`, `Wording of Q${c.number}`, body),
+      h('div', { class: 'field-row' }, field(`edit-section-${c.id}`, 'Section', section), field(`edit-lead-${c.id}`, 'Question lead', lead),
+        field(`edit-label-${c.id}`, 'Lead label', label)),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save'),
+        h('button', { type: 'button', onclick: () => this.update() }, 'Cancel')));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.report(this.ctx.write('Not saved', () => this.ctx.client.editConsolidated(c.id, {
+        meeting: this.meetingId, sources: [], body: body.value.trim(), section: section.value, lead: lead.value, leadLabel: label.value.trim(),
+      }, Date.now())));
+    });
+    li.append(form);
+    body.focus();
+  }
+
+  private split(li: HTMLElement, c: Consolidated): void {
+    const parts = h('textarea', { id: `split-${c.id}`, rows: 6 });
+    parts.value = c.body;
+    const form = h('form', { class: 'edit-form' },
+      field(`split-${c.id}`, `Split Q${c.number}: one question per paragraph (leave a blank line between them)`, parts),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Split'),
+        h('button', { type: 'button', onclick: () => this.update() }, 'Cancel')));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const bodies = parts.value.split(/\n\s*\n/).map((s) => s.trim()).filter(Boolean);
+      this.report(this.ctx.write('Not split', () => this.ctx.client.splitConsolidated(c.id, bodies, Date.now())));
+    });
+    li.append(form);
+    parts.focus();
+  }
+
+  private export(format: 'markdown' | 'html'): void {
+    const r = this.ctx.client.exportList(this.meetingId, format);
+    if ('error' in r && r.error) {
+      this.status.textContent = `The list could not be exported: ${r.error.message}`;
+      return;
+    }
+    const text = (r as { text: string }).text;
+    const blob = new Blob([text], { type: format === 'html' ? 'text/html' : 'text/markdown' });
+    const url = URL.createObjectURL(blob);
+    const name = `questions-${this.meetingId.slice(0, 8)}.${format === 'html' ? 'html' : 'md'}`;
+    replaceChildren(this.exportOut,
+      h('p', {}, h('a', { href: url, download: name, class: 'button' }, `Download ${name}`),
+        format === 'html' ? h('a', { href: url, target: '_blank', rel: 'noopener', class: 'button' }, 'Open to print') : null),
+      format === 'markdown' ? h('pre', { class: 'export-text', tabindex: '0', 'aria-label': 'The list as Markdown' }, text) : null);
+  }
+}
+
+function field(id: string, label: string, control: HTMLElement): HTMLElement {
+  return h('div', { class: 'field' }, h('label', { for: id }, label), control);
+}
+
+function fillSelect(sel: HTMLSelectElement, options: [string, string][], value: string): void {
+  const sig = options.map((o) => o.join('=')).join('|');
+  if (sel.dataset.sig !== sig) {
+    replaceChildren(sel, options.map(([v, l]) => h('option', { value: v }, l)));
+    sel.dataset.sig = sig;
+  }
+  if (options.some(([v]) => v === value)) sel.value = value;
+}
+
+export function pickMeeting(meetings: Meeting[]): Meeting | undefined {
+  // The next meeting from today, else the latest one.
+  const today = new Date().toISOString().slice(0, 10);
+  const sorted = [...meetings].sort((a, b) => a.date.localeCompare(b.date));
+  return sorted.find((m) => m.date >= today) ?? sorted[sorted.length - 1];
+}
