@@ -682,4 +682,62 @@ result<replica_snapshot> decode_snapshot(const bytes& b) {
   return s;
 }
 
+// ---------- keyring records (issue 4) ----------
+// [kind, admin_pk, member, device, xpk, invite_id, invite_pk, sealed, role,
+//  expires_ms, at_ms, lease_ms, epoch, [[device, sealed], ...], sig]
+// Fixed arity: unused fields are empty; keyring::state checks exact sizes.
+bytes encode_keyring(const keyring::record& r) {
+  bytes out;
+  byte_sink sink{out};
+  packer pk(sink);
+  pk.pack_array(15);
+  pk.pack_uint8(static_cast<std::uint8_t>(r.k));
+  for (const bytes* b : {&r.admin_pk, &r.member, &r.device, &r.xpk, &r.invite_id, &r.invite_pk, &r.sealed}) pack_bin(pk, *b);
+  pack_str(pk, r.role);
+  pk.pack_uint64(r.expires_ms);
+  pk.pack_uint64(r.at_ms);
+  pk.pack_uint64(r.lease_ms);
+  pk.pack_uint32(r.epoch);
+  pk.pack_array(static_cast<std::uint32_t>(r.grants.size()));
+  for (auto& g : r.grants) {
+    pk.pack_array(2);
+    pack_bin(pk, g.device);
+    pack_bin(pk, g.sealed);
+  }
+  pack_bin(pk, r.sig);
+  return out;
+}
+
+result<keyring::record> decode_keyring(const bytes& b) {
+  // A sealed key is 32 + 48 bytes; 256 leaves room for other key sizes.
+  constexpr std::size_t max_field = 256;
+  auto tree = parse_tree(b.data(), b.size(), limits::max_envelope_bytes);
+  if (!tree) return tree.err();
+  if (tree->kind != node::array) return shape("keyring record");
+  reader r{*tree};
+  keyring::record k;
+  auto kind = r.u64(255);
+  if (kind < 1 || kind > 11) return shape("keyring record: kind");
+  k.k = static_cast<keyring::kind>(kind);
+  for (bytes* f : {&k.admin_pk, &k.member, &k.device, &k.xpk, &k.invite_id, &k.invite_pk, &k.sealed}) *f = r.bin(max_field, false);
+  k.role = r.str(limits::max_name_bytes);
+  k.expires_ms = r.u64();
+  k.at_ms = r.u64();
+  k.lease_ms = r.u64();
+  k.epoch = static_cast<std::uint32_t>(r.u64(0xffffffff));
+  const node* grants = r.array(keyring::max_grants);
+  k.sig = r.bin(64, false);
+  if (!r.done()) return shape("keyring record");
+  for (const node& g : grants->items) {
+    if (g.kind != node::array) return shape("keyring grant");
+    reader gr{g};
+    keyring::grant x;
+    x.device = gr.bin(32, true);
+    x.sealed = gr.bin(max_field, false);
+    if (!gr.done()) return shape("keyring grant");
+    k.grants.push_back(std::move(x));
+  }
+  return k;
+}
+
 }  // namespace packline::codec

@@ -22,6 +22,12 @@ const char* errc_message(errc e) noexcept {
     case errc::clock_skew: return "a change is dated too far in the future";
     case errc::corrupt_replica: return "the stored data on this device is damaged";
     case errc::crypto: return "a cryptographic operation failed";
+    case errc::wrong_passphrase: return "the passphrase is not the one this device's data was locked with";
+    case errc::not_member: return "this device is not a member of the panel";
+    case errc::revoked: return "this device has been removed from the panel";
+    case errc::lease_expired: return "this device has been offline too long; connect to the server to unlock it";
+    case errc::no_key: return "this device does not hold the key for that part of the panel's data";
+    case errc::forbidden: return "a change breaks the panel's rules";
   }
   return "unknown error";
 }

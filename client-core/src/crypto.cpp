@@ -1,9 +1,11 @@
-// All cryptography, on libsodium only: device signing keys, envelope
-// signatures, hashing and randomness. The only file that includes sodium.h.
+// All cryptography, on libsodium only: device signing and box keys, envelope
+// signatures and sealing, secrets, Argon2id, hashing and randomness. The only
+// file that includes sodium.h. Stateless apart from libsodium's own init.
 #include "packline/crypto.hpp"
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "packline/codec.hpp"
@@ -76,6 +78,154 @@ result<void> verify_envelope(const envelope& e) {
 bytes sha256(const bytes& b) {
   bytes h(crypto_hash_sha256_BYTES);
   crypto_hash_sha256(h.data(), b.data(), b.size());
+  return h;
+}
+
+// ---- secrets ---------------------------------------------------------------
+
+secret::~secret() {
+  if (!b_.empty()) sodium_memzero(b_.data(), b_.size());
+}
+secret& secret::operator=(const secret& o) {
+  if (this != &o) {
+    if (!b_.empty()) sodium_memzero(b_.data(), b_.size());
+    b_ = o.b_;
+  }
+  return *this;
+}
+secret& secret::operator=(secret&& o) noexcept {
+  if (this != &o) {
+    if (!b_.empty()) sodium_memzero(b_.data(), b_.size());
+    b_ = std::move(o.b_);
+    o.b_.clear();
+  }
+  return *this;
+}
+secret secret::random(std::size_t n) { return secret(random_bytes(n)); }
+bool secret::operator==(const secret& o) const {
+  return b_.size() == o.b_.size() && (b_.empty() || sodium_memcmp(b_.data(), o.b_.data(), b_.size()) == 0);
+}
+
+// ---- X25519 and sealed boxes -----------------------------------------------
+
+box_key::~box_key() { sodium_memzero(sk_.data(), sk_.size()); }
+box_key::box_key(const box_key& o) : sk_(o.sk_), pk_(o.pk_) {}
+box_key& box_key::operator=(const box_key& o) {
+  if (this != &o) { sk_ = o.sk_; pk_ = o.pk_; }
+  return *this;
+}
+
+result<box_key> box_key::derive(const bytes& seed32) {
+  static_assert(crypto_kdf_KEYBYTES == 32 && crypto_box_SEEDBYTES == 32);
+  if (seed32.size() != crypto_kdf_KEYBYTES) return make_error(errc::invalid_argument, "a key seed must be 32 bytes");
+  std::array<std::uint8_t, crypto_box_SEEDBYTES> sub{};
+  // Subkey 1 of context "plx25519": independent of the Ed25519 key made from
+  // the same seed, so one key's compromise by misuse does not give the other.
+  if (crypto_kdf_derive_from_key(sub.data(), sub.size(), 1, "plx25519", seed32.data()) != 0)
+    return make_error(errc::crypto, "could not derive the device's X25519 key");
+  box_key k;
+  k.pk_.resize(crypto_box_PUBLICKEYBYTES);
+  crypto_box_seed_keypair(k.pk_.data(), k.sk_.data(), sub.data());
+  sodium_memzero(sub.data(), sub.size());
+  return k;
+}
+
+result<secret> box_key::open(const bytes& sealed) const {
+  if (pk_.empty() || sealed.size() < crypto_box_SEALBYTES) return make_error(errc::crypto, "a sealed key is too short");
+  bytes out(sealed.size() - crypto_box_SEALBYTES);
+  if (crypto_box_seal_open(out.data(), sealed.data(), sealed.size(), pk_.data(), sk_.data()) != 0) {
+    sodium_memzero(out.data(), out.size());
+    return make_error(errc::crypto, "a sealed key is not for this device or was altered");
+  }
+  return secret(std::move(out));
+}
+
+result<bytes> seal_to(const bytes& pk, const secret& s) {
+  if (pk.size() != crypto_box_PUBLICKEYBYTES) return make_error(errc::invalid_argument, "an X25519 public key is 32 bytes");
+  bytes out(s.size() + crypto_box_SEALBYTES);
+  if (crypto_box_seal(out.data(), s.data(), s.size(), pk.data()) != 0)
+    return make_error(errc::crypto, "could not seal a key to a device");
+  return out;
+}
+
+// ---- AEAD ------------------------------------------------------------------
+
+static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES == aead_key_bytes);
+static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES == aead_overhead);
+
+result<bytes> aead_seal(const secret& key, const bytes& ad, const bytes& pt, const bytes& nonce24) {
+  constexpr std::size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+  if (key.size() != aead_key_bytes) return make_error(errc::invalid_argument, "an encryption key is 32 bytes");
+  if (!nonce24.empty() && nonce24.size() != nb) return make_error(errc::invalid_argument, "a nonce is 24 bytes");
+  bytes out(nb + pt.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+  if (nonce24.empty()) randombytes_buf(out.data(), nb);
+  else std::memcpy(out.data(), nonce24.data(), nb);
+  unsigned long long n = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + nb, &n, pt.data(), pt.size(), ad.data(), ad.size(), nullptr,
+                                             out.data(), key.data());
+  out.resize(nb + static_cast<std::size_t>(n));
+  return out;
+}
+
+result<bytes> aead_open(const secret& key, const bytes& ad, const bytes& sealed) {
+  constexpr std::size_t nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+  if (key.size() != aead_key_bytes) return make_error(errc::invalid_argument, "an encryption key is 32 bytes");
+  if (sealed.size() < aead_overhead) return make_error(errc::crypto, "the sealed data is truncated");
+  bytes out(sealed.size() - aead_overhead);
+  unsigned long long n = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(out.data(), &n, nullptr, sealed.data() + nb, sealed.size() - nb, ad.data(),
+                                                 ad.size(), sealed.data(), key.data()) != 0)
+    return make_error(errc::crypto, "the sealed data does not open with this key (wrong key, or altered)");
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+bytes envelope_header(const envelope& e) {
+  bytes out;
+  out.reserve(15 + 16 + 32 + 12);
+  append(out, std::string_view("packline-env-v1"));
+  append(out, e.space);
+  append(out, e.actor);
+  append_be(out, e.seq, 8);
+  append_be(out, e.epoch, 4);
+  return out;
+}
+
+result<void> seal_envelope(envelope& e, const bytes& body, const secret& space_key, const signing_key& key,
+                           const bytes& nonce24) {
+  e.actor = key.public_key();
+  auto ct = aead_seal(space_key, envelope_header(e), body, nonce24);
+  if (!ct) return ct.err();
+  e.payload = std::move(*ct);
+  e.signature = key.sign(codec::envelope_signed_bytes(e));
+  return {};
+}
+
+result<bytes> open_envelope(const envelope& e, const secret& space_key) {
+  auto pt = aead_open(space_key, envelope_header(e), e.payload);
+  if (!pt) return make_error(errc::crypto, "the change does not open with the key of its epoch");
+  return pt;
+}
+
+// ---- Argon2id and keyed hashes ---------------------------------------------
+
+result<secret> derive_key(std::string_view passphrase, const bytes& salt16, kdf_params p) {
+  static_assert(crypto_pwhash_SALTBYTES == kdf_salt_bytes);
+  if (salt16.size() != crypto_pwhash_SALTBYTES) return make_error(errc::invalid_argument, "a key salt is 16 bytes");
+  if (p.ops < crypto_pwhash_OPSLIMIT_MIN || p.ops > 16 || p.mem_kib < 8 || p.mem_kib > 1024 * 1024)
+    return make_error(errc::invalid_argument, "key derivation parameters out of range");
+  bytes k(aead_key_bytes);
+  if (crypto_pwhash(k.data(), k.size(), passphrase.data(), passphrase.size(), salt16.data(), p.ops,
+                    static_cast<std::size_t>(p.mem_kib) * 1024, crypto_pwhash_ALG_ARGON2ID13) != 0)
+    return make_error(errc::crypto, "not enough memory to derive the key from the passphrase");
+  return secret(std::move(k));
+}
+
+bytes keyed_hash(const secret& key, std::string_view msg, std::size_t out) {
+  out = std::clamp<std::size_t>(out, crypto_generichash_BYTES_MIN, crypto_generichash_BYTES_MAX);
+  bytes h(out);
+  crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), key.data(),
+                     std::min<std::size_t>(key.size(), crypto_generichash_KEYBYTES_MAX));
   return h;
 }
 

@@ -3,6 +3,7 @@
 // never throw; a bad input is an errc::malformed or errc::too_large result.
 #pragma once
 #include "packline/change.hpp"
+#include "packline/keyring.hpp"
 #include "packline/protocol.hpp"
 #include "packline/result.hpp"
 
@@ -25,5 +26,10 @@ result<change_body> decode_body(const bytes& b, const bytes& actor);
 
 bytes encode_snapshot(const replica_snapshot& s);
 result<replica_snapshot> decode_snapshot(const bytes& b);
+
+// Keyring records (keyring.hpp): the payload of an envelope with
+// epoch = keyring::record_epoch.
+bytes encode_keyring(const keyring::record& r);
+result<keyring::record> decode_keyring(const bytes& b);
 
 }  // namespace packline::codec

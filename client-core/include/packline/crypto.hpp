@@ -1,8 +1,11 @@
 // All cryptography of Packline, implemented in crypto.cpp on libsodium only.
-// Secret key types wipe themselves on destruction and have no printing.
+// Secret key types wipe themselves on destruction and have no printing (no
+// operator<<, no to_hex overload): a secret leaves only sealed or as bytes the
+// caller asked for explicitly (seed(), expose()).
 #pragma once
 #include <array>
 #include <cstdint>
+#include <string_view>
 
 #include "packline/bytes.hpp"
 #include "packline/change.hpp"
@@ -41,5 +44,87 @@ void sign_envelope(envelope& e, const signing_key& key);
 result<void> verify_envelope(const envelope& e);
 
 bytes sha256(const bytes& b);
+
+// ---- secrets and key agreement (issue 4) -----------------------------------
+
+// Secret bytes (a space key, a member key, a storage key): wiped on
+// destruction and on assignment; compared in constant time.
+class secret {
+ public:
+  secret() = default;
+  explicit secret(bytes b) : b_(std::move(b)) {}
+  ~secret();
+  secret(const secret& o) : b_(o.b_) {}
+  secret(secret&& o) noexcept : b_(std::move(o.b_)) {}
+  secret& operator=(const secret& o);
+  secret& operator=(secret&& o) noexcept;
+  static secret random(std::size_t n);
+  const std::uint8_t* data() const { return b_.data(); }
+  std::size_t size() const { return b_.size(); }
+  bool empty() const { return b_.empty(); }
+  // The raw bytes, for sealing to a device or storing inside the encrypted
+  // replica; never for logs.
+  const bytes& expose() const { return b_; }
+  bool operator==(const secret& o) const;
+
+ private:
+  bytes b_;
+};
+
+// X25519 key pair for crypto_box_seal (space and member keys are sealed to
+// it). A device derives it from its 32-byte seed, an invite from its secret.
+class box_key {
+ public:
+  box_key() = default;
+  ~box_key();
+  box_key(const box_key&);
+  box_key& operator=(const box_key&);
+  // Deterministic: KDF(seed, "plx25519") is the X25519 secret.
+  static result<box_key> derive(const bytes& seed32);
+  const bytes& public_key() const { return pk_; }
+  // Opens a crypto_box_seal to this key; errc::crypto if it was not for us or was altered.
+  result<secret> open(const bytes& sealed) const;
+
+ private:
+  std::array<std::uint8_t, 32> sk_{};
+  bytes pk_;
+};
+
+// crypto_box_seal of `s` to an X25519 public key (anonymous sender).
+result<bytes> seal_to(const bytes& x25519_public_key, const secret& s);
+
+// XChaCha20-Poly1305-IETF. Output: nonce(24) || ciphertext || tag(16). The
+// nonce is random unless given (known-answer tests only).
+inline constexpr std::size_t aead_key_bytes = 32;
+inline constexpr std::size_t aead_overhead = 24 + 16;
+result<bytes> aead_seal(const secret& key, const bytes& ad, const bytes& plaintext, const bytes& nonce24 = {});
+// errc::crypto when the key is wrong or anything (nonce, ciphertext, ad) changed.
+result<bytes> aead_open(const secret& key, const bytes& ad, const bytes& sealed);
+
+// The plaintext header of an envelope (space, actor, seq, epoch): the AEAD's
+// associated data, and the signed bytes minus the payload.
+bytes envelope_header(const envelope& e);
+// Seals `body` (an encoded change_body) under the epoch's space key with the
+// header as associated data, then signs: e.space, e.seq and e.epoch must be set.
+result<void> seal_envelope(envelope& e, const bytes& body, const secret& space_key, const signing_key& key,
+                           const bytes& nonce24 = {});
+// Opens the payload of a verified envelope (errc::crypto: wrong key or altered).
+result<bytes> open_envelope(const envelope& e, const secret& space_key);
+
+// Argon2id (crypto_pwhash, ALG_ARGON2ID13): `ops` passes over `mem_kib` KiB.
+struct kdf_params {
+  std::uint32_t ops = 0;
+  std::uint32_t mem_kib = 0;
+};
+// Default for the replica at rest: 3 passes over 64 MiB (libsodium's
+// INTERACTIVE memory with one more pass); measured in bench/run crypto, see
+// crypto_bench.cpp. A tablet pays it once per unlock, never per save.
+inline constexpr kdf_params storage_kdf{3, 64 * 1024};
+inline constexpr std::size_t kdf_salt_bytes = 16;
+result<secret> derive_key(std::string_view passphrase, const bytes& salt16, kdf_params p);
+
+// BLAKE2b keyed by `key` over `msg`, `out` bytes (16..64): key checks and
+// derived ids that must not reveal the key.
+bytes keyed_hash(const secret& key, std::string_view msg, std::size_t out = 16);
 
 }  // namespace packline::crypto

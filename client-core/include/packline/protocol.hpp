@@ -46,6 +46,10 @@ using message = std::variant<hello, challenge, auth, welcome, push, ack, pull, c
 // Wire error codes beyond errc's 1..9 (errc has no value for these).
 inline constexpr std::uint32_t error_resync = 10;  // outbound queue overflowed: reconnect and pull
 inline constexpr std::uint32_t error_gone = 11;    // the snapshot asked for is no longer kept
+// Issue 4: membership of a secured space (the space's keyring).
+inline constexpr std::uint32_t error_not_member = 12;  // the device is not a member (or not yet: push its join first)
+inline constexpr std::uint32_t error_revoked = 13;     // the device or its member was removed; closes at once
+inline constexpr std::uint32_t error_forbidden = 14;   // an envelope breaks the keyring (bad record, wrong epoch)
 
 // Bytes signed by the device in `auth`.
 bytes auth_transcript(const bytes& nonce, const bytes& space);

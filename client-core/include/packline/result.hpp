@@ -25,6 +25,13 @@ enum class errc : std::uint32_t {
   clock_skew = 12,          // remote timestamp too far in the future
   corrupt_replica = 13,     // replica image is damaged
   crypto = 14,              // crypto primitive failed (e.g. no randomness)
+  // Issue 4: keys, membership and the replica at rest.
+  wrong_passphrase = 15,    // the stored replica does not open with this passphrase
+  not_member = 16,          // the device is not a member of the (secured) panel
+  revoked = 17,             // the device or its member was removed from the panel
+  lease_expired = 18,       // offline longer than the panel's lease: keys dropped, reconnect
+  no_key = 19,              // no space key of that epoch on this device (yet)
+  forbidden = 20,           // an authentic change breaks the panel's rules or keyring
 };
 
 // Plain-words description of each code, used when no better text exists.

@@ -1,0 +1,155 @@
+// The panel's keyring (DESIGN.md §4, issue 4): who belongs to a secured space,
+// with which role and device keys, which invites are open, and the space key
+// epoch. It is built from keyring records that travel in the change stream as
+// plaintext envelopes (epoch = record_epoch), signed by the panel's admin key
+// (or, for a join, by the invite's key), so the server and every replica run
+// the same state::apply over the same records in server order and agree.
+// Pure values and functions: no I/O, no clock (times come in the records).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "packline/bytes.hpp"
+#include "packline/change.hpp"
+#include "packline/crypto.hpp"
+#include "packline/result.hpp"
+
+namespace packline::keyring {
+
+// envelope.epoch of a keyring record (its payload is the plaintext record).
+// Change envelopes use 0 (open space, plaintext: legacy and the demo) or
+// 1.. (sealed under that epoch's space key).
+inline constexpr std::uint32_t record_epoch = 0xffffffff;
+
+// A device that has not reached the server for this long refuses to open its
+// replica and drops its keys (panel setting; 14 days is the issue's default).
+inline constexpr std::uint64_t default_lease_ms = 14ull * 24 * 60 * 60 * 1000;
+// An invite's lifetime when the clerk does not say (a week: a member gets the
+// code by letter or phone and has a few evenings to set up a tablet).
+inline constexpr std::uint64_t default_invite_ms = 7ull * 24 * 60 * 60 * 1000;
+// A join's claimed time may run ahead of the server's clock by this much
+// (same bound as HLC skew); the server refuses a join dated further ahead.
+inline constexpr std::uint64_t max_join_skew_ms = 5 * 60 * 1000;
+// Devices in one epoch record: a panel is ~20 members with a few tablets each.
+inline constexpr std::size_t max_grants = 1024;
+
+enum class kind : std::uint8_t {
+  genesis = 1,     // admin: founds a secured space (admin_pk, lease_ms); must be the space's first change
+  enrol = 2,       // admin: device (device, xpk) belongs to member with role
+  invite = 3,      // admin: one-time invite (invite_id, invite_pk, member, role, expires_ms,
+                   //        epoch + sealed: that epoch's space key sealed to the invite's X25519 key)
+  join = 4,        // invite key: device (= the envelope's actor) redeems invite_id at at_ms
+  epoch = 5,       // admin: new space key epoch, grants = key sealed to each remaining device
+  grant = 6,       // admin: key of `epoch` sealed to one device (joined after that epoch began)
+  remove = 7,      // admin: member and all its devices removed
+  revoke = 8,      // admin: one device revoked (a lost tablet)
+  lease = 9,       // admin: the offline lease (lease_ms)
+  member_key = 10, // a device of `member`: the member key sealed to another device of the member
+  role = 11,       // admin: member's role changes
+};
+
+struct grant {
+  bytes device;  // Ed25519 public key (device id)
+  bytes sealed;  // crypto_box_seal of the key to that device's X25519 key
+  bool operator==(const grant&) const = default;
+};
+
+// One record; which fields are used depends on `k` (see kind). Unused fields
+// stay empty/zero and are encoded as such.
+struct record {
+  kind k = kind::genesis;
+  bytes admin_pk;   // 32
+  bytes member;     // 16: a member id (the member row's id)
+  bytes device;     // 32
+  bytes xpk;        // 32: the device's X25519 key
+  bytes invite_id;  // 16
+  bytes invite_pk;  // 32: Ed25519 key of the invite secret
+  bytes sealed;     // a sealed key
+  std::string role;
+  std::uint64_t expires_ms = 0, at_ms = 0, lease_ms = 0;
+  std::uint32_t epoch = 0;
+  std::vector<grant> grants;
+  bytes sig;  // 64: admin signature, or the invite key's for a join
+  bool operator==(const record&) const = default;
+};
+
+// What the admin (or invite) key signs: "packline-keyring-v1" || space ||
+// the encoded record with an empty sig.
+bytes signed_bytes(const bytes& space, const record& r);
+void sign(record& r, const bytes& space, const crypto::signing_key& k);
+
+struct device_info {
+  bytes member;
+  std::string role;
+  bytes xpk;
+  bool revoked = false;
+};
+struct invite_info {
+  bytes pk;
+  bytes member;
+  std::string role;
+  std::uint64_t expires_ms = 0;
+  std::uint32_t epoch = 0;
+  bytes sealed;
+  bool used = false;
+};
+
+class state {
+ public:
+  // A space is secured once its genesis record applied; before that it is
+  // open (epoch 0 plaintext, no membership) as today's demo panel is.
+  bool secured() const { return !admin_pk_.empty(); }
+  // Checks `r`, carried by `actor`'s change `seq`, as the space's next record,
+  // and applies it. `first`: nothing of the space precedes it (genesis only).
+  // Re-applying the same (actor, seq) is a no-op (replays). A refusal is
+  // errc::forbidden (or not_member/revoked for the actor) with the reason.
+  result<void> apply(const bytes& space, const record& r, const bytes& actor, std::uint64_t seq, bool first);
+  // May `device` push changes and read the space? not_member / revoked otherwise.
+  result<void> may_write(const bytes& device) const;
+  // Would `r` from `device` be what makes it a member (join, or its own enrol)?
+  static bool admits(const record& r, const bytes& device);
+
+  bool applied(const bytes& actor, std::uint64_t seq) const { return applied_.count({actor, seq}) > 0; }
+  const device_info* device(const bytes& pk) const;
+  const invite_info* invite(const bytes& id) const;
+  // Current (non-revoked) devices, of one member when `member` is given.
+  std::vector<std::pair<bytes, device_info>> devices(const bytes& member = {}) const;
+  bool member_removed(const bytes& member) const { return removed_.count(member) > 0; }
+  std::uint32_t epoch() const { return epoch_; }
+  std::uint64_t lease_ms() const { return lease_ms_; }
+  const bytes& admin_pk() const { return admin_pk_; }
+
+ private:
+  result<void> check(const bytes& space, const record& r, const bytes& actor, bool first) const;
+  bytes admin_pk_;
+  std::uint64_t lease_ms_ = default_lease_ms;
+  std::uint32_t epoch_ = 0;
+  std::map<bytes, device_info> devices_;
+  std::map<bytes, invite_info> invites_;
+  std::set<bytes> removed_;
+  std::set<std::pair<bytes, std::uint64_t>> applied_;
+};
+
+// The server's check of one pushed envelope (signature already verified) of
+// a space whose keyring is `s`: a keyring record must apply, and is applied;
+// a change must come from a member device, sealed under an epoch the keyring
+// has reached (an open space takes only plaintext changes). `first`: the
+// space has no change before this one. `now_ms` is the server's clock: a
+// join's claimed time must be within max_join_skew_ms of it, so replicas can
+// judge expiry by the record alone. Errors: not_member, revoked, forbidden.
+result<void> admit(state& s, const bytes& space, const envelope& e, bool first, std::uint64_t now_ms);
+
+// An invite as the clerk hands it over: the space and the invite secret,
+// as one code (hex of space || secret, 96 characters).
+struct invite_code {
+  bytes space;   // 16
+  crypto::secret secret;  // 32: seeds the invite's Ed25519 and X25519 keys
+};
+std::string format_invite(const invite_code& c);
+result<invite_code> parse_invite(std::string_view code);
+
+}  // namespace packline::keyring
