@@ -137,7 +137,7 @@ export class App implements Ctx {
       led.length || isChair(this.role) ? link(`#/priority/${led[0]?.id ?? ''}`, led.length ? 'My priority' : 'Priorities', (x) => x.startsWith('#/priority')) : null,
       isChair(this.role) ? link('#/board', 'Question board', (x) => x.startsWith('#/board')) : null,
       this.role === 'clerk' ? link('#/clerk', 'Clerk', (x) => x.startsWith('#/clerk')) : null,
-    ));
+    ), h('button', { type: 'button', class: 'switch', onclick: () => this.signOut() }, 'Switch member'));
   }
 
   private queueRender(): void {
@@ -164,8 +164,7 @@ export class App implements Ctx {
       return;
     }
     replaceChildren(who, 'Signed in as ', h('strong', {}, member?.name ?? 'a panel member'),
-      member ? ` (${roleLabel(member.role)})` : '',
-      ' ', h('button', { type: 'button', class: 'link', onclick: () => this.signOut() }, 'Switch member'));
+      member ? ` (${roleLabel(member.role)})` : '');
     this.route();
   }
 

@@ -141,8 +141,8 @@ export class BoardView implements View {
           h('summary', {}, `From ${sources.length} draft${sources.length === 1 ? '' : 's'}: ${[...new Set(sources.map((q) => this.ctx.name(q.author)))].join(', ')}`),
           h('ul', {}, sources.map((q) => h('li', {}, h('span', { class: 'author' }, `${this.ctx.name(q.author)}: `), q.body)))) : null,
         h('div', { class: 'actions' },
-          h('button', { type: 'button', disabled: i === 0, 'aria-label': `Move Q${c.number} up`, onclick: () => this.move(list, i, -1) }, 'Move up'),
-          h('button', { type: 'button', disabled: i === list.length - 1, 'aria-label': `Move Q${c.number} down`, onclick: () => this.move(list, i, 1) }, 'Move down'),
+          h('button', { type: 'button', disabled: i === 0, 'aria-label': `Move up Q${c.number}`, onclick: () => this.move(list, i, -1) }, 'Move up'),
+          h('button', { type: 'button', disabled: i === list.length - 1, 'aria-label': `Move down Q${c.number}`, onclick: () => this.move(list, i, 1) }, 'Move down'),
           h('button', { type: 'button', 'aria-label': `Edit Q${c.number}`, onclick: () => this.edit(li, c) }, 'Edit'),
           h('button', { type: 'button', 'aria-label': `Split Q${c.number}`, onclick: () => this.split(li, c) }, 'Split'),
           h('button', {
@@ -203,7 +203,7 @@ export class BoardView implements View {
     const after = dir === 1 ? list[j].id : (list[j - 1]?.id ?? '');
     const before = dir === 1 ? (list[j + 1]?.id ?? '') : list[j].id;
     this.report(this.ctx.write('Not moved', () => this.ctx.client.moveConsolidated(c.id, after, before, Date.now())));
-    queueMicrotask(() => document.querySelector<HTMLElement>(`[data-consolidated="${c.id}"] button[aria-label^="Move Q"]:not([disabled])`)?.focus());
+    queueMicrotask(() => document.querySelector<HTMLElement>(`[data-consolidated="${c.id}"] button[aria-label^="Move "]:not([disabled])`)?.focus());
   }
 
   private edit(li: HTMLElement, c: Consolidated): void {

@@ -241,8 +241,8 @@ export class ClerkView implements View {
     const written = h('input', { type: 'checkbox', id: `answer-written-${id}` });
     const form = h('form', { class: 'answer-form' },
       field(`answer-${id}`, `Answer to Q${n}`, text),
-      h('div', { class: 'field-row' }, field(`answer-time-${id}`, 'Recording time', time),
-        h('div', { class: 'field check' }, written, h('label', { for: `answer-written-${id}` }, 'Answered in writing'))),
+      h('div', { class: 'field-row' }, field(`answer-time-${id}`, `Recording time of the answer to Q${n}`, time),
+        h('div', { class: 'field check' }, written, h('label', { for: `answer-written-${id}` }, `Q${n} answered in writing`))),
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, `Record the answer to Q${n}`)));
     form.addEventListener('submit', (e) => {
       e.preventDefault();

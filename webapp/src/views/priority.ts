@@ -144,9 +144,14 @@ export class PriorityView implements View {
     for (const el of [topic, bullets, target, approach]) el.addEventListener('input', () => { f.dirty = true; saved.textContent = ''; });
     root.addEventListener('submit', (e) => {
       e.preventDefault();
-      const r = this.ctx.write('Not saved', () => this.ctx.client.editKloe({
-        id: k.id, topic: topic.value, bullets: bullets.value, targetMeeting: target.value, approach: approach.value,
-      }, Date.now()));
+      // Only the fields changed here, so an edit elsewhere of another field is not a conflict.
+      const stored = rows(this.ctx.client.kloes(k.priority), this.ctx.readError).find((x) => x.id === k.id) ?? k;
+      const edit: Partial<Kloe> & { id: string } = { id: k.id };
+      if (topic.value !== stored.topic) edit.topic = topic.value;
+      if (bullets.value !== stored.bullets) edit.bullets = bullets.value;
+      if (target.value !== stored.targetMeeting) edit.targetMeeting = target.value;
+      if (approach.value !== (stored.approach || 'Agenda')) edit.approach = approach.value;
+      const r = this.ctx.write('Not saved', () => this.ctx.client.editKloe(edit, Date.now()));
       error.textContent = failed(r) ? r.error : '';
       if (!failed(r)) {
         f.dirty = false;
@@ -156,7 +161,9 @@ export class PriorityView implements View {
     return f;
   }
 
-  private renderConflicts(f: KloeForm, k: Kloe, conflicts: Conflict[]): void {
+  private renderConflicts(f: KloeForm, k: Kloe, all: Conflict[]): void {
+    // Concurrent writes of the same value leave nothing to choose.
+    const conflicts = all.filter((c) => c.others.some((o) => String(o ?? '') !== String(c.winner ?? '')));
     if (!conflicts.length) {
       replaceChildren(f.conflicts);
       return;
@@ -168,7 +175,7 @@ export class PriorityView implements View {
         const versions = [c.winner, ...c.others].map((v) => (v == null ? '' : String(v)));
         return h('fieldset', { class: 'versions', 'data-field': c.field },
           h('legend', {}, FIELD_LABELS[c.field] ?? c.field),
-          versions.map((v, i) => h('div', { class: 'version' },
+          [...new Set(versions)].map((v, i) => h('div', { class: 'version' },
             h('p', { class: 'version-text' }, v || '(empty)'),
             h('button', {
               type: 'button', 'aria-label': `Keep version ${i + 1} of the ${(FIELD_LABELS[c.field] ?? c.field).toLowerCase()}`,
