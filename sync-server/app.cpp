@@ -63,13 +63,15 @@ result<void> seed_demo(store& db) {
 
 std::string usage() {
   return "usage: packline-server [--host ADDR] [--port N] [--data DIR] [--webapp DIR] [--demo]\n"
-         "                       [--log-level debug|info|warn|error]\n"
+         "                       [--tls-cert PEM --tls-key PEM] [--log-level debug|info|warn|error]\n"
          "  --host ADDR    address to listen on (default 127.0.0.1)\n"
          "  --port N       TCP port (default 8080; 0 picks a free one)\n"
          "  --data DIR     folder of the server store (default ./packline-data; created)\n"
          "  --webapp DIR   built webapp to serve (default: <exe>/../webapp/dist or the\n"
          "                 source tree's webapp/dist)\n"
-         "  --demo         serve the demo panel as the default space (seeded when empty)\n";
+         "  --demo         serve the demo panel as the default space (seeded when empty)\n"
+         "  --tls-cert PEM certificate chain: serve HTTPS/WSS only (tablets on the internet)\n"
+         "  --tls-key PEM  its private key (both or neither; plain HTTP is for loopback and tests)\n";
 }
 
 result<options> parse_options(const std::vector<std::string>& args) {
@@ -107,6 +109,10 @@ result<options> parse_options(const std::vector<std::string>& args) {
       if (!need(o.data_dir) || o.data_dir.empty()) return make_error(errc::invalid_argument, "--data needs a folder");
     } else if (a == "--webapp") {
       if (!need(o.webapp_dir) || o.webapp_dir.empty()) return make_error(errc::invalid_argument, "--webapp needs a folder");
+    } else if (a == "--tls-cert") {
+      if (!need(o.tls_cert) || o.tls_cert.empty()) return make_error(errc::invalid_argument, "--tls-cert needs a file");
+    } else if (a == "--tls-key") {
+      if (!need(o.tls_key) || o.tls_key.empty()) return make_error(errc::invalid_argument, "--tls-key needs a file");
     } else if (a == "--log-level") {
       std::string v;
       if (!need(v)) return make_error(errc::invalid_argument, "--log-level needs a level");
@@ -119,6 +125,8 @@ result<options> parse_options(const std::vector<std::string>& args) {
       return make_error(errc::invalid_argument, "unknown argument " + args[i]);
     }
   }
+  if (o.tls_cert.empty() != o.tls_key.empty())
+    return make_error(errc::invalid_argument, "--tls-cert and --tls-key go together");
   return o;
 }
 

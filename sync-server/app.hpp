@@ -20,6 +20,8 @@ struct options {
   std::uint16_t port = 8080;           // 0: any free port (the "listening" log line tells which)
   std::string data_dir = "packline-data";
   std::string webapp_dir;              // empty: default_webapp_dir()
+  std::string tls_cert;                // PEM chain; with tls_key: every connection is TLS
+  std::string tls_key;                 // PEM private key
   bool demo = false;
   log_level level = log_level::info;
   bool help = false;

@@ -3,17 +3,12 @@
 
 namespace packline::server {
 
-std::size_t hub::publish(std::uint64_t cursor, const subscriber* from) {
-  // Copy first: on_notify must not change membership, but a copy makes a
+std::size_t hub::publish(const live_event& e) {
+  // Copy first: on_live must not change membership, but a copy makes a
   // future violation harmless instead of undefined behaviour.
   std::vector<subscriber*> targets(subs_.begin(), subs_.end());
-  std::size_t n = 0;
-  for (auto* s : targets) {
-    if (s == from) continue;
-    s->on_notify(cursor);
-    ++n;
-  }
-  return n;
+  for (auto* s : targets) s->on_live(e);
+  return targets.size();
 }
 
 std::shared_ptr<hub> hub_registry::get(const bytes& space) {

@@ -1,7 +1,8 @@
-// Fan-out of "the space has new changes" to the sessions of one space (Beast's
-// chat-multi shared state, one hub per space). Single-threaded: only the
-// io_context thread touches hubs; a multi-threaded server would need a strand
-// or a mutex here. Sessions join after welcome and leave in their destructor.
+// Fan-out of new changes to the sessions of one space (Beast's chat-multi
+// shared state, one hub per space). The encoded live frame is built once and
+// shared by every session's queue. Single-threaded: only the io_context thread
+// touches hubs; a multi-threaded server would need a strand or a mutex here.
+// Sessions join after welcome and leave in their destructor.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -13,11 +14,20 @@
 
 namespace packline::server {
 
-// A session that wants notify frames. on_notify only queues; it must not
-// destroy the subscriber or call back into the hub.
+// Changes (prev, last] of a space were stored; `frame` is their encoded
+// `live` message (protocol v2). Published in server-sequence order.
+struct live_event {
+  std::uint64_t prev = 0;
+  std::uint64_t last = 0;
+  std::shared_ptr<const bytes> frame;
+  const void* from = nullptr;  // the pushing session (it needs no notify for its own changes)
+};
+
+// A session that wants new changes (as live frames or notify, its choice).
+// on_live only queues; it must not destroy the subscriber or call back into the hub.
 class subscriber {
  public:
-  virtual void on_notify(std::uint64_t cursor) = 0;
+  virtual void on_live(const live_event& e) = 0;
 
  protected:
   ~subscriber() = default;
@@ -27,9 +37,9 @@ class hub {
  public:
   void join(subscriber* s) { subs_.insert(s); }
   void leave(subscriber* s) { subs_.erase(s); }
-  // Tells every session of the space except `from` that changes up to
-  // `cursor` exist. Returns how many were told.
-  std::size_t publish(std::uint64_t cursor, const subscriber* from);
+  // Tells every session of the space, the pusher's included (its cursor must
+  // stay contiguous), about the new changes. Returns how many were told.
+  std::size_t publish(const live_event& e);
   std::size_t size() const { return subs_.size(); }
 
  private:

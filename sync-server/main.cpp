@@ -1,5 +1,7 @@
 // packline-server: parses the command line, prepares the store and serves.
 // Thin on purpose; everything testable lives in sync_server_lib.
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -21,6 +23,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   set_log_level(opts.value().level);
+  // One descriptor per tablet: take the hard limit (systemd gives 512K; a
+  // shell's soft default of 1024 would cap a council at a thousand devices).
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
   auto a = make_app(opts.value());
   if (!a) {
     log(log_level::error, "start-up failed", {{"error", a.err().message}});

@@ -23,6 +23,8 @@ const char* error_name(std::uint32_t code) {
     case 7: return "not_actor";
     case 8: return "unsupported_version";
     case 9: return "storage";
+    case 10: return "resync";
+    case 11: return "gone";
     default: return "other";
   }
 }
@@ -65,15 +67,36 @@ std::string metrics::render() const {
        ld(http_requests));
   emit(out, "packline_slow_consumers_closed_total", "counter",
        "Sessions closed because their outbound queue overflowed.", ld(slow_consumers_closed));
+  emit(out, "packline_bytes_in_total", "counter", "WebSocket payload bytes received.", ld(bytes_in));
+  emit(out, "packline_bytes_out_total", "counter", "WebSocket payload bytes sent.", ld(bytes_out));
+  emit(out, "packline_auth_failures_total", "counter", "Challenge signatures that did not verify.",
+       ld(auth_failures));
+  emit(out, "packline_live_frames_out_total", "counter", "live frames queued to v2 sessions.",
+       ld(live_frames_out));
+  emit(out, "packline_live_changes_out_total", "counter", "Changes delivered in live frames.",
+       ld(live_changes_out));
+  emit(out, "packline_commits_total", "counter", "Store transactions of pushes (one sync each).", ld(commits));
+  emit(out, "packline_committed_pushes_total", "counter",
+       "Pushes made durable (pushes per commit = group commit size).", ld(committed_pushes));
+  emit(out, "packline_snapshots_stored_total", "counter", "Snapshot uploads completed.", ld(snapshots_stored));
+  emit(out, "packline_snapshot_bytes_out_total", "counter", "Snapshot frame bytes sent.", ld(snapshot_bytes_out));
+  auto gauge = [&](const char* name, const char* help, const std::atomic<std::int64_t>& g) {
+    std::int64_t v = g.load(std::memory_order_relaxed);
+    emit(out, name, "gauge", help, v < 0 ? 0 : static_cast<std::uint64_t>(v));
+  };
+  gauge("packline_verify_queue", "Pushes waiting for signature checks.", verify_queue);
+  gauge("packline_store_queue", "Jobs waiting for the store thread.", store_queue);
+  gauge("packline_outbound_queue_bytes", "Bytes queued in all sessions' outbound queues.", outbound_bytes);
+  gauge("packline_outbound_queue_frames", "Frames queued in all sessions' outbound queues.", outbound_frames);
   out.append("# HELP packline_errors_total Protocol errors sent, by code.\n");
   out.append("# TYPE packline_errors_total counter\n");
-  for (std::uint32_t c = 1; c <= 9; ++c) {
+  for (std::uint32_t c = 1; c <= 11; ++c) {
     out.append("packline_errors_total{code=\"").append(std::to_string(c));
     out.append("\",name=\"").append(error_name(c)).append("\"} ");
     out.append(std::to_string(errors(c))).append("\n");
   }
   std::uint64_t other = errors(0);
-  for (std::uint32_t c = 10; c <= max_error_code; ++c) other += errors(c);
+  for (std::uint32_t c = 12; c <= max_error_code; ++c) other += errors(c);
   out.append("packline_errors_total{code=\"0\",name=\"other\"} ").append(std::to_string(other)).append("\n");
   return out;
 }

@@ -11,7 +11,7 @@ namespace packline::server {
 
 class metrics {
  public:
-  // Error codes of PROTOCOL.md are 1..9; anything else is counted as code 0.
+  // Error codes of PROTOCOL.md are 1..11; anything else is counted as code 0.
   static constexpr std::size_t max_error_code = 15;
 
   std::atomic<std::int64_t> connections{0};          // open WebSocket sessions (gauge)
@@ -24,7 +24,21 @@ class metrics {
   std::atomic<std::uint64_t> frames_out{0};
   std::atomic<std::uint64_t> notifies_out{0};
   std::atomic<std::uint64_t> http_requests{0};
-  std::atomic<std::uint64_t> slow_consumers_closed{0};
+  std::atomic<std::uint64_t> slow_consumers_closed{0}; // sessions told to resync and dropped
+  std::atomic<std::uint64_t> bytes_in{0};            // WebSocket payload bytes received
+  std::atomic<std::uint64_t> bytes_out{0};           // WebSocket payload bytes sent
+  std::atomic<std::uint64_t> auth_failures{0};       // challenge signatures that did not verify
+  std::atomic<std::uint64_t> live_frames_out{0};     // live frames queued to sessions
+  std::atomic<std::uint64_t> live_changes_out{0};    // changes delivered in live frames
+  std::atomic<std::uint64_t> commits{0};             // store transactions of pushes (group commits)
+  std::atomic<std::uint64_t> committed_pushes{0};    // pushes in those transactions
+  std::atomic<std::uint64_t> snapshots_stored{0};
+  std::atomic<std::uint64_t> snapshot_bytes_out{0};
+  // Queue depths (gauges).
+  std::atomic<std::int64_t> verify_queue{0};         // pushes waiting for signature checks
+  std::atomic<std::int64_t> store_queue{0};          // jobs waiting for the store thread
+  std::atomic<std::int64_t> outbound_bytes{0};       // bytes queued in all sessions' outbound queues
+  std::atomic<std::int64_t> outbound_frames{0};      // frames queued in all sessions' outbound queues
 
   void count_error(std::uint32_t code);
   std::uint64_t errors(std::uint32_t code) const;

@@ -1,20 +1,23 @@
-// The networking of the sync server, in Beast's "advanced server"/chat-multi
-// shape: listener -> http_session (static webapp, /healthz, /metrics, upgrade
-// on /sync) -> websocket_session (one sync_handler, one outbound queue, one
-// write in flight). ONE io_context thread runs everything, so sessions, hubs
-// and the store need no locks; the store's fsync blocks that thread while a
-// push commits (fine for a panel's tens of devices; a bigger deployment would
-// move the store to its own thread and post results back).
+// The networking of the sync server, in Beast's "advanced server flex" /
+// chat-multi shape: listener -> http_session (static webapp, /healthz,
+// /metrics, upgrade on /sync) -> websocket_session (one sync_handler, one
+// outbound queue, one write in flight), each templated on the stream: plain
+// TCP, or TLS when --tls-cert/--tls-key are given. ONE io_context thread runs
+// the networking, so sessions and hubs need no locks; signature checks and the
+// store run in the engine (engine.hpp), whose results are posted back here.
 #include "server.hpp"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <csignal>
 #include <deque>
 #include <memory>
@@ -22,6 +25,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "engine.hpp"
 #include "hub.hpp"
 #include "packline/codec.hpp"
 #include "packline/limits.hpp"
@@ -36,7 +40,10 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
+using plain_stream = beast::tcp_stream;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr const char* server_name = "packline-server";
 
@@ -50,11 +57,13 @@ class closable {
 };
 
 // State shared by every session; lives for the whole serve() call. Touched
-// from the io_context thread only.
+// from the io_context thread only (the engine is thread-safe itself).
 struct shared_state {
-  explicit shared_state(net::io_context& ioc, app& a) : ioc(ioc), a(a), grace(ioc) {}
+  shared_state(net::io_context& ioc, app& a, services& svc) : ioc(ioc), a(a), svc(svc), grace(ioc) {}
   net::io_context& ioc;
   app& a;
+  services& svc;
+  std::optional<ssl::context> tls;  // set: every connection is TLS
   hub_registry hubs;
   std::unordered_set<closable*> sessions;  // raw: each session erases itself in its destructor
   bool stopping = false;
@@ -74,7 +83,8 @@ bool is_quiet_error(const beast::error_code& ec) {
   // Ordinary ends of a connection; not worth a warning.
   return ec == net::error::operation_aborted || ec == beast::error::timeout || ec == net::error::eof ||
          ec == net::error::connection_reset || ec == websocket::error::closed ||
-         ec == http::error::end_of_stream || ec == net::error::broken_pipe;
+         ec == http::error::end_of_stream || ec == net::error::broken_pipe ||
+         ec == ssl::error::stream_truncated;
 }
 
 std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
@@ -88,22 +98,31 @@ std::string endpoint_name(const tcp::socket& s) {
 
 // ---------------------------------------------------------------------------
 
-class websocket_session : public std::enable_shared_from_this<websocket_session>,
+template <class Stream>
+class websocket_session : public std::enable_shared_from_this<websocket_session<Stream>>,
                           public subscriber,
                           public closable {
+  struct out_frame {
+    std::shared_ptr<const bytes> data;
+    bool live = false;
+  };
+
  public:
-  websocket_session(tcp::socket&& socket, std::shared_ptr<shared_state> state, std::string peer)
-      : ws_(std::move(socket)),
+  websocket_session(Stream&& stream, std::shared_ptr<shared_state> state, std::string peer)
+      : ws_(std::move(stream)),
         state_(std::move(state)),
-        handler_(*state_->a.db, state_->a.stats, state_->a.default_space, std::move(peer)),
-        auth_timer_(ws_.get_executor()) {
+        handler_(state_->svc, state_->a.stats, state_->a.default_space, std::move(peer)),
+        timer_(ws_.get_executor()) {
     state_->add(this);
   }
 
   ~websocket_session() {
     if (hub_) hub_->leave(this);
+    auto& st = state_->a.stats;
+    st.outbound_bytes.fetch_sub(static_cast<std::int64_t>(queued_bytes_), std::memory_order_relaxed);
+    st.outbound_frames.fetch_sub(static_cast<std::int64_t>(queue_.size()), std::memory_order_relaxed);
     if (accepted_) {
-      state_->a.stats.connections.fetch_sub(1, std::memory_order_relaxed);
+      st.connections.fetch_sub(1, std::memory_order_relaxed);
       log(log_level::debug, "websocket closed", {{"peer", handler_.peer()}});
     }
     state_->remove(this);
@@ -118,27 +137,51 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
     ws_.set_option(t);
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, server_name); }));
-    // Beast refuses bigger messages itself (closing with 1009 "too big").
-    ws_.read_message_max(limits::max_frame_bytes);
+    // We read in pieces and refuse a message over max_frame_bytes ourselves,
+    // with error{too_large} before the close (on_read_some); Beast's own
+    // limit (1009, no error frame) is only the backstop above it.
+    ws_.read_message_max(2 * limits::max_frame_bytes);
     ws_.binary(true);
     // One frame per message: frames are at most 1 MiB and a fragment header
-    // every 4 KiB buys nothing. No permessage-deflate: sealed envelopes do not compress.
+    // every 4 KiB buys nothing. No permessage-deflate: sealed envelopes do not
+    // compress, and its per-connection state would cost ~100 KiB a session.
     ws_.auto_fragment(false);
-    ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
+    ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept, this->shared_from_this()));
   }
 
-  void on_notify(std::uint64_t cursor) override {
+  void on_live(const live_event& e) override {
     if (closing_ || !handler_.authenticated()) return;
-    // Coalesce: a session only needs the newest cursor, so a burst of pushes
-    // from others costs one frame here, not one per push.
-    pending_notify_ = std::max(pending_notify_.value_or(0), cursor);
-    state_->a.stats.notifies_out.fetch_add(1, std::memory_order_relaxed);
-    if (!writing_) do_write();
+    if (handler_.version() < 2 || !live_) {
+      // Not caught up (or a v1 client): tell it to pull. Coalesced: a burst
+      // of pushes costs one notify here, not one per push. Its own push it
+      // knows about from the ack.
+      if (e.from != static_cast<const void*>(this)) note_pending(e.last);
+      return;
+    }
+    if (e.last <= live_from_) return;  // its pull already brought these
+    if (e.prev > live_from_) {
+      // A gap (it missed a publish while pulling): back to pull.
+      live_ = false;
+      note_pending(e.last);
+      return;
+    }
+    if (live_frames_ + 1 > tuning::outbound_max_frames || live_bytes_ + e.frame->size() > tuning::outbound_max_bytes)
+      return resync();
+    live_from_ = e.last;
+    auto& st = state_->a.stats;
+    st.live_frames_out.fetch_add(1, std::memory_order_relaxed);
+    enqueue(out_frame{e.frame, true});
   }
 
   void shutdown() override { begin_close(websocket::close_code::going_away); }
 
  private:
+  void note_pending(std::uint64_t cursor) {
+    pending_notify_ = std::max(pending_notify_.value_or(0), cursor);
+    state_->a.stats.notifies_out.fetch_add(1, std::memory_order_relaxed);
+    if (!writing_) do_write();
+  }
+
   void on_accept(beast::error_code ec) {
     if (ec) {
       log(log_level::debug, "websocket handshake failed", {{"peer", handler_.peer()}, {"error", ec.message()}});
@@ -151,8 +194,8 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
     if (state_->stopping) begin_close(websocket::close_code::going_away);
     if (closing_) return do_write();  // asked to close during the handshake
 
-    auth_timer_.expires_after(tuning::auth_timeout);
-    auth_timer_.async_wait(beast::bind_front_handler(&websocket_session::on_auth_timeout, shared_from_this()));
+    timer_.expires_after(tuning::auth_timeout);
+    timer_.async_wait(beast::bind_front_handler(&websocket_session::on_auth_timeout, this->shared_from_this()));
     do_read();
   }
 
@@ -163,11 +206,30 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   }
 
   void do_read() {
-    if (reading_ || closing_) return;
+    if (reading_ || busy_ || closing_) return;
     // Backpressure: while answers pile up unread, stop taking new requests.
-    if (queue_.size() >= tuning::outbound_pause_frames) return;
+    if (queue_.size() - live_frames_ >= tuning::outbound_pause_frames) return;
     reading_ = true;
-    ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
+    read_some();
+  }
+
+  void read_some() {
+    // One byte past the limit is enough to know a message is too big.
+    std::size_t room = limits::max_frame_bytes + 1 - std::min(buffer_.size(), limits::max_frame_bytes);
+    ws_.async_read_some(buffer_, room,
+                        beast::bind_front_handler(&websocket_session::on_read_some, this->shared_from_this()));
+  }
+
+  void on_read_some(beast::error_code ec, std::size_t n) {
+    if (!ec && buffer_.size() > limits::max_frame_bytes) {
+      // Told, then closed; the rest of the message is never buffered.
+      reading_ = false;
+      buffer_.consume(buffer_.size());
+      busy_ = true;
+      return on_reply(handler_.on_oversized_frame());
+    }
+    if (!ec && !ws_.is_message_done()) return read_some();
+    on_read(ec, n);
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -186,80 +248,166 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
     }
     if (closing_) return;
 
-    reply r;
+    busy_ = true;
     if (!ws_.got_binary()) {
-      r = handler_.on_text_frame();
-    } else {
-      auto data = buffer_.cdata();
-      r = handler_.on_frame(static_cast<const std::uint8_t*>(data.data()), data.size());
+      buffer_.consume(buffer_.size());
+      return on_reply(handler_.on_text_frame());
     }
+    // The handler copies what it keeps; the buffer is free for the next read.
+    auto data = buffer_.cdata();
+    bytes frame(static_cast<const std::uint8_t*>(data.data()),
+                static_cast<const std::uint8_t*>(data.data()) + data.size());
     buffer_.consume(buffer_.size());
-    apply(std::move(r));
-    do_read();
+    // A big frame must not pin its buffer for the life of an idle session.
+    if (buffer_.capacity() > 64 * 1024) buffer_.shrink_to_fit();
+    handler_.on_frame(frame.data(), frame.size(),
+                      [self = this->shared_from_this()](reply r) { self->on_reply(std::move(r)); });
   }
 
-  void apply(reply r) {
-    for (auto& f : r.frames) enqueue(std::move(f));
+  void on_reply(reply r) {
+    busy_ = false;
+    for (auto& f : r.frames) enqueue(out_frame{std::make_shared<const bytes>(std::move(f)), false});
     if (r.joined) {
-      auth_timer_.cancel();
+      timer_.cancel();
       hub_ = state_->hubs.get(handler_.space());
       hub_->join(this);
     }
-    // After the ack is queued: the data is durable, so others may pull it.
-    if (r.published > 0 && hub_) hub_->publish(r.published, this);
-    if (r.close) begin_close(websocket::close_code::policy_error);
+    if (r.caught_up && handler_.version() >= 2 && !closing_) {
+      live_ = true;
+      live_from_ = std::max(live_from_, *r.caught_up);
+    }
+    // After the ack is queued: the data is durable, so others may have it.
+    // Published even if this session is closing: the others must not miss it.
+    if (r.published > 0 && r.live && hub_) hub_->publish(live_event{r.live_prev, r.published, r.live, this});
+    if (r.close) {
+      close_pending_.reset();
+      begin_close(websocket::close_code::policy_error);
+    } else if (close_pending_) {
+      auto code = *close_pending_;
+      close_pending_.reset();
+      begin_close(code);
+    }
+    do_read();
   }
 
-  void enqueue(bytes frame) {
-    if (queue_.size() >= tuning::outbound_max_frames) {
-      // Cannot happen with the read pause above unless notify storms or a bug
-      // grow the queue; cut the TCP connection rather than our memory.
-      state_->a.stats.slow_consumers_closed.fetch_add(1, std::memory_order_relaxed);
-      log(log_level::warn, "outbound queue full; closing", {{"peer", handler_.peer()}});
-      closing_ = true;
-      beast::error_code ec;
-      beast::get_lowest_layer(ws_).socket().close(ec);
-      return;
+  void enqueue(out_frame f) {
+    if (close_started_) return;
+    auto& st = state_->a.stats;
+    queued_bytes_ += f.data->size();
+    st.outbound_bytes.fetch_add(static_cast<std::int64_t>(f.data->size()), std::memory_order_relaxed);
+    st.outbound_frames.fetch_add(1, std::memory_order_relaxed);
+    if (f.live) {
+      ++live_frames_;
+      live_bytes_ += f.data->size();
     }
-    queue_.push_back(std::move(frame));
+    queue_.push_back(std::move(f));
     if (!writing_) do_write();
   }
 
+  void pop_front() {
+    auto& f = queue_.front();
+    auto& st = state_->a.stats;
+    queued_bytes_ -= f.data->size();
+    st.outbound_bytes.fetch_sub(static_cast<std::int64_t>(f.data->size()), std::memory_order_relaxed);
+    st.outbound_frames.fetch_sub(1, std::memory_order_relaxed);
+    if (f.live) {
+      --live_frames_;
+      live_bytes_ -= f.data->size();
+    }
+    queue_.pop_front();
+  }
+
+  // The client reads slower than its space changes: drop what is queued, tell
+  // it to resync (reconnect and pull) and close. Memory stays bounded.
+  void resync() {
+    if (closing_) return;
+    auto& st = state_->a.stats;
+    st.slow_consumers_closed.fetch_add(1, std::memory_order_relaxed);
+    st.count_error(proto::error_resync);
+    log(log_level::warn, "outbound queue full; resync and close",
+        {{"peer", handler_.peer()}, {"frames", static_cast<std::uint64_t>(queue_.size())},
+         {"bytes", static_cast<std::uint64_t>(queued_bytes_)}});
+    // Keep the frame being written (Beast owns its buffer until the write ends).
+    while (queue_.size() > (writing_ ? 1u : 0u)) {
+      auto f = std::move(queue_.back());
+      queue_.pop_back();
+      queue_.push_front(std::move(f));
+      pop_front();
+    }
+    live_ = false;
+    pending_notify_.reset();
+    enqueue(out_frame{std::make_shared<const bytes>(codec::encode(proto::error{
+                          proto::error_resync, "too far behind: reconnect and pull from your cursor"})),
+                      false});
+    close_pending_.reset();
+    force_close(websocket::close_code::try_again_later);
+    // A reader that is truly stuck never completes the close: cut it.
+    timer_.expires_after(tuning::resync_close_grace);
+    timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (!ec) self->cut();
+    });
+  }
+
+  void cut() {
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().close(ec);
+  }
+
   void do_write() {
-    if (writing_) return;
+    if (writing_ || close_started_) return;
     if (queue_.empty() && pending_notify_ && !closing_) {
-      queue_.push_back(codec::encode(proto::notify{*pending_notify_}));
+      std::uint64_t c = *pending_notify_;
       pending_notify_.reset();
+      if (!(live_ && c <= live_from_))
+        enqueue(out_frame{std::make_shared<const bytes>(codec::encode(proto::notify{c})), false});
+      if (writing_) return;  // enqueue started the write
     }
     if (queue_.empty()) {
       if (closing_) do_close();
       return;
     }
     writing_ = true;
-    ws_.async_write(net::buffer(queue_.front()),
-                    beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
+    ws_.async_write(net::buffer(*queue_.front().data),
+                    beast::bind_front_handler(&websocket_session::on_write, this->shared_from_this()));
   }
 
-  void on_write(beast::error_code ec, std::size_t) {
+  void on_write(beast::error_code ec, std::size_t n) {
     writing_ = false;
     if (ec) {
       if (!is_quiet_error(ec))
         log(log_level::info, "websocket write failed", {{"peer", handler_.peer()}, {"error", ec.message()}});
+      cut();  // ends the pending read too
       return;
     }
-    queue_.pop_front();
-    state_->a.stats.frames_out.fetch_add(1, std::memory_order_relaxed);
+    auto& st = state_->a.stats;
+    st.frames_out.fetch_add(1, std::memory_order_relaxed);
+    st.bytes_out.fetch_add(n, std::memory_order_relaxed);
+    if (queue_.front().live) {
+      // Counted when written, not when queued: a dropped frame delivered nothing.
+      st.live_changes_out.fetch_add(1, std::memory_order_relaxed);
+    }
+    pop_front();
     do_read();  // resumes a read paused for backpressure (no-op otherwise)
     do_write();
   }
 
-  // Sends what is queued (e.g. the error frame), then the close frame.
+  // Sends what is queued (e.g. the error frame), then the close frame. A
+  // request being stored is finished first, so its ack is not lost.
   void begin_close(websocket::close_code code) {
+    if (closing_) return;
+    if (busy_) {
+      close_pending_ = code;
+      return;
+    }
+    force_close(code);
+  }
+
+  void force_close(websocket::close_code code) {
     if (closing_) return;
     closing_ = true;
     close_code_ = code;
     pending_notify_.reset();
-    auth_timer_.cancel();
+    timer_.cancel();
     if (!accepted_) return;  // handshake still running: its failure ends us
     if (!writing_) do_write();
   }
@@ -268,7 +416,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
     if (close_started_) return;
     close_started_ = true;
     ws_.async_close(websocket::close_reason(close_code_),
-                    beast::bind_front_handler(&websocket_session::on_close, shared_from_this()));
+                    beast::bind_front_handler(&websocket_session::on_close, this->shared_from_this()));
   }
 
   void on_close(beast::error_code ec) {
@@ -276,16 +424,23 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
       log(log_level::debug, "websocket close failed", {{"peer", handler_.peer()}, {"error", ec.message()}});
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   beast::flat_buffer buffer_;
   std::shared_ptr<shared_state> state_;
   sync_handler handler_;
   std::shared_ptr<hub> hub_;
-  net::steady_timer auth_timer_;
-  std::deque<bytes> queue_;  // front() is the frame being written while writing_
+  net::steady_timer timer_;  // auth timeout, then the resync grace
+  std::deque<out_frame> queue_;  // front() is the frame being written while writing_
+  std::size_t queued_bytes_ = 0;
+  std::size_t live_frames_ = 0;
+  std::size_t live_bytes_ = 0;
   std::optional<std::uint64_t> pending_notify_;
+  std::optional<websocket::close_code> close_pending_;
+  bool live_ = false;             // v2: caught up, gets live frames
+  std::uint64_t live_from_ = 0;   // the client has (or will have) every change up to here
   bool accepted_ = false;
   bool reading_ = false;
+  bool busy_ = false;             // a request is with the handler
   bool writing_ = false;
   bool closing_ = false;
   bool close_started_ = false;
@@ -294,36 +449,57 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
 
 // ---------------------------------------------------------------------------
 
-class http_session : public std::enable_shared_from_this<http_session>, public closable {
+// TLS needs its handshake before HTTP; plain TCP starts reading at once.
+template <class Self>
+void start_stream(plain_stream&, Self self) {
+  self->do_read();
+}
+template <class Self>
+void start_stream(tls_stream& s, Self self) {
+  beast::get_lowest_layer(s).expires_after(tuning::http_timeout);
+  s.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+    if (ec) {
+      log(log_level::debug, "tls handshake failed", {{"peer", self->peer()}, {"error", ec.message()}});
+      return;
+    }
+    self->do_read();
+  });
+}
+
+template <class Stream>
+class http_session : public std::enable_shared_from_this<http_session<Stream>>, public closable {
  public:
-  http_session(tcp::socket&& socket, std::shared_ptr<shared_state> state)
-      : stream_(std::move(socket)), state_(std::move(state)) {
-    peer_ = endpoint_name(stream_.socket()) + "#" + std::to_string(state_->next_id++);
+  http_session(Stream&& stream, std::shared_ptr<shared_state> state)
+      : stream_(std::move(stream)), state_(std::move(state)) {
+    peer_ = endpoint_name(beast::get_lowest_layer(stream_).socket()) + "#" + std::to_string(state_->next_id++);
     state_->add(this);
   }
   ~http_session() { state_->remove(this); }
 
   void run() {
-    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { start_stream(self->stream_, self); });
   }
 
   void shutdown() override {
     // Keep-alive connections idle in a read; cutting them is the whole point.
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(stream_).close();
   }
 
- private:
+  const std::string& peer() const { return peer_; }
+
   void do_read() {
     if (state_->stopping) return;
     parser_.emplace();
     parser_->body_limit(tuning::http_body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(tuning::http_header_limit));
-    stream_.expires_after(tuning::http_timeout);
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+    beast::get_lowest_layer(stream_).expires_after(tuning::http_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&http_session::on_read, this->shared_from_this()));
   }
 
+ private:
   void on_read(beast::error_code ec, std::size_t) {
     if (ec == http::error::end_of_stream) return do_close();
     if (ec) {
@@ -336,9 +512,9 @@ class http_session : public std::enable_shared_from_this<http_session>, public c
 
     if (websocket::is_upgrade(req)) {
       if (path != "/sync") return send(text_response(req, http::status::not_found, "no websocket here\n"));
-      // The websocket session owns the socket from here on; this session ends.
-      stream_.expires_never();
-      std::make_shared<websocket_session>(stream_.release_socket(), state_, peer_)->run(parser_->release());
+      // The websocket session owns the stream from here on; this session ends.
+      beast::get_lowest_layer(stream_).expires_never();
+      std::make_shared<websocket_session<Stream>>(std::move(stream_), state_, peer_)->run(parser_->release());
       return;
     }
     handle(parser_->release());
@@ -410,7 +586,7 @@ class http_session : public std::enable_shared_from_this<http_session>, public c
     auto sp = std::make_shared<http::response<Body>>(std::move(msg));
     bool close = sp->need_eof();
     http::async_write(stream_, *sp,
-                      [self = shared_from_this(), sp, close](beast::error_code ec, std::size_t n) {
+                      [self = this->shared_from_this(), sp, close](beast::error_code ec, std::size_t n) {
                         self->on_write(close, ec, n);
                       });
   }
@@ -426,10 +602,10 @@ class http_session : public std::enable_shared_from_this<http_session>, public c
 
   void do_close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::shared_ptr<shared_state> state_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -481,7 +657,14 @@ class listener : public std::enable_shared_from_this<listener> {
       });
       return;
     }
-    std::make_shared<http_session>(std::move(socket), state_)->run();
+    // Frames are written whole; Nagle would only delay small live frames.
+    beast::error_code nd;
+    socket.set_option(tcp::no_delay(true), nd);
+    if (state_->tls) {
+      std::make_shared<http_session<tls_stream>>(tls_stream(std::move(socket), *state_->tls), state_)->run();
+    } else {
+      std::make_shared<http_session<plain_stream>>(plain_stream(std::move(socket)), state_)->run();
+    }
     do_accept();
   }
 
@@ -494,8 +677,25 @@ class listener : public std::enable_shared_from_this<listener> {
 }  // namespace
 
 int serve(app& a) {
-  net::io_context ioc{1};  // one thread: see the note at the top of this file
-  auto state = std::make_shared<shared_state>(ioc, a);
+  net::io_context ioc{1};  // one networking thread: see the note at the top of this file
+  engine eng(*a.db, a.stats, [&ioc](std::function<void()> fn) { net::post(ioc, std::move(fn)); },
+             tuning::verify_threads);
+  auto state = std::make_shared<shared_state>(ioc, a, eng);
+
+  if (!a.opts.tls_cert.empty()) {
+    state->tls.emplace(ssl::context::tls_server);
+    auto& ctx = *state->tls;
+    beast::error_code ec;
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    ctx.use_certificate_chain_file(a.opts.tls_cert, ec);
+    if (!ec) ctx.use_private_key_file(a.opts.tls_key, ssl::context::pem, ec);
+    if (ec) {
+      log(log_level::error, "cannot load TLS certificate or key",
+          {{"cert", a.opts.tls_cert}, {"key", a.opts.tls_key}, {"error", ec.message()}});
+      return 1;
+    }
+  }
 
   beast::error_code ec;
   auto address = net::ip::make_address(a.opts.host, ec);
@@ -533,7 +733,8 @@ int serve(app& a) {
 
   log(log_level::info, "listening",
       {{"host", a.opts.host}, {"port", static_cast<unsigned>(lst->port())},
-       {"space", to_hex(a.default_space)}, {"webapp", a.webapp_dir}, {"demo", a.opts.demo}});
+       {"space", to_hex(a.default_space)}, {"webapp", a.webapp_dir}, {"demo", a.opts.demo},
+       {"tls", state->tls.has_value()}});
   for (;;) {
     // A handler that throws (bad_alloc, a bug) must not take every other
     // session down with it: log, and keep serving. Normal completion breaks.
@@ -549,6 +750,9 @@ int serve(app& a) {
   // Sessions still owned by pending handlers die with ioc below; they must
   // not touch the grace timer then.
   state->finished = true;
+  // Whatever was queued is committed before we exit (a SIGTERM during a push
+  // storm loses nothing the store accepted); its acks cannot be sent anymore.
+  eng.stop();
   log(log_level::info, "stopped");
   return 0;
 }

@@ -55,6 +55,9 @@ constexpr std::uint64_t max_sql_int = static_cast<std::uint64_t>(std::numeric_li
 struct sqlite_store::statements {
   stmt begin, commit, rollback;
   stmt find, max_seq, insert, since, meta_get, meta_put;
+  stmt sp_begin, sp_release, sp_rollback;
+  stmt up_find, up_delete, up_insert, up_progress, chunk_insert, snap_complete_find, snap_complete,
+      snap_prune, snap_stale, snap_latest, snap_by_cursor, chunk_at;
 };
 
 error sqlite_store::fail(const char* what) {
@@ -150,6 +153,27 @@ result<void> sqlite_store::prepare() {
        "ORDER BY server_seq LIMIT ?3"},
       {&st_->meta_get, "SELECT value FROM meta WHERE key=?1"},
       {&st_->meta_put, "INSERT INTO meta(key, value) VALUES(?1, ?2)"},
+      {&st_->sp_begin, "SAVEPOINT push"},
+      {&st_->sp_release, "RELEASE push"},
+      {&st_->sp_rollback, "ROLLBACK TO push"},
+      {&st_->up_find, "SELECT id, cursor, total, received FROM snapshots WHERE space=?1 AND device=?2 AND complete=0"},
+      {&st_->up_delete, "DELETE FROM snapshots WHERE id=?1"},
+      {&st_->up_insert,
+       "INSERT INTO snapshots(space, device, cursor, total, received, complete, created_ms) "
+       "VALUES(?1,?2,?3,?4,0,0,?5)"},
+      {&st_->up_progress, "UPDATE snapshots SET received=?2 WHERE id=?1"},
+      {&st_->chunk_insert, "INSERT INTO snapshot_chunks(snapshot, offset, data) VALUES(?1,?2,?3)"},
+      {&st_->snap_complete_find, "SELECT id FROM snapshots WHERE space=?1 AND complete=1 AND cursor=?2"},
+      {&st_->snap_complete, "UPDATE snapshots SET complete=1 WHERE id=?1"},
+      {&st_->snap_prune,
+       "DELETE FROM snapshots WHERE space=?1 AND complete=1 AND id NOT IN "
+       "(SELECT id FROM snapshots WHERE space=?1 AND complete=1 ORDER BY cursor DESC LIMIT ?2)"},
+      {&st_->snap_stale, "DELETE FROM snapshots WHERE complete=0 AND created_ms < ?1"},
+      {&st_->snap_latest,
+       "SELECT id, cursor, total FROM snapshots WHERE space=?1 AND complete=1 ORDER BY cursor DESC LIMIT 1"},
+      {&st_->snap_by_cursor, "SELECT id, cursor, total FROM snapshots WHERE space=?1 AND complete=1 AND cursor=?2"},
+      {&st_->chunk_at,
+       "SELECT offset, data FROM snapshot_chunks WHERE snapshot=?1 AND offset<=?2 ORDER BY offset DESC LIMIT 1"},
   };
   for (const auto& it : items) {
     if (sqlite3_prepare_v3(db_, it.sql, -1, SQLITE_PREPARE_PERSISTENT, &it.s->s, nullptr) != SQLITE_OK)
@@ -158,35 +182,24 @@ result<void> sqlite_store::prepare() {
   return {};
 }
 
-result<std::vector<appended>> sqlite_store::append(const bytes& space,
-                                                   const std::vector<incoming_change>& batch) {
+bool sqlite_store::exec(const char* sql) {
+  return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
+result<std::vector<appended>> sqlite_store::append_in_tx(const bytes& space,
+                                                         const std::vector<incoming_change>& batch) {
   std::vector<appended> out;
   out.reserve(batch.size());
-  {
-    use u(st_->begin);
-    if (sqlite3_step(u.s) != SQLITE_DONE) return fail("begin");
-  }
-  auto abort = [&](const char* what) -> error {
-    error e = fail(what);
-    use u(st_->rollback);
-    sqlite3_step(u.s);
-    return e;
-  };
-
   std::uint64_t next = 0;
   {
     use u(st_->max_seq);
     bind_blob(u.s, 1, space);
-    if (sqlite3_step(u.s) != SQLITE_ROW) return abort("max");
+    if (sqlite3_step(u.s) != SQLITE_ROW) return fail("max");
     next = static_cast<std::uint64_t>(sqlite3_column_int64(u.s, 0));
   }
   const std::int64_t received = now_ms();
   for (const auto& c : batch) {
-    if (c.seq == 0 || c.seq > max_sql_int) {
-      use u(st_->rollback);
-      sqlite3_step(u.s);
-      return make_error(errc::invalid_argument, "seq out of range");
-    }
+    if (c.seq == 0 || c.seq > max_sql_int) return make_error(errc::invalid_argument, "seq out of range");
     {
       // A replay, or the same change twice in one push: keep the first.
       use u(st_->find);
@@ -198,7 +211,7 @@ result<std::vector<appended>> sqlite_store::append(const bytes& space,
         out.push_back({static_cast<std::uint64_t>(sqlite3_column_int64(u.s, 0)), false});
         continue;
       }
-      if (rc != SQLITE_DONE) return abort("find");
+      if (rc != SQLITE_DONE) return fail("find");
     }
     ++next;
     use u(st_->insert);
@@ -208,17 +221,200 @@ result<std::vector<appended>> sqlite_store::append(const bytes& space,
     sqlite3_bind_int64(u.s, 4, static_cast<std::int64_t>(c.seq));
     bind_blob(u.s, 5, c.envelope);
     sqlite3_bind_int64(u.s, 6, received);
-    if (sqlite3_step(u.s) != SQLITE_DONE) return abort("insert");
+    if (sqlite3_step(u.s) != SQLITE_DONE) return fail("insert");
     out.push_back({next, true});
+  }
+  return out;
+}
+
+result<std::vector<appended>> sqlite_store::append(const bytes& space,
+                                                   const std::vector<incoming_change>& batch) {
+  auto all = append_group({append_request{space, batch}});
+  return std::move(all.front());
+}
+
+std::vector<result<std::vector<appended>>> sqlite_store::append_group(const std::vector<append_request>& reqs) {
+  std::vector<result<std::vector<appended>>> out;
+  out.reserve(reqs.size());
+  auto all_fail = [&](const error& e) {
+    out.clear();
+    for (std::size_t i = 0; i < reqs.size(); ++i) out.emplace_back(e);
+    return out;
+  };
+  {
+    use u(st_->begin);
+    if (sqlite3_step(u.s) != SQLITE_DONE) return all_fail(fail("begin"));
+  }
+  for (const auto& r : reqs) {
+    {
+      use u(st_->sp_begin);
+      if (sqlite3_step(u.s) != SQLITE_DONE) {
+        error e = fail("savepoint");
+        exec("ROLLBACK");
+        return all_fail(e);
+      }
+    }
+    auto res = append_in_tx(r.space, r.batch);
+    if (res) {
+      use u(st_->sp_release);
+      sqlite3_step(u.s);
+    } else {
+      // This push alone is undone; the others of the group go on.
+      { use u(st_->sp_rollback); sqlite3_step(u.s); }
+      { use u(st_->sp_release); sqlite3_step(u.s); }
+    }
+    out.push_back(std::move(res));
   }
   {
     use u(st_->commit);
     if (sqlite3_step(u.s) != SQLITE_DONE) {
       // A failed COMMIT may leave the transaction open; roll it back so the
-      // next push starts clean. Nothing of this batch is stored.
-      return abort("commit");
+      // next group starts clean. Nothing of this group is stored.
+      error e = fail("commit");
+      exec("ROLLBACK");
+      return all_fail(e);
     }
   }
+  return out;
+}
+
+result<snapshot_progress> sqlite_store::put_snapshot_chunk(const bytes& space, const bytes& device,
+                                                           std::uint64_t cursor, std::uint64_t total,
+                                                           std::uint64_t offset, const bytes& chunk,
+                                                           std::size_t keep) {
+  if (cursor == 0 || cursor > max_sql_int || total == 0 || total > max_sql_int || chunk.empty() ||
+      offset + chunk.size() > total)
+    return make_error(errc::invalid_argument, "snapshot chunk out of bounds");
+  {
+    use u(st_->begin);
+    if (sqlite3_step(u.s) != SQLITE_DONE) return fail("begin");
+  }
+  auto abort = [&](error e) -> error {
+    exec("ROLLBACK");
+    return e;
+  };
+  std::int64_t id = 0;
+  std::uint64_t up_cursor = 0, up_total = 0, received = 0;
+  {
+    use u(st_->up_find);
+    bind_blob(u.s, 1, space);
+    bind_blob(u.s, 2, device);
+    int rc = sqlite3_step(u.s);
+    if (rc == SQLITE_ROW) {
+      id = sqlite3_column_int64(u.s, 0);
+      up_cursor = static_cast<std::uint64_t>(sqlite3_column_int64(u.s, 1));
+      up_total = static_cast<std::uint64_t>(sqlite3_column_int64(u.s, 2));
+      received = static_cast<std::uint64_t>(sqlite3_column_int64(u.s, 3));
+    } else if (rc != SQLITE_DONE) {
+      return abort(fail("upload find"));
+    }
+  }
+  if (offset == 0) {
+    if (id != 0) {
+      use u(st_->up_delete);
+      sqlite3_bind_int64(u.s, 1, id);
+      if (sqlite3_step(u.s) != SQLITE_DONE) return abort(fail("upload delete"));
+    }
+    use u(st_->up_insert);
+    bind_blob(u.s, 1, space);
+    bind_blob(u.s, 2, device);
+    sqlite3_bind_int64(u.s, 3, static_cast<std::int64_t>(cursor));
+    sqlite3_bind_int64(u.s, 4, static_cast<std::int64_t>(total));
+    sqlite3_bind_int64(u.s, 5, now_ms());
+    if (sqlite3_step(u.s) != SQLITE_DONE) return abort(fail("upload insert"));
+    id = sqlite3_last_insert_rowid(db_);
+    received = 0;
+  } else if (id == 0 || up_cursor != cursor || up_total != total || received != offset) {
+    // Not the chunk we expect: store nothing, tell where to resume.
+    exec("ROLLBACK");
+    bool same = id != 0 && up_cursor == cursor && up_total == total;
+    return snapshot_progress{same ? received : 0, false};
+  }
+  {
+    use u(st_->chunk_insert);
+    sqlite3_bind_int64(u.s, 1, id);
+    sqlite3_bind_int64(u.s, 2, static_cast<std::int64_t>(offset));
+    bind_blob(u.s, 3, chunk);
+    if (sqlite3_step(u.s) != SQLITE_DONE) return abort(fail("chunk insert"));
+  }
+  received = offset + chunk.size();
+  {
+    use u(st_->up_progress);
+    sqlite3_bind_int64(u.s, 1, id);
+    sqlite3_bind_int64(u.s, 2, static_cast<std::int64_t>(received));
+    if (sqlite3_step(u.s) != SQLITE_DONE) return abort(fail("upload progress"));
+  }
+  bool complete = received == total;
+  if (complete) {
+    std::int64_t existing = 0;
+    {
+      use u(st_->snap_complete_find);
+      bind_blob(u.s, 1, space);
+      sqlite3_bind_int64(u.s, 2, static_cast<std::int64_t>(cursor));
+      int rc = sqlite3_step(u.s);
+      if (rc == SQLITE_ROW) existing = sqlite3_column_int64(u.s, 0);
+      else if (rc != SQLITE_DONE) return abort(fail("snapshot find"));
+    }
+    if (existing != 0) {
+      use u(st_->up_delete);  // same state already kept: first one wins
+      sqlite3_bind_int64(u.s, 1, id);
+      if (sqlite3_step(u.s) != SQLITE_DONE) return abort(fail("snapshot dedupe"));
+    } else {
+      use u(st_->snap_complete);
+      sqlite3_bind_int64(u.s, 1, id);
+      if (sqlite3_step(u.s) != SQLITE_DONE) return abort(fail("snapshot complete"));
+    }
+    {
+      use u(st_->snap_prune);
+      bind_blob(u.s, 1, space);
+      sqlite3_bind_int64(u.s, 2, static_cast<std::int64_t>(keep == 0 ? 1 : keep));
+      if (sqlite3_step(u.s) != SQLITE_DONE) return abort(fail("snapshot prune"));
+    }
+    {
+      // Uploads abandoned for a day (devices that never came back).
+      use u(st_->snap_stale);
+      sqlite3_bind_int64(u.s, 1, now_ms() - 24LL * 3600 * 1000);
+      if (sqlite3_step(u.s) != SQLITE_DONE) return abort(fail("snapshot stale"));
+    }
+  }
+  {
+    use u(st_->commit);
+    if (sqlite3_step(u.s) != SQLITE_DONE) return abort(fail("commit"));
+  }
+  return snapshot_progress{received, complete};
+}
+
+result<snapshot_chunk> sqlite_store::read_snapshot(const bytes& space, std::uint64_t cursor, std::uint64_t offset,
+                                                   std::size_t max_bytes) {
+  snapshot_chunk out;
+  std::int64_t id = 0;
+  {
+    use u(cursor == 0 ? st_->snap_latest : st_->snap_by_cursor);
+    bind_blob(u.s, 1, space);
+    if (cursor != 0) sqlite3_bind_int64(u.s, 2, static_cast<std::int64_t>(std::min(cursor, max_sql_int)));
+    int rc = sqlite3_step(u.s);
+    if (rc == SQLITE_DONE) {
+      if (cursor == 0) return out;  // no snapshot yet
+      return make_error(errc::not_found, "snapshot " + std::to_string(cursor) + " is no longer kept");
+    }
+    if (rc != SQLITE_ROW) return fail("snapshot find");
+    id = sqlite3_column_int64(u.s, 0);
+    out.meta.cursor = static_cast<std::uint64_t>(sqlite3_column_int64(u.s, 1));
+    out.meta.total = static_cast<std::uint64_t>(sqlite3_column_int64(u.s, 2));
+  }
+  out.offset = offset;
+  if (offset >= out.meta.total || max_bytes == 0) return out;
+  use u(st_->chunk_at);
+  sqlite3_bind_int64(u.s, 1, id);
+  sqlite3_bind_int64(u.s, 2, static_cast<std::int64_t>(offset));
+  int rc = sqlite3_step(u.s);
+  if (rc != SQLITE_ROW) return fail("snapshot chunk");
+  auto start = static_cast<std::uint64_t>(sqlite3_column_int64(u.s, 0));
+  const auto* d = static_cast<const std::uint8_t*>(sqlite3_column_blob(u.s, 1));
+  auto n = static_cast<std::uint64_t>(sqlite3_column_bytes(u.s, 1));
+  if (offset - start >= n) return make_error(errc::corrupt_replica, "snapshot chunk missing");
+  std::uint64_t take = std::min<std::uint64_t>(n - (offset - start), max_bytes);
+  out.data.assign(d + (offset - start), d + (offset - start) + take);
   return out;
 }
 

@@ -1,6 +1,6 @@
 // The default store: one SQLite database (WAL, synchronous=FULL) in the data
 // folder. The only server file that includes sqlite3.h is sqlite_store.cpp.
-// Not thread-safe: one thread (the io_context's) uses an instance at a time.
+// Not thread-safe: one thread (the server's store thread) uses an instance at a time.
 #pragma once
 #include <memory>
 #include <string>
@@ -23,6 +23,14 @@ class sqlite_store final : public store {
 
   result<std::vector<appended>> append(const bytes& space,
                                        const std::vector<incoming_change>& batch) override;
+  // One transaction (one WAL sync) for every request; a request that fails
+  // is rolled back to its savepoint alone.
+  std::vector<result<std::vector<appended>>> append_group(const std::vector<append_request>& reqs) override;
+  result<snapshot_progress> put_snapshot_chunk(const bytes& space, const bytes& device, std::uint64_t cursor,
+                                               std::uint64_t total, std::uint64_t offset, const bytes& chunk,
+                                               std::size_t keep) override;
+  result<snapshot_chunk> read_snapshot(const bytes& space, std::uint64_t cursor, std::uint64_t offset,
+                                       std::size_t max_bytes) override;
   result<page> changes_since(const bytes& space, std::uint64_t since, std::uint32_t max_count,
                              std::size_t max_bytes) override;
   result<std::uint64_t> cursor(const bytes& space) override;
@@ -38,6 +46,9 @@ class sqlite_store final : public store {
   result<void> migrate();
   result<void> prepare();
   error fail(const char* what);
+  // The inserts of one batch inside an open transaction.
+  result<std::vector<appended>> append_in_tx(const bytes& space, const std::vector<incoming_change>& batch);
+  bool exec(const char* sql);
 
   sqlite3* db_ = nullptr;
   std::unique_ptr<statements> st_;

@@ -1,9 +1,12 @@
 // Protocol state machine of one session (see sync_handler.hpp). Checks every
-// pushed envelope (shape, space, actor, signature) before anything is stored;
-// a push is stored in one transaction and acked only after it is durable.
+// pushed envelope (shape, space, actor on the io thread; signature through
+// services) before anything is stored; a push is stored in one transaction
+// and acked only after it is durable. Continuations that run on the store
+// thread touch only what they captured, never the handler's state.
 #include "sync_handler.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <limits>
 #include <type_traits>
 
@@ -25,14 +28,22 @@ constexpr std::uint64_t max_seq = static_cast<std::uint64_t>(std::numeric_limits
 
 }  // namespace
 
+sync_handler::sync_handler(services& svc, metrics& stats, bytes default_space, std::string peer)
+    : svc_(svc), stats_(stats), default_space_(std::move(default_space)), peer_(std::move(peer)) {}
+
 sync_handler::sync_handler(store& db, metrics& stats, bytes default_space, std::string peer)
-    : db_(db), stats_(stats), default_space_(std::move(default_space)), peer_(std::move(peer)) {}
+    : own_(std::make_unique<inline_services>(db)),
+      svc_(*own_),
+      stats_(stats),
+      default_space_(std::move(default_space)),
+      peer_(std::move(peer)) {}
 
 std::uint32_t sync_handler::wire_code(errc e) {
   auto c = static_cast<std::uint32_t>(e);
   if (c >= 1 && c <= 9) return c;
   switch (e) {
     case errc::not_found:
+      return proto::error_gone;
     case errc::invalid_argument:
       return static_cast<std::uint32_t>(errc::malformed);
     default:
@@ -41,16 +52,18 @@ std::uint32_t sync_handler::wire_code(errc e) {
   }
 }
 
-reply sync_handler::fail(const error& e) {
-  std::uint32_t code = wire_code(e.code);
+reply sync_handler::fail(const error& e, std::uint32_t wire) {
+  std::uint32_t code = wire ? wire : wire_code(e.code);
   std::string text = e.message.empty() ? errc_message(e.code) : e.message;
   if (text.size() > limits::max_error_text) text.resize(limits::max_error_text);
   stats_.count_error(code);
 
   reply r;
   r.frames.push_back(codec::encode(proto::error{code, text}));
-  // Only storage during a push is retryable on the same connection (PROTOCOL.md).
-  r.close = !(code == static_cast<std::uint32_t>(errc::storage) && phase_ == phase::ready);
+  // storage (a push or a snapshot chunk) and gone (a snapshot download) are
+  // answered on the same connection (PROTOCOL.md); everything else closes.
+  bool retryable = code == static_cast<std::uint32_t>(errc::storage) || code == proto::error_gone;
+  r.close = !(retryable && phase_ == phase::ready);
   log(code == static_cast<std::uint32_t>(errc::storage) ? log_level::error : log_level::warn,
       "protocol error", {{"peer", peer_}, {"code", code}, {"text", text},
                          {"device", short_hex(device_)}, {"close", r.close}});
@@ -62,31 +75,53 @@ reply sync_handler::on_text_frame() { return fail(errc::malformed, "text frames 
 reply sync_handler::on_oversized_frame() { return fail(errc::too_large, "frame over max_frame_bytes"); }
 
 reply sync_handler::on_frame(const std::uint8_t* data, std::size_t size) {
-  stats_.frames_in.fetch_add(1, std::memory_order_relaxed);
-  if (size > limits::max_frame_bytes) return on_oversized_frame();
-  auto decoded = codec::decode(data, size);
-  if (!decoded) return fail(decoded.err());
+  std::optional<reply> out;
+  on_frame(data, size, [&](reply r) { out = std::move(r); });
+  if (!out) {
+    // Only inline services answer at once; this overload is for them.
+    reply r;
+    r.close = true;
+    return r;
+  }
+  return std::move(*out);
+}
 
-  return std::visit(
-      [&](auto& m) -> reply {
+void sync_handler::on_frame(const std::uint8_t* data, std::size_t size, done_fn done) {
+  stats_.frames_in.fetch_add(1, std::memory_order_relaxed);
+  stats_.bytes_in.fetch_add(size, std::memory_order_relaxed);
+  if (size > limits::max_frame_bytes) return done(on_oversized_frame());
+  auto decoded = codec::decode(data, size);
+  if (!decoded) return done(fail(decoded.err()));
+
+  std::visit(
+      [&](auto& m) {
         using T = std::decay_t<decltype(m)>;
+        // Version 2 messages are refused on a v1 session like unknown ones.
+        constexpr bool v2_only = std::is_same_v<T, proto::snapshot_put> || std::is_same_v<T, proto::snapshot_get>;
+        if (v2_only && phase_ == phase::ready && version_ < 2)
+          return done(fail(errc::bad_state, "snapshots need protocol version 2"));
         if constexpr (std::is_same_v<T, proto::hello>) {
-          return on_hello(m);
+          done(on_hello(m));
         } else if constexpr (std::is_same_v<T, proto::auth>) {
-          return on_auth(m);
+          on_auth(m, std::move(done));
         } else if constexpr (std::is_same_v<T, proto::push>) {
-          return on_push(m);
+          on_push(m, std::move(done));
         } else if constexpr (std::is_same_v<T, proto::pull>) {
-          return on_pull(m);
+          on_pull(m, std::move(done));
+        } else if constexpr (std::is_same_v<T, proto::snapshot_put>) {
+          on_snapshot_put(m, std::move(done));
+        } else if constexpr (std::is_same_v<T, proto::snapshot_get>) {
+          on_snapshot_get(m, std::move(done));
         } else if constexpr (std::is_same_v<T, proto::error>) {
           // The client gave up on us; no answer, just close.
           log(log_level::info, "client error", {{"peer", peer_}, {"code", m.code}, {"text", m.text}});
           reply r;
           r.close = true;
-          return r;
+          done(std::move(r));
         } else {
-          // challenge, welcome, ack, changes, notify only travel server -> client.
-          return fail(errc::bad_state, "message type is sent by the server only");
+          // challenge, welcome, ack, changes, notify, snapshot_ack, snapshot
+          // and live only travel server -> client.
+          done(fail(errc::bad_state, "message type is sent by the server only"));
         }
       },
       decoded.value());
@@ -94,14 +129,16 @@ reply sync_handler::on_frame(const std::uint8_t* data, std::size_t size) {
 
 reply sync_handler::on_hello(const proto::hello& m) {
   if (phase_ != phase::expect_hello) return fail(errc::bad_state, "hello already received");
-  if (m.version != limits::protocol_version)
-    return fail(errc::unsupported_version,
-                "server speaks protocol version " + std::to_string(limits::protocol_version));
+  if (m.version < limits::min_protocol_version || m.version > limits::protocol_version)
+    return fail(errc::unsupported_version, "server speaks protocol versions " +
+                                               std::to_string(limits::min_protocol_version) + ".." +
+                                               std::to_string(limits::protocol_version));
   if (m.device.size() != 32) return fail(errc::malformed, "device must be 32 bytes");
   if (!m.space.empty() && m.space.size() != 16) return fail(errc::malformed, "space must be 16 bytes or empty");
 
   bytes nonce = crypto::random_bytes(32);
   if (nonce.size() != 32) return fail(errc::crypto, "no randomness for the challenge");
+  version_ = m.version;
   device_ = m.device;
   space_ = m.space.empty() ? default_space_ : m.space;
   nonce_ = std::move(nonce);
@@ -112,98 +149,181 @@ reply sync_handler::on_hello(const proto::hello& m) {
   return r;
 }
 
-reply sync_handler::on_auth(const proto::auth& m) {
-  if (phase_ != phase::expect_auth) return fail(errc::bad_state, "auth before hello or after welcome");
-  if (!crypto::verify(device_, proto::auth_transcript(nonce_, space_), m.signature))
-    return fail(errc::auth_failed, "challenge signature did not verify");
-
-  auto cur = db_.cursor(space_);
-  if (!cur) return fail(cur.err());
-  phase_ = phase::ready;
+void sync_handler::on_auth(const proto::auth& m, done_fn done) {
+  if (phase_ != phase::expect_auth) return done(fail(errc::bad_state, "auth before hello or after welcome"));
+  // One verification per connection: cheap enough for the io thread.
+  if (!crypto::verify(device_, proto::auth_transcript(nonce_, space_), m.signature)) {
+    stats_.auth_failures.fetch_add(1, std::memory_order_relaxed);
+    return done(fail(errc::auth_failed, "challenge signature did not verify"));
+  }
   nonce_.clear();  // single use
-  stats_.authenticated_total.fetch_add(1, std::memory_order_relaxed);
-  log(log_level::info, "authenticated",
-      {{"peer", peer_}, {"device", short_hex(device_)}, {"space", to_hex(space_)}, {"cursor", cur.value()}});
-
-  reply r;
-  r.frames.push_back(codec::encode(proto::welcome{space_, cur.value()}));
-  r.joined = true;
-  return r;
+  svc_.run([this, space = space_, done = std::move(done)](store& db) mutable {
+    auto cur = db.cursor(space);
+    svc_.complete([this, cur = std::move(cur), done = std::move(done)]() mutable {
+      if (!cur) return done(fail(cur.err()));
+      phase_ = phase::ready;
+      stats_.authenticated_total.fetch_add(1, std::memory_order_relaxed);
+      log(log_level::debug, "authenticated",
+          {{"peer", peer_}, {"device", short_hex(device_)}, {"space", to_hex(space_)},
+           {"cursor", cur.value()}, {"version", version_}});
+      reply r;
+      r.frames.push_back(codec::encode(proto::welcome{space_, cur.value()}));
+      r.joined = true;
+      done(std::move(r));
+    });
+  });
 }
 
-reply sync_handler::on_push(const proto::push& m) {
-  if (phase_ != phase::ready) return fail(errc::bad_state, "push before welcome");
-  if (m.envelopes.empty()) return fail(errc::malformed, "empty push");
-  if (m.envelopes.size() > limits::max_push_envelopes) return fail(errc::too_large, "too many envelopes in push");
+void sync_handler::on_push(const proto::push& m, done_fn done) {
+  if (phase_ != phase::ready) return done(fail(errc::bad_state, "push before welcome"));
+  if (m.envelopes.empty()) return done(fail(errc::malformed, "empty push"));
+  if (m.envelopes.size() > limits::max_push_envelopes) return done(fail(errc::too_large, "too many envelopes in push"));
 
-  // Check everything before storing anything: a push is all or nothing.
-  std::vector<incoming_change> batch;
-  batch.reserve(m.envelopes.size());
+  // Cheap checks here; signatures in services. All or nothing.
+  push_job job;
+  job.space = space_;
+  job.envelopes.reserve(m.envelopes.size());
+  job.batch.reserve(m.envelopes.size());
   for (const auto& raw : m.envelopes) {
-    if (raw.size() > limits::max_envelope_bytes) return fail(errc::too_large, "envelope over max_envelope_bytes");
+    if (raw.size() > limits::max_envelope_bytes) return done(fail(errc::too_large, "envelope over max_envelope_bytes"));
     auto env = codec::decode_envelope(raw);
-    if (!env) return fail(env.err());
-    const envelope& e = env.value();
-    if (e.space != space_) return fail(errc::wrong_space, "envelope for another space");
-    if (e.actor != device_) return fail(errc::not_actor, "envelope signed by another device");
-    if (e.seq == 0 || e.seq > max_seq) return fail(errc::malformed, "envelope seq out of range");
-    auto ok = crypto::verify_envelope(e);
-    if (!ok) return fail(errc::bad_signature, ok.err().message);
-    batch.push_back(incoming_change{e.actor, e.seq, raw});
+    if (!env) return done(fail(env.err()));
+    envelope& e = env.value();
+    if (e.space != space_) return done(fail(errc::wrong_space, "envelope for another space"));
+    if (e.actor != device_) return done(fail(errc::not_actor, "envelope signed by another device"));
+    if (e.seq == 0 || e.seq > max_seq) return done(fail(errc::malformed, "envelope seq out of range"));
+    job.batch.push_back(incoming_change{e.actor, e.seq, raw});
+    job.envelopes.push_back(std::move(e));
   }
 
-  // Durable before the ack: append() returns after COMMIT has been synced.
-  auto stored = db_.append(space_, batch);
-  if (!stored) return fail(stored.err());
+  std::vector<std::uint64_t> seqs;
+  seqs.reserve(job.batch.size());
+  for (const auto& c : job.batch) seqs.push_back(c.seq);
 
-  proto::ack ack;
-  ack.entries.reserve(batch.size());
-  std::uint64_t inserted = 0, highest = 0;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    const auto& a = stored.value()[i];
-    ack.entries.push_back(proto::ack_entry{batch[i].actor, batch[i].seq, a.server_seq});
-    if (a.inserted) {
-      ++inserted;
-      highest = std::max(highest, a.server_seq);
+  svc_.push(std::move(job), [this, seqs = std::move(seqs), done = std::move(done)](push_outcome out) mutable {
+    if (out.bad_signature_at != 0) return done(fail(errc::bad_signature, out.why));
+    // Durable before the ack: the store returned after COMMIT was synced.
+    if (!out.stored) return done(fail(out.stored.err()));
+    proto::ack ack;
+    const auto& st = out.stored.value();
+    ack.entries.reserve(st.size());
+    std::uint64_t inserted = 0;
+    for (std::size_t i = 0; i < st.size(); ++i) {
+      ack.entries.push_back(proto::ack_entry{device_, seqs[i], st[i].server_seq});
+      if (st[i].inserted) ++inserted;
     }
-  }
-  stats_.changes_in.fetch_add(inserted, std::memory_order_relaxed);
-  stats_.changes_replayed.fetch_add(batch.size() - inserted, std::memory_order_relaxed);
-  log(log_level::debug, "push stored",
-      {{"peer", peer_}, {"envelopes", static_cast<std::uint64_t>(batch.size())}, {"new", inserted},
-       {"cursor", highest}});
-
-  reply r;
-  r.frames.push_back(codec::encode(ack));
-  r.published = highest;
-  return r;
+    stats_.changes_in.fetch_add(inserted, std::memory_order_relaxed);
+    stats_.changes_replayed.fetch_add(st.size() - inserted, std::memory_order_relaxed);
+    log(log_level::debug, "push stored",
+        {{"peer", peer_}, {"envelopes", static_cast<std::uint64_t>(st.size())}, {"new", inserted},
+         {"cursor", out.live_last}});
+    reply r;
+    r.frames.push_back(codec::encode(ack));
+    r.published = out.live_last;
+    r.live = std::move(out.live);
+    r.live_prev = out.live_prev;
+    done(std::move(r));
+  });
 }
 
-reply sync_handler::on_pull(const proto::pull& m) {
-  if (phase_ != phase::ready) return fail(errc::bad_state, "pull before welcome");
+void sync_handler::on_pull(const proto::pull& m, done_fn done) {
+  if (phase_ != phase::ready) return done(fail(errc::bad_state, "pull before welcome"));
   // max == 0 would answer "more" forever without progress; treat it as 1.
   std::uint32_t count = std::clamp<std::uint32_t>(m.max, 1, limits::max_pull_changes);
   std::size_t budget = limits::max_frame_bytes - tuning::changes_frame_overhead -
                        static_cast<std::size_t>(count) * tuning::changes_item_overhead;
-  auto pg = db_.changes_since(space_, m.since, count, budget);
-  if (!pg) return fail(pg.err());
+  svc_.run([this, space = space_, since = m.since, count, budget, done = std::move(done)](store& db) mutable {
+    // Read and encode on the store thread: the io thread only sends.
+    auto pg = db.changes_since(space, since, count, budget);
+    std::optional<error> err;
+    bytes frame;
+    std::size_t n = 0;
+    std::uint64_t next = 0;
+    bool more = false;
+    if (!pg) {
+      err = pg.err();
+    } else {
+      proto::changes out;
+      out.items.reserve(pg.value().items.size());
+      for (auto& it : pg.value().items) out.items.push_back(proto::stored_change{it.server_seq, std::move(it.envelope)});
+      out.next = next = pg.value().next;
+      out.more = more = pg.value().more;
+      n = out.items.size();
+      frame = codec::encode(out);
+    }
+    svc_.complete([this, err = std::move(err), frame = std::move(frame), n, next, more,
+                   done = std::move(done)]() mutable {
+      if (err) return done(fail(*err));
+      stats_.changes_out.fetch_add(n, std::memory_order_relaxed);
+      if (frame.size() > limits::max_frame_bytes) {
+        // Cannot happen while envelopes are capped at max_envelope_bytes; if it
+        // does, the overhead constants in tuning.hpp are wrong.
+        log(log_level::error, "changes frame over limit",
+            {{"peer", peer_}, {"bytes", static_cast<std::uint64_t>(frame.size())}});
+      }
+      reply r;
+      r.frames.push_back(std::move(frame));
+      if (!more) r.caught_up = next;
+      done(std::move(r));
+    });
+  });
+}
 
-  proto::changes out;
-  out.items.reserve(pg.value().items.size());
-  for (auto& s : pg.value().items) out.items.push_back(proto::stored_change{s.server_seq, std::move(s.envelope)});
-  out.next = pg.value().next;
-  out.more = pg.value().more;
-  stats_.changes_out.fetch_add(out.items.size(), std::memory_order_relaxed);
+void sync_handler::on_snapshot_put(proto::snapshot_put& m, done_fn done) {
+  if (phase_ != phase::ready) return done(fail(errc::bad_state, "snapshot_put before welcome"));
+  if (m.cursor == 0) return done(fail(errc::malformed, "snapshot cursor must be at least 1"));
+  if (m.total == 0 || m.total > limits::max_snapshot_blob_bytes)
+    return done(fail(errc::too_large, "snapshot total over max_snapshot_blob_bytes"));
+  if (m.chunk.empty()) return done(fail(errc::malformed, "empty snapshot chunk"));
+  if (m.chunk.size() > limits::max_snapshot_chunk || m.offset > m.total || m.chunk.size() > m.total - m.offset)
+    return done(fail(errc::too_large, "snapshot chunk beyond total or max_snapshot_chunk"));
+  svc_.run([this, space = space_, device = device_, m = std::move(m), done = std::move(done)](store& db) mutable {
+    std::optional<error> err;
+    snapshot_progress p;
+    auto cur = db.cursor(space);
+    if (!cur) {
+      err = cur.err();
+    } else if (m.cursor > cur.value()) {
+      err = make_error(errc::malformed, "snapshot cursor is beyond the space's cursor");
+    } else {
+      auto r = db.put_snapshot_chunk(space, device, m.cursor, m.total, m.offset, m.chunk, tuning::snapshots_kept);
+      if (r) p = r.value();
+      else err = r.err();
+    }
+    svc_.complete([this, err = std::move(err), p, cursor = m.cursor, done = std::move(done)]() mutable {
+      if (err) return done(fail(*err));
+      if (p.complete) {
+        stats_.snapshots_stored.fetch_add(1, std::memory_order_relaxed);
+        log(log_level::info, "snapshot stored",
+            {{"peer", peer_}, {"space", to_hex(space_)}, {"cursor", cursor}, {"bytes", p.received}});
+      }
+      reply r;
+      r.frames.push_back(codec::encode(proto::snapshot_ack{cursor, p.received, p.complete}));
+      done(std::move(r));
+    });
+  });
+}
 
-  reply r;
-  r.frames.push_back(codec::encode(out));
-  if (r.frames.back().size() > limits::max_frame_bytes) {
-    // Cannot happen while envelopes are capped at max_envelope_bytes; if it
-    // does, the overhead constants in tuning.hpp are wrong.
-    log(log_level::error, "changes frame over limit",
-        {{"peer", peer_}, {"bytes", static_cast<std::uint64_t>(r.frames.back().size())}});
-  }
-  return r;
+void sync_handler::on_snapshot_get(const proto::snapshot_get& m, done_fn done) {
+  if (phase_ != phase::ready) return done(fail(errc::bad_state, "snapshot_get before welcome"));
+  svc_.run([this, space = space_, m, done = std::move(done)](store& db) mutable {
+    auto c = db.read_snapshot(space, m.cursor, m.offset, limits::max_snapshot_chunk);
+    std::optional<error> err;
+    bytes frame;
+    if (!c) {
+      err = c.err();
+    } else {
+      auto& v = c.value();
+      frame = codec::encode(proto::snapshot{v.meta.cursor, v.meta.total, v.offset, std::move(v.data)});
+    }
+    svc_.complete([this, err = std::move(err), frame = std::move(frame), done = std::move(done)]() mutable {
+      if (err) return done(fail(*err));
+      stats_.snapshot_bytes_out.fetch_add(frame.size(), std::memory_order_relaxed);
+      reply r;
+      r.frames.push_back(std::move(frame));
+      done(std::move(r));
+    });
+  });
 }
 
 }  // namespace packline::server

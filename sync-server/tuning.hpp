@@ -1,6 +1,7 @@
 // Tuning constants of the sync server, each with its reason. Protocol limits
-// (frame size, batch sizes) are not here: they are part of the wire contract
-// and live in client-core's limits.hpp. Compile-time constants only.
+// (frame, envelope, batch and snapshot sizes, versions) are not here: they are
+// part of the wire contract and live in client-core's limits.hpp.
+// Compile-time constants only.
 #pragma once
 #include <chrono>
 #include <cstddef>
@@ -9,16 +10,33 @@ namespace packline::server::tuning {
 
 using namespace std::chrono_literals;
 
-// Outbound queue of one WebSocket session. A client has at most one push and
-// one pull in flight, so a healthy session rarely holds more than 2-3 frames.
-// When the queue reaches the pause mark the session stops reading until the
-// socket drains: a client that pipelines requests without reading answers is
-// slowed down instead of growing our memory.
-inline constexpr std::size_t outbound_pause_frames = 4;
-// Hard bound: a session whose queue still grows past this (only possible with
-// a bug or a peer that never reads) is closed. 16 frames of up to 1 MiB each
-// keeps the worst case per session at 16 MiB.
-inline constexpr std::size_t outbound_max_frames = 16;
+// Outbound queue of one WebSocket session. A session handles one request at
+// a time, so answers add at most one frame (<= max_frame_bytes) at a time;
+// when answers are still queued (the client does not read) the session stops
+// reading requests until the socket drains.
+inline constexpr std::size_t outbound_pause_frames = 2;
+// Live frames (protocol v2) are what can pile up for a slow or stuck reader.
+// Past either bound the session is told to resync (error 10) and dropped:
+// a stuck client costs at most these plus one answer, never more. 64 frames
+// is seconds of a busy panel; 512 KiB is a pack import in flight.
+inline constexpr std::size_t outbound_max_frames = 64;
+inline constexpr std::size_t outbound_max_bytes = 512 * 1024;
+// A session dropped for resync gets this long to take its error frame and the
+// close; a reader that is truly stuck is then cut at the TCP level.
+inline constexpr auto resync_close_grace = 2s;
+
+// Signature checks of pushed envelopes run on this many threads besides the
+// io thread (Ed25519 verify is ~50 us: one core checks ~20k changes/s).
+// Two, because the target machine has two cores; more only adds switching.
+inline constexpr unsigned verify_threads = 2;
+// Group commit: pushes waiting when the store thread is free are committed in
+// one transaction (one WAL sync). This caps a group so one commit (and the
+// acks waiting on it) stays short.
+inline constexpr std::size_t group_commit_max_changes = 4096;
+
+// Snapshots: complete snapshots kept per space. Two, so a download in
+// progress survives one newer upload.
+inline constexpr std::size_t snapshots_kept = 2;
 
 // A device must finish hello/auth quickly; sockets that never authenticate
 // would otherwise hold a file descriptor forever.
@@ -44,9 +62,10 @@ inline constexpr std::size_t http_header_limit = 16 * 1024;
 // (systemd's default stop timeout is 90 s; we stay far below it).
 inline constexpr auto shutdown_grace = 3s;
 
-// Listen backlog: a panel is tens of devices; the OS default is plenty but we
-// state it so a reconnect storm after a Wi-Fi outage is not silently clipped.
-inline constexpr int listen_backlog = 128;
+// Listen backlog: a council's thousands of tablets reconnect together after a
+// network outage; a short backlog turns that storm into SYN retries of 1 s+.
+// (The kernel caps it at net.core.somaxconn, 4096 by default.)
+inline constexpr int listen_backlog = 4096;
 
 // Pull answers: bytes reserved in a changes frame for the message framing
 // around the envelopes (type, array headers, next, more) and per item

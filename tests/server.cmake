@@ -31,3 +31,28 @@ add_dependencies(server_integration_test packline-server)
 add_test(NAME server_integration_test COMMAND server_integration_test)
 set_tests_properties(server_integration_test PROPERTIES TIMEOUT 300
   ENVIRONMENT "PACKLINE_SERVER_BIN=$<TARGET_FILE:packline-server>")
+
+# Issue 5: fan-out, slow consumers, snapshots, kill -9 storm (real binary).
+add_executable(server_scale_test server_scale_test.cpp $<TARGET_OBJECTS:test_main>)
+target_link_libraries(server_scale_test PRIVATE server_test_support doctest::doctest)
+target_include_directories(server_scale_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+add_dependencies(server_scale_test packline-server)
+add_test(NAME server_scale_test COMMAND server_scale_test)
+set_tests_properties(server_scale_test PROPERTIES TIMEOUT 300)
+
+# TLS: the test's own TLS client (Beast + OpenSSL in one TU).
+find_package(OpenSSL REQUIRED)
+add_library(server_tls_client STATIC support/tls_client.cpp)
+target_link_libraries(server_tls_client PUBLIC client_core PRIVATE Boost::headers Threads::Threads OpenSSL::SSL OpenSSL::Crypto)
+add_executable(server_tls_test server_tls_test.cpp $<TARGET_OBJECTS:test_main>)
+target_link_libraries(server_tls_test PRIVATE server_test_support server_tls_client doctest::doctest)
+target_include_directories(server_tls_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+add_dependencies(server_tls_test packline-server)
+add_test(NAME server_tls_test COMMAND server_tls_test)
+set_tests_properties(server_tls_test PROPERTIES TIMEOUT 120)
+
+# Fuzz regressions (fuzz/run.sh adds crashers to corpus/regression/).
+add_executable(server_fuzz_corpus_test server_fuzz_corpus_test.cpp $<TARGET_OBJECTS:test_main>)
+target_link_libraries(server_fuzz_corpus_test PRIVATE client_core doctest::doctest)
+target_compile_definitions(server_fuzz_corpus_test PRIVATE PACKLINE_CORPUS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/corpus")
+add_test(NAME server_fuzz_corpus_test COMMAND server_fuzz_corpus_test)

@@ -90,6 +90,13 @@ struct failing_store final : store {
   }
   result<std::uint64_t> cursor(const bytes&) override { return std::uint64_t{0}; }
   result<bytes> ensure_default_space(const bytes& c) override { return c; }
+  result<snapshot_progress> put_snapshot_chunk(const bytes&, const bytes&, std::uint64_t, std::uint64_t,
+                                               std::uint64_t, const bytes&, std::size_t) override {
+    return make_error(errc::storage, "disk full");
+  }
+  result<snapshot_chunk> read_snapshot(const bytes&, std::uint64_t, std::uint64_t, std::size_t) override {
+    return make_error(errc::storage, "disk full");
+  }
 };
 
 }  // namespace
@@ -193,6 +200,12 @@ TEST_CASE("server handler: acks only after durable store; replay acked with the 
   CHECK(ack.entries[0].server_seq == 1);
   CHECK(ack.entries[1].server_seq == 2);
   CHECK(r.published == 2);
+  REQUIRE(r.live);
+  auto live = as<proto::live>(*r.live);
+  CHECK(live.prev == 0);
+  REQUIRE(live.items.size() == 2);
+  CHECK(live.items[1].server_seq == 2);
+  CHECK(live.items[1].envelope == codec::encode_envelope(e2));
   // The ack came after the store had it: a fresh connection to the same file sees it.
   {
     auto other = sqlite_store::open(f.tmp.sub("data"));
@@ -332,10 +345,10 @@ TEST_CASE("server handler: pull pages at max_pull_changes and within max_frame_b
   CHECK(frames >= 2);
 }
 
-TEST_CASE("server hub: notify reaches the other sessions of the space only") {
+TEST_CASE("server hub: live events reach every session of the space, and only it") {
   struct probe final : subscriber {
     std::vector<std::uint64_t> got;
-    void on_notify(std::uint64_t c) override { got.push_back(c); }
+    void on_live(const live_event& e) override { got.push_back(e.last); }
   };
   hub_registry reg;
   bytes a(16, 1), b(16, 2);
@@ -347,8 +360,9 @@ TEST_CASE("server hub: notify reaches the other sessions of the space only") {
   ha->join(&p1);
   ha->join(&p2);
   hb->join(&p3);
-  CHECK(ha->publish(9, &p1) == 1);
-  CHECK(p1.got.empty());
+  auto frame = std::make_shared<const bytes>(codec::encode(proto::live{8, {}}));
+  CHECK(ha->publish(live_event{8, 9, frame}) == 2);
+  CHECK(p1.got == std::vector<std::uint64_t>{9});  // the pusher too: its cursor stays contiguous
   CHECK(p2.got == std::vector<std::uint64_t>{9});
   CHECK(p3.got.empty());
   CHECK(reg.spaces() == 2);

@@ -33,7 +33,7 @@ std::unique_ptr<sqlite_store> open_store(const std::string& dir) {
 TEST_CASE("server store: append assigns consecutive server sequences per space") {
   test::temp_dir tmp;
   auto db = open_store(tmp.sub("data"));
-  CHECK(db->schema_version() == 1);
+  CHECK(db->schema_version() == 2);
   bytes space_a = filled(16, 0xa1), space_b = filled(16, 0xb2);
   bytes alice = filled(32, 1), bob = filled(32, 2);
 
@@ -140,7 +140,7 @@ TEST_CASE("server store: survives reopen") {
   }
   CHECK(std::filesystem::exists(tmp.sub("data/server.db")));
   auto db = open_store(tmp.sub("data"));
-  CHECK(db->schema_version() == 1);
+  CHECK(db->schema_version() == 2);
   CHECK(db->cursor(space).value() == 2);
   // The default space is chosen once and kept.
   CHECK(db->ensure_default_space(filled(16, 0x99)).value() == def);
@@ -169,4 +169,85 @@ TEST_CASE("server store: an empty batch commits nothing and fails nothing") {
   REQUIRE(r.ok());
   CHECK(r->empty());
   CHECK(db->cursor(filled(16, 1)).value() == 0);
+}
+
+TEST_CASE("server store: group commit stores several pushes at once; a bad push is undone alone") {
+  test::temp_dir tmp;
+  auto db = open_store(tmp.sub("data"));
+  bytes a = filled(16, 1), b = filled(16, 2), alice = filled(32, 1), bob = filled(32, 2);
+  std::vector<append_request> reqs{
+      {a, {change(alice, 1), change(alice, 2)}},
+      {b, {change(bob, 1)}},
+      {a, {change(bob, 1), incoming_change{bob, 0, filled(8, 1)}}},  // seq 0: refused
+      {a, {change(bob, 2), change(alice, 2)}},                       // one new, one replay
+  };
+  auto out = db->append_group(reqs);
+  REQUIRE(out.size() == 4);
+  REQUIRE(out[0].ok());
+  CHECK(out[0]->at(1).server_seq == 2);
+  REQUIRE(out[1].ok());
+  CHECK(out[1]->at(0).server_seq == 1);
+  CHECK_FALSE(out[2].ok());
+  REQUIRE(out[3].ok());
+  CHECK(out[3]->at(0).server_seq == 3);  // the refused push took no sequence
+  CHECK(out[3]->at(0).inserted);
+  CHECK_FALSE(out[3]->at(1).inserted);
+  CHECK(db->cursor(a).value() == 3);
+  CHECK(db->cursor(b).value() == 1);
+  // Durable: another connection sees it.
+  auto other = open_store(tmp.sub("data"));
+  CHECK(other->cursor(a).value() == 3);
+}
+
+TEST_CASE("server store: snapshots upload in chunks, resume, complete, and the newest two are kept") {
+  test::temp_dir tmp;
+  auto db = open_store(tmp.sub("data"));
+  bytes space = filled(16, 3), dev = filled(32, 7), dev2 = filled(32, 8);
+  bytes blob(1000);
+  for (std::size_t i = 0; i < blob.size(); ++i) blob[i] = static_cast<std::uint8_t>(i * 7);
+  auto part = [&](std::size_t from, std::size_t n) { return bytes(blob.begin() + from, blob.begin() + from + n); };
+
+  CHECK(db->read_snapshot(space, 0, 0, 100).value().meta.cursor == 0);  // none yet
+  auto p = db->put_snapshot_chunk(space, dev, 10, 1000, 0, part(0, 400), 2);
+  REQUIRE(p.ok());
+  CHECK(p->received == 400);
+  CHECK_FALSE(p->complete);
+  // Not complete: not served.
+  CHECK(db->read_snapshot(space, 0, 0, 100).value().meta.cursor == 0);
+  // A chunk at the wrong offset (a resend after reconnect) stores nothing and says where to resume.
+  auto wrong = db->put_snapshot_chunk(space, dev, 10, 1000, 600, part(600, 400), 2);
+  REQUIRE(wrong.ok());
+  CHECK(wrong->received == 400);
+  // Survives a reopen (durable per chunk), then completes.
+  db.reset();
+  db = open_store(tmp.sub("data"));
+  p = db->put_snapshot_chunk(space, dev, 10, 1000, 400, part(400, 600), 2);
+  REQUIRE(p.ok());
+  CHECK(p->complete);
+  CHECK(p->received == 1000);
+
+  // Read back in pieces.
+  bytes got;
+  for (std::uint64_t off = 0; off < 1000;) {
+    auto c = db->read_snapshot(space, off == 0 ? 0 : 10, off, 300);
+    REQUIRE(c.ok());
+    CHECK(c->meta.cursor == 10);
+    CHECK(c->meta.total == 1000);
+    REQUIRE_FALSE(c->data.empty());
+    got.insert(got.end(), c->data.begin(), c->data.end());
+    off += c->data.size();
+  }
+  CHECK(got == blob);
+
+  // Two newer snapshots: the one of cursor 10 is dropped, a download of it gets not_found.
+  REQUIRE(db->put_snapshot_chunk(space, dev2, 20, 3, 0, bytes{1, 2, 3}, 2).value().complete);
+  REQUIRE(db->put_snapshot_chunk(space, dev, 30, 2, 0, bytes{4, 5}, 2).value().complete);
+  CHECK(db->read_snapshot(space, 0, 0, 100).value().meta.cursor == 30);
+  CHECK(db->read_snapshot(space, 20, 0, 100).value().data == bytes{1, 2, 3});
+  auto gone = db->read_snapshot(space, 10, 0, 100);
+  REQUIRE_FALSE(gone.ok());
+  CHECK(gone.err().code == errc::not_found);
+  // A second upload of an existing cursor keeps the first (a download may be running).
+  REQUIRE(db->put_snapshot_chunk(space, dev2, 30, 2, 0, bytes{9, 9}, 2).value().complete);
+  CHECK(db->read_snapshot(space, 30, 0, 100).value().data == bytes{4, 5});
 }

@@ -108,6 +108,28 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
           server_cursor_ = std::max(server_cursor_, r_.cursor() + (msg.more ? 1 : 0));
           pull_in_flight_ = false;
           return next_frames();
+        } else if constexpr (std::is_same_v<T, proto::live>) {
+          // v2: changes sent unasked once caught up. Applied when they follow
+          // what we have; after a gap (prev beyond our cursor) we pull instead.
+          if (phase_ != phase::ready) return make_error(errc::bad_state, "unexpected live");
+          std::uint64_t last = msg.items.empty() ? msg.prev : msg.items.back().server_seq;
+          if (msg.prev > r_.cursor()) {
+            server_cursor_ = std::max(server_cursor_, last);
+            return next_frames();
+          }
+          for (auto& c : msg.items) {
+            if (c.server_seq <= r_.cursor()) continue;
+            auto a = r_.apply(c.envelope, c.server_seq, now_ms);
+            if (!a) {
+              if (a.err().code == errc::storage) return a.err();  // nothing lost: pull again later
+              rejections_.push_back("change " + std::to_string(c.server_seq) + " refused: " + a.err().message);
+            } else if (*a == apply_status::applied) {
+              dirty_ = true;
+            }
+            PL_TRY(r_.set_cursor(c.server_seq));
+          }
+          server_cursor_ = std::max(server_cursor_, r_.cursor());
+          return next_frames();
         } else if constexpr (std::is_same_v<T, proto::notify>) {
           if (phase_ != phase::ready) return make_error(errc::bad_state, "unexpected notify");
           server_cursor_ = std::max(server_cursor_, msg.cursor);

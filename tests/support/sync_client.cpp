@@ -138,8 +138,8 @@ int raw_device::wait_closed(milliseconds wait) {
   return -1;
 }
 
-std::optional<proto::welcome> raw_device::handshake(const bytes& space) {
-  if (!send(proto::hello{limits::protocol_version, id(), space})) return std::nullopt;
+std::optional<proto::welcome> raw_device::handshake(const bytes& space, std::uint32_t version) {
+  if (!send(proto::hello{version, id(), space})) return std::nullopt;
   auto c = next();
   if (!c || !std::holds_alternative<proto::challenge>(*c)) return std::nullopt;
   auto& ch = std::get<proto::challenge>(*c);

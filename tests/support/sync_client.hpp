@@ -12,6 +12,7 @@
 
 #include "packline/codec.hpp"
 #include "packline/crypto.hpp"
+#include "packline/limits.hpp"
 #include "packline/replica.hpp"
 #include "packline/sync.hpp"
 #include "ws_client.hpp"
@@ -75,7 +76,8 @@ class raw_device {
 
   bool connect(std::uint16_t port);
   // hello/challenge/auth; returns the welcome, or nullopt (see last_error()).
-  std::optional<proto::welcome> handshake(const bytes& space = {});
+  std::optional<proto::welcome> handshake(const bytes& space = {},
+                                          std::uint32_t version = limits::protocol_version);
   // A signed envelope of one set op, by this device, for `space`.
   envelope make_envelope(const bytes& space, std::uint64_t seq, const std::string& body);
   bytes encode(const envelope& e) { return codec::encode_envelope(e); }
