@@ -151,6 +151,30 @@ test('member: reads the pack, searches it, highlights and notes with visibility,
   await a.page.getByText('Draft saved on this tablet.').waitFor();
   await waitForHeader(a.page, 'Synced', 0);
 
+  // The clerk republishes a revised pack: version 2, with what changed.
+  const clerk = tablets.find((t) => t.page.tabletName === 'clerk');
+  await clerk.page.goto(new URL('#/clerk', server.url).href);
+  const revised = packText().replace('It provides a centralised point of contact',
+    'It is the single point of contact, revised in this version,');
+  const pdf2 = await packPdf(browser, packPages(revised));
+  await clerk.page.getByLabel('Pack file').setInputFiles({ name: 'agenda-pack-2020-12-10-v2.pdf', mimeType: 'application/pdf', buffer: pdf2 });
+  await clerk.page.getByRole('button', { name: 'Publish this pack' }).click();
+  await clerk.page.locator('#import-result').waitFor();
+  const published = await clerk.page.locator('#import-result').textContent();
+  assert.match(published, /^Published version 2: 13 items, \d+ passages\. [1-9]\d* passages? changed since the last version\./);
+  // The clerk sees the panel note (still exactly where it was), not the member's private highlight.
+  assert.match(published, /Members’ annotations: 1 exact\.$/);
+  await waitForHeader(clerk.page, 'Synced', 0);
+  // The member's reader says what changed since they read it.
+  await a.page.goto(new URL(`#/read/${new URL(a.page.url()).hash.split('/')[2]}`, server.url).href);
+  await waitForPage(a.page, 'the changed-since-read note', () => /new version since you last read/.test(document.querySelector('.changed-note')?.textContent ?? ''));
+  // The item holding the revised paragraph is marked in the list of items.
+  await a.page.locator('.reader-items a', { hasText: 'Changed' }).first().click();
+  await a.page.locator('.block-row.changed', { hasText: 'revised in this version' }).waitFor();
+  await shot(a.page, 'workflow-2-reader-changed-since-read');
+  await a.page.getByRole('button', { name: 'Mark as read' }).click();
+  await waitForPage(a.page, 'no changed note', () => !document.querySelector('.changed-note p'));
+
   // Another member sees the panel note, not the private highlight.
   const c = await tablet('member-c', MEMBER_C, TABLET_LANDSCAPE);
   await waitForPage(c.page, 'the imported meeting', (m) => document.body.innerText.includes(m), MEETING);
