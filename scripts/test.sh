@@ -32,6 +32,7 @@ run() {  # run NAME KIND CMD...: KIND is ctest or node, to read the runner's own
   total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 }
 run "ctest: C++ unit and integration tests" ctest ctest --test-dir build --output-on-failure -j2
+run "fuzz: libFuzzer on the frame decoder and envelope parser (PACKLINE_FUZZ_SECONDS each)" node fuzz/run.sh
 run "node: the WASM core" node node --no-experimental-fetch --test tests/wasm/
 run "node: browser end-to-end tests in Chromium" node bash -c "cd webapp && npm run --silent test:e2e"
 echo "=== summary (CTest counts test programs, node counts test cases)"
