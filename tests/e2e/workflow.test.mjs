@@ -216,33 +216,38 @@ test('offline then merge: three members, the lead (two tablets) and the chair; t
     await t.page.getByRole('navigation', { name: 'Agenda' }).getByRole('button', { name: /FRAUD AND CYBER CRIME/ }).click();
     await draft(t.page, body);
   }
-  // The lead edits the same KLOE on both tablets, differently.
+  // The lead edits the same KLOE on both tablets: the topic differently on
+  // each (a conflict to resolve), the lines of enquiry on one only.
   await lead.page.goto(new URL('#/priority/', server.url).href);
-  await lead.page.locator('form.kloe textarea').first().fill('How are hotspots chosen?\nWho decides the patrol hours?');
-  await lead.page.locator('form.kloe').first().getByRole('button', { name: 'Save KLOE' }).click();
-  await lead2.page.locator('form.kloe textarea').first().fill('How are hotspots chosen?\nWhat do residents report?');
-  await lead2.page.locator('form.kloe').first().getByRole('button', { name: 'Save KLOE' }).click();
+  const kloe1 = lead.page.locator('form.kloe').first();
+  await kloe1.getByLabel('Topic').fill('Anti-social behaviour hotspots in towns');
+  await kloe1.getByLabel('Lines of enquiry').fill('How are hotspots chosen?\nWhat has changed since the summer?\nWho decides the patrol hours?');
+  await kloe1.getByRole('button', { name: 'Save KLOE' }).click();
+  const kloe2 = lead2.page.locator('form.kloe').first();
+  await kloe2.getByLabel('Topic').fill('Anti-social behaviour hotspots in rural areas');
+  await kloe2.getByRole('button', { name: 'Save KLOE' }).click();
   await waitForHeader(lead2.page, 'Offline', 1);
   await shot(lead.page, 'workflow-3-offline-lead');
 
   for (const t of [a, c, lead, lead2, chair]) await t.context.setOffline(false);
   for (const t of [a, c, lead, lead2, chair]) await waitForHeader(t.page, 'Synced', 0);
 
-  // Both versions of the KLOE are offered; the lead keeps one, everywhere.
+  // Both versions of the topic are offered; the lead keeps one, everywhere.
   await lead.page.getByRole('group', { name: 'Two versions to choose from' }).waitFor();
-  const versions = await lead.page.locator('.version-text').allTextContents();
-  assert.equal(versions.length, 2);
-  assert.ok(versions.some((v) => v.includes('Who decides the patrol hours?')));
-  assert.ok(versions.some((v) => v.includes('What do residents report?')));
+  const versions = await lead.page.locator('.versions[data-field="topic"] .version-text').allTextContents();
+  assert.deepEqual([...versions].sort(), ['Anti-social behaviour hotspots in rural areas', 'Anti-social behaviour hotspots in towns']);
   await assertAccessible(lead.page, 'priority view with a conflict');
   await shot(lead.page, 'workflow-4-kloe-two-versions');
-  const keep = versions.findIndex((v) => v.includes('What do residents report?'));
-  await lead.page.getByRole('button', { name: `Keep version ${keep + 1} of the lines of enquiry` }).click();
+  const keep = versions.indexOf('Anti-social behaviour hotspots in rural areas');
+  await lead.page.getByRole('button', { name: `Keep version ${keep + 1} of the topic` }).click();
   await waitForPage(lead.page, 'the conflict to be resolved', () => !document.querySelector('.conflict'));
   for (const t of [lead, lead2]) {
-    await waitForPage(t.page, 'the kept version', () =>
-      document.querySelector('form.kloe textarea')?.value.includes('What do residents report?')
-      && !document.querySelector('.conflict'));
+    await waitForPage(t.page, 'the kept version and the merged lines of enquiry', () => {
+      const f = document.querySelector('form.kloe');
+      return f?.querySelector('input[name=topic]')?.value === 'Anti-social behaviour hotspots in rural areas'
+        && f.querySelector('textarea')?.value.includes('Who decides the patrol hours?')
+        && !document.querySelector('.conflict');
+    });
   }
   // The lead's priority view lists the member's question tagged with it.
   await lead.page.getByRole('region', { name: 'Members’ questions on this priority' }).getByText('What are the figures behind this?').waitFor();
