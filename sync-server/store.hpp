@@ -14,6 +14,7 @@
 
 #include "packline/bytes.hpp"
 #include "packline/result.hpp"
+#include "membership.hpp"
 
 namespace packline::server {
 
@@ -118,6 +119,15 @@ class store {
   // The persisted default space: returns it if one was stored, otherwise
   // stores `candidate` and returns it.
   virtual result<bytes> ensure_default_space(const bytes& candidate) = 0;
+
+  // Issue 4: the keyrings of secured spaces, shared by every session of this
+  // store. Not part of the storage contract: implementations never touch it,
+  // only sync_handler does, on the io thread (it is rebuilt from the stored
+  // records, see membership.hpp).
+  membership& keyrings() { return keyrings_; }
+
+ private:
+  membership keyrings_;
 };
 
 }  // namespace packline::server

@@ -6,6 +6,7 @@
 #include "sync_handler.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <limits>
 #include <type_traits>
@@ -13,6 +14,7 @@
 #include "log.hpp"
 #include "packline/codec.hpp"
 #include "packline/crypto.hpp"
+#include "packline/keyring.hpp"
 #include "packline/limits.hpp"
 #include "tuning.hpp"
 
@@ -25,6 +27,12 @@ std::string short_hex(const bytes& b) {
 }
 
 constexpr std::uint64_t max_seq = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+
+// The server's clock, for a join's claimed time only (keyring::admit).
+std::int64_t wall_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
 
 }  // namespace
 
@@ -44,6 +52,12 @@ std::uint32_t sync_handler::wire_code(errc e) {
   switch (e) {
     case errc::not_found:
       return proto::error_gone;
+    case errc::not_member:
+      return proto::error_not_member;
+    case errc::revoked:
+      return proto::error_revoked;
+    case errc::forbidden:
+      return proto::error_forbidden;
     case errc::invalid_argument:
       return static_cast<std::uint32_t>(errc::malformed);
     default:
@@ -157,10 +171,29 @@ void sync_handler::on_auth(const proto::auth& m, done_fn done) {
     return done(fail(errc::auth_failed, "challenge signature did not verify"));
   }
   nonce_.clear();  // single use
-  svc_.run([this, space = space_, done = std::move(done)](store& db) mutable {
+  // The space's keyring is built on the store thread the first time a
+  // session of the space authenticates (issue 4); `loaded` is installed here.
+  bool need_keyring = !keyrings_ || !keyrings_->find(space_);
+  svc_.run([this, space = space_, need_keyring, done = std::move(done)](store& db) mutable {
     auto cur = db.cursor(space);
-    svc_.complete([this, cur = std::move(cur), done = std::move(done)]() mutable {
+    membership* keyrings = &db.keyrings();  // used on the io thread only
+    std::optional<result<space_keyring>> loaded;
+    if (need_keyring) loaded = membership::load(db, space);
+    svc_.complete([this, cur = std::move(cur), keyrings, loaded = std::move(loaded), done = std::move(done)]() mutable {
       if (!cur) return done(fail(cur.err()));
+      keyrings_ = keyrings;
+      if (loaded) {
+        // Not loaded (the store failed to read): pushes answer storage (retry)
+        // until a later session of the space loads it.
+        if (*loaded) keyrings_->install(space_, std::move(loaded->value()));
+        else log(log_level::error, "keyring not loaded", {{"peer", peer_}, {"text", loaded->err().message}});
+      }
+      // A revoked device is refused at once; a stranger may connect only to
+      // push its join (everything else checks membership).
+      if (auto* k = keyrings_->find(space_); k && k->state.secured()) {
+        auto* d = k->state.device(device_);
+        if (d && d->revoked) return done(fail(errc::revoked, "this device has been removed from the panel"));
+      }
       phase_ = phase::ready;
       stats_.authenticated_total.fetch_add(1, std::memory_order_relaxed);
       log(log_level::debug, "authenticated",
@@ -196,14 +229,41 @@ void sync_handler::on_push(const proto::push& m, done_fn done) {
     job.envelopes.push_back(std::move(e));
   }
 
+  // Issue 4: membership and keyring records, against a copy of the space's
+  // keyring that replaces it once the batch is stored (signatures are
+  // checked by services before anything is stored; a bad one drops the copy).
+  space_keyring* kr = keyrings_ ? keyrings_->find(space_) : nullptr;
+  if (!kr) return done(fail(errc::storage, "the panel's membership is not loaded; retry"));
+  bool has_records = false;
+  for (const auto& e : job.envelopes) has_records = has_records || e.epoch == keyring::record_epoch;
+  if (has_records && kr->records_in_flight)
+    return done(fail(errc::storage, "another membership change of this panel is being stored; retry"));
+  std::optional<keyring::state> next;
+  if (has_records || kr->state.secured()) {
+    next = kr->state;
+    bool first = kr->empty;
+    for (const auto& e : job.envelopes) {
+      if (auto ok = keyring::admit(*next, space_, e, first, static_cast<std::uint64_t>(wall_ms())); !ok)
+        return done(fail(ok.err()));
+      first = false;
+    }
+    if (!has_records) next.reset();  // plain changes only read the keyring
+  }
+  if (has_records) kr->records_in_flight = true;
+
   std::vector<std::uint64_t> seqs;
   seqs.reserve(job.batch.size());
   for (const auto& c : job.batch) seqs.push_back(c.seq);
 
-  svc_.push(std::move(job), [this, seqs = std::move(seqs), done = std::move(done)](push_outcome out) mutable {
+  svc_.push(std::move(job), [this, seqs = std::move(seqs), has_records, next = std::move(next),
+                             done = std::move(done)](push_outcome out) mutable {
+    space_keyring* kr = keyrings_->find(space_);
+    if (has_records) kr->records_in_flight = false;
     if (out.bad_signature_at != 0) return done(fail(errc::bad_signature, out.why));
     // Durable before the ack: the store returned after COMMIT was synced.
     if (!out.stored) return done(fail(out.stored.err()));
+    kr->empty = false;
+    if (next) kr->state = std::move(*next);
     proto::ack ack;
     const auto& st = out.stored.value();
     ack.entries.reserve(st.size());
@@ -228,6 +288,7 @@ void sync_handler::on_push(const proto::push& m, done_fn done) {
 
 void sync_handler::on_pull(const proto::pull& m, done_fn done) {
   if (phase_ != phase::ready) return done(fail(errc::bad_state, "pull before welcome"));
+  if (auto ok = may_read(); !ok) return done(fail(ok.err()));
   // max == 0 would answer "more" forever without progress; treat it as 1.
   std::uint32_t count = std::clamp<std::uint32_t>(m.max, 1, limits::max_pull_changes);
   std::size_t budget = limits::max_frame_bytes - tuning::changes_frame_overhead -
@@ -271,6 +332,7 @@ void sync_handler::on_pull(const proto::pull& m, done_fn done) {
 
 void sync_handler::on_snapshot_put(proto::snapshot_put& m, done_fn done) {
   if (phase_ != phase::ready) return done(fail(errc::bad_state, "snapshot_put before welcome"));
+  if (auto ok = may_read(); !ok) return done(fail(ok.err()));
   if (m.cursor == 0) return done(fail(errc::malformed, "snapshot cursor must be at least 1"));
   if (m.total == 0 || m.total > limits::max_snapshot_blob_bytes)
     return done(fail(errc::too_large, "snapshot total over max_snapshot_blob_bytes"));
@@ -306,6 +368,7 @@ void sync_handler::on_snapshot_put(proto::snapshot_put& m, done_fn done) {
 
 void sync_handler::on_snapshot_get(const proto::snapshot_get& m, done_fn done) {
   if (phase_ != phase::ready) return done(fail(errc::bad_state, "snapshot_get before welcome"));
+  if (auto ok = may_read(); !ok) return done(fail(ok.err()));
   svc_.run([this, space = space_, m, done = std::move(done)](store& db) mutable {
     auto c = db.read_snapshot(space, m.cursor, m.offset, limits::max_snapshot_chunk);
     std::optional<error> err;
@@ -324,6 +387,13 @@ void sync_handler::on_snapshot_get(const proto::snapshot_get& m, done_fn done) {
       done(std::move(r));
     });
   });
+}
+
+result<void> sync_handler::may_read() const {
+  const space_keyring* k = keyrings_ ? keyrings_->find(space_) : nullptr;
+  if (!k) return make_error(errc::storage, "the panel's membership is not loaded; retry");
+  if (!k->state.secured()) return {};  // an open panel (the demo): no membership
+  return k->state.may_write(device_);
 }
 
 }  // namespace packline::server
