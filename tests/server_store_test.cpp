@@ -7,6 +7,7 @@
 
 #include "packline/crypto.hpp"
 #include "sqlite_store.hpp"
+#include "support/memory_store.hpp"
 #include "support/server_process.hpp"
 
 using namespace packline;
@@ -250,4 +251,76 @@ TEST_CASE("server store: snapshots upload in chunks, resume, complete, and the n
   // A second upload of an existing cursor keeps the first (a download may be running).
   REQUIRE(db->put_snapshot_chunk(space, dev2, 30, 2, 0, bytes{9, 9}, 2).value().complete);
   CHECK(db->read_snapshot(space, 30, 0, 100).value().data == bytes{4, 5});
+}
+
+// ---------------------------------------------------------------------------
+// The store contract, run against every implementation: sqlite_store and the
+// in-memory one of the tests (support/memory_store.hpp). A new store (e.g. on
+// a distributed SQL database) is added to this list and must pass.
+
+namespace {
+struct sqlite_impl {
+  test::temp_dir tmp;
+  std::unique_ptr<store> db;
+  sqlite_impl() : db(open_store(tmp.sub("data"))) {}
+};
+struct memory_impl {
+  std::unique_ptr<store> db = std::make_unique<test::memory_store>();
+};
+}  // namespace
+
+TEST_CASE_TEMPLATE("server store contract: sequences, replays, paging, group commit, snapshots", impl, sqlite_impl,
+                   memory_impl) {
+  impl s;
+  store& db = *s.db;
+  bytes a = filled(16, 1), b = filled(16, 2), alice = filled(32, 1), bob = filled(32, 2);
+  // Consecutive sequences per space from 1; replays keep theirs.
+  auto r = db.append(a, {change(alice, 1), change(alice, 2), change(alice, 1)});
+  REQUIRE(r.ok());
+  CHECK(r->at(0).server_seq == 1);
+  CHECK(r->at(1).server_seq == 2);
+  CHECK_FALSE(r->at(2).inserted);
+  CHECK(r->at(2).server_seq == 1);
+  CHECK(db.append(b, {change(bob, 9)}).value().at(0).server_seq == 1);
+  CHECK(db.cursor(a).value() == 2);
+  // A bad batch stores nothing.
+  CHECK_FALSE(db.append(a, {change(bob, 1), incoming_change{bob, 0, filled(4, 1)}}).ok());
+  CHECK(db.cursor(a).value() == 2);
+  // Group commit: one result per request, each all or nothing.
+  auto g = db.append_group({{a, {change(bob, 1)}}, {a, {incoming_change{bob, 0, filled(4, 1)}}}, {b, {change(bob, 10)}}});
+  REQUIRE(g.size() == 3);
+  CHECK(g[0].value().at(0).server_seq == 3);
+  CHECK_FALSE(g[1].ok());
+  CHECK(g[2].value().at(0).server_seq == 2);
+  // Paging by count and bytes, always making progress.
+  for (std::uint64_t i = 2; i <= 30; ++i) REQUIRE(db.append(a, {change(bob, i, 100)}).ok());
+  auto p = db.changes_since(a, 0, 10, 1 << 20).value();
+  CHECK(p.items.size() == 10);
+  CHECK(p.more);
+  CHECK(p.next == 10);
+  auto q = db.changes_since(a, 10, 100, 250).value();
+  CHECK(q.items.size() == 2);  // 100-byte envelopes, 250 bytes
+  CHECK(q.more);
+  CHECK(db.changes_since(a, 0, 100, 1).value().items.size() == 1);
+  auto end = db.changes_since(a, 20, 100, 1 << 20).value();
+  CHECK(end.next == db.cursor(a).value());
+  CHECK_FALSE(end.more);
+  // Snapshots: chunked upload with resume, newest kept, unknown is not_found.
+  CHECK(db.read_snapshot(a, 0, 0, 10).value().meta.cursor == 0);
+  CHECK(db.put_snapshot_chunk(a, alice, 5, 6, 0, bytes{1, 2, 3}, 2).value().received == 3);
+  CHECK(db.put_snapshot_chunk(a, alice, 5, 6, 1, bytes{9}, 2).value().received == 3);  // wrong offset: nothing stored
+  CHECK(db.put_snapshot_chunk(a, alice, 5, 6, 3, bytes{4, 5, 6}, 2).value().complete);
+  auto c = db.read_snapshot(a, 0, 2, 10).value();
+  CHECK(c.meta.cursor == 5);
+  CHECK(c.meta.total == 6);
+  // Up to max bytes from the offset (a store may stop at its own chunk boundary).
+  REQUIRE_FALSE(c.data.empty());
+  CHECK(c.data.front() == 3);
+  CHECK(db.read_snapshot(a, 5, 3, 10).value().data == bytes{4, 5, 6});
+  CHECK(db.read_snapshot(a, 4, 0, 10).err().code == errc::not_found);
+  CHECK(db.put_snapshot_chunk(a, bob, 7, 1, 0, bytes{7}, 2).value().complete);
+  CHECK(db.put_snapshot_chunk(a, bob, 8, 1, 0, bytes{8}, 2).value().complete);
+  CHECK(db.read_snapshot(a, 0, 0, 10).value().meta.cursor == 8);
+  CHECK(db.read_snapshot(a, 5, 0, 10).err().code == errc::not_found);  // only the newest two are kept
+  CHECK(db.read_snapshot(b, 0, 0, 10).value().meta.cursor == 0);
 }
