@@ -51,6 +51,7 @@ namespace {
 struct options {
   std::string server_bin;
   std::string echo_bin;
+  std::string before_bin;  // optional: an older packline-server, impl "packline-before"
   std::string tmp = "/tmp/packline-bench/server";
   std::set<std::string> cases{"idle", "fanout", "catchup"};
   std::set<std::string> impls{"packline", "beast-echo"};
@@ -86,6 +87,10 @@ void note(const char* fmt, ...) {
   std::fputc('\n', stderr);
   va_end(ap);
 }
+
+// packline-server itself, or an older build of it measured in the same run
+// ("packline-before", --before-bin) to show what a change bought.
+bool is_packline(const std::string& impl) { return impl.rfind("packline", 0) == 0; }
 
 // ---------------------------------------------------------------- child process
 
@@ -504,7 +509,7 @@ void case_idle(const options& o, const std::string& impl, const std::string& bin
   int started = 0;
   auto ready_count = [&] {
     int n = 0;
-    if (impl == "packline") {
+    if (is_packline(impl)) {
       for (auto& d : devs) n += d->ready ? 1 : 0;
     } else {
       for (auto& c : raw) n += c->open ? 1 : 0;
@@ -518,7 +523,7 @@ void case_idle(const options& o, const std::string& impl, const std::string& bin
     for (auto& d : devs) fails += d->error.empty() ? 0 : 1;
     for (auto& c : raw) fails += c->failed ? 1 : 0;
     while (started < o.idle_conns && started - ready - fails < window) {
-      if (impl == "packline") {
+      if (is_packline(impl)) {
         auto d = std::make_unique<device>();
         d->index = static_cast<std::uint32_t>(started);
         d->key = crypto::signing_key::generate();
@@ -588,7 +593,7 @@ void case_fanout(const options& o, const std::string& impl, const std::string& b
   std::vector<std::shared_ptr<conn>> raw;            // echo
   std::vector<std::uint32_t> raw_index;
   auto t0 = clk::now();
-  if (impl == "packline") {
+  if (is_packline(impl)) {
     for (int s = 0; s < o.spaces; ++s) {
       bytes space = crypto::random_bytes(16);
       for (int m = 0; m < o.members; ++m) {
@@ -653,7 +658,7 @@ void case_fanout(const options& o, const std::string& impl, const std::string& b
       bool ok = false;
       while (tries++ < static_cast<std::size_t>(n)) {
         std::size_t i = rr++ % static_cast<std::size_t>(n);
-        if (impl == "packline") {
+        if (is_packline(impl)) {
           auto& d = *devs[i];
           if (!d.ready || d.push_in_flight) continue;
           d.push(o.payload_bytes);
@@ -703,7 +708,7 @@ void case_catchup(const options& o, const std::string& impl, const std::string& 
     return;
   }
   net::io_context ioc{1};
-  if (impl == "packline") {
+  if (is_packline(impl)) {
     // Fill the space: one device pushes full batches (not measured).
     device w;
     w.key = crypto::signing_key::generate();
@@ -776,7 +781,8 @@ void case_catchup(const options& o, const std::string& impl, const std::string& 
 std::string usage() {
   return "usage: load_gen --server-bin PATH --echo-bin PATH [--tmp DIR] [--cases idle,fanout,catchup]\n"
          "                [--impls packline,beast-echo] [--idle-conns N] [--spaces N] [--members N]\n"
-         "                [--push-rate N] [--seconds S] [--catchup-changes N] [--server-arg ARG]...\n";
+         "                [--push-rate N] [--seconds S] [--catchup-changes N] [--server-arg ARG]...\n"
+         "                [--before-bin PATH (an older packline-server, measured as packline-before)]\n";
 }
 
 std::set<std::string> split(const std::string& s) {
@@ -799,6 +805,7 @@ int main(int argc, char** argv) {
     };
     if (a == "--server-bin") o.server_bin = val();
     else if (a == "--echo-bin") o.echo_bin = val();
+    else if (a == "--before-bin") { o.before_bin = val(); o.impls.insert("packline-before"); }
     else if (a == "--tmp") o.tmp = val();
     else if (a == "--cases") o.cases = split(val());
     else if (a == "--impls") o.impls = split(val());
@@ -835,11 +842,11 @@ int main(int argc, char** argv) {
 
   for (const std::string c : {"idle", "fanout", "catchup"}) {
     if (!o.cases.count(c)) continue;
-    for (const std::string impl : {"packline", "beast-echo"}) {
+    for (const std::string impl : {"packline-before", "packline", "beast-echo"}) {
       if (!o.impls.count(impl)) continue;
-      std::string bin = impl == "packline" ? o.server_bin : o.echo_bin;
+      std::string bin = impl == "packline" ? o.server_bin : impl == "beast-echo" ? o.echo_bin : o.before_bin;
       std::vector<std::string> args;  // child::start adds --port
-      if (impl == "packline") {
+      if (is_packline(impl)) {
         std::string data = o.tmp + "/data-" + c;
         std::filesystem::remove_all(data);
         args = {"--data", data, "--log-level", "warn"};
