@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "packline/at_rest.hpp"
 #include "packline/crypto.hpp"
 #include "packline/export.hpp"
 #include "packline/pack_import.hpp"
@@ -37,6 +38,13 @@ const char* usage =
     "  join --server ws://HOST:PORT [--name NAME --role ROLE]\n"
     "                   join the server's default panel (invites: issue 4) and, with --name,\n"
     "                   add yourself (member, independent_member; clerk when the panel has none)\n"
+    "  found --server URL --name NAME [--role clerk]\n"
+    "                   found a secured panel (new space; this device holds the admin key)\n"
+    "  invite NAME ROLE [--days N]   (admin device) add a member and print a one-time invite code\n"
+    "  join --server URL --invite CODE   redeem an invite on a new device\n"
+    "  remove MEMBER | revoke DEVICE     (admin device) both start a new key epoch\n"
+    "  With PACKLINE_PASSPHRASE set, replica.db is sealed at rest (Argon2id + XChaCha20-Poly1305);\n"
+    "  replica.db.bak keeps the previous good state.\n"
     "  sync             send local changes, receive everyone else's, then exit\n"
     "  status           device, server, member, changes not yet sent\n"
     "  members          list the panel's members\n"
@@ -129,12 +137,41 @@ struct device {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
     return s;
   }
+  // At rest (issue 4): sealed under PACKLINE_PASSPHRASE when it is set.
+  static const char* passphrase() { return std::getenv("PACKLINE_PASSPHRASE"); }
+  result<std::unique_ptr<replica>> open_image(const std::string& image) {
+    bytes b(image.begin(), image.end());
+    if (at_rest::is_sealed(b)) {
+      if (!passphrase()) return make_error(errc::wrong_passphrase, "this device's data is locked: set PACKLINE_PASSPHRASE");
+      return replica::open_sealed(b, passphrase(), now_ms());
+    }
+    auto r = replica::open(b);
+    if (r && passphrase()) PL_TRY((*r)->set_passphrase(passphrase()));  // sealed from the next save on
+    return r;
+  }
   result<void> open(bool create) {
     std::string image;
     if (read_file(path("replica.db"), image)) {
-      auto r = replica::open(bytes(image.begin(), image.end()));
+      auto r = open_image(image);
+      if (!r && r.err().code == errc::corrupt_replica) {
+        // Damaged: never overwritten. Keep it aside and go on from the last good state.
+        std::string aside = path("replica.db") + ".damaged-" + std::to_string(now_ms());
+        std::string bak;
+        if (read_file(path("replica.db.bak"), bak)) {
+          auto prev = open_image(bak);
+          if (prev && std::rename(path("replica.db").c_str(), aside.c_str()) == 0) {
+            std::cerr << "packline: " << r.err().message << "\npackline: kept it as " << aside
+                      << "; continuing from the previous saved state (replica.db.bak)\n";
+            r = std::move(prev);
+          }
+        }
+      }
       if (!r) return r.err();
+      bool recovered = !read_file(path("replica.db"), image);
       rep = std::move(*r);
+      if (recovered) PL_TRY(save());  // the good state becomes replica.db again
+      if (rep->locked())
+        std::cerr << "packline: offline longer than the panel's lease: keys dropped; run `packline sync` to unlock\n";
       return {};
     }
     if (!create) return make_error(errc::bad_state, "this device has not joined a panel yet: run `packline join --server URL`");
@@ -143,11 +180,16 @@ struct device {
     auto r = replica::create(crypto::random_bytes(32));
     if (!r) return r.err();
     rep = std::move(*r);
+    if (passphrase()) PL_TRY(rep->set_passphrase(passphrase()));
     return save();
   }
   result<void> save() {
-    auto b = rep->save();
+    auto b = rep->has_passphrase() ? rep->save_sealed() : rep->save();
     if (!b) return b.err();
+    // The previous file (opened fine) stays as the last good state.
+    std::string cur;
+    if (read_file(path("replica.db"), cur) && !write_file(path("replica.db.bak"), cur))
+      return make_error(errc::storage, "could not write " + path("replica.db.bak"));
     if (!write_file(path("replica.db"), std::string(b->begin(), b->end())))
       return make_error(errc::storage, "could not write " + path("replica.db"));
     return {};
@@ -350,6 +392,39 @@ int run(int argc, char** argv) {
 
   if (cmd == "import") return cmd_import(d, a);
 
+  if (cmd == "found") {
+    std::string url = a.get("server");
+    if (url.empty() || !a.has("name")) return fail("found needs --server ws://HOST:PORT --name NAME");
+    if (auto o = d.open(true); !o) return fail(o.err());
+    if (!write_file(d.path("server"), url + "\n")) return fail("cannot write " + d.path("server"));
+    bytes member = new_row_id();
+    std::string role = a.get("role", "clerk");
+    if (auto f = d.rep->found_space(crypto::random_bytes(16), member, role, now); !f) return fail(f.err());
+    auto row = [&](const char* f, value v) { return op{op_kind::set, "member", member, f, std::move(v), {}, {}}; };
+    if (auto c = d.rep->commit({row("name", a.get("name")), row("role", role), row("created_by", member),
+                                row("created_at", static_cast<std::int64_t>(now))}, now); !c)
+      return fail(c.err());
+    if (auto si = wf::sign_in(*d.rep, to_hex(member)); !si) return fail(si.err());
+    if (auto s = sync_now(d, url); !s) return fail(s.err());
+    std::cout << "founded panel " << to_hex(d.rep->space()) << " at " << url << "; member " << to_hex(member) << " ("
+              << role << ")\n";
+    return 0;
+  }
+  if (cmd == "join" && a.has("invite")) {
+    std::string url = a.get("server");
+    if (url.empty()) return fail("join needs --server ws://HOST:PORT");
+    if (auto o = d.open(true); !o) return fail(o.err());
+    if (!write_file(d.path("server"), url + "\n")) return fail("cannot write " + d.path("server"));
+    if (auto j = d.rep->redeem_invite(a.get("invite"), now); !j) return fail(j.err());
+    if (auto s = sync_now(d, url); !s) return fail(s.err());
+    bytes m = d.rep->my_member();
+    if (m.empty()) return fail("the server did not take the invite");
+    if (auto si = wf::sign_in(*d.rep, to_hex(m)); !si) return fail(si.err());
+    (void)d.save();
+    std::cout << "joined panel " << to_hex(d.rep->space()) << " as member " << to_hex(m) << " (" << d.rep->my_role() << ")\n";
+    return 0;
+  }
+
   if (cmd == "join") {
     std::string url = a.get("server");
     if (url.empty()) return fail("join needs --server ws://HOST:PORT");
@@ -379,6 +454,26 @@ int run(int argc, char** argv) {
     return true;
   };
 
+  if (d.rep->locked() && cmd != "sync" && cmd != "status") return fail(make_error(errc::lease_expired));
+  if (cmd == "invite") {
+    if (!need(2, "NAME ROLE")) return 2;
+    auto m = wf::add_member(*d.rep, a.pos[0], a.pos[1], now);
+    if (!m) return fail(m.err());
+    auto days = std::strtoull(a.get("days", "7").c_str(), nullptr, 10);
+    auto code = d.rep->create_invite(from_hex(*m), a.pos[1], now, days * 24 * 3600 * 1000);
+    if (!code) return fail(code.err());
+    std::cout << *code << "\n";
+    std::cerr << "invite for " << a.pos[0] << " (" << a.pos[1] << "), one use, " << days
+              << " days; run `packline sync` to publish it\n";
+    return done(0);
+  }
+  if (cmd == "remove" || cmd == "revoke") {
+    if (!need(1, cmd == "remove" ? "MEMBER" : "DEVICE")) return 2;
+    auto r = cmd == "remove" ? d.rep->remove_member(from_hex(a.pos[0]), now) : d.rep->revoke_device(from_hex(a.pos[0]), now);
+    if (!r) return fail(r.err());
+    std::cerr << "new key epoch " << d.rep->write_epoch() << "; run `packline sync` to publish it\n";
+    return done(0);
+  }
   if (cmd == "sync") {
     std::string url = a.get("server", d.server());
     if (url.empty()) return fail("no server: run `packline join --server URL` first");

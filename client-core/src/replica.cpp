@@ -12,6 +12,7 @@
 #include "db.hpp"
 #include "packline/codec.hpp"
 #include "packline/limits.hpp"
+#include "replica_keys.hpp"
 #include "replica_migrations.hpp"
 
 namespace packline {
@@ -173,7 +174,7 @@ result<void> replica::load_state() {
   auto tc = meta_get(*db_, "text_counter");
   if (!tc) return tc.err();
   text_counter_ = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(as_int(*tc)));
-  return {};
+  return load_keys();  // keyring and keys (issue 4, replica_keys.cpp)
 }
 
 result<bytes> replica::save() { return db_->serialize(); }
@@ -323,9 +324,7 @@ result<std::uint64_t> replica::commit(std::vector<op> ops, std::uint64_t now_ms)
   envelope e;
   e.space = sp;
   e.seq = next_seq_;
-  e.epoch = 0;
-  e.payload = codec::encode_body(body, key_.public_key());
-  crypto::sign_envelope(e, key_);
+  PL_TRY(seal_change(e, codec::encode_body(body, key_.public_key())));  // sealed under the epoch's key (issue 4)
   bytes env = codec::encode_envelope(e);
   if (env.size() > limits::max_envelope_bytes) return make_error(errc::too_large, "this change is too large to send");
   transaction tx(*db_);
@@ -418,6 +417,10 @@ result<void> replica::apply_change(const envelope& e, const bytes& env_bytes, co
                                    std::uint64_t now_ms) {
   auto seen = clock_.observe(body.hlc, now_ms);
   if (!seen) return seen.err();
+  if (auto ok = check_remote(e, body); !ok) {  // the panel's rules (issue 4): known, ops not applied
+    PL_TRY(record_refused(e, env_bytes, server_seq));
+    return ok.err();
+  }
   transaction tx(*db_);
   auto ins = db_->prepare("INSERT INTO change_log(actor, seq, hlc_wall, hlc_counter, envelope, server_seq) VALUES(?1,?2,?3,?4,?5,?6)");
   auto del_head = db_->prepare("DELETE FROM heads WHERE actor=?1 AND seq=?2");
@@ -456,7 +459,7 @@ result<void> replica::drain_waiting(std::uint64_t now_ms) {
     if (!rm) return rm.err();
     for (auto& h : all) {
       auto e = codec::decode_envelope(h.env);
-      auto body = e ? codec::decode_body(e->payload, e->actor) : result<change_body>(e.err());
+      auto body = e ? open_change(*e) : result<change_body>(e.err());
       bool drop = !e || !body;
       if (!drop) {
         auto ready = deps_ready(h.actor, h.seq, *body);
@@ -464,6 +467,7 @@ result<void> replica::drain_waiting(std::uint64_t now_ms) {
         if (!*ready) continue;
         // A held change that fails now (e.g. its text edit does not fit) is
         // dropped: it can never apply, and it must not block the others.
+        // A refused change is recorded as known (issue 4): dropped here too.
         drop = !apply_change(*e, h.env, *body, h.server_seq, now_ms).ok();
         progress = true;
       }
@@ -478,6 +482,7 @@ result<apply_status> replica::apply(const bytes& envelope_bytes, std::uint64_t s
   if (!e) return e.err();
   PL_TRY(crypto::verify_envelope(*e));
   if (e->space != space()) return make_error(errc::wrong_space);
+  if (e->epoch == keyring::record_epoch) return apply_record(*e, envelope_bytes, server_seq, now_ms);
   auto known = db_->prepare("SELECT server_seq IS NULL FROM change_log WHERE actor = ?1 AND seq = ?2");
   if (!known) return known.err();
   (*known)->bind(1, e->actor).bind(2, static_cast<std::int64_t>(e->seq));
@@ -490,8 +495,16 @@ result<apply_status> replica::apply(const bytes& envelope_bytes, std::uint64_t s
     return apply_status::duplicate;
   }
   if (applied(e->actor, e->seq)) return apply_status::duplicate;  // covered by our snapshot
-  auto body = codec::decode_body(e->payload, e->actor);
-  if (!body) return body.err();
+  auto body = open_change(*e);  // checks member device and epoch, then opens (issue 4)
+  if (!body) {
+    if (body.err().code == errc::no_key) {  // its epoch's key is on its way: keep it
+      PL_TRY(hold_sealed(*e, envelope_bytes, server_seq));
+      return apply_status::waiting;
+    }
+    // Authentic (signed) but unusable in a secured panel: known, never applied.
+    if (secured()) PL_TRY(record_refused(*e, envelope_bytes, server_seq));
+    return body.err();
+  }
   auto ready = deps_ready(e->actor, e->seq, *body);
   if (!ready) return ready.err();
   if (!*ready) {
@@ -503,8 +516,10 @@ result<apply_status> replica::apply(const bytes& envelope_bytes, std::uint64_t s
                .bind(4, static_cast<std::int64_t>(server_seq)).run());
     return apply_status::waiting;
   }
-  PL_TRY(apply_change(*e, envelope_bytes, *body, server_seq, now_ms));
+  auto done = apply_change(*e, envelope_bytes, *body, server_seq, now_ms);
+  if (!done && !applied(e->actor, e->seq)) return done.err();
   PL_TRY(drain_waiting(now_ms));
+  if (!done) return done.err();  // refused by the rules, recorded as known
   return apply_status::applied;
 }
 

@@ -48,7 +48,10 @@ std::vector<bytes> sync_session::flush() { return phase_ == phase::ready ? next_
 
 std::vector<bytes> sync_session::next_frames() {
   std::vector<bytes> out;
-  if (!pull_in_flight_ && server_cursor_ > r_.cursor()) {
+  // A device redeeming an invite is not a member until the server has its
+  // join, and the server refuses its pulls until then: push first.
+  bool joining = r_.joining() && r_.pending_count() > 0;
+  if (!pull_in_flight_ && server_cursor_ > r_.cursor() && !joining) {
     out.push_back(codec::encode(proto::pull{r_.cursor(), limits::max_pull_changes}));
     pull_in_flight_ = true;
   }
@@ -82,12 +85,16 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
         } else if constexpr (std::is_same_v<T, proto::welcome>) {
           if (phase_ != phase::auth_sent) return make_error(errc::bad_state, "unexpected welcome");
           PL_TRY(r_.set_space(msg.space));
+          PL_TRY(r_.contacted(now_ms));  // the offline lease starts again (issue 4)
           phase_ = phase::ready;
           server_cursor_ = msg.cursor;
           return next_frames();
         } else if constexpr (std::is_same_v<T, proto::ack>) {
           if (phase_ != phase::ready || !push_in_flight_) return make_error(errc::bad_state, "unexpected ack");
+          bool was_joining = r_.joining();
           for (auto& a : msg.entries) PL_TRY(r_.acked(a.actor, a.seq, a.server_seq));
+          // The join is stored: the keyring (and our keys) come with the pull.
+          if (was_joining) server_cursor_ = std::max(server_cursor_, r_.cursor() + 1);
           push_in_flight_ = false;
           dirty_ = true;  // pending count changed
           return next_frames();
@@ -139,7 +146,11 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
             push_in_flight_ = false;  // the server could not store it: retry
             return std::vector<bytes>{};
           }
-          return make_error(static_cast<errc>(msg.code), "the server refused: " + msg.text);
+          errc code = static_cast<errc>(msg.code);
+          if (msg.code == proto::error_not_member) code = errc::not_member;
+          if (msg.code == proto::error_revoked) code = errc::revoked;
+          if (msg.code == proto::error_forbidden) code = errc::forbidden;
+          return make_error(code, "the server refused: " + msg.text);
         } else {
           return make_error(errc::bad_state, "the server sent a message only clients send");
         }

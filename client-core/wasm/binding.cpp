@@ -4,6 +4,7 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include "packline/at_rest.hpp"
 #include "packline/crypto.hpp"
 #include "packline/export.hpp"
 #include "packline/pack_import.hpp"
@@ -177,13 +178,18 @@ class client {
  public:
   explicit client(std::unique_ptr<replica> r) : r_(std::move(r)), s_(*r_) {}
 
+  // Sealed at rest (issue 4) once setPassphrase was called or the client was
+  // opened with openSealedClient; plain bytes otherwise.
   val save() {
-    auto b = r_->save();
+    auto b = r_->has_passphrase() ? r_->save_sealed() : r_->save();
     if (!b) return err_val(b.err());
     val o = val::object();
     o.set("bytes", to_u8(*b));
     return o;
   }
+  val set_passphrase(const std::string& p) { return done(r_->set_passphrase(p)); }
+  bool locked() { return r_->locked(); }
+  val redeem_invite(const std::string& code, double now_ms) { return done(r_->redeem_invite(code, ms(now_ms))); }
   std::string device_id() const { return to_hex(r_->device_id()); }
 
   // ---- members and meetings ----
@@ -420,6 +426,12 @@ val create_client() {
 }
 
 val open_client(const val& image) { return wrap(replica::open(to_bytes(image))); }
+// Issue 4: a sealed replica (errors: 15 wrong passphrase, 13 damaged; a
+// client whose lease expired opens locked: save it, then sync).
+val open_sealed_client(const val& sealed, const std::string& passphrase, double now_ms) {
+  return wrap(replica::open_sealed(to_bytes(sealed), passphrase, ms(now_ms)));
+}
+bool is_sealed(const val& b) { return at_rest::is_sealed(to_bytes(b)); }
 
 }  // namespace
 
@@ -427,6 +439,9 @@ EMSCRIPTEN_BINDINGS(packline) {
   emscripten::class_<client>("Client")
       .smart_ptr<std::shared_ptr<client>>("ClientPtr")
       .function("save", &client::save)
+      .function("setPassphrase", &client::set_passphrase)
+      .function("locked", &client::locked)
+      .function("redeemInvite", &client::redeem_invite)
       .function("deviceId", &client::device_id)
       .function("members", &client::members)
       .function("meetings", &client::meetings)
@@ -478,4 +493,6 @@ EMSCRIPTEN_BINDINGS(packline) {
       .function("flush", &client::flush);
   emscripten::function("createClient", &create_client);
   emscripten::function("openClient", &open_client);
+  emscripten::function("openSealedClient", &open_sealed_client);
+  emscripten::function("isSealed", &is_sealed);
 }

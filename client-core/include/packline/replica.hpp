@@ -13,6 +13,7 @@
 
 #include "packline/change.hpp"
 #include "packline/crypto.hpp"
+#include "packline/keyring.hpp"
 #include "packline/result.hpp"
 #include "packline/text.hpp"
 
@@ -108,6 +109,67 @@ class replica {
   // order (convergence checks).
   bytes digest();
 
+  // ---- keys, membership, lease and the replica at rest (issue 4) ----------
+  // Implemented in replica_keys.cpp. A space is *secured* once its genesis
+  // keyring record is applied: from then on every change is sealed under the
+  // current epoch's space key, and every remote change is checked against
+  // the keyring (member device, epoch) and the panel's rules before it applies.
+
+  // Founds a secured panel in the new space `space16` (no change yet): this
+  // device holds the admin key and is enrolled as `member` with `role`, and
+  // holds epoch 1's space key. Committed as keyring records; push them.
+  result<void> found_space(const bytes& space16, const bytes& member, const std::string& role, std::uint64_t now_ms);
+  bool secured() const;
+  bool is_admin() const;
+  const keyring::state& keyring() const;
+  // This device's member id and role per the keyring (founder: before its
+  // records came back); empty / "" in an open panel.
+  bytes my_member() const;
+  std::string my_role() const;
+  // The epoch new changes are sealed under (0: plaintext, open panel).
+  std::uint32_t write_epoch() const;
+  // Admin: a one-time invite for `member` with `role`, valid until now + ttl.
+  // Returns the code to hand over (keyring::format_invite).
+  result<std::string> create_invite(const bytes& member, const std::string& role, std::uint64_t now_ms,
+                                    std::uint64_t ttl_ms = keyring::default_invite_ms);
+  // A new device (no change yet): joins the invite's space by committing the
+  // join; the server accepts it as a member once it has stored the join.
+  result<void> redeem_invite(const std::string& code, std::uint64_t now_ms);
+  // True while this device's join is not yet acknowledged (push before pull).
+  bool joining();
+  // Admin: remove a member (all its devices) or revoke one device; both start
+  // a new epoch whose key only the remaining devices receive.
+  result<void> remove_member(const bytes& member, std::uint64_t now_ms);
+  result<void> revoke_device(const bytes& device, std::uint64_t now_ms);
+  // Admin: the panel's offline lease.
+  result<void> set_lease(std::uint64_t lease_ms, std::uint64_t now_ms);
+  // Admin: a member's role.
+  result<void> set_member_role(const bytes& member, const std::string& role, std::uint64_t now_ms);
+
+  // Private content: values sealed under this device's member key (only the
+  // member's own devices hold it; other replicas keep the ciphertext).
+  result<bytes> seal_private(const std::string& plaintext);
+  // The plaintext, or errc::no_key when this device is not the member's.
+  result<std::string> open_private(const bytes& sealed) const;
+  static bool is_private(const value& v);
+
+  // The server accepted this device (sync welcome): starts the lease anew,
+  // and unlocks a replica whose lease had expired (keys unwrapped again from
+  // the keyring records, which only a non-revoked device can have reached).
+  result<void> contacted(std::uint64_t now_ms);
+  bool lease_expired(std::uint64_t now_ms);
+  // Locked: the lease expired, keys were dropped; only sync may run.
+  bool locked();
+
+  // At rest: sealed images (at_rest.hpp) under a passphrase-derived key kept
+  // in memory. open_sealed checks the lease: when it has expired the keys are
+  // dropped and the replica comes back locked (save it, then sync).
+  static result<std::unique_ptr<replica>> open_sealed(const bytes& sealed, std::string_view passphrase,
+                                                      std::uint64_t now_ms);
+  result<void> set_passphrase(std::string_view passphrase);
+  bool has_passphrase() const;
+  result<bytes> save_sealed();
+
  private:
   replica(std::unique_ptr<db> d, crypto::signing_key k);
   result<void> load_state();
@@ -122,6 +184,22 @@ class replica {
                             std::uint64_t server_seq, std::uint64_t now_ms);
   result<void> drain_waiting(std::uint64_t now_ms);
   result<std::vector<change_ref>> heads();
+  // Issue 4 (replica_keys.cpp).
+  struct keys;
+  std::unique_ptr<keys> keys_;
+  result<void> load_keys();
+  result<void> seal_change(envelope& e, const bytes& body);
+  result<change_body> open_change(const envelope& e);
+  result<void> check_remote(const envelope& e, const change_body& body);
+  result<apply_status> apply_record(const envelope& e, const bytes& env_bytes, std::uint64_t server_seq, std::uint64_t now_ms);
+  result<void> record_refused(const envelope& e, const bytes& env_bytes, std::uint64_t server_seq);
+  result<std::uint64_t> commit_record(keyring::record r, std::uint64_t now_ms);
+  result<void> record_side_effects(const keyring::record& r, const bytes& actor);
+  result<void> store_epoch_key(std::uint32_t epoch, const crypto::secret& k);
+  result<void> rotate(std::uint64_t now_ms, const bytes& without_member, const bytes& without_device);
+  result<void> reseal_pending();
+  result<void> hold_sealed(const envelope& e, const bytes& env_bytes, std::uint64_t server_seq);
+  result<void> retry_sealed(std::uint64_t now_ms);
   std::unique_ptr<db> db_;
   crypto::signing_key key_;
   hlc_clock clock_;

@@ -1,0 +1,783 @@
+// Issue 4 inside the replica: keyring records in the change stream, sealing
+// and opening change payloads per epoch, the checks every replica makes on a
+// remote change (member device, epoch, the panel's rules), member keys for
+// private content, the offline lease and the sealed image at rest.
+// Secrets live in the replica's meta table (the image is sealed at rest) and,
+// unwrapped, in replica::keys; nothing here logs. Same threading as replica.
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+
+#include "db.hpp"
+#include "packline/codec.hpp"
+#include "packline/limits.hpp"
+#include "packline/rules.hpp"
+#include "replica_keys.hpp"
+
+namespace packline {
+namespace {
+
+// meta keys of this module
+constexpr std::string_view k_log = "kr:";               // + 20-digit position: keyring record envelopes, in apply order
+constexpr std::string_view k_epoch = "key:epoch:";      // + 10-digit epoch: space key
+constexpr std::string_view k_member = "key:member:";    // + member hex: member key
+constexpr std::string_view k_admin = "key:admin";       // admin key seed (founding device)
+constexpr std::string_view k_invite = "key:invite";     // invite secret until this device's join is applied
+constexpr std::string_view k_self_member = "self:member";
+constexpr std::string_view k_self_role = "self:role";
+constexpr std::string_view k_contact = "lease:contact";  // last welcome from the server (ms)
+constexpr std::string_view k_locked = "lease:locked";
+constexpr std::string_view k_nokey = "nokey:";          // + 20-digit server_seq: changes held for their epoch key
+constexpr std::string_view private_magic = "PLP1";
+
+std::string num_key(std::string_view prefix, std::uint64_t n, int width) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%0*llu", width, static_cast<unsigned long long>(n));
+  return std::string(prefix) + buf;
+}
+
+result<value> mget(db& d, std::string_view key) {
+  auto s = d.prepare("SELECT value FROM meta WHERE key = ?1");
+  if (!s) return s.err();
+  (*s)->bind(1, key);
+  auto r = (*s)->step();
+  if (!r) return r.err();
+  value v = *r ? (*s)->column(0) : value{};
+  (*s)->reset();
+  return v;
+}
+
+result<void> mset(db& d, std::string_view key, const value& v) {
+  auto s = d.prepare("INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  if (!s) return s.err();
+  return (*s)->bind(1, key).bind(2, v).run();
+}
+
+result<void> mdel_prefix(db& d, std::string_view prefix) {
+  auto s = d.prepare("DELETE FROM meta WHERE substr(key, 1, length(?1)) = ?1");
+  if (!s) return s.err();
+  return (*s)->bind(1, prefix).run();
+}
+
+result<std::vector<std::pair<std::string, value>>> mlist(db& d, std::string_view prefix) {
+  std::vector<std::pair<std::string, value>> out;
+  auto s = d.prepare("SELECT key, value FROM meta WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key");
+  if (!s) return s.err();
+  (*s)->bind(1, prefix);
+  for (;;) {
+    auto r = (*s)->step();
+    if (!r) return r.err();
+    if (!*r) break;
+    out.emplace_back((*s)->column_text(0), (*s)->column(1));
+  }
+  (*s)->reset();
+  return out;
+}
+
+const bytes* as_bytes(const value& v) { return std::holds_alternative<bytes>(v) ? &std::get<bytes>(v) : nullptr; }
+
+bytes invite_id_of(const crypto::secret& s) { return crypto::keyed_hash(s, "packline-invite-id-v1", 16); }
+
+error refused(std::string why) { return make_error(errc::forbidden, std::move(why)); }
+
+const char* author_field(const std::string& table) {
+  if (table == "question" || table == "annotation") return "author";
+  if (table == "kloe") return "owner";
+  return nullptr;
+}
+
+}  // namespace
+
+// ---- state ------------------------------------------------------------------
+
+result<void> replica::load_keys() {
+  keys_ = std::make_unique<keys>();
+  {
+    crypto::secret seed(key_.seed());
+    auto box = crypto::box_key::derive(seed.expose());
+    if (!box) return box.err();
+    keys_->box = std::move(*box);
+  }
+  bytes sp = space();
+  auto log = mlist(*db_, k_log);
+  if (!log) return log.err();
+  for (auto& [k, v] : *log) {
+    const bytes* env = as_bytes(v);
+    auto e = env ? codec::decode_envelope(*env) : result<envelope>(make_error(errc::malformed));
+    auto rec = e ? codec::decode_keyring(e->payload) : result<keyring::record>(e.err());
+    if (!rec || !keys_->kr.apply(sp, *rec, e->actor, e->seq, keys_->log_size == 0))
+      return make_error(errc::corrupt_replica, "the stored keyring of this panel is damaged");
+    ++keys_->log_size;
+  }
+  auto eps = mlist(*db_, k_epoch);
+  if (!eps) return eps.err();
+  for (auto& [k, v] : *eps)
+    if (const bytes* b = as_bytes(v))
+      keys_->epochs[static_cast<std::uint32_t>(std::stoul(k.substr(k_epoch.size())))] = crypto::secret(*b);
+  auto mks = mlist(*db_, k_member);
+  if (!mks) return mks.err();
+  for (auto& [k, v] : *mks)
+    if (const bytes* b = as_bytes(v)) keys_->members[from_hex(k.substr(k_member.size()))] = crypto::secret(*b);
+  auto admin = mget(*db_, k_admin);
+  if (!admin) return admin.err();
+  if (const bytes* b = as_bytes(*admin)) {
+    auto a = crypto::signing_key::from_seed(*b);
+    if (!a) return make_error(errc::corrupt_replica, "the stored admin key is damaged");
+    keys_->admin = std::move(*a);
+  }
+  auto locked = mget(*db_, k_locked);
+  if (!locked) return locked.err();
+  keys_->locked = std::holds_alternative<std::int64_t>(*locked) && std::get<std::int64_t>(*locked) != 0;
+  return {};
+}
+
+bool replica::secured() const { return keys_->kr.secured(); }
+bool replica::is_admin() const { return keys_->admin.has_value(); }
+const keyring::state& replica::keyring() const { return keys_->kr; }
+std::uint32_t replica::write_epoch() const { return keys_->epochs.empty() ? 0 : keys_->epochs.rbegin()->first; }
+bool replica::locked() { return keys_->locked; }
+
+bytes replica::my_member() const {
+  if (auto d = keys_->kr.device(device_id())) return d->member;
+  auto v = mget(*db_, k_self_member);
+  return v && as_bytes(*v) ? *as_bytes(*v) : bytes{};
+}
+
+std::string replica::my_role() const {
+  if (auto d = keys_->kr.device(device_id())) return d->role;
+  auto v = mget(*db_, k_self_role);
+  return v && std::holds_alternative<std::string>(*v) ? std::get<std::string>(*v) : std::string{};
+}
+
+result<void> replica::store_epoch_key(std::uint32_t epoch, const crypto::secret& k) {
+  PL_TRY(mset(*db_, num_key(k_epoch, epoch, 10), k.expose()));
+  keys_->epochs[epoch] = k;
+  return {};
+}
+
+// ---- sealing and opening changes ------------------------------------------
+
+result<void> replica::seal_change(envelope& e, const bytes& body) {
+  if (keys_->locked) return make_error(errc::lease_expired);
+  std::uint32_t ep = write_epoch();
+  if (ep == 0) {
+    auto inv = mget(*db_, k_invite);
+    if (secured() || is_admin() || (inv && as_bytes(*inv)))
+      return make_error(errc::no_key, "this device has not received the panel's key yet; sync first");
+    e.epoch = 0;
+    e.payload = body;
+    crypto::sign_envelope(e, key_);
+    return {};
+  }
+  e.epoch = ep;
+  return crypto::seal_envelope(e, body, keys_->epochs.at(ep), key_);
+}
+
+result<change_body> replica::open_change(const envelope& e) {
+  const auto& kr = keys_->kr;
+  if (kr.secured()) {
+    if (auto w = kr.may_write(e.actor); !w)
+      return refused("change " + std::to_string(e.seq) + " of device " + to_hex(e.actor.data(), 4) + " refused: " +
+                     w.err().message);
+    if (e.epoch == 0) return refused("an unsealed change in a secured panel");
+    if (e.epoch > kr.epoch())
+      return refused("wrong epoch: change sealed under epoch " + std::to_string(e.epoch) + ", the panel is at epoch " +
+                     std::to_string(kr.epoch()));
+  }
+  if (e.epoch == 0) return codec::decode_body(e.payload, e.actor);
+  auto k = keys_->epochs.find(e.epoch);
+  if (k == keys_->epochs.end())
+    return make_error(errc::no_key, "no key for epoch " + std::to_string(e.epoch) + " on this device");
+  auto pt = crypto::open_envelope(e, k->second);
+  if (!pt) return refused("a change does not open with the key of its epoch");
+  auto body = codec::decode_body(*pt, e.actor);
+  crypto::secret wipe(std::move(*pt));
+  return body;
+}
+
+result<void> replica::record_refused(const envelope& e, const bytes& env_bytes, std::uint64_t server_seq) {
+  // Known (so the device's later changes are not blocked), never applied:
+  // not in heads, no registers. hlc 0 keeps it out of the clock.
+  auto s = db_->prepare("INSERT OR IGNORE INTO change_log(actor, seq, hlc_wall, hlc_counter, envelope, server_seq) VALUES(?1,?2,0,0,?3,?4)");
+  if (!s) return s.err();
+  return (*s)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).bind(3, env_bytes)
+      .bind(4, static_cast<std::int64_t>(server_seq)).run();
+}
+
+result<void> replica::hold_sealed(const envelope&, const bytes& env_bytes, std::uint64_t server_seq) {
+  return mset(*db_, num_key(k_nokey, server_seq, 20), env_bytes);
+}
+
+result<void> replica::retry_sealed(std::uint64_t now_ms) {
+  auto held = mlist(*db_, k_nokey);
+  if (!held) return held.err();
+  for (auto& [k, v] : *held) {
+    const bytes* env = as_bytes(v);
+    std::uint64_t server_seq = std::stoull(k.substr(k_nokey.size()));
+    bytes copy = env ? *env : bytes{};
+    auto s = db_->prepare("DELETE FROM meta WHERE key = ?1");
+    if (!s) return s.err();
+    PL_TRY((*s)->bind(1, std::string_view(k)).run());
+    if (!copy.empty()) (void)apply(copy, server_seq, now_ms);  // held again if still no key; refusals are final
+  }
+  return {};
+}
+
+result<void> replica::reseal_pending() {
+  std::uint32_t ep = write_epoch();
+  if (ep == 0) return {};
+  struct item { std::uint64_t seq; bytes env; };
+  std::vector<item> todo;
+  auto s = db_->prepare("SELECT seq, envelope FROM change_log WHERE actor = ?1 AND server_seq IS NULL ORDER BY seq");
+  if (!s) return s.err();
+  (*s)->bind(1, device_id());
+  for (;;) {
+    auto r = (*s)->step();
+    if (!r) return r.err();
+    if (!*r) break;
+    todo.push_back({static_cast<std::uint64_t>((*s)->column_int(0)), (*s)->column_blob(1)});
+  }
+  (*s)->reset();
+  auto up = db_->prepare("UPDATE change_log SET envelope = ?3 WHERE actor = ?1 AND seq = ?2 AND server_seq IS NULL");
+  if (!up) return up.err();
+  for (auto& it : todo) {
+    auto e = codec::decode_envelope(it.env);
+    if (!e || e->epoch == keyring::record_epoch || e->epoch == 0 || e->epoch >= ep) continue;
+    auto k = keys_->epochs.find(e->epoch);
+    if (k == keys_->epochs.end()) continue;
+    auto pt = crypto::open_envelope(*e, k->second);
+    if (!pt) continue;
+    // Not yet on the server: re-sealed under the newest epoch, so a member
+    // removed meanwhile cannot read what this device wrote offline.
+    e->epoch = ep;
+    PL_TRY(crypto::seal_envelope(*e, *pt, keys_->epochs.at(ep), key_));
+    crypto::secret wipe(std::move(*pt));
+    PL_TRY((*up)->bind(1, device_id()).bind(2, static_cast<std::int64_t>(it.seq)).bind(3, codec::encode_envelope(*e)).run());
+  }
+  return {};
+}
+
+// ---- the panel's rules on apply ---------------------------------------------
+
+result<void> replica::check_remote(const envelope& e, const change_body& body) {
+  const auto& kr = keys_->kr;
+  if (!kr.secured()) return {};  // an open panel has no verified roles to check against
+  const keyring::device_info* d = kr.device(e.actor);
+  if (!d || d->revoked) return refused("change by a device that is not a member");
+  rules::role role = rules::parse_role(d->role);
+  // What the rules need of a row before this change: does it exist, and its
+  // author (or a priority's leads). One small query per row, not rows():
+  // this runs for every remote change (bench/run crypto, sync_path).
+  struct known_row { bool exists = false; bytes author; std::string leads; };
+  std::map<std::pair<std::string, bytes>, known_row> cache;
+  auto find = [&](const std::string& table, const bytes& id) -> const known_row& {
+    auto key = std::make_pair(table, id);
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+      known_row k;
+      // Table and column names are constants of this file, never input.
+      const char* col = table == "priority" ? "leads" : author_field(table) ? author_field(table) : "id";
+      auto st = db_->prepare("SELECT \"" + std::string(col) + "\" FROM \"" + table + "\" WHERE id = ?1 AND deleted = 0");
+      if (st) {
+        (*st)->bind(1, id);
+        auto r = (*st)->step();
+        if (r && *r) {
+          k.exists = true;
+          value v = (*st)->column(0);
+          if (std::holds_alternative<bytes>(v)) k.author = std::get<bytes>(v);
+          if (std::holds_alternative<std::string>(v)) k.leads = std::get<std::string>(v);
+        }
+        (*st)->reset();
+      }
+      it = cache.emplace(key, std::move(k)).first;
+    }
+    return it->second;
+  };
+  for (const op& o : body.ops) {
+    rules::row_change c;
+    c.table = o.table;
+    c.row = o.row;
+    c.field = o.field;
+    c.val = o.val;
+    c.actor = d->member;
+    c.panel_has_clerk = true;  // roles come from the admin-signed keyring, never self-assigned
+    const char* af = author_field(o.table);
+    if (af || o.table == "member") {
+      auto& r = find(o.table, o.row);
+      c.row_exists = r.exists;
+      if (af) c.row_author = r.author;
+    }
+    if (o.table == "kloe" && !c.row_exists)
+      for (const op& p : body.ops)
+        if (p.table == "kloe" && p.row == o.row && p.field == "priority" && std::holds_alternative<bytes>(p.val))
+          if (auto& pr = find("priority", std::get<bytes>(p.val)); pr.exists) {
+            const std::string& leads = pr.leads;
+            for (std::size_t from = 0; from < leads.size();) {
+              auto comma = leads.find(',', from);
+              c.leads.push_back(from_hex(leads.substr(from, comma == std::string::npos ? std::string::npos : comma - from)));
+              if (comma == std::string::npos) break;
+              from = comma + 1;
+            }
+          }
+    if (o.table == "member" && o.field == "role" && role != rules::role::clerk && !rules::chairs(role))
+      return refused("change " + std::to_string(e.seq) + " refused: only the clerk or the chair records roles");
+    if (auto r = rules::check(c, role); !r)
+      return refused("change " + std::to_string(e.seq) + " by a " + d->role + " refused: " + r.err().message);
+  }
+  return {};
+}
+
+// ---- keyring records -----------------------------------------------------
+
+result<std::uint64_t> replica::commit_record(keyring::record r, std::uint64_t now_ms) {
+  bytes sp = space();
+  if (sp.empty()) return make_error(errc::bad_state, "this device has not joined a panel yet");
+  envelope e;
+  e.space = sp;
+  e.seq = next_seq_;
+  e.epoch = keyring::record_epoch;
+  e.payload = codec::encode_keyring(r);
+  crypto::sign_envelope(e, key_);
+  bytes env = codec::encode_envelope(e);
+  if (env.size() > limits::max_envelope_bytes) return make_error(errc::too_large, "this keyring record is too large");
+  hlc_timestamp t = clock_.tick(now_ms);
+  auto ins = db_->prepare("INSERT INTO change_log(actor, seq, hlc_wall, hlc_counter, envelope, server_seq) VALUES(?1,?2,?3,?4,?5,NULL)");
+  if (!ins) return ins.err();
+  PL_TRY((*ins)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).bind(3, static_cast<std::int64_t>(t.wall_ms))
+             .bind(4, static_cast<std::int64_t>(t.counter)).bind(5, env).run());
+  return next_seq_++;
+}
+
+result<apply_status> replica::apply_record(const envelope& e, const bytes& env_bytes, std::uint64_t server_seq, std::uint64_t now_ms) {
+  auto known = db_->prepare("SELECT server_seq IS NULL FROM change_log WHERE actor = ?1 AND seq = ?2");
+  if (!known) return known.err();
+  (*known)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq));
+  auto k = (*known)->step();
+  if (!k) return k.err();
+  bool exists = *k, unacked = exists && (*known)->column_int(0) != 0;
+  (*known)->reset();
+  if (keys_->kr.applied(e.actor, e.seq) || (exists && e.actor != device_id())) {
+    if (unacked) PL_TRY(acked(e.actor, e.seq, server_seq));
+    return apply_status::duplicate;
+  }
+  auto rec = codec::decode_keyring(e.payload);
+  if (!rec) {
+    PL_TRY(record_refused(e, env_bytes, server_seq));
+    return rec.err();
+  }
+  // Records apply in server order; the first change of a space is the only
+  // place for a genesis.
+  if (auto r = keys_->kr.apply(space(), *rec, e.actor, e.seq, server_seq == 1); !r) {
+    if (!exists) PL_TRY(record_refused(e, env_bytes, server_seq));
+    else if (unacked) PL_TRY(acked(e.actor, e.seq, server_seq));
+    return r.err();
+  }
+  {
+    transaction tx(*db_);
+    PL_TRY(mset(*db_, num_key(k_log, keys_->log_size, 20), env_bytes));
+    if (!exists) PL_TRY(record_refused(e, env_bytes, server_seq));  // same row shape: known, no ops
+    else if (unacked) PL_TRY(acked(e.actor, e.seq, server_seq));
+    PL_TRY(tx.commit());
+  }
+  ++keys_->log_size;
+  PL_TRY(record_side_effects(*rec, e.actor));
+  if (!keys_->epochs.empty()) {
+    PL_TRY(reseal_pending());
+    PL_TRY(retry_sealed(now_ms));
+  }
+  return apply_status::applied;
+}
+
+result<void> replica::record_side_effects(const keyring::record& r, const bytes& /*actor*/) {
+  const bytes& me = device_id();
+  auto& kr = keys_->kr;
+  auto take = [&](std::uint32_t epoch, const bytes& sealed, const crypto::box_key& box) -> result<void> {
+    if (keys_->epochs.count(epoch)) return {};
+    auto key = box.open(sealed);
+    if (!key) return {};  // not for us after all: nothing to keep
+    return store_epoch_key(epoch, *key);
+  };
+  switch (r.k) {
+    case keyring::kind::epoch:
+      for (auto& g : r.grants)
+        if (g.device == me) PL_TRY(take(r.epoch, g.sealed, keys_->box));
+      break;
+    case keyring::kind::grant:
+      if (r.device == me) PL_TRY(take(r.epoch, r.sealed, keys_->box));
+      break;
+    case keyring::kind::invite: {
+      auto inv = mget(*db_, k_invite);
+      if (!inv) return inv.err();
+      if (const bytes* s = as_bytes(*inv)) {
+        crypto::secret secret(*s);
+        if (invite_id_of(secret) == r.invite_id && !r.sealed.empty()) {
+          auto box = crypto::box_key::derive(secret.expose());
+          if (box) PL_TRY(take(r.epoch, r.sealed, *box));
+        }
+      }
+      break;
+    }
+    case keyring::kind::join:
+    case keyring::kind::enrol: {
+      const auto* d = kr.device(r.device);
+      if (!d) break;
+      if (r.device == me) {
+        if (r.k == keyring::kind::join) {
+          // The invite's key is ours now (or the admin grants it); the secret is spent.
+          auto s = db_->prepare("DELETE FROM meta WHERE key = ?1");
+          if (!s) return s.err();
+          PL_TRY((*s)->bind(1, k_invite).run());
+        }
+        // The member's first device makes the member key.
+        if (!keys_->members.count(d->member) && kr.devices(d->member).size() == 1) {
+          crypto::secret mk = crypto::secret::random(crypto::aead_key_bytes);
+          PL_TRY(mset(*db_, std::string(k_member) + to_hex(d->member), mk.expose()));
+          keys_->members[d->member] = mk;
+        }
+        break;
+      }
+      // Another device: the admin grants it the epochs its invite did not
+      // carry; a device of the same member shares the member key.
+      if (is_admin() && r.k == keyring::kind::join) {
+        const auto* inv = kr.invite(r.invite_id);
+        // Every epoch so far: a new member reads the panel's history (the
+        // packs were published before they joined).
+        (void)inv;
+        for (auto& [ep, key] : keys_->epochs) {
+          if (ep > kr.epoch()) continue;  // an epoch of ours not yet on the server
+          keyring::record g;
+          g.k = keyring::kind::grant;
+          g.epoch = ep;
+          g.device = r.device;
+          auto sealed = crypto::seal_to(d->xpk, key);
+          if (!sealed) return sealed.err();
+          g.sealed = std::move(*sealed);
+          keyring::sign(g, space(), *keys_->admin);
+          auto c = commit_record(std::move(g), clock_.last().wall_ms);
+          if (!c) return c.err();
+        }
+      }
+      auto mine = kr.device(me);
+      if (mine && !mine->revoked && mine->member == d->member) {
+        auto mk = keys_->members.find(d->member);
+        if (mk != keys_->members.end()) {
+          keyring::record m;
+          m.k = keyring::kind::member_key;
+          m.member = d->member;
+          m.device = r.device;
+          auto sealed = crypto::seal_to(d->xpk, mk->second);
+          if (!sealed) return sealed.err();
+          m.sealed = std::move(*sealed);
+          auto c = commit_record(std::move(m), clock_.last().wall_ms);
+          if (!c) return c.err();
+        }
+      }
+      break;
+    }
+    case keyring::kind::member_key:
+      if (r.device == me && !keys_->members.count(r.member)) {
+        auto mk = keys_->box.open(r.sealed);
+        if (mk) {
+          PL_TRY(mset(*db_, std::string(k_member) + to_hex(r.member), mk->expose()));
+          keys_->members[r.member] = *mk;
+        }
+      }
+      break;
+    case keyring::kind::remove:
+    case keyring::kind::revoke: {
+      const auto* d = kr.device(me);
+      if (d && d->revoked) {
+        // This device is out: it keeps nothing that opens the panel's data.
+        PL_TRY(mdel_prefix(*db_, k_epoch));
+        PL_TRY(mdel_prefix(*db_, k_member));
+        keys_->epochs.clear();
+        keys_->members.clear();
+      }
+      break;
+    }
+    default: break;
+  }
+  return {};
+}
+
+// ---- founding, invites, removal ---------------------------------------------
+
+result<void> replica::found_space(const bytes& space16, const bytes& member, const std::string& role, std::uint64_t now_ms) {
+  if (next_seq_ != 1 || !space().empty()) return make_error(errc::bad_state, "a panel is founded on a new device");
+  if (member.size() != 16 || rules::parse_role(role) == rules::role::none)
+    return make_error(errc::invalid_argument, "the founder needs a member id and a role");
+  PL_TRY(set_space(space16));
+  crypto::signing_key admin = crypto::signing_key::generate();
+  {
+    crypto::secret seed(admin.seed());
+    PL_TRY(mset(*db_, k_admin, seed.expose()));
+  }
+  keys_->admin = admin;
+  PL_TRY(mset(*db_, k_self_member, member));
+  PL_TRY(mset(*db_, k_self_role, role));
+  PL_TRY(mset(*db_, k_contact, static_cast<std::int64_t>(now_ms)));
+
+  keyring::record g;
+  g.k = keyring::kind::genesis;
+  g.admin_pk = admin.public_key();
+  g.lease_ms = keyring::default_lease_ms;
+  keyring::sign(g, space16, admin);
+  if (auto c = commit_record(std::move(g), now_ms); !c) return c.err();
+
+  keyring::record en;
+  en.k = keyring::kind::enrol;
+  en.member = member;
+  en.role = role;
+  en.device = device_id();
+  en.xpk = keys_->box.public_key();
+  keyring::sign(en, space16, admin);
+  if (auto c = commit_record(std::move(en), now_ms); !c) return c.err();
+
+  crypto::secret key = crypto::secret::random(crypto::aead_key_bytes);
+  keyring::record ep;
+  ep.k = keyring::kind::epoch;
+  ep.epoch = 1;
+  auto sealed = crypto::seal_to(keys_->box.public_key(), key);
+  if (!sealed) return sealed.err();
+  ep.grants.push_back({device_id(), std::move(*sealed)});
+  keyring::sign(ep, space16, admin);
+  if (auto c = commit_record(std::move(ep), now_ms); !c) return c.err();
+  PL_TRY(store_epoch_key(1, key));
+
+  crypto::secret mk = crypto::secret::random(crypto::aead_key_bytes);
+  PL_TRY(mset(*db_, std::string(k_member) + to_hex(member), mk.expose()));
+  keys_->members[member] = mk;
+  return {};
+}
+
+result<std::string> replica::create_invite(const bytes& member, const std::string& role, std::uint64_t now_ms,
+                                           std::uint64_t ttl_ms) {
+  if (!is_admin()) return make_error(errc::bad_state, "only the panel's admin device (the clerk's) creates invites");
+  if (member.size() != 16 || rules::parse_role(role) == rules::role::none)
+    return make_error(errc::invalid_argument, "an invite needs a member id and a role");
+  std::uint32_t ep = write_epoch();
+  if (ep == 0) return make_error(errc::no_key);
+  keyring::invite_code code{space(), crypto::secret::random(32)};
+  auto ik = crypto::signing_key::from_seed(code.secret.expose());
+  auto ib = crypto::box_key::derive(code.secret.expose());
+  if (!ik) return ik.err();
+  if (!ib) return ib.err();
+  keyring::record r;
+  r.k = keyring::kind::invite;
+  r.invite_id = invite_id_of(code.secret);
+  r.invite_pk = ik->public_key();
+  r.member = member;
+  r.role = role;
+  r.expires_ms = now_ms + ttl_ms;
+  r.epoch = ep;
+  auto sealed = crypto::seal_to(ib->public_key(), keys_->epochs.at(ep));
+  if (!sealed) return sealed.err();
+  r.sealed = std::move(*sealed);
+  keyring::sign(r, space(), *keys_->admin);
+  if (auto c = commit_record(std::move(r), now_ms); !c) return c.err();
+  return keyring::format_invite(code);
+}
+
+result<void> replica::redeem_invite(const std::string& code_text, std::uint64_t now_ms) {
+  auto code = keyring::parse_invite(code_text);
+  if (!code) return code.err();
+  if (next_seq_ != 1) return make_error(errc::bad_state, "an invite is redeemed on a new device");
+  PL_TRY(set_space(code->space));
+  PL_TRY(mset(*db_, k_invite, code->secret.expose()));
+  PL_TRY(mset(*db_, k_contact, static_cast<std::int64_t>(now_ms)));
+  auto ik = crypto::signing_key::from_seed(code->secret.expose());
+  if (!ik) return ik.err();
+  keyring::record r;
+  r.k = keyring::kind::join;
+  r.invite_id = invite_id_of(code->secret);
+  r.device = device_id();
+  r.xpk = keys_->box.public_key();
+  r.at_ms = now_ms;
+  keyring::sign(r, code->space, *ik);
+  if (auto c = commit_record(std::move(r), now_ms); !c) return c.err();
+  return {};
+}
+
+bool replica::joining() {
+  auto inv = mget(*db_, k_invite);
+  return inv && as_bytes(*inv) && !keys_->kr.device(device_id());
+}
+
+result<void> replica::rotate(std::uint64_t now_ms, const bytes& without_member, const bytes& without_device) {
+  crypto::secret key = crypto::secret::random(crypto::aead_key_bytes);
+  keyring::record ep;
+  ep.k = keyring::kind::epoch;
+  ep.epoch = std::max(write_epoch(), keys_->kr.epoch()) + 1;
+  bool me_listed = false;
+  for (auto& [pk, d] : keys_->kr.devices()) {
+    if (d.member == without_member || pk == without_device) continue;
+    auto sealed = crypto::seal_to(d.xpk, key);
+    if (!sealed) return sealed.err();
+    ep.grants.push_back({pk, std::move(*sealed)});
+    me_listed = me_listed || pk == device_id();
+  }
+  if (!me_listed) {
+    auto sealed = crypto::seal_to(keys_->box.public_key(), key);
+    if (!sealed) return sealed.err();
+    ep.grants.push_back({device_id(), std::move(*sealed)});
+  }
+  std::uint32_t n = ep.epoch;
+  keyring::sign(ep, space(), *keys_->admin);
+  if (auto c = commit_record(std::move(ep), now_ms); !c) return c.err();
+  return store_epoch_key(n, key);
+}
+
+result<void> replica::remove_member(const bytes& member, std::uint64_t now_ms) {
+  if (!is_admin()) return make_error(errc::bad_state, "only the panel's admin device removes members");
+  if (member.size() != 16) return make_error(errc::invalid_argument, "a member id is 16 bytes");
+  keyring::record r;
+  r.k = keyring::kind::remove;
+  r.member = member;
+  keyring::sign(r, space(), *keys_->admin);
+  if (auto c = commit_record(std::move(r), now_ms); !c) return c.err();
+  return rotate(now_ms, member, {});
+}
+
+result<void> replica::revoke_device(const bytes& device, std::uint64_t now_ms) {
+  if (!is_admin()) return make_error(errc::bad_state, "only the panel's admin device revokes devices");
+  if (device.size() != 32) return make_error(errc::invalid_argument, "a device id is 32 bytes");
+  keyring::record r;
+  r.k = keyring::kind::revoke;
+  r.device = device;
+  keyring::sign(r, space(), *keys_->admin);
+  if (auto c = commit_record(std::move(r), now_ms); !c) return c.err();
+  return rotate(now_ms, {}, device);
+}
+
+result<void> replica::set_lease(std::uint64_t lease_ms, std::uint64_t now_ms) {
+  if (!is_admin()) return make_error(errc::bad_state, "only the panel's admin device sets the offline lease");
+  if (lease_ms == 0) return make_error(errc::invalid_argument, "a lease must be longer than zero");
+  keyring::record r;
+  r.k = keyring::kind::lease;
+  r.lease_ms = lease_ms;
+  keyring::sign(r, space(), *keys_->admin);
+  auto c = commit_record(std::move(r), now_ms);
+  if (!c) return c.err();
+  return {};
+}
+
+result<void> replica::set_member_role(const bytes& member, const std::string& role, std::uint64_t now_ms) {
+  if (!is_admin()) return make_error(errc::bad_state, "only the panel's admin device changes roles");
+  if (member.size() != 16 || rules::parse_role(role) == rules::role::none)
+    return make_error(errc::invalid_argument, "unknown member or role");
+  keyring::record r;
+  r.k = keyring::kind::role;
+  r.member = member;
+  r.role = role;
+  keyring::sign(r, space(), *keys_->admin);
+  auto c = commit_record(std::move(r), now_ms);
+  if (!c) return c.err();
+  return {};
+}
+
+// ---- private content -------------------------------------------------------
+
+bool replica::is_private(const value& v) {
+  const bytes* b = as_bytes(v);
+  return b && b->size() >= private_magic.size() + 16 + crypto::aead_overhead &&
+         std::equal(private_magic.begin(), private_magic.end(), b->begin());
+}
+
+result<bytes> replica::seal_private(const std::string& plaintext) {
+  bytes member = my_member();
+  auto mk = keys_->members.find(member);
+  if (member.empty() || mk == keys_->members.end())
+    return make_error(errc::no_key, "this device has no member key for private notes yet; sync first");
+  bytes ad = to_bytes(private_magic);
+  append(ad, member);
+  auto ct = crypto::aead_seal(mk->second, ad, to_bytes(plaintext));
+  if (!ct) return ct.err();
+  append(ad, *ct);
+  return ad;
+}
+
+result<std::string> replica::open_private(const bytes& sealed) const {
+  if (!is_private(sealed)) return make_error(errc::malformed, "not a private value");
+  bytes member(sealed.begin() + 4, sealed.begin() + 20);
+  auto mk = keys_->members.find(member);
+  if (mk == keys_->members.end()) return make_error(errc::no_key, "private to another member");
+  auto pt = crypto::aead_open(mk->second, bytes(sealed.begin(), sealed.begin() + 20), bytes(sealed.begin() + 20, sealed.end()));
+  if (!pt) return make_error(errc::crypto, "a private value is damaged");
+  std::string s(pt->begin(), pt->end());
+  crypto::secret wipe(std::move(*pt));
+  return s;
+}
+
+// ---- lease and at rest --------------------------------------------------------
+
+result<void> replica::contacted(std::uint64_t now_ms) {
+  PL_TRY(mset(*db_, k_contact, static_cast<std::int64_t>(now_ms)));
+  if (!keys_->locked) return {};
+  // The server took our device key (not revoked): unwrap again what the
+  // keyring records seal to this device.
+  auto log = mlist(*db_, k_log);
+  if (!log) return log.err();
+  keys_->locked = false;
+  PL_TRY(mset(*db_, k_locked, std::int64_t{0}));
+  for (auto& [k, v] : *log) {
+    const bytes* env = as_bytes(v);
+    auto e = env ? codec::decode_envelope(*env) : result<envelope>(make_error(errc::malformed));
+    auto rec = e ? codec::decode_keyring(e->payload) : result<keyring::record>(e.err());
+    if (!rec) continue;
+    if (rec->k == keyring::kind::epoch || rec->k == keyring::kind::grant || rec->k == keyring::kind::member_key)
+      PL_TRY(record_side_effects(*rec, e->actor));
+  }
+  return {};
+}
+
+bool replica::lease_expired(std::uint64_t now_ms) {
+  if (!secured()) return false;
+  auto c = mget(*db_, k_contact);
+  if (!c || !std::holds_alternative<std::int64_t>(*c)) return false;
+  auto last = static_cast<std::uint64_t>(std::get<std::int64_t>(*c));
+  return now_ms > last && now_ms - last > keys_->kr.lease_ms();
+}
+
+result<std::unique_ptr<replica>> replica::open_sealed(const bytes& sealed, std::string_view passphrase, std::uint64_t now_ms) {
+  PL_TRY(crypto::init());
+  auto key = at_rest::key_for(sealed, passphrase);
+  if (!key) return key.err();
+  auto image = at_rest::open_replica(sealed, *key);
+  if (!image) return image.err();
+  auto r = open(*image);
+  crypto::secret wipe(std::move(*image));
+  if (!r) return r.err();
+  replica& rep = **r;
+  rep.keys_->storage = std::move(*key);
+  if (rep.lease_expired(now_ms)) {
+    // Offline past the panel's lease: drop every unwrapped key (epochs,
+    // member keys); they come back only after the server accepts this device.
+    PL_TRY(mdel_prefix(*rep.db_, k_epoch));
+    PL_TRY(mdel_prefix(*rep.db_, k_member));
+    rep.keys_->epochs.clear();
+    rep.keys_->members.clear();
+    rep.keys_->locked = true;
+    PL_TRY(mset(*rep.db_, k_locked, std::int64_t{1}));
+  }
+  return r;
+}
+
+result<void> replica::set_passphrase(std::string_view passphrase) {
+  auto k = at_rest::new_key(passphrase);
+  if (!k) return k.err();
+  keys_->storage = std::move(*k);
+  return {};
+}
+
+bool replica::has_passphrase() const { return keys_->storage.has_value(); }
+
+result<bytes> replica::save_sealed() {
+  if (!keys_->storage) return make_error(errc::bad_state, "set a passphrase before saving");
+  auto image = save();
+  if (!image) return image.err();
+  auto out = at_rest::seal_replica(*image, *keys_->storage);
+  crypto::secret wipe(std::move(*image));
+  return out;
+}
+
+}  // namespace packline

@@ -1,0 +1,26 @@
+// Private to client-core: what a replica holds for issue 4 besides its SQLite
+// image (keyring state replayed from the image, unwrapped keys, the storage
+// key). Owned by one replica; see replica_keys.cpp.
+#pragma once
+#include <map>
+#include <optional>
+
+#include "packline/at_rest.hpp"
+#include "packline/crypto.hpp"
+#include "packline/keyring.hpp"
+#include "packline/replica.hpp"
+
+namespace packline {
+
+struct replica::keys {
+  keyring::state kr;
+  crypto::box_key box;                               // this device's X25519 key
+  std::map<std::uint32_t, crypto::secret> epochs;    // space key per epoch held
+  std::map<bytes, crypto::secret> members;           // member keys held (normally ours only)
+  std::optional<crypto::signing_key> admin;          // the panel's admin key (founding device)
+  std::optional<at_rest::storage_key> storage;       // after unlock / set_passphrase
+  std::uint64_t log_size = 0;                        // keyring records applied
+  bool locked = false;
+};
+
+}  // namespace packline

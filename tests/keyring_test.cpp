@@ -1,0 +1,425 @@
+// Keyring, sealed envelopes and the checks on apply (issue 4): replicas of a
+// secured panel synced through an in-process stand-in for the server that
+// runs the same keyring::admit the real server runs, in server order.
+#include <doctest/doctest.h>
+
+#include <set>
+
+#include "packline/codec.hpp"
+#include "packline/keyring.hpp"
+#include "packline/replica.hpp"
+
+using namespace packline;
+
+namespace {
+
+constexpr std::uint64_t t0 = 1'800'000'000'000;  // ms; all clocks start here
+
+std::unique_ptr<replica> device() {
+  REQUIRE(crypto::init().ok());
+  auto r = replica::create(crypto::random_bytes(32));
+  REQUIRE(r.ok());
+  return std::move(*r);
+}
+
+op set(const char* table, const bytes& row, const char* field, value v) {
+  op o;
+  o.table = table;
+  o.row = row;
+  o.field = field;
+  o.val = std::move(v);
+  return o;
+}
+
+bool contains(const bytes& hay, std::string_view needle) {
+  return std::string(hay.begin(), hay.end()).find(needle) != std::string::npos;
+}
+
+// The server's part: verify, admit (membership and keyring), store in order.
+struct mini_server {
+  bytes space = crypto::random_bytes(16);
+  keyring::state kr;
+  std::vector<bytes> log;
+  std::set<std::pair<bytes, std::uint64_t>> stored;
+  std::uint64_t now = t0;
+
+  result<void> push(replica& r) {
+    if (kr.secured() && kr.device(r.device_id()) && kr.device(r.device_id())->revoked)
+      return make_error(errc::revoked);
+    keyring::state next = kr;
+    std::vector<bytes> add;
+    for (auto& raw : r.pending(1000)) {
+      auto e = codec::decode_envelope(raw);
+      REQUIRE(e.ok());
+      PL_TRY(push_one(next, *e, raw, add));
+    }
+    kr = std::move(next);
+    for (auto& raw : add) {
+      auto e = codec::decode_envelope(raw);
+      log.push_back(raw);
+      stored.insert({e->actor, e->seq});
+      PL_TRY(r.acked(e->actor, e->seq, log.size()));
+    }
+    return {};
+  }
+  result<void> push_one(keyring::state& s, const envelope& e, const bytes& raw, std::vector<bytes>& add) {
+    PL_TRY(crypto::verify_envelope(e));
+    if (stored.count({e.actor, e.seq})) return {};  // a replay changes nothing
+    PL_TRY(keyring::admit(s, space, e, log.empty() && add.empty(), now));
+    add.push_back(raw);
+    return {};
+  }
+  // Pulls everything new into `r`; returns the refusals it reported.
+  result<std::vector<std::string>> pull(replica& r) {
+    if (kr.secured()) PL_TRY(kr.may_write(r.device_id()));
+    std::vector<std::string> refused;
+    for (std::uint64_t i = r.cursor(); i < log.size(); ++i) {
+      auto a = r.apply(log[i], i + 1, now);
+      if (!a) refused.push_back(a.err().message);
+      PL_TRY(r.set_cursor(i + 1));
+    }
+    return refused;
+  }
+  // push, pull, push again (pulls may commit grants and member keys).
+  std::vector<std::string> sync(replica& r) {
+    auto p = push(r);
+    REQUIRE_MESSAGE(p.ok(), p.err().message);
+    auto got = pull(r);
+    REQUIRE_MESSAGE(got.ok(), got.err().message);
+    auto p2 = push(r);
+    REQUIRE_MESSAGE(p2.ok(), p2.err().message);
+    return *got;
+  }
+};
+
+struct panel {
+  mini_server srv;
+  std::unique_ptr<replica> clerk = device();
+  bytes clerk_member = new_row_id();
+  panel() {
+    REQUIRE(clerk->found_space(srv.space, clerk_member, "clerk", t0).ok());
+    REQUIRE(clerk->commit({set("member", clerk_member, "name", std::string("Dana Whitfield")),
+                           set("member", clerk_member, "role", std::string("clerk"))}, t0).ok());
+    CHECK(srv.sync(*clerk).empty());
+    CHECK(clerk->secured());
+  }
+  // A new device of `member` (a new member row unless given) with `role`.
+  std::unique_ptr<replica> join(const std::string& role, bytes member = {}) {
+    bool fresh = member.empty();
+    if (fresh) member = new_row_id();
+    if (fresh)
+      REQUIRE(clerk->commit({set("member", member, "name", std::string("Cllr ") + role), set("member", member, "role", role)}, t0).ok());
+    auto code = clerk->create_invite(member, role, t0);
+    REQUIRE(code.ok());
+    srv.sync(*clerk);
+    auto d = device();
+    REQUIRE(d->redeem_invite(*code, t0).ok());
+    CHECK(d->joining());
+    auto refused = srv.sync(*d);
+    CHECK(refused.empty());
+    CHECK_FALSE(d->joining());
+    srv.sync(*clerk);  // the clerk sees the join and grants earlier epochs
+    srv.sync(*d);
+    return d;
+  }
+};
+
+std::string title_of(replica& r, const bytes& id) {
+  auto rows = r.rows("meeting", "id", id);
+  return rows && !rows->empty() ? rows->front().text("title") : std::string{};
+}
+
+}  // namespace
+
+TEST_CASE("keyring: a founded panel syncs sealed changes; the server's log holds no plaintext") {
+  panel p;
+  bytes meeting = new_row_id();
+  REQUIRE(p.clerk->commit({set("meeting", meeting, "title", std::string("MARKER-MEETING-4711"))}, t0).ok());
+  p.srv.sync(*p.clerk);
+  auto member = p.join("member");
+  CHECK(member->secured());
+  CHECK(member->write_epoch() == 1);
+  CHECK(title_of(*member, meeting) == "MARKER-MEETING-4711");
+  bytes q = new_row_id();
+  REQUIRE(member->commit({set("question", q, "author", member->my_member()), set("question", q, "body", std::string("MARKER-QUESTION-0815")),
+                          set("question", q, "status", std::string("draft"))}, t0).ok());
+  CHECK(p.srv.sync(*member).empty());
+  CHECK(p.srv.sync(*p.clerk).empty());
+  auto qs = p.clerk->rows("question", "id", q);
+  REQUIRE(qs.ok());
+  REQUIRE(qs->size() == 1);
+  CHECK(qs->front().text("body") == "MARKER-QUESTION-0815");
+  for (auto& env : p.srv.log) {
+    CHECK_FALSE(contains(env, "MARKER-"));
+    CHECK_FALSE(contains(env, "Dana Whitfield"));
+  }
+}
+
+TEST_CASE("keyring: a forged change is rejected on every replica and the sync goes on") {
+  panel p;
+  auto chair = p.join("chair");
+  auto member = p.join("member");
+  // A member writes the consolidated list (chair only) by a raw commit that
+  // skips the workflow's local check: the server cannot see it, replicas refuse it.
+  bytes cq = new_row_id();
+  REQUIRE(member->commit({set("consolidated_question", cq, "body", std::string("forged"))}, t0).ok());
+  bytes q = new_row_id();
+  REQUIRE(member->commit({set("question", q, "author", member->my_member()), set("question", q, "body", std::string("honest"))}, t0).ok());
+  CHECK(p.srv.sync(*member).empty());
+  for (replica* r : {p.clerk.get(), chair.get()}) {
+    auto refused = p.srv.sync(*r);
+    REQUIRE(refused.size() == 1);
+    CHECK(refused[0].find("only the chair or vice-chair edits the consolidated list") != std::string::npos);
+    CHECK(r->rows("consolidated_question")->empty());
+    CHECK(r->rows("question", "id", q)->size() == 1);  // the member's next change still applies
+    CHECK(r->waiting_count() == 0);
+  }
+  // Only the author edits a draft: the chair's edit of the member's body is refused by the others.
+  REQUIRE(chair->commit({set("question", q, "body", std::string("chair rewrote it"))}, t0).ok());
+  p.srv.sync(*chair);
+  auto refused = p.srv.sync(*p.clerk);
+  REQUIRE(refused.size() == 1);
+  CHECK(refused[0].find("only the author edits a draft") != std::string::npos);
+  CHECK(p.clerk->rows("question", "id", q)->front().text("body") == "honest");
+  // The clerk publishes meetings; a member may not.
+  REQUIRE(member->commit({set("meeting", new_row_id(), "title", std::string("fake meeting"))}, t0).ok());
+  p.srv.sync(*member);
+  refused = p.srv.sync(*chair);
+  REQUIRE(refused.size() == 1);
+  CHECK(refused[0].find("only the clerk publishes") != std::string::npos);
+}
+
+TEST_CASE("keyring: forged signature, replayed change and wrong epoch") {
+  panel p;
+  auto member = p.join("member");
+  bytes q = new_row_id();
+  REQUIRE(member->commit({set("question", q, "author", member->my_member()), set("question", q, "body", std::string("x"))}, t0).ok());
+  auto pending = member->pending(10);
+  REQUIRE(pending.size() == 1);
+  auto e = codec::decode_envelope(pending[0]);
+  REQUIRE(e.ok());
+
+  // Forged signature: the server refuses it, and so does a replica given it directly.
+  auto forged = *e;
+  forged.payload[forged.payload.size() / 2] ^= 1;
+  std::vector<bytes> add;
+  keyring::state copy = p.srv.kr;
+  CHECK(p.srv.push_one(copy, forged, codec::encode_envelope(forged), add).err().code == errc::bad_signature);
+  CHECK(p.clerk->apply(codec::encode_envelope(forged), 99, t0).err().code == errc::bad_signature);
+  // Signed by the device but not sealed under the key it claims (another key).
+  auto resealed = *e;
+  crypto::secret other = crypto::secret::random(32);
+  // (the member's own signing key is not reachable here: a stranger's device signs instead)
+  auto stranger = crypto::signing_key::generate();
+  REQUIRE(crypto::seal_envelope(resealed, bytes{0x93, 0, 0, 0x90}, other, stranger).ok());
+  CHECK(keyring::admit(copy, p.srv.space, resealed, false, t0).err().code == errc::not_member);
+
+  // Replay: stored once, acknowledged again, applied once.
+  CHECK(p.srv.sync(*member).empty());
+  std::size_t n = p.srv.log.size();
+  REQUIRE(p.srv.push_one(copy, *e, pending[0], add).ok());
+  CHECK(add.empty());
+  CHECK(p.srv.log.size() == n);
+  CHECK(p.srv.sync(*p.clerk).empty());
+  CHECK(p.clerk->apply(pending[0], n, t0).value() == apply_status::duplicate);
+
+  // Wrong epoch: a change claiming an epoch the keyring has not reached.
+  auto future = *e;
+  future.seq = e->seq + 1;
+  future.epoch = 7;
+  future.signature = bytes(64, 0);
+  copy = p.srv.kr;
+  auto ad = keyring::admit(copy, p.srv.space, future, false, t0);
+  CHECK(ad.err().code == errc::forbidden);
+  CHECK(ad.err().message.find("wrong epoch") != std::string::npos);
+  // Unsealed (epoch 0) changes are refused in a secured panel.
+  future.epoch = 0;
+  CHECK(keyring::admit(copy, p.srv.space, future, false, t0).err().code == errc::forbidden);
+}
+
+TEST_CASE("keyring: a removed member is refused at once and cannot read the next epoch") {
+  panel p;
+  auto alice = p.join("member");
+  auto bob = p.join("member");
+  bytes alice_member = alice->my_member();
+  REQUIRE(p.clerk->remove_member(alice_member, t0 + 1000).ok());
+  p.srv.sync(*p.clerk);
+  CHECK(p.srv.kr.epoch() == 2);
+  CHECK(p.clerk->write_epoch() == 2);
+  // Refused by the server for pushes and pulls.
+  REQUIRE(alice->commit({set("question", new_row_id(), "body", std::string("after removal"))}, t0 + 2000).ok());
+  CHECK(p.srv.push(*alice).err().code == errc::revoked);
+  CHECK(p.srv.pull(*alice).err().code == errc::revoked);
+  // The clerk writes under epoch 2; Bob reads it, Alice (handed the bytes anyway) cannot.
+  bytes meeting = new_row_id();
+  REQUIRE(p.clerk->commit({set("meeting", meeting, "title", std::string("MARKER-AFTER-REMOVAL"))}, t0 + 3000).ok());
+  p.srv.sync(*p.clerk);
+  p.srv.sync(*bob);
+  CHECK(bob->write_epoch() == 2);
+  CHECK(title_of(*bob, meeting) == "MARKER-AFTER-REMOVAL");
+  for (std::uint64_t i = alice->cursor(); i < p.srv.log.size(); ++i) (void)alice->apply(p.srv.log[i], i + 1, t0 + 4000);
+  CHECK(title_of(*alice, meeting).empty());
+  CHECK(alice->write_epoch() <= 1);
+  // A forged enrolment by a member (not the admin key) is refused everywhere.
+  keyring::record en;
+  en.k = keyring::kind::enrol;
+  en.member = alice_member;
+  en.role = "chair";
+  en.device = alice->device_id();
+  en.xpk = bytes(32, 1);
+  keyring::sign(en, p.srv.space, crypto::signing_key::generate());
+  envelope fe;
+  fe.space = p.srv.space;
+  fe.seq = 99;
+  fe.epoch = keyring::record_epoch;
+  fe.payload = codec::encode_keyring(en);
+  auto bob_key = crypto::signing_key::generate();
+  crypto::sign_envelope(fe, bob_key);
+  keyring::state copy = p.srv.kr;
+  CHECK(keyring::admit(copy, p.srv.space, fe, false, t0).err().code != errc::ok);
+}
+
+TEST_CASE("keyring: a revoked device is refused; the member's other device goes on") {
+  panel p;
+  auto tablet = p.join("member");
+  bytes m = tablet->my_member();
+  auto laptop = p.join("member", m);
+  CHECK(laptop->my_member() == m);
+  REQUIRE(p.clerk->revoke_device(tablet->device_id(), t0 + 1000).ok());
+  p.srv.sync(*p.clerk);
+  REQUIRE(tablet->commit({set("question", new_row_id(), "body", std::string("lost tablet"))}, t0 + 2000).ok());
+  CHECK(p.srv.push(*tablet).err().code == errc::revoked);
+  bytes q = new_row_id();
+  REQUIRE(laptop->commit({set("question", q, "author", m), set("question", q, "body", std::string("still here"))}, t0 + 2000).ok());
+  p.srv.sync(*laptop);
+  CHECK(laptop->write_epoch() == 2);
+  CHECK(p.srv.sync(*p.clerk).empty());
+  CHECK(p.clerk->rows("question", "id", q)->size() == 1);
+}
+
+TEST_CASE("keyring: invites are single use and expire") {
+  panel p;
+  bytes m = new_row_id();
+  auto code = p.clerk->create_invite(m, "member", t0, 60'000);
+  REQUIRE(code.ok());
+  p.srv.sync(*p.clerk);
+  auto a = device();
+  REQUIRE(a->redeem_invite(*code, t0).ok());
+  p.srv.sync(*a);
+  auto b = device();
+  REQUIRE(b->redeem_invite(*code, t0).ok());
+  auto second = p.srv.push(*b);
+  CHECK(second.err().code == errc::forbidden);
+  CHECK(second.err().message.find("used already") != std::string::npos);
+
+  auto late_code = p.clerk->create_invite(new_row_id(), "member", t0, 60'000);
+  REQUIRE(late_code.ok());
+  p.srv.sync(*p.clerk);
+  auto c = device();
+  p.srv.now = t0 + 600'000;  // past the expiry and beyond the join's clock bound
+  REQUIRE(c->redeem_invite(*late_code, p.srv.now).ok());
+  auto late = p.srv.push(*c);
+  CHECK(late.err().code == errc::forbidden);
+  CHECK(late.err().message.find("expired") != std::string::npos);
+  // Backdating the join does not help: the server bounds its time.
+  auto d = device();
+  REQUIRE(d->redeem_invite(*late_code, t0).ok());
+  CHECK(p.srv.push(*d).err().message.find("too far from the server's clock") != std::string::npos);
+}
+
+TEST_CASE("keyring: private notes open only on the author's devices") {
+  panel p;
+  auto author = p.join("member");
+  bytes m = author->my_member();
+  auto second = p.join("member", m);
+  auto other = p.join("member");
+  p.srv.sync(*author);  // shares the member key with the second device
+  p.srv.sync(*second);
+  auto sealed = author->seal_private("MARKER-PRIVATE-NOTE");
+  REQUIRE(sealed.ok());
+  CHECK(replica::is_private(*sealed));
+  bytes an = new_row_id();
+  REQUIRE(author->commit({set("annotation", an, "author", m), set("annotation", an, "visibility", std::string("private")),
+                          set("annotation", an, "body", *sealed)}, t0).ok());
+  p.srv.sync(*author);
+  p.srv.sync(*second);
+  p.srv.sync(*other);
+  auto in_second = second->rows("annotation", "id", an);
+  auto in_other = other->rows("annotation", "id", an);
+  REQUIRE(in_second->size() == 1);
+  REQUIRE(in_other->size() == 1);
+  const value* v2 = in_second->front().get("body");
+  const value* vo = in_other->front().get("body");
+  REQUIRE(v2);
+  REQUIRE(vo);
+  REQUIRE(std::holds_alternative<bytes>(*vo));
+  CHECK_FALSE(contains(std::get<bytes>(*vo), "MARKER-PRIVATE"));  // the other member stores ciphertext only
+  CHECK(other->open_private(std::get<bytes>(*vo)).err().code == errc::no_key);
+  CHECK(second->open_private(std::get<bytes>(*v2)).value() == "MARKER-PRIVATE-NOTE");
+}
+
+TEST_CASE("keyring: past the offline lease the replica locks and drops its keys until the server takes it again") {
+  panel p;
+  auto member = p.join("member");
+  REQUIRE(member->set_passphrase("member passphrase").ok());
+  auto sealed = member->save_sealed();
+  REQUIRE(sealed.ok());
+  CHECK_FALSE(contains(*sealed, "Dana Whitfield"));
+  // Within the lease: opens normally.
+  auto fine = replica::open_sealed(*sealed, "member passphrase", t0 + keyring::default_lease_ms / 2);
+  REQUIRE(fine.ok());
+  CHECK_FALSE((*fine)->locked());
+  CHECK((*fine)->write_epoch() == 1);
+  // Wrong passphrase, tampered and truncated images.
+  CHECK(replica::open_sealed(*sealed, "wrong passphrase", t0).err().code == errc::wrong_passphrase);
+  auto bad = *sealed;
+  bad[bad.size() / 2] ^= 0x40;
+  CHECK(replica::open_sealed(bad, "member passphrase", t0).err().code == errc::corrupt_replica);
+  CHECK(replica::open_sealed(bytes(sealed->begin(), sealed->end() - 100), "member passphrase", t0).err().code ==
+        errc::corrupt_replica);
+  // Past the lease: locked, keys dropped, nothing can be written.
+  std::uint64_t later = t0 + keyring::default_lease_ms + 1;
+  auto stale = replica::open_sealed(*sealed, "member passphrase", later);
+  REQUIRE(stale.ok());
+  replica& r = **stale;
+  CHECK(r.locked());
+  CHECK(r.write_epoch() == 0);
+  CHECK(r.commit({set("question", new_row_id(), "body", std::string("x"))}, later).err().code == errc::lease_expired);
+  auto resaved = r.save_sealed();
+  REQUIRE(resaved.ok());
+  auto reopened = replica::open_sealed(*resaved, "member passphrase", later);
+  REQUIRE(reopened.ok());
+  CHECK((*reopened)->locked());
+  CHECK((*reopened)->write_epoch() == 0);
+  // The server accepts the device again (welcome): keys come back from the keyring records.
+  REQUIRE((*reopened)->contacted(later).ok());
+  CHECK_FALSE((*reopened)->locked());
+  CHECK((*reopened)->write_epoch() == 1);
+}
+
+TEST_CASE("keyring: records round-trip through the codec and signatures bind the space") {
+  keyring::record r;
+  r.k = keyring::kind::invite;
+  r.invite_id = bytes(16, 1);
+  r.invite_pk = bytes(32, 2);
+  r.member = bytes(16, 3);
+  r.role = "member";
+  r.expires_ms = 123;
+  r.epoch = 4;
+  r.sealed = bytes(80, 5);
+  r.grants.push_back({bytes(32, 6), bytes(80, 7)});
+  auto admin = crypto::signing_key::generate();
+  keyring::sign(r, bytes(16, 9), admin);
+  auto back = codec::decode_keyring(codec::encode_keyring(r));
+  REQUIRE(back.ok());
+  CHECK(*back == r);
+  CHECK(crypto::verify(admin.public_key(), keyring::signed_bytes(bytes(16, 9), r), r.sig));
+  CHECK_FALSE(crypto::verify(admin.public_key(), keyring::signed_bytes(bytes(16, 8), r), r.sig));
+  CHECK(codec::decode_keyring(bytes{0x91, 0x0c}).err().code == errc::malformed);
+  auto code = keyring::format_invite({bytes(16, 0xab), crypto::secret(bytes(32, 0xcd))});
+  CHECK(code.size() == 96);
+  auto parsed = keyring::parse_invite(code);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->space == bytes(16, 0xab));
+  CHECK(keyring::parse_invite("abc").err().code == errc::invalid_argument);
+}

@@ -1,0 +1,236 @@
+// The server's membership checks for secured spaces (issue 4), through
+// sync_handler on a real sqlite_store: strangers may only push their join,
+// removed and revoked devices are refused at once, forged keyring records
+// and wrong epochs are refused, and the data folder holds no plaintext.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "packline/codec.hpp"
+#include "packline/crypto.hpp"
+#include "packline/keyring.hpp"
+#include "packline/limits.hpp"
+#include "packline/replica.hpp"
+#include "sqlite_store.hpp"
+#include "support/server_process.hpp"
+#include "support/sync_client.hpp"
+#include "sync_handler.hpp"
+
+using namespace packline;
+using namespace packline::server;
+
+namespace {
+
+template <class T>
+T as(const bytes& frame) {
+  auto m = codec::decode(frame);
+  REQUIRE(m.ok());
+  REQUIRE_MESSAGE(std::holds_alternative<T>(*m), "message type ", m->index() + 1);
+  return std::get<T>(*m);
+}
+
+std::uint32_t error_of(const reply& r) {
+  REQUIRE(r.frames.size() == 1);
+  return as<proto::error>(r.frames[0]).code;
+}
+
+op set(const char* table, const bytes& row, const char* field, value v) {
+  op o;
+  o.table = table;
+  o.row = row;
+  o.field = field;
+  o.val = std::move(v);
+  return o;
+}
+
+struct fixture {
+  test::temp_dir tmp;
+  std::unique_ptr<sqlite_store> db;
+  metrics stats;
+  fixture() {
+    REQUIRE(crypto::init().ok());
+    auto s = sqlite_store::open(tmp.sub("data"));
+    REQUIRE(s.ok());
+    db = std::move(s.value());
+  }
+};
+
+// A replica talking to the handler frame by frame.
+struct dev {
+  std::unique_ptr<replica> r;
+  dev() { r = std::move(*replica::create(crypto::random_bytes(32))); }
+  reply hello(sync_handler& h, const bytes& space) {
+    auto c = h.on_frame(codec::encode(proto::hello{limits::protocol_version, r->device_id(), space}));
+    REQUIRE_FALSE(c.close);
+    auto ch = as<proto::challenge>(c.frames.at(0));
+    return h.on_frame(codec::encode(proto::auth{r->key_sign(proto::auth_transcript(ch.nonce, ch.space))}));
+  }
+  void connect(sync_handler& h, const bytes& space) {
+    auto w = hello(h, space);
+    REQUIRE_FALSE(w.close);
+    REQUIRE(h.authenticated());
+  }
+  reply push(sync_handler& h) {
+    proto::push p;
+    p.envelopes = r->pending(200);
+    REQUIRE_FALSE(p.envelopes.empty());
+    auto out = h.on_frame(codec::encode(p));
+    if (!out.close && !out.frames.empty()) {
+      auto m = codec::decode(out.frames[0]);
+      if (m && std::holds_alternative<proto::ack>(*m))
+        for (auto& a : std::get<proto::ack>(*m).entries) REQUIRE(r->acked(a.actor, a.seq, a.server_seq).ok());
+    }
+    return out;
+  }
+  reply pull(sync_handler& h, std::uint64_t now) {
+    auto out = h.on_frame(codec::encode(proto::pull{r->cursor(), 512}));
+    if (out.close) return out;
+    auto ch = as<proto::changes>(out.frames.at(0));
+    for (auto& c : ch.items) {
+      (void)r->apply(c.envelope, c.server_seq, now);
+      REQUIRE(r->set_cursor(c.server_seq).ok());
+    }
+    return out;
+  }
+};
+
+std::string slurp_dir(const std::string& dir) {
+  std::string all;
+  for (auto& f : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!f.is_regular_file()) continue;
+    std::ifstream in(f.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    all += ss.str();
+  }
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("server membership: strangers, invites, removal, revocation, forgeries; the store holds no plaintext") {
+  fixture f;
+  const std::uint64_t now = static_cast<std::uint64_t>(test::wall_ms());
+  bytes space = crypto::random_bytes(16);
+
+  dev clerk;
+  bytes clerk_member = new_row_id();
+  REQUIRE(clerk.r->found_space(space, clerk_member, "clerk", now).ok());
+  bytes meeting = new_row_id();
+  REQUIRE(clerk.r->commit({set("meeting", meeting, "title", std::string("MARKER-SERVER-MEETING"))}, now).ok());
+  sync_handler hc(*f.db, f.stats, bytes(16, 0), "clerk");
+  clerk.connect(hc, space);
+  auto pushed = clerk.push(hc);
+  REQUIRE_FALSE(pushed.close);
+  CHECK(as<proto::ack>(pushed.frames.at(0)).entries.size() == 4);  // genesis, enrol, epoch 1, meeting
+  REQUIRE(f.db->keyrings().find(space));
+  CHECK(f.db->keyrings().find(space)->state.secured());
+
+  // A stranger connects but may neither read nor write.
+  dev stranger;
+  REQUIRE(stranger.r->set_space(space).ok());
+  {
+    sync_handler hs(*f.db, f.stats, bytes(16, 0), "stranger");
+    stranger.connect(hs, space);
+    auto p = hs.on_frame(codec::encode(proto::pull{0, 10}));
+    CHECK(error_of(p) == proto::error_not_member);
+    CHECK(p.close);
+  }
+  {
+    sync_handler hs(*f.db, f.stats, bytes(16, 0), "stranger");
+    stranger.connect(hs, space);
+    REQUIRE(stranger.r->commit({set("question", new_row_id(), "body", std::string("spam"))}, now).ok());
+    CHECK(error_of(stranger.push(hs)) == proto::error_not_member);
+  }
+
+  // Invite, join, read.
+  bytes alice_member = new_row_id();
+  auto code = clerk.r->create_invite(alice_member, "member", now);
+  REQUIRE(code.ok());
+  REQUIRE_FALSE(clerk.push(hc).close);
+  dev alice;
+  REQUIRE(alice.r->redeem_invite(*code, now).ok());
+  sync_handler ha(*f.db, f.stats, bytes(16, 0), "alice");
+  alice.connect(ha, space);
+  REQUIRE_FALSE(alice.push(ha).close);
+  REQUIRE_FALSE(alice.pull(ha, now).close);
+  auto rows = alice.r->rows("meeting", "id", meeting);
+  REQUIRE(rows->size() == 1);
+  CHECK(rows->front().text("title") == "MARKER-SERVER-MEETING");
+
+  // A forged keyring record (an enrolment not signed by the admin key) and a wrong epoch.
+  {
+    keyring::record en;
+    en.k = keyring::kind::enrol;
+    en.member = alice_member;
+    en.role = "chair";
+    en.device = alice.r->device_id();
+    en.xpk = bytes(32, 1);
+    keyring::sign(en, space, crypto::signing_key::generate());
+    bytes q = new_row_id();
+    REQUIRE(alice.r->commit({set("question", q, "author", alice_member), set("question", q, "body", std::string("MARKER-ALICE"))}, now).ok());
+    auto pending = alice.r->pending(10);
+    REQUIRE(pending.size() == 1);
+    auto e = *codec::decode_envelope(pending[0]);
+    envelope forged = e;
+    forged.seq = e.seq + 1;
+    forged.epoch = keyring::record_epoch;
+    forged.payload = codec::encode_keyring(en);
+    // Signed by Alice's device (the actor) — only the inner admin signature is wrong.
+    auto alice_key_sig = [&](envelope& x) { x.signature = alice.r->key_sign(codec::envelope_signed_bytes(x)); };
+    alice_key_sig(forged);
+    proto::push p;
+    p.envelopes = {pending[0], codec::encode_envelope(forged)};
+    auto r = ha.on_frame(codec::encode(p));
+    CHECK(error_of(r) == proto::error_forbidden);
+    CHECK(as<proto::error>(r.frames[0]).text.find("admin key") != std::string::npos);
+
+    sync_handler ha2(*f.db, f.stats, bytes(16, 0), "alice2");
+    alice.connect(ha2, space);
+    envelope future = e;
+    future.epoch = 9;
+    alice_key_sig(future);
+    proto::push p2;
+    p2.envelopes = {codec::encode_envelope(future)};
+    auto r2 = ha2.on_frame(codec::encode(p2));
+    CHECK(error_of(r2) == proto::error_forbidden);
+    CHECK(as<proto::error>(r2.frames[0]).text.find("wrong epoch") != std::string::npos);
+
+    sync_handler ha3(*f.db, f.stats, bytes(16, 0), "alice3");
+    alice.connect(ha3, space);
+    REQUIRE_FALSE(alice.push(ha3).close);  // the honest change goes through
+  }
+
+  // Removal: the open session is refused on its next request, new sessions at auth.
+  REQUIRE(clerk.r->remove_member(alice_member, now).ok());
+  REQUIRE_FALSE(clerk.push(hc).close);
+  sync_handler ha4(*f.db, f.stats, bytes(16, 0), "alice4");
+  {
+    auto c = ha4.on_frame(codec::encode(proto::hello{limits::protocol_version, alice.r->device_id(), space}));
+    auto ch = as<proto::challenge>(c.frames.at(0));
+    auto w = ha4.on_frame(codec::encode(proto::auth{alice.r->key_sign(proto::auth_transcript(ch.nonce, ch.space))}));
+    CHECK(error_of(w) == proto::error_revoked);
+    CHECK(w.close);
+  }
+  auto late = ha.on_frame(codec::encode(proto::pull{alice.r->cursor(), 10}));
+  CHECK(error_of(late) == proto::error_revoked);
+
+  // The keyring survives a restart: a new store object rebuilds it from the records.
+  {
+    auto again = sqlite_store::open(f.tmp.sub("data"));
+    REQUIRE(again.ok());
+    sync_handler h(*again.value(), f.stats, bytes(16, 0), "after-restart");
+    auto c = h.on_frame(codec::encode(proto::hello{limits::protocol_version, alice.r->device_id(), space}));
+    auto ch = as<proto::challenge>(c.frames.at(0));
+    auto w = h.on_frame(codec::encode(proto::auth{alice.r->key_sign(proto::auth_transcript(ch.nonce, ch.space))}));
+    CHECK(error_of(w) == proto::error_revoked);
+  }
+
+  // Server-blind: nothing members typed is in the data folder.
+  f.db.reset();
+  std::string stored = slurp_dir(f.tmp.sub("data"));
+  CHECK(stored.size() > 1000);
+  CHECK(stored.find("MARKER-") == std::string::npos);
+}
