@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the WASM dependencies of client-core once per machine: the SQLite
 # amalgamation and libsodium compiled with Debian's Emscripten from Debian's
-# source packages, plus a copy of the msgpack-cxx headers (never /usr/include
-# in an Emscripten build). Output: $1/{sqlite,libsodium,msgpack}.
+# source packages, zlib's sources, plus a copy of the msgpack-cxx headers (never /usr/include
+# in an Emscripten build). Output: $1/{sqlite,libsodium,zlib,msgpack}.
 set -euo pipefail
 deps=$1
 export NODE_PATH=/usr/share/nodejs
@@ -24,6 +24,14 @@ if [ ! -f "$deps/libsodium/lib/libsodium.a" ]; then
     && emconfigure ./configure -q --host=wasm32-unknown-emscripten --prefix="$deps/libsodium" \
          --disable-shared --without-pthreads --disable-ssp --disable-asm --disable-pie >/dev/null \
     && emmake make -s -j"$(nproc)" >/dev/null && emmake make -s install >/dev/null)
+fi
+
+if [ ! -f "$deps/zlib/zlib.h" ]; then
+  echo "wasm-deps: zlib sources from the Debian source package"
+  (cd "$deps/src" && rm -rf zlib-* && (apt-get source -qq zlib >/dev/null 2>&1 || apt-get source zlib))
+  d=$(ls -d "$deps"/src/zlib-*/ | head -1)
+  mkdir -p "$deps/zlib"
+  cp "$d"/*.c "$d"/*.h "$deps/zlib/"
 fi
 
 if [ ! -d "$deps/msgpack/include/msgpack" ]; then

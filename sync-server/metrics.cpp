@@ -75,6 +75,8 @@ std::string metrics::render() const {
        ld(live_frames_out));
   emit(out, "packline_live_changes_out_total", "counter", "Changes delivered in live frames.",
        ld(live_changes_out));
+  emit(out, "packline_live_coalesced_total", "counter",
+       "live frames merged into the previous queued one (writes saved).", ld(live_coalesced));
   emit(out, "packline_commits_total", "counter", "Store transactions of pushes (one sync each).", ld(commits));
   emit(out, "packline_committed_pushes_total", "counter",
        "Pushes made durable (pushes per commit = group commit size).", ld(committed_pushes));

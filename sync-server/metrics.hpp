@@ -30,6 +30,7 @@ class metrics {
   std::atomic<std::uint64_t> auth_failures{0};       // challenge signatures that did not verify
   std::atomic<std::uint64_t> live_frames_out{0};     // live frames queued to sessions
   std::atomic<std::uint64_t> live_changes_out{0};    // changes delivered in live frames
+  std::atomic<std::uint64_t> live_coalesced{0};      // live frames merged into an earlier one
   std::atomic<std::uint64_t> commits{0};             // store transactions of pushes (group commits)
   std::atomic<std::uint64_t> committed_pushes{0};    // pushes in those transactions
   std::atomic<std::uint64_t> snapshots_stored{0};

@@ -96,6 +96,75 @@ std::string endpoint_name(const tcp::socket& s) {
   return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
+// The head of an encoded live frame [15, prev, [items...]] as codec.cpp
+// writes it: where its items start and how many there are. Lets sessions
+// merge queued live frames by copying bytes, without decoding envelopes.
+struct live_head {
+  std::uint64_t prev = 0;
+  std::uint32_t count = 0;
+  std::size_t items_at = 0;
+};
+
+std::optional<live_head> read_live_head(const bytes& f) {
+  std::size_t i = 0;
+  auto byte = [&]() -> int { return i < f.size() ? f[i++] : -1; };
+  auto be = [&](int n) -> std::optional<std::uint64_t> {
+    std::uint64_t v = 0;
+    for (int k = 0; k < n; ++k) {
+      int b = byte();
+      if (b < 0) return std::nullopt;
+      v = (v << 8) | static_cast<std::uint64_t>(b);
+    }
+    return v;
+  };
+  if (byte() != 0x93 || byte() != static_cast<int>(proto::msg_type::live)) return std::nullopt;
+  live_head h;
+  int b = byte();
+  std::optional<std::uint64_t> v;
+  if (b >= 0 && b <= 0x7f) v = static_cast<std::uint64_t>(b);
+  else if (b == 0xcc) v = be(1);
+  else if (b == 0xcd) v = be(2);
+  else if (b == 0xce) v = be(4);
+  else if (b == 0xcf) v = be(8);
+  if (!v) return std::nullopt;
+  h.prev = *v;
+  b = byte();
+  if (b >= 0x90 && b <= 0x9f) v = static_cast<std::uint64_t>(b & 0x0f);
+  else if (b == 0xdc) v = be(2);
+  else if (b == 0xdd) v = be(4);
+  else return std::nullopt;
+  if (!v) return std::nullopt;
+  h.count = static_cast<std::uint32_t>(*v);
+  h.items_at = i;
+  return h;
+}
+
+// One live frame holding the items of contiguous live frames, in order.
+bytes merge_live(const std::vector<const bytes*>& parts) {
+  std::uint32_t count = 0;
+  std::size_t size = 16;
+  std::uint64_t prev = 0;
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    auto h = read_live_head(*parts[k]);
+    if (k == 0) prev = h->prev;
+    count += h->count;
+    size += parts[k]->size() - h->items_at;
+  }
+  bytes out;
+  out.reserve(size);
+  out.push_back(0x93);
+  out.push_back(static_cast<std::uint8_t>(proto::msg_type::live));
+  out.push_back(0xcf);  // uint64: any msgpack width decodes the same
+  append_be(out, prev, 8);
+  out.push_back(0xdd);  // array32
+  append_be(out, count, 4);
+  for (const bytes* p : parts) {
+    auto h = read_live_head(*p);
+    out.insert(out.end(), p->begin() + static_cast<std::ptrdiff_t>(h->items_at), p->end());
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------
 
 template <class Stream>
@@ -105,6 +174,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   struct out_frame {
     std::shared_ptr<const bytes> data;
     bool live = false;
+    std::uint64_t prev = 0, last = 0;  // live: the changes (prev, last]
   };
 
  public:
@@ -170,7 +240,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     live_from_ = e.last;
     auto& st = state_->a.stats;
     st.live_frames_out.fetch_add(1, std::memory_order_relaxed);
-    enqueue(out_frame{e.frame, true});
+    enqueue(out_frame{e.frame, true, e.prev, e.last});
   }
 
   void shutdown() override { begin_close(websocket::close_code::going_away); }
@@ -366,9 +436,45 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
       if (closing_) do_close();
       return;
     }
+    coalesce_live();
     writing_ = true;
     ws_.async_write(net::buffer(*queue_.front().data),
                     beast::bind_front_handler(&websocket_session::on_write, this->shared_from_this()));
+  }
+
+  // Live frames that piled up behind a write (a slow reader, a burst) go out
+  // as one frame: one write instead of many. Only strictly contiguous ones,
+  // within the decoder's item limit and a bounded size.
+  void coalesce_live() {
+    if (queue_.size() < 2 || !queue_[0].live || !queue_[1].live || queue_[1].prev != queue_[0].last) return;
+    std::vector<const bytes*> parts;
+    std::size_t bytes_total = 0, items = 0, n = 0;
+    std::uint64_t last = queue_[0].prev;
+    for (const auto& f : queue_) {
+      if (!f.live || f.prev != last) break;
+      auto head = read_live_head(*f.data);
+      if (!head || items + head->count > limits::max_pull_changes ||
+          bytes_total + f.data->size() > tuning::live_coalesce_max_bytes)
+        break;
+      parts.push_back(f.data.get());
+      bytes_total += f.data->size();
+      items += head->count;
+      last = f.last;
+      ++n;
+    }
+    if (n < 2) return;
+    auto merged = std::make_shared<const bytes>(merge_live(parts));
+    std::uint64_t prev = queue_[0].prev;
+    for (std::size_t i = 0; i < n; ++i) pop_front();
+    auto& st = state_->a.stats;
+    st.live_coalesced.fetch_add(n - 1, std::memory_order_relaxed);
+    // Re-queued at the front with the same accounting as enqueue().
+    queued_bytes_ += merged->size();
+    st.outbound_bytes.fetch_add(static_cast<std::int64_t>(merged->size()), std::memory_order_relaxed);
+    st.outbound_frames.fetch_add(1, std::memory_order_relaxed);
+    ++live_frames_;
+    live_bytes_ += merged->size();
+    queue_.push_front(out_frame{std::move(merged), true, prev, last});
   }
 
   void on_write(beast::error_code ec, std::size_t n) {
@@ -384,7 +490,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     st.bytes_out.fetch_add(n, std::memory_order_relaxed);
     if (queue_.front().live) {
       // Counted when written, not when queued: a dropped frame delivered nothing.
-      st.live_changes_out.fetch_add(1, std::memory_order_relaxed);
+      st.live_changes_out.fetch_add(queue_.front().last - queue_.front().prev, std::memory_order_relaxed);
     }
     pop_front();
     do_read();  // resumes a read paused for backpressure (no-op otherwise)

@@ -21,6 +21,9 @@ inline constexpr std::size_t outbound_pause_frames = 2;
 // is seconds of a busy panel; 512 KiB is a pack import in flight.
 inline constexpr std::size_t outbound_max_frames = 64;
 inline constexpr std::size_t outbound_max_bytes = 512 * 1024;
+// Live frames queued behind a write are merged into one frame up to this
+// size (one syscall instead of many for a reader that fell a little behind).
+inline constexpr std::size_t live_coalesce_max_bytes = 256 * 1024;
 // A session dropped for resync gets this long to take its error frame and the
 // close; a reader that is truly stuck is then cut at the TCP level.
 inline constexpr auto resync_close_grace = 2s;

@@ -161,3 +161,23 @@ TEST_CASE("text: ops naming unknown text wait (bad_state), unknown kinds are mal
   bad.len = 0;
   CHECK(b.doc.apply(bad).err().code == errc::malformed);
 }
+
+TEST_CASE("text: long documents are stored deflated and still round-trip") {
+  peer a{{}, actor(1)};
+  std::mt19937 rng(11);
+  for (int i = 0; i < 4000; ++i) {
+    std::size_t pos = a.doc.size() ? rng() % (a.doc.size() + 1) : 0;
+    (void)a.doc.insert(a.id, a.counter, pos, i % 7 ? "word " : "Commissioner ");
+    if (i % 5 == 0 && a.doc.size() > 10) (void)a.doc.remove(rng() % (a.doc.size() - 5), 3);
+  }
+  auto enc = a.doc.encode();
+  CHECK(enc[0] == 3);  // deflated
+  auto d = text_doc::decode(enc);
+  REQUIRE(d.ok());
+  CHECK(d->text() == a.doc.text());
+  bytes damaged = enc;
+  damaged[damaged.size() / 2] ^= 0x5a;
+  CHECK_FALSE(text_doc::decode(damaged).ok());  // the zlib checksum catches it
+  bytes truncated(enc.begin(), enc.begin() + static_cast<std::ptrdiff_t>(enc.size() / 2));
+  CHECK_FALSE(text_doc::decode(truncated).ok());
+}

@@ -8,7 +8,6 @@
 #include <map>
 
 #include "packline/limits.hpp"
-#include "packline/position.hpp"
 #include "packline/rules.hpp"
 #include "packline/workflow.hpp"
 #include "packs.hpp"
@@ -633,17 +632,3 @@ TEST_CASE("rules: who may write what") {
   CHECK_FALSE(rules::check(unsigned_in, role::member).ok());
 }
 
-TEST_CASE("position: keys between any two keys keep their order") {
-  std::vector<std::string> keys{position::between("", "")};
-  for (int i = 0; i < 200; ++i) {
-    // Insert alternately at the front, the end and in the middle.
-    std::size_t at = static_cast<std::size_t>(i) % 3 == 0 ? 0 : i % 3 == 1 ? keys.size() : keys.size() / 2;
-    std::string lo = at == 0 ? "" : keys[at - 1], hi = at == keys.size() ? "" : keys[at];
-    std::string k = position::between(lo, hi);
-    if (!lo.empty()) CHECK(lo < k);
-    if (!hi.empty()) CHECK(k < hi);
-    keys.insert(keys.begin() + static_cast<std::ptrdiff_t>(at), k);
-  }
-  CHECK(std::is_sorted(keys.begin(), keys.end()));
-  CHECK(std::adjacent_find(keys.begin(), keys.end()) == keys.end());
-}

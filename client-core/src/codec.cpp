@@ -576,7 +576,7 @@ result<change_body> decode_body(const bytes& b, const bytes& actor) {
         if (pn.kind != node::array) return shape("op pred");
         reader pr{pn};
         reg_ref p;
-        p.actor = pr.bin(32, true);
+        p.actor = pr.bin(8, true);  // a writer: the first 8 bytes of its device key
         p.hlc.wall_ms = pr.u64();
         p.hlc.counter = static_cast<std::uint32_t>(pr.u64(0xffffffff));
         if (!pr.done()) return shape("op pred");
@@ -658,7 +658,7 @@ result<replica_snapshot> decode_snapshot(const bytes& b) {
     e.table = rr.str(limits::max_name_bytes);
     e.row = rr.bin(16, true);
     e.field = rr.str(limits::max_name_bytes);
-    e.write.actor = rr.bin(32, true);
+    e.write.actor = rr.bin(8, true);
     e.write.hlc.wall_ms = rr.u64();
     e.write.hlc.counter = static_cast<std::uint32_t>(rr.u64(0xffffffff));
     const node* v = rr.next();

@@ -87,7 +87,8 @@ bool stmt::column_is_null(int i) const { return sqlite3_column_type(s_, i) == SQ
 
 result<std::unique_ptr<db>> db::open_memory() {
   sqlite3* h = nullptr;
-  if (sqlite3_open_v2(":memory:", &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+  // One owner, one thread: no per-call mutex.
+  if (sqlite3_open_v2(":memory:", &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     sqlite3_close(h);
     return make_error(errc::storage, "could not open the replica database");
   }

@@ -2,7 +2,7 @@
 // client-core; db.cpp is the only client-core file that includes sqlite3.h.
 // Not thread-safe: owned by one replica.
 #pragma once
-#include <map>
+#include <unordered_map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,7 +55,7 @@ class db {
  private:
   explicit db(sqlite3* h) : h_(h) {}
   sqlite3* h_;
-  std::map<std::string, std::pair<sqlite3_stmt*, std::unique_ptr<stmt>>> cache_;
+  std::unordered_map<std::string, std::pair<sqlite3_stmt*, std::unique_ptr<stmt>>> cache_;
 };
 
 // RAII transaction: rolls back unless committed.

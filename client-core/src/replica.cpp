@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 #include "db.hpp"
 #include "packline/codec.hpp"
@@ -18,7 +19,7 @@
 namespace packline {
 namespace {
 
-const std::set<std::string> system_tables = {"meta", "change_log", "reg", "text_state", "waiting", "covered", "heads"};
+const std::set<std::string> system_tables = {"meta", "change_log", "reg", "text_state", "waiting", "covered", "heads", "lww_v2"};
 
 // Identifiers come from the schema itself (table_info), never from input,
 // before they are spliced into SQL.
@@ -39,13 +40,18 @@ result<std::map<std::string, std::set<std::string>>> load_columns(db& d) {
     auto c = d.prepare("SELECT name FROM pragma_table_info(?1)");
     if (!c) return c.err();
     (*c)->bind(1, std::string_view(t));
+    bool has_reg = false;
     for (;;) {
       auto r = (*c)->step();
       if (!r) return r.err();
       if (!*r) break;
-      out[t].insert((*c)->column_text(0));
+      std::string col = (*c)->column_text(0);
+      if (col == "_reg") has_reg = true;
+      else out[t].insert(col);
     }
     (*c)->reset();
+    // Every materialised table carries its winners' register metadata.
+    if (!has_reg) PL_TRY(d.exec("ALTER TABLE \"" + t + "\" ADD COLUMN _reg BLOB"));
   }
   return out;
 }
@@ -106,7 +112,74 @@ result<void> each_row(stmt* s, F&& f) {
   return {};
 }
 
+// The winning write of each field of a row, kept in the row's `_reg` column:
+// per field (sorted by name) u8 name length, name, u64 wall, u32 counter,
+// 8-byte writer, u8 flags (1: other writes of this field wait in `reg`).
+struct field_reg {
+  std::string field;
+  hlc_timestamp hlc;
+  bytes writer;  // 8 bytes
+  bool conflicted = false;
+  auto key() const { return std::tie(hlc, writer); }
+};
+
+bytes writer_of(const bytes& actor) { return bytes(actor.begin(), actor.begin() + std::min<std::size_t>(8, actor.size())); }
+
+std::vector<field_reg> decode_regs(const bytes& b) {
+  std::vector<field_reg> out;
+  std::size_t i = 0;
+  while (i < b.size()) {
+    std::size_t n = b[i++];
+    if (i + n + 21 > b.size()) break;  // damaged: keep what parsed
+    field_reg f;
+    f.field.assign(b.begin() + static_cast<std::ptrdiff_t>(i), b.begin() + static_cast<std::ptrdiff_t>(i + n));
+    i += n;
+    for (int k = 0; k < 8; ++k) f.hlc.wall_ms = f.hlc.wall_ms << 8 | b[i++];
+    for (int k = 0; k < 4; ++k) f.hlc.counter = f.hlc.counter << 8 | b[i++];
+    f.writer.assign(b.begin() + static_cast<std::ptrdiff_t>(i), b.begin() + static_cast<std::ptrdiff_t>(i + 8));
+    i += 8;
+    f.conflicted = b[i++] & 1;
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+bytes encode_regs(std::vector<field_reg> regs) {
+  std::sort(regs.begin(), regs.end(), [](const field_reg& a, const field_reg& b) { return a.field < b.field; });
+  bytes out;
+  for (auto& f : regs) {
+    out.push_back(static_cast<std::uint8_t>(f.field.size()));
+    append(out, std::string_view(f.field));
+    append_be(out, f.hlc.wall_ms, 8);
+    append_be(out, f.hlc.counter, 4);
+    append(out, f.writer);
+    out.push_back(f.conflicted ? 1 : 0);
+  }
+  return out;
+}
+
 }  // namespace
+
+// A materialised row being changed by one change: loaded once, written once.
+struct replica::row_work {
+  std::string table;
+  bytes row;
+  std::vector<field_reg> regs;
+  std::map<std::string, value> changed;  // columns to write
+  bool exists = false;  // the row is stored already
+  bool dirty = false;
+  field_reg* find(const std::string& f) {
+    for (auto& r : regs)
+      if (r.field == f) return &r;
+    return nullptr;
+  }
+};
+
+// The rows one change touches, in first-touch order, found by table and id.
+struct replica::row_works {
+  std::vector<std::unique_ptr<row_work>> list;
+  std::unordered_map<std::string, row_work*> index;
+};
 
 const value* row::get(std::string_view f) const {
   for (auto& [k, v] : fields)
@@ -150,6 +223,7 @@ result<std::unique_ptr<replica>> replica::open(const bytes& image) {
   if (!key) return make_error(errc::corrupt_replica, "the stored replica's device key is damaged");
   std::unique_ptr<replica> r(new replica(std::move(*d), std::move(*key)));
   PL_TRY(r->load_state());
+  PL_TRY(r->upgrade_v2_registers());
   return r;
 }
 
@@ -175,6 +249,31 @@ result<void> replica::load_state() {
   if (!tc) return tc.err();
   text_counter_ = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(as_int(*tc)));
   return load_keys();  // keyring and keys (issue 4, replica_keys.cpp)
+}
+
+// Schema v3 moved registers into the rows (`_reg`); 003_engine.sql renamed
+// the v2 table, and its writes are replayed here once.
+result<void> replica::upgrade_v2_registers() {
+  auto has = db_->prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='lww_v2'");
+  if (!has) return has.err();
+  auto r = (*has)->step();
+  if (!r) return r.err();
+  bool present = *r;
+  (*has)->reset();
+  if (!present) return {};
+  struct old { change_body body; bytes actor; };
+  std::vector<old> writes;
+  auto s = db_->prepare("SELECT tbl, row, field, value, hlc_wall, hlc_counter, actor FROM lww_v2");
+  if (!s) return s.err();
+  PL_TRY(each_row(*s, [&](stmt& st) {
+    hlc_timestamp h{static_cast<std::uint64_t>(st.column_int(4)), static_cast<std::uint32_t>(st.column_int(5))};
+    writes.push_back({{h, {op{op_kind::set, st.column_text(0), st.column_blob(1), st.column_text(2), st.column(3), {}, {}}}, {}},
+                      st.column_blob(6)});
+  }));
+  transaction tx(*db_);
+  for (auto& w : writes) PL_TRY(apply_ops(w.body, w.actor));
+  PL_TRY(db_->exec("DROP TABLE lww_v2"));
+  return tx.commit();
 }
 
 result<bytes> replica::save() { return db_->serialize(); }
@@ -210,40 +309,191 @@ result<void> replica::materialise(const std::string& table, const bytes& row, co
   return (*up)->bind(1, row).bind(2, v).run();
 }
 
-result<void> replica::apply_set(const op& o, const hlc_timestamp& hlc, const bytes& actor) {
-  auto del = db_->prepare("DELETE FROM reg WHERE tbl=?1 AND row=?2 AND field=?3 AND hlc_wall=?4 AND hlc_counter=?5 AND actor=?6");
-  auto ins = db_->prepare("INSERT OR IGNORE INTO reg(tbl, row, field, hlc_wall, hlc_counter, actor, value) VALUES(?1,?2,?3,?4,?5,?6,?7)");
-  auto top = db_->prepare("SELECT hlc_wall, hlc_counter, actor FROM reg WHERE tbl=?1 AND row=?2 AND field=?3 "
-                          "ORDER BY hlc_wall DESC, hlc_counter DESC, actor DESC LIMIT 1");
-  if (!del) return del.err();
-  if (!ins) return ins.err();
-  if (!top) return top.err();
-  auto key = [&](stmt* s) -> stmt& { return s->bind(1, std::string_view(o.table)).bind(2, o.row).bind(3, std::string_view(o.field)); };
-  for (const reg_ref& p : o.pred)
-    PL_TRY(key(*del).bind(4, static_cast<std::int64_t>(p.hlc.wall_ms)).bind(5, static_cast<std::int64_t>(p.hlc.counter)).bind(6, p.actor).run());
-  PL_TRY(key(*ins).bind(4, static_cast<std::int64_t>(hlc.wall_ms)).bind(5, static_cast<std::int64_t>(hlc.counter)).bind(6, actor)
-             .bind(7, o.val).run());
-  // Materialise only when this write is the winner; otherwise the winner
-  // (already materialised) stays and this one is a conflict.
-  auto r = key(*top).step();
+result<replica::row_work*> replica::work_for(row_works& works, const std::string& table, const bytes& row) {
+  std::string k = table;
+  k.append(row.begin(), row.end());
+  auto it = works.index.find(k);
+  if (it != works.index.end()) return it->second;
+  auto w = std::make_unique<row_work>();
+  w->table = table;
+  w->row = row;
+  auto s = db_->prepare("SELECT _reg FROM \"" + table + "\" WHERE id = ?1");
+  if (!s) return s.err();
+  auto r = (*s)->bind(1, row).step();
   if (!r) return r.err();
-  bool wins = *r && static_cast<std::uint64_t>((*top)->column_int(0)) == hlc.wall_ms &&
-              static_cast<std::uint32_t>((*top)->column_int(1)) == hlc.counter && (*top)->column_blob(2) == actor;
-  bool pred_removed_winner = !o.pred.empty();
-  (*top)->reset();
-  if (wins) return materialise(o.table, o.row, o.field, o.val);
-  if (pred_removed_winner) {
-    // The superseded write may have been the materialised one: re-read the winner.
-    auto w = db_->prepare("SELECT value FROM reg WHERE tbl=?1 AND row=?2 AND field=?3 "
-                          "ORDER BY hlc_wall DESC, hlc_counter DESC, actor DESC LIMIT 1");
-    if (!w) return w.err();
-    auto wr = key(*w).step();
-    if (!wr) return wr.err();
-    value v = *wr ? (*w)->column(0) : value{};
-    (*w)->reset();
-    return materialise(o.table, o.row, o.field, v);
+  if (*r) {
+    w->exists = true;
+    w->regs = decode_regs((*s)->column_blob(0));
+  }
+  (*s)->reset();
+  row_work* p = w.get();
+  works.list.push_back(std::move(w));
+  works.index.emplace(std::move(k), p);
+  return p;
+}
+
+// The stored value of a field of a row (a winner about to become a conflict).
+result<value> replica::stored(const row_work& w, const std::string& field) {
+  auto c = w.changed.find(field);
+  if (c != w.changed.end()) return c->second;
+  if (!w.exists) return value{};
+  auto s = db_->prepare("SELECT \"" + field + "\" FROM \"" + w.table + "\" WHERE id = ?1");
+  if (!s) return s.err();
+  auto r = (*s)->bind(1, w.row).step();
+  if (!r) return r.err();
+  value v = *r ? (*s)->column(0) : value{};
+  (*s)->reset();
+  return v;
+}
+
+// One register write (see 003_engine.sql): the field's writes become
+// (writes - pred) + {this}; the greatest is materialised, the rest are kept
+// in `reg` as conflicts.
+result<void> replica::set_field(row_work& w, const op& o, const hlc_timestamp& hlc, const bytes& writer) {
+  w.dirty = true;
+  field_reg* m = w.find(o.field);
+  if (!m) {  // the common case: a field's first write
+    w.regs.push_back({o.field, hlc, writer, false});
+    w.changed[o.field] = o.val;
+    return {};
+  }
+  if (m->hlc == hlc && m->writer == writer) return {};  // this very write, again
+  if (!m->conflicted && o.pred.size() == 1 && o.pred[0].hlc == m->hlc && writer_of(o.pred[0].actor) == m->writer) {
+    *m = {o.field, hlc, writer, false};  // a plain overwrite of what the writer saw
+    w.changed[o.field] = o.val;
+    return {};
+  }
+  auto loser = db_->prepare("INSERT OR IGNORE INTO reg(tbl, row, field, hlc_wall, hlc_counter, actor, value) VALUES(?1,?2,?3,?4,?5,?6,?7)");
+  auto drop = db_->prepare("DELETE FROM reg WHERE tbl=?1 AND row=?2 AND field=?3 AND hlc_wall=?4 AND hlc_counter=?5 AND actor=?6");
+  if (!loser) return loser.err();
+  if (!drop) return drop.err();
+  auto key = [&](stmt* s) -> stmt& { return s->bind(1, std::string_view(w.table)).bind(2, w.row).bind(3, std::string_view(o.field)); };
+  auto keep_loser = [&](const hlc_timestamp& h, const bytes& who, const value& v) {
+    return key(*loser).bind(4, static_cast<std::int64_t>(h.wall_ms)).bind(5, static_cast<std::int64_t>(h.counter)).bind(6, who).bind(7, v).run();
+  };
+  bool winner_superseded = false;
+  for (const reg_ref& p : o.pred) {
+    bytes pw = writer_of(p.actor);
+    if (p.hlc == m->hlc && pw == m->writer) winner_superseded = true;
+    else if (m->conflicted)
+      PL_TRY(key(*drop).bind(4, static_cast<std::int64_t>(p.hlc.wall_ms)).bind(5, static_cast<std::int64_t>(p.hlc.counter)).bind(6, pw).run());
+  }
+  if (!winner_superseded) {
+    // Concurrent with the current winner: both stay, the greater wins.
+    if (std::tie(hlc, writer) > m->key()) {
+      auto old = stored(w, o.field);
+      if (!old) return old.err();
+      PL_TRY(keep_loser(m->hlc, m->writer, *old));
+      *m = {o.field, hlc, writer, true};
+      w.changed[o.field] = o.val;
+    } else {
+      PL_TRY(keep_loser(hlc, writer, o.val));
+      m->conflicted = true;
+    }
+    return {};
+  }
+  *m = {o.field, hlc, writer, m->conflicted};
+  w.changed[o.field] = o.val;
+  if (!m->conflicted) return {};
+  // The old winner is gone; a kept write may now be the greatest.
+  auto best = db_->prepare("SELECT hlc_wall, hlc_counter, actor, value FROM reg WHERE tbl=?1 AND row=?2 AND field=?3 "
+                           "ORDER BY hlc_wall DESC, hlc_counter DESC, actor DESC LIMIT 1");
+  if (!best) return best.err();
+  auto r = key(*best).step();
+  if (!r) return r.err();
+  if (!*r) {
+    (*best)->reset();
+    m->conflicted = false;
+    return {};
+  }
+  hlc_timestamp bh{static_cast<std::uint64_t>((*best)->column_int(0)), static_cast<std::uint32_t>((*best)->column_int(1))};
+  bytes bw = (*best)->column_blob(2);
+  value bv = (*best)->column(3);
+  (*best)->reset();
+  if (std::tie(bh, bw) > std::tie(hlc, writer)) {
+    PL_TRY(key(*drop).bind(4, static_cast<std::int64_t>(bh.wall_ms)).bind(5, static_cast<std::int64_t>(bh.counter)).bind(6, bw).run());
+    PL_TRY(keep_loser(hlc, writer, o.val));
+    *m = {o.field, bh, bw, true};
+    w.changed[o.field] = bv;
   }
   return {};
+}
+
+result<void> replica::flush_row(row_work& w) {
+  if (!w.dirty) return {};
+  // One statement per row and change: an UPDATE of a stored row (cheaper than
+  // an upsert), an INSERT of a new one; cached per table and set of fields,
+  // so the SQL text is built only the first time.
+  std::string key = w.exists ? "u|" : "i|";
+  key += w.table;
+  for (auto& [f, v] : w.changed) (key += '|') += f;
+  stmt*& s = upserts_[key];
+  if (!s) {
+    std::string sql;
+    if (w.exists) {
+      sql = "UPDATE \"" + w.table + "\" SET _reg = ?2";
+      int i = 3;
+      for (auto& [f, v] : w.changed) sql += ", \"" + f + "\" = ?" + std::to_string(i++);
+      sql += " WHERE id = ?1";
+    } else {
+      std::string cols = "id, _reg", vals = "?1, ?2";
+      int i = 3;
+      for (auto& [f, v] : w.changed) {
+        cols += ", \"" + f + "\"";
+        vals += ", ?" + std::to_string(i++);
+      }
+      sql = "INSERT INTO \"" + w.table + "\"(" + cols + ") VALUES(" + vals + ")";
+    }
+    auto p = db_->prepare(sql);
+    if (!p) {
+      upserts_.erase(key);
+      return p.err();
+    }
+    s = *p;
+  }
+  s->bind(1, w.row).bind(2, encode_regs(std::move(w.regs)));
+  int i = 3;
+  for (auto& [f, v] : w.changed) s->bind(i++, v);
+  return s->run();
+}
+
+// A field the schema does not know: all its writes stay in `reg` until a
+// later schema materialises it.
+result<void> replica::set_unknown(const op& o, const hlc_timestamp& hlc, const bytes& writer) {
+  auto del = db_->prepare("DELETE FROM reg WHERE tbl=?1 AND row=?2 AND field=?3 AND hlc_wall=?4 AND hlc_counter=?5 AND actor=?6");
+  auto ins = db_->prepare("INSERT OR IGNORE INTO reg(tbl, row, field, hlc_wall, hlc_counter, actor, value) VALUES(?1,?2,?3,?4,?5,?6,?7)");
+  if (!del) return del.err();
+  if (!ins) return ins.err();
+  auto key = [&](stmt* s) -> stmt& { return s->bind(1, std::string_view(o.table)).bind(2, o.row).bind(3, std::string_view(o.field)); };
+  for (const reg_ref& p : o.pred)
+    PL_TRY(key(*del).bind(4, static_cast<std::int64_t>(p.hlc.wall_ms)).bind(5, static_cast<std::int64_t>(p.hlc.counter)).bind(6, writer_of(p.actor)).run());
+  return key(*ins).bind(4, static_cast<std::int64_t>(hlc.wall_ms)).bind(5, static_cast<std::int64_t>(hlc.counter)).bind(6, writer)
+      .bind(7, o.val).run();
+}
+
+// Every write of a field as this replica knows it: the pred of a new write.
+result<std::vector<reg_ref>> replica::current_writes(row_works& works, const op& o) {
+  std::vector<reg_ref> out;
+  auto t = columns_.find(o.table);
+  bool known = t != columns_.end() && t->second.count(o.field);
+  bool look_in_reg = !known;
+  if (known) {
+    auto w = work_for(works, o.table, o.row);
+    if (!w) return w.err();
+    if (field_reg* m = (*w)->find(o.field)) {
+      out.push_back({m->writer, m->hlc});
+      look_in_reg = m->conflicted;
+    }
+  }
+  if (look_in_reg) {
+    auto s = db_->prepare("SELECT actor, hlc_wall, hlc_counter FROM reg WHERE tbl=?1 AND row=?2 AND field=?3");
+    if (!s) return s.err();
+    (*s)->bind(1, std::string_view(o.table)).bind(2, o.row).bind(3, std::string_view(o.field));
+    PL_TRY(each_row(*s, [&](stmt& st) {
+      out.push_back({st.column_blob(0), {static_cast<std::uint64_t>(st.column_int(1)), static_cast<std::uint32_t>(st.column_int(2))}});
+    }));
+  }
+  return out;
 }
 
 result<text_doc*> replica::doc(const std::string& table, const bytes& row, const std::string& field) {
@@ -275,13 +525,23 @@ result<void> replica::store_doc(const std::string& table, const bytes& row, cons
   return materialise(table, row, field, (*d)->text());
 }
 
-result<void> replica::apply_ops(const change_body& body, const bytes& actor) {
+result<void> replica::apply_ops(const change_body& body, const bytes& actor, row_works* preloaded) {
   std::vector<const op*> texts;  // text fields touched, stored once at the end
+  row_works own;
+  row_works& works = preloaded ? *preloaded : own;  // rows touched, written once at the end
+  bytes writer = writer_of(actor);
   for (const op& o : body.ops) {
-    if (o.row.size() != 16 || o.field == "id" || o.table.empty() || o.field.empty())
+    if (o.row.size() != 16 || o.field == "id" || o.field[0] == '_' || o.table.empty() || o.field.empty())
       return make_error(errc::malformed, "an operation names an invalid row or field");
     if (o.kind == op_kind::set) {
-      PL_TRY(apply_set(o, body.hlc, actor));
+      auto t = columns_.find(o.table);
+      if (t == columns_.end() || !t->second.count(o.field)) {
+        PL_TRY(set_unknown(o, body.hlc, writer));
+        continue;
+      }
+      auto w = work_for(works, o.table, o.row);
+      if (!w) return w.err();
+      PL_TRY(set_field(**w, o, body.hlc, writer));
       continue;
     }
     auto d = doc(o.table, o.row, o.field);
@@ -292,6 +552,7 @@ result<void> replica::apply_ops(const change_body& body, const bytes& actor) {
     for (const op* t : texts) seen = seen || (t->table == o.table && t->row == o.row && t->field == o.field);
     if (!seen) texts.push_back(&o);
   }
+  for (auto& w : works.list) PL_TRY(flush_row(*w));
   for (const op* t : texts) PL_TRY(store_doc(t->table, t->row, t->field));
   return {};
 }
@@ -308,15 +569,12 @@ result<std::uint64_t> replica::commit(std::vector<op> ops, std::uint64_t now_ms)
   if (ops.empty()) return make_error(errc::invalid_argument, "a change needs at least one operation");
   bytes sp = space();
   if (sp.empty()) return make_error(errc::bad_state, "this device has not joined a panel yet");
-  auto preds = db_->prepare("SELECT actor, hlc_wall, hlc_counter FROM reg WHERE tbl=?1 AND row=?2 AND field=?3");
-  if (!preds) return preds.err();
+  row_works seen;  // loaded for pred, reused by apply_ops
   for (op& o : ops) {
     if (o.kind != op_kind::set) continue;
-    o.pred.clear();
-    (*preds)->bind(1, std::string_view(o.table)).bind(2, o.row).bind(3, std::string_view(o.field));
-    PL_TRY(each_row(*preds, [&](stmt& st) {
-      o.pred.push_back({st.column_blob(0), {static_cast<std::uint64_t>(st.column_int(1)), static_cast<std::uint32_t>(st.column_int(2))}});
-    }));
+    auto p = current_writes(seen, o);
+    if (!p) return p.err();
+    o.pred = std::move(*p);
   }
   auto deps = heads();
   if (!deps) return deps.err();
@@ -332,7 +590,7 @@ result<std::uint64_t> replica::commit(std::vector<op> ops, std::uint64_t now_ms)
   if (!ins) return ins.err();
   PL_TRY((*ins)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).bind(3, static_cast<std::int64_t>(body.hlc.wall_ms))
              .bind(4, static_cast<std::int64_t>(body.hlc.counter)).bind(5, env).run());
-  if (auto r = apply_ops(body, e.actor); !r) {
+  if (auto r = apply_ops(body, e.actor, &seen); !r) {
     docs_.clear();  // text docs may hold part of the failed change
     return r.err();
   }
@@ -367,9 +625,12 @@ result<std::uint64_t> replica::edit_text(const std::string& table, const bytes& 
 result<std::vector<op>> replica::text_ops(const std::string& table, const bytes& row, const std::string& field,
                                           const std::string& text) {
   if (row.size() != 16) return make_error(errc::invalid_argument, "a row id is 16 bytes");
-  auto d = doc(table, row, field);
-  if (!d) return d.err();
-  std::u32string now = utf8_to_u32((*d)->text()), want = utf8_to_u32(text);
+  auto cached = doc(table, row, field);
+  if (!cached) return cached.err();
+  // Edits are made on a copy: the caller may still decide not to commit them.
+  text_doc scratch = **cached;
+  text_doc* d = &scratch;
+  std::u32string now = utf8_to_u32(d->text()), want = utf8_to_u32(text);
   std::size_t pre = 0;
   while (pre < now.size() && pre < want.size() && now[pre] == want[pre]) ++pre;
   std::size_t suf = 0;
@@ -379,8 +640,8 @@ result<std::vector<op>> replica::text_ops(const std::string& table, const bytes&
     for (auto& t : tops)
       ops.push_back(op{t.k == text_op::kind::insert ? op_kind::text_insert : op_kind::text_remove, table, row, field, {}, std::move(t), {}});
   };
-  if (now.size() - pre - suf) add((*d)->remove(pre, now.size() - pre - suf));
-  if (want.size() - pre - suf) add((*d)->insert(device_id(), text_counter_, pre, u32_to_utf8(want.substr(pre, want.size() - pre - suf))));
+  if (now.size() - pre - suf) add(d->remove(pre, now.size() - pre - suf));
+  if (want.size() - pre - suf) add(d->insert(device_id(), text_counter_, pre, u32_to_utf8(want.substr(pre, want.size() - pre - suf))));
   return ops;
 }
 
@@ -406,11 +667,11 @@ bool replica::applied(const bytes& actor, std::uint64_t seq) {
   return yes;
 }
 
-result<bool> replica::deps_ready(const bytes& actor, std::uint64_t seq, const change_body& body) {
-  if (seq > 1 && !applied(actor, seq - 1)) return false;
+std::optional<change_ref> replica::missing_dep(const bytes& actor, std::uint64_t seq, const change_body& body) {
+  if (seq > 1 && !applied(actor, seq - 1)) return change_ref{actor, seq - 1};
   for (const change_ref& d : body.deps)
-    if (!applied(d.actor, d.seq)) return false;
-  return true;
+    if (!applied(d.actor, d.seq)) return d;
+  return std::nullopt;
 }
 
 result<void> replica::apply_change(const envelope& e, const bytes& env_bytes, const change_body& body, std::uint64_t server_seq,
@@ -445,31 +706,39 @@ result<void> replica::apply_change(const envelope& e, const bytes& env_bytes, co
   return {};
 }
 
-result<void> replica::drain_waiting(std::uint64_t now_ms) {
-  for (bool progress = true; progress;) {
-    progress = false;
+// Wakes the changes waiting for (actor, seq), and transitively those waiting
+// for them. Each waiting change names one missing predecessor; when that one
+// arrives it is re-checked and either applied or parked on the next one.
+result<void> replica::drain_waiting(const bytes& actor, std::uint64_t seq, std::uint64_t now_ms) {
+  std::vector<change_ref> arrived{{actor, seq}};
+  auto sel = db_->prepare("SELECT actor, seq, envelope, server_seq FROM waiting WHERE need_actor=?1 AND need_seq=?2");
+  auto rm = db_->prepare("DELETE FROM waiting WHERE actor=?1 AND seq=?2");
+  auto park = db_->prepare("UPDATE waiting SET need_actor=?3, need_seq=?4 WHERE actor=?1 AND seq=?2");
+  if (!sel) return sel.err();
+  if (!rm) return rm.err();
+  if (!park) return park.err();
+  while (!arrived.empty()) {
+    change_ref c = std::move(arrived.back());
+    arrived.pop_back();
     struct held { bytes actor; std::uint64_t seq; bytes env; std::uint64_t server_seq; };
-    std::vector<held> all;
-    auto s = db_->prepare("SELECT actor, seq, envelope, server_seq FROM waiting ORDER BY server_seq");
-    if (!s) return s.err();
-    PL_TRY(each_row(*s, [&](stmt& st) {
-      all.push_back({st.column_blob(0), static_cast<std::uint64_t>(st.column_int(1)), st.column_blob(2), static_cast<std::uint64_t>(st.column_int(3))});
+    std::vector<held> woken;
+    (*sel)->bind(1, c.actor).bind(2, static_cast<std::int64_t>(c.seq));
+    PL_TRY(each_row(*sel, [&](stmt& st) {
+      woken.push_back({st.column_blob(0), static_cast<std::uint64_t>(st.column_int(1)), st.column_blob(2),
+                       static_cast<std::uint64_t>(st.column_int(3))});
     }));
-    auto rm = db_->prepare("DELETE FROM waiting WHERE actor=?1 AND seq=?2");
-    if (!rm) return rm.err();
-    for (auto& h : all) {
+    for (auto& h : woken) {
       auto e = codec::decode_envelope(h.env);
       auto body = e ? open_change(*e) : result<change_body>(e.err());
-      bool drop = !e || !body;
-      if (!drop) {
-        auto ready = deps_ready(h.actor, h.seq, *body);
-        if (!ready) return ready.err();
-        if (!*ready) continue;
+      if (e && body) {
+        if (auto need = missing_dep(h.actor, h.seq, *body)) {
+          PL_TRY((*park)->bind(1, h.actor).bind(2, static_cast<std::int64_t>(h.seq)).bind(3, need->actor)
+                     .bind(4, static_cast<std::int64_t>(need->seq)).run());
+          continue;
+        }
         // A held change that fails now (e.g. its text edit does not fit) is
         // dropped: it can never apply, and it must not block the others.
-        // A refused change is recorded as known (issue 4): dropped here too.
-        drop = !apply_change(*e, h.env, *body, h.server_seq, now_ms).ok();
-        progress = true;
+        if (apply_change(*e, h.env, *body, h.server_seq, now_ms) || applied(h.actor, h.seq)) arrived.push_back({h.actor, h.seq});
       }
       PL_TRY((*rm)->bind(1, h.actor).bind(2, static_cast<std::int64_t>(h.seq)).run());
     }
@@ -505,20 +774,18 @@ result<apply_status> replica::apply(const bytes& envelope_bytes, std::uint64_t s
     if (secured()) PL_TRY(record_refused(*e, envelope_bytes, server_seq));
     return body.err();
   }
-  auto ready = deps_ready(e->actor, e->seq, *body);
-  if (!ready) return ready.err();
-  if (!*ready) {
+  if (auto need = missing_dep(e->actor, e->seq, *body)) {
     if (body->hlc.wall_ms > now_ms + limits::max_clock_skew_ms)
       return make_error(errc::clock_skew, "a change is dated too far in the future; check that device's clock");
-    auto w = db_->prepare("INSERT OR IGNORE INTO waiting(actor, seq, envelope, server_seq) VALUES(?1,?2,?3,?4)");
+    auto w = db_->prepare("INSERT OR IGNORE INTO waiting(actor, seq, envelope, server_seq, need_actor, need_seq) VALUES(?1,?2,?3,?4,?5,?6)");
     if (!w) return w.err();
     PL_TRY((*w)->bind(1, e->actor).bind(2, static_cast<std::int64_t>(e->seq)).bind(3, envelope_bytes)
-               .bind(4, static_cast<std::int64_t>(server_seq)).run());
+               .bind(4, static_cast<std::int64_t>(server_seq)).bind(5, need->actor).bind(6, static_cast<std::int64_t>(need->seq)).run());
     return apply_status::waiting;
   }
   auto done = apply_change(*e, envelope_bytes, *body, server_seq, now_ms);
   if (!done && !applied(e->actor, e->seq)) return done.err();
-  PL_TRY(drain_waiting(now_ms));
+  PL_TRY(drain_waiting(e->actor, e->seq, now_ms));
   if (!done) return done.err();  // refused by the rules, recorded as known
   return apply_status::applied;
 }
@@ -533,21 +800,31 @@ std::size_t replica::waiting_count() {
 }
 
 result<std::vector<conflict>> replica::conflicts(const std::string& table, const bytes& row) {
-  std::string sql =
-      "SELECT row, field, value FROM reg WHERE tbl=?1" + std::string(row.empty() ? "" : " AND row=?2") +
-      " AND (row, field) IN (SELECT row, field FROM reg WHERE tbl=?1 GROUP BY row, field HAVING COUNT(*) > 1)"
-      " ORDER BY row, field, hlc_wall DESC, hlc_counter DESC, actor DESC";
-  auto s = db_->prepare(sql);
+  if (!columns_.count(table)) return make_error(errc::not_found, "no table " + table);
+  // Kept writes of materialised fields, grouped per field; the winner is the
+  // field's column.
+  auto s = db_->prepare("SELECT row, field, value FROM reg WHERE tbl=?1" + std::string(row.empty() ? "" : " AND row=?2") +
+                        " ORDER BY row, field, hlc_wall DESC, hlc_counter DESC, actor DESC");
   if (!s) return s.err();
   (*s)->bind(1, std::string_view(table));
   if (!row.empty()) (*s)->bind(2, row);
   std::vector<conflict> out;
+  const auto& cols = columns_[table];
   PL_TRY(each_row(*s, [&](stmt& st) {
     bytes r = st.column_blob(0);
     std::string f = st.column_text(1);
-    if (out.empty() || out.back().row != r || out.back().field != f) out.push_back({r, f, st.column(2), {}});
-    else out.back().others.push_back(st.column(2));
+    if (!cols.count(f)) return;
+    if (out.empty() || out.back().row != r || out.back().field != f) out.push_back({r, f, {}, {}});
+    out.back().others.push_back(st.column(2));
   }));
+  for (auto& c : out) {
+    auto w = db_->prepare("SELECT \"" + c.field + "\" FROM \"" + table + "\" WHERE id = ?1");
+    if (!w) return w.err();
+    auto r = (*w)->bind(1, c.row).step();
+    if (!r) return r.err();
+    if (*r) c.winner = (*w)->column(0);
+    (*w)->reset();
+  }
   return out;
 }
 
@@ -562,6 +839,23 @@ result<bytes> replica::snapshot() {
   auto h = heads();
   if (!h) return h.err();
   s.heads = std::move(*h);
+  for (auto& entry : columns_) {
+    const std::string& table = entry.first;  // named: lambdas cannot capture bindings (clang 14)
+    auto rs = db_->prepare("SELECT * FROM \"" + table + "\" WHERE _reg IS NOT NULL ORDER BY id");
+    if (!rs) return rs.err();
+    PL_TRY(each_row(*rs, [&](stmt& st) {
+      bytes id;
+      std::vector<field_reg> regs;
+      std::map<std::string, value> vals;
+      for (int i = 0; i < st.columns(); ++i) {
+        std::string name = st.column_name(i);
+        if (name == "id") id = st.column_blob(i);
+        else if (name == "_reg") regs = decode_regs(st.column_blob(i));
+        else vals[name] = st.column(i);
+      }
+      for (auto& f : regs) s.regs.push_back({table, id, f.field, {f.writer, f.hlc}, vals[f.field]});
+    }));
+  }
   auto regs = db_->prepare("SELECT tbl, row, field, actor, hlc_wall, hlc_counter, value FROM reg ORDER BY tbl, row, field");
   if (!regs) return regs.err();
   PL_TRY(each_row(*regs, [&](stmt& st) {
@@ -591,9 +885,10 @@ result<std::unique_ptr<replica>> replica::from_snapshot(const bytes& device_seed
   for (auto& c : snap->heads) PL_TRY((*head)->bind(1, c.actor).bind(2, static_cast<std::int64_t>(c.seq)).run());
   hlc_timestamp latest;
   for (auto& e : snap->regs) {
-    op o{op_kind::set, e.table, e.row, e.field, e.val, {}, {}};
-    if (o.row.size() != 16 || o.field == "id") return make_error(errc::malformed, "a snapshot names an invalid row");
-    PL_TRY(rep.apply_set(o, e.write.hlc, e.write.actor));
+    // Each kept write, applied with no pred, rebuilds the same winner and
+    // conflicts as on the replica that made the snapshot.
+    change_body one{e.write.hlc, {op{op_kind::set, e.table, e.row, e.field, e.val, {}, {}}}, {}};
+    PL_TRY(rep.apply_ops(one, e.write.actor));
     latest = std::max(latest, e.write.hlc);
   }
   auto put = rep.db_->prepare("INSERT INTO text_state(tbl, row, field, doc) VALUES(?1,?2,?3,?4)");
@@ -669,7 +964,7 @@ result<std::vector<row>> replica::rows(const std::string& table, const std::stri
     for (int i = 0; i < (*s)->columns(); ++i) {
       std::string name = (*s)->column_name(i);
       if (name == "id") rw.id = (*s)->column_blob(i);
-      else rw.fields.emplace_back(std::move(name), (*s)->column(i));
+      else if (name != "_reg") rw.fields.emplace_back(std::move(name), (*s)->column(i));
     }
     out.push_back(std::move(rw));
   }

@@ -5,6 +5,8 @@
 // Yjs does, at run granularity, with ties broken by the devices' key bytes.
 #include "packline/text.hpp"
 
+#include "packline/compress.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <unordered_set>
@@ -15,6 +17,13 @@ namespace {
 // Runs per block before it splits: small enough that the linear scans inside a
 // block stay in cache, large enough that the block list stays short.
 constexpr std::size_t max_block_runs = 64;
+
+// Encodings above this size are deflated: a question body stays plain (and
+// cheap to write per keystroke), a long document shrinks by about 60%.
+constexpr std::size_t deflate_above = 1024;
+
+// Largest text encoding a device will inflate (a year of one long document).
+constexpr std::uint64_t max_encoded_text = 64u << 20;
 
 void put_varint(bytes& out, std::uint64_t v) {
   while (v >= 0x80) {
@@ -172,8 +181,32 @@ std::uint32_t text_doc::new_block_after(std::uint32_t block_pos) {
   auto id = static_cast<std::uint32_t>(blocks_.size());
   blocks_.push_back({});
   order_.insert(order_.begin() + block_pos + 1, id);
+  if (block_pos < cache_pos_) ++cache_pos_;
   for (std::size_t i = block_pos + 1; i < order_.size(); ++i) blocks_[order_[i]].pos = static_cast<std::uint32_t>(i);
   return id;
+}
+
+void text_doc::add_visible(std::uint32_t block_id, std::int64_t delta) {
+  block& b = blocks_[block_id];
+  b.visible = static_cast<std::uint64_t>(static_cast<std::int64_t>(b.visible) + delta);
+  if (b.pos < cache_pos_) cache_prefix_ = static_cast<std::uint64_t>(static_cast<std::int64_t>(cache_prefix_) + delta);
+}
+
+// The block holding visible char `index`; `index` becomes the offset in it.
+// Starts from the block found last time when it lies before the target, so
+// editing near the last edit (typing) does not rescan the document.
+std::uint32_t text_doc::block_of(std::uint64_t& index) {
+  std::uint32_t bp = 0;
+  std::uint64_t prefix = 0;
+  if (cache_pos_ < order_.size() && index >= cache_prefix_) {
+    bp = cache_pos_;
+    prefix = cache_prefix_;
+  }
+  while (index - prefix >= blocks_[order_[bp]].visible) prefix += blocks_[order_[bp++]].visible;
+  cache_pos_ = bp;
+  cache_prefix_ = prefix;
+  index -= prefix;
+  return bp;
 }
 
 void text_doc::insert_run_at(cursor at, std::uint32_t r) {
@@ -182,7 +215,7 @@ void text_doc::insert_run_at(cursor at, std::uint32_t r) {
     block& b = blocks_[bid];
     b.runs.insert(b.runs.begin() + at.index, r);
     runs_[r].block = bid;
-    if (!runs_[r].deleted) b.visible += runs_[r].len;
+    if (!runs_[r].deleted) add_visible(bid, runs_[r].len);
     if (b.runs.size() <= max_block_runs) return;
   }
   std::uint32_t nid = new_block_after(at.block_pos);
@@ -207,7 +240,7 @@ std::uint32_t text_doc::split(std::uint32_t r, std::uint32_t k) {
   t.content += k;
   t.left = {runs_[r].id.agent, runs_[r].id.seq + k - 1};
   runs_[r].len = k;
-  if (!t.deleted) blocks_[t.block].visible -= t.len;
+  if (!t.deleted) add_visible(t.block, -static_cast<std::int64_t>(t.len));
   auto ti = static_cast<std::uint32_t>(runs_.size());
   runs_.push_back(t);
   index_run(ti);
@@ -220,7 +253,7 @@ std::uint32_t text_doc::split(std::uint32_t r, std::uint32_t k) {
 void text_doc::set_deleted(std::uint32_t r) {
   if (runs_[r].deleted) return;
   runs_[r].deleted = true;
-  blocks_[runs_[r].block].visible -= runs_[r].len;
+  add_visible(runs_[r].block, -static_cast<std::int64_t>(runs_[r].len));
   visible_ -= runs_[r].len;
 }
 
@@ -237,8 +270,7 @@ std::vector<text_op> text_doc::insert(const bytes& actor, std::uint64_t& counter
     if (first(c)) right = runs_[run_at(c)].id;
   } else {
     std::uint64_t remaining = pos - 1;
-    std::uint32_t bp = 0;
-    while (remaining >= blocks_[order_[bp]].visible) remaining -= blocks_[order_[bp++]].visible;
+    std::uint32_t bp = block_of(remaining);
     const block& b = blocks_[order_[bp]];
     std::uint32_t r = 0, idx = 0;
     for (;; ++idx) {
@@ -275,7 +307,7 @@ std::vector<text_op> text_doc::insert(const bytes& actor, std::uint64_t& counter
   content_ += chars;
   if (extend >= 0) {
     runs_[extend].len += n;
-    blocks_[runs_[extend].block].visible += n;
+    add_visible(runs_[extend].block, n);
   } else {
     run nr;
     nr.id = {agent, counter};
@@ -298,8 +330,7 @@ std::vector<text_op> text_doc::remove(std::size_t pos, std::size_t len) {
   if (pos >= visible_ || len == 0) return ops;
   std::uint64_t remaining = std::min<std::uint64_t>(len, visible_ - pos);
   std::uint64_t skip = pos;
-  std::uint32_t bp = 0;
-  while (skip >= blocks_[order_[bp]].visible) skip -= blocks_[order_[bp++]].visible;
+  std::uint32_t bp = block_of(skip);
   std::uint32_t r = 0;
   for (std::uint32_t idx = 0;; ++idx) {
     r = blocks_[order_[bp]].runs[idx];
@@ -380,7 +411,7 @@ void text_doc::integrate(std::uint32_t t, cid left, cid right) {
     if (x.id.agent == nr.id.agent && x.id.seq + x.len == nr.id.seq && !x.deleted && x.content + x.len == nr.content &&
         x.right == nr.right && nr.left == cid{x.id.agent, x.id.seq + x.len - 1}) {
       x.len += nr.len;
-      blocks_[x.block].visible += nr.len;
+      add_visible(x.block, nr.len);
       runs_.pop_back();
       return;
     }
@@ -456,71 +487,118 @@ std::string text_doc::text() const {
   return u32_to_utf8(out);
 }
 
-// Encoding, version 1: agents, then per run in document order a set of
-// columns. Origins are predicted from neighbours (a typed run's left is
-// usually the char before it), so most runs cost a few bytes plus text.
+// Encoding, version 2. Runs that one insert made (same device, consecutive
+// ids, each continuing the previous, same right origin) are joined back into
+// items whatever later deletes did to them; deletions travel as ranges of ids
+// per device. Origins are predicted from neighbours (a typed item's left is
+// usually the char before it), so most items cost a few bytes. Only visible
+// text is kept: deleted text is not needed to merge.
 bytes text_doc::encode() const {
-  std::vector<std::uint32_t> seq_runs;
-  seq_runs.reserve(runs_.size());
-  for (std::uint32_t bid : order_)
-    for (std::uint32_t r : blocks_[bid].runs) seq_runs.push_back(r);
-  bytes head, c_agent, c_seq, c_len, c_del, c_left, c_right;
+  struct item { cid id; std::uint64_t len; cid left, right; };
+  std::vector<item> items;
   std::u32string text;
-  put_varint(head, 1);
+  std::vector<std::vector<std::pair<std::uint64_t, std::uint64_t>>> dels(agents_.size());  // [start, end)
+  for (std::uint32_t bid : order_)
+    for (std::uint32_t ri : blocks_[bid].runs) {
+      const run& x = runs_[ri];
+      if (!x.deleted) text.append(content_, x.content, x.len);
+      else {
+        auto& d = dels[x.id.agent];
+        if (!d.empty() && d.back().second == x.id.seq) d.back().second += x.len;
+        else d.push_back({x.id.seq, x.id.seq + x.len});
+      }
+      if (!items.empty()) {
+        item& p = items.back();
+        if (p.id.agent == x.id.agent && p.id.seq + p.len == x.id.seq && x.left == cid{p.id.agent, x.id.seq - 1} && x.right == p.right) {
+          p.len += x.len;
+          continue;
+        }
+      }
+      items.push_back({x.id, x.len, x.left, x.right});
+    }
+  bytes head, c_agent, c_seq, c_len, c_left, c_right, c_del;
+  put_varint(head, 2);
   put_varint(head, agents_.size());
   for (auto& a : agents_) {
     put_varint(head, a.size());
     append(head, a);
   }
-  put_varint(head, seq_runs.size());
+  put_varint(head, items.size());
   std::vector<std::uint64_t> next_seq(agents_.size(), 0);
   std::uint32_t prev_agent = no_agent, agent_rep = 0;
-  bool prev_del = false;
-  std::uint64_t del_rep = 0;
   cid prev_right;
   auto flush_agent = [&] {
     if (agent_rep) { put_varint(c_agent, prev_agent); put_varint(c_agent, agent_rep); }
   };
-  for (std::size_t i = 0; i < seq_runs.size(); ++i) {
-    const run& x = runs_[seq_runs[i]];
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const item& x = items[i];
     if (x.id.agent == prev_agent) ++agent_rep;
     else { flush_agent(); prev_agent = x.id.agent; agent_rep = 1; }
     put_varint(c_seq, zigzag(static_cast<std::int64_t>(x.id.seq - next_seq[x.id.agent])));
     next_seq[x.id.agent] = x.id.seq + x.len;
     put_varint(c_len, x.len);
-    if (x.deleted == prev_del) ++del_rep;
-    else { put_varint(c_del, del_rep); prev_del = x.deleted; del_rep = 1; }
-    if (!x.deleted) text.append(content_, x.content, x.len);
-    // left: 0 = last char of the previous run, 1 = none, 2 = explicit
-    cid prev_last = i ? cid{runs_[seq_runs[i - 1]].id.agent, runs_[seq_runs[i - 1]].id.seq + runs_[seq_runs[i - 1]].len - 1} : cid{};
+    // left: 0 = last char of the previous item, 1 = none, 2 = explicit
+    cid prev_last = i ? cid{items[i - 1].id.agent, items[i - 1].id.seq + items[i - 1].len - 1} : cid{};
     if (i && x.left == prev_last) put_varint(c_left, 0);
     else if (x.left.agent == no_agent) put_varint(c_left, 1);
     else { put_varint(c_left, 2); put_varint(c_left, x.left.agent); put_varint(c_left, zigzag(static_cast<std::int64_t>(x.left.seq - x.id.seq))); }
-    // right: 0 = first char of the next run, 1 = none, 2 = same as previous run's, 3 = explicit
-    cid next_first = i + 1 < seq_runs.size() ? runs_[seq_runs[i + 1]].id : cid{};
-    if (i + 1 < seq_runs.size() && x.right == next_first) put_varint(c_right, 0);
+    // right: 0 = first char of the next item, 1 = none, 2 = same as previous item's, 3 = explicit
+    cid next_first = i + 1 < items.size() ? items[i + 1].id : cid{};
+    if (i + 1 < items.size() && x.right == next_first) put_varint(c_right, 0);
     else if (x.right.agent == no_agent) put_varint(c_right, 1);
     else if (i && x.right == prev_right) put_varint(c_right, 2);
     else { put_varint(c_right, 3); put_varint(c_right, x.right.agent); put_varint(c_right, zigzag(static_cast<std::int64_t>(x.right.seq - x.id.seq))); }
     prev_right = x.right;
   }
   flush_agent();
-  put_varint(c_del, del_rep);
+  for (std::size_t a = 0; a < dels.size(); ++a) {
+    auto& d = dels[a];
+    std::sort(d.begin(), d.end());
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> merged;
+    for (auto& r : d)
+      if (!merged.empty() && merged.back().second >= r.first) merged.back().second = std::max(merged.back().second, r.second);
+      else merged.push_back(r);
+    put_varint(c_del, merged.size());
+    std::uint64_t at = 0;
+    for (auto& r : merged) {
+      put_varint(c_del, r.first - at);
+      put_varint(c_del, r.second - r.first);
+      at = r.second;
+    }
+  }
   std::string utf8 = u32_to_utf8(text);
   bytes out = head;
-  for (const bytes* col : {&c_agent, &c_seq, &c_len, &c_del, &c_left, &c_right}) {
+  for (const bytes* col : {&c_agent, &c_seq, &c_len, &c_left, &c_right, &c_del}) {
     put_varint(out, col->size());
     append(out, *col);
   }
   put_varint(out, utf8.size());
   append(out, std::string_view(utf8));
-  return out;
+  if (out.size() < deflate_above) return out;
+  // Version 3: the version-2 bytes, deflated.
+  bytes packed;
+  put_varint(packed, 3);
+  put_varint(packed, out.size());
+  append(packed, compress::deflate(out));
+  return packed.size() < out.size() ? packed : out;
 }
 
 result<text_doc> text_doc::decode(const bytes& b) {
   auto bad = [] { return make_error(errc::malformed, "the stored text is damaged"); };
+  {
+    byte_reader head{b};
+    if (head.varint() == 3 && head.ok) {
+      std::uint64_t raw = head.varint();
+      if (!head.ok || raw > max_encoded_text) return bad();
+      auto inflated = compress::inflate(b.data() + head.i, b.size() - head.i, static_cast<std::size_t>(raw));
+      if (!inflated || inflated->size() != raw) return bad();
+      byte_reader inner{*inflated};
+      if (inner.varint() != 2) return bad();
+      return decode(*inflated);
+    }
+  }
   byte_reader in{b};
-  if (in.varint() != 1 || !in.ok) return bad();
+  if (in.varint() != 2 || !in.ok) return bad();
   text_doc d;
   std::uint64_t n_agents = in.varint();
   if (!in.ok || n_agents > 1'000'000) return bad();
@@ -530,8 +608,8 @@ result<text_doc> text_doc::decode(const bytes& b) {
     d.agent_of(a);
   }
   if (d.agents_.size() != n_agents) return bad();
-  std::uint64_t n_runs = in.varint();
-  if (!in.ok || n_runs > b.size()) return bad();
+  std::uint64_t n_items = in.varint();
+  if (!in.ok || n_items > b.size()) return bad();
   bytes cols[6];
   for (auto& c : cols) {
     c = in.take(in.varint());
@@ -539,76 +617,95 @@ result<text_doc> text_doc::decode(const bytes& b) {
   }
   std::u32string text;
   {
-    std::uint64_t tl = in.varint();
-    bytes t = in.take(tl);
+    bytes t = in.take(in.varint());
     if (!in.ok || in.i != b.size()) return bad();
     text = utf8_to_u32(std::string_view(reinterpret_cast<const char*>(t.data()), t.size()));
   }
-  byte_reader ra{cols[0]}, rs{cols[1]}, rl{cols[2]}, rd{cols[3]}, rlft{cols[4]}, rrgt{cols[5]};
+  byte_reader ra{cols[0]}, rs{cols[1]}, rl{cols[2]}, rlft{cols[3]}, rrgt{cols[4]}, rdel{cols[5]};
+  // Deleted ranges per device.
+  std::vector<std::vector<std::pair<std::uint64_t, std::uint64_t>>> dels(n_agents);
+  for (std::uint64_t a = 0; a < n_agents; ++a) {
+    std::uint64_t n = rdel.varint(), at = 0;
+    if (!rdel.ok || n > cols[5].size()) return bad();
+    for (std::uint64_t k = 0; k < n; ++k) {
+      std::uint64_t start = at + rdel.varint(), len = rdel.varint();
+      if (!rdel.ok || len == 0) return bad();
+      dels[a].push_back({start, start + len});
+      at = start + len;
+    }
+  }
+  if (rdel.i != cols[5].size()) return bad();
+  struct item { cid id; std::uint64_t len; cid left, right; std::uint8_t right_kind; };
+  std::vector<item> items(n_items);
   std::vector<std::uint64_t> next_seq(n_agents, 0);
-  std::uint64_t agent_left = 0, agent = 0, del_left = rd.varint(), text_pos = 0;
-  bool del = false;
-  std::vector<std::uint8_t> right_kind(n_runs);
-  d.runs_.reserve(n_runs);
+  std::uint64_t agent_left = 0, agent = 0;
   cid prev_right;
-  for (std::uint64_t i = 0; i < n_runs; ++i) {
+  for (std::uint64_t i = 0; i < n_items; ++i) {
     while (agent_left == 0) {
       agent = ra.varint();
       agent_left = ra.varint();
       if (!ra.ok || agent >= n_agents) return bad();
     }
     --agent_left;
-    while (del_left == 0) {
-      del = !del;
-      del_left = rd.varint();
-      if (!rd.ok) return bad();
-    }
-    --del_left;
-    run x;
+    item& x = items[i];
     x.id.agent = static_cast<std::uint32_t>(agent);
     x.id.seq = next_seq[agent] + static_cast<std::uint64_t>(unzigzag(rs.varint()));
-    std::uint64_t len = rl.varint();
-    if (!rs.ok || !rl.ok || len == 0 || len > 0xffffffu) return bad();
-    x.len = static_cast<std::uint32_t>(len);
+    x.len = rl.varint();
+    if (!rs.ok || !rl.ok || x.len == 0 || x.len > 0xffffffu) return bad();
     next_seq[agent] = x.id.seq + x.len;
-    x.deleted = del;
     std::uint64_t lk = rlft.varint();
-    if (lk == 0 && i > 0) x.left = {d.runs_.back().id.agent, d.runs_.back().id.seq + d.runs_.back().len - 1};
+    if (lk == 0 && i > 0) x.left = {items[i - 1].id.agent, items[i - 1].id.seq + items[i - 1].len - 1};
     else if (lk == 2) {
       std::uint64_t a = rlft.varint();
       if (a >= n_agents) return bad();
       x.left = {static_cast<std::uint32_t>(a), x.id.seq + static_cast<std::uint64_t>(unzigzag(rlft.varint()))};
     } else if (lk != 1) return bad();
-    std::uint64_t rk = rrgt.varint();
-    right_kind[i] = static_cast<std::uint8_t>(rk);
-    if (rk == 2 && i > 0) x.right = prev_right;
-    else if (rk == 3) {
+    x.right_kind = static_cast<std::uint8_t>(rrgt.varint());
+    if (x.right_kind == 2 && i > 0) x.right = prev_right;
+    else if (x.right_kind == 3) {
       std::uint64_t a = rrgt.varint();
       if (a >= n_agents) return bad();
       x.right = {static_cast<std::uint32_t>(a), x.id.seq + static_cast<std::uint64_t>(unzigzag(rrgt.varint()))};
-    } else if (rk > 3 || (rk == 2 && i == 0)) return bad();
+    } else if (x.right_kind > 3 || (x.right_kind == 2 && i == 0) || (x.right_kind == 0 && i + 1 >= n_items)) return bad();
     if (!rlft.ok || !rrgt.ok) return bad();
     prev_right = x.right;
-    // Deleted content is not kept; placeholder chars keep offsets simple.
-    x.content = static_cast<std::uint32_t>(d.content_.size());
-    if (del) d.content_.append(x.len, U'\0');
-    else {
-      if (text_pos + x.len > text.size()) return bad();
-      d.content_.append(text, text_pos, x.len);
-      text_pos += x.len;
+  }
+  for (std::uint64_t i = 0; i + 1 < n_items; ++i)
+    if (items[i].right_kind == 0) items[i].right = items[i + 1].id;
+  // Items back into runs: split where the deleted ranges start and end.
+  std::uint64_t text_pos = 0;
+  for (const item& x : items) {
+    auto& dl = dels[x.id.agent];
+    std::uint64_t s = x.id.seq, end = x.id.seq + x.len;
+    // Ranges are sorted per device but items may come in any id order.
+    std::size_t k = static_cast<std::size_t>(
+        std::lower_bound(dl.begin(), dl.end(), std::make_pair(s, std::uint64_t(0)),
+                         [](auto& r, auto& v) { return r.second <= v.first; }) - dl.begin());
+    while (s < end) {
+      bool del = k < dl.size() && dl[k].first <= s;
+      std::uint64_t stop = del ? std::min(end, dl[k].second) : (k < dl.size() ? std::min(end, dl[k].first) : end);
+      run r;
+      r.id = {x.id.agent, s};
+      r.len = static_cast<std::uint32_t>(stop - s);
+      r.left = s == x.id.seq ? x.left : cid{x.id.agent, s - 1};
+      r.right = x.right;
+      r.deleted = del;
+      r.content = static_cast<std::uint32_t>(d.content_.size());
+      if (del) d.content_.append(r.len, U'\0');  // placeholders keep offsets simple
+      else {
+        if (text_pos + r.len > text.size()) return bad();
+        d.content_.append(text, text_pos, r.len);
+        text_pos += r.len;
+      }
+      d.runs_.push_back(r);
+      s = stop;
+      if (del && s >= dl[k].second) ++k;
     }
-    d.runs_.push_back(x);
   }
   if (text_pos != text.size()) return bad();
-  // Resolve "next run" rights, then lay runs into blocks in order.
-  for (std::uint64_t i = 0; i < n_runs; ++i)
-    if (right_kind[i] == 0) {
-      if (i + 1 >= n_runs) return bad();
-      d.runs_[i].right = d.runs_[i + 1].id;
-    }
   d.blocks_.clear();
   d.order_.clear();
-  for (std::uint32_t i = 0; i < n_runs; ++i) {
+  for (std::uint32_t i = 0; i < d.runs_.size(); ++i) {
     if (i % (max_block_runs / 2) == 0) {
       d.blocks_.push_back({});
       d.blocks_.back().pos = static_cast<std::uint32_t>(d.order_.size());

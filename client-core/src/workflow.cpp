@@ -15,7 +15,7 @@
 
 #include "packline/crypto.hpp"
 #include "packline/limits.hpp"
-#include "packline/position.hpp"
+#include "packline/fractional.hpp"
 #include "packline/rules.hpp"
 
 namespace packline::workflow {
@@ -183,6 +183,20 @@ result<std::uint64_t> commit_checked(replica& r, const actor& a, std::vector<op>
   PL_TRY(check_ops(r, a, ops));
   return r.commit(std::move(ops), now_ms);
 }
+
+// Long text (bodies, bullets) is a text CRDT field: the edit from its current
+// text to `text`, so concurrent edits of one draft merge instead of one
+// overwriting the other.
+result<void> add_text(replica& r, std::vector<op>& ops, const char* table, const bytes& row, const char* field,
+                      const std::string& text) {
+  auto t = r.text_ops(table, row, field, text);
+  if (!t) return t.err();
+  for (auto& o : *t) ops.push_back(std::move(o));
+  return {};
+}
+
+// A position key between two neighbours of an ordered list ("" = an end).
+result<std::string> between(const std::string& lo, const std::string& hi) { return key_between(lo, hi); }
 
 // ---- dates and times (UK local time for deadlines) ------------------------
 
@@ -752,19 +766,34 @@ result<std::string> annotate(replica& r, const annotation_draft& d, std::uint64_
   if (!it) return it.err();
   bytes meeting = *it ? bytes_of(**it, "meeting") : bytes{};
   bytes id = new_row_id();
+  // Issue 4: in a secured panel a private note's words are sealed under the
+  // member key, so other members' replicas hold only ciphertext.
+  bool seal = d.visibility == "private" && r.secured();
+  auto words = [&](std::string v) -> result<value> {
+    if (!seal) return str(std::move(v));
+    auto b = r.seal_private(v);
+    if (!b) return b.err();
+    return value{std::move(*b)};
+  };
+  auto quote_v = words(text.substr(s, e - s));
+  auto prefix_v = words(text.substr(ps, s - ps));
+  auto suffix_v = words(text.substr(e, se - e));
+  auto body_v = words(d.body);
+  for (auto* w : {&quote_v, &prefix_v, &suffix_v, &body_v})
+    if (!*w) return w->err();
   std::vector<op> ops{
       set("annotation", id, "meeting", meeting),
       set("annotation", id, "item", item),
       set("annotation", id, "pack", bytes_of(*b, "pack")),
       set("annotation", id, "block", b->id),
       set("annotation", id, "block_hash", str(b->text("hash"))),
-      set("annotation", id, "quote", str(text.substr(s, e - s))),
-      set("annotation", id, "prefix", str(text.substr(ps, s - ps))),
-      set("annotation", id, "suffix", str(text.substr(e, se - e))),
+      set("annotation", id, "quote", std::move(*quote_v)),
+      set("annotation", id, "prefix", std::move(*prefix_v)),
+      set("annotation", id, "suffix", std::move(*suffix_v)),
       set("annotation", id, "start_offset", num(static_cast<std::int64_t>(s))),
       set("annotation", id, "end_offset", num(static_cast<std::int64_t>(e))),
       set("annotation", id, "kind", str(d.kind)),
-      set("annotation", id, "body", str(d.body)),
+      set("annotation", id, "body", std::move(*body_v)),
       set("annotation", id, "visibility", str(d.visibility)),
       set("annotation", id, "priority", pri.empty() ? value{} : value{pri}),
       set("annotation", id, "author", a->member),
@@ -781,7 +810,8 @@ namespace {
 // Where does an anchor made on an earlier version sit in `cands` (the
 // current version's blocks, same item first)?
 void resolve(annotation& an, const row& ann, const std::optional<row>& old_block, const std::vector<cand>& cands) {
-  const std::string quote = an.quote, prefix = ann.text("prefix"), suffix = ann.text("suffix");
+  (void)ann;
+  const std::string quote = an.quote, prefix = an.prefix, suffix = an.suffix;  // opened if private (issue 4)
   const std::string hash = ann.text("block_hash");
   const bytes item = bytes_of(ann, "item");
   auto place = [&](anchor_status st, const row& b, std::size_t s, std::size_t e, const std::string& text) {
@@ -879,12 +909,21 @@ result<std::vector<annotation>> annotations(replica& r, const std::string& meeti
     an.item = hex_of(x, "item");
     an.author = hex_of(x, "author");
     an.kind = x.text("kind");
-    an.body = x.text("body");
+    // A private note's words are sealed (issue 4): opened with our member key.
+    auto words = [&](const char* f) {
+      const value* v = x.get(f);
+      if (v && replica::is_private(*v)) {
+        auto o = r.open_private(std::get<bytes>(*v));
+        return o ? *o : std::string{};
+      }
+      return x.text(f);
+    };
+    an.body = words("body");
     an.visibility = x.text("visibility");
     an.priority = hex_of(x, "priority");
-    an.quote = x.text("quote");
-    an.prefix = x.text("prefix");
-    an.suffix = x.text("suffix");
+    an.quote = words("quote");
+    an.prefix = words("prefix");
+    an.suffix = words("suffix");
     an.start = int_of(x, "start_offset");
     an.end = int_of(x, "end_offset");
     an.created_at = int_of(x, "created_at");
@@ -982,7 +1021,6 @@ result<std::string> draft_question(replica& r, const question_draft& d, std::uin
       set("question", id, "meeting", *(*it)->get("meeting")),
       set("question", id, "item", *item),
       set("question", id, "author", a->member),
-      set("question", id, "body", text),
       set("question", id, "status", str("draft")),
       set("question", id, "target", str(d.target)),
       set("question", id, "section", str(d.section)),
@@ -995,6 +1033,7 @@ result<std::string> draft_question(replica& r, const question_draft& d, std::uin
     if (!p) return p.err();
     ops.push_back(set("question", id, "priority", *p));
   }
+  PL_TRY(add_text(r, ops, "question", id, "body", text));
   auto c = commit_checked(r, *a, std::move(ops), now_ms);
   if (!c) return c.err();
   return to_hex(id);
@@ -1013,7 +1052,7 @@ result<void> edit_question(replica& r, const std::string& question_id, const que
   auto q = need_row(r, "question", question_id, "question");
   if (!q) return q.err();
   std::vector<op> ops;
-  if (!d.body.empty()) ops.push_back(set("question", q->id, "body", str(d.body)));
+  if (!d.body.empty()) PL_TRY(add_text(r, ops, "question", q->id, "body", d.body));
   if (!d.target.empty()) ops.push_back(set("question", q->id, "target", str(d.target)));
   if (!d.section.empty()) ops.push_back(set("question", q->id, "section", str(d.section)));
   if (d.subparts >= 1) ops.push_back(set("question", q->id, "subparts", num(d.subparts)));
@@ -1275,7 +1314,7 @@ result<void> edit_kloe(replica& r, const kloe& k, std::uint64_t now_ms) {
   if (!x) return x.err();
   std::vector<op> ops;
   if (!k.topic.empty()) ops.push_back(set("kloe", x->id, "topic", str(k.topic)));
-  if (!k.bullets.empty()) ops.push_back(set("kloe", x->id, "bullets", str(k.bullets)));
+  if (!k.bullets.empty()) PL_TRY(add_text(r, ops, "kloe", x->id, "bullets", k.bullets));
   if (!k.target_meeting.empty()) ops.push_back(set("kloe", x->id, "target_meeting", str(k.target_meeting)));
   if (!k.approach.empty()) {
     PL_TRY(check_approach(k.approach));
@@ -1328,7 +1367,7 @@ result<std::vector<consolidated>> consolidated_list(replica& r, const std::strin
 
 namespace {
 result<void> fill_consolidated(replica& r, std::vector<op>& ops, const bytes& id, const consolidated_draft& c) {
-  if (!c.body.empty()) ops.push_back(set("consolidated_question", id, "body", str(c.body)));
+  if (!c.body.empty()) PL_TRY(add_text(r, ops, "consolidated_question", id, "body", c.body));
   if (!c.section.empty()) ops.push_back(set("consolidated_question", id, "section", str(c.section)));
   if (!c.target.empty()) ops.push_back(set("consolidated_question", id, "target", str(c.target)));
   if (!c.lead_label.empty()) ops.push_back(set("consolidated_question", id, "lead_label", str(c.lead_label)));
@@ -1356,9 +1395,10 @@ result<std::string> consolidate(replica& r, const consolidated_draft& c, std::ui
   auto list = consolidated_list(r, c.meeting);
   if (!list) return list.err();
   bytes id = new_row_id();
+  auto pos = between(list->empty() ? std::string{} : list->back().position, {});
+  if (!pos) return pos.err();
   std::vector<op> ops{set("consolidated_question", id, "meeting", *m),
-                      set("consolidated_question", id, "position",
-                          str(position::between(list->empty() ? std::string{} : list->back().position, {}))),
+                      set("consolidated_question", id, "position", str(*pos)),
                       set("consolidated_question", id, "sources", str(join_ids(c.sources))),
                       set("consolidated_question", id, "status", str("listed")),
                       set("consolidated_question", id, "created_by", a->member),
@@ -1401,16 +1441,19 @@ result<std::vector<std::string>> split_consolidated(replica& r, const std::strin
   std::string next;
   for (std::size_t i = 0; i < list->size(); ++i)
     if ((*list)[i].id == id && i + 1 < list->size()) next = (*list)[i + 1].position;
-  std::vector<op> ops{set("consolidated_question", x->id, "body", str(bodies[0]))};
+  std::vector<op> ops;
+  PL_TRY(add_text(r, ops, "consolidated_question", x->id, "body", bodies[0]));
   std::vector<std::string> ids{id};
   std::string prev = x->text("position");
   for (std::size_t i = 1; i < bodies.size(); ++i) {
     bytes nid = new_row_id();
-    prev = position::between(prev, next);
+    auto pos = between(prev, next);
+    if (!pos) return pos.err();
+    prev = *pos;
     for (const char* f : {"meeting", "section", "lead", "lead_label", "priority", "target", "sources", "status"})
       if (const value* v = x->get(f)) ops.push_back(set("consolidated_question", nid, f, *v));
     ops.push_back(set("consolidated_question", nid, "position", str(prev)));
-    ops.push_back(set("consolidated_question", nid, "body", str(bodies[i])));
+    PL_TRY(add_text(r, ops, "consolidated_question", nid, "body", bodies[i]));
     ops.push_back(set("consolidated_question", nid, "created_by", a->member));
     ops.push_back(set("consolidated_question", nid, "created_at", num(static_cast<std::int64_t>(now_ms))));
     ids.push_back(to_hex(nid));
@@ -1438,7 +1481,9 @@ result<void> move_consolidated(replica& r, const std::string& id, const std::str
     hi = y->text("position");
   }
   if (!lo.empty() && !hi.empty() && !(lo < hi)) return make_error(errc::invalid_argument, "those neighbours are not in that order");
-  auto cm = commit_checked(r, *a, {set("consolidated_question", x->id, "position", str(position::between(lo, hi)))}, now_ms);
+  auto pos = between(lo, hi);
+  if (!pos) return pos.err();
+  auto cm = commit_checked(r, *a, {set("consolidated_question", x->id, "position", str(*pos))}, now_ms);
   if (!cm) return cm.err();
   return {};
 }

@@ -49,7 +49,7 @@ test('wasm: hello frame, then malformed server frame is an error', () => {
 
 test('wasm: drafting before joining a panel is refused with a clear message', () => {
   const { client } = core.createClient();
-  const r = client.draftQuestion('00'.repeat(16), 'Why?', Date.now());
+  const r = client.draftQuestion({ item: '00'.repeat(16), body: 'Why?' }, Date.now());
   assert.ok(r.error);
   assert.match(r.error.message, /sign in/);
   client.delete();

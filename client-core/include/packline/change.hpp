@@ -19,7 +19,9 @@ using value = std::variant<std::monostate, bool, std::int64_t, double, std::stri
 // (text CRDT); for those `text` holds the edit and `val` is unused.
 enum class op_kind : std::uint8_t { set = 1, text_insert = 2, text_remove = 3 };
 
-// One write of a register, named by its change's HLC and actor.
+// One write of a register, named by its change's HLC and writer (the first
+// 8 bytes of the writing device's key: unique within a panel in practice,
+// and the same on every replica, which is what ordering needs).
 struct reg_ref {
   bytes actor;
   hlc_timestamp hlc;

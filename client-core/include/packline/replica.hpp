@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 namespace packline {
 
 class db;
+class stmt;
 
 // A materialised row as field → value, with its id.
 struct row {
@@ -171,18 +173,28 @@ class replica {
   result<bytes> save_sealed();
 
  private:
+  struct row_work;
+  struct row_works;
   replica(std::unique_ptr<db> d, crypto::signing_key k);
   result<void> load_state();
-  result<void> apply_ops(const change_body& body, const bytes& actor);
-  result<void> apply_set(const op& o, const hlc_timestamp& hlc, const bytes& actor);
+  // `works`: rows already loaded for this change (commit reads them for pred).
+  result<void> apply_ops(const change_body& body, const bytes& actor, row_works* works = nullptr);
+  result<row_work*> work_for(row_works& works, const std::string& table, const bytes& row);
+  result<void> set_field(row_work& w, const op& o, const hlc_timestamp& hlc, const bytes& writer);
+  result<void> flush_row(row_work& w);
+  result<value> stored(const row_work& w, const std::string& field);
+  result<void> set_unknown(const op& o, const hlc_timestamp& hlc, const bytes& writer);
+  result<std::vector<reg_ref>> current_writes(row_works& works, const op& o);
+  result<void> upgrade_v2_registers();
   result<void> materialise(const std::string& table, const bytes& row, const std::string& field, const value& v);
   result<text_doc*> doc(const std::string& table, const bytes& row, const std::string& field);
   result<void> store_doc(const std::string& table, const bytes& row, const std::string& field);
   bool applied(const bytes& actor, std::uint64_t seq);
-  result<bool> deps_ready(const bytes& actor, std::uint64_t seq, const change_body& body);
+  // The first causal predecessor not applied yet, if any.
+  std::optional<change_ref> missing_dep(const bytes& actor, std::uint64_t seq, const change_body& body);
   result<void> apply_change(const envelope& e, const bytes& env_bytes, const change_body& body,
                             std::uint64_t server_seq, std::uint64_t now_ms);
-  result<void> drain_waiting(std::uint64_t now_ms);
+  result<void> drain_waiting(const bytes& actor, std::uint64_t seq, std::uint64_t now_ms);
   result<std::vector<change_ref>> heads();
   // Issue 4 (replica_keys.cpp).
   struct keys;
@@ -206,6 +218,7 @@ class replica {
   std::uint64_t next_seq_ = 1;
   std::map<std::string, std::set<std::string>> columns_;  // materialised tables
   std::map<std::string, text_doc> docs_;  // decoded text fields, by table/row/field
+  std::unordered_map<std::string, stmt*> upserts_;  // flush_row's statements, by table|fields
   std::uint64_t text_counter_ = 1;        // next char id of this device
 };
 

@@ -95,6 +95,8 @@ class text_doc {
   std::uint32_t run_at(cursor c) const { return blocks_[order_[c.block_pos]].runs[c.index]; }
   void index_run(std::uint32_t r) { by_agent_[runs_[r].id.agent][runs_[r].id.seq] = r; }
   void set_deleted(std::uint32_t r);
+  void add_visible(std::uint32_t block_id, std::int64_t delta);
+  std::uint32_t block_of(std::uint64_t& index);
   std::uint32_t new_block_after(std::uint32_t block_pos);
   void integrate(std::uint32_t r, cid left, cid right);
 
@@ -106,6 +108,9 @@ class text_doc {
   std::vector<std::uint32_t> order_;  // block ids in document order
   std::u32string content_;
   std::uint64_t visible_ = 0;
+  // Last block found by position and the visible chars before it.
+  std::uint32_t cache_pos_ = 0;
+  std::uint64_t cache_prefix_ = 0;
 };
 
 // UTF-8 <-> code points, replacing invalid sequences with U+FFFD.
