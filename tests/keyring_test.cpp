@@ -423,3 +423,52 @@ TEST_CASE("keyring: records round-trip through the codec and signatures bind the
   CHECK(parsed->space == bytes(16, 0xab));
   CHECK(keyring::parse_invite("abc").err().code == errc::invalid_argument);
 }
+
+#include "packline/workflow.hpp"
+
+TEST_CASE("keyring: a private note through the workflow is ciphertext on other members' replicas") {
+  panel p;
+  REQUIRE(packline::workflow::sign_in(*p.clerk, to_hex(p.clerk_member)).ok());
+  // The clerk publishes a meeting with one item and one paragraph.
+  bytes meeting = new_row_id(), pack = new_row_id(), item = new_row_id(), block = new_row_id();
+  std::string text = "The force answered 87 per cent of 999 calls within ten seconds in the quarter.";
+  REQUIRE(p.clerk->commit({set("meeting", meeting, "title", std::string("Panel")), set("meeting", meeting, "pack", pack),
+                           set("pack", pack, "meeting", meeting), set("pack_item", item, "meeting", meeting),
+                           set("pack_item", item, "pack", pack), set("pack_item", item, "number", std::string("5")),
+                           set("block", block, "pack", pack), set("block", block, "item", item),
+                           set("block", block, "position", std::int64_t{1}), set("block", block, "text", text)}, t0).ok());
+  p.srv.sync(*p.clerk);
+  auto author = p.join("member");
+  auto other = p.join("member");
+  REQUIRE(packline::workflow::sign_in(*author, to_hex(author->my_member())).ok());
+  packline::workflow::annotation_draft d;
+  d.block = to_hex(block);
+  d.start = 10;
+  d.end = 30;
+  d.kind = "note";
+  d.body = "MARKER-PRIVATE-WORKFLOW ask about call handler vacancies";
+  d.visibility = "private";
+  auto id = packline::workflow::annotate(*author, d, t0 + 5);
+  REQUIRE_MESSAGE(id.ok(), id.err().message);
+  auto mine = packline::workflow::annotations(*author, to_hex(meeting));
+  REQUIRE(mine.ok());
+  REQUIRE(mine->size() == 1);
+  CHECK(mine->front().body == d.body);
+  CHECK(mine->front().quote == text.substr(10, 20));
+  CHECK(mine->front().status == packline::workflow::anchor_status::exact);
+  CHECK(p.srv.sync(*author).empty());
+  CHECK(p.srv.sync(*other).empty());
+  CHECK(p.srv.sync(*p.clerk).empty());
+  for (replica* r : {other.get(), p.clerk.get()}) {
+    auto rows = r->rows("annotation", "id", from_hex(*id));
+    REQUIRE(rows->size() == 1);
+    for (const char* f : {"body", "quote", "prefix", "suffix"}) {
+      const value* v = rows->front().get(f);
+      REQUIRE(v);
+      CHECK(replica::is_private(*v));
+      CHECK_FALSE(contains(std::get<bytes>(*v), "MARKER-PRIVATE"));
+      CHECK_FALSE(contains(std::get<bytes>(*v), "999 calls"));
+    }
+  }
+  for (auto& env : p.srv.log) CHECK_FALSE(contains(env, "MARKER-PRIVATE"));
+}
