@@ -235,6 +235,27 @@ TEST_CASE("keyring: forged signature, replayed change and wrong epoch") {
   // Unsealed (epoch 0) changes are refused in a secured panel.
   future.epoch = 0;
   CHECK(keyring::admit(copy, p.srv.space, future, false, t0).err().code == errc::forbidden);
+
+  // The same on a replica (a server that let them through): signed by the
+  // member's device, so authentic, refused with the reason, kept as known,
+  // and the member's next change still applies.
+  envelope next = *e;
+  next.seq = e->seq + 1;
+  next.epoch = 7;
+  next.signature = member->key_sign(codec::envelope_signed_bytes(next));
+  auto wrong = p.clerk->apply(codec::encode_envelope(next), p.srv.log.size() + 1, t0);
+  REQUIRE_FALSE(wrong.ok());
+  CHECK(wrong.err().code == errc::forbidden);
+  CHECK(wrong.err().message.find("wrong epoch") != std::string::npos);
+  envelope plain = *e;
+  plain.seq = e->seq + 2;
+  plain.epoch = 0;
+  plain.payload = codec::encode_body(change_body{{t0, 0}, {set("question", q, "body", std::string("y"))}, {}}, member->device_id());
+  plain.signature = member->key_sign(codec::envelope_signed_bytes(plain));
+  auto unsealed = p.clerk->apply(codec::encode_envelope(plain), p.srv.log.size() + 2, t0);
+  REQUIRE_FALSE(unsealed.ok());
+  CHECK(unsealed.err().message.find("unsealed change in a secured panel") != std::string::npos);
+  CHECK(p.clerk->apply(codec::encode_envelope(plain), p.srv.log.size() + 2, t0).value() == apply_status::duplicate);
 }
 
 TEST_CASE("keyring: a removed member is refused at once and cannot read the next epoch") {
