@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "server_migrations.hpp"  // generated: server_migrations[i] is version i + 1
+#include "tuning.hpp"
 
 namespace packline::server {
 namespace {
@@ -97,10 +98,39 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::open(const std::string& dir)
   }
   PL_TRY(s->migrate());
   PL_TRY(s->prepare());
+  // The writer checkpoints only as a backstop (a WAL this big means the
+  // background checkpointer cannot keep up); normally the thread below does.
+  std::string backstop = "PRAGMA wal_autocheckpoint=" + std::to_string(tuning::wal_autocheckpoint_pages);
+  if (sqlite3_exec(s->db_, backstop.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) return s->fail("wal_autocheckpoint");
+  if (sqlite3_open_v2(s->path_.c_str(), &s->ckpt_db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) == SQLITE_OK &&
+      sqlite3_exec(s->ckpt_db_, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;", nullptr, nullptr, nullptr) == SQLITE_OK) {
+    s->ckpt_thread_ = std::thread([p = s.get()] { p->checkpoint_loop(); });
+  }
   return s;
 }
 
+void sqlite_store::checkpoint_loop() {
+  std::unique_lock<std::mutex> l(ckpt_mu_);
+  while (!ckpt_stop_) {
+    ckpt_cv_.wait_for(l, tuning::wal_checkpoint_interval, [&] { return ckpt_stop_; });
+    if (ckpt_stop_) break;
+    l.unlock();
+    int log_frames = 0, done_frames = 0;
+    sqlite3_wal_checkpoint_v2(ckpt_db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done_frames);
+    l.lock();
+  }
+}
+
 sqlite_store::~sqlite_store() {
+  if (ckpt_thread_.joinable()) {
+    {
+      std::lock_guard<std::mutex> l(ckpt_mu_);
+      ckpt_stop_ = true;
+    }
+    ckpt_cv_.notify_all();
+    ckpt_thread_.join();
+  }
+  if (ckpt_db_) sqlite3_close(ckpt_db_);
   st_.reset();  // statements must be finalized before the connection closes
   if (db_) sqlite3_close(db_);
 }

@@ -2,8 +2,11 @@
 // folder. The only server file that includes sqlite3.h is sqlite_store.cpp.
 // Not thread-safe: one thread (the server's store thread) uses an instance at a time.
 #pragma once
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "store.hpp"
 
@@ -54,6 +57,16 @@ class sqlite_store final : public store {
   std::unique_ptr<statements> st_;
   std::string path_;
   int schema_version_ = 0;
+
+  // WAL checkpoints on their own connection and thread (PASSIVE: they never
+  // block the writer), so a commit does not stall behind copying the WAL
+  // into the database and its fsync. See tuning::wal_checkpoint_interval.
+  void checkpoint_loop();
+  sqlite3* ckpt_db_ = nullptr;
+  std::thread ckpt_thread_;
+  std::mutex ckpt_mu_;
+  std::condition_variable ckpt_cv_;
+  bool ckpt_stop_ = false;
 };
 
 }  // namespace packline::server

@@ -37,6 +37,12 @@ inline constexpr unsigned verify_threads = 2;
 // acks waiting on it) stays short.
 inline constexpr std::size_t group_commit_max_changes = 4096;
 
+// SQLite WAL: a background connection checkpoints (PASSIVE) this often, so
+// commits never wait for a checkpoint's copy and fsync; the writer's own
+// auto-checkpoint is only a backstop at this many pages (4 KiB each: 64 MiB).
+inline constexpr auto wal_checkpoint_interval = 500ms;
+inline constexpr int wal_autocheckpoint_pages = 16384;
+
 // Snapshots: complete snapshots kept per space. Two, so a download in
 // progress survives one newer upload.
 inline constexpr std::size_t snapshots_kept = 2;
