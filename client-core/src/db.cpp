@@ -155,4 +155,21 @@ result<stmt*> db::prepare(const std::string& sql) {
 
 std::string db::last_error() const { return sqlite3_errmsg(h_); }
 
+result<value> meta_get(db& d, std::string_view key) {
+  auto s = d.prepare("SELECT value FROM meta WHERE key = ?1");
+  if (!s) return s.err();
+  (*s)->bind(1, key);
+  auto r = (*s)->step();
+  if (!r) return r.err();
+  value v = *r ? (*s)->column(0) : value{};
+  (*s)->reset();
+  return v;
+}
+
+result<void> meta_set(db& d, std::string_view key, const value& v) {
+  auto s = d.prepare("INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  if (!s) return s.err();
+  return (*s)->bind(1, key).bind(2, v).run();
+}
+
 }  // namespace packline

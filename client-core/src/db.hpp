@@ -58,6 +58,10 @@ class db {
   std::unordered_map<std::string, std::pair<sqlite3_stmt*, std::unique_ptr<stmt>>> cache_;
 };
 
+// The replica's `meta` table (key → value), shared by the replica's modules.
+result<value> meta_get(db& d, std::string_view key);
+result<void> meta_set(db& d, std::string_view key, const value& v);
+
 // RAII transaction: rolls back unless committed.
 class transaction {
  public:

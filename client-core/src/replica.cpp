@@ -75,23 +75,6 @@ result<void> migrate(db& d) {
   return {};
 }
 
-// Meta values are stored as SQLite values; these read them with a default.
-result<value> meta_get(db& d, std::string_view key) {
-  auto s = d.prepare("SELECT value FROM meta WHERE key = ?1");
-  if (!s) return s.err();
-  (*s)->bind(1, key);
-  auto r = (*s)->step();
-  if (!r) return r.err();
-  value v = *r ? (*s)->column(0) : value{};
-  (*s)->reset();
-  return v;
-}
-
-result<void> meta_set(db& d, std::string_view key, const value& v) {
-  auto s = d.prepare("INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-  if (!s) return s.err();
-  return (*s)->bind(1, key).bind(2, v).run();
-}
 
 std::int64_t as_int(const value& v) { return std::holds_alternative<std::int64_t>(v) ? std::get<std::int64_t>(v) : 0; }
 

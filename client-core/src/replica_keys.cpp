@@ -36,22 +36,6 @@ std::string num_key(std::string_view prefix, std::uint64_t n, int width) {
   return std::string(prefix) + buf;
 }
 
-result<value> mget(db& d, std::string_view key) {
-  auto s = d.prepare("SELECT value FROM meta WHERE key = ?1");
-  if (!s) return s.err();
-  (*s)->bind(1, key);
-  auto r = (*s)->step();
-  if (!r) return r.err();
-  value v = *r ? (*s)->column(0) : value{};
-  (*s)->reset();
-  return v;
-}
-
-result<void> mset(db& d, std::string_view key, const value& v) {
-  auto s = d.prepare("INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-  if (!s) return s.err();
-  return (*s)->bind(1, key).bind(2, v).run();
-}
 
 result<void> mdel_prefix(db& d, std::string_view prefix) {
   auto s = d.prepare("DELETE FROM meta WHERE substr(key, 1, length(?1)) = ?1");
@@ -118,14 +102,14 @@ result<void> replica::load_keys() {
   if (!mks) return mks.err();
   for (auto& [k, v] : *mks)
     if (const bytes* b = as_bytes(v)) keys_->members[from_hex(k.substr(k_member.size()))] = crypto::secret(*b);
-  auto admin = mget(*db_, k_admin);
+  auto admin = meta_get(*db_, k_admin);
   if (!admin) return admin.err();
   if (const bytes* b = as_bytes(*admin)) {
     auto a = crypto::signing_key::from_seed(*b);
     if (!a) return make_error(errc::corrupt_replica, "the stored admin key is damaged");
     keys_->admin = std::move(*a);
   }
-  auto locked = mget(*db_, k_locked);
+  auto locked = meta_get(*db_, k_locked);
   if (!locked) return locked.err();
   keys_->locked = std::holds_alternative<std::int64_t>(*locked) && std::get<std::int64_t>(*locked) != 0;
   return {};
@@ -139,18 +123,18 @@ bool replica::locked() { return keys_->locked; }
 
 bytes replica::my_member() const {
   if (auto d = keys_->kr.device(device_id())) return d->member;
-  auto v = mget(*db_, k_self_member);
+  auto v = meta_get(*db_, k_self_member);
   return v && as_bytes(*v) ? *as_bytes(*v) : bytes{};
 }
 
 std::string replica::my_role() const {
   if (auto d = keys_->kr.device(device_id())) return d->role;
-  auto v = mget(*db_, k_self_role);
+  auto v = meta_get(*db_, k_self_role);
   return v && std::holds_alternative<std::string>(*v) ? std::get<std::string>(*v) : std::string{};
 }
 
 result<void> replica::store_epoch_key(std::uint32_t epoch, const crypto::secret& k) {
-  PL_TRY(mset(*db_, num_key(k_epoch, epoch, 10), k.expose()));
+  PL_TRY(meta_set(*db_, num_key(k_epoch, epoch, 10), k.expose()));
   keys_->epochs[epoch] = k;
   return {};
 }
@@ -161,7 +145,7 @@ result<void> replica::seal_change(envelope& e, const bytes& body) {
   if (keys_->locked) return make_error(errc::lease_expired);
   std::uint32_t ep = write_epoch();
   if (ep == 0) {
-    auto inv = mget(*db_, k_invite);
+    auto inv = meta_get(*db_, k_invite);
     if (secured() || is_admin() || (inv && as_bytes(*inv)))
       return make_error(errc::no_key, "this device has not received the panel's key yet; sync first");
     e.epoch = 0;
@@ -205,7 +189,7 @@ result<void> replica::record_refused(const envelope& e, const bytes& env_bytes, 
 }
 
 result<void> replica::hold_sealed(const envelope&, const bytes& env_bytes, std::uint64_t server_seq) {
-  return mset(*db_, num_key(k_nokey, server_seq, 20), env_bytes);
+  return meta_set(*db_, num_key(k_nokey, server_seq, 20), env_bytes);
 }
 
 result<void> replica::retry_sealed(std::uint64_t now_ms) {
@@ -374,7 +358,7 @@ result<apply_status> replica::apply_record(const envelope& e, const bytes& env_b
   }
   {
     transaction tx(*db_);
-    PL_TRY(mset(*db_, num_key(k_log, keys_->log_size, 20), env_bytes));
+    PL_TRY(meta_set(*db_, num_key(k_log, keys_->log_size, 20), env_bytes));
     if (!exists) PL_TRY(record_refused(e, env_bytes, server_seq));  // same row shape: known, no ops
     else if (unacked) PL_TRY(acked(e.actor, e.seq, server_seq));
     PL_TRY(tx.commit());
@@ -406,7 +390,7 @@ result<void> replica::record_side_effects(const keyring::record& r, const bytes&
       if (r.device == me) PL_TRY(take(r.epoch, r.sealed, keys_->box));
       break;
     case keyring::kind::invite: {
-      auto inv = mget(*db_, k_invite);
+      auto inv = meta_get(*db_, k_invite);
       if (!inv) return inv.err();
       if (const bytes* s = as_bytes(*inv)) {
         crypto::secret secret(*s);
@@ -431,7 +415,7 @@ result<void> replica::record_side_effects(const keyring::record& r, const bytes&
         // The member's first device makes the member key.
         if (!keys_->members.count(d->member) && kr.devices(d->member).size() == 1) {
           crypto::secret mk = crypto::secret::random(crypto::aead_key_bytes);
-          PL_TRY(mset(*db_, std::string(k_member) + to_hex(d->member), mk.expose()));
+          PL_TRY(meta_set(*db_, std::string(k_member) + to_hex(d->member), mk.expose()));
           keys_->members[d->member] = mk;
         }
         break;
@@ -478,7 +462,7 @@ result<void> replica::record_side_effects(const keyring::record& r, const bytes&
       if (r.device == me && !keys_->members.count(r.member)) {
         auto mk = keys_->box.open(r.sealed);
         if (mk) {
-          PL_TRY(mset(*db_, std::string(k_member) + to_hex(r.member), mk->expose()));
+          PL_TRY(meta_set(*db_, std::string(k_member) + to_hex(r.member), mk->expose()));
           keys_->members[r.member] = *mk;
         }
       }
@@ -510,12 +494,12 @@ result<void> replica::found_space(const bytes& space16, const bytes& member, con
   crypto::signing_key admin = crypto::signing_key::generate();
   {
     crypto::secret seed(admin.seed());
-    PL_TRY(mset(*db_, k_admin, seed.expose()));
+    PL_TRY(meta_set(*db_, k_admin, seed.expose()));
   }
   keys_->admin = admin;
-  PL_TRY(mset(*db_, k_self_member, member));
-  PL_TRY(mset(*db_, k_self_role, role));
-  PL_TRY(mset(*db_, k_contact, static_cast<std::int64_t>(now_ms)));
+  PL_TRY(meta_set(*db_, k_self_member, member));
+  PL_TRY(meta_set(*db_, k_self_role, role));
+  PL_TRY(meta_set(*db_, k_contact, static_cast<std::int64_t>(now_ms)));
 
   keyring::record g;
   g.k = keyring::kind::genesis;
@@ -545,7 +529,7 @@ result<void> replica::found_space(const bytes& space16, const bytes& member, con
   PL_TRY(store_epoch_key(1, key));
 
   crypto::secret mk = crypto::secret::random(crypto::aead_key_bytes);
-  PL_TRY(mset(*db_, std::string(k_member) + to_hex(member), mk.expose()));
+  PL_TRY(meta_set(*db_, std::string(k_member) + to_hex(member), mk.expose()));
   keys_->members[member] = mk;
   return {};
 }
@@ -583,8 +567,8 @@ result<void> replica::redeem_invite(const std::string& code_text, std::uint64_t 
   if (!code) return code.err();
   if (next_seq_ != 1) return make_error(errc::bad_state, "an invite is redeemed on a new device");
   PL_TRY(set_space(code->space));
-  PL_TRY(mset(*db_, k_invite, code->secret.expose()));
-  PL_TRY(mset(*db_, k_contact, static_cast<std::int64_t>(now_ms)));
+  PL_TRY(meta_set(*db_, k_invite, code->secret.expose()));
+  PL_TRY(meta_set(*db_, k_contact, static_cast<std::int64_t>(now_ms)));
   auto ik = crypto::signing_key::from_seed(code->secret.expose());
   if (!ik) return ik.err();
   keyring::record r;
@@ -599,7 +583,7 @@ result<void> replica::redeem_invite(const std::string& code_text, std::uint64_t 
 }
 
 bool replica::joining() {
-  auto inv = mget(*db_, k_invite);
+  auto inv = meta_get(*db_, k_invite);
   return inv && as_bytes(*inv) && !keys_->kr.device(device_id());
 }
 
@@ -711,14 +695,14 @@ result<std::string> replica::open_private(const bytes& sealed) const {
 // ---- lease and at rest --------------------------------------------------------
 
 result<void> replica::contacted(std::uint64_t now_ms) {
-  PL_TRY(mset(*db_, k_contact, static_cast<std::int64_t>(now_ms)));
+  PL_TRY(meta_set(*db_, k_contact, static_cast<std::int64_t>(now_ms)));
   if (!keys_->locked) return {};
   // The server took our device key (not revoked): unwrap again what the
   // keyring records seal to this device.
   auto log = mlist(*db_, k_log);
   if (!log) return log.err();
   keys_->locked = false;
-  PL_TRY(mset(*db_, k_locked, std::int64_t{0}));
+  PL_TRY(meta_set(*db_, k_locked, std::int64_t{0}));
   for (auto& [k, v] : *log) {
     const bytes* env = as_bytes(v);
     auto e = env ? codec::decode_envelope(*env) : result<envelope>(make_error(errc::malformed));
@@ -732,7 +716,7 @@ result<void> replica::contacted(std::uint64_t now_ms) {
 
 bool replica::lease_expired(std::uint64_t now_ms) {
   if (!secured()) return false;
-  auto c = mget(*db_, k_contact);
+  auto c = meta_get(*db_, k_contact);
   if (!c || !std::holds_alternative<std::int64_t>(*c)) return false;
   auto last = static_cast<std::uint64_t>(std::get<std::int64_t>(*c));
   return now_ms > last && now_ms - last > keys_->kr.lease_ms();
@@ -757,7 +741,7 @@ result<std::unique_ptr<replica>> replica::open_sealed(const bytes& sealed, std::
     rep.keys_->epochs.clear();
     rep.keys_->members.clear();
     rep.keys_->locked = true;
-    PL_TRY(mset(*rep.db_, k_locked, std::int64_t{1}));
+    PL_TRY(meta_set(*rep.db_, k_locked, std::int64_t{1}));
   }
   return r;
 }

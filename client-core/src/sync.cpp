@@ -46,6 +46,21 @@ bool sync_session::take_dirty() { return std::exchange(dirty_, false); }
 
 std::vector<bytes> sync_session::flush() { return phase_ == phase::ready ? next_frames() : std::vector<bytes>{}; }
 
+// One change from the server, in server order. A refused change is reported
+// and skipped (the cursor moves on); a storage failure stops the batch so
+// nothing is lost (it is pulled again).
+result<void> sync_session::apply_stored(const proto::stored_change& c, std::uint64_t now_ms) {
+  if (c.server_seq <= r_.cursor()) return {};
+  auto a = r_.apply(c.envelope, c.server_seq, now_ms);
+  if (!a) {
+    if (a.err().code == errc::storage) return a.err();
+    rejections_.push_back("change " + std::to_string(c.server_seq) + " refused: " + a.err().message);
+  } else if (*a == apply_status::applied) {
+    dirty_ = true;
+  }
+  return r_.set_cursor(c.server_seq);
+}
+
 std::vector<bytes> sync_session::next_frames() {
   std::vector<bytes> out;
   // A device redeeming an invite is not a member until the server has its
@@ -101,15 +116,7 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
         } else if constexpr (std::is_same_v<T, proto::changes>) {
           if (phase_ != phase::ready || !pull_in_flight_) return make_error(errc::bad_state, "unexpected changes");
           for (auto& c : msg.items) {
-            if (c.server_seq <= r_.cursor()) continue;
-            auto a = r_.apply(c.envelope, c.server_seq, now_ms);
-            if (!a) {
-              if (a.err().code == errc::storage) return a.err();  // nothing lost: pull again later
-              rejections_.push_back("change " + std::to_string(c.server_seq) + " refused: " + a.err().message);
-            } else if (*a == apply_status::applied) {
-              dirty_ = true;
-            }
-            PL_TRY(r_.set_cursor(c.server_seq));
+            PL_TRY(apply_stored(c, now_ms));
           }
           if (msg.next > r_.cursor()) PL_TRY(r_.set_cursor(msg.next));
           server_cursor_ = std::max(server_cursor_, r_.cursor() + (msg.more ? 1 : 0));
@@ -125,15 +132,7 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
             return next_frames();
           }
           for (auto& c : msg.items) {
-            if (c.server_seq <= r_.cursor()) continue;
-            auto a = r_.apply(c.envelope, c.server_seq, now_ms);
-            if (!a) {
-              if (a.err().code == errc::storage) return a.err();  // nothing lost: pull again later
-              rejections_.push_back("change " + std::to_string(c.server_seq) + " refused: " + a.err().message);
-            } else if (*a == apply_status::applied) {
-              dirty_ = true;
-            }
-            PL_TRY(r_.set_cursor(c.server_seq));
+            PL_TRY(apply_stored(c, now_ms));
           }
           server_cursor_ = std::max(server_cursor_, r_.cursor());
           return next_frames();

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "packline/protocol.hpp"
 #include "packline/replica.hpp"
 
 namespace packline {
@@ -32,6 +33,7 @@ class sync_session {
 
  private:
   std::vector<bytes> next_frames();
+  result<void> apply_stored(const proto::stored_change& c, std::uint64_t now_ms);
   replica& r_;
   enum class phase { closed, hello_sent, auth_sent, ready } phase_ = phase::closed;
   bool push_in_flight_ = false;
