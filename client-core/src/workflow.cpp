@@ -998,7 +998,7 @@ result<std::vector<question>> questions(replica& r, const std::string& meeting_i
     else if (q.status == "answered_in_writing") q.outcome = "answered in writing" + (into.empty() ? "" : " (" + into + ")");
     else if (q.status == "answered") q.outcome = "answered at the meeting" + (into.empty() ? "" : " (" + into + ")");
     else if (!into.empty()) q.outcome = "merged into " + into;
-    else q.outcome = q.status;
+    else q.outcome.clear();  // nothing happened to it yet: its status says it all
     out.push_back(std::move(q));
   }
   return out;

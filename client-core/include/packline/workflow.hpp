@@ -33,6 +33,7 @@ struct question {
   std::string priority;
   std::int64_t subparts = 1;
   // What became of the draft: "merged into Q4", "held over", "answered in writing", ...
+  // (empty while nothing has: the status says it)
   std::string outcome;
 };
 
