@@ -5,6 +5,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 export NODE_PATH=/usr/share/nodejs   # Debian's Emscripten optimiser needs it
+# ccache hits across clones in different folders (CI builds a fresh clone).
+export CCACHE_BASEDIR="$here" CCACHE_NOHASHDIR=1
 jobs=${PACKLINE_JOBS:-$(nproc)}
 
 [ -f build/build.ninja ] || cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
