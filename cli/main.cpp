@@ -549,7 +549,7 @@ int run(int argc, char** argv) {
     if (!need(1, "MEETING")) return 2;
     auto qs = wf::questions(*d.rep, a.pos[0]);
     if (!qs) return fail(qs.err());
-    for (auto& q : *qs) std::cout << q.id << "  " << q.outcome << "  " << q.body << "\n";
+    for (auto& q : *qs) std::cout << q.id << "  " << (q.outcome.empty() ? q.status : q.outcome) << "  " << q.body << "\n";
     return 0;
   }
   if (cmd == "consolidate") {
