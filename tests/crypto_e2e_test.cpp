@@ -13,42 +13,18 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/cli_run.hpp"
 #include "support/server_process.hpp"
 
 using namespace packline::test;
 
 namespace {
 
-struct run_result {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
 run_result cli(const temp_dir& tmp, const std::string& device, const std::vector<std::string>& args,
                const std::string& passphrase = "correct horse battery staple") {
-  std::string cmd = "PACKLINE_PASSPHRASE=" + quote(passphrase) + " " + quote(PACKLINE_CLI_BIN) + " --data " +
-                    quote(tmp.sub(device));
-  for (auto& a : args) cmd += " " + quote(a);
-  std::string err_file = tmp.sub("stderr.txt");
-  cmd += " 2>" + quote(err_file);
-  run_result r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int st = ::pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  std::ifstream e(err_file);
-  std::stringstream ss;
-  ss << e.rdbuf();
-  r.err = ss.str();
+  run_result r = run_cli(PACKLINE_CLI_BIN, tmp.sub(device), args, tmp.sub("stderr.txt"),
+                         "PACKLINE_PASSPHRASE=" + shell_quote(passphrase) + " ");
+  REQUIRE(r.code != -1);
   return r;
 }
 
