@@ -297,3 +297,15 @@ TEST_CASE("replica: a replica file from schema v2 migrates and carries on") {
   REQUIRE(saved.ok());
   CHECK(replica::open(*saved).ok());
 }
+
+TEST_CASE("replica: concurrent writes of the same value are not reported as a conflict") {
+  auto a = fresh(), b = fresh();
+  bytes q = new_row_id();
+  REQUIRE(a->commit({set(q, "status", std::string("submitted"))}, 1000).ok());
+  REQUIRE(b->commit({set(q, "status", std::string("submitted"))}, 1001).ok());
+  deliver(*a, b->pending(10));
+  deliver(*b, a->pending(10));
+  CHECK(a->conflicts("question")->empty());
+  CHECK(b->conflicts("question")->empty());
+  CHECK(a->digest() == b->digest());
+}

@@ -807,7 +807,10 @@ result<std::vector<conflict>> replica::conflicts(const std::string& table, const
     if (!r) return r.err();
     if (*r) c.winner = (*w)->column(0);
     (*w)->reset();
+    // Concurrent writes of the same value are no disagreement to show.
+    c.others.erase(std::remove(c.others.begin(), c.others.end(), c.winner), c.others.end());
   }
+  out.erase(std::remove_if(out.begin(), out.end(), [](const conflict& c) { return c.others.empty(); }), out.end());
   return out;
 }
 

@@ -81,7 +81,8 @@ class replica {
                                    const std::string& text);
   std::string text(const std::string& table, const bytes& row, const std::string& field);
 
-  // Fields of a table (optionally one row) with concurrent writes.
+  // Fields of a table (optionally one row) with concurrent writes of
+  // different values (equal concurrent values are not reported).
   result<std::vector<conflict>> conflicts(const std::string& table, const bytes& row = {});
 
   // The whole state without history; see from_snapshot.
