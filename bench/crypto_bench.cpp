@@ -34,14 +34,7 @@ void emit(const char* c, const char* metric, double v, const char* unit) {
 
 double secs(clk::time_point a) { return std::chrono::duration<double>(clk::now() - a).count(); }
 
-op set(const char* table, const bytes& row, const char* field, value v) {
-  op o;
-  o.table = table;
-  o.row = row;
-  o.field = field;
-  o.val = std::move(v);
-  return o;
-}
+op set(const char* table, const bytes& row, const char* field, value v) { return set_op(table, row, field, std::move(v)); }
 
 // A typical change: a drafted question (five fields, ~300 bytes of text).
 std::vector<op> question_ops(const bytes& author) {

@@ -22,14 +22,7 @@ std::unique_ptr<replica> device() {
   return std::move(*r);
 }
 
-op set(const char* table, const bytes& row, const char* field, value v) {
-  op o;
-  o.table = table;
-  o.row = row;
-  o.field = field;
-  o.val = std::move(v);
-  return o;
-}
+op set(const char* table, const bytes& row, const char* field, value v) { return set_op(table, row, field, std::move(v)); }
 
 bool contains(const bytes& hay, std::string_view needle) {
   return std::string(hay.begin(), hay.end()).find(needle) != std::string::npos;

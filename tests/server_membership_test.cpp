@@ -36,14 +36,7 @@ std::uint32_t error_of(const reply& r) {
   return as<proto::error>(r.frames[0]).code;
 }
 
-op set(const char* table, const bytes& row, const char* field, value v) {
-  op o;
-  o.table = table;
-  o.row = row;
-  o.field = field;
-  o.val = std::move(v);
-  return o;
-}
+op set(const char* table, const bytes& row, const char* field, value v) { return set_op(table, row, field, std::move(v)); }
 
 struct fixture {
   test::temp_dir tmp;

@@ -14,9 +14,7 @@ bytes fixed_id(std::string_view label) {
   h.resize(16);
   return h;
 }
-op set(const char* table, const bytes& row, const char* field, value v) {
-  return op{op_kind::set, table, row, field, std::move(v)};
-}
+op set(const char* table, const bytes& row, const char* field, value v) { return set_op(table, row, field, std::move(v)); }
 
 struct demo_member { const char* key; const char* name; const char* role; };
 constexpr demo_member members[] = {

@@ -42,15 +42,7 @@ result<bytes> id_arg(const std::string& hex, const char* what) {
   if (b.size() != 16) return make_error(errc::invalid_argument, std::string("not a valid ") + what + " id");
   return b;
 }
-op set(const char* table, const bytes& row, const char* field, value v) {
-  op o;
-  o.kind = op_kind::set;
-  o.table = table;
-  o.row = row;
-  o.field = field;
-  o.val = std::move(v);
-  return o;
-}
+op set(const char* table, const bytes& row, const char* field, value v) { return set_op(table, row, field, std::move(v)); }
 value str(std::string s) { return value{std::move(s)}; }
 value num(std::int64_t v) { return value{v}; }
 

@@ -46,6 +46,16 @@ struct op {
   std::vector<reg_ref> pred;
 };
 
+// A register write of `field` of a row (the most common op).
+inline op set_op(std::string table, bytes row, std::string field, value v) {
+  op o;
+  o.table = std::move(table);
+  o.row = std::move(row);
+  o.field = std::move(field);
+  o.val = std::move(v);
+  return o;
+}
+
 // Decoded payload of an envelope.
 struct change_body {
   hlc_timestamp hlc;
