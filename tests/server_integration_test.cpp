@@ -12,6 +12,7 @@
 #include "packline/limits.hpp"
 #include "support/server_process.hpp"
 #include "support/sync_client.hpp"
+#include "support/server_fixture.hpp"
 #include "support/ws_client.hpp"
 
 using namespace packline;
@@ -20,26 +21,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// One server with its own folder; the log is printed when a check fails.
-struct server_fixture {
-  temp_dir tmp;
-  std::unique_ptr<server_process> srv;
-
-  explicit server_fixture(std::vector<std::string> args = {}) {
-    REQUIRE(crypto::init().ok());
-    REQUIRE_FALSE(tmp.path().empty());
-    srv = std::make_unique<server_process>(tmp.sub("data"), tmp.sub("server.log"), std::move(args));
-    start();
-  }
-  void start() { REQUIRE_MESSAGE(srv->start(), srv->error()); }
-  std::uint16_t port() const { return srv->port(); }
-  std::string log() const { return srv->log(); }
-};
-
-template <class T>
-const T* get(const std::optional<proto::message>& m) {
-  return m ? std::get_if<T>(&*m) : nullptr;
-}
 
 // Reads until an error frame; returns its code (0 if none came).
 std::uint32_t expect_error(raw_device& d) {

@@ -11,6 +11,7 @@
 #include "packline/limits.hpp"
 #include "support/server_process.hpp"
 #include "support/sync_client.hpp"
+#include "support/server_fixture.hpp"
 #include "support/ws_client.hpp"
 
 using namespace packline;
@@ -19,22 +20,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct server_fixture {
-  temp_dir tmp;
-  std::unique_ptr<server_process> srv;
-  explicit server_fixture(std::vector<std::string> args = {}) {
-    REQUIRE(crypto::init().ok());
-    srv = std::make_unique<server_process>(tmp.sub("data"), tmp.sub("server.log"), std::move(args));
-    REQUIRE_MESSAGE(srv->start(), srv->error());
-  }
-  std::uint16_t port() const { return srv->port(); }
-  std::string log() const { return srv->log(); }
-};
-
-template <class T>
-const T* get(const std::optional<proto::message>& m) {
-  return m ? std::get_if<T>(&*m) : nullptr;
-}
 
 // Next message of type T, skipping others (notify, live of earlier pushes).
 template <class T>
