@@ -309,3 +309,60 @@ TEST_CASE("replica: concurrent writes of the same value are not reported as a co
   CHECK(b->conflicts("question")->empty());
   CHECK(a->digest() == b->digest());
 }
+
+TEST_CASE("replica: a batch gives the same state as one change at a time, and fails as a whole") {
+  // Three devices write the same rows concurrently (conflicts, text, waiting).
+  auto a = fresh(), b = fresh(), c = fresh();
+  std::vector<bytes> rows;
+  for (int i = 0; i < 20; ++i) rows.push_back(new_row_id());
+  std::vector<bytes> envs;
+  std::uint64_t t = 1000;
+  for (auto* w : {a.get(), b.get(), c.get()}) {
+    for (int k = 0; k < 10; ++k) {
+      std::vector<op> ops;
+      for (int i = k; i < k + 5; ++i) ops.push_back(set(rows[i % rows.size()], "status", std::string(k % 2 ? "draft" : "submitted")));
+      REQUIRE(w->commit(std::move(ops), ++t).ok());
+      REQUIRE(w->edit_text("question", rows[k], "body", 0, 0, "x", ++t).ok());
+    }
+    auto p = w->pending(1000);
+    envs.insert(envs.end(), p.begin(), p.end());
+  }
+  std::mt19937 rng(7);
+  std::shuffle(envs.begin(), envs.end(), rng);
+  bytes bad = envs.front();
+  bad[bad.size() / 2] ^= 0x5a;  // a damaged change in the middle of the batch
+
+  auto one = fresh(), batched = fresh();
+  for (auto& e : envs) REQUIRE(one->apply(e, 0, 100'000).ok());
+  std::size_t refused = 0;
+  REQUIRE(batched->batch([&]() -> result<void> {
+    for (std::size_t i = 0; i < envs.size(); ++i) {
+      if (i == envs.size() / 2) refused += !batched->apply(bad, 0, 100'000).ok();
+      REQUIRE(batched->apply(envs[i], 0, 100'000).ok());
+      // Reads inside the batch see the batch's writes.
+      if (i == envs.size() / 3) CHECK(!batched->rows("question")->empty());
+    }
+    return batched->set_cursor(77);
+  }).ok());
+  CHECK(refused == 1);
+  CHECK(batched->waiting_count() == 0);
+  CHECK(batched->digest() == one->digest());
+  CHECK(batched->cursor() == 77);
+  CHECK(batched->conflicts("question")->size() == one->conflicts("question")->size());
+
+  // An error from the batch's function undoes all of it, rows and cursor.
+  auto before = batched->digest();
+  auto d = fresh();
+  REQUIRE(d->commit({set(rows[0], "status", std::string("withdrawn"))}, 200'000).ok());
+  auto undone = batched->batch([&]() -> result<void> {
+    REQUIRE(batched->apply(d->pending(1)[0], 0, 300'000).ok());
+    PL_TRY(batched->set_cursor(99));
+    return make_error(errc::storage, "disk full");
+  });
+  CHECK(!undone.ok());
+  CHECK(batched->digest() == before);
+  CHECK(batched->cursor() == 77);
+  // ... and the same change applies afterwards as if never seen.
+  CHECK(*batched->apply(d->pending(1)[0], 0, 300'000) == apply_status::applied);
+  CHECK(batched->rows("question", "status", std::string("withdrawn"))->size() == 1);
+}

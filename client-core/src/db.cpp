@@ -155,6 +155,31 @@ result<stmt*> db::prepare(const std::string& sql) {
 
 std::string db::last_error() const { return sqlite3_errmsg(h_); }
 
+result<void> db::begin() {
+  PL_TRY(exec(depth_ == 0 ? std::string("BEGIN") : "SAVEPOINT s" + std::to_string(depth_)));
+  ++depth_;
+  return {};
+}
+
+result<void> db::commit() {
+  --depth_;
+  if (depth_ > 0) return exec("RELEASE s" + std::to_string(depth_));
+  auto r = exec("COMMIT");
+  if (!r) (void)exec("ROLLBACK");
+  return r;
+}
+
+void db::rollback() {
+  --depth_;
+  if (depth_ > 0) {
+    std::string sp = "s" + std::to_string(depth_);
+    (void)exec("ROLLBACK TO " + sp);
+    (void)exec("RELEASE " + sp);
+  } else {
+    (void)exec("ROLLBACK");
+  }
+}
+
 result<value> meta_get(db& d, std::string_view key) {
   auto s = d.prepare("SELECT value FROM meta WHERE key = ?1");
   if (!s) return s.err();

@@ -51,10 +51,16 @@ class db {
   // Prepared once per SQL text, reset before being handed out.
   result<stmt*> prepare(const std::string& sql);
   std::string last_error() const;
+  // Transactions nest: the outermost is BEGIN/COMMIT, inner ones savepoints,
+  // so one change can fail inside a batch without undoing the others.
+  result<void> begin();
+  result<void> commit();
+  void rollback();
 
  private:
   explicit db(sqlite3* h) : h_(h) {}
   sqlite3* h_;
+  int depth_ = 0;
   std::unordered_map<std::string, std::pair<sqlite3_stmt*, std::unique_ptr<stmt>>> cache_;
 };
 
@@ -65,10 +71,14 @@ result<void> meta_set(db& d, std::string_view key, const value& v);
 // RAII transaction: rolls back unless committed.
 class transaction {
  public:
-  explicit transaction(db& d) : d_(d) { ok_ = d_.exec("BEGIN").ok(); }
-  ~transaction() { if (ok_ && !done_) (void)d_.exec("ROLLBACK"); }
+  explicit transaction(db& d) : d_(d) { ok_ = d_.begin().ok(); }
+  ~transaction() { if (ok_ && !done_) d_.rollback(); }
   bool began() const { return ok_; }
-  result<void> commit() { done_ = true; return d_.exec("COMMIT"); }
+  result<void> commit() {
+    if (!ok_) return make_error(errc::storage, "replica storage: the transaction did not begin");
+    done_ = true;
+    return d_.commit();
+  }
 
  private:
   db& d_;

@@ -127,7 +127,7 @@ std::vector<field_reg> decode_regs(const bytes& b) {
   return out;
 }
 
-bytes encode_regs(std::vector<field_reg> regs) {
+bytes encode_regs(std::vector<field_reg>& regs) {
   std::sort(regs.begin(), regs.end(), [](const field_reg& a, const field_reg& b) { return a.field < b.field; });
   bytes out;
   for (auto& f : regs) {
@@ -143,8 +143,11 @@ bytes encode_regs(std::vector<field_reg> regs) {
 
 }  // namespace
 
-// A materialised row being changed by one change: loaded once, written once.
+// A materialised row as the last change left it: read from SQLite once, then
+// kept in the row cache; its changed columns are written at the end of the
+// transaction (of the batch, when there is one).
 struct replica::row_work {
+  std::string key;  // table + '\0' + id
   std::string table;
   bytes row;
   std::vector<field_reg> regs;
@@ -158,10 +161,17 @@ struct replica::row_work {
   }
 };
 
-// The rows one change touches, in first-touch order, found by table and id.
+// The rows one change touches (copies, so a failed change leaves the cache
+// as it was), in first-touch order, found by key.
 struct replica::row_works {
   std::vector<std::unique_ptr<row_work>> list;
   std::unordered_map<std::string, row_work*> index;
+};
+
+// Rows read or written lately, by key, and the ones not yet written back.
+struct replica::row_cache {
+  std::unordered_map<std::string, row_work> rows;
+  std::vector<row_work*> dirty;  // stable: unordered_map never moves its values
 };
 
 const value* row::get(std::string_view f) const {
@@ -177,7 +187,8 @@ std::string row::text(std::string_view f) const {
 
 bytes new_row_id() { return crypto::random_bytes(16); }
 
-replica::replica(std::unique_ptr<db> d, crypto::signing_key k) : db_(std::move(d)), key_(std::move(k)) {}
+replica::replica(std::unique_ptr<db> d, crypto::signing_key k)
+    : db_(std::move(d)), key_(std::move(k)), cache_(std::make_unique<row_cache>()) {}
 replica::~replica() = default;
 
 result<std::unique_ptr<replica>> replica::create(const bytes& device_seed) {
@@ -254,12 +265,19 @@ result<void> replica::upgrade_v2_registers() {
                       st.column_blob(6)});
   }));
   transaction tx(*db_);
-  for (auto& w : writes) PL_TRY(apply_ops(w.body, w.actor));
+  for (auto& w : writes) {
+    row_works works;
+    PL_TRY(apply_ops(w.body, w.actor, works));
+    PL_TRY(keep_rows(works));
+  }
   PL_TRY(db_->exec("DROP TABLE lww_v2"));
-  return tx.commit();
+  return finish(tx);
 }
 
-result<bytes> replica::save() { return db_->serialize(); }
+result<bytes> replica::save() {
+  PL_TRY(flush_rows());
+  return db_->serialize();
+}
 
 bytes replica::space() {
   auto v = meta_get(*db_, "space");
@@ -283,36 +301,110 @@ result<void> replica::set_setting(const std::string& key, const std::string& v) 
   return meta_set(*db_, "setting:" + key, v);
 }
 
-result<void> replica::materialise(const std::string& table, const bytes& row, const std::string& field, const value& v) {
+// A column written outside a register (a text field's materialised text).
+result<void> replica::materialise(row_works& works, const std::string& table, const bytes& row, const std::string& field,
+                                  const value& v) {
   auto t = columns_.find(table);
   if (t == columns_.end() || !t->second.count(field)) return {};  // kept in reg/text_state for a later schema
-  auto up = db_->prepare("INSERT INTO \"" + table + "\"(id, \"" + field + "\") VALUES(?1, ?2) ON CONFLICT(id) DO UPDATE SET \"" +
-                         field + "\" = excluded.\"" + field + "\"");
-  if (!up) return up.err();
-  return (*up)->bind(1, row).bind(2, v).run();
+  auto w = work_for(works, table, row);
+  if (!w) return w.err();
+  (*w)->changed[field] = v;
+  (*w)->dirty = true;
+  return {};
 }
 
 result<replica::row_work*> replica::work_for(row_works& works, const std::string& table, const bytes& row) {
   std::string k = table;
+  k.push_back('\0');
   k.append(row.begin(), row.end());
   auto it = works.index.find(k);
   if (it != works.index.end()) return it->second;
-  auto w = std::make_unique<row_work>();
-  w->table = table;
-  w->row = row;
-  auto s = db_->prepare("SELECT _reg FROM \"" + table + "\" WHERE id = ?1");
-  if (!s) return s.err();
-  auto r = (*s)->bind(1, row).step();
-  if (!r) return r.err();
-  if (*r) {
-    w->exists = true;
-    w->regs = decode_regs((*s)->column_blob(0));
+  std::unique_ptr<row_work> w;
+  if (auto c = cache_->rows.find(k); c != cache_->rows.end()) {
+    w = std::make_unique<row_work>(c->second);
+  } else {
+    w = std::make_unique<row_work>();
+    w->key = k;
+    w->table = table;
+    w->row = row;
+    auto s = db_->prepare("SELECT _reg FROM \"" + table + "\" WHERE id = ?1");
+    if (!s) return s.err();
+    auto r = (*s)->bind(1, row).step();
+    if (!r) return r.err();
+    if (*r) {
+      w->exists = true;
+      w->regs = decode_regs((*s)->column_blob(0));
+    }
+    (*s)->reset();
   }
-  (*s)->reset();
   row_work* p = w.get();
   works.list.push_back(std::move(w));
   works.index.emplace(std::move(k), p);
   return p;
+}
+
+// A change's rows become the cache's; written back now unless in a batch.
+result<void> replica::keep_rows(row_works& works) {
+  for (auto& w : works.list) {
+    auto [it, fresh] = cache_->rows.try_emplace(w->key);
+    bool was_dirty = !fresh && it->second.dirty;
+    it->second = std::move(*w);
+    if (it->second.dirty && !was_dirty) cache_->dirty.push_back(&it->second);
+  }
+  works.list.clear();
+  works.index.clear();
+  if (batch_depth_ > 0) return {};
+  return flush_rows();
+}
+
+result<void> replica::flush_rows() {
+  for (row_work* w : cache_->dirty) {
+    if (auto r = flush_row(*w); !r) {
+      forget_unsaved();
+      return r;
+    }
+  }
+  cache_->dirty.clear();
+  if (cache_->rows.size() > limits::row_cache_rows) cache_->rows.clear();
+  return {};
+}
+
+// Commits a transaction; on failure nothing cached from it may survive.
+result<void> replica::finish(transaction& tx) {
+  auto r = tx.commit();
+  if (!r) {
+    forget_unsaved();
+    if (batch_depth_ > 0) batch_broken_ = true;
+  }
+  return r;
+}
+
+result<void> replica::begin_batch() {
+  PL_TRY(db_->begin());
+  if (batch_depth_++ == 0) batch_broken_ = false;
+  return {};
+}
+
+result<void> replica::end_batch(result<void> outcome) {
+  --batch_depth_;
+  if (outcome && batch_depth_ == 0 && batch_broken_)
+    outcome = make_error(errc::storage, "replica storage: a batch could not be completed");
+  if (outcome && batch_depth_ == 0) outcome = flush_rows();
+  if (!outcome) {
+    db_->rollback();
+    forget_unsaved();
+    if (batch_depth_ > 0) batch_broken_ = true;
+    return outcome;
+  }
+  auto r = db_->commit();
+  if (!r) forget_unsaved();
+  return r;
+}
+
+void replica::forget_unsaved() {
+  docs_.clear();
+  cache_->rows.clear();
+  cache_->dirty.clear();
 }
 
 // The stored value of a field of a row (a winner about to become a conflict).
@@ -434,10 +526,16 @@ result<void> replica::flush_row(row_work& w) {
     }
     s = *p;
   }
-  s->bind(1, w.row).bind(2, encode_regs(std::move(w.regs)));
+  s->bind(1, w.row);
+  if (w.regs.empty()) s->bind_null(2);  // a row only a text wrote (snapshot() skips it)
+  else s->bind(2, encode_regs(w.regs));
   int i = 3;
   for (auto& [f, v] : w.changed) s->bind(i++, v);
-  return s->run();
+  PL_TRY(s->run());
+  w.exists = true;
+  w.dirty = false;
+  w.changed.clear();
+  return {};
 }
 
 // A field the schema does not know: all its writes stay in `reg` until a
@@ -498,20 +596,18 @@ result<text_doc*> replica::doc(const std::string& table, const bytes& row, const
   return &docs_.emplace(std::move(k), std::move(d)).first->second;
 }
 
-result<void> replica::store_doc(const std::string& table, const bytes& row, const std::string& field) {
+result<void> replica::store_doc(row_works& works, const std::string& table, const bytes& row, const std::string& field) {
   auto d = doc(table, row, field);
   if (!d) return d.err();
   auto s = db_->prepare("INSERT INTO text_state(tbl, row, field, doc) VALUES(?1,?2,?3,?4) "
                         "ON CONFLICT(tbl, row, field) DO UPDATE SET doc = excluded.doc");
   if (!s) return s.err();
   PL_TRY((*s)->bind(1, std::string_view(table)).bind(2, row).bind(3, std::string_view(field)).bind(4, (*d)->encode()).run());
-  return materialise(table, row, field, (*d)->text());
+  return materialise(works, table, row, field, (*d)->text());
 }
 
-result<void> replica::apply_ops(const change_body& body, const bytes& actor, row_works* preloaded) {
+result<void> replica::apply_ops(const change_body& body, const bytes& actor, row_works& works) {
   std::vector<const op*> texts;  // text fields touched, stored once at the end
-  row_works own;
-  row_works& works = preloaded ? *preloaded : own;  // rows touched, written once at the end
   bytes writer = writer_of(actor);
   for (const op& o : body.ops) {
     if (o.row.size() != 16 || o.field == "id" || o.field[0] == '_' || o.table.empty() || o.field.empty())
@@ -535,8 +631,7 @@ result<void> replica::apply_ops(const change_body& body, const bytes& actor, row
     for (const op* t : texts) seen = seen || (t->table == o.table && t->row == o.row && t->field == o.field);
     if (!seen) texts.push_back(&o);
   }
-  for (auto& w : works.list) PL_TRY(flush_row(*w));
-  for (const op* t : texts) PL_TRY(store_doc(t->table, t->row, t->field));
+  for (const op* t : texts) PL_TRY(store_doc(works, t->table, t->row, t->field));
   return {};
 }
 
@@ -573,7 +668,7 @@ result<std::uint64_t> replica::commit(std::vector<op> ops, std::uint64_t now_ms)
   if (!ins) return ins.err();
   PL_TRY((*ins)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).bind(3, static_cast<std::int64_t>(body.hlc.wall_ms))
              .bind(4, static_cast<std::int64_t>(body.hlc.counter)).bind(5, env).run());
-  if (auto r = apply_ops(body, e.actor, &seen); !r) {
+  if (auto r = apply_ops(body, e.actor, seen); !r) {
     docs_.clear();  // text docs may hold part of the failed change
     return r.err();
   }
@@ -582,10 +677,8 @@ result<std::uint64_t> replica::commit(std::vector<op> ops, std::uint64_t now_ms)
   if (!h) return h.err();
   PL_TRY((*h)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).run());
   PL_TRY(meta_set(*db_, "text_counter", static_cast<std::int64_t>(text_counter_)));
-  if (auto r = tx.commit(); !r) {
-    docs_.clear();
-    return r.err();
-  }
+  PL_TRY(keep_rows(seen));
+  PL_TRY(finish(tx));
   return next_seq_++;
 }
 
@@ -675,18 +768,16 @@ result<void> replica::apply_change(const envelope& e, const bytes& env_bytes, co
   PL_TRY((*ins)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).bind(3, static_cast<std::int64_t>(body.hlc.wall_ms))
              .bind(4, static_cast<std::int64_t>(body.hlc.counter)).bind(5, env_bytes)
              .bind(6, static_cast<std::int64_t>(server_seq)).run());
-  if (auto r = apply_ops(body, e.actor); !r) {
+  row_works works;
+  if (auto r = apply_ops(body, e.actor, works); !r) {
     docs_.clear();
     return r.err();
   }
   for (const change_ref& d : body.deps) PL_TRY((*del_head)->bind(1, d.actor).bind(2, static_cast<std::int64_t>(d.seq)).run());
   PL_TRY((*del_head)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq - 1)).run());
   PL_TRY((*add_head)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).run());
-  if (auto r = tx.commit(); !r) {
-    docs_.clear();
-    return r.err();
-  }
-  return {};
+  PL_TRY(keep_rows(works));
+  return finish(tx);
 }
 
 // Wakes the changes waiting for (actor, seq), and transitively those waiting
@@ -784,6 +875,7 @@ std::size_t replica::waiting_count() {
 
 result<std::vector<conflict>> replica::conflicts(const std::string& table, const bytes& row) {
   if (!columns_.count(table)) return make_error(errc::not_found, "no table " + table);
+  PL_TRY(flush_rows());
   // Kept writes of materialised fields, grouped per field; the winner is the
   // field's column.
   auto s = db_->prepare("SELECT row, field, value FROM reg WHERE tbl=?1" + std::string(row.empty() ? "" : " AND row=?2") +
@@ -815,6 +907,7 @@ result<std::vector<conflict>> replica::conflicts(const std::string& table, const
 }
 
 result<bytes> replica::snapshot() {
+  PL_TRY(flush_rows());
   replica_snapshot s;
   s.space = space();
   s.cursor = cursor();
@@ -870,11 +963,12 @@ result<std::unique_ptr<replica>> replica::from_snapshot(const bytes& device_seed
   for (auto& c : snap->covered) PL_TRY((*cov)->bind(1, c.actor).bind(2, static_cast<std::int64_t>(c.seq)).run());
   for (auto& c : snap->heads) PL_TRY((*head)->bind(1, c.actor).bind(2, static_cast<std::int64_t>(c.seq)).run());
   hlc_timestamp latest;
+  row_works works;
   for (auto& e : snap->regs) {
     // Each kept write, applied with no pred, rebuilds the same winner and
     // conflicts as on the replica that made the snapshot.
     change_body one{e.write.hlc, {op{op_kind::set, e.table, e.row, e.field, e.val, {}, {}}}, {}};
-    PL_TRY(rep.apply_ops(one, e.write.actor));
+    PL_TRY(rep.apply_ops(one, e.write.actor, works));
     latest = std::max(latest, e.write.hlc);
   }
   auto put = rep.db_->prepare("INSERT INTO text_state(tbl, row, field, doc) VALUES(?1,?2,?3,?4)");
@@ -883,10 +977,11 @@ result<std::unique_ptr<replica>> replica::from_snapshot(const bytes& device_seed
     auto d = text_doc::decode(t.doc);
     if (!d) return make_error(errc::malformed, "a snapshot holds a damaged text");
     PL_TRY((*put)->bind(1, std::string_view(t.table)).bind(2, t.row).bind(3, std::string_view(t.field)).bind(4, t.doc).run());
-    PL_TRY(rep.materialise(t.table, t.row, t.field, d->text()));
+    PL_TRY(rep.materialise(works, t.table, t.row, t.field, d->text()));
   }
+  PL_TRY(rep.keep_rows(works));
   PL_TRY(rep.set_cursor(snap->cursor));
-  PL_TRY(tx.commit());
+  PL_TRY(rep.finish(tx));
   rep.clock_ = hlc_clock(latest);
   return r;
 }
@@ -933,6 +1028,7 @@ result<std::vector<row>> replica::rows(const std::string& table, const std::stri
   if (t == columns_.end()) return make_error(errc::not_found, "no table " + table);
   if ((!where_field.empty() && !t->second.count(where_field)) || (!order_by.empty() && !t->second.count(order_by)))
     return make_error(errc::invalid_argument, "no such field");
+  PL_TRY(flush_rows());
   std::string sql = "SELECT * FROM \"" + table + "\" WHERE deleted = 0";
   if (!where_field.empty()) sql += " AND \"" + where_field + "\" = ?1";
   sql += " ORDER BY ";
@@ -959,6 +1055,7 @@ result<std::vector<row>> replica::rows(const std::string& table, const std::stri
 }
 
 bytes replica::digest() {
+  (void)flush_rows();
   bytes acc;
   std::vector<std::pair<std::string, std::string>> tables;
   for (auto& [table, cols] : columns_) tables.emplace_back(table, "id");

@@ -246,6 +246,7 @@ result<void> replica::reseal_pending() {
 result<void> replica::check_remote(const envelope& e, const change_body& body) {
   const auto& kr = keys_->kr;
   if (!kr.secured()) return {};  // an open panel has no verified roles to check against
+  PL_TRY(flush_rows());  // the rules read the tables
   const keyring::device_info* d = kr.device(e.actor);
   if (!d || d->revoked) return refused("change by a device that is not a member");
   rules::role role = rules::parse_role(d->role);

@@ -24,6 +24,11 @@ inline constexpr std::size_t max_envelope_bytes = 256 * 1024;
 // Causal predecessors named by one change (normally one or two heads).
 inline constexpr std::size_t max_deps = 1024;
 
+// Rows a replica keeps decoded in memory between changes (their registers
+// and pending writes): a panel's working set is a few thousand rows, and
+// 20,000 is a few MiB, also in the browser.
+inline constexpr std::size_t row_cache_rows = 20'000;
+
 // A replica snapshot (replica::snapshot) before sealing: the whole state of a
 // space; kept below max_snapshot_blob_bytes so it still fits once sealed.
 inline constexpr std::size_t max_replica_snapshot_bytes = 64u << 20;

@@ -22,6 +22,7 @@ namespace packline {
 
 class db;
 class stmt;
+class transaction;
 
 // A materialised row as field → value, with its id.
 struct row {
@@ -93,6 +94,16 @@ class replica {
   // A change from the server. Idempotent: a known (actor, seq) is a duplicate.
   result<apply_status> apply(const bytes& envelope_bytes, std::uint64_t server_seq,
                              std::uint64_t now_ms);
+  // Runs `f` (applies, commits, set_cursor: e.g. a page of pulled changes) as
+  // one storage transaction: each row touched is read and written once for
+  // the whole batch instead of once per change. A change that fails inside
+  // still fails alone; if `f` returns an error or storage fails, the whole
+  // batch is undone.
+  template <class F>
+  result<void> batch(F&& f) {
+    if (auto b = begin_batch(); !b) return b;
+    return end_batch(f());
+  }
 
   // Own changes the server has not acknowledged, oldest first.
   std::vector<bytes> pending(std::size_t max);
@@ -176,10 +187,20 @@ class replica {
  private:
   struct row_work;
   struct row_works;
+  struct row_cache;
+  result<void> begin_batch();
+  result<void> end_batch(result<void> outcome);
   replica(std::unique_ptr<db> d, crypto::signing_key k);
   result<void> load_state();
   // `works`: rows already loaded for this change (commit reads them for pred).
-  result<void> apply_ops(const change_body& body, const bytes& actor, row_works* works = nullptr);
+  result<void> apply_ops(const change_body& body, const bytes& actor, row_works& works);
+  // The change's rows into the cache; written back unless in a batch.
+  result<void> keep_rows(row_works& works);
+  // Writes back the cache's changed rows (before any read of the tables).
+  result<void> flush_rows();
+  // After a failed transaction: drop what memory holds beyond the tables.
+  void forget_unsaved();
+  result<void> finish(transaction& tx);
   result<row_work*> work_for(row_works& works, const std::string& table, const bytes& row);
   result<void> set_field(row_work& w, const op& o, const hlc_timestamp& hlc, const bytes& writer);
   result<void> flush_row(row_work& w);
@@ -187,9 +208,10 @@ class replica {
   result<void> set_unknown(const op& o, const hlc_timestamp& hlc, const bytes& writer);
   result<std::vector<reg_ref>> current_writes(row_works& works, const op& o);
   result<void> upgrade_v2_registers();
-  result<void> materialise(const std::string& table, const bytes& row, const std::string& field, const value& v);
+  result<void> materialise(row_works& works, const std::string& table, const bytes& row, const std::string& field,
+                          const value& v);
   result<text_doc*> doc(const std::string& table, const bytes& row, const std::string& field);
-  result<void> store_doc(const std::string& table, const bytes& row, const std::string& field);
+  result<void> store_doc(row_works& works, const std::string& table, const bytes& row, const std::string& field);
   bool applied(const bytes& actor, std::uint64_t seq);
   // The first causal predecessor not applied yet, if any.
   std::optional<change_ref> missing_dep(const bytes& actor, std::uint64_t seq, const change_body& body);
@@ -220,6 +242,9 @@ class replica {
   std::map<std::string, std::set<std::string>> columns_;  // materialised tables
   std::map<std::string, text_doc> docs_;  // decoded text fields, by table/row/field
   std::unordered_map<std::string, stmt*> upserts_;  // flush_row's statements, by table|fields
+  std::unique_ptr<row_cache> cache_;
+  int batch_depth_ = 0;
+  bool batch_broken_ = false;  // a change's commit failed after its rows were cached
   std::uint64_t text_counter_ = 1;        // next char id of this device
 };
 
