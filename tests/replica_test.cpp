@@ -366,3 +366,36 @@ TEST_CASE("replica: a batch gives the same state as one change at a time, and fa
   CHECK(*batched->apply(d->pending(1)[0], 0, 300'000) == apply_status::applied);
   CHECK(batched->rows("question", "status", std::string("withdrawn"))->size() == 1);
 }
+
+TEST_CASE("replica: a replica file from schema v3 moves its conflicts into the rows") {
+  // tests/fixtures/replica-v3.sqlite: three devices wrote question.status
+  // concurrently ("submitted", "withdrawn", "held over": the last wins);
+  // "target" was overwritten plainly; a text field on a second row.
+  std::ifstream f(PACKLINE_FIXTURES "/replica-v3.sqlite", std::ios::binary);
+  REQUIRE(f.good());
+  bytes img((std::istreambuf_iterator<char>(f)), {});
+  auto r = replica::open(img);
+  REQUIRE(r.ok());
+  replica& rep = **r;
+  auto cs = rep.conflicts("question");
+  REQUIRE(cs->size() == 1);
+  CHECK((*cs)[0].field == "status");
+  CHECK(std::get<std::string>((*cs)[0].winner) == "held over");
+  auto others = (*cs)[0].others;
+  std::sort(others.begin(), others.end());
+  CHECK(others == std::vector<value>{std::string("submitted"), std::string("withdrawn")});
+  bytes q(16, 0x11), q2(16, 0x22);
+  auto qs = rep.rows("question");
+  REQUIRE(qs->size() == 2);
+  CHECK((*qs)[0].text("target") == "Chief Constable");
+  CHECK((*qs)[0].text("section") == "Finance");
+  CHECK(rep.text("question", q2, "body") == "Local text");
+  CHECK(rep.pending_count() == 1);
+  // A write that saw every conflicting value resolves them.
+  REQUIRE(rep.commit({set(q, "status", std::string("submitted"))}, 1700000005000ull).ok());
+  CHECK(rep.conflicts("question")->empty());
+  // Reopened: no v3 table left, state unchanged.
+  auto again = replica::open(*rep.save());
+  REQUIRE(again.ok());
+  CHECK((*again)->digest() == rep.digest());
+}

@@ -7,6 +7,7 @@
 #include "packline/replica.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <set>
 #include <unordered_map>
 
@@ -19,7 +20,7 @@
 namespace packline {
 namespace {
 
-const std::set<std::string> system_tables = {"meta", "change_log", "reg", "text_state", "waiting", "covered", "heads", "lww_v2"};
+const std::set<std::string> system_tables = {"meta", "change_log", "reg", "text_state", "waiting", "covered", "heads", "lww_v2", "reg_v3"};
 
 // Identifiers come from the schema itself (table_info), never from input,
 // before they are spliced into SQL.
@@ -95,33 +96,111 @@ result<void> each_row(stmt* s, F&& f) {
   return {};
 }
 
-// The winning write of each field of a row, kept in the row's `_reg` column:
-// per field (sorted by name) u8 name length, name, u64 wall, u32 counter,
-// 8-byte writer, u8 flags (1: other writes of this field wait in `reg`).
+// A value as a materialised column gives it back (SQLite stores a bool as an
+// integer), so a kept write reads the same wherever it came from.
+value normalised(value v) {
+  if (const bool* b = std::get_if<bool>(&v)) return std::int64_t(*b ? 1 : 0);
+  return v;
+}
+
+// A concurrent write that lost (a conflict): kept until a write supersedes it.
+struct kept_write {
+  hlc_timestamp hlc;
+  bytes writer;  // 8 bytes
+  value val;
+  auto key() const { return std::tie(hlc, writer); }
+};
+
+// The registers of a row, in its `_reg` column: per field (sorted by name)
+// u8 name length, name, u64 wall, u32 counter, 8-byte writer of the winner,
+// u8 flags; flag 2: u32 count of kept writes follows, each u64 wall,
+// u32 counter, 8-byte writer, value (u8 variant index, then 1 byte for a bool,
+// 8 for a number, u32 length and bytes for a string or blob). Kept writes are
+// sorted greatest first, so equal states have equal bytes.
 struct field_reg {
   std::string field;
   hlc_timestamp hlc;
   bytes writer;  // 8 bytes
-  bool conflicted = false;
+  std::vector<kept_write> kept;
   auto key() const { return std::tie(hlc, writer); }
+  void sort_kept() {
+    std::sort(kept.begin(), kept.end(), [](const kept_write& a, const kept_write& b) { return a.key() > b.key(); });
+  }
 };
+constexpr std::uint8_t flag_kept = 2;  // (flag 1 was v3's "kept in reg")
 
 bytes writer_of(const bytes& actor) { return bytes(actor.begin(), actor.begin() + std::min<std::size_t>(8, actor.size())); }
 
+void encode_value(bytes& out, const value& v) {
+  out.push_back(static_cast<std::uint8_t>(v.index()));
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, bool>) out.push_back(x ? 1 : 0);
+        else if constexpr (std::is_same_v<T, std::int64_t>) append_be(out, static_cast<std::uint64_t>(x), 8);
+        else if constexpr (std::is_same_v<T, double>) append_be(out, std::bit_cast<std::uint64_t>(x), 8);
+        else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, bytes>) {
+          append_be(out, x.size(), 4);
+          out.insert(out.end(), x.begin(), x.end());
+        }
+      },
+      v);
+}
+
+// A reader over `_reg` bytes that stops (ok() false) at the first damage.
+struct reg_reader {
+  const bytes& b;
+  std::size_t i = 0;
+  bool bad = false;
+  bool has(std::size_t n) {
+    if (i + n > b.size()) bad = true;
+    return !bad;
+  }
+  std::uint64_t be(int n) {
+    std::uint64_t v = 0;
+    if (has(static_cast<std::size_t>(n)))
+      for (int k = 0; k < n; ++k) v = v << 8 | b[i++];
+    return v;
+  }
+  bytes take(std::size_t n) {
+    if (!has(n)) return {};
+    bytes out(b.begin() + static_cast<std::ptrdiff_t>(i), b.begin() + static_cast<std::ptrdiff_t>(i + n));
+    i += n;
+    return out;
+  }
+  value val() {
+    switch (be(1)) {
+      case 1: return be(1) != 0;
+      case 2: return static_cast<std::int64_t>(be(8));
+      case 3: return std::bit_cast<double>(be(8));
+      case 4: { bytes s = take(be(4)); return std::string(s.begin(), s.end()); }
+      case 5: return take(be(4));
+      default: return value{};
+    }
+  }
+};
+
 std::vector<field_reg> decode_regs(const bytes& b) {
   std::vector<field_reg> out;
-  std::size_t i = 0;
-  while (i < b.size()) {
-    std::size_t n = b[i++];
-    if (i + n + 21 > b.size()) break;  // damaged: keep what parsed
+  reg_reader r{b};
+  while (r.i < b.size()) {
     field_reg f;
-    f.field.assign(b.begin() + static_cast<std::ptrdiff_t>(i), b.begin() + static_cast<std::ptrdiff_t>(i + n));
-    i += n;
-    for (int k = 0; k < 8; ++k) f.hlc.wall_ms = f.hlc.wall_ms << 8 | b[i++];
-    for (int k = 0; k < 4; ++k) f.hlc.counter = f.hlc.counter << 8 | b[i++];
-    f.writer.assign(b.begin() + static_cast<std::ptrdiff_t>(i), b.begin() + static_cast<std::ptrdiff_t>(i + 8));
-    i += 8;
-    f.conflicted = b[i++] & 1;
+    bytes name = r.take(r.be(1));
+    f.field.assign(name.begin(), name.end());
+    f.hlc.wall_ms = r.be(8);
+    f.hlc.counter = static_cast<std::uint32_t>(r.be(4));
+    f.writer = r.take(8);
+    std::uint8_t flags = static_cast<std::uint8_t>(r.be(1));
+    if (flags & flag_kept)
+      for (std::uint64_t n = r.be(4); n > 0 && !r.bad; --n) {
+        kept_write k;
+        k.hlc.wall_ms = r.be(8);
+        k.hlc.counter = static_cast<std::uint32_t>(r.be(4));
+        k.writer = r.take(8);
+        k.val = r.val();
+        f.kept.push_back(std::move(k));
+      }
+    if (r.bad) break;  // damaged: keep what parsed
     out.push_back(std::move(f));
   }
   return out;
@@ -136,7 +215,15 @@ bytes encode_regs(std::vector<field_reg>& regs) {
     append_be(out, f.hlc.wall_ms, 8);
     append_be(out, f.hlc.counter, 4);
     append(out, f.writer);
-    out.push_back(f.conflicted ? 1 : 0);
+    out.push_back(f.kept.empty() ? 0 : flag_kept);
+    if (f.kept.empty()) continue;
+    append_be(out, f.kept.size(), 4);
+    for (auto& k : f.kept) {
+      append_be(out, k.hlc.wall_ms, 8);
+      append_be(out, k.hlc.counter, 4);
+      append(out, k.writer);
+      encode_value(out, k.val);
+    }
   }
   return out;
 }
@@ -218,6 +305,7 @@ result<std::unique_ptr<replica>> replica::open(const bytes& image) {
   std::unique_ptr<replica> r(new replica(std::move(*d), std::move(*key)));
   PL_TRY(r->load_state());
   PL_TRY(r->upgrade_v2_registers());
+  PL_TRY(r->upgrade_v3_conflicts());
   return r;
 }
 
@@ -271,6 +359,50 @@ result<void> replica::upgrade_v2_registers() {
     PL_TRY(keep_rows(works));
   }
   PL_TRY(db_->exec("DROP TABLE lww_v2"));
+  return finish(tx);
+}
+
+// Schema v4 keeps conflicts in the rows; 004_conflicts_inline.sql renamed the
+// v3 table, and its writes are moved here once.
+result<void> replica::upgrade_v3_conflicts() {
+  auto has = db_->prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='reg_v3'");
+  if (!has) return has.err();
+  auto r = (*has)->step();
+  if (!r) return r.err();
+  bool present = *r;
+  (*has)->reset();
+  if (!present) return {};
+  transaction tx(*db_);
+  row_works works;
+  auto s = db_->prepare("SELECT tbl, row, field, hlc_wall, hlc_counter, actor, value FROM reg_v3");
+  if (!s) return s.err();
+  auto unknown = db_->prepare("INSERT OR IGNORE INTO reg SELECT * FROM reg_v3 WHERE tbl=?1 AND row=?2 AND field=?3");
+  if (!unknown) return unknown.err();
+  struct v3_write { std::string table; bytes row; std::string field; kept_write k; };
+  std::vector<v3_write> writes;
+  PL_TRY(each_row(*s, [&](stmt& st) {
+    writes.push_back({st.column_text(0), st.column_blob(1), st.column_text(2),
+                      {{static_cast<std::uint64_t>(st.column_int(3)), static_cast<std::uint32_t>(st.column_int(4))}, st.column_blob(5),
+                       st.column(6)}});
+  }));
+  for (auto& v : writes) {
+    auto t = columns_.find(v.table);
+    field_reg* m = nullptr;
+    if (t != columns_.end() && t->second.count(v.field)) {
+      auto w = work_for(works, v.table, v.row);
+      if (!w) return w.err();
+      m = (*w)->find(v.field);
+      (*w)->dirty = true;
+    }
+    if (!m) {  // a field the schema does not know (or a write without its row): stays in reg
+      PL_TRY((*unknown)->bind(1, std::string_view(v.table)).bind(2, v.row).bind(3, std::string_view(v.field)).run());
+      continue;
+    }
+    m->kept.push_back(std::move(v.k));
+    m->sort_kept();
+  }
+  PL_TRY(keep_rows(works));
+  PL_TRY(db_->exec("DROP TABLE reg_v3"));
   return finish(tx);
 }
 
@@ -410,7 +542,7 @@ void replica::forget_unsaved() {
 // The stored value of a field of a row (a winner about to become a conflict).
 result<value> replica::stored(const row_work& w, const std::string& field) {
   auto c = w.changed.find(field);
-  if (c != w.changed.end()) return c->second;
+  if (c != w.changed.end()) return normalised(c->second);
   if (!w.exists) return value{};
   auto s = db_->prepare("SELECT \"" + field + "\" FROM \"" + w.table + "\" WHERE id = ?1");
   if (!s) return s.err();
@@ -421,76 +553,58 @@ result<value> replica::stored(const row_work& w, const std::string& field) {
   return v;
 }
 
-// One register write (see 003_engine.sql): the field's writes become
-// (writes - pred) + {this}; the greatest is materialised, the rest are kept
-// in `reg` as conflicts.
+// One register write (see 004_conflicts_inline.sql): the field's writes
+// become (writes - pred) + {this}; the greatest is materialised, the others
+// are kept with it in the row as conflicts. All in memory: the row is written
+// once at the end of the transaction.
 result<void> replica::set_field(row_work& w, const op& o, const hlc_timestamp& hlc, const bytes& writer) {
   w.dirty = true;
   field_reg* m = w.find(o.field);
   if (!m) {  // the common case: a field's first write
-    w.regs.push_back({o.field, hlc, writer, false});
+    w.regs.push_back({o.field, hlc, writer, {}});
     w.changed[o.field] = o.val;
     return {};
   }
-  if (m->hlc == hlc && m->writer == writer) return {};  // this very write, again
-  if (!m->conflicted && o.pred.size() == 1 && o.pred[0].hlc == m->hlc && writer_of(o.pred[0].actor) == m->writer) {
-    *m = {o.field, hlc, writer, false};  // a plain overwrite of what the writer saw
-    w.changed[o.field] = o.val;
-    return {};
-  }
-  auto loser = db_->prepare("INSERT OR IGNORE INTO reg(tbl, row, field, hlc_wall, hlc_counter, actor, value) VALUES(?1,?2,?3,?4,?5,?6,?7)");
-  auto drop = db_->prepare("DELETE FROM reg WHERE tbl=?1 AND row=?2 AND field=?3 AND hlc_wall=?4 AND hlc_counter=?5 AND actor=?6");
-  if (!loser) return loser.err();
-  if (!drop) return drop.err();
-  auto key = [&](stmt* s) -> stmt& { return s->bind(1, std::string_view(w.table)).bind(2, w.row).bind(3, std::string_view(o.field)); };
-  auto keep_loser = [&](const hlc_timestamp& h, const bytes& who, const value& v) {
-    return key(*loser).bind(4, static_cast<std::int64_t>(h.wall_ms)).bind(5, static_cast<std::int64_t>(h.counter)).bind(6, who).bind(7, v).run();
-  };
+  auto same = [](const hlc_timestamp& h, const bytes& a, const hlc_timestamp& h2, const bytes& b) { return h == h2 && a == b; };
+  if (same(m->hlc, m->writer, hlc, writer)) return {};  // this very write, again
+  for (const kept_write& k : m->kept)
+    if (same(k.hlc, k.writer, hlc, writer)) return {};
   bool winner_superseded = false;
   for (const reg_ref& p : o.pred) {
     bytes pw = writer_of(p.actor);
-    if (p.hlc == m->hlc && pw == m->writer) winner_superseded = true;
-    else if (m->conflicted)
-      PL_TRY(key(*drop).bind(4, static_cast<std::int64_t>(p.hlc.wall_ms)).bind(5, static_cast<std::int64_t>(p.hlc.counter)).bind(6, pw).run());
+    if (same(p.hlc, pw, m->hlc, m->writer)) winner_superseded = true;
+    else std::erase_if(m->kept, [&](const kept_write& k) { return same(k.hlc, k.writer, p.hlc, pw); });
   }
+  kept_write mine{hlc, writer, normalised(o.val)};
   if (!winner_superseded) {
     // Concurrent with the current winner: both stay, the greater wins.
-    if (std::tie(hlc, writer) > m->key()) {
+    if (mine.key() > m->key()) {
       auto old = stored(w, o.field);
       if (!old) return old.err();
-      PL_TRY(keep_loser(m->hlc, m->writer, *old));
-      *m = {o.field, hlc, writer, true};
+      m->kept.push_back({m->hlc, m->writer, std::move(*old)});
+      m->hlc = hlc;
+      m->writer = writer;
       w.changed[o.field] = o.val;
     } else {
-      PL_TRY(keep_loser(hlc, writer, o.val));
-      m->conflicted = true;
+      m->kept.push_back(std::move(mine));
     }
+    m->sort_kept();
     return {};
   }
-  *m = {o.field, hlc, writer, m->conflicted};
-  w.changed[o.field] = o.val;
-  if (!m->conflicted) return {};
   // The old winner is gone; a kept write may now be the greatest.
-  auto best = db_->prepare("SELECT hlc_wall, hlc_counter, actor, value FROM reg WHERE tbl=?1 AND row=?2 AND field=?3 "
-                           "ORDER BY hlc_wall DESC, hlc_counter DESC, actor DESC LIMIT 1");
-  if (!best) return best.err();
-  auto r = key(*best).step();
-  if (!r) return r.err();
-  if (!*r) {
-    (*best)->reset();
-    m->conflicted = false;
+  m->sort_kept();
+  if (!m->kept.empty() && m->kept.front().key() > mine.key()) {
+    kept_write best = std::move(m->kept.front());
+    m->kept.front() = std::move(mine);
+    m->sort_kept();
+    m->hlc = best.hlc;
+    m->writer = best.writer;
+    w.changed[o.field] = std::move(best.val);
     return {};
   }
-  hlc_timestamp bh{static_cast<std::uint64_t>((*best)->column_int(0)), static_cast<std::uint32_t>((*best)->column_int(1))};
-  bytes bw = (*best)->column_blob(2);
-  value bv = (*best)->column(3);
-  (*best)->reset();
-  if (std::tie(bh, bw) > std::tie(hlc, writer)) {
-    PL_TRY(key(*drop).bind(4, static_cast<std::int64_t>(bh.wall_ms)).bind(5, static_cast<std::int64_t>(bh.counter)).bind(6, bw).run());
-    PL_TRY(keep_loser(hlc, writer, o.val));
-    *m = {o.field, bh, bw, true};
-    w.changed[o.field] = bv;
-  }
+  m->hlc = hlc;
+  m->writer = writer;
+  w.changed[o.field] = o.val;
   return {};
 }
 
@@ -557,16 +671,15 @@ result<std::vector<reg_ref>> replica::current_writes(row_works& works, const op&
   std::vector<reg_ref> out;
   auto t = columns_.find(o.table);
   bool known = t != columns_.end() && t->second.count(o.field);
-  bool look_in_reg = !known;
   if (known) {
     auto w = work_for(works, o.table, o.row);
     if (!w) return w.err();
     if (field_reg* m = (*w)->find(o.field)) {
       out.push_back({m->writer, m->hlc});
-      look_in_reg = m->conflicted;
+      for (const kept_write& k : m->kept) out.push_back({k.writer, k.hlc});
     }
   }
-  if (look_in_reg) {
+  if (!known) {  // all its writes wait in reg
     auto s = db_->prepare("SELECT actor, hlc_wall, hlc_counter FROM reg WHERE tbl=?1 AND row=?2 AND field=?3");
     if (!s) return s.err();
     (*s)->bind(1, std::string_view(o.table)).bind(2, o.row).bind(3, std::string_view(o.field));
@@ -874,35 +987,33 @@ std::size_t replica::waiting_count() {
 }
 
 result<std::vector<conflict>> replica::conflicts(const std::string& table, const bytes& row) {
-  if (!columns_.count(table)) return make_error(errc::not_found, "no table " + table);
+  auto t = columns_.find(table);
+  if (t == columns_.end()) return make_error(errc::not_found, "no table " + table);
   PL_TRY(flush_rows());
-  // Kept writes of materialised fields, grouped per field; the winner is the
-  // field's column.
-  auto s = db_->prepare("SELECT row, field, value FROM reg WHERE tbl=?1" + std::string(row.empty() ? "" : " AND row=?2") +
-                        " ORDER BY row, field, hlc_wall DESC, hlc_counter DESC, actor DESC");
+  auto s = db_->prepare("SELECT * FROM \"" + table + "\" WHERE _reg IS NOT NULL" + std::string(row.empty() ? "" : " AND id = ?1") +
+                        " ORDER BY id");
   if (!s) return s.err();
-  (*s)->bind(1, std::string_view(table));
-  if (!row.empty()) (*s)->bind(2, row);
+  if (!row.empty()) (*s)->bind(1, row);
   std::vector<conflict> out;
-  const auto& cols = columns_[table];
   PL_TRY(each_row(*s, [&](stmt& st) {
-    bytes r = st.column_blob(0);
-    std::string f = st.column_text(1);
-    if (!cols.count(f)) return;
-    if (out.empty() || out.back().row != r || out.back().field != f) out.push_back({r, f, {}, {}});
-    out.back().others.push_back(st.column(2));
+    bytes id;
+    std::vector<field_reg> regs;
+    std::map<std::string, value> vals;
+    for (int i = 0; i < st.columns(); ++i) {
+      std::string name = st.column_name(i);
+      if (name == "id") id = st.column_blob(i);
+      else if (name == "_reg") regs = decode_regs(st.column_blob(i));
+      else vals[name] = st.column(i);
+    }
+    for (auto& f : regs) {
+      if (f.kept.empty()) continue;
+      conflict c{id, f.field, vals[f.field], {}};
+      // Concurrent writes of the same value are no disagreement to show.
+      for (auto& k : f.kept)
+        if (k.val != c.winner) c.others.push_back(std::move(k.val));
+      if (!c.others.empty()) out.push_back(std::move(c));
+    }
   }));
-  for (auto& c : out) {
-    auto w = db_->prepare("SELECT \"" + c.field + "\" FROM \"" + table + "\" WHERE id = ?1");
-    if (!w) return w.err();
-    auto r = (*w)->bind(1, c.row).step();
-    if (!r) return r.err();
-    if (*r) c.winner = (*w)->column(0);
-    (*w)->reset();
-    // Concurrent writes of the same value are no disagreement to show.
-    c.others.erase(std::remove(c.others.begin(), c.others.end(), c.winner), c.others.end());
-  }
-  out.erase(std::remove_if(out.begin(), out.end(), [](const conflict& c) { return c.others.empty(); }), out.end());
   return out;
 }
 
@@ -932,7 +1043,10 @@ result<bytes> replica::snapshot() {
         else if (name == "_reg") regs = decode_regs(st.column_blob(i));
         else vals[name] = st.column(i);
       }
-      for (auto& f : regs) s.regs.push_back({table, id, f.field, {f.writer, f.hlc}, vals[f.field]});
+      for (auto& f : regs) {
+        s.regs.push_back({table, id, f.field, {f.writer, f.hlc}, vals[f.field]});
+        for (auto& k : f.kept) s.regs.push_back({table, id, f.field, {k.writer, k.hlc}, k.val});
+      }
     }));
   }
   auto regs = db_->prepare("SELECT tbl, row, field, actor, hlc_wall, hlc_counter, value FROM reg ORDER BY tbl, row, field");

@@ -208,6 +208,7 @@ class replica {
   result<void> set_unknown(const op& o, const hlc_timestamp& hlc, const bytes& writer);
   result<std::vector<reg_ref>> current_writes(row_works& works, const op& o);
   result<void> upgrade_v2_registers();
+  result<void> upgrade_v3_conflicts();
   result<void> materialise(row_works& works, const std::string& table, const bytes& row, const std::string& field,
                           const value& v);
   result<text_doc*> doc(const std::string& table, const bytes& row, const std::string& field);
