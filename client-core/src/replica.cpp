@@ -122,6 +122,7 @@ struct field_reg {
   hlc_timestamp hlc;
   bytes writer;  // 8 bytes
   std::vector<kept_write> kept;
+  std::optional<value> val;  // the winner's value once read or written (memory only)
   auto key() const { return std::tie(hlc, writer); }
   void sort_kept() {
     std::sort(kept.begin(), kept.end(), [](const kept_write& a, const kept_write& b) { return a.key() > b.key(); });
@@ -561,7 +562,7 @@ result<void> replica::set_field(row_work& w, const op& o, const hlc_timestamp& h
   w.dirty = true;
   field_reg* m = w.find(o.field);
   if (!m) {  // the common case: a field's first write
-    w.regs.push_back({o.field, hlc, writer, {}});
+    w.regs.push_back({o.field, hlc, writer, {}, normalised(o.val)});
     w.changed[o.field] = o.val;
     return {};
   }
@@ -579,11 +580,15 @@ result<void> replica::set_field(row_work& w, const op& o, const hlc_timestamp& h
   if (!winner_superseded) {
     // Concurrent with the current winner: both stay, the greater wins.
     if (mine.key() > m->key()) {
-      auto old = stored(w, o.field);
-      if (!old) return old.err();
-      m->kept.push_back({m->hlc, m->writer, std::move(*old)});
+      if (!m->val) {
+        auto old = stored(w, o.field);
+        if (!old) return old.err();
+        m->val = std::move(*old);
+      }
+      m->kept.push_back({m->hlc, m->writer, std::move(*m->val)});
       m->hlc = hlc;
       m->writer = writer;
+      m->val = mine.val;
       w.changed[o.field] = o.val;
     } else {
       m->kept.push_back(std::move(mine));
@@ -599,11 +604,13 @@ result<void> replica::set_field(row_work& w, const op& o, const hlc_timestamp& h
     m->sort_kept();
     m->hlc = best.hlc;
     m->writer = best.writer;
+    m->val = best.val;
     w.changed[o.field] = std::move(best.val);
     return {};
   }
   m->hlc = hlc;
   m->writer = writer;
+  m->val = std::move(mine.val);
   w.changed[o.field] = o.val;
   return {};
 }
