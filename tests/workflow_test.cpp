@@ -431,15 +431,80 @@ TEST_CASE("workflow: priorities with leads; only a lead drafts the priority's KL
   REQUIRE_MESSAGE(id.ok(), err(id));
   k.approach = "Email";
   CHECK(err(wf::draft_kloe(*p.r, k, t0)) == "the approach is Agenda or SSR (Spotlight Scrutiny Review)");
+  // Any lead of the priority edits its KLOEs, not only the one who drafted it.
   p.as(p.m2);
   wf::kloe edit;
   edit.id = *id;
-  edit.bullets = "taken over";
-  CHECK(err(wf::edit_kloe(*p.r, edit, t0)) == "only the lead who drafted a KLOE edits it");
+  edit.bullets = "- What is the Safer Streets bid?\n- How is stalking prioritised?\n- What of spiking?";
+  CHECK(wf::edit_kloe(*p.r, edit, t0 + 1).ok());
+  p.as(p.indep);
+  edit.bullets = "not a lead's words";
+  auto refused = wf::edit_kloe(*p.r, edit, t0 + 2);
+  CHECK(refused.err().code == errc::forbidden);
+  CHECK(refused.err().message == "only a lead of this priority edits its key lines of enquiry");
   auto ks = wf::kloes(*p.r, violent.id);
   REQUIRE(ks->size() == 1);
   CHECK(ks->at(0).approach == "SSR");
   CHECK(ks->at(0).owner == p.m1);
+  CHECK(ks->at(0).bullets == "- What is the Safer Streets bid?\n- How is stalking prioritised?\n- What of spiking?");
+}
+
+TEST_CASE("workflow: a broken rule is errc::forbidden with the rule in words; the write is not made") {
+  panel p;
+  auto rep = p.import(test::read_pack(test::december_2020));
+  auto it = p.item(rep.meeting, "5");
+  p.as(p.m1);
+  auto q = wf::draft_question(*p.r, it.id, "Why has recorded hate crime risen?", t0);
+  REQUIRE(q.ok());
+  p.as(p.m2);
+  wf::question_draft e;
+  e.body = "someone else's words";
+  auto r1 = wf::edit_question(*p.r, *q, e, t0 + 1);
+  CHECK(r1.err().code == errc::forbidden);
+  CHECK(r1.err().message == "only the author edits a draft");
+  wf::consolidated_draft c;
+  c.meeting = rep.meeting;
+  c.body = "A member's list";
+  auto r2 = wf::consolidate(*p.r, c, t0 + 1);
+  CHECK(r2.err().code == errc::forbidden);
+  CHECK(r2.err().message == "only the chair or vice-chair edits the consolidated list");
+  auto r3 = p.r->rows("question");
+  REQUIRE(r3->size() == 1);
+  CHECK(r3->at(0).text("body") == "Why has recorded hate crime risen?");
+  CHECK(wf::import_pack(*p.r, *pack::parse_text(test::read_pack(test::december_2020)), {}, t0).err().code ==
+        errc::forbidden);
+}
+
+TEST_CASE("workflow: editing a consolidated question's sources marks added drafts consolidated, dropped ones submitted") {
+  panel p;
+  auto rep = p.import(test::read_pack(test::december_2020));
+  auto it = p.item(rep.meeting, "5");
+  std::vector<std::string> q;
+  for (auto* who : {&p.m1, &p.m2, &p.indep}) {
+    p.as(*who);
+    auto id = wf::draft_question(*p.r, it.id, "Question from " + *who, t0);
+    REQUIRE(wf::submit_question(*p.r, *id, t0).ok());
+    q.push_back(*id);
+  }
+  p.as(p.chair);
+  wf::consolidated_draft c;
+  c.meeting = rep.meeting;
+  c.sources = {q[0], q[1]};
+  c.body = "Merged";
+  auto id = wf::consolidate(*p.r, c, t0 + 1);
+  REQUIRE(id.ok());
+  wf::consolidated_draft e;
+  e.section.clear();
+  e.target.clear();
+  e.sources = {q[0], q[2]};  // q[1] out, q[2] in
+  REQUIRE(wf::edit_consolidated(*p.r, *id, e, t0 + 2).ok());
+  std::map<std::string, std::string> status;
+  auto qs = wf::questions(*p.r, rep.meeting);
+  for (auto& x : *qs) status[x.id] = x.status;
+  CHECK(status[q[0]] == "consolidated");
+  CHECK(status[q[1]] == "submitted");
+  CHECK(status[q[2]] == "consolidated");
+  CHECK(wf::consolidated_list(*p.r, rep.meeting)->at(0).sources == e.sources);
 }
 
 TEST_CASE("workflow: the chair consolidates drafts with provenance; members see what became of theirs") {
@@ -613,6 +678,12 @@ TEST_CASE("rules: who may write what") {
   CHECK(rules::check(change("consolidated_question", "body", std::string("x")), role::vice_chair).ok());
   CHECK(rules::check(change("consolidated_question", "body", std::string("x")), role::member).err().message ==
         "only the chair or vice-chair edits the consolidated list");
+  CHECK(rules::check(change("consolidated_question", "body", std::string("x")), role::member).err().code ==
+        errc::forbidden);
+  auto kloe_edit = change("kloe", "bullets", std::string("x"), true, other);
+  CHECK(rules::check(kloe_edit, role::member).err().message == "only a lead of this priority edits its key lines of enquiry");
+  kloe_edit.leads = {other, me};
+  CHECK(rules::check(kloe_edit, role::member).ok());
   for (const char* t : {"pack", "block", "pack_item", "meeting"}) {
     CHECK(rules::check(change(t, "title", std::string("x")), role::clerk).ok());
     CHECK(rules::check(change(t, "title", std::string("x")), role::chair).err().message ==

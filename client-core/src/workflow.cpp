@@ -156,15 +156,11 @@ result<void> check_ops(replica& r, const actor& a, const std::vector<op>& ops) {
       }
       c.panel_has_clerk = *has_clerk;
     }
-    if (o.table == "kloe" && !c.row_exists) {
-      // The kloe's priority comes with the ops that create it.
-      for (const op& p : ops)
-        if (p.table == "kloe" && p.row == o.row && p.field == "priority" && std::holds_alternative<bytes>(p.val)) {
-          auto pr = find_row(r, "priority", std::get<bytes>(p.val));
-          if (!pr) return pr.err();
-          if (*pr)
-            for (auto& l : split_ids((*pr)->text("leads"))) c.leads.push_back(from_hex(l));
-        }
+    if (o.table == "kloe") {
+      bytes pri = rules::kloe_priority(c.row_exists ? bytes_of(*cache[{o.table, o.row}], "priority") : bytes{}, ops, o.row);
+      auto pr = find_row(r, "priority", pri);
+      if (!pr) return pr.err();
+      if (*pr) c.leads = rules::lead_ids((*pr)->text("leads"));
     }
     PL_TRY(rules::check(c, a.role));
   }
@@ -424,7 +420,7 @@ struct chunker {
 result<import_report> import_pack(replica& r, const pack::parsed& p, const import_options& o, std::uint64_t now_ms) {
   auto a = me(r);
   if (!a) return a.err();
-  if (a->role != rules::role::clerk) return make_error(errc::bad_state, "only the clerk publishes packs and meetings");
+  if (a->role != rules::role::clerk) return make_error(errc::forbidden, "only the clerk publishes packs and meetings");
   const bool supplement = p.kind == "supplement";
   const auto now = static_cast<std::int64_t>(now_ms);
   import_report rep;
@@ -1069,7 +1065,7 @@ result<void> submit_question(replica& r, const std::string& question_id, std::ui
   if (!a) return a.err();
   auto q = need_row(r, "question", question_id, "question");
   if (!q) return q.err();
-  if (bytes_of(*q, "author") != a->member) return make_error(errc::bad_state, "only the author submits a draft");
+  if (bytes_of(*q, "author") != a->member) return make_error(errc::forbidden, "only the author submits a draft");
   if (q->text("status") != "draft") return make_error(errc::bad_state, "only a draft can be submitted; this question is " + q->text("status"));
   panel_rules pr = rules_of(r);
   auto all = r.rows("question", "meeting", *q->get("meeting"));
@@ -1086,7 +1082,7 @@ result<void> submit_question(replica& r, const std::string& question_id, std::ui
     msg += "; you have already submitted " + std::to_string(used) + (used == 1 ? " question" : " questions");
     if (want > 1) msg += " and this one has " + std::to_string(want) + " parts";
     msg += ". Your draft is kept.";
-    return make_error(errc::bad_state, msg);
+    return make_error(errc::forbidden, msg);
   }
   auto c = commit_checked(r, *a,
                           {set("question", q->id, "status", str("submitted")),
@@ -1375,12 +1371,26 @@ result<void> fill_consolidated(replica& r, std::vector<op>& ops, const bytes& id
   }
   return {};
 }
+
+// Drafts merged into a consolidated question become "consolidated"; drafts
+// taken out of it go back to "submitted".
+result<void> source_statuses(replica& r, std::vector<op>& ops, const bytes& meeting, const std::vector<std::string>& before,
+                             const std::vector<std::string>& after) {
+  for (auto& s : after) {
+    auto q = need_row(r, "question", s, "question");
+    if (!q) return q.err();
+    if (bytes_of(*q, "meeting") != meeting) return make_error(errc::invalid_argument, "a merged draft belongs to another meeting");
+    ops.push_back(set("question", q->id, "status", str("consolidated")));
+  }
+  for (auto& s : before)
+    if (std::find(after.begin(), after.end(), s) == after.end()) ops.push_back(set("question", from_hex(s), "status", str("submitted")));
+  return {};
+}
 }  // namespace
 
 result<std::string> consolidate(replica& r, const consolidated_draft& c, std::uint64_t now_ms) {
   auto a = me(r);
   if (!a) return a.err();
-  if (!rules::chairs(a->role)) return make_error(errc::bad_state, "only the chair or vice-chair edits the consolidated list");
   auto m = id_arg(c.meeting, "meeting");
   if (!m) return m.err();
   if (c.body.empty()) return make_error(errc::invalid_argument, "a consolidated question needs its wording");
@@ -1396,12 +1406,7 @@ result<std::string> consolidate(replica& r, const consolidated_draft& c, std::ui
                       set("consolidated_question", id, "created_by", a->member),
                       set("consolidated_question", id, "created_at", num(static_cast<std::int64_t>(now_ms)))};
   PL_TRY(fill_consolidated(r, ops, id, c));
-  for (auto& s : c.sources) {
-    auto q = need_row(r, "question", s, "question");
-    if (!q) return q.err();
-    if (bytes_of(*q, "meeting") != *m) return make_error(errc::invalid_argument, "a merged draft belongs to another meeting");
-    ops.push_back(set("question", q->id, "status", str("consolidated")));
-  }
+  PL_TRY(source_statuses(r, ops, *m, {}, c.sources));
   auto cm = commit_checked(r, *a, std::move(ops), now_ms);
   if (!cm) return cm.err();
   return to_hex(id);
@@ -1414,7 +1419,10 @@ result<void> edit_consolidated(replica& r, const std::string& id, const consolid
   if (!x) return x.err();
   std::vector<op> ops;
   PL_TRY(fill_consolidated(r, ops, x->id, c));
-  if (!c.sources.empty()) ops.push_back(set("consolidated_question", x->id, "sources", str(join_ids(c.sources))));
+  if (!c.sources.empty()) {
+    ops.push_back(set("consolidated_question", x->id, "sources", str(join_ids(c.sources))));
+    PL_TRY(source_statuses(r, ops, bytes_of(*x, "meeting"), split_ids(x->text("sources")), c.sources));
+  }
   if (ops.empty()) return {};
   auto cm = commit_checked(r, *a, std::move(ops), now_ms);
   if (!cm) return cm.err();
