@@ -264,8 +264,68 @@ TEST_CASE("workflow: annotations are highlights or notes with a visibility; priv
   CHECK(wf::annotations(*p.r, rep.meeting)->size() == 3);
   p.as(p.m2);
   auto others = wf::annotations(*p.r, rep.meeting);
-  REQUIRE(others->size() == 2);  // m1's private highlight is not listed
-  for (auto& a : *others) CHECK(a.visibility != "private");
+  REQUIRE(others->size() == 1);  // m1's private highlight and a group m2 is not in are not listed
+  CHECK(others->at(0).visibility == "panel");
+}
+
+TEST_CASE("workflow: a member reads the panel's annotations, their priority group's and their own private ones") {
+  panel p;
+  auto rep = p.import(test::read_pack(test::december_2020));
+  auto bs = wf::blocks(*p.r, p.item(rep.meeting, "5").id);
+  REQUIRE(bs.ok());
+  auto ps = wf::priorities(*p.r);
+  REQUIRE(ps->size() >= 2);
+  std::string group_a = ps->at(0).id, group_b = ps->at(1).id;
+  p.as(p.chair);
+  REQUIRE(wf::set_priority_leads(*p.r, group_a, {p.m1, p.indep}, t0).ok());
+  REQUIRE(wf::set_priority_leads(*p.r, group_b, {p.m2}, t0).ok());
+  auto note = [&](const std::string& who, const char* body, const char* visibility, const std::string& group = {}) {
+    p.as(who);
+    wf::annotation_draft d;
+    d.block = bs->at(3).id;
+    d.end = 8;
+    d.kind = "note";
+    d.body = body;
+    d.visibility = visibility;
+    d.priority = group;
+    auto id = wf::annotate(*p.r, d, t0);
+    REQUIRE_MESSAGE(id.ok(), err(id));
+    return *id;
+  };
+  note(p.m1, "m1 private", "private");
+  auto a_note = note(p.m1, "m1 for group A", "priority", group_a);
+  note(p.m2, "m2 for group B", "priority", group_b);
+  note(p.m2, "m2 for the panel", "panel");
+  auto seen = [&](const std::string& who) {
+    p.as(who);
+    auto list = wf::annotations(*p.r, rep.meeting);
+    REQUIRE(list.ok());
+    std::vector<std::string> bodies;
+    for (auto& a : *list) bodies.push_back(a.body);
+    std::sort(bodies.begin(), bodies.end());
+    return bodies;
+  };
+  using v = std::vector<std::string>;
+  CHECK(seen(p.m1) == v{"m1 for group A", "m1 private", "m2 for the panel"});
+  CHECK(seen(p.indep) == v{"m1 for group A", "m2 for the panel"});  // leads group A too
+  CHECK(seen(p.m2) == v{"m2 for group B", "m2 for the panel"});
+  CHECK(seen(p.chair) == v{"m2 for the panel"});
+
+  // Only the author edits or deletes; an edit changes the words and who reads them.
+  p.as(p.indep);
+  auto refused = wf::edit_annotation(*p.r, a_note, "taken over", "panel", "", t0 + 1);
+  CHECK(refused.err().code == errc::forbidden);
+  CHECK(refused.err().message == "only the author edits an annotation");
+  CHECK(wf::delete_annotation(*p.r, a_note, t0 + 1).err().message == "only the author edits an annotation");
+  p.as(p.m1);
+  CHECK(err(wf::edit_annotation(*p.r, a_note, "", "panel", "", t0 + 2)) == "a note needs some text");
+  CHECK(err(wf::edit_annotation(*p.r, a_note, "x", "everyone", "", t0 + 2)) == "visibility is private, priority or panel");
+  REQUIRE(wf::edit_annotation(*p.r, a_note, "m1 for everyone now", "panel", "", t0 + 2).ok());
+  CHECK(seen(p.chair) == v{"m1 for everyone now", "m2 for the panel"});
+  p.as(p.m1);
+  REQUIRE(wf::delete_annotation(*p.r, a_note, t0 + 3).ok());
+  CHECK(seen(p.chair) == v{"m2 for the panel"});
+  CHECK(seen(p.m1) == v{"m1 private", "m2 for the panel"});
 }
 
 TEST_CASE("workflow: at most two questions per councillor per meeting, sub-divided questions counting") {

@@ -7,6 +7,7 @@
 #include "packline/workflow.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -728,24 +729,66 @@ result<std::vector<block_change>> pack_changes(replica& r, const std::string& fr
 
 // ---- annotations ----------------------------------------------------------
 
+namespace {
+
+// Who may read an annotation: "private" (its author), "priority" (the leads
+// of that priority) or "panel"; returns the priority for "priority".
+result<bytes> check_visibility(replica& r, const std::string& visibility, const std::string& priority) {
+  if (visibility == "private" || visibility == "panel") return bytes{};
+  if (visibility != "priority") return make_error(errc::invalid_argument, "visibility is private, priority or panel");
+  auto p = id_arg(priority, "priority");
+  if (!p) return make_error(errc::invalid_argument, "choose the priority group that may read this");
+  auto x = find_row(r, "priority", *p);
+  if (!x) return x.err();
+  if (!*x) return make_error(errc::not_found, "there is no such priority");
+  return *p;
+}
+
+// Issue 4: in a secured panel a private annotation's words are sealed under
+// the member key, so other members' replicas hold only ciphertext.
+result<value> seal_words(replica& r, bool private_words, std::string v) {
+  if (!private_words || !r.secured()) return str(std::move(v));
+  auto b = r.seal_private(v);
+  if (!b) return b.err();
+  return value{std::move(*b)};
+}
+std::string open_words(replica& r, const row& x, const char* f) {
+  const value* v = x.get(f);
+  if (v && replica::is_private(*v)) {
+    auto o = r.open_private(std::get<bytes>(*v));
+    return o ? *o : std::string{};
+  }
+  return x.text(f);
+}
+
+// The ops that write an annotation's words and who may read them.
+result<void> annotation_words(replica& r, std::vector<op>& ops, const bytes& id, const std::string& visibility,
+                              const bytes& priority, std::array<std::string, 4> words) {
+  static constexpr std::array<const char*, 4> fields = {"quote", "prefix", "suffix", "body"};
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    auto v = seal_words(r, visibility == "private", std::move(words[i]));
+    if (!v) return v.err();
+    ops.push_back(set("annotation", id, fields[i], std::move(*v)));
+  }
+  ops.push_back(set("annotation", id, "visibility", str(visibility)));
+  ops.push_back(set("annotation", id, "priority", priority.empty() ? value{} : value{priority}));
+  return {};
+}
+
+}  // namespace
+
 result<std::string> annotate(replica& r, const annotation_draft& d, std::uint64_t now_ms) {
   auto a = me(r);
   if (!a) return a.err();
   auto b = need_row(r, "block", d.block, "block");
   if (!b) return b.err();
   if (d.kind != "highlight" && d.kind != "note") return make_error(errc::invalid_argument, "an annotation is a highlight or a note");
-  if (d.visibility != "private" && d.visibility != "priority" && d.visibility != "panel")
-    return make_error(errc::invalid_argument, "visibility is private, priority or panel");
+  auto pri = check_visibility(r, d.visibility, d.priority);
+  if (!pri) return pri.err();
   if (d.kind == "note" && d.body.empty()) return make_error(errc::invalid_argument, "a note needs some text");
   std::string text = b->text("text");
   if (d.start < 0 || d.end <= d.start || static_cast<std::size_t>(d.end) > text.size())
     return make_error(errc::invalid_argument, "the selected range is outside the paragraph");
-  bytes pri;
-  if (d.visibility == "priority") {
-    auto p = id_arg(d.priority, "priority");
-    if (!p) return make_error(errc::invalid_argument, "choose the priority group that may read this");
-    pri = *p;
-  }
   std::size_t s = char_start(text, static_cast<std::size_t>(d.start)), e = char_start(text, static_cast<std::size_t>(d.end));
   std::size_t ps = char_start(text, s > context_bytes ? s - context_bytes : 0);
   std::size_t se = char_start(text, std::min(text.size(), e + context_bytes));
@@ -754,43 +797,52 @@ result<std::string> annotate(replica& r, const annotation_draft& d, std::uint64_
   if (!it) return it.err();
   bytes meeting = *it ? bytes_of(**it, "meeting") : bytes{};
   bytes id = new_row_id();
-  // Issue 4: in a secured panel a private note's words are sealed under the
-  // member key, so other members' replicas hold only ciphertext.
-  bool seal = d.visibility == "private" && r.secured();
-  auto words = [&](std::string v) -> result<value> {
-    if (!seal) return str(std::move(v));
-    auto b = r.seal_private(v);
-    if (!b) return b.err();
-    return value{std::move(*b)};
-  };
-  auto quote_v = words(text.substr(s, e - s));
-  auto prefix_v = words(text.substr(ps, s - ps));
-  auto suffix_v = words(text.substr(e, se - e));
-  auto body_v = words(d.body);
-  for (auto* w : {&quote_v, &prefix_v, &suffix_v, &body_v})
-    if (!*w) return w->err();
   std::vector<op> ops{
       set("annotation", id, "meeting", meeting),
       set("annotation", id, "item", item),
       set("annotation", id, "pack", bytes_of(*b, "pack")),
       set("annotation", id, "block", b->id),
       set("annotation", id, "block_hash", str(b->text("hash"))),
-      set("annotation", id, "quote", std::move(*quote_v)),
-      set("annotation", id, "prefix", std::move(*prefix_v)),
-      set("annotation", id, "suffix", std::move(*suffix_v)),
       set("annotation", id, "start_offset", num(static_cast<std::int64_t>(s))),
       set("annotation", id, "end_offset", num(static_cast<std::int64_t>(e))),
       set("annotation", id, "kind", str(d.kind)),
-      set("annotation", id, "body", std::move(*body_v)),
-      set("annotation", id, "visibility", str(d.visibility)),
-      set("annotation", id, "priority", pri.empty() ? value{} : value{pri}),
       set("annotation", id, "author", a->member),
       set("annotation", id, "created_by", a->member),
       set("annotation", id, "created_at", num(static_cast<std::int64_t>(now_ms))),
   };
+  PL_TRY(annotation_words(r, ops, id, d.visibility, *pri,
+                          {text.substr(s, e - s), text.substr(ps, s - ps), text.substr(e, se - e), d.body}));
   auto c = commit_checked(r, *a, std::move(ops), now_ms);
   if (!c) return c.err();
   return to_hex(id);
+}
+
+result<void> edit_annotation(replica& r, const std::string& id, const std::string& body, const std::string& visibility,
+                             const std::string& priority, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto x = need_row(r, "annotation", id, "annotation");
+  if (!x) return x.err();
+  auto pri = check_visibility(r, visibility, priority);
+  if (!pri) return pri.err();
+  if (x->text("kind") == "note" && body.empty()) return make_error(errc::invalid_argument, "a note needs some text");
+  // The words are written again: sealed when they become private, open when they stop being so.
+  std::vector<op> ops;
+  PL_TRY(annotation_words(r, ops, x->id, visibility, *pri,
+                          {open_words(r, *x, "quote"), open_words(r, *x, "prefix"), open_words(r, *x, "suffix"), body}));
+  auto c = commit_checked(r, *a, std::move(ops), now_ms);
+  if (!c) return c.err();
+  return {};
+}
+
+result<void> delete_annotation(replica& r, const std::string& id, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto x = need_row(r, "annotation", id, "annotation");
+  if (!x) return x.err();
+  auto c = commit_checked(r, *a, {set("annotation", x->id, "deleted", num(1))}, now_ms);
+  if (!c) return c.err();
+  return {};
 }
 
 namespace {
@@ -886,6 +938,11 @@ result<std::vector<annotation>> annotations(replica& r, const std::string& meeti
   auto m = id_arg(meeting_id, "meeting");
   if (!m) return m.err();
   std::string me_id = signed_in_member(r);
+  auto ps = priorities(r);
+  if (!ps) return ps.err();
+  std::set<std::string> my_groups;  // the priorities this member leads
+  for (auto& p : *ps)
+    if (std::find(p.leads.begin(), p.leads.end(), me_id) != p.leads.end()) my_groups.insert(p.id);
   auto rows = r.rows("annotation", "meeting", *m, "created_at");
   if (!rows) return rows.err();
   std::map<bytes, std::vector<row>> current;  // pack → blocks
@@ -897,26 +954,19 @@ result<std::vector<annotation>> annotations(replica& r, const std::string& meeti
     an.item = hex_of(x, "item");
     an.author = hex_of(x, "author");
     an.kind = x.text("kind");
-    // A private note's words are sealed (issue 4): opened with our member key.
-    auto words = [&](const char* f) {
-      const value* v = x.get(f);
-      if (v && replica::is_private(*v)) {
-        auto o = r.open_private(std::get<bytes>(*v));
-        return o ? *o : std::string{};
-      }
-      return x.text(f);
-    };
-    an.body = words("body");
+    an.body = open_words(r, x, "body");
     an.visibility = x.text("visibility");
     an.priority = hex_of(x, "priority");
-    an.quote = words("quote");
-    an.prefix = words("prefix");
-    an.suffix = words("suffix");
+    an.quote = open_words(r, x, "quote");
+    an.prefix = open_words(r, x, "prefix");
+    an.suffix = open_words(r, x, "suffix");
     an.start = int_of(x, "start_offset");
     an.end = int_of(x, "end_offset");
     an.created_at = int_of(x, "created_at");
-    // Private notes are for their author's devices only.
-    if (an.visibility == "private" && an.author != me_id) continue;
+    // Private notes are for their author's devices only; a priority group's
+    // for the leads of that priority.
+    if (an.author != me_id && (an.visibility == "private" || (an.visibility == "priority" && !my_groups.count(an.priority))))
+      continue;
     auto it = find_row(r, "pack_item", bytes_of(x, "item"));
     if (!it) return it.err();
     bytes pk = *it ? bytes_of(**it, "pack") : bytes{};

@@ -117,8 +117,13 @@ struct annotation_draft {
   std::string priority;             // for visibility "priority"
 };
 result<std::string> annotate(replica& r, const annotation_draft& a, std::uint64_t now_ms);
-// Annotations of a meeting this member may read (others' private ones are not
-// listed), each resolved against the current pack version.
+// Author only: a new body and visibility (the anchor stays), or a delete.
+result<void> edit_annotation(replica& r, const std::string& annotation_id, const std::string& body,
+                             const std::string& visibility, const std::string& priority, std::uint64_t now_ms);
+result<void> delete_annotation(replica& r, const std::string& annotation_id, std::uint64_t now_ms);
+// Annotations of a meeting this member may read: the panel's, their own, and
+// a priority group's when they lead that priority (others' private ones and
+// other groups' are not listed), each resolved against the current pack version.
 result<std::vector<annotation>> annotations(replica& r, const std::string& meeting_id);
 
 // ---- questions and the panel's rules ---------------------------------------
