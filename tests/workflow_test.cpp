@@ -647,6 +647,102 @@ TEST_CASE("workflow: the chair consolidates drafts with provenance; members see 
   CHECK(wf::consolidated_list(*p.r, m)->size() == 3);
 }
 
+TEST_CASE("workflow: the chair groups drafts without merging them, then merges a group or leaves it") {
+  panel p;
+  auto rep = p.import(test::read_pack(test::december_2020));
+  auto it = p.item(rep.meeting, "5");
+  std::vector<std::string> q;
+  for (auto* who : {&p.m1, &p.m2, &p.indep, &p.m1}) {
+    p.as(*who);
+    auto id = wf::draft_question(*p.r, it.id, "Hate crime question " + std::to_string(q.size()), t0 + q.size());
+    REQUIRE(wf::submit_question(*p.r, *id, t0).ok());
+    q.push_back(*id);
+  }
+  p.as(p.m1);
+  CHECK(wf::group_drafts(*p.r, rep.meeting, {q[0], q[1]}, t0).err().code == errc::forbidden);
+  p.as(p.chair);
+  CHECK(err(wf::group_drafts(*p.r, rep.meeting, {q[0]}, t0)) == "a group has at least two drafts");
+  auto g1 = wf::group_drafts(*p.r, rep.meeting, {q[0], q[1], q[2]}, t0 + 10);
+  auto g2 = wf::group_drafts(*p.r, rep.meeting, {q[2], q[3]}, t0 + 11);
+  REQUIRE(g1.ok());
+  REQUIRE(g2.ok());
+  auto status = [&] {
+    std::vector<std::string> out;
+    auto qs = wf::questions(*p.r, rep.meeting);
+    for (auto& x : *qs) out.push_back(x.status);
+    return out;
+  };
+  using v = std::vector<std::string>;
+  // Grouped, not merged: the drafts keep their status and the list is empty.
+  CHECK(status() == v{"submitted", "submitted", "submitted", "submitted"});
+  CHECK(wf::consolidated_list(*p.r, rep.meeting)->empty());
+  auto gs = wf::groups(*p.r, rep.meeting);
+  REQUIRE(gs->size() == 2);
+  CHECK(gs->at(0).sources == v{q[0], q[1], q[2]});
+  // A draft taken out of a group stays as it was.
+  wf::consolidated_draft out;
+  out.section.clear();
+  out.target.clear();
+  out.sources = {q[0], q[1]};
+  REQUIRE(wf::edit_consolidated(*p.r, *g1, out, t0 + 12).ok());
+  CHECK(status() == v{"submitted", "submitted", "submitted", "submitted"});
+  // Merge the first group: it goes on the list and its drafts are consolidated.
+  wf::consolidated_draft c;
+  CHECK(err(wf::merge_group(*p.r, *g1, c, t0 + 13)) == "a consolidated question needs its wording");
+  c.body = "Recorded hate crime is up 36.7%: why?";
+  c.lead = p.m1;
+  REQUIRE(wf::merge_group(*p.r, *g1, c, t0 + 13).ok());
+  CHECK(wf::merge_group(*p.r, *g1, c, t0 + 14).err().code == errc::bad_state);
+  auto list = wf::consolidated_list(*p.r, rep.meeting);
+  REQUIRE(list->size() == 1);
+  CHECK(list->at(0).body == c.body);
+  CHECK(list->at(0).number == 1);
+  CHECK(list->at(0).sources == v{q[0], q[1]});
+  CHECK(status() == v{"consolidated", "consolidated", "submitted", "submitted"});
+  CHECK(wf::questions(*p.r, rep.meeting)->at(0).outcome == "merged into Q1");
+  // Leave the other group: the drafts are as they were.
+  REQUIRE(wf::remove_consolidated(*p.r, *g2, t0 + 15).ok());
+  CHECK(wf::groups(*p.r, rep.meeting)->empty());
+  CHECK(status() == v{"consolidated", "consolidated", "submitted", "submitted"});
+}
+
+TEST_CASE("workflow: the chair or the clerk edits a forward plan row (notes, lead, KLOEs, approach)") {
+  panel p;
+  p.import(test::read_pack(test::december_2020));
+  auto plan = wf::forward_plan(*p.r);
+  REQUIRE(plan->size() == 18);
+  auto row = plan->at(0);
+  CHECK(row.title == "Informal Budget Briefing");
+  wf::forward_item e;
+  e.id = row.id;
+  e.notes = "Moved to the afternoon session";
+  e.lead = "M Short";
+  e.kloes = "- Knowledgeable scrutiny of the proposed 21/22 Dorset Police Precept.\n- Reserves strategy.";
+  e.approach = "SSR";
+  p.as(p.m1);
+  auto refused = wf::edit_forward_item(*p.r, e, t0 + 1);
+  CHECK(refused.err().code == errc::forbidden);
+  CHECK(refused.err().message == "only the chair or the clerk edits the forward plan");
+  p.as(p.chair);
+  e.approach = "Email";
+  CHECK(err(wf::edit_forward_item(*p.r, e, t0 + 1)) == "the approach is Agenda or SSR (Spotlight Scrutiny Review)");
+  e.approach = "SSR";
+  REQUIRE(wf::edit_forward_item(*p.r, e, t0 + 1).ok());
+  p.as(p.clerk);
+  wf::forward_item only_notes;
+  only_notes.id = row.id;
+  only_notes.notes = "Afternoon session, 2pm";
+  REQUIRE(wf::edit_forward_item(*p.r, only_notes, t0 + 2).ok());
+  auto after = wf::forward_plan(*p.r)->at(0);
+  CHECK(after.id == row.id);
+  CHECK(after.title == row.title);  // from the pack
+  CHECK(after.raised_by == "Standing");
+  CHECK(after.notes == "Afternoon session, 2pm");
+  CHECK(after.lead == "M Short");
+  CHECK(after.kloes == e.kloes);
+  CHECK(after.approach == "SSR");
+}
+
 TEST_CASE("workflow: the clerk records answers and actions; open actions carry into the next meeting") {
   panel p;
   auto dec = p.import(test::read_pack(test::december_2020));

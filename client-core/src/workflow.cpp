@@ -1387,9 +1387,33 @@ result<std::vector<forward_item>> forward_plan(replica& r) {
   return out;
 }
 
+result<void> edit_forward_item(replica& r, const forward_item& f, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto x = need_row(r, "forward_plan", f.id, "forward plan row");
+  if (!x) return x.err();
+  std::vector<op> ops;
+  if (!f.notes.empty()) ops.push_back(set("forward_plan", x->id, "notes", str(f.notes)));
+  if (!f.lead.empty()) ops.push_back(set("forward_plan", x->id, "lead", str(f.lead)));
+  if (!f.kloes.empty()) ops.push_back(set("forward_plan", x->id, "kloes", str(f.kloes)));
+  if (!f.approach.empty()) {
+    PL_TRY(check_approach(f.approach));
+    ops.push_back(set("forward_plan", x->id, "approach", str(f.approach)));
+  }
+  if (ops.empty()) return {};
+  auto c = commit_checked(r, *a, std::move(ops), now_ms);
+  if (!c) return c.err();
+  return {};
+}
+
 // ---- consolidation ---------------------------------------------------------
 
-result<std::vector<consolidated>> consolidated_list(replica& r, const std::string& meeting_id) {
+namespace {
+// A group is a consolidated_question row with status "grouped": drafts put
+// together, not merged yet, not on the list.
+constexpr const char* grouped = "grouped";
+
+result<std::vector<consolidated>> consolidated_rows(replica& r, const std::string& meeting_id, bool groups) {
   auto m = id_arg(meeting_id, "meeting");
   if (!m) return m.err();
   auto rows = r.rows("consolidated_question", "meeting", *m, "position");
@@ -1397,10 +1421,19 @@ result<std::vector<consolidated>> consolidated_list(replica& r, const std::strin
   std::vector<consolidated> out;
   std::int64_t n = 0;
   for (auto& x : *rows)
-    out.push_back({to_hex(x.id), meeting_id, x.text("position"), x.text("section"), x.text("body"), hex_of(x, "lead"),
-                   x.text("lead_label"), hex_of(x, "priority"), x.text("target"), x.text("status"),
-                   split_ids(x.text("sources")), ++n});
+    if ((x.text("status") == grouped) == groups)
+      out.push_back({to_hex(x.id), meeting_id, x.text("position"), x.text("section"), x.text("body"), hex_of(x, "lead"),
+                     x.text("lead_label"), hex_of(x, "priority"), x.text("target"), x.text("status"),
+                     split_ids(x.text("sources")), ++n});
   return out;
+}
+}  // namespace
+
+result<std::vector<consolidated>> consolidated_list(replica& r, const std::string& meeting_id) {
+  return consolidated_rows(r, meeting_id, false);
+}
+result<std::vector<consolidated>> groups(replica& r, const std::string& meeting_id) {
+  return consolidated_rows(r, meeting_id, true);
 }
 
 namespace {
@@ -1422,29 +1455,34 @@ result<void> fill_consolidated(replica& r, std::vector<op>& ops, const bytes& id
   return {};
 }
 
-// Drafts merged into a consolidated question become "consolidated"; drafts
-// taken out of it go back to "submitted".
+// Checks that the drafts are the meeting's. When merged (not only grouped),
+// drafts put in become "consolidated" and drafts taken out go back to "submitted".
 result<void> source_statuses(replica& r, std::vector<op>& ops, const bytes& meeting, const std::vector<std::string>& before,
-                             const std::vector<std::string>& after) {
+                             const std::vector<std::string>& after, bool merged = true) {
   for (auto& s : after) {
     auto q = need_row(r, "question", s, "question");
     if (!q) return q.err();
     if (bytes_of(*q, "meeting") != meeting) return make_error(errc::invalid_argument, "a merged draft belongs to another meeting");
-    ops.push_back(set("question", q->id, "status", str("consolidated")));
+    if (merged) ops.push_back(set("question", q->id, "status", str("consolidated")));
   }
-  for (auto& s : before)
-    if (std::find(after.begin(), after.end(), s) == after.end()) ops.push_back(set("question", from_hex(s), "status", str("submitted")));
+  if (merged)
+    for (auto& s : before)
+      if (std::find(after.begin(), after.end(), s) == after.end())
+        ops.push_back(set("question", from_hex(s), "status", str("submitted")));
   return {};
 }
 }  // namespace
 
-result<std::string> consolidate(replica& r, const consolidated_draft& c, std::uint64_t now_ms) {
+namespace {
+// A new row at the end of the list (or of the groups).
+result<std::string> add_consolidated(replica& r, const consolidated_draft& c, bool group, std::uint64_t now_ms) {
   auto a = me(r);
   if (!a) return a.err();
   auto m = id_arg(c.meeting, "meeting");
   if (!m) return m.err();
-  if (c.body.empty()) return make_error(errc::invalid_argument, "a consolidated question needs its wording");
-  auto list = consolidated_list(r, c.meeting);
+  if (!group && c.body.empty()) return make_error(errc::invalid_argument, "a consolidated question needs its wording");
+  if (group && c.sources.size() < 2) return make_error(errc::invalid_argument, "a group has at least two drafts");
+  auto list = consolidated_rows(r, c.meeting, group);
   if (!list) return list.err();
   bytes id = new_row_id();
   auto pos = between(list->empty() ? std::string{} : list->back().position, {});
@@ -1452,14 +1490,51 @@ result<std::string> consolidate(replica& r, const consolidated_draft& c, std::ui
   std::vector<op> ops{set("consolidated_question", id, "meeting", *m),
                       set("consolidated_question", id, "position", str(*pos)),
                       set("consolidated_question", id, "sources", str(join_ids(c.sources))),
-                      set("consolidated_question", id, "status", str("listed")),
+                      set("consolidated_question", id, "status", str(group ? grouped : "listed")),
                       set("consolidated_question", id, "created_by", a->member),
                       set("consolidated_question", id, "created_at", num(static_cast<std::int64_t>(now_ms)))};
   PL_TRY(fill_consolidated(r, ops, id, c));
-  PL_TRY(source_statuses(r, ops, *m, {}, c.sources));
+  PL_TRY(source_statuses(r, ops, *m, {}, c.sources, !group));
   auto cm = commit_checked(r, *a, std::move(ops), now_ms);
   if (!cm) return cm.err();
   return to_hex(id);
+}
+}  // namespace
+
+result<std::string> consolidate(replica& r, const consolidated_draft& c, std::uint64_t now_ms) {
+  return add_consolidated(r, c, false, now_ms);
+}
+
+result<std::string> group_drafts(replica& r, const std::string& meeting_id, const std::vector<std::string>& question_ids,
+                                 std::uint64_t now_ms) {
+  consolidated_draft c;
+  c.meeting = meeting_id;
+  c.sources = question_ids;
+  c.section.clear();
+  c.target.clear();
+  return add_consolidated(r, c, true, now_ms);
+}
+
+result<void> merge_group(replica& r, const std::string& group_id, const consolidated_draft& c, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto x = need_row(r, "consolidated_question", group_id, "group");
+  if (!x) return x.err();
+  if (x->text("status") != grouped) return make_error(errc::bad_state, "that is already on the consolidated list");
+  if (c.body.empty()) return make_error(errc::invalid_argument, "a consolidated question needs its wording");
+  auto list = consolidated_list(r, hex_of(*x, "meeting"));
+  if (!list) return list.err();
+  auto pos = between(list->empty() ? std::string{} : list->back().position, {});
+  if (!pos) return pos.err();
+  auto sources = c.sources.empty() ? split_ids(x->text("sources")) : c.sources;
+  std::vector<op> ops{set("consolidated_question", x->id, "status", str("listed")),
+                      set("consolidated_question", x->id, "position", str(*pos)),
+                      set("consolidated_question", x->id, "sources", str(join_ids(sources)))};
+  PL_TRY(fill_consolidated(r, ops, x->id, c));
+  PL_TRY(source_statuses(r, ops, bytes_of(*x, "meeting"), {}, sources));
+  auto cm = commit_checked(r, *a, std::move(ops), now_ms);
+  if (!cm) return cm.err();
+  return {};
 }
 
 result<void> edit_consolidated(replica& r, const std::string& id, const consolidated_draft& c, std::uint64_t now_ms) {
@@ -1471,7 +1546,8 @@ result<void> edit_consolidated(replica& r, const std::string& id, const consolid
   PL_TRY(fill_consolidated(r, ops, x->id, c));
   if (!c.sources.empty()) {
     ops.push_back(set("consolidated_question", x->id, "sources", str(join_ids(c.sources))));
-    PL_TRY(source_statuses(r, ops, bytes_of(*x, "meeting"), split_ids(x->text("sources")), c.sources));
+    PL_TRY(source_statuses(r, ops, bytes_of(*x, "meeting"), split_ids(x->text("sources")), c.sources,
+                           x->text("status") != grouped));
   }
   if (ops.empty()) return {};
   auto cm = commit_checked(r, *a, std::move(ops), now_ms);

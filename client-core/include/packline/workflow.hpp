@@ -186,6 +186,9 @@ result<void> edit_kloe(replica& r, const kloe& k, std::uint64_t now_ms);
 result<std::vector<kloe>> kloes(replica& r, const std::string& priority_id = {});
 struct forward_item { std::string id, meeting_label, meeting_date, title, notes, raised_by, lead, kloes, approach; std::int64_t position = 0; };
 result<std::vector<forward_item>> forward_plan(replica& r);
+// Chair or clerk: a row's notes, lead, KLOEs and approach (Agenda or SSR);
+// empty fields of `f` are left as they are.
+result<void> edit_forward_item(replica& r, const forward_item& f, std::uint64_t now_ms);
 
 // ---- consolidation ---------------------------------------------------------
 
@@ -201,7 +204,18 @@ struct consolidated_draft {
 };
 // Chair or vice-chair. Appends at the end of the list; sources become "consolidated".
 result<std::string> consolidate(replica& r, const consolidated_draft& c, std::uint64_t now_ms);
+// Also edits a group's drafts (c.sources), which are then left as they are.
 result<void> edit_consolidated(replica& r, const std::string& id, const consolidated_draft& c, std::uint64_t now_ms);
+// Chair or vice-chair: puts drafts (two or more) together without merging
+// them; the drafts keep their status. The chair later merges the group into
+// the list (merge_group) or leaves it (remove_consolidated).
+result<std::string> group_drafts(replica& r, const std::string& meeting_id, const std::vector<std::string>& question_ids,
+                                 std::uint64_t now_ms);
+// The group becomes a consolidated question at the end of the list, with
+// c.body as its wording (c.sources: the drafts kept, default all of them).
+result<void> merge_group(replica& r, const std::string& group_id, const consolidated_draft& c, std::uint64_t now_ms);
+// A meeting's groups not merged yet (number counts the groups).
+result<std::vector<consolidated>> groups(replica& r, const std::string& meeting_id);
 // Splits one consolidated question into several (same provenance), in place.
 result<std::vector<std::string>> split_consolidated(replica& r, const std::string& id, const std::vector<std::string>& bodies,
                                                     std::uint64_t now_ms);
