@@ -10,3 +10,13 @@ function(packline_embed_sql header var dir)
     DEPENDS ${sql} ${PROJECT_SOURCE_DIR}/cmake/embed_sql.cmake
     COMMENT "Embedding ${var}" VERBATIM)
 endfunction()
+
+# packline_embed_text(TARGET_HEADER VAR FILE): the same for one text file
+# (the demo's sample pack), as VAR[0].
+function(packline_embed_text header var file)
+  add_custom_command(
+    OUTPUT ${header}
+    COMMAND ${CMAKE_COMMAND} -DOUT=${header} -DVAR=${var} "-DFILES=${file}" -P ${PROJECT_SOURCE_DIR}/cmake/embed_sql.cmake
+    DEPENDS ${file} ${PROJECT_SOURCE_DIR}/cmake/embed_sql.cmake
+    COMMENT "Embedding ${var}" VERBATIM)
+endfunction()

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 
+#include "packline/demo.hpp"
 #include "packline/limits.hpp"
 #include "packline/rules.hpp"
 #include "packline/workflow.hpp"
@@ -138,6 +139,121 @@ TEST_CASE("workflow: the clerk imports the December 2020 pack into the replica")
   auto refused = wf::import_pack(*p.r, *parsed, {}, t0);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.err().message == "only the clerk publishes packs and meetings");
+}
+
+TEST_CASE("workflow: the front sheet's membership adds the members not on the panel yet, with the roles it states") {
+  panel p;  // Elaine Tibble (clerk), Mike Short, Bobbie Dove, Sherry Jespersen, Pete Barrow, Iain McVie
+  auto rep = p.import(test::read_pack(test::december_2020));
+  CHECK(rep.members == 7);
+  auto ms = wf::members(*p.r);
+  REQUIRE(ms->size() == 13);
+  std::map<std::string, std::string> role;
+  for (auto& m : *ms) role[m.name] = m.role;
+  for (const char* n : {"George Farquhar", "Les Fry", "Barry Goringe", "May Haines", "Rachel Maidment", "Lisa Northover",
+                        "David Taylor"})
+    CHECK(role[n] == "member");
+  CHECK(role["Mike Short"] == "chair");
+  CHECK(role["Iain McVie"] == "independent_member");  // kept: the front sheet does not say
+  // A revised pack adds no one twice.
+  CHECK(p.import(replace_once(test::read_pack(test::december_2020), "Time: 10.00 am", "Time: 10.30 am"), t0 + 1).members == 0);
+  CHECK(wf::members(*p.r)->size() == 13);
+
+  // On a new panel the chair and vice-chair get their roles from the front sheet.
+  auto fresh = replica::create(crypto::random_bytes(32));
+  REQUIRE(fresh.ok());
+  REQUIRE((*fresh)->set_space(crypto::random_bytes(16)).ok());
+  REQUIRE(wf::register_member(**fresh, "Elaine Tibble", "clerk", t0).ok());
+  auto imported = wf::import_pack(**fresh, *pack::parse_text(test::read_pack(test::december_2020)), {}, t0);
+  REQUIRE(imported.ok());
+  CHECK(imported->members == 12);
+  role.clear();
+  for (auto& m : *wf::members(**fresh)) role[m.name] = m.role;
+  CHECK(role.size() == 13);
+  CHECK(role["Mike Short"] == "chair");
+  CHECK(role["Bobbie Dove"] == "vice_chair");
+  CHECK(role["Iain McVie"] == "member");
+  CHECK(role["Elaine Tibble"] == "clerk");  // the contact on the front sheet is not a member
+}
+
+namespace {
+// A short fictional pack for the meeting whose minutes the sample pack carries.
+constexpr const char* september_2026 = R"(Avonmere Police and Crime Panel
+
+Date: Thursday, 10 September 2026
+Time: 10.00 am
+Venue: Council Chamber, County Hall, Avonmere
+
+A G E N D A
+
+1 APOLOGIES
+
+To receive any apologies for absence.
+
+2 POLICE AND CRIME PLAN MONITORING REPORT: QUARTER 1
+
+To receive the Commissioner's report.
+)";
+}  // namespace
+
+TEST_CASE("workflow: answers in the next pack's minutes and appendix become responses to the list's questions") {
+  panel p;
+  auto sep = p.import(september_2026);
+  auto it = p.item(sep.meeting, "2");
+  std::vector<std::string> q;
+  for (auto* body : {"How many neighbourhood officers went to response duties?", "Is overtime overspent?",
+                     "Are rural patrols increasing over the harvest season?"}) {
+    p.as(p.m1);
+    auto id = wf::draft_question(*p.r, it.id, body, t0 + q.size());
+    REQUIRE(id.ok());
+    q.push_back(*id);
+  }
+  p.as(p.chair);
+  wf::consolidated_draft c;
+  c.meeting = sep.meeting;
+  std::vector<std::string> list;
+  for (auto [src, body] : {std::pair{0, "How many neighbourhood officers were moved to response duties in the quarter, and when "
+                                        "will they return?"},
+                           std::pair{1, "What is the forecast overspend on overtime?"},
+                           std::pair{2, "Are rural patrols increasing over the harvest season?"}}) {
+    c.sources = {q[static_cast<std::size_t>(src)]};
+    c.body = body;
+    auto id = wf::consolidate(*p.r, c, t0 + 10);
+    REQUIRE(id.ok());
+    list.push_back(*id);
+  }
+  auto rep = p.import(std::string(demo::sample_pack()), t0 + 20);
+  CHECK(rep.answers == 4);
+  CHECK(rep.answers_linked == 3);
+  CHECK(rep.answers_unplaced == 0);
+  auto rs = wf::responses(*p.r, sep.meeting);
+  REQUIRE(rs->size() == 4);
+  std::map<std::string, wf::response> to;
+  for (auto& x : *rs) to[x.consolidated] = x;
+  CHECK(to[list[0]].recording_time == "01:05:10");
+  CHECK(to[list[0]].text.rfind("Eleven officers were moved", 0) == 0);
+  CHECK(to[list[1]].written);
+  CHECK(to[list[1]].text == "The forecast overspend on overtime is £410,000, to be met from the operational reserve.");
+  CHECK(to[list[2]].recording_time == "00:44:02");  // a minutes paragraph
+  CHECK(to[""].recording_time == "00:31:15");       // on a question not on the list
+  CHECK(to[""].text.rfind("In response to a question on 101 call waiting times", 0) == 0);
+  auto qs = wf::questions(*p.r, sep.meeting);
+  REQUIRE(qs->size() == 3);
+  CHECK(qs->at(0).outcome == "answered at the meeting (Q1)");
+  CHECK(qs->at(1).outcome == "answered in writing (Q2)");
+  CHECK(qs->at(2).outcome == "answered at the meeting (Q3)");
+  // Republishing the pack records the same answers again, not twice.
+  p.import(replace_once(std::string(demo::sample_pack()), "Time: 10.00 am", "Time: 10.30 am"), t0 + 30);
+  CHECK(wf::responses(*p.r, sep.meeting)->size() == 4);
+}
+
+TEST_CASE("workflow: minutes of a meeting the panel has no record of are not placed") {
+  panel p;
+  auto rep = p.import(std::string(demo::sample_pack()));
+  CHECK(rep.answers == 0);
+  CHECK(rep.answers_unplaced == 4);
+  CHECK(wf::meetings(*p.r)->size() == 1);  // no meeting is made up for them
+  // December 2020: the minutes are of 24 September 2020, not in this panel.
+  CHECK(p.import(test::read_pack(test::december_2020)).answers_unplaced == 5);
 }
 
 TEST_CASE("workflow: republication re-anchors annotations and lists what changed") {

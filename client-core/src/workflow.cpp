@@ -416,6 +416,19 @@ struct chunker {
   }
 };
 
+// Answers the pack records (minutes, question-and-answer appendices) as
+// responses of their meeting; defined with the responses below.
+result<void> import_answers(replica& r, const pack::parsed& p, const bytes& meeting, const bytes& member,
+                            std::uint64_t now_ms, std::vector<op>& ops, import_report& rep);
+
+// A member's name as the panel compares it: "Cllr Mike Short" is "mike short".
+std::string name_key(std::string s) {
+  s = lower(pack::normalise(s));
+  for (const char* t : {"cllr ", "councillor "})
+    if (s.rfind(t, 0) == 0) s = s.substr(std::string_view(t).size());
+  return s;
+}
+
 }  // namespace
 
 result<import_report> import_pack(replica& r, const pack::parsed& p, const import_options& o, std::uint64_t now_ms) {
@@ -447,7 +460,8 @@ result<import_report> import_pack(replica& r, const pack::parsed& p, const impor
         existing = m;
         break;
       }
-    if (meeting_id.empty()) meeting_id = new_row_id();
+    // Derived, so two clerks importing the same pack offline make one meeting.
+    if (meeting_id.empty()) meeting_id = derived_id("meeting", {}, p.meeting.date + "\n" + lower(p.meeting.body));
   }
   bytes prev_pack = existing ? bytes_of(*existing, "pack") : bytes{};
   // Versions so far.
@@ -466,7 +480,7 @@ result<import_report> import_pack(replica& r, const pack::parsed& p, const impor
       return rep;
     }
   }
-  bytes pack_id = new_row_id();
+  bytes pack_id = derived_id("pack", meeting_id, std::to_string(version) + "\n" + p.fingerprint);
   rep.meeting = to_hex(meeting_id);
   rep.pack = to_hex(pack_id);
   rep.version = version;
@@ -578,6 +592,28 @@ result<import_report> import_pack(replica& r, const pack::parsed& p, const impor
     last.push_back(set("forward_plan", id, "approach", str(f.approach)));
     last.push_back(set("forward_plan", id, "source", pack_id));
   }
+  if (!supplement) {
+    // The front sheet's membership: a member row for each name not on the
+    // panel yet, with the role the pack states (roles of existing members are
+    // the clerk's to change).
+    auto known = r.rows("member");
+    if (!known) return known.err();
+    std::set<std::string> names;
+    for (auto& x : *known) names.insert(name_key(x.text("name")));
+    const auto& m = p.meeting;
+    for (const auto& name : m.members) {
+      if (!names.insert(name_key(name)).second) continue;
+      bool independent = std::find(m.independent_members.begin(), m.independent_members.end(), name) != m.independent_members.end();
+      const char* role = name == m.chair ? "chair" : name == m.vice_chair ? "vice_chair" : independent ? "independent_member" : "member";
+      bytes id = derived_id("member", {}, name_key(name));
+      last.push_back(set("member", id, "name", str(name)));
+      last.push_back(set("member", id, "role", str(role)));
+      last.push_back(set("member", id, "created_by", a->member));
+      last.push_back(set("member", id, "created_at", num(now)));
+      ++rep.members;
+    }
+  }
+  PL_TRY(import_answers(r, p, meeting_id, a->member, now_ms, last, rep));
   auto have = r.rows("priority");
   if (!have) return have.err();
   std::size_t added_priorities = 0;
@@ -1204,13 +1240,6 @@ result<std::string> public_deadline(replica& r, const std::string& meeting_id) {
   return std::to_string(y) + "-" + two(mo) + "-" + two(d) + " " + at;
 }
 
-namespace {
-std::string name_key(std::string s) {
-  s = lower(pack::normalise(s));
-  return s;
-}
-}  // namespace
-
 result<std::vector<submission>> submissions(replica& r, const std::string& meeting_id) {
   auto m = id_arg(meeting_id, "meeting");
   if (!m) return m.err();
@@ -1627,6 +1656,25 @@ result<void> remove_consolidated(replica& r, const std::string& id, std::uint64_
 // ---- after the meeting -----------------------------------------------------
 
 namespace {
+// A response row; the drafts merged into the answered question become
+// answered / answered_in_writing. `to` may be null (an answer the documents
+// record but do not tie to a question on the list).
+void response_ops(std::vector<op>& ops, const bytes& id, const bytes& meeting, const row* to, const std::string& text,
+                  const std::string& recording_time, bool written, const bytes& member, std::uint64_t now_ms) {
+  ops.push_back(set("response", id, "meeting", meeting));
+  if (to) ops.push_back(set("response", id, "consolidated", to->id));
+  ops.push_back(set("response", id, "text", str(text)));
+  ops.push_back(set("response", id, "recording_time", str(recording_time)));
+  ops.push_back(set("response", id, "written", num(written ? 1 : 0)));
+  ops.push_back(set("response", id, "created_by", member));
+  ops.push_back(set("response", id, "created_at", num(static_cast<std::int64_t>(now_ms))));
+  if (!to) return;
+  for (auto& s : split_ids(to->text("sources"))) {
+    bytes q = from_hex(s);
+    if (q.size() == 16) ops.push_back(set("question", q, "status", str(written ? "answered_in_writing" : "answered")));
+  }
+}
+
 bool valid_recording_time(const std::string& t) {
   if (t.empty()) return true;
   int h, m, s;
@@ -1645,21 +1693,75 @@ result<std::string> record_response(replica& r, const std::string& consolidated_
   if (!valid_recording_time(recording_time))
     return make_error(errc::invalid_argument, "a recording time reads like 01:20:24 (hours:minutes:seconds)");
   bytes id = new_row_id();
-  std::vector<op> ops{set("response", id, "meeting", *x->get("meeting")),
-                      set("response", id, "consolidated", x->id),
-                      set("response", id, "text", str(text)),
-                      set("response", id, "recording_time", str(recording_time)),
-                      set("response", id, "written", num(written ? 1 : 0)),
-                      set("response", id, "created_by", a->member),
-                      set("response", id, "created_at", num(static_cast<std::int64_t>(now_ms)))};
-  for (auto& s : split_ids(x->text("sources"))) {
-    bytes q = from_hex(s);
-    if (q.size() == 16) ops.push_back(set("question", q, "status", str(written ? "answered_in_writing" : "answered")));
-  }
+  std::vector<op> ops;
+  response_ops(ops, id, bytes_of(*x, "meeting"), &*x, text, recording_time, written, a->member, now_ms);
   auto cm = commit_checked(r, *a, std::move(ops), now_ms);
   if (!cm) return cm.err();
   return to_hex(id);
 }
+
+namespace {
+// Share of the words of `part` that are in `whole`.
+double coverage(const std::string& part, const std::string& whole) {
+  auto x = word_set(part), y = word_set(whole);
+  if (x.empty()) return 0;
+  std::size_t common = 0;
+  for (auto& w : x) common += y.count(w);
+  return static_cast<double>(common) / static_cast<double>(x.size());
+}
+
+result<void> import_answers(replica& r, const pack::parsed& p, const bytes& meeting, const bytes& member,
+                            std::uint64_t now_ms, std::vector<op>& ops, import_report& rep) {
+  // A recorded answer belongs to a question on the list when the list's
+  // wording is (mostly) in what the document prints; else to the question
+  // the document numbers. Below this share of words the documents do not say.
+  constexpr double same_question = 0.6;
+  std::map<std::string, std::optional<bytes>> meeting_on;  // minutes date → meeting
+  std::map<bytes, std::vector<row>> lists;
+  for (const auto& an : p.answers) {
+    bytes m = meeting;
+    if (!an.meeting_date.empty() && an.meeting_date != p.meeting.date) {
+      if (!meeting_on.count(an.meeting_date)) {
+        auto ms = r.rows("meeting", "date", str(an.meeting_date));
+        if (!ms) return ms.err();
+        meeting_on[an.meeting_date] = ms->empty() ? std::nullopt : std::optional<bytes>(ms->front().id);
+      }
+      if (!meeting_on[an.meeting_date]) {
+        ++rep.answers_unplaced;  // minutes of a meeting this panel has no record of
+        continue;
+      }
+      m = *meeting_on[an.meeting_date];
+    }
+    if (!lists.count(m)) {
+      auto rows = r.rows("consolidated_question", "meeting", m, "position");
+      if (!rows) return rows.err();
+      auto& l = lists[m];
+      for (auto& x : *rows)
+        if (x.text("status") != grouped) l.push_back(std::move(x));
+    }
+    const auto& list = lists[m];
+    const std::string& printed = an.question.empty() ? an.text : an.question;
+    const row* to = nullptr;
+    double best = same_question;
+    for (auto& x : list)
+      if (double c = coverage(x.text("body"), printed); c >= best) {
+        best = c;
+        to = &x;
+      }
+    if (!to && !an.number.empty()) {
+      std::size_t n = static_cast<std::size_t>(std::atoi(an.number.c_str()));
+      if (n >= 1 && n <= list.size()) to = &list[n - 1];
+    }
+    std::string text = an.text;
+    if (!to && !an.question.empty()) text = "Question " + an.number + ": " + an.question + "\n\n" + text;
+    bytes id = derived_id("response", m, pack::text_hash(an.number + "\n" + an.question + "\n" + an.text));
+    response_ops(ops, id, m, to, text, an.recording_time, an.written, member, now_ms);
+    ++rep.answers;
+    if (to) ++rep.answers_linked;
+  }
+  return {};
+}
+}  // namespace
 
 result<std::vector<response>> responses(replica& r, const std::string& meeting_id) {
   auto m = id_arg(meeting_id, "meeting");

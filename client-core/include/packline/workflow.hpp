@@ -86,6 +86,11 @@ struct import_report {
   std::string meeting, pack, kind;
   std::int64_t version = 1;
   std::size_t items = 0, blocks = 0, changes = 0, forward_plan = 0, priorities = 0;
+  std::size_t members = 0;  // added from the front sheet's membership
+  // Answers recorded in minutes and question-and-answer appendices, as
+  // responses: how many, how many tied to a question on the list, and how
+  // many are minutes of a meeting the panel has no record of (not imported).
+  std::size_t answers = 0, answers_linked = 0, answers_unplaced = 0;
   bool unchanged = false;  // the same file was already the current version
   // Republication: what changed since the previous version and where every
   // annotation now stands (nothing is deleted).
