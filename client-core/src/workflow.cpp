@@ -215,7 +215,8 @@ std::int64_t last_sunday(int y, int m) {
   while (weekday(d) != 6) --d;
   return d;
 }
-// "YYYY-MM-DD HH:MM" UK local time → ms since epoch (GMT/BST).
+}  // namespace
+
 std::optional<std::int64_t> uk_local_to_ms(const std::string& s) {
   int y, mo, d, h = 0, mi = 0;
   if (std::sscanf(s.c_str(), "%d-%d-%d %d:%d", &y, &mo, &d, &h, &mi) < 3) return std::nullopt;
@@ -227,6 +228,8 @@ std::optional<std::int64_t> uk_local_to_ms(const std::string& s) {
   if (guess >= start && guess < end) utc = guess;
   return utc;
 }
+
+namespace {
 std::string two(int v) { return (v < 10 ? "0" : "") + std::to_string(v); }
 
 // ---- anchors --------------------------------------------------------------
@@ -697,6 +700,12 @@ result<std::vector<block_view>> blocks(replica& r, const std::string& item_id) {
     if (bytes_of(x, "pack") == pk) out.push_back(to_block(x));
   std::sort(out.begin(), out.end(), [](const block_view& a, const block_view& b) { return a.position < b.position; });
   return out;
+}
+
+result<block_view> block_by_id(replica& r, const std::string& block_id) {
+  auto b = need_row(r, "block", block_id, "block");
+  if (!b) return b.err();
+  return to_block(*b);
 }
 
 result<std::vector<block_change>> pack_changes(replica& r, const std::string& from_pack, const std::string& to_pack) {

@@ -6,6 +6,7 @@
 // are checked against rules::check() before they are committed.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,7 @@ struct pack_version { std::string id, meeting, title, source, kind, fingerprint;
 result<std::vector<pack_version>> packs(replica& r, const std::string& meeting_id);
 // Blocks of an item in the meeting's current version, in reading order.
 result<std::vector<block_view>> blocks(replica& r, const std::string& item_id);
+result<block_view> block_by_id(replica& r, const std::string& block_id);
 // Blocks added, removed or changed between two versions of a meeting's pack
 // ("since I read version N"); to_pack "" is the current version.
 result<std::vector<block_change>> pack_changes(replica& r, const std::string& from_pack, const std::string& to_pack = {});
@@ -161,6 +163,8 @@ panel_rules rules_of(replica& r);
 result<void> set_rule(replica& r, const std::string& key, const std::string& value, std::uint64_t now_ms);
 // The public deadline of a meeting, "YYYY-MM-DD HH:MM" local (UK) time.
 result<std::string> public_deadline(replica& r, const std::string& meeting_id);
+// "YYYY-MM-DD HH:MM" UK local time (GMT or BST) → ms since epoch (UTC).
+std::optional<std::int64_t> uk_local_to_ms(const std::string& local);
 
 struct submission_draft {
   std::string meeting, name, kind = "question", body;  // kind: question | statement
