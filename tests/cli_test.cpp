@@ -11,7 +11,7 @@
 #include "packline/crypto.hpp"
 #include "packs.hpp"
 #include "support/cli_run.hpp"
-#include "support/server_process.hpp"
+#include "support/server_fixture.hpp"
 
 using namespace packline;
 using namespace packline::test;
@@ -78,6 +78,26 @@ std::string make_pdf() {
   return out;
 }
 
+// A real server, and the CLI run as several devices in its folder.
+struct session : server_fixture {
+  std::string url = "ws://127.0.0.1:" + std::to_string(port());
+  std::string file = std::string(PACKLINE_PACKS_DIR) + "/" + december_2020;
+
+  // Runs a command that must succeed; its standard output.
+  std::string ok(const std::string& dev, const std::vector<std::string>& args) {
+    auto r = cli(tmp, dev, args);
+    INFO(dev << " " << args[0] << ": " << r.err);
+    REQUIRE(r.code == 0);
+    return r.out;
+  }
+  // Runs a command that must fail (exit 1); its standard error.
+  std::string refused(const std::string& dev, const std::vector<std::string>& args) {
+    auto r = cli(tmp, dev, args);
+    CHECK(r.code == 1);
+    return r.err;
+  }
+};
+
 }  // namespace
 
 TEST_CASE("cli: import --dry-run --json previews the December 2020 pack without writing") {
@@ -121,19 +141,11 @@ TEST_CASE("cli: a PDF pack is read page by page with pdftotext") {
 }
 
 TEST_CASE("cli: clerk, chair and member work through the real server") {
-  REQUIRE(crypto::init().ok());
-  temp_dir tmp;
-  server_process srv(tmp.sub("data"), tmp.sub("server.log"));
-  REQUIRE_MESSAGE(srv.start(), srv.error());
-  std::string url = "ws://127.0.0.1:" + std::to_string(srv.port());
-  std::string file = std::string(PACKLINE_PACKS_DIR) + "/" + december_2020;
-
-  auto ok = [&](const std::string& dev, const std::vector<std::string>& args) {
-    auto r = cli(tmp, dev, args);
-    INFO(dev << " " << args[0] << ": " << r.err);
-    REQUIRE(r.code == 0);
-    return r.out;
-  };
+  session s;
+  auto& tmp = s.tmp;
+  const auto& url = s.url;
+  const auto& file = s.file;
+  auto ok = [&](const std::string& dev, const std::vector<std::string>& args) { return s.ok(dev, args); };
   ok("clerk", {"join", "--server", url, "--name", "Elaine Tibble", "--role", "clerk"});
   std::string chair = first_word(ok("clerk", {"add-member", "Mike Short", "chair"}));
   std::string sherry = first_word(ok("clerk", {"add-member", "Sherry Jespersen", "member"}));
@@ -189,23 +201,11 @@ TEST_CASE("cli: clerk, chair and member work through the real server") {
 }
 
 TEST_CASE("cli: annotate, KLOEs and public submissions through the real server") {
-  REQUIRE(crypto::init().ok());
-  temp_dir tmp;
-  server_process srv(tmp.sub("data"), tmp.sub("server.log"));
-  REQUIRE_MESSAGE(srv.start(), srv.error());
-  std::string url = "ws://127.0.0.1:" + std::to_string(srv.port());
-  std::string file = std::string(PACKLINE_PACKS_DIR) + "/" + december_2020;
-  auto ok = [&](const std::string& dev, const std::vector<std::string>& args) {
-    auto r = cli(tmp, dev, args);
-    INFO(dev << " " << args[0] << ": " << r.err);
-    REQUIRE(r.code == 0);
-    return r.out;
-  };
-  auto refused = [&](const std::string& dev, const std::vector<std::string>& args) {
-    auto r = cli(tmp, dev, args);
-    CHECK(r.code == 1);
-    return r.err;
-  };
+  session s;
+  const auto& url = s.url;
+  const auto& file = s.file;
+  auto ok = [&](const std::string& dev, const std::vector<std::string>& args) { return s.ok(dev, args); };
+  auto refused = [&](const std::string& dev, const std::vector<std::string>& args) { return s.refused(dev, args); };
 
   // The clerk imports; the front sheet's members come with it.
   ok("clerk", {"join", "--server", url, "--name", "Elaine Tibble", "--role", "clerk"});

@@ -173,6 +173,27 @@ result<std::uint64_t> commit_checked(replica& r, const actor& a, std::vector<op>
   return r.commit(std::move(ops), now_ms);
 }
 
+// Commits an edit (nothing when there is nothing to change).
+result<void> commit_edit(replica& r, const actor& a, std::vector<op> ops, std::uint64_t now_ms) {
+  if (ops.empty()) return {};
+  auto c = commit_checked(r, a, std::move(ops), now_ms);
+  if (!c) return c.err();
+  return {};
+}
+// An edit call's field: left as it is when the caller gives no value.
+void set_given(std::vector<op>& ops, const char* table, const bytes& row, const char* field, const std::string& v) {
+  if (!v.empty()) ops.push_back(set(table, row, field, str(v)));
+}
+
+// Deletes a row (a tombstone), as the rules allow the signed-in member.
+result<void> tombstone(replica& r, const char* table, const std::string& id, const char* what, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto x = need_row(r, table, id, what);
+  if (!x) return x.err();
+  return commit_edit(r, *a, {set(table, x->id, "deleted", num(1))}, now_ms);
+}
+
 // Long text (bodies, bullets) is a text CRDT field: the edit from its current
 // text to `text`, so concurrent edits of one draft merge instead of one
 // overwriting the other.
@@ -875,19 +896,11 @@ result<void> edit_annotation(replica& r, const std::string& id, const std::strin
   std::vector<op> ops;
   PL_TRY(annotation_words(r, ops, x->id, visibility, *pri,
                           {open_words(r, *x, "quote"), open_words(r, *x, "prefix"), open_words(r, *x, "suffix"), body}));
-  auto c = commit_checked(r, *a, std::move(ops), now_ms);
-  if (!c) return c.err();
-  return {};
+  return commit_edit(r, *a, std::move(ops), now_ms);
 }
 
 result<void> delete_annotation(replica& r, const std::string& id, std::uint64_t now_ms) {
-  auto a = me(r);
-  if (!a) return a.err();
-  auto x = need_row(r, "annotation", id, "annotation");
-  if (!x) return x.err();
-  auto c = commit_checked(r, *a, {set("annotation", x->id, "deleted", num(1))}, now_ms);
-  if (!c) return c.err();
-  return {};
+  return tombstone(r, "annotation", id, "annotation", now_ms);
 }
 
 namespace {
@@ -1388,19 +1401,14 @@ result<void> edit_kloe(replica& r, const kloe& k, std::uint64_t now_ms) {
   if (!a) return a.err();
   auto x = need_row(r, "kloe", k.id, "KLOE");
   if (!x) return x.err();
+  if (!k.approach.empty()) PL_TRY(check_approach(k.approach));
   std::vector<op> ops;
-  if (!k.topic.empty()) ops.push_back(set("kloe", x->id, "topic", str(k.topic)));
+  set_given(ops, "kloe", x->id, "topic", k.topic);
   if (!k.bullets.empty()) PL_TRY(add_text(r, ops, "kloe", x->id, "bullets", k.bullets));
-  if (!k.target_meeting.empty()) ops.push_back(set("kloe", x->id, "target_meeting", str(k.target_meeting)));
-  if (!k.approach.empty()) {
-    PL_TRY(check_approach(k.approach));
-    ops.push_back(set("kloe", x->id, "approach", str(k.approach)));
-  }
-  if (!k.status.empty()) ops.push_back(set("kloe", x->id, "status", str(k.status)));
-  if (ops.empty()) return {};
-  auto c = commit_checked(r, *a, std::move(ops), now_ms);
-  if (!c) return c.err();
-  return {};
+  set_given(ops, "kloe", x->id, "target_meeting", k.target_meeting);
+  set_given(ops, "kloe", x->id, "approach", k.approach);
+  set_given(ops, "kloe", x->id, "status", k.status);
+  return commit_edit(r, *a, std::move(ops), now_ms);
 }
 
 result<std::vector<kloe>> kloes(replica& r, const std::string& priority_id) {
@@ -1430,18 +1438,11 @@ result<void> edit_forward_item(replica& r, const forward_item& f, std::uint64_t 
   if (!a) return a.err();
   auto x = need_row(r, "forward_plan", f.id, "forward plan row");
   if (!x) return x.err();
+  if (!f.approach.empty()) PL_TRY(check_approach(f.approach));
   std::vector<op> ops;
-  if (!f.notes.empty()) ops.push_back(set("forward_plan", x->id, "notes", str(f.notes)));
-  if (!f.lead.empty()) ops.push_back(set("forward_plan", x->id, "lead", str(f.lead)));
-  if (!f.kloes.empty()) ops.push_back(set("forward_plan", x->id, "kloes", str(f.kloes)));
-  if (!f.approach.empty()) {
-    PL_TRY(check_approach(f.approach));
-    ops.push_back(set("forward_plan", x->id, "approach", str(f.approach)));
-  }
-  if (ops.empty()) return {};
-  auto c = commit_checked(r, *a, std::move(ops), now_ms);
-  if (!c) return c.err();
-  return {};
+  for (auto [field, v] : {std::pair{"notes", &f.notes}, {"lead", &f.lead}, {"kloes", &f.kloes}, {"approach", &f.approach}})
+    set_given(ops, "forward_plan", x->id, field, *v);
+  return commit_edit(r, *a, std::move(ops), now_ms);
 }
 
 // ---- consolidation ---------------------------------------------------------
@@ -1570,9 +1571,7 @@ result<void> merge_group(replica& r, const std::string& group_id, const consolid
                       set("consolidated_question", x->id, "sources", str(join_ids(sources)))};
   PL_TRY(fill_consolidated(r, ops, x->id, c));
   PL_TRY(source_statuses(r, ops, bytes_of(*x, "meeting"), {}, sources));
-  auto cm = commit_checked(r, *a, std::move(ops), now_ms);
-  if (!cm) return cm.err();
-  return {};
+  return commit_edit(r, *a, std::move(ops), now_ms);
 }
 
 result<void> edit_consolidated(replica& r, const std::string& id, const consolidated_draft& c, std::uint64_t now_ms) {
@@ -1587,10 +1586,7 @@ result<void> edit_consolidated(replica& r, const std::string& id, const consolid
     PL_TRY(source_statuses(r, ops, bytes_of(*x, "meeting"), split_ids(x->text("sources")), c.sources,
                            x->text("status") != grouped));
   }
-  if (ops.empty()) return {};
-  auto cm = commit_checked(r, *a, std::move(ops), now_ms);
-  if (!cm) return cm.err();
-  return {};
+  return commit_edit(r, *a, std::move(ops), now_ms);
 }
 
 result<std::vector<std::string>> split_consolidated(replica& r, const std::string& id, const std::vector<std::string>& bodies,
@@ -1653,13 +1649,7 @@ result<void> move_consolidated(replica& r, const std::string& id, const std::str
 }
 
 result<void> remove_consolidated(replica& r, const std::string& id, std::uint64_t now_ms) {
-  auto a = me(r);
-  if (!a) return a.err();
-  auto x = need_row(r, "consolidated_question", id, "consolidated question");
-  if (!x) return x.err();
-  auto cm = commit_checked(r, *a, {set("consolidated_question", x->id, "deleted", num(1))}, now_ms);
-  if (!cm) return cm.err();
-  return {};
+  return tombstone(r, "consolidated_question", id, "consolidated question", now_ms);
 }
 
 // ---- after the meeting -----------------------------------------------------
