@@ -383,6 +383,10 @@ int cmd_import(device& d, const args& a) {
   std::cout << "imported " << rep->kind << " as version " << rep->version << " of meeting " << rep->meeting << ": "
             << rep->items << " items, " << rep->blocks << " blocks in " << rep->changes << " changes (" << total_ms
             << " ms)\n";
+  if (rep->members) std::cout << rep->members << " members added from the front sheet\n";
+  if (rep->answers || rep->answers_unplaced)
+    std::cout << rep->answers << " answers recorded (" << rep->answers_linked << " tied to questions on the list), "
+              << rep->answers_unplaced << " left in the minutes of a meeting not in this panel\n";
   if (!rep->changed_blocks.empty() || !rep->annotations.empty()) {
     std::cout << rep->changed_blocks.size() << " blocks changed since the previous version\n";
     for (auto& an : rep->annotations)

@@ -209,7 +209,10 @@ TEST_CASE("cli: annotate, KLOEs and public submissions through the real server")
 
   // The clerk imports; the front sheet's members come with it.
   ok("clerk", {"join", "--server", url, "--name", "Elaine Tibble", "--role", "clerk"});
-  ok("clerk", {"import", file});
+  std::string imported = ok("clerk", {"import", file});
+  CHECK(imported.find("12 members added from the front sheet") != std::string::npos);
+  CHECK(imported.find("0 answers recorded (0 tied to questions on the list), 5 left in the minutes of a meeting not in "
+                      "this panel") != std::string::npos);
   std::string members = ok("clerk", {"members"});
   CHECK(line_with(members, "Mike Short").find("  chair  ") != std::string::npos);
   std::string sherry = first_word(line_with(members, "Sherry Jespersen"));

@@ -289,6 +289,8 @@ TEST_CASE("pack import: preview JSON lists the meeting and the items") {
   CHECK(j.find("\"date\": \"2020-12-10\"") != std::string::npos);
   CHECK(j.find("{\"number\": \"11\", \"title\": \"FORWARD PLAN\", \"pages\": \"39 - 48\"") != std::string::npos);
   CHECK(j.find("\"exempt\": true") != std::string::npos);
+  CHECK(j.find("{\"meeting_date\": \"2020-09-24\", \"number\": \"\", \"recording_time\": \"\", \"written\": false}") !=
+        std::string::npos);
 }
 
 TEST_CASE("pack import: dates, times and words") {

@@ -1136,6 +1136,8 @@ std::string preview_json(const parsed& p) {
        ", \"chair\": " + q(m.chair) + ", \"vice_chair\": " + q(m.vice_chair) + ", \"quorum\": " + std::to_string(m.quorum) +
        ", \"public_deadline\": " + q(m.public_deadline) + ", \"members\": [";
   for (std::size_t i = 0; i < m.members.size(); ++i) o += (i ? ", " : "") + q(m.members[i]);
+  o += "], \"independent_members\": [";
+  for (std::size_t i = 0; i < m.independent_members.size(); ++i) o += (i ? ", " : "") + q(m.independent_members[i]);
   o += "]},\n  \"items\": [";
   for (std::size_t i = 0; i < p.items.size(); ++i) {
     const auto& it = p.items[i];
@@ -1154,6 +1156,12 @@ std::string preview_json(const parsed& p) {
   }
   o += "\n  ],\n  \"priorities\": [";
   for (std::size_t i = 0; i < p.priorities.size(); ++i) o += (i ? ", " : "") + q(p.priorities[i].title);
+  o += "],\n  \"answers\": [";
+  for (std::size_t i = 0; i < p.answers.size(); ++i) {
+    const auto& a = p.answers[i];
+    o += std::string(i ? "," : "") + "\n    {\"meeting_date\": " + q(a.meeting_date) + ", \"number\": " + q(a.number) +
+         ", \"recording_time\": " + q(a.recording_time) + ", \"written\": " + (a.written ? "true" : "false") + "}";
+  }
   o += "],\n  \"fingerprint\": " + q(p.fingerprint) + ",\n  \"warnings\": [";
   for (std::size_t i = 0; i < p.warnings.size(); ++i) o += (i ? ", " : "") + q(p.warnings[i]);
   o += "]\n}\n";
