@@ -1712,8 +1712,9 @@ double coverage(const std::string& part, const std::string& whole) {
 result<void> import_answers(replica& r, const pack::parsed& p, const bytes& meeting, const bytes& member,
                             std::uint64_t now_ms, std::vector<op>& ops, import_report& rep) {
   // A recorded answer belongs to a question on the list when the list's
-  // wording is (mostly) in what the document prints; else to the question
-  // the document numbers. Below this share of words the documents do not say.
+  // wording is (mostly) in what the document prints; else, for the panel's
+  // own questions (they name a "Question Lead"), to the one it numbers.
+  // Below this share of words the documents do not say.
   constexpr double same_question = 0.6;
   std::map<std::string, std::optional<bytes>> meeting_on;  // minutes date → meeting
   std::map<bytes, std::vector<row>> lists;
@@ -1747,7 +1748,7 @@ result<void> import_answers(replica& r, const pack::parsed& p, const bytes& meet
         best = c;
         to = &x;
       }
-    if (!to && !an.number.empty()) {
+    if (!to && !an.number.empty() && !an.lead.empty()) {
       std::size_t n = static_cast<std::size_t>(std::atoi(an.number.c_str()));
       if (n >= 1 && n <= list.size()) to = &list[n - 1];
     }
