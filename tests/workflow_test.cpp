@@ -167,12 +167,24 @@ TEST_CASE("workflow: the front sheet's membership adds the members not on the pa
   REQUIRE(imported.ok());
   CHECK(imported->members == 12);
   role.clear();
-  for (auto& m : *wf::members(**fresh)) role[m.name] = m.role;
+  auto listed = wf::members(**fresh);
+  for (auto& m : *listed) role[m.name] = m.role;
   CHECK(role.size() == 13);
   CHECK(role["Mike Short"] == "chair");
   CHECK(role["Bobbie Dove"] == "vice_chair");
   CHECK(role["Iain McVie"] == "member");
   CHECK(role["Elaine Tibble"] == "clerk");  // the contact on the front sheet is not a member
+  // Adding a member already there (an invite after the import) keeps their row.
+  std::string dove;
+  for (auto& m : *listed)
+    if (m.name == "Bobbie Dove") dove = m.id;
+  auto again = wf::add_member(**fresh, "Cllr Bobbie Dove", "chair", t0 + 1);
+  REQUIRE(again.ok());
+  CHECK(*again == dove);
+  listed = wf::members(**fresh);
+  CHECK(listed->size() == 13);
+  for (auto& m : *listed)
+    if (m.id == dove) CHECK(m.role == "chair");
 }
 
 namespace {

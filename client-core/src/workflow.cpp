@@ -86,6 +86,14 @@ std::string lower(std::string s) {
   return s;
 }
 
+// A name as the panel compares it: "Cllr Mike Short" is "mike short".
+std::string name_key(std::string s) {
+  s = lower(pack::normalise(s));
+  for (const char* t : {"cllr ", "councillor "})
+    if (s.rfind(t, 0) == 0) s = s.substr(std::string_view(t).size());
+  return s;
+}
+
 result<std::optional<row>> find_row(replica& r, const std::string& table, const bytes& id) {
   auto rows = r.rows(table, "id", id);
   if (!rows) return rows.err();
@@ -321,6 +329,15 @@ result<std::string> add_member(replica& r, const std::string& name, const std::s
   if (!a) return a.err();
   if (name.empty()) return make_error(errc::invalid_argument, "a member needs a name");
   if (rules::parse_role(role) == rules::role::none) return make_error(errc::invalid_argument, "unknown role " + role);
+  // A member already on the panel (say from a pack's front sheet) keeps their
+  // row: only the role is set.
+  auto known = r.rows("member");
+  if (!known) return known.err();
+  for (auto& x : *known)
+    if (name_key(x.text("name")) == name_key(name)) {
+      PL_TRY(commit_edit(r, *a, {set("member", x.id, "role", str(role))}, now_ms));
+      return to_hex(x.id);
+    }
   bytes id = new_row_id();
   auto c = commit_checked(r, *a,
                           {set("member", id, "name", str(name)), set("member", id, "role", str(role)),
@@ -444,14 +461,6 @@ struct chunker {
 // responses of their meeting; defined with the responses below.
 result<void> import_answers(replica& r, const pack::parsed& p, const bytes& meeting, const bytes& member,
                             std::uint64_t now_ms, std::vector<op>& ops, import_report& rep);
-
-// A member's name as the panel compares it: "Cllr Mike Short" is "mike short".
-std::string name_key(std::string s) {
-  s = lower(pack::normalise(s));
-  for (const char* t : {"cllr ", "councillor "})
-    if (s.rfind(t, 0) == 0) s = s.substr(std::string_view(t).size());
-  return s;
-}
 
 }  // namespace
 

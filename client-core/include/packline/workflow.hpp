@@ -54,7 +54,8 @@ std::string my_role(replica& r);
 // role "member" or "independent_member"; the first member of a panel with no
 // clerk may also be "clerk" or "chair". Signs in as the new member.
 result<std::string> register_member(replica& r, const std::string& name, const std::string& role, std::uint64_t now_ms);
-// Clerk or chair: add another member or change a role.
+// Clerk or chair: add another member, or (same name, "Cllr" aside) change
+// the role of one already on the panel; returns the member's id.
 result<std::string> add_member(replica& r, const std::string& name, const std::string& role, std::uint64_t now_ms);
 
 // ---- packs ----------------------------------------------------------------
