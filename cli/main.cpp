@@ -64,7 +64,17 @@ const char* usage =
     "  export MEETING [--format md|html] [--out FILE]\n"
     "  respond CONSOLIDATED [--at HH:MM:SS | --written] TEXT\n"
     "  action --meeting M [--owner O] [--due YYYY-MM-DD] TEXT\n"
-    "  actions MEETING\n";
+    "  actions MEETING\n"
+    "  annotate --block BLOCK [--quote TEXT] [--note TEXT] [--visibility private|priority|panel] [--priority P]\n"
+    "                   highlight (or, with --note, annotate) the quoted words of a block (default: all of it)\n"
+    "  annotations MEETING   the annotations you may read, where each now sits\n"
+    "  priorities       the plan's priorities and their leads\n"
+    "  leads PRIORITY MEMBER[,MEMBER...]   (chair or clerk) set a priority's leads\n"
+    "  kloe draft --priority P --topic T [--meeting LABEL] [--approach Agenda|SSR] BULLETS   (a lead)\n"
+    "  kloe list [PRIORITY]\n"
+    "  submission --meeting M --name NAME [--statement] [--received \"YYYY-MM-DD HH:MM\"] TEXT\n"
+    "                   (clerk) record a public question or statement (UK time received, default now)\n"
+    "  submissions MEETING   public questions and statements with the panel's decision\n";
 
 std::uint64_t now_ms() {
   using namespace std::chrono;
@@ -95,6 +105,17 @@ bool write_file(const std::string& path, const std::string& data) {
     if (!f) return false;
   }
   return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+// "a,b,c" → {"a", "b", "c"}.
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  for (std::size_t at = 0; at < s.size();) {
+    auto comma = s.find(',', at);
+    out.push_back(s.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+    at = comma == std::string::npos ? s.size() : comma + 1;
+  }
+  return out;
 }
 
 // Arguments: positionals and --options (flags without a value listed in `flags`).
@@ -362,6 +383,10 @@ int cmd_import(device& d, const args& a) {
   std::cout << "imported " << rep->kind << " as version " << rep->version << " of meeting " << rep->meeting << ": "
             << rep->items << " items, " << rep->blocks << " blocks in " << rep->changes << " changes (" << total_ms
             << " ms)\n";
+  if (rep->members) std::cout << rep->members << " members added from the front sheet\n";
+  if (rep->answers || rep->answers_unplaced)
+    std::cout << rep->answers << " answers recorded (" << rep->answers_linked << " tied to questions on the list), "
+              << rep->answers_unplaced << " left in the minutes of a meeting not in this panel\n";
   if (!rep->changed_blocks.empty() || !rep->annotations.empty()) {
     std::cout << rep->changed_blocks.size() << " blocks changed since the previous version\n";
     for (auto& an : rep->annotations)
@@ -385,7 +410,7 @@ int run(int argc, char** argv) {
     return v.empty() ? 2 : 0;
   }
   std::string cmd = v[0];
-  args a = parse_args(std::vector<std::string>(v.begin() + 1, v.end()), {"dry-run", "json", "written"});
+  args a = parse_args(std::vector<std::string>(v.begin() + 1, v.end()), {"dry-run", "json", "written", "statement"});
   if (auto c = crypto::init(); !c) return fail(c.err());
   device d{dir, nullptr};
   const std::uint64_t now = now_ms();
@@ -556,12 +581,7 @@ int run(int argc, char** argv) {
     if (!need(1, "TEXT")) return 2;
     wf::consolidated_draft c;
     c.meeting = a.get("meeting");
-    std::string from = a.get("from");
-    for (std::size_t at = 0; at < from.size();) {
-      auto comma = from.find(',', at);
-      c.sources.push_back(from.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
-      at = comma == std::string::npos ? from.size() : comma + 1;
-    }
+    c.sources = split_list(a.get("from"));
     c.lead = a.get("lead");
     c.lead_label = a.get("lead-label");
     c.section = a.get("section", "In quarter");
@@ -618,6 +638,102 @@ int run(int argc, char** argv) {
     for (auto& x : *as)
       std::cout << x.id << "  " << x.status << (x.carried ? " (carried)" : "") << "  " << x.owner << "  " << x.due << "  "
                 << x.text << "\n";
+    return 0;
+  }
+  if (cmd == "annotate") {
+    auto b = wf::block_by_id(*d.rep, a.get("block"));
+    if (!b) return fail(b.err());
+    wf::annotation_draft an;
+    an.block = b->id;
+    std::string quote = a.get("quote", b->text);
+    auto at = b->text.find(quote);
+    if (quote.empty() || at == std::string::npos) return fail("the block does not contain \"" + quote + "\"");
+    an.start = static_cast<std::int64_t>(at);
+    an.end = static_cast<std::int64_t>(at + quote.size());
+    if (a.has("note")) {
+      an.kind = "note";
+      an.body = a.get("note");
+    }
+    an.visibility = a.get("visibility", "private");
+    an.priority = a.get("priority");
+    auto id = wf::annotate(*d.rep, an, now);
+    if (!id) return fail(id.err());
+    std::cout << *id << "\n";
+    return done(0);
+  }
+  if (cmd == "annotations") {
+    if (!need(1, "MEETING")) return 2;
+    auto as = wf::annotations(*d.rep, a.pos[0]);
+    if (!as) return fail(as.err());
+    for (auto& x : *as)
+      std::cout << x.id << "  " << x.visibility << "  " << x.kind << "  " << wf::to_string(x.status) << "  p." << x.page << "  \""
+                << x.quote << "\"" << (x.body.empty() ? "" : "  " + x.body) << "\n";
+    return 0;
+  }
+  if (cmd == "priorities") {
+    auto ps = wf::priorities(*d.rep);
+    if (!ps) return fail(ps.err());
+    for (auto& p : *ps) {
+      std::cout << p.id << "  " << p.number << "  " << p.title;
+      for (std::size_t i = 0; i < p.leads.size(); ++i) std::cout << (i ? ", " : "  leads: ") << p.leads[i];
+      std::cout << "\n";
+    }
+    return 0;
+  }
+  if (cmd == "leads") {
+    if (!need(2, "PRIORITY MEMBERS")) return 2;
+    if (auto s = wf::set_priority_leads(*d.rep, a.pos[0], split_list(a.pos[1]), now); !s) return fail(s.err());
+    return done(0);
+  }
+  if (cmd == "kloe") {
+    std::string sub = a.pos.empty() ? std::string{} : a.pos[0];
+    if (sub == "draft") {
+      if (!need(2, "draft BULLETS")) return 2;
+      wf::kloe k;
+      k.priority = a.get("priority");
+      k.topic = a.get("topic");
+      k.target_meeting = a.get("meeting");
+      k.approach = a.get("approach", "Agenda");
+      k.bullets = a.pos[1];
+      auto id = wf::draft_kloe(*d.rep, k, now);
+      if (!id) return fail(id.err());
+      std::cout << *id << "\n";
+      return done(0);
+    }
+    if (sub == "list") {
+      auto ks = wf::kloes(*d.rep, a.pos.size() > 1 ? a.pos[1] : std::string{});
+      if (!ks) return fail(ks.err());
+      for (auto& k : *ks)
+        std::cout << k.id << "  " << k.approach << "  " << k.target_meeting << "  " << k.topic << "\n" << k.bullets << "\n";
+      return 0;
+    }
+    return fail("kloe draft ... | kloe list [PRIORITY]");
+  }
+  if (cmd == "submission") {
+    if (!need(1, "TEXT")) return 2;
+    wf::submission_draft sd;
+    sd.meeting = a.get("meeting");
+    sd.name = a.get("name");
+    sd.kind = a.has("statement") ? "statement" : "question";
+    sd.body = a.pos[0];
+    sd.received_at = static_cast<std::int64_t>(now);
+    if (a.has("received")) {
+      auto t = wf::uk_local_to_ms(a.get("received"));
+      if (!t) return fail("--received reads like \"2020-12-07 08:00\" (UK time)");
+      sd.received_at = *t;
+    }
+    auto s = wf::record_submission(*d.rep, sd, now);
+    if (!s) return fail(s.err());
+    std::cout << s->id << "  " << (s->accepted ? "accepted" : "not accepted: " + s->reason) << "\n";
+    return done(0);
+  }
+  if (cmd == "submissions") {
+    if (!need(1, "MEETING")) return 2;
+    auto ss = wf::submissions(*d.rep, a.pos[0]);
+    if (!ss) return fail(ss.err());
+    for (auto& x : *ss)
+      std::cout << x.id << "  " << x.kind << "  " << (x.accepted ? "accepted" : "not accepted: " + x.reason) << "  " << x.name
+                << "  (" << x.words << " words)\n";
     return 0;
   }
   std::cerr << usage;

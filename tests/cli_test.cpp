@@ -11,7 +11,7 @@
 #include "packline/crypto.hpp"
 #include "packs.hpp"
 #include "support/cli_run.hpp"
-#include "support/server_process.hpp"
+#include "support/server_fixture.hpp"
 
 using namespace packline;
 using namespace packline::test;
@@ -78,6 +78,26 @@ std::string make_pdf() {
   return out;
 }
 
+// A real server, and the CLI run as several devices in its folder.
+struct session : server_fixture {
+  std::string url = "ws://127.0.0.1:" + std::to_string(port());
+  std::string file = std::string(PACKLINE_PACKS_DIR) + "/" + december_2020;
+
+  // Runs a command that must succeed; its standard output.
+  std::string ok(const std::string& dev, const std::vector<std::string>& args) {
+    auto r = cli(tmp, dev, args);
+    INFO(dev << " " << args[0] << ": " << r.err);
+    REQUIRE(r.code == 0);
+    return r.out;
+  }
+  // Runs a command that must fail (exit 1); its standard error.
+  std::string refused(const std::string& dev, const std::vector<std::string>& args) {
+    auto r = cli(tmp, dev, args);
+    CHECK(r.code == 1);
+    return r.err;
+  }
+};
+
 }  // namespace
 
 TEST_CASE("cli: import --dry-run --json previews the December 2020 pack without writing") {
@@ -121,19 +141,11 @@ TEST_CASE("cli: a PDF pack is read page by page with pdftotext") {
 }
 
 TEST_CASE("cli: clerk, chair and member work through the real server") {
-  REQUIRE(crypto::init().ok());
-  temp_dir tmp;
-  server_process srv(tmp.sub("data"), tmp.sub("server.log"));
-  REQUIRE_MESSAGE(srv.start(), srv.error());
-  std::string url = "ws://127.0.0.1:" + std::to_string(srv.port());
-  std::string file = std::string(PACKLINE_PACKS_DIR) + "/" + december_2020;
-
-  auto ok = [&](const std::string& dev, const std::vector<std::string>& args) {
-    auto r = cli(tmp, dev, args);
-    INFO(dev << " " << args[0] << ": " << r.err);
-    REQUIRE(r.code == 0);
-    return r.out;
-  };
+  session s;
+  auto& tmp = s.tmp;
+  const auto& url = s.url;
+  const auto& file = s.file;
+  auto ok = [&](const std::string& dev, const std::vector<std::string>& args) { return s.ok(dev, args); };
   ok("clerk", {"join", "--server", url, "--name", "Elaine Tibble", "--role", "clerk"});
   std::string chair = first_word(ok("clerk", {"add-member", "Mike Short", "chair"}));
   std::string sherry = first_word(ok("clerk", {"add-member", "Sherry Jespersen", "member"}));
@@ -186,4 +198,85 @@ TEST_CASE("cli: clerk, chair and member work through the real server") {
   CHECK(line_with(qs, q2).find("  draft  ") != std::string::npos);
   CHECK(ok("member", {"actions", meeting}).find("open  PCC  2021-02-04  Send the breakdown by district") != std::string::npos);
   CHECK(ok("member", {"status"}).find("unsent  0 changes") != std::string::npos);
+}
+
+TEST_CASE("cli: annotate, KLOEs and public submissions through the real server") {
+  session s;
+  const auto& url = s.url;
+  const auto& file = s.file;
+  auto ok = [&](const std::string& dev, const std::vector<std::string>& args) { return s.ok(dev, args); };
+  auto refused = [&](const std::string& dev, const std::vector<std::string>& args) { return s.refused(dev, args); };
+
+  // The clerk imports; the front sheet's members come with it.
+  ok("clerk", {"join", "--server", url, "--name", "Elaine Tibble", "--role", "clerk"});
+  std::string imported = ok("clerk", {"import", file});
+  CHECK(imported.find("12 members added from the front sheet") != std::string::npos);
+  CHECK(imported.find("0 answers recorded (0 tied to questions on the list), 5 left in the minutes of a meeting not in "
+                      "this panel") != std::string::npos);
+  std::string members = ok("clerk", {"members"});
+  CHECK(line_with(members, "Mike Short").find("  chair  ") != std::string::npos);
+  std::string sherry = first_word(line_with(members, "Sherry Jespersen"));
+  std::string pete = first_word(line_with(members, "Pete Barrow"));
+  REQUIRE(sherry.size() == 32);
+  std::string meeting = first_word(ok("clerk", {"meetings"}));
+  std::string priority = first_word(ok("clerk", {"priorities"}));
+  REQUIRE(priority.size() == 32);
+  ok("clerk", {"leads", priority, sherry});
+  CHECK(line_with(ok("clerk", {"priorities"}), priority).find("leads: " + sherry) != std::string::npos);
+
+  // Public questions: in time, late, and the decisions listed.
+  std::string in_time = ok("clerk", {"submission", "--meeting", meeting, "--name", "A Resident", "--received",
+                                     "2020-12-07 08:00", "Will the PCC fund more PCSOs in Weymouth?"});
+  CHECK(in_time.find("  accepted") != std::string::npos);
+  std::string late = ok("clerk", {"submission", "--meeting", meeting, "--name", "B Resident", "--statement", "--received",
+                                  "2020-12-07 09:00", "The bus station needs more patrols."});
+  CHECK(late.find("not accepted: it arrived after the deadline (2020-12-07 08:30)") != std::string::npos);
+  std::string listed = ok("clerk", {"submissions", meeting});
+  CHECK(line_with(listed, "A Resident").find("question  accepted") != std::string::npos);
+  CHECK(line_with(listed, "B Resident").find("statement  not accepted") != std::string::npos);
+  CHECK(refused("clerk", {"submission", "--meeting", meeting, "--name", "C", "--received", "7 Dec", "x"})
+            .find("--received reads like") != std::string::npos);
+  ok("clerk", {"sync"});
+
+  // A member annotates a paragraph of item 5 for the panel, privately, and a lead drafts a KLOE.
+  ok("member", {"join", "--server", url});
+  ok("member", {"sign-in", sherry});
+  std::string items = ok("member", {"items", meeting});
+  std::string item5 = first_word(line_with(items, "  5  POLICE AND CRIME PLAN MONITORING REPORT"));
+  std::string blocks = ok("member", {"blocks", item5});
+  std::string para = line_with(blocks, "  paragraph  ");
+  REQUIRE(!para.empty());
+  std::string block = first_word(para);
+  std::string text = para.substr(para.find("  paragraph  ") + 13);
+  std::string quote = text.substr(0, std::min<std::size_t>(20, text.size()));
+  std::string note = first_word(ok("member", {"annotate", "--block", block, "--quote", quote, "--note", "Ask about Q1",
+                                              "--visibility", "panel"}));
+  ok("member", {"annotate", "--block", block});  // a private highlight of the whole paragraph
+  CHECK(refused("member", {"annotate", "--block", block, "--quote", "words not there"}).find("does not contain") !=
+        std::string::npos);
+  std::string mine = ok("member", {"annotations", meeting});
+  CHECK(line_with(mine, note).find("panel  note  exact") != std::string::npos);
+  CHECK(line_with(mine, note).find("\"" + quote + "\"  Ask about Q1") != std::string::npos);
+  CHECK(line_with(mine, "private  highlight  exact").size() > 0);
+
+  std::string kloe = first_word(ok("member", {"kloe", "draft", "--priority", priority, "--topic", "Hate crime",
+                                              "--approach", "SSR", "--meeting", "4 February 2021",
+                                              "- Why has recorded hate crime risen?\n- What support do victims get?"}));
+  REQUIRE(kloe.size() == 32);
+  std::string ks = ok("member", {"kloe", "list", priority});
+  CHECK(ks.find(kloe + "  SSR  4 February 2021  Hate crime\n- Why has recorded hate crime risen?") != std::string::npos);
+  CHECK(refused("member", {"kloe", "draft", "--priority", priority, "--approach", "Email", "--topic", "T", "x"})
+            .find("the approach is Agenda or SSR") != std::string::npos);
+  ok("member", {"sign-in", pete});
+  CHECK(refused("member", {"kloe", "draft", "--priority", priority, "--topic", "T", "x"})
+            .find("only a lead of this priority drafts its key lines of enquiry") != std::string::npos);
+  // Another member sees the panel's note, not Sherry's private highlight.
+  std::string petes = ok("member", {"annotations", meeting});
+  CHECK(line_with(petes, note).size() > 0);
+  CHECK(line_with(petes, "private").empty());
+  ok("member", {"sign-in", sherry});
+  ok("member", {"sync"});
+  ok("clerk", {"sync"});
+  CHECK(ok("clerk", {"kloe", "list"}).find(kloe) != std::string::npos);
+  CHECK(line_with(ok("clerk", {"annotations", meeting}), note).size() > 0);
 }

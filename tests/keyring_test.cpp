@@ -485,4 +485,45 @@ TEST_CASE("keyring: a private note through the workflow is ciphertext on other m
     }
   }
   for (auto& env : p.srv.log) CHECK_FALSE(contains(env, "MARKER-PRIVATE"));
+  // Shared with the panel, the words are written again in the open; made
+  // private again, they are sealed again.
+  REQUIRE(packline::workflow::edit_annotation(*author, *id, "MARKER-SHARED now for all", "panel", "", t0 + 6).ok());
+  p.srv.sync(*author);
+  p.srv.sync(*other);
+  auto shared = other->rows("annotation", "id", from_hex(*id));
+  CHECK(shared->front().text("body") == "MARKER-SHARED now for all");
+  CHECK(shared->front().text("quote") == text.substr(10, 20));
+  REQUIRE(packline::workflow::edit_annotation(*author, *id, "MARKER-PRIVATE-AGAIN", "private", "", t0 + 7).ok());
+  p.srv.sync(*author);
+  p.srv.sync(*other);
+  auto again = other->rows("annotation", "id", from_hex(*id));
+  CHECK(replica::is_private(*again->front().get("body")));
+  CHECK(replica::is_private(*again->front().get("quote")));
+  CHECK(packline::workflow::annotations(*author, to_hex(meeting))->front().body == "MARKER-PRIVATE-AGAIN");
+}
+
+TEST_CASE("keyring: any lead of a priority edits its KLOEs on every replica; others' edits are refused") {
+  panel p;
+  auto lead1 = p.join("member");
+  auto lead2 = p.join("member");
+  auto other = p.join("member");
+  bytes priority = new_row_id(), kloe = new_row_id();
+  REQUIRE(p.clerk->commit({set("priority", priority, "title", std::string("Fight Rural Crime")),
+                           set("priority", priority, "leads", to_hex(lead1->my_member()) + "," + to_hex(lead2->my_member()))},
+                          t0).ok());
+  p.srv.sync(*p.clerk);
+  for (replica* r : {lead1.get(), lead2.get(), other.get()}) p.srv.sync(*r);
+  REQUIRE(lead1->commit({set("kloe", kloe, "priority", priority), set("kloe", kloe, "owner", lead1->my_member()),
+                         set("kloe", kloe, "bullets", std::string("- Farm thefts"))}, t0 + 1).ok());
+  CHECK(p.srv.sync(*lead1).empty());
+  CHECK(p.srv.sync(*lead2).empty());
+  REQUIRE(lead2->commit({set("kloe", kloe, "bullets", std::string("- Farm thefts\n- Hare coursing"))}, t0 + 2).ok());
+  CHECK(p.srv.sync(*lead2).empty());
+  CHECK(p.srv.sync(*other).empty());
+  REQUIRE(other->commit({set("kloe", kloe, "bullets", std::string("not a lead's words"))}, t0 + 3).ok());
+  p.srv.sync(*other);
+  auto refused = p.srv.sync(*p.clerk);
+  REQUIRE(refused.size() == 1);
+  CHECK(refused[0].find("only a lead of this priority edits its key lines of enquiry") != std::string::npos);
+  CHECK(p.clerk->rows("kloe", "id", kloe)->front().text("bullets") == "- Farm thefts\n- Hare coursing");
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "packline/demo.hpp"
 #include "packline/pack_import.hpp"
 #include "packs.hpp"
 
@@ -288,6 +289,8 @@ TEST_CASE("pack import: preview JSON lists the meeting and the items") {
   CHECK(j.find("\"date\": \"2020-12-10\"") != std::string::npos);
   CHECK(j.find("{\"number\": \"11\", \"title\": \"FORWARD PLAN\", \"pages\": \"39 - 48\"") != std::string::npos);
   CHECK(j.find("\"exempt\": true") != std::string::npos);
+  CHECK(j.find("{\"meeting_date\": \"2020-09-24\", \"number\": \"\", \"recording_time\": \"\", \"written\": false}") !=
+        std::string::npos);
 }
 
 TEST_CASE("pack import: dates, times and words") {
@@ -297,4 +300,62 @@ TEST_CASE("pack import: dates, times and words") {
   CHECK(pack::parse_date("no date here 2021").empty());
   CHECK(pack::count_words("  one two\tthree\nfour ") == 4);
   CHECK(pack::normalise("  a \t b\n\nc ") == "a b c");
+}
+
+TEST_CASE("pack import: the December 2020 minutes record answers, with no recording times") {
+  auto p = december();
+  // Item 2 confirms "the minutes of the meeting held on 24 September 2020";
+  // five paragraphs of those minutes answer members' questions, and the
+  // minutes cite no recording time.
+  REQUIRE(p.answers.size() == 5);
+  for (auto& a : p.answers) {
+    CHECK(a.meeting_date == "2020-09-24");
+    CHECK(a.recording_time.empty());
+    CHECK(a.question.empty());
+    CHECK_FALSE(a.written);
+  }
+  CHECK(p.answers[0].text.rfind("In response to questions from the panel, the Chief Executive of the OPCC advised", 0) == 0);
+  CHECK(p.answers[1].text.rfind("A member asked a question about fly tipping.", 0) == 0);
+  CHECK(p.answers[2].text.find("Criminal Justice System backlogs") != std::string::npos);
+  CHECK(p.answers[3].text.find("up to £4m a year") != std::string::npos);
+  CHECK(p.answers[4].text.rfind("In response to questions from the Panel, the PCC felt", 0) == 0);
+  // The July 2021 report records none.
+  CHECK(pack::parse_text(read_pack(test::july_2021_report))->answers.empty());
+}
+
+TEST_CASE("pack import: recording times and a questions-and-answers appendix (the demo's sample pack)") {
+  auto p = pack::parse_text(demo::sample_pack());
+  REQUIRE_MESSAGE(p.ok(), (p.ok() ? "" : p.err().message));
+  CHECK(p->kind == "agenda_pack");
+  CHECK(p->meeting.date == "2026-12-10");
+  CHECK(p->meeting.chair == "Cllr Alex Morgan");
+  CHECK(p->meeting.vice_chair == "Cllr Priya Shah");
+  CHECK(p->meeting.members ==
+        std::vector<std::string>{"Cllr Alex Morgan", "Cllr Priya Shah", "Cllr Tom Rees", "Cllr Jo Bennett", "Sam Okafor"});
+  CHECK(p->meeting.independent_members == std::vector<std::string>{"Sam Okafor"});
+  REQUIRE(p->items.size() == 8);
+  CHECK(p->items[4].pages == "9 - 24");
+  CHECK(p->priorities.size() == 4);
+  CHECK(p->forward_plan.size() == 2);
+  REQUIRE(p->answers.size() == 4);
+  for (auto& a : p->answers) CHECK(a.meeting_date == "2026-09-10");
+  // Minutes: "The Commissioner introduced the report (00:12:40 on recording)." answers nothing.
+  CHECK(p->answers[0].recording_time == "00:31:15");
+  CHECK(p->answers[0].text ==
+        "In response to a question on 101 call waiting times, the Commissioner said that the average wait had fallen to "
+        "four minutes since the new call-back service began in July.");
+  CHECK(p->answers[1].recording_time == "00:44:02");
+  // The appendix: numbered questions, their leads, a response at a recording time and one in writing.
+  CHECK(p->answers[2].number == "1");
+  CHECK(p->answers[2].lead == "Priority One (Tom)");
+  CHECK(p->answers[2].question ==
+        "How many neighbourhood officers were moved to response duties in the quarter, and when will they return?");
+  CHECK(p->answers[2].recording_time == "01:05:10");
+  CHECK(p->answers[2].text ==
+        "Eleven officers were moved for six weeks over the summer; all had returned to their neighbourhoods by 1 September.");
+  CHECK(p->answers[3].number == "2");
+  CHECK(p->answers[3].lead == "Vice-Chair");
+  CHECK(p->answers[3].written);
+  CHECK(p->answers[3].recording_time.empty());
+  CHECK(p->answers[3].text == "The forecast overspend on overtime is £410,000, to be met from the operational reserve.");
 }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 
+#include "packline/demo.hpp"
 #include "packline/limits.hpp"
 #include "packline/rules.hpp"
 #include "packline/workflow.hpp"
@@ -140,6 +141,133 @@ TEST_CASE("workflow: the clerk imports the December 2020 pack into the replica")
   CHECK(refused.err().message == "only the clerk publishes packs and meetings");
 }
 
+TEST_CASE("workflow: the front sheet's membership adds the members not on the panel yet, with the roles it states") {
+  panel p;  // Elaine Tibble (clerk), Mike Short, Bobbie Dove, Sherry Jespersen, Pete Barrow, Iain McVie
+  auto rep = p.import(test::read_pack(test::december_2020));
+  CHECK(rep.members == 7);
+  auto ms = wf::members(*p.r);
+  REQUIRE(ms->size() == 13);
+  std::map<std::string, std::string> role;
+  for (auto& m : *ms) role[m.name] = m.role;
+  for (const char* n : {"George Farquhar", "Les Fry", "Barry Goringe", "May Haines", "Rachel Maidment", "Lisa Northover",
+                        "David Taylor"})
+    CHECK(role[n] == "member");
+  CHECK(role["Mike Short"] == "chair");
+  CHECK(role["Iain McVie"] == "independent_member");  // kept: the front sheet does not say
+  // A revised pack adds no one twice.
+  CHECK(p.import(replace_once(test::read_pack(test::december_2020), "Time: 10.00 am", "Time: 10.30 am"), t0 + 1).members == 0);
+  CHECK(wf::members(*p.r)->size() == 13);
+
+  // On a new panel the chair and vice-chair get their roles from the front sheet.
+  auto fresh = replica::create(crypto::random_bytes(32));
+  REQUIRE(fresh.ok());
+  REQUIRE((*fresh)->set_space(crypto::random_bytes(16)).ok());
+  REQUIRE(wf::register_member(**fresh, "Elaine Tibble", "clerk", t0).ok());
+  auto imported = wf::import_pack(**fresh, *pack::parse_text(test::read_pack(test::december_2020)), {}, t0);
+  REQUIRE(imported.ok());
+  CHECK(imported->members == 12);
+  role.clear();
+  auto listed = wf::members(**fresh);
+  for (auto& m : *listed) role[m.name] = m.role;
+  CHECK(role.size() == 13);
+  CHECK(role["Mike Short"] == "chair");
+  CHECK(role["Bobbie Dove"] == "vice_chair");
+  CHECK(role["Iain McVie"] == "member");
+  CHECK(role["Elaine Tibble"] == "clerk");  // the contact on the front sheet is not a member
+  // Adding a member already there (an invite after the import) keeps their row.
+  std::string dove;
+  for (auto& m : *listed)
+    if (m.name == "Bobbie Dove") dove = m.id;
+  auto again = wf::add_member(**fresh, "Cllr Bobbie Dove", "chair", t0 + 1);
+  REQUIRE(again.ok());
+  CHECK(*again == dove);
+  listed = wf::members(**fresh);
+  CHECK(listed->size() == 13);
+  for (auto& m : *listed)
+    if (m.id == dove) CHECK(m.role == "chair");
+}
+
+namespace {
+// A short fictional pack for the meeting whose minutes the sample pack carries.
+constexpr const char* september_2026 = R"(Avonmere Police and Crime Panel
+
+Date: Thursday, 10 September 2026
+Time: 10.00 am
+Venue: Council Chamber, County Hall, Avonmere
+
+A G E N D A
+
+1 APOLOGIES
+
+To receive any apologies for absence.
+
+2 POLICE AND CRIME PLAN MONITORING REPORT: QUARTER 1
+
+To receive the Commissioner's report.
+)";
+}  // namespace
+
+TEST_CASE("workflow: answers in the next pack's minutes and appendix become responses to the list's questions") {
+  panel p;
+  auto sep = p.import(september_2026);
+  auto it = p.item(sep.meeting, "2");
+  std::vector<std::string> q;
+  for (auto* body : {"How many neighbourhood officers went to response duties?", "Is overtime overspent?",
+                     "Are rural patrols increasing over the harvest season?"}) {
+    p.as(p.m1);
+    auto id = wf::draft_question(*p.r, it.id, body, t0 + q.size());
+    REQUIRE(id.ok());
+    q.push_back(*id);
+  }
+  p.as(p.chair);
+  wf::consolidated_draft c;
+  c.meeting = sep.meeting;
+  std::vector<std::string> list;
+  // Q1 in other words than the appendix prints: tied by its number (it names a Question Lead).
+  for (auto [src, body] : {std::pair{0, "Were local teams abstracted to cover response over the summer?"},
+                           std::pair{1, "What is the forecast overspend on overtime?"},
+                           std::pair{2, "Are rural patrols increasing over the harvest season?"}}) {
+    c.sources = {q[static_cast<std::size_t>(src)]};
+    c.body = body;
+    auto id = wf::consolidate(*p.r, c, t0 + 10);
+    REQUIRE(id.ok());
+    list.push_back(*id);
+  }
+  auto rep = p.import(std::string(demo::sample_pack()), t0 + 20);
+  CHECK(rep.answers == 4);
+  CHECK(rep.answers_linked == 3);
+  CHECK(rep.answers_unplaced == 0);
+  auto rs = wf::responses(*p.r, sep.meeting);
+  REQUIRE(rs->size() == 4);
+  std::map<std::string, wf::response> to;
+  for (auto& x : *rs) to[x.consolidated] = x;
+  CHECK(to[list[0]].recording_time == "01:05:10");
+  CHECK(to[list[0]].text.rfind("Eleven officers were moved", 0) == 0);
+  CHECK(to[list[1]].written);
+  CHECK(to[list[1]].text == "The forecast overspend on overtime is £410,000, to be met from the operational reserve.");
+  CHECK(to[list[2]].recording_time == "00:44:02");  // a minutes paragraph
+  CHECK(to[""].recording_time == "00:31:15");       // on a question not on the list
+  CHECK(to[""].text.rfind("In response to a question on 101 call waiting times", 0) == 0);
+  auto qs = wf::questions(*p.r, sep.meeting);
+  REQUIRE(qs->size() == 3);
+  CHECK(qs->at(0).outcome == "answered at the meeting (Q1)");
+  CHECK(qs->at(1).outcome == "answered in writing (Q2)");
+  CHECK(qs->at(2).outcome == "answered at the meeting (Q3)");
+  // Republishing the pack records the same answers again, not twice.
+  p.import(replace_once(std::string(demo::sample_pack()), "Time: 10.00 am", "Time: 10.30 am"), t0 + 30);
+  CHECK(wf::responses(*p.r, sep.meeting)->size() == 4);
+}
+
+TEST_CASE("workflow: minutes of a meeting the panel has no record of are not placed") {
+  panel p;
+  auto rep = p.import(std::string(demo::sample_pack()));
+  CHECK(rep.answers == 0);
+  CHECK(rep.answers_unplaced == 4);
+  CHECK(wf::meetings(*p.r)->size() == 1);  // no meeting is made up for them
+  // December 2020: the minutes are of 24 September 2020, not in this panel.
+  CHECK(p.import(test::read_pack(test::december_2020)).answers_unplaced == 5);
+}
+
 TEST_CASE("workflow: republication re-anchors annotations and lists what changed") {
   panel p;
   std::string v1 = test::read_pack(test::december_2020);
@@ -264,8 +392,68 @@ TEST_CASE("workflow: annotations are highlights or notes with a visibility; priv
   CHECK(wf::annotations(*p.r, rep.meeting)->size() == 3);
   p.as(p.m2);
   auto others = wf::annotations(*p.r, rep.meeting);
-  REQUIRE(others->size() == 2);  // m1's private highlight is not listed
-  for (auto& a : *others) CHECK(a.visibility != "private");
+  REQUIRE(others->size() == 1);  // m1's private highlight and a group m2 is not in are not listed
+  CHECK(others->at(0).visibility == "panel");
+}
+
+TEST_CASE("workflow: a member reads the panel's annotations, their priority group's and their own private ones") {
+  panel p;
+  auto rep = p.import(test::read_pack(test::december_2020));
+  auto bs = wf::blocks(*p.r, p.item(rep.meeting, "5").id);
+  REQUIRE(bs.ok());
+  auto ps = wf::priorities(*p.r);
+  REQUIRE(ps->size() >= 2);
+  std::string group_a = ps->at(0).id, group_b = ps->at(1).id;
+  p.as(p.chair);
+  REQUIRE(wf::set_priority_leads(*p.r, group_a, {p.m1, p.indep}, t0).ok());
+  REQUIRE(wf::set_priority_leads(*p.r, group_b, {p.m2}, t0).ok());
+  auto note = [&](const std::string& who, const char* body, const char* visibility, const std::string& group = {}) {
+    p.as(who);
+    wf::annotation_draft d;
+    d.block = bs->at(3).id;
+    d.end = 8;
+    d.kind = "note";
+    d.body = body;
+    d.visibility = visibility;
+    d.priority = group;
+    auto id = wf::annotate(*p.r, d, t0);
+    REQUIRE_MESSAGE(id.ok(), err(id));
+    return *id;
+  };
+  note(p.m1, "m1 private", "private");
+  auto a_note = note(p.m1, "m1 for group A", "priority", group_a);
+  note(p.m2, "m2 for group B", "priority", group_b);
+  note(p.m2, "m2 for the panel", "panel");
+  auto seen = [&](const std::string& who) {
+    p.as(who);
+    auto list = wf::annotations(*p.r, rep.meeting);
+    REQUIRE(list.ok());
+    std::vector<std::string> bodies;
+    for (auto& a : *list) bodies.push_back(a.body);
+    std::sort(bodies.begin(), bodies.end());
+    return bodies;
+  };
+  using v = std::vector<std::string>;
+  CHECK(seen(p.m1) == v{"m1 for group A", "m1 private", "m2 for the panel"});
+  CHECK(seen(p.indep) == v{"m1 for group A", "m2 for the panel"});  // leads group A too
+  CHECK(seen(p.m2) == v{"m2 for group B", "m2 for the panel"});
+  CHECK(seen(p.chair) == v{"m2 for the panel"});
+
+  // Only the author edits or deletes; an edit changes the words and who reads them.
+  p.as(p.indep);
+  auto refused = wf::edit_annotation(*p.r, a_note, "taken over", "panel", "", t0 + 1);
+  CHECK(refused.err().code == errc::forbidden);
+  CHECK(refused.err().message == "only the author edits an annotation");
+  CHECK(wf::delete_annotation(*p.r, a_note, t0 + 1).err().message == "only the author edits an annotation");
+  p.as(p.m1);
+  CHECK(err(wf::edit_annotation(*p.r, a_note, "", "panel", "", t0 + 2)) == "a note needs some text");
+  CHECK(err(wf::edit_annotation(*p.r, a_note, "x", "everyone", "", t0 + 2)) == "visibility is private, priority or panel");
+  REQUIRE(wf::edit_annotation(*p.r, a_note, "m1 for everyone now", "panel", "", t0 + 2).ok());
+  CHECK(seen(p.chair) == v{"m1 for everyone now", "m2 for the panel"});
+  p.as(p.m1);
+  REQUIRE(wf::delete_annotation(*p.r, a_note, t0 + 3).ok());
+  CHECK(seen(p.chair) == v{"m2 for the panel"});
+  CHECK(seen(p.m1) == v{"m1 private", "m2 for the panel"});
 }
 
 TEST_CASE("workflow: at most two questions per councillor per meeting, sub-divided questions counting") {
@@ -316,7 +504,7 @@ TEST_CASE("workflow: at most two questions per councillor per meeting, sub-divid
   CHECK(wf::submit_question(*p.r, *q4, t0 + 11).ok());
 }
 
-TEST_CASE("workflow: only the author edits a draft") {
+TEST_CASE("workflow: only the author edits a draft; a broken rule is errc::forbidden and nothing is written") {
   panel p;
   auto rep = p.import(test::read_pack(test::december_2020));
   auto it = p.item(rep.meeting, "9");
@@ -326,7 +514,17 @@ TEST_CASE("workflow: only the author edits a draft") {
   p.as(p.m2);
   wf::question_draft e;
   e.body = "changed by someone else";
-  CHECK(err(wf::edit_question(*p.r, *q, e, t0 + 1)) == "only the author edits a draft");
+  auto refused = wf::edit_question(*p.r, *q, e, t0 + 1);
+  CHECK(refused.err().code == errc::forbidden);
+  CHECK(refused.err().message == "only the author edits a draft");
+  CHECK(p.r->rows("question")->at(0).text("body") == "What is Action Fraud's local response time?");
+  wf::consolidated_draft c;
+  c.meeting = rep.meeting;
+  c.body = "A member's list";
+  CHECK(wf::consolidate(*p.r, c, t0 + 1).err().code == errc::forbidden);
+  CHECK(wf::consolidated_list(*p.r, rep.meeting)->empty());
+  CHECK(wf::import_pack(*p.r, *pack::parse_text(test::read_pack(test::december_2020)), {}, t0).err().code ==
+        errc::forbidden);
   CHECK(wf::submit_question(*p.r, *q, t0 + 1).err().message == "only the author submits a draft");
   p.as(p.clerk);
   CHECK(err(wf::draft_question(*p.r, it.id, "A clerk's question", t0)) == "only panel members draft questions");
@@ -431,15 +629,54 @@ TEST_CASE("workflow: priorities with leads; only a lead drafts the priority's KL
   REQUIRE_MESSAGE(id.ok(), err(id));
   k.approach = "Email";
   CHECK(err(wf::draft_kloe(*p.r, k, t0)) == "the approach is Agenda or SSR (Spotlight Scrutiny Review)");
+  // Any lead of the priority edits its KLOEs, not only the one who drafted it.
   p.as(p.m2);
   wf::kloe edit;
   edit.id = *id;
-  edit.bullets = "taken over";
-  CHECK(err(wf::edit_kloe(*p.r, edit, t0)) == "only the lead who drafted a KLOE edits it");
+  edit.bullets = "- What is the Safer Streets bid?\n- How is stalking prioritised?\n- What of spiking?";
+  CHECK(wf::edit_kloe(*p.r, edit, t0 + 1).ok());
+  p.as(p.indep);
+  edit.bullets = "not a lead's words";
+  auto refused = wf::edit_kloe(*p.r, edit, t0 + 2);
+  CHECK(refused.err().code == errc::forbidden);
+  CHECK(refused.err().message == "only a lead of this priority edits its key lines of enquiry");
   auto ks = wf::kloes(*p.r, violent.id);
   REQUIRE(ks->size() == 1);
   CHECK(ks->at(0).approach == "SSR");
   CHECK(ks->at(0).owner == p.m1);
+  CHECK(ks->at(0).bullets == "- What is the Safer Streets bid?\n- How is stalking prioritised?\n- What of spiking?");
+}
+
+TEST_CASE("workflow: editing a consolidated question's sources marks added drafts consolidated, dropped ones submitted") {
+  panel p;
+  auto rep = p.import(test::read_pack(test::december_2020));
+  auto it = p.item(rep.meeting, "5");
+  std::vector<std::string> q;
+  for (auto* who : {&p.m1, &p.m2, &p.indep}) {
+    p.as(*who);
+    auto id = wf::draft_question(*p.r, it.id, "Question from " + *who, t0);
+    REQUIRE(wf::submit_question(*p.r, *id, t0).ok());
+    q.push_back(*id);
+  }
+  p.as(p.chair);
+  wf::consolidated_draft c;
+  c.meeting = rep.meeting;
+  c.sources = {q[0], q[1]};
+  c.body = "Merged";
+  auto id = wf::consolidate(*p.r, c, t0 + 1);
+  REQUIRE(id.ok());
+  wf::consolidated_draft e;
+  e.section.clear();
+  e.target.clear();
+  e.sources = {q[0], q[2]};  // q[1] out, q[2] in
+  REQUIRE(wf::edit_consolidated(*p.r, *id, e, t0 + 2).ok());
+  std::map<std::string, std::string> status;
+  auto qs = wf::questions(*p.r, rep.meeting);
+  for (auto& x : *qs) status[x.id] = x.status;
+  CHECK(status[q[0]] == "consolidated");
+  CHECK(status[q[1]] == "submitted");
+  CHECK(status[q[2]] == "consolidated");
+  CHECK(wf::consolidated_list(*p.r, rep.meeting)->at(0).sources == e.sources);
 }
 
 TEST_CASE("workflow: the chair consolidates drafts with provenance; members see what became of theirs") {
@@ -520,6 +757,102 @@ TEST_CASE("workflow: the chair consolidates drafts with provenance; members see 
     if (x.id == *e) CHECK(x.outcome == "held over to the next meeting");
   REQUIRE(wf::remove_consolidated(*p.r, parts->at(1), t0 + 7).ok());
   CHECK(wf::consolidated_list(*p.r, m)->size() == 3);
+}
+
+TEST_CASE("workflow: the chair groups drafts without merging them, then merges a group or leaves it") {
+  panel p;
+  auto rep = p.import(test::read_pack(test::december_2020));
+  auto it = p.item(rep.meeting, "5");
+  std::vector<std::string> q;
+  for (auto* who : {&p.m1, &p.m2, &p.indep, &p.m1}) {
+    p.as(*who);
+    auto id = wf::draft_question(*p.r, it.id, "Hate crime question " + std::to_string(q.size()), t0 + q.size());
+    REQUIRE(wf::submit_question(*p.r, *id, t0).ok());
+    q.push_back(*id);
+  }
+  p.as(p.m1);
+  CHECK(wf::group_drafts(*p.r, rep.meeting, {q[0], q[1]}, t0).err().code == errc::forbidden);
+  p.as(p.chair);
+  CHECK(err(wf::group_drafts(*p.r, rep.meeting, {q[0]}, t0)) == "a group has at least two drafts");
+  auto g1 = wf::group_drafts(*p.r, rep.meeting, {q[0], q[1], q[2]}, t0 + 10);
+  auto g2 = wf::group_drafts(*p.r, rep.meeting, {q[2], q[3]}, t0 + 11);
+  REQUIRE(g1.ok());
+  REQUIRE(g2.ok());
+  auto status = [&] {
+    std::vector<std::string> out;
+    auto qs = wf::questions(*p.r, rep.meeting);
+    for (auto& x : *qs) out.push_back(x.status);
+    return out;
+  };
+  using v = std::vector<std::string>;
+  // Grouped, not merged: the drafts keep their status and the list is empty.
+  CHECK(status() == v{"submitted", "submitted", "submitted", "submitted"});
+  CHECK(wf::consolidated_list(*p.r, rep.meeting)->empty());
+  auto gs = wf::groups(*p.r, rep.meeting);
+  REQUIRE(gs->size() == 2);
+  CHECK(gs->at(0).sources == v{q[0], q[1], q[2]});
+  // A draft taken out of a group stays as it was.
+  wf::consolidated_draft out;
+  out.section.clear();
+  out.target.clear();
+  out.sources = {q[0], q[1]};
+  REQUIRE(wf::edit_consolidated(*p.r, *g1, out, t0 + 12).ok());
+  CHECK(status() == v{"submitted", "submitted", "submitted", "submitted"});
+  // Merge the first group: it goes on the list and its drafts are consolidated.
+  wf::consolidated_draft c;
+  CHECK(err(wf::merge_group(*p.r, *g1, c, t0 + 13)) == "a consolidated question needs its wording");
+  c.body = "Recorded hate crime is up 36.7%: why?";
+  c.lead = p.m1;
+  REQUIRE(wf::merge_group(*p.r, *g1, c, t0 + 13).ok());
+  CHECK(wf::merge_group(*p.r, *g1, c, t0 + 14).err().code == errc::bad_state);
+  auto list = wf::consolidated_list(*p.r, rep.meeting);
+  REQUIRE(list->size() == 1);
+  CHECK(list->at(0).body == c.body);
+  CHECK(list->at(0).number == 1);
+  CHECK(list->at(0).sources == v{q[0], q[1]});
+  CHECK(status() == v{"consolidated", "consolidated", "submitted", "submitted"});
+  CHECK(wf::questions(*p.r, rep.meeting)->at(0).outcome == "merged into Q1");
+  // Leave the other group: the drafts are as they were.
+  REQUIRE(wf::remove_consolidated(*p.r, *g2, t0 + 15).ok());
+  CHECK(wf::groups(*p.r, rep.meeting)->empty());
+  CHECK(status() == v{"consolidated", "consolidated", "submitted", "submitted"});
+}
+
+TEST_CASE("workflow: the chair or the clerk edits a forward plan row (notes, lead, KLOEs, approach)") {
+  panel p;
+  p.import(test::read_pack(test::december_2020));
+  auto plan = wf::forward_plan(*p.r);
+  REQUIRE(plan->size() == 18);
+  auto row = plan->at(0);
+  CHECK(row.title == "Informal Budget Briefing");
+  wf::forward_item e;
+  e.id = row.id;
+  e.notes = "Moved to the afternoon session";
+  e.lead = "M Short";
+  e.kloes = "- Knowledgeable scrutiny of the proposed 21/22 Dorset Police Precept.\n- Reserves strategy.";
+  e.approach = "SSR";
+  p.as(p.m1);
+  auto refused = wf::edit_forward_item(*p.r, e, t0 + 1);
+  CHECK(refused.err().code == errc::forbidden);
+  CHECK(refused.err().message == "only the chair or the clerk edits the forward plan");
+  p.as(p.chair);
+  e.approach = "Email";
+  CHECK(err(wf::edit_forward_item(*p.r, e, t0 + 1)) == "the approach is Agenda or SSR (Spotlight Scrutiny Review)");
+  e.approach = "SSR";
+  REQUIRE(wf::edit_forward_item(*p.r, e, t0 + 1).ok());
+  p.as(p.clerk);
+  wf::forward_item only_notes;
+  only_notes.id = row.id;
+  only_notes.notes = "Afternoon session, 2pm";
+  REQUIRE(wf::edit_forward_item(*p.r, only_notes, t0 + 2).ok());
+  auto after = wf::forward_plan(*p.r)->at(0);
+  CHECK(after.id == row.id);
+  CHECK(after.title == row.title);  // from the pack
+  CHECK(after.raised_by == "Standing");
+  CHECK(after.notes == "Afternoon session, 2pm");
+  CHECK(after.lead == "M Short");
+  CHECK(after.kloes == e.kloes);
+  CHECK(after.approach == "SSR");
 }
 
 TEST_CASE("workflow: the clerk records answers and actions; open actions carry into the next meeting") {
@@ -613,6 +946,12 @@ TEST_CASE("rules: who may write what") {
   CHECK(rules::check(change("consolidated_question", "body", std::string("x")), role::vice_chair).ok());
   CHECK(rules::check(change("consolidated_question", "body", std::string("x")), role::member).err().message ==
         "only the chair or vice-chair edits the consolidated list");
+  CHECK(rules::check(change("consolidated_question", "body", std::string("x")), role::member).err().code ==
+        errc::forbidden);
+  auto kloe_edit = change("kloe", "bullets", std::string("x"), true, other);
+  CHECK(rules::check(kloe_edit, role::member).err().message == "only a lead of this priority edits its key lines of enquiry");
+  kloe_edit.leads = {other, me};
+  CHECK(rules::check(kloe_edit, role::member).ok());
   for (const char* t : {"pack", "block", "pack_item", "meeting"}) {
     CHECK(rules::check(change(t, "title", std::string("x")), role::clerk).ok());
     CHECK(rules::check(change(t, "title", std::string("x")), role::chair).err().message ==

@@ -308,9 +308,9 @@ void parse_membership(meeting_info& m, std::string_view names) {
       name = std::string(trim(std::string_view(p).substr(0, br)));
       if (tag.find("vice") != std::string::npos) m.vice_chair = name;
       else if (tag.find("chair") != std::string::npos) m.chair = name;
+      else if (tag.find("independent") != std::string::npos) m.independent_members.push_back(name);
     }
-    if (starts_with_ci(name, "cllr ")) name = name.substr(5);
-    m.members.push_back(name);
+    m.members.push_back(name);  // as printed ("Cllr ..." where the pack says so)
   }
 }
 
@@ -681,6 +681,144 @@ std::size_t total_size(const std::vector<block>& bs, std::size_t from, std::size
 // Rough printed page of converted text without page breaks.
 constexpr std::size_t chars_per_page = 3200;
 
+// ---- answers in minutes and question-and-answer appendices -----------------
+
+// Takes "(01:20:24 on recording)" (or "(1:20:24)") out of `t`; returns "01:20:24" or "".
+std::string take_recording_time(std::string& t) {
+  auto digit = [](std::string_view v, std::size_t i) { return i < v.size() && std::isdigit(static_cast<unsigned char>(v[i])); };
+  for (auto open = t.find('('); open != std::string::npos; open = t.find('(', open + 1)) {
+    auto close = t.find(')', open);
+    if (close == std::string::npos) break;
+    std::string_view in = trim(std::string_view(t).substr(open + 1, close - open - 1));
+    std::size_t h = 0;
+    while (digit(in, h)) ++h;
+    if (h < 1 || h > 2 || in.size() < h + 6 || in[h] != ':' || !digit(in, h + 1) || !digit(in, h + 2) || in[h + 3] != ':' ||
+        !digit(in, h + 4) || !digit(in, h + 5) || digit(in, h + 6))
+      continue;
+    std::string time = (h == 1 ? "0" : "") + std::string(in.substr(0, h + 6));
+    std::size_t from = open;
+    while (from > 0 && t[from - 1] == ' ') --from;
+    t.erase(from, close + 1 - from);
+    return time;
+  }
+  return {};
+}
+
+// "Question 3", "Q3.", "Question 3: What ..." → number "3" and what follows.
+bool question_head(std::string_view t, std::string& number, std::string& rest) {
+  std::size_t at = starts_with_ci(t, "question ") ? 9 : (t.size() > 1 && (t[0] == 'Q' || t[0] == 'q')) ? 1 : 0;
+  if (at == 0) return false;
+  std::size_t d = at;
+  while (d < t.size() && std::isdigit(static_cast<unsigned char>(t[d]))) ++d;
+  if (d == at || d - at > 3 || (d < t.size() && std::isalpha(static_cast<unsigned char>(t[d])))) return false;
+  number = std::string(t.substr(at, d - at));
+  rest = std::string(t.substr(d));
+  return true;
+}
+
+// "Response", "Answer", "Written response: ..." → what follows the label.
+bool answer_label(std::string_view t, bool& written, std::string& rest) {
+  written = starts_with_ci(t, "written ");
+  std::string_view w = written ? trim(t.substr(8)) : t;
+  for (std::string_view label : {"response", "answer"}) {
+    if (!starts_with_ci(w, label) || (w.size() > label.size() && std::isalpha(static_cast<unsigned char>(w[label.size()]))))
+      continue;
+    rest = std::string(w.substr(label.size()));
+    return true;
+  }
+  return false;
+}
+
+// Leading ".", ":", dashes and spaces of what follows a label.
+std::string after_label(std::string s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (s[i] == ' ' || s[i] == ':' || s[i] == '.' || s[i] == '-' || s[i] == ')') ++i;
+    else if (s.compare(i, 3, "\xe2\x80\x93") == 0) i += 3;  // en dash
+    else break;
+  }
+  return s.substr(i);
+}
+
+void add_text(std::string& to, std::string_view t) {
+  if (t.empty()) return;
+  if (!to.empty()) to += "\n\n";
+  to += t;
+}
+
+void parse_answers(parsed& p) {
+  int minutes = -1;
+  std::string minutes_of;
+  for (std::size_t i = 0; i < p.items.size(); ++i)
+    if (contains_ci(p.items[i].title, "minutes")) {
+      minutes = static_cast<int>(i);
+      minutes_of = parse_date(p.items[i].description);
+      break;
+    }
+  int qa_item = -2;  // the item whose questions-and-answers section is being read (-2: none)
+  answer* cur = nullptr;  // the appendix entry being read (always the last answer)
+  bool in_answer = false;
+  for (const auto& b : p.blocks) {
+    if (b.kind == "page_marker") continue;
+    std::string t(trim(b.text));
+    if (b.item != qa_item) {
+      qa_item = -2;
+      cur = nullptr;
+    }
+    if (t.size() < 120 && (contains_ci(t, "questions and answers") || contains_ci(t, "question and answer") ||
+                           starts_with_ci(t, "q&a"))) {
+      qa_item = b.item;
+      cur = nullptr;
+      continue;
+    }
+    std::string date = b.item == minutes ? minutes_of : std::string{};
+    std::string number, rest;
+    bool written = false;
+    if (qa_item != -2) {
+      if (question_head(t, number, rest)) {
+        answer a;
+        a.meeting_date = date;
+        a.number = number;
+        a.question = after_label(rest);
+        p.answers.push_back(std::move(a));
+        cur = &p.answers.back();
+        in_answer = false;
+      } else if (!cur) {
+        continue;
+      } else if (starts_with_ci(t, "question lead")) {
+        cur->lead = after_label(t.substr(13));
+      } else if (answer_label(t, written, rest)) {
+        cur->written = written;
+        cur->recording_time = take_recording_time(rest);
+        add_text(cur->text, after_label(rest));
+        in_answer = true;
+      } else if (starts_with_ci(t, "duration of meeting")) {
+        qa_item = -2;  // the minutes' closing lines end the appendix
+        cur = nullptr;
+      } else if (b.kind == "heading" || (t.size() < 60 && contains_ci(t, "questions") && t.back() != '.' && t.back() != '?')) {
+        cur = nullptr;  // a section heading ("Finance questions") ends the entry
+      } else {
+        std::string time = take_recording_time(t);
+        if (in_answer && cur->recording_time.empty()) cur->recording_time = time;
+        add_text(in_answer ? cur->text : cur->question, t);
+      }
+      continue;
+    }
+    // A minutes paragraph that records an answer.
+    if (b.item != minutes || (b.kind != "paragraph" && b.kind != "list_item")) continue;
+    std::string time = take_recording_time(t);
+    bool on_question = contains_ci(t, "question") || contains_ci(t, "asked");
+    if (!(on_question && (!time.empty() || starts_with_ci(t, "in response to") || contains_ci(t, "asked a question"))))
+      continue;
+    answer a;
+    a.meeting_date = date;
+    if (question_head(t, number, rest)) a.number = number;
+    a.text = t;
+    a.recording_time = time;
+    p.answers.push_back(std::move(a));
+  }
+}
+
 result<parsed> parse_agenda_pack(parsed p, std::size_t agenda_at, std::size_t front_end, const progress_fn& progress) {
   auto& bs = p.blocks;
   // Items: "1 APOLOGIES", numbered in sequence, then an optional page range and
@@ -755,6 +893,7 @@ result<parsed> parse_agenda_pack(parsed p, std::size_t agenda_at, std::size_t fr
   // Items without papers sit on the agenda pages.
   parse_forward_plan(p);
   parse_priorities(p);
+  parse_answers(p);
   return p;
 }
 
@@ -854,6 +993,7 @@ result<parsed> parse(const std::vector<std::string>& pages, const progress_fn& p
     p.pages = n;
     parse_forward_plan(p);
     parse_priorities(p);
+    parse_answers(p);
     return p;
   }
   return make_error(errc::invalid_argument,
@@ -984,6 +1124,7 @@ result<parsed> parse_supplement(std::string_view text, const std::string& title)
   if (!p.pages_exact) spread_pages(p.blocks, 0, p.blocks.size(), 1, n);
   p.pages = n;
   parse_priorities(p);
+  parse_answers(p);
   return p;
 }
 
@@ -995,6 +1136,8 @@ std::string preview_json(const parsed& p) {
        ", \"chair\": " + q(m.chair) + ", \"vice_chair\": " + q(m.vice_chair) + ", \"quorum\": " + std::to_string(m.quorum) +
        ", \"public_deadline\": " + q(m.public_deadline) + ", \"members\": [";
   for (std::size_t i = 0; i < m.members.size(); ++i) o += (i ? ", " : "") + q(m.members[i]);
+  o += "], \"independent_members\": [";
+  for (std::size_t i = 0; i < m.independent_members.size(); ++i) o += (i ? ", " : "") + q(m.independent_members[i]);
   o += "]},\n  \"items\": [";
   for (std::size_t i = 0; i < p.items.size(); ++i) {
     const auto& it = p.items[i];
@@ -1013,6 +1156,12 @@ std::string preview_json(const parsed& p) {
   }
   o += "\n  ],\n  \"priorities\": [";
   for (std::size_t i = 0; i < p.priorities.size(); ++i) o += (i ? ", " : "") + q(p.priorities[i].title);
+  o += "],\n  \"answers\": [";
+  for (std::size_t i = 0; i < p.answers.size(); ++i) {
+    const auto& a = p.answers[i];
+    o += std::string(i ? "," : "") + "\n    {\"meeting_date\": " + q(a.meeting_date) + ", \"number\": " + q(a.number) +
+         ", \"recording_time\": " + q(a.recording_time) + ", \"written\": " + (a.written ? "true" : "false") + "}";
+  }
   o += "],\n  \"fingerprint\": " + q(p.fingerprint) + ",\n  \"warnings\": [";
   for (std::size_t i = 0; i < p.warnings.size(); ++i) o += (i ? ", " : "") + q(p.warnings[i]);
   o += "]\n}\n";

@@ -253,7 +253,7 @@ result<void> replica::check_remote(const envelope& e, const change_body& body) {
   // What the rules need of a row before this change: does it exist, and its
   // author (or a priority's leads). One small query per row, not rows():
   // this runs for every remote change (bench/run crypto, sync_path).
-  struct known_row { bool exists = false; bytes author; std::string leads; };
+  struct known_row { bool exists = false; bytes author, priority; std::string leads; };
   std::map<std::pair<std::string, bytes>, known_row> cache;
   auto find = [&](const std::string& table, const bytes& id) -> const known_row& {
     auto key = std::make_pair(table, id);
@@ -262,7 +262,8 @@ result<void> replica::check_remote(const envelope& e, const change_body& body) {
       known_row k;
       // Table and column names are constants of this file, never input.
       const char* col = table == "priority" ? "leads" : author_field(table) ? author_field(table) : "id";
-      auto st = db_->prepare("SELECT \"" + std::string(col) + "\" FROM \"" + table + "\" WHERE id = ?1 AND deleted = 0");
+      auto st = db_->prepare("SELECT \"" + std::string(col) + "\", " + (table == "kloe" ? "priority" : "NULL") + " FROM \"" +
+                             table + "\" WHERE id = ?1 AND deleted = 0");
       if (st) {
         (*st)->bind(1, id);
         auto r = (*st)->step();
@@ -271,6 +272,7 @@ result<void> replica::check_remote(const envelope& e, const change_body& body) {
           value v = (*st)->column(0);
           if (std::holds_alternative<bytes>(v)) k.author = std::get<bytes>(v);
           if (std::holds_alternative<std::string>(v)) k.leads = std::get<std::string>(v);
+          if (value p = (*st)->column(1); std::holds_alternative<bytes>(p)) k.priority = std::get<bytes>(p);
         }
         (*st)->reset();
       }
@@ -292,18 +294,10 @@ result<void> replica::check_remote(const envelope& e, const change_body& body) {
       c.row_exists = r.exists;
       if (af) c.row_author = r.author;
     }
-    if (o.table == "kloe" && !c.row_exists)
-      for (const op& p : body.ops)
-        if (p.table == "kloe" && p.row == o.row && p.field == "priority" && std::holds_alternative<bytes>(p.val))
-          if (auto& pr = find("priority", std::get<bytes>(p.val)); pr.exists) {
-            const std::string& leads = pr.leads;
-            for (std::size_t from = 0; from < leads.size();) {
-              auto comma = leads.find(',', from);
-              c.leads.push_back(from_hex(leads.substr(from, comma == std::string::npos ? std::string::npos : comma - from)));
-              if (comma == std::string::npos) break;
-              from = comma + 1;
-            }
-          }
+    if (o.table == "kloe") {
+      bytes pri = rules::kloe_priority(find("kloe", o.row).priority, body.ops, o.row);
+      if (!pri.empty()) c.leads = rules::lead_ids(find("priority", pri).leads);
+    }
     if (o.table == "member" && o.field == "role" && role != rules::role::clerk && !rules::chairs(role))
       return refused("change " + std::to_string(e.seq) + " refused: only the clerk or the chair records roles");
     if (auto r = rules::check(c, role); !r)

@@ -8,7 +8,7 @@
 namespace packline::rules {
 namespace {
 
-result<void> refuse(std::string msg) { return make_error(errc::bad_state, std::move(msg)); }
+result<void> refuse(std::string msg) { return make_error(errc::forbidden, std::move(msg)); }
 
 std::string str(const value& v) { return std::holds_alternative<std::string>(v) ? std::get<std::string>(v) : std::string{}; }
 
@@ -41,6 +41,26 @@ const char* to_string(role r) {
     case role::none: break;
   }
   return "none";
+}
+
+std::vector<bytes> lead_ids(std::string_view leads) {
+  std::vector<bytes> out;
+  for (std::size_t from = 0; from < leads.size();) {
+    auto comma = leads.find(',', from);
+    auto id = leads.substr(from, comma == std::string_view::npos ? std::string_view::npos : comma - from);
+    if (!id.empty()) out.push_back(from_hex(std::string(id)));
+    if (comma == std::string_view::npos) break;
+    from = comma + 1;
+  }
+  return out;
+}
+
+bytes kloe_priority(const bytes& existing, const std::vector<op>& ops, const bytes& kloe) {
+  if (!existing.empty()) return existing;
+  for (const op& p : ops)
+    if (p.table == "kloe" && p.row == kloe && p.field == "priority" && std::holds_alternative<bytes>(p.val))
+      return std::get<bytes>(p.val);
+  return {};
 }
 
 bool valid_question_status(std::string_view s) {
@@ -114,12 +134,12 @@ result<void> check(const row_change& c, role r) {
   }
   if (t == "kloe") {
     bool lead = std::find(c.leads.begin(), c.leads.end(), c.actor) != c.leads.end();
-    if (!c.row_exists) {
-      if (lead || chairs(r)) return {};
-      return refuse("only a lead of this priority drafts its key lines of enquiry");
-    }
-    if (!c.row_author.empty() && c.row_author != c.actor) return refuse("only the lead who drafted a KLOE edits it");
-    return {};
+    // Any lead of the priority (not only the one who drafted it) edits its
+    // KLOEs; the chair may too. A former lead keeps their own drafts.
+    bool owner = c.row_exists && c.row_author == c.actor;
+    if (lead || owner || chairs(r)) return {};
+    return refuse(c.row_exists ? "only a lead of this priority edits its key lines of enquiry"
+                               : "only a lead of this priority drafts its key lines of enquiry");
   }
   return {};
 }

@@ -7,6 +7,7 @@
 #include "packline/workflow.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -85,6 +86,14 @@ std::string lower(std::string s) {
   return s;
 }
 
+// A name as the panel compares it: "Cllr Mike Short" is "mike short".
+std::string name_key(std::string s) {
+  s = lower(pack::normalise(s));
+  for (const char* t : {"cllr ", "councillor "})
+    if (s.rfind(t, 0) == 0) s = s.substr(std::string_view(t).size());
+  return s;
+}
+
 result<std::optional<row>> find_row(replica& r, const std::string& table, const bytes& id) {
   auto rows = r.rows(table, "id", id);
   if (!rows) return rows.err();
@@ -156,15 +165,11 @@ result<void> check_ops(replica& r, const actor& a, const std::vector<op>& ops) {
       }
       c.panel_has_clerk = *has_clerk;
     }
-    if (o.table == "kloe" && !c.row_exists) {
-      // The kloe's priority comes with the ops that create it.
-      for (const op& p : ops)
-        if (p.table == "kloe" && p.row == o.row && p.field == "priority" && std::holds_alternative<bytes>(p.val)) {
-          auto pr = find_row(r, "priority", std::get<bytes>(p.val));
-          if (!pr) return pr.err();
-          if (*pr)
-            for (auto& l : split_ids((*pr)->text("leads"))) c.leads.push_back(from_hex(l));
-        }
+    if (o.table == "kloe") {
+      bytes pri = rules::kloe_priority(c.row_exists ? bytes_of(*cache[{o.table, o.row}], "priority") : bytes{}, ops, o.row);
+      auto pr = find_row(r, "priority", pri);
+      if (!pr) return pr.err();
+      if (*pr) c.leads = rules::lead_ids((*pr)->text("leads"));
     }
     PL_TRY(rules::check(c, a.role));
   }
@@ -174,6 +179,27 @@ result<void> check_ops(replica& r, const actor& a, const std::vector<op>& ops) {
 result<std::uint64_t> commit_checked(replica& r, const actor& a, std::vector<op> ops, std::uint64_t now_ms) {
   PL_TRY(check_ops(r, a, ops));
   return r.commit(std::move(ops), now_ms);
+}
+
+// Commits an edit (nothing when there is nothing to change).
+result<void> commit_edit(replica& r, const actor& a, std::vector<op> ops, std::uint64_t now_ms) {
+  if (ops.empty()) return {};
+  auto c = commit_checked(r, a, std::move(ops), now_ms);
+  if (!c) return c.err();
+  return {};
+}
+// An edit call's field: left as it is when the caller gives no value.
+void set_given(std::vector<op>& ops, const char* table, const bytes& row, const char* field, const std::string& v) {
+  if (!v.empty()) ops.push_back(set(table, row, field, str(v)));
+}
+
+// Deletes a row (a tombstone), as the rules allow the signed-in member.
+result<void> tombstone(replica& r, const char* table, const std::string& id, const char* what, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto x = need_row(r, table, id, what);
+  if (!x) return x.err();
+  return commit_edit(r, *a, {set(table, x->id, "deleted", num(1))}, now_ms);
 }
 
 // Long text (bodies, bullets) is a text CRDT field: the edit from its current
@@ -218,7 +244,8 @@ std::int64_t last_sunday(int y, int m) {
   while (weekday(d) != 6) --d;
   return d;
 }
-// "YYYY-MM-DD HH:MM" UK local time → ms since epoch (GMT/BST).
+}  // namespace
+
 std::optional<std::int64_t> uk_local_to_ms(const std::string& s) {
   int y, mo, d, h = 0, mi = 0;
   if (std::sscanf(s.c_str(), "%d-%d-%d %d:%d", &y, &mo, &d, &h, &mi) < 3) return std::nullopt;
@@ -230,6 +257,8 @@ std::optional<std::int64_t> uk_local_to_ms(const std::string& s) {
   if (guess >= start && guess < end) utc = guess;
   return utc;
 }
+
+namespace {
 std::string two(int v) { return (v < 10 ? "0" : "") + std::to_string(v); }
 
 // ---- anchors --------------------------------------------------------------
@@ -300,6 +329,15 @@ result<std::string> add_member(replica& r, const std::string& name, const std::s
   if (!a) return a.err();
   if (name.empty()) return make_error(errc::invalid_argument, "a member needs a name");
   if (rules::parse_role(role) == rules::role::none) return make_error(errc::invalid_argument, "unknown role " + role);
+  // A member already on the panel (say from a pack's front sheet) keeps their
+  // row: only the role is set.
+  auto known = r.rows("member");
+  if (!known) return known.err();
+  for (auto& x : *known)
+    if (name_key(x.text("name")) == name_key(name)) {
+      PL_TRY(commit_edit(r, *a, {set("member", x.id, "role", str(role))}, now_ms));
+      return to_hex(x.id);
+    }
   bytes id = new_row_id();
   auto c = commit_checked(r, *a,
                           {set("member", id, "name", str(name)), set("member", id, "role", str(role)),
@@ -419,12 +457,17 @@ struct chunker {
   }
 };
 
+// Answers the pack records (minutes, question-and-answer appendices) as
+// responses of their meeting; defined with the responses below.
+result<void> import_answers(replica& r, const pack::parsed& p, const bytes& meeting, const bytes& member,
+                            std::uint64_t now_ms, std::vector<op>& ops, import_report& rep);
+
 }  // namespace
 
 result<import_report> import_pack(replica& r, const pack::parsed& p, const import_options& o, std::uint64_t now_ms) {
   auto a = me(r);
   if (!a) return a.err();
-  if (a->role != rules::role::clerk) return make_error(errc::bad_state, "only the clerk publishes packs and meetings");
+  if (a->role != rules::role::clerk) return make_error(errc::forbidden, "only the clerk publishes packs and meetings");
   const bool supplement = p.kind == "supplement";
   const auto now = static_cast<std::int64_t>(now_ms);
   import_report rep;
@@ -450,7 +493,8 @@ result<import_report> import_pack(replica& r, const pack::parsed& p, const impor
         existing = m;
         break;
       }
-    if (meeting_id.empty()) meeting_id = new_row_id();
+    // Derived, so two clerks importing the same pack offline make one meeting.
+    if (meeting_id.empty()) meeting_id = derived_id("meeting", {}, p.meeting.date + "\n" + lower(p.meeting.body));
   }
   bytes prev_pack = existing ? bytes_of(*existing, "pack") : bytes{};
   // Versions so far.
@@ -469,7 +513,7 @@ result<import_report> import_pack(replica& r, const pack::parsed& p, const impor
       return rep;
     }
   }
-  bytes pack_id = new_row_id();
+  bytes pack_id = derived_id("pack", meeting_id, std::to_string(version) + "\n" + p.fingerprint);
   rep.meeting = to_hex(meeting_id);
   rep.pack = to_hex(pack_id);
   rep.version = version;
@@ -581,6 +625,28 @@ result<import_report> import_pack(replica& r, const pack::parsed& p, const impor
     last.push_back(set("forward_plan", id, "approach", str(f.approach)));
     last.push_back(set("forward_plan", id, "source", pack_id));
   }
+  if (!supplement) {
+    // The front sheet's membership: a member row for each name not on the
+    // panel yet, with the role the pack states (roles of existing members are
+    // the clerk's to change).
+    auto known = r.rows("member");
+    if (!known) return known.err();
+    std::set<std::string> names;
+    for (auto& x : *known) names.insert(name_key(x.text("name")));
+    const auto& m = p.meeting;
+    for (const auto& name : m.members) {
+      if (!names.insert(name_key(name)).second) continue;
+      bool independent = std::find(m.independent_members.begin(), m.independent_members.end(), name) != m.independent_members.end();
+      const char* role = name == m.chair ? "chair" : name == m.vice_chair ? "vice_chair" : independent ? "independent_member" : "member";
+      bytes id = derived_id("member", {}, name_key(name));
+      last.push_back(set("member", id, "name", str(name)));
+      last.push_back(set("member", id, "role", str(role)));
+      last.push_back(set("member", id, "created_by", a->member));
+      last.push_back(set("member", id, "created_at", num(now)));
+      ++rep.members;
+    }
+  }
+  PL_TRY(import_answers(r, p, meeting_id, a->member, now_ms, last, rep));
   auto have = r.rows("priority");
   if (!have) return have.err();
   std::size_t added_priorities = 0;
@@ -666,6 +732,12 @@ result<std::vector<block_view>> blocks(replica& r, const std::string& item_id) {
   return out;
 }
 
+result<block_view> block_by_id(replica& r, const std::string& block_id) {
+  auto b = need_row(r, "block", block_id, "block");
+  if (!b) return b.err();
+  return to_block(*b);
+}
+
 result<std::vector<block_change>> pack_changes(replica& r, const std::string& from_pack, const std::string& to_pack) {
   auto from = need_row(r, "pack", from_pack, "pack version");
   if (!from) return from.err();
@@ -732,24 +804,66 @@ result<std::vector<block_change>> pack_changes(replica& r, const std::string& fr
 
 // ---- annotations ----------------------------------------------------------
 
+namespace {
+
+// Who may read an annotation: "private" (its author), "priority" (the leads
+// of that priority) or "panel"; returns the priority for "priority".
+result<bytes> check_visibility(replica& r, const std::string& visibility, const std::string& priority) {
+  if (visibility == "private" || visibility == "panel") return bytes{};
+  if (visibility != "priority") return make_error(errc::invalid_argument, "visibility is private, priority or panel");
+  auto p = id_arg(priority, "priority");
+  if (!p) return make_error(errc::invalid_argument, "choose the priority group that may read this");
+  auto x = find_row(r, "priority", *p);
+  if (!x) return x.err();
+  if (!*x) return make_error(errc::not_found, "there is no such priority");
+  return *p;
+}
+
+// Issue 4: in a secured panel a private annotation's words are sealed under
+// the member key, so other members' replicas hold only ciphertext.
+result<value> seal_words(replica& r, bool private_words, std::string v) {
+  if (!private_words || !r.secured()) return str(std::move(v));
+  auto b = r.seal_private(v);
+  if (!b) return b.err();
+  return value{std::move(*b)};
+}
+std::string open_words(replica& r, const row& x, const char* f) {
+  const value* v = x.get(f);
+  if (v && replica::is_private(*v)) {
+    auto o = r.open_private(std::get<bytes>(*v));
+    return o ? *o : std::string{};
+  }
+  return x.text(f);
+}
+
+// The ops that write an annotation's words and who may read them.
+result<void> annotation_words(replica& r, std::vector<op>& ops, const bytes& id, const std::string& visibility,
+                              const bytes& priority, std::array<std::string, 4> words) {
+  static constexpr std::array<const char*, 4> fields = {"quote", "prefix", "suffix", "body"};
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    auto v = seal_words(r, visibility == "private", std::move(words[i]));
+    if (!v) return v.err();
+    ops.push_back(set("annotation", id, fields[i], std::move(*v)));
+  }
+  ops.push_back(set("annotation", id, "visibility", str(visibility)));
+  ops.push_back(set("annotation", id, "priority", priority.empty() ? value{} : value{priority}));
+  return {};
+}
+
+}  // namespace
+
 result<std::string> annotate(replica& r, const annotation_draft& d, std::uint64_t now_ms) {
   auto a = me(r);
   if (!a) return a.err();
   auto b = need_row(r, "block", d.block, "block");
   if (!b) return b.err();
   if (d.kind != "highlight" && d.kind != "note") return make_error(errc::invalid_argument, "an annotation is a highlight or a note");
-  if (d.visibility != "private" && d.visibility != "priority" && d.visibility != "panel")
-    return make_error(errc::invalid_argument, "visibility is private, priority or panel");
+  auto pri = check_visibility(r, d.visibility, d.priority);
+  if (!pri) return pri.err();
   if (d.kind == "note" && d.body.empty()) return make_error(errc::invalid_argument, "a note needs some text");
   std::string text = b->text("text");
   if (d.start < 0 || d.end <= d.start || static_cast<std::size_t>(d.end) > text.size())
     return make_error(errc::invalid_argument, "the selected range is outside the paragraph");
-  bytes pri;
-  if (d.visibility == "priority") {
-    auto p = id_arg(d.priority, "priority");
-    if (!p) return make_error(errc::invalid_argument, "choose the priority group that may read this");
-    pri = *p;
-  }
   std::size_t s = char_start(text, static_cast<std::size_t>(d.start)), e = char_start(text, static_cast<std::size_t>(d.end));
   std::size_t ps = char_start(text, s > context_bytes ? s - context_bytes : 0);
   std::size_t se = char_start(text, std::min(text.size(), e + context_bytes));
@@ -758,43 +872,44 @@ result<std::string> annotate(replica& r, const annotation_draft& d, std::uint64_
   if (!it) return it.err();
   bytes meeting = *it ? bytes_of(**it, "meeting") : bytes{};
   bytes id = new_row_id();
-  // Issue 4: in a secured panel a private note's words are sealed under the
-  // member key, so other members' replicas hold only ciphertext.
-  bool seal = d.visibility == "private" && r.secured();
-  auto words = [&](std::string v) -> result<value> {
-    if (!seal) return str(std::move(v));
-    auto b = r.seal_private(v);
-    if (!b) return b.err();
-    return value{std::move(*b)};
-  };
-  auto quote_v = words(text.substr(s, e - s));
-  auto prefix_v = words(text.substr(ps, s - ps));
-  auto suffix_v = words(text.substr(e, se - e));
-  auto body_v = words(d.body);
-  for (auto* w : {&quote_v, &prefix_v, &suffix_v, &body_v})
-    if (!*w) return w->err();
   std::vector<op> ops{
       set("annotation", id, "meeting", meeting),
       set("annotation", id, "item", item),
       set("annotation", id, "pack", bytes_of(*b, "pack")),
       set("annotation", id, "block", b->id),
       set("annotation", id, "block_hash", str(b->text("hash"))),
-      set("annotation", id, "quote", std::move(*quote_v)),
-      set("annotation", id, "prefix", std::move(*prefix_v)),
-      set("annotation", id, "suffix", std::move(*suffix_v)),
       set("annotation", id, "start_offset", num(static_cast<std::int64_t>(s))),
       set("annotation", id, "end_offset", num(static_cast<std::int64_t>(e))),
       set("annotation", id, "kind", str(d.kind)),
-      set("annotation", id, "body", std::move(*body_v)),
-      set("annotation", id, "visibility", str(d.visibility)),
-      set("annotation", id, "priority", pri.empty() ? value{} : value{pri}),
       set("annotation", id, "author", a->member),
       set("annotation", id, "created_by", a->member),
       set("annotation", id, "created_at", num(static_cast<std::int64_t>(now_ms))),
   };
+  PL_TRY(annotation_words(r, ops, id, d.visibility, *pri,
+                          {text.substr(s, e - s), text.substr(ps, s - ps), text.substr(e, se - e), d.body}));
   auto c = commit_checked(r, *a, std::move(ops), now_ms);
   if (!c) return c.err();
   return to_hex(id);
+}
+
+result<void> edit_annotation(replica& r, const std::string& id, const std::string& body, const std::string& visibility,
+                             const std::string& priority, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto x = need_row(r, "annotation", id, "annotation");
+  if (!x) return x.err();
+  auto pri = check_visibility(r, visibility, priority);
+  if (!pri) return pri.err();
+  if (x->text("kind") == "note" && body.empty()) return make_error(errc::invalid_argument, "a note needs some text");
+  // The words are written again: sealed when they become private, open when they stop being so.
+  std::vector<op> ops;
+  PL_TRY(annotation_words(r, ops, x->id, visibility, *pri,
+                          {open_words(r, *x, "quote"), open_words(r, *x, "prefix"), open_words(r, *x, "suffix"), body}));
+  return commit_edit(r, *a, std::move(ops), now_ms);
+}
+
+result<void> delete_annotation(replica& r, const std::string& id, std::uint64_t now_ms) {
+  return tombstone(r, "annotation", id, "annotation", now_ms);
 }
 
 namespace {
@@ -890,6 +1005,11 @@ result<std::vector<annotation>> annotations(replica& r, const std::string& meeti
   auto m = id_arg(meeting_id, "meeting");
   if (!m) return m.err();
   std::string me_id = signed_in_member(r);
+  auto ps = priorities(r);
+  if (!ps) return ps.err();
+  std::set<std::string> my_groups;  // the priorities this member leads
+  for (auto& p : *ps)
+    if (std::find(p.leads.begin(), p.leads.end(), me_id) != p.leads.end()) my_groups.insert(p.id);
   auto rows = r.rows("annotation", "meeting", *m, "created_at");
   if (!rows) return rows.err();
   std::map<bytes, std::vector<row>> current;  // pack → blocks
@@ -901,26 +1021,19 @@ result<std::vector<annotation>> annotations(replica& r, const std::string& meeti
     an.item = hex_of(x, "item");
     an.author = hex_of(x, "author");
     an.kind = x.text("kind");
-    // A private note's words are sealed (issue 4): opened with our member key.
-    auto words = [&](const char* f) {
-      const value* v = x.get(f);
-      if (v && replica::is_private(*v)) {
-        auto o = r.open_private(std::get<bytes>(*v));
-        return o ? *o : std::string{};
-      }
-      return x.text(f);
-    };
-    an.body = words("body");
+    an.body = open_words(r, x, "body");
     an.visibility = x.text("visibility");
     an.priority = hex_of(x, "priority");
-    an.quote = words("quote");
-    an.prefix = words("prefix");
-    an.suffix = words("suffix");
+    an.quote = open_words(r, x, "quote");
+    an.prefix = open_words(r, x, "prefix");
+    an.suffix = open_words(r, x, "suffix");
     an.start = int_of(x, "start_offset");
     an.end = int_of(x, "end_offset");
     an.created_at = int_of(x, "created_at");
-    // Private notes are for their author's devices only.
-    if (an.visibility == "private" && an.author != me_id) continue;
+    // Private notes are for their author's devices only; a priority group's
+    // for the leads of that priority.
+    if (an.author != me_id && (an.visibility == "private" || (an.visibility == "priority" && !my_groups.count(an.priority))))
+      continue;
     auto it = find_row(r, "pack_item", bytes_of(x, "item"));
     if (!it) return it.err();
     bytes pk = *it ? bytes_of(**it, "pack") : bytes{};
@@ -1069,7 +1182,7 @@ result<void> submit_question(replica& r, const std::string& question_id, std::ui
   if (!a) return a.err();
   auto q = need_row(r, "question", question_id, "question");
   if (!q) return q.err();
-  if (bytes_of(*q, "author") != a->member) return make_error(errc::bad_state, "only the author submits a draft");
+  if (bytes_of(*q, "author") != a->member) return make_error(errc::forbidden, "only the author submits a draft");
   if (q->text("status") != "draft") return make_error(errc::bad_state, "only a draft can be submitted; this question is " + q->text("status"));
   panel_rules pr = rules_of(r);
   auto all = r.rows("question", "meeting", *q->get("meeting"));
@@ -1086,7 +1199,7 @@ result<void> submit_question(replica& r, const std::string& question_id, std::ui
     msg += "; you have already submitted " + std::to_string(used) + (used == 1 ? " question" : " questions");
     if (want > 1) msg += " and this one has " + std::to_string(want) + " parts";
     msg += ". Your draft is kept.";
-    return make_error(errc::bad_state, msg);
+    return make_error(errc::forbidden, msg);
   }
   auto c = commit_checked(r, *a,
                           {set("question", q->id, "status", str("submitted")),
@@ -1157,13 +1270,6 @@ result<std::string> public_deadline(replica& r, const std::string& meeting_id) {
   civil_from_days(days, y, mo, d);
   return std::to_string(y) + "-" + two(mo) + "-" + two(d) + " " + at;
 }
-
-namespace {
-std::string name_key(std::string s) {
-  s = lower(pack::normalise(s));
-  return s;
-}
-}  // namespace
 
 result<std::vector<submission>> submissions(replica& r, const std::string& meeting_id) {
   auto m = id_arg(meeting_id, "meeting");
@@ -1304,19 +1410,14 @@ result<void> edit_kloe(replica& r, const kloe& k, std::uint64_t now_ms) {
   if (!a) return a.err();
   auto x = need_row(r, "kloe", k.id, "KLOE");
   if (!x) return x.err();
+  if (!k.approach.empty()) PL_TRY(check_approach(k.approach));
   std::vector<op> ops;
-  if (!k.topic.empty()) ops.push_back(set("kloe", x->id, "topic", str(k.topic)));
+  set_given(ops, "kloe", x->id, "topic", k.topic);
   if (!k.bullets.empty()) PL_TRY(add_text(r, ops, "kloe", x->id, "bullets", k.bullets));
-  if (!k.target_meeting.empty()) ops.push_back(set("kloe", x->id, "target_meeting", str(k.target_meeting)));
-  if (!k.approach.empty()) {
-    PL_TRY(check_approach(k.approach));
-    ops.push_back(set("kloe", x->id, "approach", str(k.approach)));
-  }
-  if (!k.status.empty()) ops.push_back(set("kloe", x->id, "status", str(k.status)));
-  if (ops.empty()) return {};
-  auto c = commit_checked(r, *a, std::move(ops), now_ms);
-  if (!c) return c.err();
-  return {};
+  set_given(ops, "kloe", x->id, "target_meeting", k.target_meeting);
+  set_given(ops, "kloe", x->id, "approach", k.approach);
+  set_given(ops, "kloe", x->id, "status", k.status);
+  return commit_edit(r, *a, std::move(ops), now_ms);
 }
 
 result<std::vector<kloe>> kloes(replica& r, const std::string& priority_id) {
@@ -1341,9 +1442,26 @@ result<std::vector<forward_item>> forward_plan(replica& r) {
   return out;
 }
 
+result<void> edit_forward_item(replica& r, const forward_item& f, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto x = need_row(r, "forward_plan", f.id, "forward plan row");
+  if (!x) return x.err();
+  if (!f.approach.empty()) PL_TRY(check_approach(f.approach));
+  std::vector<op> ops;
+  for (auto [field, v] : {std::pair{"notes", &f.notes}, {"lead", &f.lead}, {"kloes", &f.kloes}, {"approach", &f.approach}})
+    set_given(ops, "forward_plan", x->id, field, *v);
+  return commit_edit(r, *a, std::move(ops), now_ms);
+}
+
 // ---- consolidation ---------------------------------------------------------
 
-result<std::vector<consolidated>> consolidated_list(replica& r, const std::string& meeting_id) {
+namespace {
+// A group is a consolidated_question row with status "grouped": drafts put
+// together, not merged yet, not on the list.
+constexpr const char* grouped = "grouped";
+
+result<std::vector<consolidated>> consolidated_rows(replica& r, const std::string& meeting_id, bool groups) {
   auto m = id_arg(meeting_id, "meeting");
   if (!m) return m.err();
   auto rows = r.rows("consolidated_question", "meeting", *m, "position");
@@ -1351,10 +1469,19 @@ result<std::vector<consolidated>> consolidated_list(replica& r, const std::strin
   std::vector<consolidated> out;
   std::int64_t n = 0;
   for (auto& x : *rows)
-    out.push_back({to_hex(x.id), meeting_id, x.text("position"), x.text("section"), x.text("body"), hex_of(x, "lead"),
-                   x.text("lead_label"), hex_of(x, "priority"), x.text("target"), x.text("status"),
-                   split_ids(x.text("sources")), ++n});
+    if ((x.text("status") == grouped) == groups)
+      out.push_back({to_hex(x.id), meeting_id, x.text("position"), x.text("section"), x.text("body"), hex_of(x, "lead"),
+                     x.text("lead_label"), hex_of(x, "priority"), x.text("target"), x.text("status"),
+                     split_ids(x.text("sources")), ++n});
   return out;
+}
+}  // namespace
+
+result<std::vector<consolidated>> consolidated_list(replica& r, const std::string& meeting_id) {
+  return consolidated_rows(r, meeting_id, false);
+}
+result<std::vector<consolidated>> groups(replica& r, const std::string& meeting_id) {
+  return consolidated_rows(r, meeting_id, true);
 }
 
 namespace {
@@ -1375,16 +1502,35 @@ result<void> fill_consolidated(replica& r, std::vector<op>& ops, const bytes& id
   }
   return {};
 }
+
+// Checks that the drafts are the meeting's. When merged (not only grouped),
+// drafts put in become "consolidated" and drafts taken out go back to "submitted".
+result<void> source_statuses(replica& r, std::vector<op>& ops, const bytes& meeting, const std::vector<std::string>& before,
+                             const std::vector<std::string>& after, bool merged = true) {
+  for (auto& s : after) {
+    auto q = need_row(r, "question", s, "question");
+    if (!q) return q.err();
+    if (bytes_of(*q, "meeting") != meeting) return make_error(errc::invalid_argument, "a merged draft belongs to another meeting");
+    if (merged) ops.push_back(set("question", q->id, "status", str("consolidated")));
+  }
+  if (merged)
+    for (auto& s : before)
+      if (std::find(after.begin(), after.end(), s) == after.end())
+        ops.push_back(set("question", from_hex(s), "status", str("submitted")));
+  return {};
+}
 }  // namespace
 
-result<std::string> consolidate(replica& r, const consolidated_draft& c, std::uint64_t now_ms) {
+namespace {
+// A new row at the end of the list (or of the groups).
+result<std::string> add_consolidated(replica& r, const consolidated_draft& c, bool group, std::uint64_t now_ms) {
   auto a = me(r);
   if (!a) return a.err();
-  if (!rules::chairs(a->role)) return make_error(errc::bad_state, "only the chair or vice-chair edits the consolidated list");
   auto m = id_arg(c.meeting, "meeting");
   if (!m) return m.err();
-  if (c.body.empty()) return make_error(errc::invalid_argument, "a consolidated question needs its wording");
-  auto list = consolidated_list(r, c.meeting);
+  if (!group && c.body.empty()) return make_error(errc::invalid_argument, "a consolidated question needs its wording");
+  if (group && c.sources.size() < 2) return make_error(errc::invalid_argument, "a group has at least two drafts");
+  auto list = consolidated_rows(r, c.meeting, group);
   if (!list) return list.err();
   bytes id = new_row_id();
   auto pos = between(list->empty() ? std::string{} : list->back().position, {});
@@ -1392,19 +1538,49 @@ result<std::string> consolidate(replica& r, const consolidated_draft& c, std::ui
   std::vector<op> ops{set("consolidated_question", id, "meeting", *m),
                       set("consolidated_question", id, "position", str(*pos)),
                       set("consolidated_question", id, "sources", str(join_ids(c.sources))),
-                      set("consolidated_question", id, "status", str("listed")),
+                      set("consolidated_question", id, "status", str(group ? grouped : "listed")),
                       set("consolidated_question", id, "created_by", a->member),
                       set("consolidated_question", id, "created_at", num(static_cast<std::int64_t>(now_ms)))};
   PL_TRY(fill_consolidated(r, ops, id, c));
-  for (auto& s : c.sources) {
-    auto q = need_row(r, "question", s, "question");
-    if (!q) return q.err();
-    if (bytes_of(*q, "meeting") != *m) return make_error(errc::invalid_argument, "a merged draft belongs to another meeting");
-    ops.push_back(set("question", q->id, "status", str("consolidated")));
-  }
+  PL_TRY(source_statuses(r, ops, *m, {}, c.sources, !group));
   auto cm = commit_checked(r, *a, std::move(ops), now_ms);
   if (!cm) return cm.err();
   return to_hex(id);
+}
+}  // namespace
+
+result<std::string> consolidate(replica& r, const consolidated_draft& c, std::uint64_t now_ms) {
+  return add_consolidated(r, c, false, now_ms);
+}
+
+result<std::string> group_drafts(replica& r, const std::string& meeting_id, const std::vector<std::string>& question_ids,
+                                 std::uint64_t now_ms) {
+  consolidated_draft c;
+  c.meeting = meeting_id;
+  c.sources = question_ids;
+  c.section.clear();
+  c.target.clear();
+  return add_consolidated(r, c, true, now_ms);
+}
+
+result<void> merge_group(replica& r, const std::string& group_id, const consolidated_draft& c, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto x = need_row(r, "consolidated_question", group_id, "group");
+  if (!x) return x.err();
+  if (x->text("status") != grouped) return make_error(errc::bad_state, "that is already on the consolidated list");
+  if (c.body.empty()) return make_error(errc::invalid_argument, "a consolidated question needs its wording");
+  auto list = consolidated_list(r, hex_of(*x, "meeting"));
+  if (!list) return list.err();
+  auto pos = between(list->empty() ? std::string{} : list->back().position, {});
+  if (!pos) return pos.err();
+  auto sources = c.sources.empty() ? split_ids(x->text("sources")) : c.sources;
+  std::vector<op> ops{set("consolidated_question", x->id, "status", str("listed")),
+                      set("consolidated_question", x->id, "position", str(*pos)),
+                      set("consolidated_question", x->id, "sources", str(join_ids(sources)))};
+  PL_TRY(fill_consolidated(r, ops, x->id, c));
+  PL_TRY(source_statuses(r, ops, bytes_of(*x, "meeting"), {}, sources));
+  return commit_edit(r, *a, std::move(ops), now_ms);
 }
 
 result<void> edit_consolidated(replica& r, const std::string& id, const consolidated_draft& c, std::uint64_t now_ms) {
@@ -1414,11 +1590,12 @@ result<void> edit_consolidated(replica& r, const std::string& id, const consolid
   if (!x) return x.err();
   std::vector<op> ops;
   PL_TRY(fill_consolidated(r, ops, x->id, c));
-  if (!c.sources.empty()) ops.push_back(set("consolidated_question", x->id, "sources", str(join_ids(c.sources))));
-  if (ops.empty()) return {};
-  auto cm = commit_checked(r, *a, std::move(ops), now_ms);
-  if (!cm) return cm.err();
-  return {};
+  if (!c.sources.empty()) {
+    ops.push_back(set("consolidated_question", x->id, "sources", str(join_ids(c.sources))));
+    PL_TRY(source_statuses(r, ops, bytes_of(*x, "meeting"), split_ids(x->text("sources")), c.sources,
+                           x->text("status") != grouped));
+  }
+  return commit_edit(r, *a, std::move(ops), now_ms);
 }
 
 result<std::vector<std::string>> split_consolidated(replica& r, const std::string& id, const std::vector<std::string>& bodies,
@@ -1481,18 +1658,31 @@ result<void> move_consolidated(replica& r, const std::string& id, const std::str
 }
 
 result<void> remove_consolidated(replica& r, const std::string& id, std::uint64_t now_ms) {
-  auto a = me(r);
-  if (!a) return a.err();
-  auto x = need_row(r, "consolidated_question", id, "consolidated question");
-  if (!x) return x.err();
-  auto cm = commit_checked(r, *a, {set("consolidated_question", x->id, "deleted", num(1))}, now_ms);
-  if (!cm) return cm.err();
-  return {};
+  return tombstone(r, "consolidated_question", id, "consolidated question", now_ms);
 }
 
 // ---- after the meeting -----------------------------------------------------
 
 namespace {
+// A response row; the drafts merged into the answered question become
+// answered / answered_in_writing. `to` may be null (an answer the documents
+// record but do not tie to a question on the list).
+void response_ops(std::vector<op>& ops, const bytes& id, const bytes& meeting, const row* to, const std::string& text,
+                  const std::string& recording_time, bool written, const bytes& member, std::uint64_t now_ms) {
+  ops.push_back(set("response", id, "meeting", meeting));
+  if (to) ops.push_back(set("response", id, "consolidated", to->id));
+  ops.push_back(set("response", id, "text", str(text)));
+  ops.push_back(set("response", id, "recording_time", str(recording_time)));
+  ops.push_back(set("response", id, "written", num(written ? 1 : 0)));
+  ops.push_back(set("response", id, "created_by", member));
+  ops.push_back(set("response", id, "created_at", num(static_cast<std::int64_t>(now_ms))));
+  if (!to) return;
+  for (auto& s : split_ids(to->text("sources"))) {
+    bytes q = from_hex(s);
+    if (q.size() == 16) ops.push_back(set("question", q, "status", str(written ? "answered_in_writing" : "answered")));
+  }
+}
+
 bool valid_recording_time(const std::string& t) {
   if (t.empty()) return true;
   int h, m, s;
@@ -1511,21 +1701,76 @@ result<std::string> record_response(replica& r, const std::string& consolidated_
   if (!valid_recording_time(recording_time))
     return make_error(errc::invalid_argument, "a recording time reads like 01:20:24 (hours:minutes:seconds)");
   bytes id = new_row_id();
-  std::vector<op> ops{set("response", id, "meeting", *x->get("meeting")),
-                      set("response", id, "consolidated", x->id),
-                      set("response", id, "text", str(text)),
-                      set("response", id, "recording_time", str(recording_time)),
-                      set("response", id, "written", num(written ? 1 : 0)),
-                      set("response", id, "created_by", a->member),
-                      set("response", id, "created_at", num(static_cast<std::int64_t>(now_ms)))};
-  for (auto& s : split_ids(x->text("sources"))) {
-    bytes q = from_hex(s);
-    if (q.size() == 16) ops.push_back(set("question", q, "status", str(written ? "answered_in_writing" : "answered")));
-  }
+  std::vector<op> ops;
+  response_ops(ops, id, bytes_of(*x, "meeting"), &*x, text, recording_time, written, a->member, now_ms);
   auto cm = commit_checked(r, *a, std::move(ops), now_ms);
   if (!cm) return cm.err();
   return to_hex(id);
 }
+
+namespace {
+// Share of the words of `part` that are in `whole`.
+double coverage(const std::string& part, const std::string& whole) {
+  auto x = word_set(part), y = word_set(whole);
+  if (x.empty()) return 0;
+  std::size_t common = 0;
+  for (auto& w : x) common += y.count(w);
+  return static_cast<double>(common) / static_cast<double>(x.size());
+}
+
+result<void> import_answers(replica& r, const pack::parsed& p, const bytes& meeting, const bytes& member,
+                            std::uint64_t now_ms, std::vector<op>& ops, import_report& rep) {
+  // A recorded answer belongs to a question on the list when the list's
+  // wording is (mostly) in what the document prints; else, for the panel's
+  // own questions (they name a "Question Lead"), to the one it numbers.
+  // Below this share of words the documents do not say.
+  constexpr double same_question = 0.6;
+  std::map<std::string, std::optional<bytes>> meeting_on;  // minutes date → meeting
+  std::map<bytes, std::vector<row>> lists;
+  for (const auto& an : p.answers) {
+    bytes m = meeting;
+    if (!an.meeting_date.empty() && an.meeting_date != p.meeting.date) {
+      if (!meeting_on.count(an.meeting_date)) {
+        auto ms = r.rows("meeting", "date", str(an.meeting_date));
+        if (!ms) return ms.err();
+        meeting_on[an.meeting_date] = ms->empty() ? std::nullopt : std::optional<bytes>(ms->front().id);
+      }
+      if (!meeting_on[an.meeting_date]) {
+        ++rep.answers_unplaced;  // minutes of a meeting this panel has no record of
+        continue;
+      }
+      m = *meeting_on[an.meeting_date];
+    }
+    if (!lists.count(m)) {
+      auto rows = r.rows("consolidated_question", "meeting", m, "position");
+      if (!rows) return rows.err();
+      auto& l = lists[m];
+      for (auto& x : *rows)
+        if (x.text("status") != grouped) l.push_back(std::move(x));
+    }
+    const auto& list = lists[m];
+    const std::string& printed = an.question.empty() ? an.text : an.question;
+    const row* to = nullptr;
+    double best = same_question;
+    for (auto& x : list)
+      if (double c = coverage(x.text("body"), printed); c >= best) {
+        best = c;
+        to = &x;
+      }
+    if (!to && !an.number.empty() && !an.lead.empty()) {
+      std::size_t n = static_cast<std::size_t>(std::atoi(an.number.c_str()));
+      if (n >= 1 && n <= list.size()) to = &list[n - 1];
+    }
+    std::string text = an.text;
+    if (!to && !an.question.empty()) text = "Question " + an.number + ": " + an.question + "\n\n" + text;
+    bytes id = derived_id("response", m, pack::text_hash(an.number + "\n" + an.question + "\n" + an.text));
+    response_ops(ops, id, m, to, text, an.recording_time, an.written, member, now_ms);
+    ++rep.answers;
+    if (to) ++rep.answers_linked;
+  }
+  return {};
+}
+}  // namespace
 
 result<std::vector<response>> responses(replica& r, const std::string& meeting_id) {
   auto m = id_arg(meeting_id, "meeting");

@@ -25,7 +25,8 @@ struct meeting_info {
   std::string venue;
   std::string membership;  // the membership line as printed
   std::string chair, vice_chair;
-  std::vector<std::string> members;
+  std::vector<std::string> members;  // everyone listed, chair and vice-chair included
+  std::vector<std::string> independent_members;  // those marked "(Independent Member)"
   int quorum = 0;
   std::string public_deadline;  // "YYYY-MM-DD HH:MM" local time, when the pack states it
 };
@@ -60,6 +61,18 @@ struct priority {
   std::string title;
 };
 
+// An answer the documents record: a minutes paragraph on a question ("In
+// response to a question ... (01:20:24 on recording)") or an entry of a
+// questions-and-answers appendix ("Question 3", "Question Lead – ...",
+// "Response (00:41:05 on recording)" or "Written response").
+struct answer {
+  std::string meeting_date;    // the meeting the minutes are of ("" : the pack's own meeting)
+  std::string number;          // "3" when the document numbers the question
+  std::string question, lead;  // as printed in an appendix ("" in a minutes paragraph)
+  std::string text, recording_time;  // "01:20:24" when cited
+  bool written = false;
+};
+
 struct parsed {
   std::string kind;  // "agenda_pack", "report" (one report for a meeting), "supplement"
   meeting_info meeting;
@@ -68,6 +81,7 @@ struct parsed {
   std::vector<block> blocks;
   std::vector<forward_row> forward_plan;
   std::vector<priority> priorities;
+  std::vector<answer> answers;
   int pages = 0;
   bool pages_exact = false;  // from PDF page breaks; otherwise estimated from ranges and "Page N" footers
   std::string fingerprint;   // hex digest of the normalised text (same file, same fingerprint)

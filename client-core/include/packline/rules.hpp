@@ -35,12 +35,18 @@ struct row_change {
   bytes actor;               // member writing
   bool row_exists = false;   // the row had fields before this change
   bytes row_author;          // question/annotation author, kloe owner (empty for a new row)
-  std::vector<bytes> leads;  // kloe: lead members of the kloe's priority
+  std::vector<bytes> leads;  // kloe: lead members of the kloe's priority (see lead_ids)
   bool panel_has_clerk = true;  // member: a new panel's first member may make themself clerk
 };
 
-// ok, or errc::bad_state with a sentence naming the rule that was broken.
+// ok, or errc::forbidden with a sentence naming the rule that was broken.
 result<void> check(const row_change& c, role actor_role);
+
+// A priority's `leads` field (comma-separated hex member ids) as ids.
+std::vector<bytes> lead_ids(std::string_view leads);
+// The priority whose leads may write a kloe: the row's (`existing`), or the
+// one the kloe is created with in `ops`.
+bytes kloe_priority(const bytes& existing, const std::vector<op>& ops, const bytes& kloe);
 
 // Question statuses a draft moves through (DESIGN.md §2).
 bool valid_question_status(std::string_view s);

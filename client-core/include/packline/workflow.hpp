@@ -6,6 +6,7 @@
 // are checked against rules::check() before they are committed.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,7 +54,8 @@ std::string my_role(replica& r);
 // role "member" or "independent_member"; the first member of a panel with no
 // clerk may also be "clerk" or "chair". Signs in as the new member.
 result<std::string> register_member(replica& r, const std::string& name, const std::string& role, std::uint64_t now_ms);
-// Clerk or chair: add another member or change a role.
+// Clerk or chair: add another member, or (same name, "Cllr" aside) change
+// the role of one already on the panel; returns the member's id.
 result<std::string> add_member(replica& r, const std::string& name, const std::string& role, std::uint64_t now_ms);
 
 // ---- packs ----------------------------------------------------------------
@@ -86,6 +88,11 @@ struct import_report {
   std::string meeting, pack, kind;
   std::int64_t version = 1;
   std::size_t items = 0, blocks = 0, changes = 0, forward_plan = 0, priorities = 0;
+  std::size_t members = 0;  // added from the front sheet's membership
+  // Answers recorded in minutes and question-and-answer appendices, as
+  // responses: how many, how many tied to a question on the list, and how
+  // many are minutes of a meeting the panel has no record of (not imported).
+  std::size_t answers = 0, answers_linked = 0, answers_unplaced = 0;
   bool unchanged = false;  // the same file was already the current version
   // Republication: what changed since the previous version and where every
   // annotation now stands (nothing is deleted).
@@ -102,6 +109,7 @@ struct pack_version { std::string id, meeting, title, source, kind, fingerprint;
 result<std::vector<pack_version>> packs(replica& r, const std::string& meeting_id);
 // Blocks of an item in the meeting's current version, in reading order.
 result<std::vector<block_view>> blocks(replica& r, const std::string& item_id);
+result<block_view> block_by_id(replica& r, const std::string& block_id);
 // Blocks added, removed or changed between two versions of a meeting's pack
 // ("since I read version N"); to_pack "" is the current version.
 result<std::vector<block_change>> pack_changes(replica& r, const std::string& from_pack, const std::string& to_pack = {});
@@ -117,8 +125,13 @@ struct annotation_draft {
   std::string priority;             // for visibility "priority"
 };
 result<std::string> annotate(replica& r, const annotation_draft& a, std::uint64_t now_ms);
-// Annotations of a meeting this member may read (others' private ones are not
-// listed), each resolved against the current pack version.
+// Author only: a new body and visibility (the anchor stays), or a delete.
+result<void> edit_annotation(replica& r, const std::string& annotation_id, const std::string& body,
+                             const std::string& visibility, const std::string& priority, std::uint64_t now_ms);
+result<void> delete_annotation(replica& r, const std::string& annotation_id, std::uint64_t now_ms);
+// Annotations of a meeting this member may read: the panel's, their own, and
+// a priority group's when they lead that priority (others' private ones and
+// other groups' are not listed), each resolved against the current pack version.
 result<std::vector<annotation>> annotations(replica& r, const std::string& meeting_id);
 
 // ---- questions and the panel's rules ---------------------------------------
@@ -151,6 +164,8 @@ panel_rules rules_of(replica& r);
 result<void> set_rule(replica& r, const std::string& key, const std::string& value, std::uint64_t now_ms);
 // The public deadline of a meeting, "YYYY-MM-DD HH:MM" local (UK) time.
 result<std::string> public_deadline(replica& r, const std::string& meeting_id);
+// "YYYY-MM-DD HH:MM" UK local time (GMT or BST) → ms since epoch (UTC).
+std::optional<std::int64_t> uk_local_to_ms(const std::string& local);
 
 struct submission_draft {
   std::string meeting, name, kind = "question", body;  // kind: question | statement
@@ -181,6 +196,9 @@ result<void> edit_kloe(replica& r, const kloe& k, std::uint64_t now_ms);
 result<std::vector<kloe>> kloes(replica& r, const std::string& priority_id = {});
 struct forward_item { std::string id, meeting_label, meeting_date, title, notes, raised_by, lead, kloes, approach; std::int64_t position = 0; };
 result<std::vector<forward_item>> forward_plan(replica& r);
+// Chair or clerk: a row's notes, lead, KLOEs and approach (Agenda or SSR);
+// empty fields of `f` are left as they are.
+result<void> edit_forward_item(replica& r, const forward_item& f, std::uint64_t now_ms);
 
 // ---- consolidation ---------------------------------------------------------
 
@@ -196,7 +214,18 @@ struct consolidated_draft {
 };
 // Chair or vice-chair. Appends at the end of the list; sources become "consolidated".
 result<std::string> consolidate(replica& r, const consolidated_draft& c, std::uint64_t now_ms);
+// Also edits a group's drafts (c.sources), which are then left as they are.
 result<void> edit_consolidated(replica& r, const std::string& id, const consolidated_draft& c, std::uint64_t now_ms);
+// Chair or vice-chair: puts drafts (two or more) together without merging
+// them; the drafts keep their status. The chair later merges the group into
+// the list (merge_group) or leaves it (remove_consolidated).
+result<std::string> group_drafts(replica& r, const std::string& meeting_id, const std::vector<std::string>& question_ids,
+                                 std::uint64_t now_ms);
+// The group becomes a consolidated question at the end of the list, with
+// c.body as its wording (c.sources: the drafts kept, default all of them).
+result<void> merge_group(replica& r, const std::string& group_id, const consolidated_draft& c, std::uint64_t now_ms);
+// A meeting's groups not merged yet (number counts the groups).
+result<std::vector<consolidated>> groups(replica& r, const std::string& meeting_id);
 // Splits one consolidated question into several (same provenance), in place.
 result<std::vector<std::string>> split_consolidated(replica& r, const std::string& id, const std::vector<std::string>& bodies,
                                                     std::uint64_t now_ms);
