@@ -23,17 +23,19 @@ import {
 import { packText } from './packs.mjs';
 import { PacklineServer, artifacts } from './server.mjs';
 
+const run = Math.random().toString(36).slice(2, 8);
 const CLERK = 'Dana Whitfield';
-const MEMBER = 'Cllr Jo Bennett';
+// The invited member's name, typed by the clerk, is content too.
+const MEMBER = `Cllr Jo Bennettvq${run}`;
 const MEETING = '10 December 2020';
 const PASSPHRASE = 'harbour lantern copper meadow';
 const MEMBER_PASSPHRASE = 'orchard violin basalt tuesday';
 const WRONG_TEXT = 'That passphrase doesn’t open this tablet’s copy. Try again.';
-const run = Math.random().toString(36).slice(2, 8);
 // What members type; none may reach the server's or the browser's disk in clear.
 const Q_MARKER = `QMARKERzq${run}Wy: how many officers were redeployed?`;
 const N_MARKER = `NMARKERxv${run}Kj: ask for the figures behind this`;
-const MARKERS = [`QMARKERzq${run}Wy`, `NMARKERxv${run}Kj`];
+// ...and so is the pack the clerk published (a heading of its item 5).
+const MARKERS = [`QMARKERzq${run}Wy`, `NMARKERxv${run}Kj`, `Bennettvq${run}`, 'POLICE AND CRIME PLAN MONITORING REPORT'];
 // Put in clear on purpose (localStorage), so the profile search is shown to work.
 const CONTROL = `CONTROLMARKERpk${run}Fe`;
 
@@ -155,7 +157,7 @@ test('security: the clerk sets up a secured panel with a passphrase, publishes a
   await page.locator('#invite-code-out').waitFor();
   code = (await page.locator('#invite-code-out').inputValue()).trim();
   assert.match(code, /^[0-9a-f]{96}$/);
-  assert.match(await page.locator('#invite-result').textContent(), /Invite for Cllr Jo Bennett \(Panel member\): one use, valid until/);
+  assert.match(await page.locator('#invite-result').textContent(), new RegExp(`^Invite for ${MEMBER} \\(Panel member\\): one use, valid until`));
   await page.locator('#invite-result').scrollIntoViewIfNeeded();
   await checkScreen(page, 'clerk invite', 'security-2-clerk-invite', TABLET_LANDSCAPE);
   await waitForHeader(page, 'Synced', 0);

@@ -71,10 +71,20 @@ function screen(titleId: string, title: string, ...body: (HTMLElement | string |
   return s;
 }
 
-function pendingUnknown(): void {
+// The header before the app runs: a locked copy (its pending count is not
+// known until it opens), or a new tablet (nothing to send yet).
+function headerState(state: 'locked' | 'new'): void {
+  const conn = byId('conn');
+  conn.textContent = state === 'locked' ? 'Locked' : 'Not set up';
+  conn.dataset.state = 'offline';
   const pending = byId('pending');
-  pending.textContent = 'pending unknown';
-  pending.dataset.count = '';
+  pending.textContent = state === 'locked' ? 'pending unknown' : '0 pending';
+  pending.dataset.count = state === 'locked' ? '' : '0';
+}
+
+// A message about the last attempt goes once the member types again.
+function clearOnInput(form: HTMLElement, error: HTMLElement): void {
+  form.addEventListener('input', () => { error.textContent = ''; });
 }
 
 // ---- unlock ------------------------------------------------------------------
@@ -88,7 +98,7 @@ export interface Opened {
 // Asks for the passphrase until the stored copy opens. A damaged copy is kept
 // aside and the last good copy (store.loadPrevious) is opened instead.
 export function showUnlock(core: Core, store: ReplicaStore, bytes: Uint8Array, opened: (o: Opened) => void): void {
-  pendingUnknown();
+  headerState('locked');
   const input = h('input', { id: 'unlock-passphrase', name: 'passphrase', type: 'password', autocomplete: 'current-password', required: true });
   const error = h('p', { class: 'error', role: 'alert', id: 'unlock-error' });
   const busy = h('p', { class: 'notice', role: 'status', id: 'unlock-status' });
@@ -101,6 +111,7 @@ export function showUnlock(core: Core, store: ReplicaStore, bytes: Uint8Array, o
     h('p', {}, 'Your panel’s data on this tablet is encrypted. Type your passphrase to open it.'),
     form);
   input.focus();
+  clearOnInput(form, error);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     error.textContent = '';
@@ -203,7 +214,7 @@ async function join(client: Client, code: string, status: (s: string) => void): 
 }
 
 export function showJoin(core: Core, store: ReplicaStore, old: Uint8Array | null, joined: (c: Client) => void): void {
-  pendingUnknown();
+  headerState('new');
   const code = h('textarea', { id: 'invite-code', name: 'code', rows: 3, autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', required: true });
   const codeHint = h('p', { class: 'hint', id: 'invite-code-hint' }, 'The clerk gives each member a one-time code of 96 letters and digits.');
   const pass = newPassphrase();
@@ -217,6 +228,7 @@ export function showJoin(core: Core, store: ReplicaStore, old: Uint8Array | null
     h('p', {}, 'Set up this tablet for your panel with the invite the clerk gave you. Everything your panel writes is encrypted; the server cannot read it.'),
     old ? h('p', { class: 'hint' }, 'The demo data on this tablet is kept aside, not deleted.') : null,
     form);
+  clearOnInput(form, error);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     error.textContent = '';
@@ -258,7 +270,7 @@ export function showJoin(core: Core, store: ReplicaStore, old: Uint8Array | null
 // ---- set up a new secured panel --------------------------------------------------
 
 export function showFound(core: Core, store: ReplicaStore, old: Uint8Array | null, founded: (c: Client) => void): void {
-  pendingUnknown();
+  headerState('new');
   const name = h('input', { id: 'founder-name', name: 'name', autocomplete: 'name', required: true });
   const role = h('select', { id: 'founder-role', name: 'role' },
     ['clerk', 'chair'].map((r) => h('option', { value: r }, roleLabel(r))));
@@ -274,6 +286,7 @@ export function showFound(core: Core, store: ReplicaStore, old: Uint8Array | nul
     h('p', {}, 'For the clerk: this tablet creates the panel’s keys and is the one that invites members. Everything the panel writes is encrypted; the server cannot read it.'),
     old ? h('p', { class: 'hint' }, 'The demo data on this tablet is kept aside, not deleted.') : null,
     form);
+  clearOnInput(form, error);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     error.textContent = '';
