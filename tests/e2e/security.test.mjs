@@ -209,9 +209,13 @@ test('security: a new tablet joins with the invite and drafts; a used or expired
   await openMeeting(clerk.page, MEETING);
   await waitForPage(clerk.page, 'the member’s draft on the clerk’s tablet', (q) => document.body.innerText.includes(q), Q_MARKER);
 
-  // The same invite again, on another new tablet.
-  const thief = await openTablet(browser, `${server.url}#/join`, { name: 'second-device' });
+  // The same invite again, on another new tablet: one that opened the demo
+  // panel first and follows its "Join with an invite code".
+  const thief = await openTablet(browser, server.url, { name: 'second-device' });
   try {
+    await thief.page.getByRole('button', { name: 'Join with an invite code' }).click();
+    await thief.page.getByRole('heading', { name: 'Join your panel' }).waitFor();
+    assert.match(await thief.page.locator('main').textContent(), /The data already on this tablet is kept aside/);
     await thief.page.getByLabel('Invite code').fill(code);
     await thief.page.getByLabel('Choose a passphrase').fill(MEMBER_PASSPHRASE);
     await thief.page.getByLabel('Type the passphrase again').fill(MEMBER_PASSPHRASE);

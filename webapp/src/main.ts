@@ -117,7 +117,8 @@ async function persistStorage(): Promise<void> {
 }
 
 // '#/join' and '#/new-panel' lead to the set-up screens on a tablet without a
-// secured panel (fresh, or holding the demo).
+// secured panel (fresh, or holding the demo); '#/join' also from the unlock
+// screen when the passphrase is forgotten.
 function setupRoute(): 'join' | 'new-panel' | null {
   const m = /^#\/(join|new-panel)\b/.exec(location.hash);
   return m ? (m[1] as 'join' | 'new-panel') : null;
@@ -151,12 +152,14 @@ async function boot(): Promise<void> {
     fatal('Your stored data could not be read', `Reading the data stored on this tablet failed: ${describe(e)}. Nothing was changed.`);
     return;
   }
-  if (bytes && core.isSealed(bytes)) {
+  const setup = setupRoute();
+  // A locked copy opens with its passphrase; only an explicit "join again"
+  // (forgotten passphrase) sets the tablet up anew, keeping the copy aside.
+  if (bytes && core.isSealed(bytes) && setup !== 'join') {
     const sealed = bytes;
     showUnlock(core, store, sealed, (o) => void run(o.client, store, false, o.notice));
     return;
   }
-  const setup = setupRoute();
   if (setup) {
     const proceed = (c: Client) => void run(c, store, false);
     if (setup === 'join') showJoin(core, store, bytes, proceed);

@@ -109,7 +109,11 @@ export function showUnlock(core: Core, store: ReplicaStore, bytes: Uint8Array, o
     h('div', { class: 'actions' }, button));
   screen('unlock-title', 'Unlock Packline on this tablet',
     h('p', {}, 'Your panel’s data on this tablet is encrypted. Type your passphrase to open it.'),
-    form);
+    form,
+    h('details', { class: 'forgot' },
+      h('summary', {}, 'Forgotten your passphrase?'),
+      h('p', {}, 'Nobody can open this copy without it, not even the clerk. Ask the clerk for a new invite and join again: your panel’s data comes back from the server. Drafts that had not reached the server stay in the locked copy, which is kept on this tablet.'),
+      h('button', { type: 'button', onclick: () => goToSetup('join') }, 'Join again with a new invite')));
   input.focus();
   clearOnInput(form, error);
   form.addEventListener('submit', async (e) => {
@@ -226,7 +230,7 @@ export function showJoin(core: Core, store: ReplicaStore, old: Uint8Array | null
     h('div', { class: 'actions' }, button, h('a', { href: './', class: 'button', onclick: leaveSetup }, 'Back')));
   screen('join-title', 'Join your panel',
     h('p', {}, 'Set up this tablet for your panel with the invite the clerk gave you. Everything your panel writes is encrypted; the server cannot read it.'),
-    old ? h('p', { class: 'hint' }, 'The demo data on this tablet is kept aside, not deleted.') : null,
+    old ? h('p', { class: 'hint' }, 'The data already on this tablet is kept aside, not deleted.') : null,
     form);
   clearOnInput(form, error);
   form.addEventListener('submit', async (e) => {
@@ -284,7 +288,7 @@ export function showFound(core: Core, store: ReplicaStore, old: Uint8Array | nul
     h('div', { class: 'actions' }, button, h('a', { href: './', class: 'button', onclick: leaveSetup }, 'Back')));
   screen('found-title', 'Set up a new secured panel',
     h('p', {}, 'For the clerk: this tablet creates the panel’s keys and is the one that invites members. Everything the panel writes is encrypted; the server cannot read it.'),
-    old ? h('p', { class: 'hint' }, 'The demo data on this tablet is kept aside, not deleted.') : null,
+    old ? h('p', { class: 'hint' }, 'The data already on this tablet is kept aside, not deleted.') : null,
     form);
   clearOnInput(form, error);
   form.addEventListener('submit', async (e) => {
