@@ -327,6 +327,7 @@ test('security: a cold offline start asks for the passphrase; wrong then right; 
   const banner = await page.locator('#banner').textContent();
   assert.match(banner, /damaged or altered/);
   assert.match(banner, /opened the last good copy/);
+  await assertAccessible(page, 'last good copy opened');
   await shot(page, 'security-6-tampered-last-good');
   const keys = await page.evaluate(() => new Promise((resolve) => {
     const r = indexedDB.open('packline', 1);

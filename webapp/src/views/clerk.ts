@@ -176,7 +176,7 @@ export class ClerkView implements View {
     const out = h('textarea', { id: 'invite-code-out', readonly: true, rows: 3, spellcheck: 'false' }, code);
     const copied = h('span', { class: 'saved', role: 'status' });
     replaceChildren(this.invite,
-      h('p', {}, `Invite for ${name} (${roleLabel(role)}): one use, valid until ${until.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}. It reaches the server with the next sync.`),
+      h('p', {}, `Invite for ${name} (${roleLabel(role)}): one use, valid until ${until.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}. It works once it has reached the server: check that nothing is pending above.`),
       h('div', { class: 'field' }, h('label', { for: 'invite-code-out' }, `Invite code for ${name}`), out),
       h('div', { class: 'actions' },
         h('button', {
