@@ -45,7 +45,7 @@ function newPassphrase(): { el: HTMLElement; value: () => string; problem: () =>
   const p1 = h('input', { id: 'passphrase', name: 'passphrase', type: 'password', autocomplete: 'new-password', required: true });
   const p2 = h('input', { id: 'passphrase-again', name: 'passphrase-again', type: 'password', autocomplete: 'new-password', required: true });
   const hint = h('p', { class: 'hint', id: 'passphrase-hint' },
-    'Three or four unrelated words are easy to remember and hard to guess. The passphrase stays on this tablet: it is never sent to the server, and nobody can reset it. If it is forgotten, this tablet is set up again from the server, and drafts not yet sent are lost.');
+    'Three or four unrelated words are easy to remember and hard to guess. The passphrase stays on this tablet: it is never sent to the server, and nobody can reset it. If it is forgotten, this tablet is set up again from the server, and drafts not yet sent stay locked in the old copy.');
   const meter = h('p', { class: 'strength', id: 'passphrase-strength', 'aria-live': 'polite', 'data-level': 'none' });
   p1.addEventListener('input', () => {
     const s = strength(p1.value);
