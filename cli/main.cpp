@@ -422,16 +422,11 @@ int run(int argc, char** argv) {
     if (url.empty() || !a.has("name")) return fail("found needs --server ws://HOST:PORT --name NAME");
     if (auto o = d.open(true); !o) return fail(o.err());
     if (!write_file(d.path("server"), url + "\n")) return fail("cannot write " + d.path("server"));
-    bytes member = new_row_id();
     std::string role = a.get("role", "clerk");
-    if (auto f = d.rep->found_space(crypto::random_bytes(16), member, role, now); !f) return fail(f.err());
-    auto row = [&](const char* f, value v) { return op{op_kind::set, "member", member, f, std::move(v), {}, {}}; };
-    if (auto c = d.rep->commit({row("name", a.get("name")), row("role", role), row("created_by", member),
-                                row("created_at", static_cast<std::int64_t>(now))}, now); !c)
-      return fail(c.err());
-    if (auto si = wf::sign_in(*d.rep, to_hex(member)); !si) return fail(si.err());
+    auto member = wf::found_panel(*d.rep, a.get("name"), role, now);
+    if (!member) return fail(member.err());
     if (auto s = sync_now(d, url); !s) return fail(s.err());
-    std::cout << "founded panel " << to_hex(d.rep->space()) << " at " << url << "; member " << to_hex(member) << " ("
+    std::cout << "founded panel " << to_hex(d.rep->space()) << " at " << url << "; member " << *member << " ("
               << role << ")\n";
     return 0;
   }
@@ -482,12 +477,10 @@ int run(int argc, char** argv) {
   if (d.rep->locked() && cmd != "sync" && cmd != "status") return fail(make_error(errc::lease_expired));
   if (cmd == "invite") {
     if (!need(2, "NAME ROLE")) return 2;
-    auto m = wf::add_member(*d.rep, a.pos[0], a.pos[1], now);
-    if (!m) return fail(m.err());
     auto days = std::strtoull(a.get("days", "7").c_str(), nullptr, 10);
-    auto code = d.rep->create_invite(from_hex(*m), a.pos[1], now, days * 24 * 3600 * 1000);
-    if (!code) return fail(code.err());
-    std::cout << *code << "\n";
+    auto inv = wf::invite_member(*d.rep, a.pos[0], a.pos[1], now, days * 24 * 3600 * 1000);
+    if (!inv) return fail(inv.err());
+    std::cout << inv->code << "\n";
     std::cerr << "invite for " << a.pos[0] << " (" << a.pos[1] << "), one use, " << days
               << " days; run `packline sync` to publish it\n";
     return done(0);

@@ -527,3 +527,32 @@ TEST_CASE("keyring: any lead of a priority edits its KLOEs on every replica; oth
   CHECK(refused[0].find("only a lead of this priority edits its key lines of enquiry") != std::string::npos);
   CHECK(p.clerk->rows("kloe", "id", kloe)->front().text("bullets") == "- Farm thefts\n- Hare coursing");
 }
+
+TEST_CASE("keyring: the founder's private note is sealed before its own keyring records come back") {
+  auto clerk = device();
+  auto me = packline::workflow::found_panel(*clerk, "Dana Whitfield", "clerk", t0);
+  REQUIRE_MESSAGE(me.ok(), me.err().message);
+  CHECK(clerk->is_admin());
+  bytes meeting = new_row_id(), pack = new_row_id(), item = new_row_id(), block = new_row_id();
+  REQUIRE(clerk->commit({set("meeting", meeting, "title", std::string("Panel")), set("meeting", meeting, "pack", pack),
+                         set("pack", pack, "meeting", meeting), set("pack_item", item, "meeting", meeting),
+                         set("pack_item", item, "pack", pack), set("pack_item", item, "number", std::string("5")),
+                         set("block", block, "pack", pack), set("block", block, "item", item),
+                         set("block", block, "position", std::int64_t{1}),
+                         set("block", block, "text", std::string("The force answered 87 per cent of 999 calls."))},
+                        t0 + 1).ok());
+  packline::workflow::annotation_draft d;
+  d.block = to_hex(block);
+  d.start = 4;
+  d.end = 20;
+  d.kind = "note";
+  d.body = "MARKER-FOUNDER-PRIVATE";
+  d.visibility = "private";
+  auto id = packline::workflow::annotate(*clerk, d, t0 + 2);
+  REQUIRE_MESSAGE(id.ok(), id.err().message);
+  auto rows = clerk->rows("annotation", "id", from_hex(*id));
+  REQUIRE(rows->size() == 1);
+  const value* v = rows->front().get("body");
+  REQUIRE(v);
+  CHECK(replica::is_private(*v));
+}

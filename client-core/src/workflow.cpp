@@ -348,6 +348,32 @@ result<std::string> add_member(replica& r, const std::string& name, const std::s
   return to_hex(id);
 }
 
+result<std::string> found_panel(replica& r, const std::string& name, const std::string& role, std::uint64_t now_ms) {
+  if (name.empty()) return make_error(errc::invalid_argument, "a member needs a name");
+  if (rules::parse_role(role) == rules::role::none) return make_error(errc::invalid_argument, "unknown role " + role);
+  bytes member = new_row_id();
+  PL_TRY(r.found_space(crypto::random_bytes(16), member, role, now_ms));
+  // No member is signed in yet: the founder's own row goes in unchecked, as
+  // the keyring (just founded, admin-signed) already makes it a member.
+  auto c = r.commit({set("member", member, "name", str(name)), set("member", member, "role", str(role)),
+                     set("member", member, "created_by", member),
+                     set("member", member, "created_at", num(static_cast<std::int64_t>(now_ms)))},
+                    now_ms);
+  if (!c) return c.err();
+  PL_TRY(sign_in(r, to_hex(member)));
+  return to_hex(member);
+}
+
+result<invite> invite_member(replica& r, const std::string& name, const std::string& role, std::uint64_t now_ms,
+                             std::uint64_t ttl_ms) {
+  if (!r.is_admin()) return make_error(errc::forbidden, "only the device that set up the panel can invite members");
+  auto m = add_member(r, name, role, now_ms);
+  if (!m) return m.err();
+  auto code = r.create_invite(from_hex(*m), role, now_ms, ttl_ms);
+  if (!code) return code.err();
+  return invite{*m, *code};
+}
+
 // ---- meetings and items ---------------------------------------------------
 
 namespace {
@@ -821,8 +847,9 @@ result<bytes> check_visibility(replica& r, const std::string& visibility, const 
 
 // Issue 4: in a secured panel a private annotation's words are sealed under
 // the member key, so other members' replicas hold only ciphertext.
+// The founder counts before its own keyring records come back in a pull.
 result<value> seal_words(replica& r, bool private_words, std::string v) {
-  if (!private_words || !r.secured()) return str(std::move(v));
+  if (!private_words || !(r.secured() || r.is_admin())) return str(std::move(v));
   auto b = r.seal_private(v);
   if (!b) return b.err();
   return value{std::move(*b)};

@@ -190,6 +190,20 @@ class client {
   val set_passphrase(const std::string& p) { return done(r_->set_passphrase(p)); }
   bool locked() { return r_->locked(); }
   val redeem_invite(const std::string& code, double now_ms) { return done(r_->redeem_invite(code, ms(now_ms))); }
+  bool secured() const { return r_->secured(); }
+  bool is_admin() const { return r_->is_admin(); }
+  std::string my_member() const { return to_hex(r_->my_member()); }
+  val found_panel(const std::string& name, const std::string& role, double now) {
+    return id_val(wf::found_panel(*r_, name, role, ms(now)));
+  }
+  val invite_member(const std::string& name, const std::string& role, double now, double ttl_ms) {
+    auto r = wf::invite_member(*r_, name, role, ms(now), ms(ttl_ms));
+    if (!r) return err_val(r.err());
+    val o = val::object();
+    o.set("member", r->member);
+    o.set("code", r->code);
+    return o;
+  }
   std::string device_id() const { return to_hex(r_->device_id()); }
 
   // ---- members and meetings ----
@@ -442,6 +456,11 @@ EMSCRIPTEN_BINDINGS(packline) {
       .function("setPassphrase", &client::set_passphrase)
       .function("locked", &client::locked)
       .function("redeemInvite", &client::redeem_invite)
+      .function("secured", &client::secured)
+      .function("isAdmin", &client::is_admin)
+      .function("myMember", &client::my_member)
+      .function("foundPanel", &client::found_panel)
+      .function("inviteMember", &client::invite_member)
       .function("deviceId", &client::device_id)
       .function("members", &client::members)
       .function("meetings", &client::meetings)

@@ -92,9 +92,6 @@ test('an unreadable stored replica is reported and kept, not overwritten', async
     db.close();
   }, garbage);
 
-  await page.goto(server.url);
-  await page.getByRole('heading', { name: 'Your stored data could not be opened' }).waitFor();
-  await shot(page, 'offline-start-2-unreadable-replica');
   const readStore = () => page.evaluate(async () => {
     const db = await new Promise((res, rej) => {
       const r = indexedDB.open('packline');
@@ -112,9 +109,16 @@ test('an unreadable stored replica is reported and kept, not overwritten', async
     db.close();
     return Object.fromEntries(out);
   });
+  // (The store also keeps the copy each write replaced, as 'previous'.)
+  const damaged = await readStore();
+  assert.deepEqual(damaged.current, garbage);
+
+  await page.goto(server.url);
+  await page.getByRole('heading', { name: 'Your stored data could not be opened' }).waitFor();
+  await shot(page, 'offline-start-2-unreadable-replica');
   // Showing the error wrote nothing.
   await new Promise((r) => setTimeout(r, 500));
-  assert.deepEqual(await readStore(), { current: garbage });
+  assert.deepEqual(await readStore(), damaged);
 
   // Starting afresh keeps the unreadable bytes aside and sets up a new device.
   await page.getByRole('button', { name: 'Set up this tablet afresh' }).click();

@@ -5,7 +5,7 @@
 // IndexedDB, then flushed to the server. A view is built once per route and
 // then only updated, so incoming sync never wipes what the member is typing.
 
-import { isError, rows, type Client, type CoreError, type Fallible, type Member, type Priority } from './core';
+import { NOT_MEMBER, REVOKED, isError, rows, securedPanel, type Client, type CoreError, type Fallible, type Member, type Priority } from './core';
 import type { Ctx, View } from './ctx';
 import { isChair } from './ctx';
 import { byId, h, replaceChildren } from './dom';
@@ -34,6 +34,8 @@ export class App implements Ctx {
   constructor(
     readonly client: Client,
     store: ReplicaStore,
+    // The set-up screens (join with an invite, found a secured panel).
+    private readonly setup: { join: () => void; found: () => void },
   ) {
     this.saver = new ReplicaSaver(store, client, (m) => showBanner(m, 'error'),
       // For tests and support: whether the replica on disk is up to date.
@@ -47,6 +49,11 @@ export class App implements Ctx {
       onRejected: (reasons) => showBanner(
         `A change from another device was refused: ${reasons.join('; ')}`, 'info'),
       onError: (m) => showBanner(m, 'error'),
+      onSyncError: (e) => {
+        if (e.code === NOT_MEMBER || e.code === REVOKED) {
+          showBanner(`The server no longer accepts this tablet for your panel: ${e.message}. Ask the clerk.`, 'error');
+        }
+      },
     });
     document.documentElement.dataset.stored = 'true';
   }
@@ -61,6 +68,9 @@ export class App implements Ctx {
       if (document.visibilityState === 'hidden') void this.saver.saveNow().catch(() => {});
     });
     byId('footer').dataset.device = this.client.deviceId();
+    if (this.client.locked()) {
+      showBanner('This tablet has been offline longer than your panel allows, so its keys were put away. Connect to the network: once the server confirms this tablet, your panel opens again.', 'error');
+    }
   }
 
   // ---- Ctx ---------------------------------------------------------------
@@ -137,7 +147,7 @@ export class App implements Ctx {
       led.length || isChair(this.role) ? link(`#/priority/${led[0]?.id ?? ''}`, led.length ? 'My priority' : 'Priorities', (x) => x.startsWith('#/priority')) : null,
       isChair(this.role) ? link('#/board', 'Question board', (x) => x.startsWith('#/board')) : null,
       this.role === 'clerk' ? link('#/clerk', 'Clerk', (x) => x.startsWith('#/clerk')) : null,
-    ), h('button', { type: 'button', class: 'switch', onclick: () => this.signOut() }, 'Switch member'));
+    ), securedPanel(this.client) ? null : h('button', { type: 'button', class: 'switch', onclick: () => this.signOut() }, 'Switch member'));
   }
 
   private queueRender(): void {
@@ -152,6 +162,13 @@ export class App implements Ctx {
   private render(): void {
     this.updateHeader();
     this.me = this.client.signedInMember();
+    // A secured panel's device acts for the member its keys were issued to.
+    const mine = securedPanel(this.client) ? this.client.myMember() : '';
+    if (mine && this.me !== mine && !isError(this.client.signIn(mine))) {
+      this.me = mine;
+      this.choosing = false;
+      void this.saver.saveNow().catch(() => {});
+    }
     this.role = this.client.myRole();
     this.members = rows(this.client.members(), this.readError);
     const who = byId('who');
@@ -235,6 +252,12 @@ export class App implements Ctx {
       h('p', {}, 'Choose your name. Your drafts are kept on this tablet and shared with the panel when it is online.'),
       h('p', { class: 'error', role: 'alert', id: 'signin-error' }),
       list,
+    ), securedPanel(this.client) ? null : h('section', { class: 'panel narrow', 'aria-labelledby': 'own-panel-title' },
+      h('h2', { id: 'own-panel-title' }, 'Your own panel'),
+      h('p', {}, 'This is an open panel: its data is not encrypted. A panel’s real work belongs in a secured panel, where the server cannot read anything.'),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'primary', onclick: () => this.setup.join() }, 'Join with an invite code'),
+        h('button', { type: 'button', onclick: () => this.setup.found() }, 'Set up a new secured panel')),
     ));
   }
 

@@ -226,6 +226,16 @@ type Id = Fallible<{ id: string }>;
 
 export interface Client {
   save(): Fallible<{ bytes: Uint8Array }>;
+  // Issue 4: sealed at rest from the next save on (Argon2id; blocks for about a second in WASM).
+  setPassphrase(passphrase: string): Ok;
+  // The panel's offline lease expired: keys dropped; only sync until the server accepts the device.
+  locked(): boolean;
+  redeemInvite(code: string, nowMs: number): Ok;
+  secured(): boolean;
+  isAdmin(): boolean;
+  myMember(): string;
+  foundPanel(name: string, role: string, nowMs: number): Id;
+  inviteMember(name: string, role: string, nowMs: number, ttlMs: number): Fallible<{ member: string; code: string }>;
   deviceId(): string;
   members(): Fallible<Member[]>;
   meetings(): Fallible<Meeting[]>;
@@ -279,14 +289,28 @@ export interface Client {
 export interface Core {
   createClient(): Fallible<{ client: Client }>;
   openClient(bytes: Uint8Array): Fallible<{ client: Client }>;
+  isSealed(bytes: Uint8Array): boolean;
+  openSealedClient(bytes: Uint8Array, passphrase: string, nowMs: number): Fallible<{ client: Client }>;
 }
 
-// errc::corrupt_replica in client-core/include/packline/result.hpp.
+// errc codes in client-core/include/packline/result.hpp.
+export const INVALID_ARGUMENT = 11;
 export const CORRUPT_REPLICA = 13;
+export const WRONG_PASSPHRASE = 15;
+export const NOT_MEMBER = 16;
+export const REVOKED = 17;
+export const FORBIDDEN = 20;
 
 export function isError(v: unknown): v is { error: CoreError } {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && 'error' in v
     && (v as { error: unknown }).error != null;
+}
+
+// Whether this device belongs to a secured panel. The founder's own keyring
+// records are applied only once they come back from the server in a pull, so
+// until then `secured()` is false there while `isAdmin()` is already true.
+export function securedPanel(c: Client): boolean {
+  return c.secured() || c.isAdmin();
 }
 
 // A list query: the rows, or none and the error reported.

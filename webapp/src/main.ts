@@ -6,6 +6,7 @@ import './styles.css';
 import { App, showBanner } from './app';
 import { CORRUPT_REPLICA, isError, loadCore, type Client, type Core, type CoreError } from './core';
 import { byId, h, replaceChildren } from './dom';
+import { goToSetup, showFound, showJoin, showUnlock } from './setup';
 import { ReplicaStore, describe, requestPersistentStorage } from './store';
 
 // No client: the number of pending changes is not known.
@@ -30,9 +31,9 @@ function registerServiceWorker(): void {
   navigator.serviceWorker.register('./sw.js').then(
     () => navigator.serviceWorker.ready.then(() => {
       byId('footer').dataset.offlineReady = 'true';
-      byId('footer').textContent = 'Ready to work offline.';
+      byId('offline-state').textContent = 'Ready to work offline.';
     }),
-    (e) => { byId('footer').textContent = `Offline use is not available: ${describe(e)}`; },
+    (e) => { byId('offline-state').textContent = `Offline use is not available: ${describe(e)}`; },
   );
   navigator.serviceWorker.addEventListener('controllerchange', () => {
     if (hadController) {
@@ -93,19 +94,39 @@ async function startFresh(core: Core, store: ReplicaStore): Promise<void> {
   await run(created.client, store, true);
 }
 
-async function run(client: Client, store: ReplicaStore, isNew: boolean): Promise<void> {
-  const app = new App(client, store);
+async function run(client: Client, store: ReplicaStore, isNew: boolean, notice?: string): Promise<void> {
+  const app = new App(client, store, { join: () => goToSetup('join'), found: () => goToSetup('new-panel') });
   if (isNew) {
     // Keep the new device identity before anything is sent with it.
     const saved = client.save();
     if (!isError(saved)) await store.write(saved.bytes.slice()).catch(() => {});
   }
   app.start();
+  if (notice) showBanner(notice, 'error');
+}
+
+// The browser may clear a site's storage when space runs low unless it is
+// persistent: asked at every start, and said in the footer.
+async function persistStorage(): Promise<void> {
+  const persistent = await requestPersistentStorage();
+  const el = byId('storage-state');
+  el.dataset.persistent = String(persistent);
+  el.textContent = persistent
+    ? 'Storage on this tablet: kept (persistent).'
+    : 'Storage on this tablet: not guaranteed; the browser may clear it when space runs low. Sync often.';
+}
+
+// '#/join' and '#/new-panel' lead to the set-up screens on a tablet without a
+// secured panel (fresh, or holding the demo); '#/join' also from the unlock
+// screen when the passphrase is forgotten.
+function setupRoute(): 'join' | 'new-panel' | null {
+  const m = /^#\/(join|new-panel)\b/.exec(location.hash);
+  return m ? (m[1] as 'join' | 'new-panel') : null;
 }
 
 async function boot(): Promise<void> {
   registerServiceWorker();
-  void requestPersistentStorage();
+  void persistStorage();
   await holdReplicaLock();
 
   let core: Core;
@@ -129,6 +150,20 @@ async function boot(): Promise<void> {
     bytes = await store.load();
   } catch (e) {
     fatal('Your stored data could not be read', `Reading the data stored on this tablet failed: ${describe(e)}. Nothing was changed.`);
+    return;
+  }
+  const setup = setupRoute();
+  // A locked copy opens with its passphrase; only an explicit "join again"
+  // (forgotten passphrase) sets the tablet up anew, keeping the copy aside.
+  if (bytes && core.isSealed(bytes) && setup !== 'join') {
+    const sealed = bytes;
+    showUnlock(core, store, sealed, (o) => void run(o.client, store, false, o.notice));
+    return;
+  }
+  if (setup) {
+    const proceed = (c: Client) => void run(c, store, false);
+    if (setup === 'join') showJoin(core, store, bytes, proceed);
+    else showFound(core, store, bytes, proceed);
     return;
   }
   if (!bytes) {

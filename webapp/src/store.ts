@@ -3,12 +3,15 @@
 // always save the replica as it is when the write starts, so the newest state
 // wins. A local draft is saved at once; sync traffic is saved after a short pause.
 // A replica the core cannot open is never overwritten: it is kept under a backup key.
+// Every write also keeps the copy it replaces (which opened, or was written by
+// this page) under PREVIOUS: the last good state if the current one is damaged.
 
 import { isError, type Client } from './core';
 
 const DB_NAME = 'packline';
 const STORE = 'replica';
 const KEY = 'current';
+const PREVIOUS = 'previous';
 // Batches saves during a burst of incoming frames; local drafts bypass it.
 const SAVE_DEBOUNCE_MS = 100;
 
@@ -32,19 +35,35 @@ export class ReplicaStore {
     });
   }
 
-  async load(): Promise<Uint8Array | null> {
+  async load(key = KEY): Promise<Uint8Array | null> {
     const tx = this.db.transaction(STORE, 'readonly');
-    const v = await request(tx.objectStore(STORE).get(KEY));
+    const v = await request(tx.objectStore(STORE).get(key));
     if (v instanceof Uint8Array) return v;
     if (v instanceof ArrayBuffer) return new Uint8Array(v);
     return null;
   }
 
-  write(bytes: Uint8Array, key = KEY): Promise<void> {
+  // The copy the last write replaced (the last good state), or null.
+  loadPrevious(): Promise<Uint8Array | null> {
+    return this.load(PREVIOUS);
+  }
+
+  // keepPrevious: the current copy moves to PREVIOUS in the same transaction
+  // (off when restoring from PREVIOUS after the current copy proved damaged).
+  write(bytes: Uint8Array, key = KEY, keepPrevious = key === KEY): Promise<void> {
     return new Promise((resolve, reject) => {
       // 'strict': the write is on disk before we call the draft saved.
       const tx = this.db.transaction(STORE, 'readwrite', { durability: 'strict' });
-      tx.objectStore(STORE).put(bytes, key);
+      const os = tx.objectStore(STORE);
+      if (keepPrevious) {
+        const cur = os.get(KEY);
+        cur.onsuccess = () => {
+          if (cur.result !== undefined) os.put(cur.result, PREVIOUS);
+          os.put(bytes, key);
+        };
+      } else {
+        os.put(bytes, key);
+      }
       tx.oncomplete = () => resolve();
       tx.onerror = () => reject(tx.error);
       tx.onabort = () => reject(tx.error ?? new Error('the write was aborted'));
@@ -59,12 +78,19 @@ export class ReplicaStore {
   }
 }
 
+// Whether the browser keeps this site's storage when space runs low.
+export async function storagePersisted(): Promise<boolean> {
+  try {
+    return (await navigator.storage?.persisted?.()) ?? false;
+  } catch {
+    return false;
+  }
+}
+
 export async function requestPersistentStorage(): Promise<boolean> {
   try {
-    if (navigator.storage?.persist) {
-      if (await navigator.storage.persisted()) return true;
-      return await navigator.storage.persist();
-    }
+    // Asked every start: resolves at once (true) where it was granted before.
+    if (navigator.storage?.persist) return await navigator.storage.persist();
   } catch {
     // Not granted or not supported: the app still works, the browser may evict.
   }

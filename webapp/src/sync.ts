@@ -3,7 +3,7 @@
 // browser's online/offline events. Single-threaded (the page's event loop): every
 // callback checks that its socket is still the current one.
 
-import type { Client } from './core';
+import type { Client, CoreError } from './core';
 
 // Backoff between reconnects: short, because a panel meeting is the moment a
 // tablet comes back online; capped at 2 s so a restarted server is found quickly.
@@ -25,6 +25,9 @@ export interface SyncEvents {
   // Remote changes the core refused (plain-words reasons).
   onRejected(reasons: string[]): void;
   onError(message: string): void;
+  // The session ended with the core's error (e.g. the server refused this
+  // device: a used invite, a removed member). Reconnects follow regardless.
+  onSyncError?(e: CoreError): void;
 }
 
 export class SyncTransport {
@@ -52,6 +55,16 @@ export class SyncTransport {
     window.addEventListener('offline', this.handleOffline);
     window.addEventListener('online', this.handleOnline);
     this.connect();
+  }
+
+  // Closes the socket and stops reconnecting (the client is handed on).
+  stop(): void {
+    if (!this.started) return;
+    this.started = false;
+    window.removeEventListener('offline', this.handleOffline);
+    window.removeEventListener('online', this.handleOnline);
+    this.clearRetry();
+    this.drop();
   }
 
   // After a local change: push it now if the socket is ready.
@@ -113,6 +126,8 @@ export class SyncTransport {
       this.events.onChange(r.changed);
       if (r.error) {
         console.warn(`sync: ${r.error.message} (code ${r.error.code}); reconnecting`);
+        this.events.onSyncError?.(r.error);
+        if (this.ws !== ws) return; // stopped by the handler
         // The core asks for a fresh session; the next one resumes where this stopped.
         this.drop();
         this.scheduleRetry();
@@ -149,7 +164,7 @@ export class SyncTransport {
   }
 
   private scheduleRetry(): void {
-    if (this.retryTimer !== null || !navigator.onLine) return;
+    if (!this.started || this.retryTimer !== null || !navigator.onLine) return;
     const delay = this.backoff * (0.75 + Math.random() * 0.5);
     this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
     this.failures++;

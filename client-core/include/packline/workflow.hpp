@@ -57,6 +57,18 @@ result<std::string> register_member(replica& r, const std::string& name, const s
 // Clerk or chair: add another member, or (same name, "Cllr" aside) change
 // the role of one already on the panel; returns the member's id.
 result<std::string> add_member(replica& r, const std::string& name, const std::string& role, std::uint64_t now_ms);
+// Issue 4, secured panels. found_panel: a new device (no change yet) founds a
+// secured panel in a fresh space, holds its admin key, adds the founder's
+// member row (`name`, `role`) and signs in as it; returns the member id.
+result<std::string> found_panel(replica& r, const std::string& name, const std::string& role, std::uint64_t now_ms);
+// The admin device: adds a member and makes a one-time invite for it, valid
+// for `ttl_ms` (keyring::format_invite code to hand over; push to publish it).
+struct invite {
+  std::string member;
+  std::string code;
+};
+result<invite> invite_member(replica& r, const std::string& name, const std::string& role, std::uint64_t now_ms,
+                             std::uint64_t ttl_ms);
 
 // ---- packs ----------------------------------------------------------------
 

@@ -1,10 +1,11 @@
 // The clerk's desk: import a pack from a PDF (pdf.js text per page) or a text
 // file, preview what the core recovered, publish it (a revised file becomes a
 // new version, with what changed and where every annotation now stands);
-// record answers and actions; add members; set up the plan's priorities and
-// their leads. Parsing, versioning and every rule are the core's.
+// record answers and actions; add members (in a secured panel: one-time
+// invites, made on the admin device); set up the plan's priorities and their
+// leads. Parsing, versioning, invites and every rule are the core's.
 
-import { rows, type ImportReport, type Meeting } from '../core';
+import { rows, securedPanel, type ImportReport, type Meeting } from '../core';
 import { failed, isChair, type Ctx, type View } from '../ctx';
 import { h, replaceChildren } from '../dom';
 import { dateLabel, roleLabel, statusLabel } from '../labels';
@@ -28,6 +29,12 @@ export class ClerkView implements View {
   private readonly answers = h('div', {});
   private readonly actionsList = h('div', {});
   private readonly members = h('ul', { class: 'plain-list' });
+  private readonly membersHint = h('p', { class: 'hint' });
+  private readonly invite = h('div', { class: 'invite-result', id: 'invite-result', role: 'status' });
+  private readonly inviteSlot = h('div', {});
+  private readonly memberSlot = h('div', {});
+  private inviteForm!: HTMLElement;
+  private memberForm!: HTMLElement;
   private readonly priorities = h('div', {});
   private readonly error = h('p', { class: 'error', role: 'alert', id: 'clerk-error' });
   private input: string | string[] | null = null;
@@ -55,6 +62,29 @@ export class ClerkView implements View {
       }, Date.now())))) actText.value = actOwner.value = actDue.value = '';
     });
 
+    const invName = h('input', { id: 'invite-name', name: 'name', autocomplete: 'off', required: true });
+    const invRole = h('select', { id: 'invite-role', name: 'role' },
+      ['member', 'independent_member', 'vice_chair', 'chair', 'officer', 'clerk'].map((r) => h('option', { value: r }, roleLabel(r))));
+    const invDays = h('select', { id: 'invite-days', name: 'days' },
+      [['1', '1 day'], ['7', '7 days'], ['14', '14 days']].map(([v, l]) => h('option', { value: v, selected: v === '7' }, l)));
+    const invForm = h('form', { class: 'invite', 'aria-labelledby': 'invite-title' },
+      h('h3', { id: 'invite-title' }, 'Invite a member'),
+      h('div', { class: 'field-row' }, field('invite-name', 'Name', invName), field('invite-role', 'Role', invRole),
+        field('invite-days', 'Valid for', invDays)),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Create invite')));
+    invForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const name = invName.value.trim();
+      const days = Number(invDays.value);
+      const now = Date.now();
+      const r = this.ctx.write('The invite was not created',
+        () => this.ctx.client.inviteMember(name, invRole.value, now, days * 24 * 3600 * 1000));
+      if (!this.report(r) || failed(r)) return;
+      invName.value = '';
+      this.showInvite(name, invRole.value, new Date(now + days * 24 * 3600 * 1000), r.ok.code);
+    });
+    this.inviteForm = invForm;
+
     const memName = h('input', { id: 'member-name', name: 'name', autocomplete: 'off' });
     const memRole = h('select', { id: 'member-role', name: 'role' },
       ['member', 'independent_member', 'vice_chair', 'chair', 'officer', 'clerk'].map((r) => h('option', { value: r }, roleLabel(r))));
@@ -62,6 +92,7 @@ export class ClerkView implements View {
       h('h3', { id: 'add-member-title' }, 'Add a member'),
       h('div', { class: 'field-row' }, field('member-name', 'Name', memName), field('member-role', 'Role', memRole)),
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Add member')));
+    this.memberForm = memForm;
     memForm.addEventListener('submit', (e) => {
       e.preventDefault();
       if (this.report(this.ctx.write('The member was not added', () => this.ctx.client.addMember(memName.value.trim(), memRole.value, Date.now())))) {
@@ -97,8 +128,7 @@ export class ClerkView implements View {
         h('h3', {}, 'Actions'), this.actionsList, actForm),
       h('section', { class: 'panel', 'aria-labelledby': 'members-title' },
         h('h2', { id: 'members-title' }, 'Members'),
-        h('p', { class: 'hint' }, 'A member added here can sign in on any tablet of the panel.'),
-        this.members, memForm),
+        this.membersHint, this.members, this.inviteSlot, this.invite, this.memberSlot),
       h('section', { class: 'panel', 'aria-labelledby': 'plan-title' },
         h('h2', { id: 'plan-title' }, 'Plan priorities and leads'), this.priorities, prForm),
     );
@@ -123,7 +153,38 @@ export class ClerkView implements View {
     const meeting = meetings.find((m) => m.id === this.meetingId);
     if (meeting) this.renderAfter(meeting);
     replaceChildren(this.members, this.ctx.members.map((m) => h('li', {}, `${m.name} · ${roleLabel(m.role)}`)));
+    this.renderEnrolment();
     this.renderPriorities();
+  }
+
+  // Secured panel: invites on the admin device; open panel (the demo): members
+  // are added directly and can sign in on any tablet.
+  private renderEnrolment(): void {
+    const { client } = this.ctx;
+    const secured = securedPanel(client);
+    const admin = secured && client.isAdmin();
+    this.membersHint.textContent = !secured
+      ? 'This is an open panel: a member added here can sign in on any tablet of the panel. Invites are for secured panels.'
+      : admin
+        ? 'Each member joins on their own tablet with a one-time invite. Give the code to that member only.'
+        : 'Invites are made on the tablet that set up the panel.';
+    if (admin !== (this.inviteSlot.firstChild === this.inviteForm)) replaceChildren(this.inviteSlot, admin ? this.inviteForm : null);
+    if (!secured !== (this.memberSlot.firstChild === this.memberForm)) replaceChildren(this.memberSlot, secured ? null : this.memberForm);
+  }
+
+  private showInvite(name: string, role: string, until: Date, code: string): void {
+    const out = h('textarea', { id: 'invite-code-out', readonly: true, rows: 3, spellcheck: 'false' }, code);
+    const copied = h('span', { class: 'saved', role: 'status' });
+    replaceChildren(this.invite,
+      h('p', {}, `Invite for ${name} (${roleLabel(role)}): one use, valid until ${until.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}. It works once it has reached the server: check that nothing is pending above.`),
+      h('div', { class: 'field' }, h('label', { for: 'invite-code-out' }, `Invite code for ${name}`), out),
+      h('div', { class: 'actions' },
+        h('button', {
+          type: 'button', onclick: () => {
+            out.select();
+            void navigator.clipboard?.writeText(code).then(() => { copied.textContent = 'Copied.'; }, () => { copied.textContent = 'Select the code and copy it.'; });
+          },
+        }, 'Copy code'), copied));
   }
 
   private report(r: { ok: unknown } | { error: string }): boolean {
