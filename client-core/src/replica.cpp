@@ -7,7 +7,7 @@
 #include "packline/replica.hpp"
 
 #include <algorithm>
-#include <bit>
+#include <cstring>
 #include <set>
 #include <unordered_map>
 
@@ -132,6 +132,18 @@ constexpr std::uint8_t flag_kept = 2;  // (flag 1 was v3's "kept in reg")
 
 bytes writer_of(const bytes& actor) { return bytes(actor.begin(), actor.begin() + std::min<std::size_t>(8, actor.size())); }
 
+// A double's bits (Emscripten 3.1.6's libc++ has no bit_cast).
+std::uint64_t bits_of(double d) {
+  std::uint64_t u;
+  std::memcpy(&u, &d, 8);
+  return u;
+}
+double double_of(std::uint64_t u) {
+  double d;
+  std::memcpy(&d, &u, 8);
+  return d;
+}
+
 void encode_value(bytes& out, const value& v) {
   out.push_back(static_cast<std::uint8_t>(v.index()));
   std::visit(
@@ -139,7 +151,7 @@ void encode_value(bytes& out, const value& v) {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, bool>) out.push_back(x ? 1 : 0);
         else if constexpr (std::is_same_v<T, std::int64_t>) append_be(out, static_cast<std::uint64_t>(x), 8);
-        else if constexpr (std::is_same_v<T, double>) append_be(out, std::bit_cast<std::uint64_t>(x), 8);
+        else if constexpr (std::is_same_v<T, double>) append_be(out, bits_of(x), 8);
         else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, bytes>) {
           append_be(out, x.size(), 4);
           out.insert(out.end(), x.begin(), x.end());
@@ -173,7 +185,7 @@ struct reg_reader {
     switch (be(1)) {
       case 1: return be(1) != 0;
       case 2: return static_cast<std::int64_t>(be(8));
-      case 3: return std::bit_cast<double>(be(8));
+      case 3: return double_of(be(8));
       case 4: { bytes s = take(be(4)); return std::string(s.begin(), s.end()); }
       case 5: return take(be(4));
       default: return value{};
