@@ -34,8 +34,9 @@ const WRONG_TEXT = 'That passphrase doesn’t open this tablet’s copy. Try aga
 // What members type; none may reach the server's or the browser's disk in clear.
 const Q_MARKER = `QMARKERzq${run}Wy: how many officers were redeployed?`;
 const N_MARKER = `NMARKERxv${run}Kj: ask for the figures behind this`;
-// ...and so is the pack the clerk published (a heading of its item 5).
-const MARKERS = [`QMARKERzq${run}Wy`, `NMARKERxv${run}Kj`, `Bennettvq${run}`, 'POLICE AND CRIME PLAN MONITORING REPORT'];
+// ...and so is the pack the clerk published (a heading of its item 8; the
+// open demo panel's own sample pack, in clear by design, does not have it).
+const MARKERS = [`QMARKERzq${run}Wy`, `NMARKERxv${run}Kj`, `Bennettvq${run}`, 'HEALTH AND WELLBEING STRATEGY'];
 // Put in clear on purpose (localStorage), so the profile search is shown to work.
 const CONTROL = `CONTROLMARKERpk${run}Fe`;
 
