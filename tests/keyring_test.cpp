@@ -97,7 +97,8 @@ struct panel {
     CHECK(clerk->secured());
   }
   // A new device of `member` (a new member row unless given) with `role`.
-  std::unique_ptr<replica> join(const std::string& role, bytes member = {}) {
+  // `refusals`: changes in the log the new device is expected to refuse.
+  std::unique_ptr<replica> join(const std::string& role, bytes member = {}, std::size_t refusals = 0) {
     bool fresh = member.empty();
     if (fresh) member = new_row_id();
     if (fresh)
@@ -109,7 +110,7 @@ struct panel {
     REQUIRE(d->redeem_invite(*code, t0).ok());
     CHECK(d->joining());
     auto refused = srv.sync(*d);
-    CHECK(refused.empty());
+    CHECK(refused.size() == refusals);
     CHECK_FALSE(d->joining());
     srv.sync(*clerk);  // the clerk sees the join and grants earlier epochs
     srv.sync(*d);
@@ -555,4 +556,73 @@ TEST_CASE("keyring: the founder's private note is sealed before its own keyring 
   const value* v = rows->front().get("body");
   REQUIRE(v);
   CHECK(replica::is_private(*v));
+}
+
+TEST_CASE("keyring: the founder applies its own records when the server acknowledges them") {
+  mini_server srv;
+  auto clerk = device();
+  bytes me = new_row_id();
+  REQUIRE(clerk->found_space(srv.space, me, "clerk", t0).ok());
+  CHECK_FALSE(clerk->secured());  // nothing stored yet: the server has not ordered the records
+  REQUIRE(srv.push(*clerk).ok());  // acks only, no pull
+  CHECK(clerk->cursor() == 0);
+  CHECK(clerk->secured());
+  CHECK(clerk->keyring().epoch() == 1);
+  REQUIRE(clerk->keyring().device(clerk->device_id()));
+  CHECK(clerk->keyring().device(clerk->device_id())->role == "clerk");
+  // A record acked while something stored before it is unknown here waits
+  // for the pull (records apply in server order): a join by another device.
+  auto code = clerk->create_invite(new_row_id(), "member", t0);
+  REQUIRE(code.ok());
+  REQUIRE(srv.push(*clerk).ok());
+  auto bob = device();
+  REQUIRE(bob->redeem_invite(*code, t0).ok());
+  REQUIRE(srv.push(*bob).ok());
+  CHECK(bob->joining());  // its join is stored, but the records before it are not here
+  REQUIRE(clerk->set_lease(keyring::default_lease_ms / 2, t0 + 1).ok());
+  REQUIRE(srv.push(*clerk).ok());
+  CHECK(clerk->keyring().lease_ms() == keyring::default_lease_ms);  // the join (stored before) is not here yet
+  auto got = srv.pull(*clerk);
+  REQUIRE(got.ok());
+  CHECK(got->empty());  // the records that come back are duplicates, not refusals
+  CHECK(clerk->keyring().lease_ms() == keyring::default_lease_ms / 2);
+  CHECK(clerk->keyring().device(bob->device_id()));
+  // Reopened, the keyring is the same.
+  auto image = clerk->save();
+  REQUIRE(image.ok());
+  auto again = replica::open(*image);
+  REQUIRE(again.ok());
+  CHECK((*again)->secured());
+  CHECK((*again)->keyring().lease_ms() == keyring::default_lease_ms / 2);
+}
+
+TEST_CASE("keyring: a removed member's change counts if the server stored it before the removal") {
+  panel p;
+  auto alice = p.join("member");
+  bytes before = new_row_id(), after = new_row_id(), meeting = new_row_id();
+  REQUIRE(alice->commit({set("question", before, "author", alice->my_member()),
+                         set("question", before, "meeting", meeting),
+                         set("question", before, "body", std::string("MARKER-STORED-BEFORE"))}, t0 + 10).ok());
+  CHECK(p.srv.sync(*alice).empty());
+  REQUIRE(p.clerk->remove_member(alice->my_member(), t0 + 20).ok());
+  p.srv.sync(*p.clerk);
+  // A server that failed to refuse her stores one more change after the removal.
+  REQUIRE(alice->commit({set("question", after, "author", alice->my_member()),
+                         set("question", after, "meeting", meeting),
+                         set("question", after, "body", std::string("MARKER-STORED-AFTER"))}, t0 + 30).ok());
+  for (auto& raw : alice->pending(10)) p.srv.log.push_back(raw);
+  // Bob joins after the removal: his invite carries epoch 2, so Alice's
+  // changes (epoch 1) are held until the clerk grants him epoch 1, by which
+  // time his keyring already has her removed.
+  auto bob = p.join("member", {}, 1);  // the change stored after the removal is refused
+  CHECK(bob->write_epoch() == 2);
+  CHECK(bob->keyring().member_removed(alice->my_member()));
+  auto q = bob->rows("question", "id", before);
+  REQUIRE(q.ok());
+  REQUIRE(q->size() == 1);
+  CHECK(q->front().text("body") == "MARKER-STORED-BEFORE");
+  CHECK(bob->rows("question", "id", after)->empty());
+  // The clerk, which applied them in server order, agrees.
+  CHECK(p.clerk->rows("question", "id", before)->size() == 1);
+  CHECK(p.clerk->rows("question", "id", after)->empty());
 }

@@ -28,6 +28,7 @@ constexpr std::string_view k_self_role = "self:role";
 constexpr std::string_view k_contact = "lease:contact";  // last welcome from the server (ms)
 constexpr std::string_view k_locked = "lease:locked";
 constexpr std::string_view k_nokey = "nokey:";          // + 20-digit server_seq: changes held for their epoch key
+constexpr std::string_view k_own = "krown:";            // + 20-digit seq: our keyring records not applied yet
 constexpr std::string_view private_magic = "PLP1";
 
 std::string num_key(std::string_view prefix, std::uint64_t n, int width) {
@@ -36,6 +37,12 @@ std::string num_key(std::string_view prefix, std::uint64_t n, int width) {
   return std::string(prefix) + buf;
 }
 
+
+result<void> mdel(db& d, const std::string& key) {
+  auto s = d.prepare("DELETE FROM meta WHERE key = ?1");
+  if (!s) return s.err();
+  return (*s)->bind(1, std::string_view(key)).run();
+}
 
 result<void> mdel_prefix(db& d, std::string_view prefix) {
   auto s = d.prepare("DELETE FROM meta WHERE substr(key, 1, length(?1)) = ?1");
@@ -64,10 +71,26 @@ bytes invite_id_of(const crypto::secret& s) { return crypto::keyed_hash(s, "pack
 
 error refused(std::string why) { return make_error(errc::forbidden, std::move(why)); }
 
-const char* author_field(const std::string& table) {
-  if (table == "question" || table == "annotation") return "author";
-  if (table == "kloe") return "owner";
-  return nullptr;
+// The devices a remove/revoke record takes out (read before it applies).
+std::vector<bytes> taken_out(const keyring::state& kr, const keyring::record& r) {
+  std::vector<bytes> out;
+  if (r.k == keyring::kind::revoke) out.push_back(r.device);
+  if (r.k == keyring::kind::remove)
+    for (auto& [pk, d] : kr.devices(r.member)) out.push_back(pk);
+  return out;
+}
+
+result<std::optional<std::uint64_t>> server_seq_in(db& d, const char* table, const bytes& actor, std::uint64_t seq) {
+  // Table names are constants of this file, never input.
+  auto s = d.prepare(std::string("SELECT server_seq FROM ") + table + " WHERE actor = ?1 AND seq = ?2");
+  if (!s) return s.err();
+  (*s)->bind(1, actor).bind(2, static_cast<std::int64_t>(seq));
+  auto r = (*s)->step();
+  if (!r) return r.err();
+  std::optional<std::uint64_t> out;
+  if (*r && std::holds_alternative<std::int64_t>((*s)->column(0))) out = static_cast<std::uint64_t>((*s)->column_int(0));
+  (*s)->reset();
+  return out;
 }
 
 }  // namespace
@@ -89,10 +112,20 @@ result<void> replica::load_keys() {
     const bytes* env = as_bytes(v);
     auto e = env ? codec::decode_envelope(*env) : result<envelope>(make_error(errc::malformed));
     auto rec = e ? codec::decode_keyring(e->payload) : result<keyring::record>(e.err());
-    if (!rec || !keys_->kr.apply(sp, *rec, e->actor, e->seq, keys_->log_size == 0))
+    if (!rec) return make_error(errc::corrupt_replica, "the stored keyring of this panel is damaged");
+    auto out = taken_out(keys_->kr, *rec);
+    if (!keys_->kr.apply(sp, *rec, e->actor, e->seq, keys_->log_size == 0))
       return make_error(errc::corrupt_replica, "the stored keyring of this panel is damaged");
     ++keys_->log_size;
+    if (!out.empty()) {
+      auto at = server_seq_in(*db_, "change_log", e->actor, e->seq);
+      if (!at) return at.err();
+      for (auto& pk : out) keys_->out_at.emplace(pk, at->value_or(0));
+    }
   }
+  auto own = mlist(*db_, k_own);
+  if (!own) return own.err();
+  for (auto& [k, v] : *own) keys_->own_records.insert(std::stoull(k.substr(k_own.size())));
   auto eps = mlist(*db_, k_epoch);
   if (!eps) return eps.err();
   for (auto& [k, v] : *eps)
@@ -115,19 +148,30 @@ result<void> replica::load_keys() {
   return {};
 }
 
-bool replica::secured() const { return keys_->kr.secured(); }
+// The keyring reads settle what the server acknowledged first (settle_acked):
+// a replica is never const-constructed, and settling only applies records the
+// server has already ordered, so the answer is the same as right after the ack.
+bool replica::secured() const {
+  (void)const_cast<replica*>(this)->settle_acked();
+  return keys_->kr.secured();
+}
 bool replica::is_admin() const { return keys_->admin.has_value(); }
-const keyring::state& replica::keyring() const { return keys_->kr; }
+const keyring::state& replica::keyring() const {
+  (void)const_cast<replica*>(this)->settle_acked();
+  return keys_->kr;
+}
 std::uint32_t replica::write_epoch() const { return keys_->epochs.empty() ? 0 : keys_->epochs.rbegin()->first; }
 bool replica::locked() { return keys_->locked; }
 
 bytes replica::my_member() const {
+  (void)const_cast<replica*>(this)->settle_acked();
   if (auto d = keys_->kr.device(device_id())) return d->member;
   auto v = meta_get(*db_, k_self_member);
   return v && as_bytes(*v) ? *as_bytes(*v) : bytes{};
 }
 
 std::string replica::my_role() const {
+  (void)const_cast<replica*>(this)->settle_acked();
   if (auto d = keys_->kr.device(device_id())) return d->role;
   auto v = meta_get(*db_, k_self_role);
   return v && std::holds_alternative<std::string>(*v) ? std::get<std::string>(*v) : std::string{};
@@ -142,6 +186,7 @@ result<void> replica::store_epoch_key(std::uint32_t epoch, const crypto::secret&
 // ---- sealing and opening changes ------------------------------------------
 
 result<void> replica::seal_change(envelope& e, const bytes& body) {
+  PL_TRY(settle_acked());
   if (keys_->locked) return make_error(errc::lease_expired);
   std::uint32_t ep = write_epoch();
   if (ep == 0) {
@@ -158,9 +203,10 @@ result<void> replica::seal_change(envelope& e, const bytes& body) {
 }
 
 result<change_body> replica::open_change(const envelope& e) {
+  PL_TRY(settle_acked());
   const auto& kr = keys_->kr;
   if (kr.secured()) {
-    if (auto w = kr.may_write(e.actor); !w)
+    if (auto w = kr.may_write(e.actor); !w && !stored_before_out(e))
       return refused("change " + std::to_string(e.seq) + " of device " + to_hex(e.actor.data(), 4) + " refused: " +
                      w.err().message);
     if (e.epoch == 0) return refused("an unsealed change in a secured panel");
@@ -199,10 +245,13 @@ result<void> replica::retry_sealed(std::uint64_t now_ms) {
     const bytes* env = as_bytes(v);
     std::uint64_t server_seq = std::stoull(k.substr(k_nokey.size()));
     bytes copy = env ? *env : bytes{};
-    auto s = db_->prepare("DELETE FROM meta WHERE key = ?1");
-    if (!s) return s.err();
-    PL_TRY((*s)->bind(1, std::string_view(k)).run());
-    if (!copy.empty()) (void)apply(copy, server_seq, now_ms);  // held again if still no key; refusals are final
+    PL_TRY(mdel(*db_, k));
+    if (copy.empty()) continue;
+    // open_change/check_remote judge it as of its place in server order.
+    auto e = codec::decode_envelope(copy);
+    if (e) keys_->judging = keys::judged{e->actor, e->seq, server_seq};
+    (void)apply(copy, server_seq, now_ms);  // held again if still no key; refusals are final
+    keys_->judging.reset();
   }
   return {};
 }
@@ -248,7 +297,7 @@ result<void> replica::check_remote(const envelope& e, const change_body& body) {
   if (!kr.secured()) return {};  // an open panel has no verified roles to check against
   PL_TRY(flush_rows());  // the rules read the tables
   const keyring::device_info* d = kr.device(e.actor);
-  if (!d || d->revoked) return refused("change by a device that is not a member");
+  if (!d || (d->revoked && !stored_before_out(e))) return refused("change by a device that is not a member");
   rules::role role = rules::parse_role(d->role);
   // What the rules need of a row before this change: does it exist, and its
   // author (or a priority's leads). One small query per row, not rows():
@@ -261,7 +310,7 @@ result<void> replica::check_remote(const envelope& e, const change_body& body) {
     if (it == cache.end()) {
       known_row k;
       // Table and column names are constants of this file, never input.
-      const char* col = table == "priority" ? "leads" : author_field(table) ? author_field(table) : "id";
+      const char* col = table == "priority" ? "leads" : rules::author_field(table) ? rules::author_field(table) : "id";
       auto st = db_->prepare("SELECT \"" + std::string(col) + "\", " + (table == "kloe" ? "priority" : "NULL") + " FROM \"" +
                              table + "\" WHERE id = ?1 AND deleted = 0");
       if (st) {
@@ -288,7 +337,7 @@ result<void> replica::check_remote(const envelope& e, const change_body& body) {
     c.val = o.val;
     c.actor = d->member;
     c.panel_has_clerk = true;  // roles come from the admin-signed keyring, never self-assigned
-    const char* af = author_field(o.table);
+    const char* af = rules::author_field(o.table);
     if (af || o.table == "member") {
       auto& r = find(o.table, o.row);
       c.row_exists = r.exists;
@@ -324,6 +373,8 @@ result<std::uint64_t> replica::commit_record(keyring::record r, std::uint64_t no
   if (!ins) return ins.err();
   PL_TRY((*ins)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).bind(3, static_cast<std::int64_t>(t.wall_ms))
              .bind(4, static_cast<std::int64_t>(t.counter)).bind(5, env).run());
+  PL_TRY(meta_set(*db_, num_key(k_own, e.seq, 20), std::int64_t{1}));
+  keys_->own_records.insert(e.seq);
   return next_seq_++;
 }
 
@@ -346,11 +397,16 @@ result<apply_status> replica::apply_record(const envelope& e, const bytes& env_b
   }
   // Records apply in server order; the first change of a space is the only
   // place for a genesis.
-  if (auto r = keys_->kr.apply(space(), *rec, e.actor, e.seq, server_seq == 1); !r) {
+  auto out = taken_out(keys_->kr, *rec);
+  auto r = keys_->kr.apply(space(), *rec, e.actor, e.seq, server_seq == 1);
+  if (e.actor == device_id() && keys_->own_records.erase(e.seq))  // applied, or refused for good
+    PL_TRY(mdel(*db_, num_key(k_own, e.seq, 20)));
+  if (!r) {
     if (!exists) PL_TRY(record_refused(e, env_bytes, server_seq));
     else if (unacked) PL_TRY(acked(e.actor, e.seq, server_seq));
     return r.err();
   }
+  for (auto& pk : out) keys_->out_at.emplace(pk, server_seq);
   {
     transaction tx(*db_);
     PL_TRY(meta_set(*db_, num_key(k_log, keys_->log_size, 20), env_bytes));
@@ -365,6 +421,68 @@ result<apply_status> replica::apply_record(const envelope& e, const bytes& env_b
     PL_TRY(retry_sealed(now_ms));
   }
   return apply_status::applied;
+}
+
+// Issue 4: this device's own records take effect when the server has
+// acknowledged them, not only when they come back in a pull, so a founding
+// device is secured() as soon as its genesis is stored. Records must apply in
+// server order, so one applies here only when every change the server stored
+// before it is known (pulled, or ours and acknowledged); otherwise it waits
+// for the pull as before. replica::acked (replica.cpp) only records the
+// server_seq; every read of the keyring settles first, so nothing observes
+// the keyring between an ack and its settling.
+result<void> replica::settle_acked() {
+  if (keys_->own_records.empty() || keys_->settling) return {};
+  keys_->settling = true;
+  struct done { bool& b; ~done() { b = false; } } reset{keys_->settling};
+  auto sel = db_->prepare("SELECT server_seq, envelope FROM change_log WHERE actor = ?1 AND seq = ?2");
+  auto known = db_->prepare("SELECT COUNT(*) FROM change_log WHERE server_seq > ?1 AND server_seq < ?2");
+  if (!sel) return sel.err();
+  if (!known) return known.err();
+  while (!keys_->own_records.empty()) {
+    std::uint64_t seq = *keys_->own_records.begin();
+    (*sel)->bind(1, device_id()).bind(2, static_cast<std::int64_t>(seq));
+    auto r = (*sel)->step();
+    if (!r) return r.err();
+    bool found = *r, stored = found && std::holds_alternative<std::int64_t>((*sel)->column(0));
+    std::uint64_t server_seq = stored ? static_cast<std::uint64_t>((*sel)->column_int(0)) : 0;
+    bytes env = found ? (*sel)->column_blob(1) : bytes{};
+    (*sel)->reset();
+    if (found && !stored) break;  // pushes and acks follow seq order: the rest are not stored either
+    auto e = codec::decode_envelope(env);
+    if (!found || !e || keys_->kr.applied(device_id(), seq)) {
+      keys_->own_records.erase(seq);
+      PL_TRY(mdel(*db_, num_key(k_own, seq, 20)));
+      continue;
+    }
+    std::uint64_t from = cursor();
+    (*known)->bind(1, static_cast<std::int64_t>(from)).bind(2, static_cast<std::int64_t>(server_seq));
+    auto n = (*known)->step();
+    if (!n) return n.err();
+    std::uint64_t have = static_cast<std::uint64_t>((*known)->column_int(0));
+    (*known)->reset();
+    if (server_seq <= from || have != server_seq - 1 - from) break;  // something stored before it is not here yet
+    (void)apply_record(*e, env, server_seq, clock_.last().wall_ms);  // drops it from own_records either way
+  }
+  return {};
+}
+
+// Issue 4, rules "as of" a change's place in server order: the server stores
+// a change only while its device is a member, so a change it stored before
+// the record that removed (or revoked) the device stays valid, even on a
+// replica that applies it later: held for its epoch key, or waiting for a
+// predecessor. Its server_seq comes with the retry (judging) or from the
+// waiting table; a change whose server_seq is not known here is being
+// applied in server order, where the current keyring is the one as of it.
+// Roles are taken as the keyring has them now (a role change is rare and
+// not part of this check).
+bool replica::stored_before_out(const envelope& e) {
+  auto out = keys_->out_at.find(e.actor);
+  if (out == keys_->out_at.end()) return false;
+  std::uint64_t at = 0;
+  if (keys_->judging && keys_->judging->actor == e.actor && keys_->judging->seq == e.seq) at = keys_->judging->server_seq;
+  else if (auto w = server_seq_in(*db_, "waiting", e.actor, e.seq); w && *w) at = **w;
+  return at != 0 && at < out->second;
 }
 
 result<void> replica::record_side_effects(const keyring::record& r, const bytes& /*actor*/) {
@@ -578,6 +696,7 @@ result<void> replica::redeem_invite(const std::string& code_text, std::uint64_t 
 }
 
 bool replica::joining() {
+  (void)settle_acked();
   auto inv = meta_get(*db_, k_invite);
   return inv && as_bytes(*inv) && !keys_->kr.device(device_id());
 }

@@ -4,6 +4,7 @@
 #pragma once
 #include <map>
 #include <optional>
+#include <set>
 
 #include "packline/at_rest.hpp"
 #include "packline/crypto.hpp"
@@ -20,6 +21,11 @@ struct replica::keys {
   std::optional<crypto::signing_key> admin;          // the panel's admin key (founding device)
   std::optional<at_rest::storage_key> storage;       // after unlock / set_passphrase
   std::uint64_t log_size = 0;                        // keyring records applied
+  std::set<std::uint64_t> own_records;               // seqs of our records not applied yet (settle_acked)
+  std::map<bytes, std::uint64_t> out_at;             // device -> server_seq of the remove/revoke that took it out
+  struct judged { bytes actor; std::uint64_t seq = 0, server_seq = 0; };
+  std::optional<judged> judging;                     // a held change being retried, with its server_seq
+  bool settling = false;
   bool locked = false;
 };
 

@@ -63,6 +63,13 @@ bytes kloe_priority(const bytes& existing, const std::vector<op>& ops, const byt
   return {};
 }
 
+const char* author_field(std::string_view table) {
+  if (table == "question" || table == "annotation") return "author";
+  if (table == "kloe") return "owner";
+  if (table == "reading") return "member";
+  return nullptr;
+}
+
 bool valid_question_status(std::string_view s) {
   static constexpr std::array<std::string_view, 8> all = {"draft", "submitted", "consolidated", "asked",
                                                          "answered", "answered_in_writing", "withdrawn", "held_over"};
@@ -130,6 +137,14 @@ result<void> check(const row_change& c, role r) {
       if (t == "forward_plan") return refuse("only the chair or the clerk edits the forward plan");
       return refuse("only the chair or the clerk changes the panel's rules");
     }
+    return {};
+  }
+  if (t == "reading") {
+    // What a member has read (issue 6) is theirs alone: the row names its
+    // member, and only that member writes it.
+    if (!c.row_author.empty() && c.row_author != c.actor) return refuse("only the member records what they have read");
+    if (c.field == "member" && (!std::holds_alternative<bytes>(c.val) || std::get<bytes>(c.val) != c.actor))
+      return refuse("only the member records what they have read");
     return {};
   }
   if (t == "kloe") {

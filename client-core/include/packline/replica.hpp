@@ -236,6 +236,8 @@ class replica {
   result<void> reseal_pending();
   result<void> hold_sealed(const envelope& e, const bytes& env_bytes, std::uint64_t server_seq);
   result<void> retry_sealed(std::uint64_t now_ms);
+  result<void> settle_acked();
+  bool stored_before_out(const envelope& e);
   std::unique_ptr<db> db_;
   crypto::signing_key key_;
   hlc_clock clock_;

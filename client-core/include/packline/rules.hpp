@@ -34,7 +34,7 @@ struct row_change {
   value val;
   bytes actor;               // member writing
   bool row_exists = false;   // the row had fields before this change
-  bytes row_author;          // question/annotation author, kloe owner (empty for a new row)
+  bytes row_author;          // the row's author_field() value (empty for a new row)
   std::vector<bytes> leads;  // kloe: lead members of the kloe's priority (see lead_ids)
   bool panel_has_clerk = true;  // member: a new panel's first member may make themself clerk
 };
@@ -47,6 +47,11 @@ std::vector<bytes> lead_ids(std::string_view leads);
 // The priority whose leads may write a kloe: the row's (`existing`), or the
 // one the kloe is created with in `ops`.
 bytes kloe_priority(const bytes& existing, const std::vector<op>& ops, const bytes& kloe);
+
+// The field naming a row's owner, whom the rules compare with the writer:
+// question/annotation author, kloe owner, a read mark's member; nullptr for
+// tables without one.
+const char* author_field(std::string_view table);
 
 // Question statuses a draft moves through (DESIGN.md §2).
 bool valid_question_status(std::string_view s);
