@@ -258,6 +258,60 @@ TEST_CASE("workflow: answers in the next pack's minutes and appendix become resp
   CHECK(wf::responses(*p.r, sep.meeting)->size() == 4);
 }
 
+TEST_CASE("workflow: an imported answer names the member's own draft where the words tell") {
+  panel p;
+  auto sep = p.import(september_2026);
+  auto it = p.item(sep.meeting, "2");
+  auto draft = [&](const std::string& who, const char* body) {
+    p.as(who);
+    auto id = wf::draft_question(*p.r, it.id, body, t0 + 1);
+    REQUIRE(id.ok());
+    return *id;
+  };
+  std::string officers = draft(p.m1, "How many neighbourhood officers went to response duties?");
+  std::string cover = draft(p.m2, "Has response cover reduced neighbourhood policing in Avonmere?");
+  std::string overtime = draft(p.m1, "Is overtime overspent?");
+  std::string calls = draft(p.m2, "What are the 101 call waiting times?");  // never consolidated
+  p.as(p.chair);
+  wf::consolidated_draft c;
+  c.meeting = sep.meeting;
+  c.sources = {officers, cover};
+  c.body = "Were local teams abstracted to cover response over the summer?";
+  auto q1 = wf::consolidate(*p.r, c, t0 + 10);
+  c.sources = {overtime};
+  c.body = "What is the forecast overspend on overtime?";
+  auto q2 = wf::consolidate(*p.r, c, t0 + 10);
+  REQUIRE(q1.ok());
+  REQUIRE(q2.ok());
+  auto rep = p.import(std::string(demo::sample_pack()), t0 + 20);
+  CHECK(rep.answers == 4);
+  CHECK(rep.answers_linked == 2);
+  CHECK(rep.answers_to_drafts == 3);
+  auto rs = wf::responses(*p.r, sep.meeting);
+  REQUIRE(rs.ok());
+  std::map<std::string, wf::response> by_draft;
+  for (auto& x : *rs) by_draft[x.question] = x;
+  // Q1 merged two drafts; the appendix prints the words of Sherry's, not of the other.
+  CHECK(by_draft[officers].consolidated == *q1);
+  CHECK(by_draft[officers].recording_time == "01:05:10");
+  CHECK_FALSE(by_draft.count(cover));
+  CHECK(by_draft[overtime].consolidated == *q2);
+  CHECK(by_draft[overtime].written);
+  // Off the list: the minutes' answer on 101 waiting times goes to that draft.
+  CHECK(by_draft[calls].consolidated.empty());
+  CHECK(by_draft[calls].recording_time == "00:31:15");
+  CHECK(by_draft[calls].text.rfind("In response to a question on 101 call waiting times", 0) == 0);
+  CHECK(by_draft[""].text.rfind("Cllr Rees asked a question about rural patrols", 0) == 0);  // nobody's draft
+  std::map<std::string, std::string> outcome;
+  auto qs = wf::questions(*p.r, sep.meeting);
+  REQUIRE(qs.ok());
+  for (auto& q : *qs) outcome[q.id] = q.outcome;
+  CHECK(outcome[officers] == "answered at the meeting (Q1)");
+  CHECK(outcome[cover] == "answered at the meeting (Q1)");
+  CHECK(outcome[overtime] == "answered in writing (Q2)");
+  CHECK(outcome[calls] == "answered at the meeting");
+}
+
 TEST_CASE("workflow: minutes of a meeting the panel has no record of are not placed") {
   panel p;
   auto rep = p.import(std::string(demo::sample_pack()));
@@ -363,6 +417,72 @@ TEST_CASE("workflow: republication re-anchors annotations and lists what changed
   CHECK(p.items(m).size() == 12);
   CHECK(wf::items(*p.r, m, true)->size() == 13);
   CHECK(p.item(m, "12").title == "URGENT BUSINESS");
+}
+
+TEST_CASE("workflow: each member's read version of a pack; the blocks changed since that member read it") {
+  panel p;
+  std::string v1 = test::read_pack(test::december_2020);
+  auto rep1 = p.import(v1);
+  auto m = rep1.meeting;
+  auto fraud = p.item(m, "9");
+  p.as(p.m1);
+  auto none = wf::changed_since_read(*p.r, m);
+  REQUIRE(none.ok());
+  CHECK(none->read_pack.empty());
+  CHECK(none->current_version == 1);
+  REQUIRE(wf::mark_read(*p.r, rep1.pack, t0 + 10).ok());
+  auto same = wf::changed_since_read(*p.r, m);
+  REQUIRE(same.ok());
+  CHECK(same->read_pack == rep1.pack);
+  CHECK(same->read_version == 1);
+  CHECK(same->changed.empty());
+
+  std::string v2 = replace_once(v1, "Spotlight: The lack of local fraud data as a barrier",
+                                "Spotlight: The lack of local and regional fraud figures as a barrier");
+  auto rep2 = p.import(v2, t0 + 100);
+  REQUIRE(rep2.version == 2);
+  // Member 1 read version 1: one paragraph of item 9 changed since.
+  p.as(p.m1);
+  auto since = wf::changed_since_read(*p.r, m);
+  REQUIRE(since.ok());
+  CHECK(since->read_version == 1);
+  CHECK(since->current_version == 2);
+  CHECK(since->current_pack == rep2.pack);
+  REQUIRE(since->changed.size() == 1);
+  CHECK(since->changed[0].kind == "changed");
+  CHECK(since->changed[0].item == fraud.id);
+  CHECK(since->changed[0].old_text.find("local fraud data") != std::string::npos);
+  CHECK(since->changed[0].new_text.find("local and regional fraud figures") != std::string::npos);
+  // Member 2 never marked the pack: nothing is "changed since", it is all new.
+  p.as(p.m2);
+  auto other = wf::changed_since_read(*p.r, m);
+  REQUIRE(other.ok());
+  CHECK(other->read_pack.empty());
+  CHECK(other->changed.empty());
+  // The mark is the member's own: another member cannot write it.
+  rules::row_change c;
+  c.table = "reading";
+  c.row = new_row_id();
+  c.field = "member";
+  c.val = from_hex(p.m1);
+  c.actor = from_hex(p.m2);
+  CHECK(rules::check(c, rules::role::member).err().code == errc::forbidden);
+  c.field = "pack";
+  c.val = std::string("x");
+  c.row_exists = true;
+  c.row_author = from_hex(p.m1);
+  CHECK(rules::check(c, rules::role::chair).err().code == errc::forbidden);
+  // Member 1 catches up: nothing changed since.
+  p.as(p.m1);
+  REQUIRE(wf::mark_read(*p.r, rep2.pack, t0 + 200).ok());
+  auto now = wf::changed_since_read(*p.r, m);
+  REQUIRE(now.ok());
+  CHECK(now->read_version == 2);
+  CHECK(now->changed.empty());
+  // One row per member and meeting, written only by its member.
+  auto rows = p.r->rows("reading", "member", from_hex(p.m1));
+  REQUIRE(rows.ok());
+  CHECK(rows->size() == 1);
 }
 
 TEST_CASE("workflow: annotations are highlights or notes with a visibility; private ones stay private") {

@@ -126,12 +126,6 @@ result<actor> me(replica& r) {
   return actor{m->id, rules::parse_role(m->text("role")), m->text("name")};
 }
 
-const char* author_field(const std::string& table) {
-  if (table == "question" || table == "annotation") return "author";
-  if (table == "kloe") return "owner";
-  return nullptr;
-}
-
 // Runs every op through rules::check with what the replica knows of its row.
 result<void> check_ops(replica& r, const actor& a, const std::vector<op>& ops) {
   std::map<std::pair<std::string, bytes>, std::optional<row>> cache;
@@ -143,7 +137,7 @@ result<void> check_ops(replica& r, const actor& a, const std::vector<op>& ops) {
     c.field = o.field;
     c.val = o.val;
     c.actor = a.member;
-    const char* af = author_field(o.table);
+    const char* af = rules::author_field(o.table);
     if (af || o.table == "member") {
       auto key = std::make_pair(o.table, o.row);
       auto it = cache.find(key);
@@ -846,10 +840,11 @@ result<bytes> check_visibility(replica& r, const std::string& visibility, const 
 }
 
 // Issue 4: in a secured panel a private annotation's words are sealed under
-// the member key, so other members' replicas hold only ciphertext.
-// The founder counts before its own keyring records come back in a pull.
+// the member key, so other members' replicas hold only ciphertext. The test
+// is the change's own sealing (a space epoch), not secured(): a founder that
+// has not reached the server yet writes under epoch 1 before any ack.
 result<value> seal_words(replica& r, bool private_words, std::string v) {
-  if (!private_words || !(r.secured() || r.is_admin())) return str(std::move(v));
+  if (!private_words || r.write_epoch() == 0) return str(std::move(v));
   auto b = r.seal_private(v);
   if (!b) return b.err();
   return value{std::move(*b)};
@@ -937,6 +932,60 @@ result<void> edit_annotation(replica& r, const std::string& id, const std::strin
 
 result<void> delete_annotation(replica& r, const std::string& id, std::uint64_t now_ms) {
   return tombstone(r, "annotation", id, "annotation", now_ms);
+}
+
+// ---- what a member has read ------------------------------------------------
+
+namespace {
+bytes reading_id(const bytes& member, const bytes& meeting) { return derived_id("reading", member, to_hex(meeting)); }
+}  // namespace
+
+result<void> mark_read(replica& r, const std::string& pack_id, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto p = need_row(r, "pack", pack_id, "pack version");
+  if (!p) return p.err();
+  bytes meeting = bytes_of(*p, "meeting");
+  bytes id = reading_id(a->member, meeting);
+  auto mark = seal_words(r, true, to_hex(p->id));
+  if (!mark) return mark.err();
+  return commit_edit(r, *a,
+                     {set("reading", id, "member", a->member), set("reading", id, "meeting", meeting),
+                      set("reading", id, "pack", std::move(*mark)), set("reading", id, "read_at", num(static_cast<std::int64_t>(now_ms)))},
+                     now_ms);
+}
+
+result<reading> changed_since_read(replica& r, const std::string& meeting_id) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto m = need_row(r, "meeting", meeting_id, "meeting");
+  if (!m) return m.err();
+  reading out;
+  out.meeting = meeting_id;
+  bytes current = bytes_of(*m, "pack");
+  if (current.empty()) return out;
+  out.current_pack = to_hex(current);
+  auto cur = find_row(r, "pack", current);
+  if (!cur) return cur.err();
+  if (*cur) out.current_version = int_of(**cur, "version");
+  auto mark = find_row(r, "reading", reading_id(a->member, m->id));
+  if (!mark) return mark.err();
+  if (!*mark || bytes_of(**mark, "member") != a->member) return out;
+  // The mark opens only on the member's own devices (a value nobody can open
+  // counts as never marked).
+  std::string read = open_words(r, **mark, "pack");
+  auto rp = id_arg(read, "pack version");
+  if (!rp) return out;
+  auto rrow = find_row(r, "pack", *rp);
+  if (!rrow) return rrow.err();
+  if (!*rrow || bytes_of(**rrow, "meeting") != m->id) return out;
+  out.read_pack = read;
+  out.read_version = int_of(**rrow, "version");
+  if (*rp == current) return out;
+  auto changed = pack_changes(r, read, out.current_pack);
+  if (!changed) return changed.err();
+  out.changed = std::move(*changed);
+  return out;
 }
 
 namespace {
@@ -1081,6 +1130,16 @@ result<std::vector<annotation>> annotations(replica& r, const std::string& meeti
     out.push_back(std::move(an));
   }
   return out;
+}
+
+result<annotation> annotation_by_id(replica& r, const std::string& annotation_id) {
+  auto x = need_row(r, "annotation", annotation_id, "annotation");
+  if (!x) return x.err();
+  auto all = annotations(r, hex_of(*x, "meeting"));
+  if (!all) return all.err();
+  for (auto& a : *all)
+    if (a.id == to_hex(x->id)) return std::move(a);
+  return make_error(errc::not_found, "there is no such annotation you may read");
 }
 
 // ---- questions ------------------------------------------------------------
@@ -1694,10 +1753,16 @@ namespace {
 // A response row; the drafts merged into the answered question become
 // answered / answered_in_writing. `to` may be null (an answer the documents
 // record but do not tie to a question on the list).
+// `draft`: the member's draft it answers, when the import can tell.
 void response_ops(std::vector<op>& ops, const bytes& id, const bytes& meeting, const row* to, const std::string& text,
-                  const std::string& recording_time, bool written, const bytes& member, std::uint64_t now_ms) {
+                  const std::string& recording_time, bool written, const bytes& member, std::uint64_t now_ms,
+                  const row* draft = nullptr) {
   ops.push_back(set("response", id, "meeting", meeting));
   if (to) ops.push_back(set("response", id, "consolidated", to->id));
+  if (draft) {
+    ops.push_back(set("response", id, "question", draft->id));
+    if (!to) ops.push_back(set("question", draft->id, "status", str(written ? "answered_in_writing" : "answered")));
+  }
   ops.push_back(set("response", id, "text", str(text)));
   ops.push_back(set("response", id, "recording_time", str(recording_time)));
   ops.push_back(set("response", id, "written", num(written ? 1 : 0)));
@@ -1753,7 +1818,7 @@ result<void> import_answers(replica& r, const pack::parsed& p, const bytes& meet
   // Below this share of words the documents do not say.
   constexpr double same_question = 0.6;
   std::map<std::string, std::optional<bytes>> meeting_on;  // minutes date → meeting
-  std::map<bytes, std::vector<row>> lists;
+  std::map<bytes, std::vector<row>> lists, drafts;
   for (const auto& an : p.answers) {
     bytes m = meeting;
     if (!an.meeting_date.empty() && an.meeting_date != p.meeting.date) {
@@ -1788,12 +1853,33 @@ result<void> import_answers(replica& r, const pack::parsed& p, const bytes& meet
       std::size_t n = static_cast<std::size_t>(std::atoi(an.number.c_str()));
       if (n >= 1 && n <= list.size()) to = &list[n - 1];
     }
+    // The member's own draft, where the words tell: the draft whose wording
+    // is most in what the document prints, among the list question's sources
+    // (or, off the list, the meeting's drafts not withdrawn).
+    if (!drafts.count(m)) {
+      auto rows = r.rows("question", "meeting", m, "created_at");
+      if (!rows) return rows.err();
+      auto& d = drafts[m];
+      for (auto& x : *rows)
+        if (x.text("status") != "withdrawn") d.push_back(std::move(x));
+    }
+    std::vector<std::string> sources = to ? split_ids(to->text("sources")) : std::vector<std::string>{};
+    const row* draft = nullptr;
+    double best_draft = same_question;
+    for (auto& x : drafts[m]) {
+      if (to && std::find(sources.begin(), sources.end(), to_hex(x.id)) == sources.end()) continue;
+      if (double c = coverage(x.text("body"), printed); c >= best_draft) {
+        best_draft = c;
+        draft = &x;
+      }
+    }
     std::string text = an.text;
-    if (!to && !an.question.empty()) text = "Question " + an.number + ": " + an.question + "\n\n" + text;
+    if (!to && !draft && !an.question.empty()) text = "Question " + an.number + ": " + an.question + "\n\n" + text;
     bytes id = derived_id("response", m, pack::text_hash(an.number + "\n" + an.question + "\n" + an.text));
-    response_ops(ops, id, m, to, text, an.recording_time, an.written, member, now_ms);
+    response_ops(ops, id, m, to, text, an.recording_time, an.written, member, now_ms, draft);
     ++rep.answers;
     if (to) ++rep.answers_linked;
+    if (draft) ++rep.answers_to_drafts;
   }
   return {};
 }
@@ -1807,7 +1893,7 @@ result<std::vector<response>> responses(replica& r, const std::string& meeting_i
   std::vector<response> out;
   for (auto& x : *rows)
     out.push_back({to_hex(x.id), meeting_id, hex_of(x, "consolidated"), x.text("text"), x.text("recording_time"),
-                   int_of(x, "written") != 0});
+                   int_of(x, "written") != 0, hex_of(x, "question")});
   return out;
 }
 

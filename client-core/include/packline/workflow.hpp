@@ -105,6 +105,7 @@ struct import_report {
   // responses: how many, how many tied to a question on the list, and how
   // many are minutes of a meeting the panel has no record of (not imported).
   std::size_t answers = 0, answers_linked = 0, answers_unplaced = 0;
+  std::size_t answers_to_drafts = 0;  // of them, tied to a member's own draft as well (or instead)
   bool unchanged = false;  // the same file was already the current version
   // Republication: what changed since the previous version and where every
   // annotation now stands (nothing is deleted).
@@ -126,6 +127,21 @@ result<block_view> block_by_id(replica& r, const std::string& block_id);
 // ("since I read version N"); to_pack "" is the current version.
 result<std::vector<block_change>> pack_changes(replica& r, const std::string& from_pack, const std::string& to_pack = {});
 
+// "Changed since you read it": the signed-in member marks a version of a
+// meeting's pack as read ("" : the current one). One replicated row per
+// member and meeting, written only by that member; in a secured panel the
+// version is sealed under the member key.
+result<void> mark_read(replica& r, const std::string& pack_id, std::uint64_t now_ms);
+struct reading {
+  std::string meeting;
+  std::string read_pack, current_pack;  // read_pack "" : never marked
+  std::int64_t read_version = 0, current_version = 0;
+  // The blocks changed from the read version to the current one (empty when
+  // it is the current one, or was never marked: then everything is new).
+  std::vector<block_change> changed;
+};
+result<reading> changed_since_read(replica& r, const std::string& meeting_id);
+
 // ---- annotations ----------------------------------------------------------
 
 struct annotation_draft {
@@ -145,6 +161,8 @@ result<void> delete_annotation(replica& r, const std::string& annotation_id, std
 // a priority group's when they lead that priority (others' private ones and
 // other groups' are not listed), each resolved against the current pack version.
 result<std::vector<annotation>> annotations(replica& r, const std::string& meeting_id);
+// One of them by id (not_found also when this member may not read it).
+result<annotation> annotation_by_id(replica& r, const std::string& annotation_id);
 
 // ---- questions and the panel's rules ---------------------------------------
 
@@ -250,7 +268,9 @@ result<std::vector<consolidated>> consolidated_list(replica& r, const std::strin
 
 // ---- after the meeting -----------------------------------------------------
 
-struct response { std::string id, meeting, consolidated, text, recording_time; bool written = false; };
+// `question`: the member's own draft the answer is to, when an imported
+// document's words tell which ("" otherwise).
+struct response { std::string id, meeting, consolidated, text, recording_time; bool written = false; std::string question; };
 // Clerk: the answer to a consolidated question, with the recording time
 // ("01:20:24") or written. Its source drafts become answered / answered_in_writing.
 result<std::string> record_response(replica& r, const std::string& consolidated_id, const std::string& text,
