@@ -88,7 +88,7 @@ TEST_CASE("pack import: December 2020 pack has all 13 items with titles and page
 
 TEST_CASE("pack import: December 2020 papers follow their items, with page numbers in their ranges") {
   auto p = december();
-  REQUIRE(p.documents.size() == 5);  // items 2, 5, 8, 9 and 11 have papers
+  REQUIRE(p.documents.size() == 7);  // items 2, 5, 8, 9 and 11 have papers; 2 and 8 an appendix each
   struct want { const char* number; const char* title; const char* first_text; };
   const want docs[] = {
       {"2", "MINUTES OF MEETING HELD ON THURSDAY 24 SEPTEMBER 2020", "DORSET POLICE AND CRIME PANEL"},
@@ -281,6 +281,46 @@ TEST_CASE("pack import: PDF text per page gives exact pages and papers start on 
   REQUIRE(q.ok());
   CHECK(q->pages == 6);
   CHECK(q->fingerprint == p->fingerprint);
+}
+
+TEST_CASE("pack import: December 2020 appendices are documents of their own") {
+  auto p = december();
+  std::vector<const pack::document*> apps;
+  for (auto& d : p.documents)
+    if (d.appendix) apps.push_back(&d);
+  REQUIRE(apps.size() == 2);
+  auto text_in = [&](const pack::document& d, const std::string& words) {
+    for (std::size_t b = d.first_block; b < d.first_block + d.blocks; ++b)
+      if (p.blocks[b].text.find(words) != std::string::npos) return true;
+    return false;
+  };
+  // The minutes end with their appendix, the DCJB update table.
+  auto& dcjb = *apps[0];
+  CHECK(p.items[static_cast<std::size_t>(dcjb.item)].number == "2");
+  CHECK(dcjb.title == "Appendix to Minutes - DCJB Update");
+  CHECK(p.blocks[dcjb.first_block].text == dcjb.title);
+  CHECK(text_in(dcjb, "PROTECTING PEOPLE AT RISK OF HARM\tVulnerability and Violence Reduction"));
+  const auto* minutes = doc_of(p, "2");
+  REQUIRE(minutes);
+  CHECK_FALSE(minutes->appendix);
+  CHECK(minutes->first_block + minutes->blocks == dcjb.first_block);
+  CHECK(text_in(*minutes, "There was no exempt business."));
+  // The health and wellbeing report's Appendix A: its two headings start one document.
+  auto& wellbeing = *apps[1];
+  CHECK(p.items[static_cast<std::size_t>(wellbeing.item)].number == "8");
+  CHECK(wellbeing.title == "Appendix A \xe2\x80\x93 Health and Wellbeing Initiatives");
+  CHECK(text_in(wellbeing, "APPENDIX A \xe2\x80\x93 WELLBEING ACTIVITY"));
+  CHECK(text_in(wellbeing, "10\tWellbeing member of Staff in Dorset"));
+  const auto* report = doc_of(p, "8");
+  REQUIRE(report);
+  CHECK(report->first_block + report->blocks == wellbeing.first_block);
+  CHECK(text_in(*report, "- 1.3 Since that announcement"));  // "detailed further at Appendix A." stays in the report
+  CHECK(wellbeing.first_page >= report->first_page);
+  CHECK(wellbeing.last_page == p.items[static_cast<std::size_t>(wellbeing.item)].last_page);
+  for (auto* d : apps)
+    for (std::size_t b = d->first_block; b < d->first_block + d->blocks; ++b) CHECK(p.blocks[b].item == d->item);
+  std::string j = pack::preview_json(p);
+  CHECK(j.find("{\"item\": \"2\", \"title\": \"Appendix to Minutes - DCJB Update\"") != std::string::npos);
 }
 
 TEST_CASE("pack import: preview JSON lists the meeting and the items") {

@@ -505,6 +505,66 @@ void find_documents(parsed& p, std::size_t agenda_end) {
   }
 }
 
+// "Appendix A – Health and Wellbeing Initiatives", "Appendix to Minutes -
+// DCJB Update", "APPENDIX 2: ...": the appendix's id ("a", "to minutes",
+// "2"), or "" when the line is not an appendix heading (a sentence that
+// mentions one, or the "Appendices" list heading).
+std::string appendix_id(const block& b) {
+  if (!short_line(b) || !starts_with_ci(trim(b.text), "appendix ")) return {};
+  auto w = words_of(lower(b.text));
+  if (w.size() < 2 || w[0] != "appendix") return {};
+  if (w[1] == "to" && w.size() >= 3) return "to " + w[2];
+  if (w[1].size() > 2) return {};
+  // The id is followed by a dash or a colon, or ends the line.
+  std::string_view t = trim(b.text);
+  auto at = lower(std::string(t)).find(w[1], 9);
+  if (at == std::string::npos) return {};
+  std::string_view rest = trim(t.substr(at + w[1].size()));
+  if (!rest.empty() && rest[0] != ':' && rest[0] != '-' && rest.rfind("\xe2\x80\x93", 0) != 0 && rest.rfind("\xe2\x80\x94", 0) != 0)
+    return {};
+  return w[1];
+}
+
+// Splits each paper's appendices into documents of their own (same item),
+// after pages are known. Consecutive headings of one appendix ("Appendix A
+// – Health and Wellbeing Initiatives" then "APPENDIX A – WELLBEING
+// ACTIVITY") start one document. The blocks keep their item.
+void split_appendices(parsed& p) {
+  std::vector<document> out;
+  for (const auto& d : p.documents) {
+    std::vector<std::size_t> cuts;
+    std::string last_id;
+    std::size_t last_at = 0;
+    for (std::size_t i = d.first_block + 1; i < d.first_block + d.blocks; ++i) {
+      if (p.blocks[i].kind == "page_marker") continue;
+      std::string id = appendix_id(p.blocks[i]);
+      if (id.empty()) continue;
+      if (!(id == last_id && i - last_at <= 2)) cuts.push_back(i);
+      last_id = id;
+      last_at = i;
+    }
+    std::size_t end = d.first_block + d.blocks;
+    document cur = d;
+    for (std::size_t c : cuts) {
+      cur.blocks = c - cur.first_block;
+      int page = p.blocks[c].page;
+      if (page > 0) cur.last_page = std::max(cur.first_page, page);
+      out.push_back(cur);
+      document a;
+      a.item = d.item;
+      a.appendix = true;
+      a.title = std::string(trim(p.blocks[c].text));
+      a.first_block = c;
+      a.first_page = page > 0 ? page : cur.last_page;
+      a.last_page = d.last_page;
+      cur = a;
+    }
+    cur.blocks = end - cur.first_block;
+    out.push_back(cur);
+  }
+  p.documents = std::move(out);
+}
+
 // ---- forward plan ---------------------------------------------------------
 
 std::vector<std::string> cells(std::string_view row) {
@@ -890,6 +950,7 @@ result<parsed> parse_agenda_pack(parsed p, std::size_t agenda_at, std::size_t fr
     p.pages = std::max(last_page, front_pages);
     (void)front_end;
   }
+  split_appendices(p);
   // Items without papers sit on the agenda pages.
   parse_forward_plan(p);
   parse_priorities(p);
@@ -1148,7 +1209,16 @@ std::string preview_json(const parsed& p) {
   }
   o += "\n  ],\n  \"pages\": " + std::to_string(p.pages) + ", \"pages_exact\": " + (p.pages_exact ? "true" : "false") +
        ", \"blocks\": " + std::to_string(p.blocks.size()) + ", \"documents\": " + std::to_string(p.documents.size()) +
-       ",\n  \"forward_plan\": [";
+       ",\n  \"appendices\": [";
+  bool any = false;
+  for (const auto& d : p.documents) {
+    if (!d.appendix) continue;
+    o += std::string(any ? "," : "") + "\n    {\"item\": " + q(d.item >= 0 ? p.items[static_cast<std::size_t>(d.item)].number : "") +
+         ", \"title\": " + q(d.title) + ", \"first_page\": " + std::to_string(d.first_page) +
+         ", \"last_page\": " + std::to_string(d.last_page) + "}";
+    any = true;
+  }
+  o += "\n  ],\n  \"forward_plan\": [";
   for (std::size_t i = 0; i < p.forward_plan.size(); ++i) {
     const auto& r = p.forward_plan[i];
     o += std::string(i ? "," : "") + "\n    {\"meeting\": " + q(r.meeting_label) + ", \"date\": " + q(r.meeting_date) +

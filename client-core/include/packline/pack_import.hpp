@@ -50,6 +50,9 @@ struct document {
   std::string title;
   int first_page = 0, last_page = 0;
   std::size_t first_block = 0, blocks = 0;
+  // An appendix inside an item's papers ("Appendix A – ...", "Appendix to
+  // Minutes - ..."): its own document, after the paper it belongs to.
+  bool appendix = false;
 };
 
 struct forward_row {
