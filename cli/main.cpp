@@ -68,6 +68,16 @@ const char* usage =
     "  annotate --block BLOCK [--quote TEXT] [--note TEXT] [--visibility private|priority|panel] [--priority P]\n"
     "                   highlight (or, with --note, annotate) the quoted words of a block (default: all of it)\n"
     "  annotations MEETING   the annotations you may read, where each now sits\n"
+    "  annotation edit ANNOTATION [--note TEXT] [--visibility private|priority|panel] [--priority P]\n"
+    "  annotation delete ANNOTATION   (the author) what is not given stays as it is\n"
+    "  read MEETING [--pack PACK]     mark the meeting's pack (default: its current version) as read\n"
+    "  changed MEETING   the blocks changed since the version you marked as read\n"
+    "  group --meeting M Q1,Q2[,...]  (chair) put drafts together without merging them\n"
+    "  groups MEETING   the groups not merged yet\n"
+    "  merge GROUP [--from Q1,Q2] [--lead MEMBER] [--lead-label L] [--section S] TEXT\n"
+    "                   (chair) the group becomes a consolidated question at the end of the list\n"
+    "  forward-plan     the forward plan's rows\n"
+    "  forward-plan edit ROW [--notes T] [--lead L] [--kloes K] [--approach Agenda|SSR]   (chair or clerk)\n"
     "  priorities       the plan's priorities and their leads\n"
     "  leads PRIORITY MEMBER[,MEMBER...]   (chair or clerk) set a priority's leads\n"
     "  kloe draft --priority P --topic T [--meeting LABEL] [--approach Agenda|SSR] BULLETS   (a lead)\n"
@@ -398,6 +408,19 @@ int cmd_import(device& d, const args& a) {
   return 0;
 }
 
+// consolidate and merge: the wording and the list's fields.
+wf::consolidated_draft consolidated_args(const args& a, const std::string& body) {
+  wf::consolidated_draft c;
+  c.meeting = a.get("meeting");
+  c.sources = a.has("from") ? split_list(a.get("from")) : std::vector<std::string>{};
+  c.lead = a.get("lead");
+  c.lead_label = a.get("lead-label");
+  c.section = a.get("section", "In quarter");
+  c.target = a.get("target", "PCC");
+  c.body = body;
+  return c;
+}
+
 int run(int argc, char** argv) {
   std::vector<std::string> v(argv + 1, argv + argc);
   std::string dir = std::getenv("PACKLINE_HOME") ? std::getenv("PACKLINE_HOME") : "packline-client";
@@ -572,15 +595,7 @@ int run(int argc, char** argv) {
   }
   if (cmd == "consolidate") {
     if (!need(1, "TEXT")) return 2;
-    wf::consolidated_draft c;
-    c.meeting = a.get("meeting");
-    c.sources = split_list(a.get("from"));
-    c.lead = a.get("lead");
-    c.lead_label = a.get("lead-label");
-    c.section = a.get("section", "In quarter");
-    c.target = a.get("target", "PCC");
-    c.body = a.pos[0];
-    auto id = wf::consolidate(*d.rep, c, now);
+    auto id = wf::consolidate(*d.rep, consolidated_args(a, a.pos[0]), now);
     if (!id) return fail(id.err());
     std::cout << *id << "\n";
     return done(0);
@@ -661,6 +676,88 @@ int run(int argc, char** argv) {
     for (auto& x : *as)
       std::cout << x.id << "  " << x.visibility << "  " << x.kind << "  " << wf::to_string(x.status) << "  p." << x.page << "  \""
                 << x.quote << "\"" << (x.body.empty() ? "" : "  " + x.body) << "\n";
+    return 0;
+  }
+  if (cmd == "annotation") {
+    std::string sub = a.pos.empty() ? std::string{} : a.pos[0];
+    if ((sub != "edit" && sub != "delete") || a.pos.size() < 2) return fail("annotation edit|delete ANNOTATION");
+    if (sub == "delete") {
+      if (auto r = wf::delete_annotation(*d.rep, a.pos[1], now); !r) return fail(r.err());
+      return done(0);
+    }
+    auto cur = wf::annotation_by_id(*d.rep, a.pos[1]);
+    if (!cur) return fail(cur.err());
+    std::string vis = a.get("visibility", cur->visibility);
+    std::string pri = a.get("priority", vis == cur->visibility ? cur->priority : std::string{});
+    if (auto r = wf::edit_annotation(*d.rep, cur->id, a.get("note", cur->body), vis, pri, now); !r) return fail(r.err());
+    return done(0);
+  }
+  if (cmd == "read") {
+    if (!need(1, "MEETING")) return 2;
+    std::string pack = a.get("pack");
+    if (pack.empty()) {
+      auto m = wf::meeting_by_id(*d.rep, a.pos[0]);
+      if (!m) return fail(m.err());
+      if (m->pack.empty()) return fail("this meeting has no pack yet");
+      pack = m->pack;
+    }
+    if (auto r = wf::mark_read(*d.rep, pack, now); !r) return fail(r.err());
+    return done(0);
+  }
+  if (cmd == "changed") {
+    if (!need(1, "MEETING")) return 2;
+    auto c = wf::changed_since_read(*d.rep, a.pos[0]);
+    if (!c) return fail(c.err());
+    if (c->read_pack.empty()) {
+      std::cout << "not marked as read; the current version is " << c->current_version << "\n";
+      return 0;
+    }
+    std::cout << "read version " << c->read_version << ", current version " << c->current_version << ": "
+              << c->changed.size() << " blocks changed\n";
+    for (auto& b : c->changed)
+      std::cout << b.kind << "  p." << b.page << "  " << (b.kind == "removed" ? b.old_text : b.new_text) << "\n";
+    return 0;
+  }
+  if (cmd == "group") {
+    if (!need(1, "Q1,Q2")) return 2;
+    auto id = wf::group_drafts(*d.rep, a.get("meeting"), split_list(a.pos[0]), now);
+    if (!id) return fail(id.err());
+    std::cout << *id << "\n";
+    return done(0);
+  }
+  if (cmd == "groups") {
+    if (!need(1, "MEETING")) return 2;
+    auto gs = wf::groups(*d.rep, a.pos[0]);
+    if (!gs) return fail(gs.err());
+    for (auto& g : *gs) {
+      std::cout << g.id << "  G" << g.number;
+      for (std::size_t i = 0; i < g.sources.size(); ++i) std::cout << (i ? "," : "  ") << g.sources[i];
+      std::cout << "\n";
+    }
+    return 0;
+  }
+  if (cmd == "merge") {
+    if (!need(2, "GROUP TEXT")) return 2;
+    if (auto r = wf::merge_group(*d.rep, a.pos[0], consolidated_args(a, a.pos[1]), now); !r) return fail(r.err());
+    return done(0);
+  }
+  if (cmd == "forward-plan") {
+    if (!a.pos.empty() && a.pos[0] == "edit") {
+      if (!need(2, "edit ROW")) return 2;
+      wf::forward_item f;
+      f.id = a.pos[1];
+      f.notes = a.get("notes");
+      f.lead = a.get("lead");
+      f.kloes = a.get("kloes");
+      f.approach = a.get("approach");
+      if (auto r = wf::edit_forward_item(*d.rep, f, now); !r) return fail(r.err());
+      return done(0);
+    }
+    auto fp = wf::forward_plan(*d.rep);
+    if (!fp) return fail(fp.err());
+    for (auto& f : *fp)
+      std::cout << f.id << "  " << f.meeting_label << "  " << f.title << "  |  " << f.approach << "  |  " << f.lead << "  |  "
+                << f.notes << "\n";
     return 0;
   }
   if (cmd == "priorities") {

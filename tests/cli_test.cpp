@@ -280,3 +280,107 @@ TEST_CASE("cli: annotate, KLOEs and public submissions through the real server")
   CHECK(ok("clerk", {"kloe", "list"}).find(kloe) != std::string::npos);
   CHECK(line_with(ok("clerk", {"annotations", meeting}), note).size() > 0);
 }
+
+TEST_CASE("cli: annotation edit and delete, read marks, groups merged, forward plan edits through the real server") {
+  session s;
+  auto& tmp = s.tmp;
+  const auto& url = s.url;
+  const auto& file = s.file;
+  auto ok = [&](const std::string& dev, const std::vector<std::string>& args) { return s.ok(dev, args); };
+  auto refused = [&](const std::string& dev, const std::vector<std::string>& args) { return s.refused(dev, args); };
+
+  ok("clerk", {"join", "--server", url, "--name", "Elaine Tibble", "--role", "clerk"});
+  ok("clerk", {"import", file});
+  std::string members = ok("clerk", {"members"});
+  std::string chair = first_word(line_with(members, "Mike Short"));
+  std::string sherry = first_word(line_with(members, "Sherry Jespersen"));
+  std::string pete = first_word(line_with(members, "Pete Barrow"));
+  std::string meeting = first_word(ok("clerk", {"meetings"}));
+
+  // The clerk edits a forward plan row; the approach is Agenda or SSR.
+  std::string fp = ok("clerk", {"forward-plan"});
+  std::string row = first_word(fp);
+  REQUIRE(row.size() == 32);
+  ok("clerk", {"forward-plan", "edit", row, "--notes", "Moved to February", "--approach", "SSR"});
+  std::string edited = line_with(ok("clerk", {"forward-plan"}), row);
+  CHECK(edited.find("|  SSR  |") != std::string::npos);
+  CHECK(edited.find("|  Moved to February") != std::string::npos);
+  CHECK(refused("clerk", {"forward-plan", "edit", row, "--approach", "Email"}).find("the approach is Agenda or SSR") !=
+        std::string::npos);
+  ok("clerk", {"sync"});
+
+  // Sherry annotates, edits and deletes her note; Pete may not edit it.
+  ok("member", {"join", "--server", url});
+  ok("member", {"sign-in", sherry});
+  CHECK(refused("member", {"forward-plan", "edit", row, "--notes", "x"}).find("only the chair or the clerk edits the forward plan") !=
+        std::string::npos);
+  std::string item5 = first_word(line_with(ok("member", {"items", meeting}), "  5  POLICE AND CRIME PLAN MONITORING REPORT"));
+  std::string para = line_with(ok("member", {"blocks", item5}), "  paragraph  ");
+  REQUIRE(!para.empty());
+  std::string block = first_word(para);
+  std::string note = first_word(ok("member", {"annotate", "--block", block, "--note", "Ask about Q1", "--visibility", "panel"}));
+  ok("member", {"annotation", "edit", note, "--note", "Ask about Q2"});
+  std::string l = line_with(ok("member", {"annotations", meeting}), note);
+  CHECK(l.find("panel  note  exact") != std::string::npos);
+  CHECK(l.find("Ask about Q2") != std::string::npos);
+  ok("member", {"sign-in", pete});
+  CHECK(refused("member", {"annotation", "edit", note, "--note", "Mine now"}).find("only the author edits an annotation") !=
+        std::string::npos);
+  ok("member", {"sign-in", sherry});
+  ok("member", {"annotation", "edit", note, "--visibility", "private"});
+  l = line_with(ok("member", {"annotations", meeting}), note);
+  CHECK(l.find("private  note  exact") != std::string::npos);
+  CHECK(l.find("Ask about Q2") != std::string::npos);  // the words stay
+  ok("member", {"annotation", "delete", note});
+  CHECK(line_with(ok("member", {"annotations", meeting}), note).empty());
+
+  // Read marks: nothing changed since version 1 was read.
+  CHECK(ok("member", {"changed", meeting}).find("not marked as read; the current version is 1") != std::string::npos);
+  ok("member", {"read", meeting});
+  CHECK(ok("member", {"changed", meeting}).find("read version 1, current version 1: 0 blocks changed") != std::string::npos);
+
+  // Two members' drafts, grouped by the chair, then merged.
+  std::string q1 = first_word(ok("member", {"draft", "--item", item5, "Why has recorded hate crime risen by 36.7%?"}));
+  ok("member", {"submit", q1});
+  ok("member", {"sign-in", pete});
+  std::string q2 = first_word(ok("member", {"draft", "--item", item5, "What is behind the rise in hate crime?"}));
+  ok("member", {"submit", q2});
+  CHECK(refused("member", {"group", "--meeting", meeting, q1 + "," + q2})
+            .find("only the chair or vice-chair edits the consolidated list") != std::string::npos);
+  ok("member", {"sync"});
+  ok("chair", {"join", "--server", url});
+  ok("chair", {"sign-in", chair});
+  std::string g = first_word(ok("chair", {"group", "--meeting", meeting, q1 + "," + q2}));
+  REQUIRE(g.size() == 32);
+  CHECK(ok("chair", {"groups", meeting}).find(g + "  G1  " + q1 + "," + q2) != std::string::npos);
+  CHECK(ok("chair", {"list", meeting}).empty());  // grouped, not merged
+  ok("chair", {"merge", g, "--lead", sherry, "--lead-label", "Priority One (Sherry)", "What lies behind the 36.7% rise?"});
+  CHECK(ok("chair", {"groups", meeting}).empty());
+  CHECK(ok("chair", {"list", meeting}).find(g + "  Q1  In quarter  What lies behind the 36.7% rise?") != std::string::npos);
+  ok("chair", {"sync"});
+
+  // The clerk republishes with one paragraph reworded: Sherry sees what
+  // changed since she read version 1; the forward plan edit stays.
+  std::string text;
+  {
+    std::ifstream f(file, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    text = ss.str();
+  }
+  const std::string from = "Spotlight: The lack of local fraud data as a barrier";
+  auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), "Spotlight: The lack of local and regional fraud figures as a barrier");
+  std::ofstream(tmp.sub("v2.txt"), std::ios::binary) << text;
+  ok("clerk", {"sync"});
+  CHECK(ok("clerk", {"import", tmp.sub("v2.txt")}).find("as version 2") != std::string::npos);
+  ok("clerk", {"sync"});
+  ok("member", {"sign-in", sherry});
+  ok("member", {"sync"});
+  std::string changed = ok("member", {"changed", meeting});
+  CHECK(changed.find("read version 1, current version 2: 1 blocks changed") != std::string::npos);
+  CHECK(changed.find("changed  p.") != std::string::npos);
+  CHECK(changed.find("local and regional fraud figures") != std::string::npos);
+  CHECK(line_with(ok("member", {"questions", meeting}), q1).find("merged into Q1") != std::string::npos);
+}
