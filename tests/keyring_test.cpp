@@ -626,3 +626,41 @@ TEST_CASE("keyring: a removed member's change counts if the server stored it bef
   CHECK(p.clerk->rows("question", "id", before)->size() == 1);
   CHECK(p.clerk->rows("question", "id", after)->empty());
 }
+
+TEST_CASE("keyring: a member's read mark reaches their other device only; others hold ciphertext and cannot write it") {
+  panel p;
+  REQUIRE(packline::workflow::sign_in(*p.clerk, to_hex(p.clerk_member)).ok());
+  bytes meeting = new_row_id(), pack = new_row_id();
+  REQUIRE(p.clerk->commit({set("meeting", meeting, "title", std::string("Panel")), set("meeting", meeting, "pack", pack),
+                           set("pack", pack, "meeting", meeting), set("pack", pack, "version", std::int64_t{1})}, t0).ok());
+  p.srv.sync(*p.clerk);
+  auto tablet = p.join("member");
+  bytes m = tablet->my_member();
+  auto laptop = p.join("member", m);
+  auto other = p.join("member");
+  for (replica* r : {tablet.get(), laptop.get()}) REQUIRE(packline::workflow::sign_in(*r, to_hex(m)).ok());
+  REQUIRE(packline::workflow::sign_in(*other, to_hex(other->my_member())).ok());
+  p.srv.sync(*tablet);  // the laptop's member key
+  p.srv.sync(*laptop);
+  REQUIRE(packline::workflow::mark_read(*tablet, to_hex(pack), t0 + 5).ok());
+  CHECK(p.srv.sync(*tablet).empty());
+  CHECK(p.srv.sync(*laptop).empty());
+  CHECK(p.srv.sync(*other).empty());
+  auto there = packline::workflow::changed_since_read(*laptop, to_hex(meeting));
+  REQUIRE(there.ok());
+  CHECK(there->read_pack == to_hex(pack));
+  CHECK(there->read_version == 1);
+  auto rows = other->rows("reading", "member", m);
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 1);
+  const value* v = rows->front().get("pack");
+  REQUIRE(v);
+  CHECK(replica::is_private(*v));
+  CHECK_FALSE(contains(std::get<bytes>(*v), to_hex(pack)));
+  // Another member's write to that row is refused on every replica.
+  REQUIRE(other->commit({set("reading", rows->front().id, "read_at", std::int64_t{1})}, t0 + 6).ok());
+  p.srv.sync(*other);
+  auto refused = p.srv.sync(*laptop);
+  REQUIRE(refused.size() == 1);
+  CHECK(refused[0].find("only the member records what they have read") != std::string::npos);
+}
