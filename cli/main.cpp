@@ -489,6 +489,12 @@ int run(int argc, char** argv) {
     if (auto s = d.save(); !s) return fail(s.err());
     return rc;
   };
+  // A command that makes a row: prints its id, saves.
+  auto created = [&](const result<std::string>& id) {
+    if (!id) return fail(id.err());
+    std::cout << *id << "\n";
+    return done(0);
+  };
   auto need = [&](std::size_t n, const char* what) {
     if (a.pos.size() < n) {
       std::cerr << "packline: " << cmd << " needs " << what << "\n";
@@ -577,9 +583,7 @@ int run(int argc, char** argv) {
     q.subparts = std::atoi(a.get("parts", "1").c_str());
     q.body = a.pos[0];
     auto id = wf::draft_question(*d.rep, q, now);
-    if (!id) return fail(id.err());
-    std::cout << *id << "\n";
-    return done(0);
+    return created(id);
   }
   if (cmd == "submit") {
     if (!need(1, "QUESTION")) return 2;
@@ -596,9 +600,7 @@ int run(int argc, char** argv) {
   if (cmd == "consolidate") {
     if (!need(1, "TEXT")) return 2;
     auto id = wf::consolidate(*d.rep, consolidated_args(a, a.pos[0]), now);
-    if (!id) return fail(id.err());
-    std::cout << *id << "\n";
-    return done(0);
+    return created(id);
   }
   if (cmd == "list") {
     if (!need(1, "MEETING")) return 2;
@@ -622,9 +624,7 @@ int run(int argc, char** argv) {
   if (cmd == "respond") {
     if (!need(2, "CONSOLIDATED TEXT")) return 2;
     auto id = wf::record_response(*d.rep, a.pos[0], a.pos[1], a.get("at"), a.has("written"), now);
-    if (!id) return fail(id.err());
-    std::cout << *id << "\n";
-    return done(0);
+    return created(id);
   }
   if (cmd == "action") {
     if (!need(1, "TEXT")) return 2;
@@ -635,9 +635,7 @@ int run(int argc, char** argv) {
     ac.consolidated = a.get("question");
     ac.text = a.pos[0];
     auto id = wf::add_action(*d.rep, ac, now);
-    if (!id) return fail(id.err());
-    std::cout << *id << "\n";
-    return done(0);
+    return created(id);
   }
   if (cmd == "actions") {
     if (!need(1, "MEETING")) return 2;
@@ -665,9 +663,7 @@ int run(int argc, char** argv) {
     an.visibility = a.get("visibility", "private");
     an.priority = a.get("priority");
     auto id = wf::annotate(*d.rep, an, now);
-    if (!id) return fail(id.err());
-    std::cout << *id << "\n";
-    return done(0);
+    return created(id);
   }
   if (cmd == "annotations") {
     if (!need(1, "MEETING")) return 2;
@@ -721,9 +717,7 @@ int run(int argc, char** argv) {
   if (cmd == "group") {
     if (!need(1, "Q1,Q2")) return 2;
     auto id = wf::group_drafts(*d.rep, a.get("meeting"), split_list(a.pos[0]), now);
-    if (!id) return fail(id.err());
-    std::cout << *id << "\n";
-    return done(0);
+    return created(id);
   }
   if (cmd == "groups") {
     if (!need(1, "MEETING")) return 2;
@@ -786,9 +780,7 @@ int run(int argc, char** argv) {
       k.approach = a.get("approach", "Agenda");
       k.bullets = a.pos[1];
       auto id = wf::draft_kloe(*d.rep, k, now);
-      if (!id) return fail(id.err());
-      std::cout << *id << "\n";
-      return done(0);
+      return created(id);
     }
     if (sub == "list") {
       auto ks = wf::kloes(*d.rep, a.pos.size() > 1 ? a.pos[1] : std::string{});
