@@ -455,13 +455,15 @@ result<void> replica::settle_acked() {
       PL_TRY(mdel(*db_, num_key(k_own, seq, 20)));
       continue;
     }
-    std::uint64_t from = cursor();
-    (*known)->bind(1, static_cast<std::int64_t>(from)).bind(2, static_cast<std::int64_t>(server_seq));
-    auto n = (*known)->step();
-    if (!n) return n.err();
-    std::uint64_t have = static_cast<std::uint64_t>((*known)->column_int(0));
-    (*known)->reset();
-    if (server_seq <= from || have != server_seq - 1 - from) break;  // something stored before it is not here yet
+    std::uint64_t from = cursor();  // every change up to the cursor is here
+    if (server_seq > from + 1) {
+      (*known)->bind(1, static_cast<std::int64_t>(from)).bind(2, static_cast<std::int64_t>(server_seq));
+      auto n = (*known)->step();
+      if (!n) return n.err();
+      std::uint64_t have = static_cast<std::uint64_t>((*known)->column_int(0));
+      (*known)->reset();
+      if (have != server_seq - 1 - from) break;  // something stored before it is not here yet
+    }
     (void)apply_record(*e, env, server_seq, clock_.last().wall_ms);  // drops it from own_records either way
   }
   return {};
