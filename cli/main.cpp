@@ -371,6 +371,10 @@ int cmd_import(device& d, const args& a) {
       for (auto& it : p->items)
         std::cout << "  " << it.number << "  " << it.title << (it.pages.empty() ? "" : "  (pages " + it.pages + ")")
                   << (it.exempt ? "  [exempt]" : "") << "\n";
+      for (auto& doc : p->documents)
+        if (doc.appendix && doc.item >= 0)
+          std::cout << "  " << p->items[static_cast<std::size_t>(doc.item)].number << "  appendix: " << doc.title << "  (page "
+                    << doc.first_page << ")\n";
       std::cout << p->blocks.size() << " blocks on " << p->pages << " pages; nothing written (dry run)\n";
     }
     std::cerr << "import: parsed in " << parsed_ms << " ms\n";
@@ -396,8 +400,9 @@ int cmd_import(device& d, const args& a) {
             << " ms)\n";
   if (rep->members) std::cout << rep->members << " members added from the front sheet\n";
   if (rep->answers || rep->answers_unplaced)
-    std::cout << rep->answers << " answers recorded (" << rep->answers_linked << " tied to questions on the list), "
-              << rep->answers_unplaced << " left in the minutes of a meeting not in this panel\n";
+    std::cout << rep->answers << " answers recorded (" << rep->answers_linked << " tied to questions on the list"
+              << (rep->answers_to_drafts ? ", " + std::to_string(rep->answers_to_drafts) + " to members' own drafts" : "")
+              << "), " << rep->answers_unplaced << " left in the minutes of a meeting not in this panel\n";
   if (!rep->changed_blocks.empty() || !rep->annotations.empty()) {
     std::cout << rep->changed_blocks.size() << " blocks changed since the previous version\n";
     for (auto& an : rep->annotations)

@@ -116,6 +116,12 @@ TEST_CASE("cli: import --dry-run --json previews the December 2020 pack without 
   std::ifstream none(tmp.sub("dev/replica.db"));
   CHECK_FALSE(none.good());  // nothing written
 
+  // Without --json: the items, and the appendices inside their papers.
+  auto text = cli(tmp, "dev", {"import", "--dry-run", file});
+  REQUIRE(text.code == 0);
+  CHECK(text.out.find("  2  appendix: Appendix to Minutes - DCJB Update  (page ") != std::string::npos);
+  CHECK(text.out.find("  8  appendix: Appendix A \xe2\x80\x93 Health and Wellbeing Initiatives  (page ") != std::string::npos);
+
   auto bad = cli(tmp, "dev", {"import", "--dry-run", std::string(PACKLINE_PACKS_DIR) + "/" + monitoring_2017});
   CHECK(bad.code == 1);
   CHECK(bad.err.find("this is not an agenda pack") != std::string::npos);
