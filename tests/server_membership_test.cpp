@@ -172,7 +172,7 @@ TEST_CASE("server membership: strangers, invites, removal, revocation, forgeries
     forged.epoch = keyring::record_epoch;
     forged.payload = codec::encode_keyring(en);
     // Signed by Alice's device (the actor) — only the inner admin signature is wrong.
-    auto alice_key_sig = [&](envelope& x) { x.signature = alice.r->key_sign(codec::envelope_signed_bytes(x)); };
+    auto alice_key_sig = [&](envelope& x) { x.signature = alice.r->key_sign(crypto::envelope_to_sign(x)); };
     alice_key_sig(forged);
     proto::push p;
     p.envelopes = {pending[0], codec::encode_envelope(forged)};
