@@ -245,12 +245,14 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
         } else if constexpr (std::is_same_v<T, proto::ack>) {
           if (phase_ != phase::ready || !push_in_flight_) return make_error(errc::bad_state, "unexpected ack");
           bool was_joining = r_.joining();
+          // In an open panel, our own change right after the cursor moves it:
+          // the replica has every change up to it (so a device writing alone
+          // reaches the snapshot threshold too). Not where keyring records
+          // may be ours: the keyring applies them when they come back.
+          bool advance = !download_ && !r_.secured() && r_.write_epoch() == 0 && !was_joining;
           for (auto& a : msg.entries) {
             PL_TRY(r_.acked(a.actor, a.seq, a.server_seq));
-            // Our own change right after the cursor: the replica has every
-            // change up to it, so the cursor moves (a device writing alone
-            // reaches the snapshot threshold too).
-            if (a.server_seq == r_.cursor() + 1 && !download_) PL_TRY(r_.set_cursor(a.server_seq));
+            if (advance && a.server_seq == r_.cursor() + 1) PL_TRY(r_.set_cursor(a.server_seq));
           }
           // The join is stored: the keyring (and our keys) come with the pull.
           if (was_joining) server_cursor_ = std::max(server_cursor_, r_.cursor() + 1);
