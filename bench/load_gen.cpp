@@ -888,6 +888,12 @@ void case_join(const options& o, const std::string& impl, const std::string& bin
   std::string want = std::to_string(full.rep->cursor());
   run_until(ioc, [&] { return full.rep->setting("sync.snapshot_cursor") == want || !full.error.empty(); }, 60);
   emit(cname, "full_pull", "snapshot_upload_seconds", std::chrono::duration<double>(clk::now() - tu).count(), "s");
+  // Building the image is part of the caught-up device's last frame (the
+  // session offers the upload there): its cost on its own.
+  auto tb = clk::now();
+  auto image = full.rep->snapshot();
+  emit(cname, "full_pull", "snapshot_build_seconds", std::chrono::duration<double>(clk::now() - tb).count(), "s");
+  emit(cname, "full_pull", "snapshot_image_bytes", image ? static_cast<double>(image->size()) : -1, "B");
   // The worst tail after a snapshot: one change short of the next upload.
   fill(total + limits::snapshot_every_changes - 1);
   // Second device: the snapshot, then the tail (so it ends with more changes
