@@ -333,3 +333,31 @@ TEST_CASE("sync: a damaged snapshot is reported and the whole history is pulled 
   CHECK(b->digest() == a->digest());
   CHECK(sb.state() == sync_state::synced);
 }
+
+TEST_CASE("sync: a download cut by a reconnect resumes at the bytes it has") {
+  fake_server srv;
+  write_history(srv, limits::snapshot_every_changes, 10'000);
+  sync_session* sa = nullptr;
+  std::unique_ptr<sync_session> keep_a;
+  auto a = caught_up(srv, sa, keep_a);
+  REQUIRE_FALSE(srv.snap.empty());
+  auto b = fresh();
+  sync_session sb(*b);
+  srv.chunk = srv.snap.size() / 2 + 1;
+  auto get = handshake(sb, *b, srv.cursor());
+  auto next = sb.on_frame(*srv.reply(get.at(0), *b), 5000);  // the first half
+  REQUIRE(next.ok());
+  REQUIRE(sb.snapshot_progress().has_value());
+  const auto half = sb.snapshot_progress()->received;
+  CHECK(half == srv.chunk);
+  sb.on_close();  // cut before the second chunk arrives
+  CHECK(sb.state() == sync_state::offline);
+  auto again = handshake(sb, *b, srv.cursor());
+  REQUIRE(again.size() == 1);
+  auto g = as<proto::snapshot_get>(again[0]);
+  CHECK(g.cursor == srv.snap_cursor);
+  CHECK(g.offset == half);
+  srv.serve(sb, *b, again);
+  CHECK(sb.take_rejections().empty());
+  CHECK(b->digest() == a->digest());
+}

@@ -190,18 +190,24 @@ std::uint64_t sync_session::last_snapshot() {
   return v.empty() ? 0 : std::strtoull(v.c_str(), nullptr, 10);
 }
 
-// An empty replica of an open panel whose server has history: try the
-// newest snapshot first (secured panels pull: their snapshots are not sealed yet).
+// Snapshots and cursor moves on acks are for open panels only: a secured
+// panel's snapshot would have to be sealed (PROTOCOL.md), and its keyring
+// applies our own records only when they come back from the server. A
+// founding or joining device holds a key or an invite before the keyring
+// says "secured".
+bool sync_session::open_panel() { return !r_.secured() && r_.write_epoch() == 0 && !r_.joining(); }
+
+// An empty replica whose server has history: try the newest snapshot first.
 bool sync_session::wants_snapshot() {
-  return !snapshot_tried_ && server_cursor_ > 0 && r_.cursor() == 0 && !r_.secured() && !r_.joining() &&
-         r_.pending_count() == 0 && r_.waiting_count() == 0;
+  return !snapshot_tried_ && server_cursor_ > 0 && r_.cursor() == 0 && open_panel() && r_.pending_count() == 0 &&
+         r_.waiting_count() == 0;
 }
 
 // Uploads a snapshot when this device is caught up (so the image is exactly
 // the server's changes up to its cursor: no own change unacknowledged, none
 // waiting for a predecessor) and has applied enough changes since the last one.
 void sync_session::offer_upload(std::vector<bytes>& out) {
-  if (upload_ || upload_failed_ || download_ || pull_in_flight_ || push_in_flight_ || r_.secured()) return;
+  if (upload_ || upload_failed_ || download_ || pull_in_flight_ || push_in_flight_ || !open_panel()) return;
   std::uint64_t cursor = r_.cursor();
   if (cursor == 0 || server_cursor_ > cursor || cursor < last_snapshot() + limits::snapshot_every_changes) return;
   if (r_.pending_count() != 0 || r_.waiting_count() != 0) return;
@@ -240,16 +246,18 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
           PL_TRY(r_.contacted(now_ms));  // the offline lease starts again (issue 4)
           phase_ = phase::ready;
           server_cursor_ = msg.cursor;
-          if (!download_ && wants_snapshot()) download_.emplace();
+          // A download cut by the last reconnect resumes, unless the replica
+          // has something of its own by now (it then pulls everything).
+          if (!wants_snapshot()) download_.reset();
+          else if (!download_) download_.emplace();
           return next_frames();
         } else if constexpr (std::is_same_v<T, proto::ack>) {
           if (phase_ != phase::ready || !push_in_flight_) return make_error(errc::bad_state, "unexpected ack");
           bool was_joining = r_.joining();
-          // In an open panel, our own change right after the cursor moves it:
-          // the replica has every change up to it (so a device writing alone
-          // reaches the snapshot threshold too). Not where keyring records
-          // may be ours: the keyring applies them when they come back.
-          bool advance = !download_ && !r_.secured() && r_.write_epoch() == 0 && !was_joining;
+          // Our own change right after the cursor moves it: the replica has
+          // every change up to it (so a device writing alone reaches the
+          // snapshot threshold too).
+          bool advance = !download_ && open_panel();
           for (auto& a : msg.entries) {
             PL_TRY(r_.acked(a.actor, a.seq, a.server_seq));
             if (advance && a.server_seq == r_.cursor() + 1) PL_TRY(r_.set_cursor(a.server_seq));
@@ -291,8 +299,10 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
           if (phase_ != phase::ready) return make_error(errc::bad_state, "unexpected snapshot_ack");
           // An upload given up after a storage error may still be answered.
           if (!upload_ || msg.cursor != upload_->cursor) return std::vector<bytes>{};
-          if (msg.received > upload_->blob.size()) return make_error(errc::bad_state, "snapshot_ack beyond the upload");
-          if (!msg.complete) return std::vector<bytes>{put_chunk(msg.received)};  // from where the server is
+          if (!msg.complete) {
+            if (msg.received >= upload_->blob.size()) return make_error(errc::bad_state, "snapshot_ack beyond the upload");
+            return std::vector<bytes>{put_chunk(msg.received)};  // from where the server is
+          }
           PL_TRY(r_.set_setting(last_snapshot_key, std::to_string(upload_->cursor)));
           upload_.reset();
           return next_frames();
@@ -302,8 +312,11 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
           return next_frames();
         } else if constexpr (std::is_same_v<T, proto::error>) {
           if (msg.code == static_cast<std::uint32_t>(errc::storage)) {
-            push_in_flight_ = false;  // the server could not store it: retry
-            upload_.reset();          // (or a snapshot chunk: offered again later)
+            // The server could not store (or read) it: retry. A snapshot
+            // chunk is offered again later; a download asks again.
+            push_in_flight_ = false;
+            upload_.reset();
+            if (download_) download_->in_flight = false;
             return std::vector<bytes>{};
           }
           if (msg.code == proto::error_gone && download_ && download_->in_flight) {
