@@ -250,7 +250,6 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     // Refused at once, not on its next request: error{revoked}, then the close
     // (after a request being stored, as begin_close does).
     for (auto& f : r.frames) enqueue(out_frame{std::make_shared<const bytes>(std::move(f)), false});
-    live_ = false;
     begin_close(websocket::close_code::policy_error);
   }
 

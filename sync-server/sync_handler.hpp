@@ -29,8 +29,8 @@ struct reply {
   bool joined = false;         // the session has just authenticated: join its space's hub
   std::uint64_t published = 0; // > 0: new changes up to here (publish `live` to the space)
   std::shared_ptr<const bytes> live;  // with published: the encoded live frame of the new changes
-  bool keyring_changed = false;       // keyring records were stored: sessions of revoked devices must go
   std::uint64_t live_prev = 0;        // ... which follows this sequence
+  bool keyring_changed = false;       // keyring records were stored: sessions of revoked devices must go
   // The client will have every change up to this once it has read `frames`
   // (a changes answer with more = false): a v2 session is live from here.
   std::optional<std::uint64_t> caught_up;
