@@ -96,6 +96,15 @@ std::vector<bytes> sync_session::flush() { return phase_ == phase::ready ? next_
 // One change from the server, in server order. A refused change is reported
 // and skipped (the cursor moves on); a storage failure stops the batch so
 // nothing is lost (it is pulled again).
+// One frame's changes in one storage transaction (replica::batch): each row
+// they touch is read and written once, not once per change.
+result<void> sync_session::apply_page(const std::vector<proto::stored_change>& items, std::uint64_t now_ms) {
+  return r_.batch([&]() -> result<void> {
+    for (auto& c : items) PL_TRY(apply_stored(c, now_ms));
+    return {};
+  });
+}
+
 result<void> sync_session::apply_stored(const proto::stored_change& c, std::uint64_t now_ms) {
   if (c.server_seq <= r_.cursor()) return {};
   auto a = r_.apply(c.envelope, c.server_seq, now_ms);
@@ -269,9 +278,7 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
           return next_frames();
         } else if constexpr (std::is_same_v<T, proto::changes>) {
           if (phase_ != phase::ready || !pull_in_flight_) return make_error(errc::bad_state, "unexpected changes");
-          for (auto& c : msg.items) {
-            PL_TRY(apply_stored(c, now_ms));
-          }
+          PL_TRY(apply_page(msg.items, now_ms));
           if (msg.next > r_.cursor()) PL_TRY(r_.set_cursor(msg.next));
           server_cursor_ = std::max(server_cursor_, r_.cursor() + (msg.more ? 1 : 0));
           pull_in_flight_ = false;
@@ -285,9 +292,7 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
             server_cursor_ = std::max(server_cursor_, last);
             return next_frames();
           }
-          for (auto& c : msg.items) {
-            PL_TRY(apply_stored(c, now_ms));
-          }
+          PL_TRY(apply_page(msg.items, now_ms));
           server_cursor_ = std::max(server_cursor_, r_.cursor());
           return next_frames();
         } else if constexpr (std::is_same_v<T, proto::snapshot>) {

@@ -60,6 +60,7 @@ class sync_session {
   };
   std::vector<bytes> next_frames();
   result<void> apply_stored(const proto::stored_change& c, std::uint64_t now_ms);
+  result<void> apply_page(const std::vector<proto::stored_change>& items, std::uint64_t now_ms);
   bool open_panel();
   bool wants_snapshot();
   void on_snapshot(const proto::snapshot& m);
