@@ -1,7 +1,9 @@
 // Load generator of `bench/run server` (issue 5, item 8): starts a server
 // (packline-server, then the plain Beast echo server as the ceiling) on
 // 127.0.0.1 and measures (a) idle connections and the server's RSS, (b) fan-out
-// of small changes in spaces of members, (c) cold catch-up of a big space.
+// of small changes in spaces of members, (c) cold catch-up of a big space,
+// (d) a new device joining a big space, usable after a full pull or after the
+// newest snapshot plus the tail (client-core's sync_session on a replica).
 // Prints one JSON line per figure: {"suite":"server","case","impl","metric",
 // "value","unit"}. One io_context thread drives every connection; every loop is
 // bounded in count and time, and a watchdog alarm ends the process regardless.
@@ -20,6 +22,7 @@
 #include <cstdio>
 #include <cstring>
 #include <cstdarg>
+#include <ctime>
 #include <fcntl.h>
 #include <deque>
 #include <filesystem>
@@ -36,6 +39,8 @@
 #include "packline/codec.hpp"
 #include "packline/crypto.hpp"
 #include "packline/limits.hpp"
+#include "packline/replica.hpp"
+#include "packline/sync.hpp"
 
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
@@ -53,14 +58,14 @@ struct options {
   std::string echo_bin;
   std::string before_bin;  // optional: an older packline-server, impl "packline-before"
   std::string tmp = "/tmp/packline-bench/server";
-  std::set<std::string> cases{"idle", "fanout", "catchup"};
+  std::set<std::string> cases{"idle", "fanout", "catchup", "join"};
   std::set<std::string> impls{"packline", "beast-echo"};
   int idle_conns = 10000;
   int spaces = 200;
   int members = 12;
   double push_rate = 5000;  // pushes per second offered (each reaches members-1 others)
   double seconds = 8;       // measured window of the fan-out case
-  int catchup_changes = 50000;
+  int catchup_changes = 50000;  // also the size of the join case's space
   int payload_bytes = 64;
   std::vector<std::string> server_args;
 };
@@ -369,6 +374,8 @@ struct device {
   std::uint64_t items_seen = 0;
   bool caught_up = false;  // a changes frame said more = false
   std::string error;
+  // Payload of each pushed change; a stamp (the fan-out measure) when unset.
+  std::function<bytes()> payload;
 
   void connect(net::io_context& ioc, std::uint16_t port) {
     c = std::make_shared<conn>(ioc);
@@ -472,7 +479,7 @@ struct device {
       e.actor = key.public_key();
       e.seq = ++seq;
       e.epoch = 0;
-      e.payload = make_payload(stamp{now_ns(), index}, payload_bytes);
+      e.payload = payload ? payload() : make_payload(stamp{now_ns(), index}, payload_bytes);
       crypto::sign_envelope(e, key);
       p.envelopes.push_back(codec::encode_envelope(e));
     }
@@ -778,8 +785,135 @@ void case_catchup(const options& o, const std::string& impl, const std::string& 
   srv.stop();
 }
 
+// ---------------------------------------------------------------- (d) a new device joins a big space
+
+// A real device: client-core's replica and sync_session over one conn. The
+// session decides everything (snapshot or pull, upload); this only moves frames.
+struct core_device {
+  std::unique_ptr<replica> rep;
+  std::unique_ptr<sync_session> s;
+  std::shared_ptr<conn> c;
+  std::string error;
+  std::size_t snapshot_frames = 0;
+  std::uint64_t snapshot_total = 0;
+
+  explicit core_device(const bytes& space) {
+    auto r = replica::create(crypto::random_bytes(32));
+    if (!r || !r.value()->set_space(space)) {
+      error = "no replica";
+      return;
+    }
+    rep = std::move(*r);
+    s = std::make_unique<sync_session>(*rep);
+  }
+  void connect(net::io_context& ioc, std::uint16_t port) {
+    c = std::make_shared<conn>(ioc);
+    c->on_open = [this](conn& cn) { for (auto& f : s->on_open()) cn.send(std::move(f)); };
+    c->on_frame = [this](conn& cn, const std::uint8_t* d, std::size_t n) {
+      auto out = s->on_frame(bytes(d, d + n), static_cast<std::uint64_t>(std::time(nullptr)) * 1000);
+      if (!out) { error = out.err().message; cn.drop(); return; }
+      if (auto p = s->snapshot_progress(); p && p->total) snapshot_total = p->total;
+      if (n > 1 && d[1] == static_cast<std::uint8_t>(proto::msg_type::snapshot)) ++snapshot_frames;
+      for (auto& f : *out) cn.send(std::move(f));
+      for (auto& r : s->take_rejections()) if (error.empty()) error = r;
+    };
+    c->on_fail = [this](conn&, const std::string& why) { if (error.empty()) error = why; };
+    c->start(port, "/sync");
+  }
+  bool usable(std::uint64_t cursor) { return s->state() == sync_state::synced && rep->cursor() >= cursor; }
+};
+
+// A change body as a member's tablet writes it: one field of one of a few
+// thousand rows (questions edited over a year), so the state is smaller than
+// the history, as in a real panel.
+bytes question_edit(std::uint64_t i, std::uint64_t rows) {
+  change_body b;
+  b.hlc = hlc_timestamp{static_cast<std::uint64_t>(std::time(nullptr)) * 1000 - 1000, static_cast<std::uint32_t>(i)};
+  bytes row(16, 0);
+  std::uint64_t r = i % rows;
+  std::memcpy(row.data(), &r, sizeof r);
+  std::string body = "Question " + std::to_string(r) + ", revision " + std::to_string(i / rows) +
+                     ": what is the Commissioner doing about the rise in recorded crime this quarter?";
+  b.ops.push_back(op{op_kind::set, "question", row, i % 2 ? "body" : "status",
+                     i % 2 ? value(body) : value(std::string("draft"))});
+  return codec::encode_body(b);
+}
+
+void case_join(const options& o, const std::string& impl, const std::string& bin, std::vector<std::string> args) {
+  if (impl != "packline") return;  // measures client-core against this server only
+  const std::string cname = "join_" + std::to_string(o.catchup_changes);
+  child srv;
+  std::uint16_t port = free_port();
+  if (!srv.start(bin, args, port, o.tmp + "/" + impl + "-join.log")) {
+    note("%s did not start (see %s)", impl.c_str(), srv.log.c_str());
+    return;
+  }
+  net::io_context ioc{1};
+  // Fill the space: one device pushes real change bodies (not measured).
+  device w;
+  w.key = crypto::signing_key::generate();
+  w.space = crypto::random_bytes(16);
+  const std::uint64_t total = static_cast<std::uint64_t>(o.catchup_changes);
+  const std::uint64_t rows = std::max<std::uint64_t>(1, total / 10);
+  w.payload = [&w, rows] { return question_edit(w.seq, rows); };
+  w.connect(ioc, port);
+  if (!run_until(ioc, [&] { return w.ready || !w.error.empty(); }, 10)) { note("join: writer not ready"); return; }
+  auto fill = [&](std::uint64_t upto) {
+    auto tf = clk::now();
+    while (w.acked < upto && w.error.empty() && clk::now() - tf < std::chrono::seconds(120)) {
+      w.push(0, std::min<std::uint64_t>(limits::max_push_envelopes, upto - w.seq));
+      run_until(ioc, [&] { return !w.push_in_flight || !w.error.empty(); }, 30);
+    }
+    note("join: stored %llu changes in %.1f s%s%s", static_cast<unsigned long long>(w.acked),
+         std::chrono::duration<double>(clk::now() - tf).count(), w.error.empty() ? "" : "; error: ", w.error.c_str());
+  };
+  fill(total);
+
+  // Connect until usable: every change applied, the session synced. Timed from the connect.
+  auto join = [&](core_device& d, const char* how) {
+    auto t0 = clk::now();
+    d.connect(ioc, port);
+    run_until(ioc, [&] { return d.usable(w.acked) || !d.error.empty() || d.c->failed; }, 120);
+    double secs = std::chrono::duration<double>(clk::now() - t0).count();
+    if (!d.error.empty()) note("join (%s): %s", how, d.error.c_str());
+    emit(cname, how, "seconds_to_usable", secs, "s");
+    emit(cname, how, "changes_per_s", static_cast<double>(d.rep->cursor()) / secs, "1/s");
+    return secs;
+  };
+  // First device: no snapshot on the server yet, so the whole history.
+  core_device full(w.space);
+  double full_s = join(full, "full_pull");
+  // Caught up past snapshot_every_changes: it uploads its snapshot (timed).
+  auto tu = clk::now();
+  std::string want = std::to_string(full.rep->cursor());
+  run_until(ioc, [&] { return full.rep->setting("sync.snapshot_cursor") == want || !full.error.empty(); }, 60);
+  emit(cname, "full_pull", "snapshot_upload_seconds", std::chrono::duration<double>(clk::now() - tu).count(), "s");
+  // Building the image is part of the caught-up device's last frame (the
+  // session offers the upload there): its cost on its own.
+  auto tb = clk::now();
+  auto image = full.rep->snapshot();
+  emit(cname, "full_pull", "snapshot_build_seconds", std::chrono::duration<double>(clk::now() - tb).count(), "s");
+  emit(cname, "full_pull", "snapshot_image_bytes", image ? static_cast<double>(image->size()) : -1, "B");
+  // The worst tail after a snapshot: one change short of the next upload.
+  fill(total + limits::snapshot_every_changes - 1);
+  // Second device: the snapshot, then the tail (so it ends with more changes
+  // than the full-pull device had to apply).
+  core_device snap(w.space);
+  double snap_s = join(snap, "snapshot");
+  emit(cname, "snapshot", "snapshot_bytes", static_cast<double>(snap.snapshot_total), "B");
+  emit(cname, "snapshot", "snapshot_frames", static_cast<double>(snap.snapshot_frames), "count");
+  emit(cname, "snapshot", "speedup_vs_full_pull", full_s / snap_s, "x");
+  run_until(ioc, [&] { return full.usable(w.acked) || !full.error.empty(); }, 60);  // full gets the tail live
+  if (snap.rep->digest() != full.rep->digest()) note("join: the two devices disagree");
+  w.c->drop();
+  full.c->drop();
+  snap.c->drop();
+  run_for(ioc, 0.2);
+  srv.stop();
+}
+
 std::string usage() {
-  return "usage: load_gen --server-bin PATH --echo-bin PATH [--tmp DIR] [--cases idle,fanout,catchup]\n"
+  return "usage: load_gen --server-bin PATH --echo-bin PATH [--tmp DIR] [--cases idle,fanout,catchup,join]\n"
          "                [--impls packline,beast-echo] [--idle-conns N] [--spaces N] [--members N]\n"
          "                [--push-rate N] [--seconds S] [--catchup-changes N] [--server-arg ARG]...\n"
          "                [--before-bin PATH (an older packline-server, measured as packline-before)]\n";
@@ -840,7 +974,7 @@ int main(int argc, char** argv) {
   if (!crypto::init().ok()) return 1;
   std::filesystem::create_directories(o.tmp);
 
-  for (const std::string c : {"idle", "fanout", "catchup"}) {
+  for (const std::string c : {"idle", "fanout", "catchup", "join"}) {
     if (!o.cases.count(c)) continue;
     for (const std::string impl : {"packline-before", "packline", "beast-echo"}) {
       if (!o.impls.count(impl)) continue;
@@ -855,6 +989,7 @@ int main(int argc, char** argv) {
       if (c == "idle") case_idle(o, impl, bin, args);
       if (c == "fanout") case_fanout(o, impl, bin, args);
       if (c == "catchup") case_catchup(o, impl, bin, args);
+      if (c == "join") case_join(o, impl, bin, args);
     }
   }
   return 0;

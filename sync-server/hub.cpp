@@ -11,6 +11,11 @@ std::size_t hub::publish(const live_event& e) {
   return targets.size();
 }
 
+void hub::keyring_changed() {
+  std::vector<subscriber*> targets(subs_.begin(), subs_.end());  // as publish
+  for (auto* s : targets) s->on_keyring_changed();
+}
+
 std::shared_ptr<hub> hub_registry::get(const bytes& space) {
   sweep();
   auto& slot = hubs_[space];

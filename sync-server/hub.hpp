@@ -24,10 +24,14 @@ struct live_event {
 };
 
 // A session that wants new changes (as live frames or notify, its choice).
-// on_live only queues; it must not destroy the subscriber or call back into the hub.
+// on_live and on_keyring_changed only queue; they must not destroy the
+// subscriber or call back into the hub.
 class subscriber {
  public:
   virtual void on_live(const live_event& e) = 0;
+  // The space's keyring changed (issue 4: a member removed, a device
+  // revoked): a session whose device is now refused closes at once.
+  virtual void on_keyring_changed() = 0;
 
  protected:
   ~subscriber() = default;
@@ -40,6 +44,8 @@ class hub {
   // Tells every session of the space, the pusher's included (its cursor must
   // stay contiguous), about the new changes. Returns how many were told.
   std::size_t publish(const live_event& e);
+  // Every session of the space re-checks its device against the keyring.
+  void keyring_changed();
   std::size_t size() const { return subs_.size(); }
 
  private:

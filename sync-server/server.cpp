@@ -220,7 +220,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   }
 
   void on_live(const live_event& e) override {
-    if (closing_ || !handler_.authenticated()) return;
+    if (closing_ || close_pending_ || !handler_.authenticated()) return;
     if (handler_.version() < 2 || !live_) {
       // Not caught up (or a v1 client): tell it to pull. Coalesced: a burst
       // of pushes costs one notify here, not one per push. Its own push it
@@ -241,6 +241,16 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     auto& st = state_->a.stats;
     st.live_frames_out.fetch_add(1, std::memory_order_relaxed);
     enqueue(out_frame{e.frame, true, e.prev, e.last});
+  }
+
+  void on_keyring_changed() override {
+    if (closing_) return;
+    reply r = handler_.recheck_membership();
+    if (!r.close) return;
+    // Refused at once, not on its next request: error{revoked}, then the close
+    // (after a request being stored, as begin_close does).
+    for (auto& f : r.frames) enqueue(out_frame{std::make_shared<const bytes>(std::move(f)), false});
+    begin_close(websocket::close_code::policy_error);
   }
 
   void shutdown() override { begin_close(websocket::close_code::going_away); }
@@ -346,6 +356,8 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
       live_ = true;
       live_from_ = std::max(live_from_, *r.caught_up);
     }
+    // Sessions of devices this push removed go first: they get nothing more.
+    if (r.keyring_changed && hub_) hub_->keyring_changed();
     // After the ack is queued: the data is durable, so others may have it.
     // Published even if this session is closing: the others must not miss it.
     if (r.published > 0 && r.live && hub_) hub_->publish(live_event{r.live_prev, r.published, r.live, this});

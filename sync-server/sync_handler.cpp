@@ -279,6 +279,7 @@ void sync_handler::on_push(const proto::push& m, done_fn done) {
          {"cursor", out.live_last}});
     reply r;
     r.frames.push_back(codec::encode(ack));
+    r.keyring_changed = has_records;
     r.published = out.live_last;
     r.live = std::move(out.live);
     r.live_prev = out.live_prev;
@@ -387,6 +388,12 @@ void sync_handler::on_snapshot_get(const proto::snapshot_get& m, done_fn done) {
       done(std::move(r));
     });
   });
+}
+
+reply sync_handler::recheck_membership() {
+  if (phase_ != phase::ready) return {};
+  if (auto ok = may_read(); !ok && ok.err().code == errc::revoked) return fail(ok.err());
+  return {};
 }
 
 result<void> sync_handler::may_read() const {

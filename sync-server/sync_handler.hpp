@@ -30,6 +30,7 @@ struct reply {
   std::uint64_t published = 0; // > 0: new changes up to here (publish `live` to the space)
   std::shared_ptr<const bytes> live;  // with published: the encoded live frame of the new changes
   std::uint64_t live_prev = 0;        // ... which follows this sequence
+  bool keyring_changed = false;       // keyring records were stored: sessions of revoked devices must go
   // The client will have every change up to this once it has read `frames`
   // (a changes answer with more = false): a v2 session is live from here.
   std::optional<std::uint64_t> caught_up;
@@ -54,6 +55,9 @@ class sync_handler {
   reply on_text_frame();
   // A frame over limits::max_frame_bytes that the transport refused to read.
   reply on_oversized_frame();
+  // After the space's keyring changed: error{revoked} and a close when this
+  // session's device (or its member) was removed; nothing otherwise.
+  reply recheck_membership();
 
   bool authenticated() const { return phase_ == phase::ready; }
   std::uint32_t version() const { return version_; }

@@ -236,7 +236,7 @@ TEST_CASE("keyring: forged signature, replayed change and wrong epoch") {
   envelope next = *e;
   next.seq = e->seq + 1;
   next.epoch = 7;
-  next.signature = member->key_sign(codec::envelope_signed_bytes(next));
+  next.signature = member->key_sign(crypto::envelope_to_sign(next));
   auto wrong = p.clerk->apply(codec::encode_envelope(next), p.srv.log.size() + 1, t0);
   REQUIRE_FALSE(wrong.ok());
   CHECK(wrong.err().code == errc::forbidden);
@@ -245,7 +245,7 @@ TEST_CASE("keyring: forged signature, replayed change and wrong epoch") {
   plain.seq = e->seq + 2;
   plain.epoch = 0;
   plain.payload = codec::encode_body(change_body{{t0, 0}, {set("question", q, "body", std::string("y"))}, {}}, member->device_id());
-  plain.signature = member->key_sign(codec::envelope_signed_bytes(plain));
+  plain.signature = member->key_sign(crypto::envelope_to_sign(plain));
   auto unsealed = p.clerk->apply(codec::encode_envelope(plain), p.srv.log.size() + 2, t0);
   REQUIRE_FALSE(unsealed.ok());
   CHECK(unsealed.err().message.find("unsealed change in a secured panel") != std::string::npos);

@@ -399,3 +399,36 @@ TEST_CASE("replica: a replica file from schema v3 moves its conflicts into the r
   REQUIRE(again.ok());
   CHECK((*again)->digest() == rep.digest());
 }
+
+TEST_CASE("replica: load_snapshot starts an empty replica in place and refuses one that holds anything") {
+  auto a = fresh();
+  auto envs = demo::envelopes(1000);
+  REQUIRE(envs.ok());
+  std::uint64_t ss = 0;
+  for (auto& e : *envs) REQUIRE(a->apply(e, ++ss, 2000).ok());
+  REQUIRE(a->set_cursor(ss).ok());
+  auto snap = a->snapshot();
+  REQUIRE(snap.ok());
+
+  auto b = fresh();
+  REQUIRE(b->load_snapshot(*snap).ok());
+  CHECK(b->cursor() == ss);
+  CHECK(b->digest() == a->digest());
+  CHECK(b->load_snapshot(*snap).err().code == errc::bad_state);  // no longer empty
+
+  // A replica with a change of its own keeps it: the snapshot is refused.
+  auto c = fresh();
+  REQUIRE(c->set_space(demo::space_id()).ok());
+  REQUIRE(c->commit({set(new_row_id(), "body", std::string("mine"))}, 3000).ok());
+  bytes before = c->digest();
+  CHECK(c->load_snapshot(*snap).err().code == errc::bad_state);
+  CHECK(c->digest() == before);
+  CHECK(c->pending_count() == 1);
+
+  // A damaged snapshot changes nothing.
+  auto d = fresh();
+  bytes torn(snap->begin(), snap->begin() + static_cast<std::ptrdiff_t>(snap->size() / 2));
+  CHECK_FALSE(d->load_snapshot(torn).ok());
+  CHECK(d->cursor() == 0);
+  CHECK(d->rows("member")->empty());
+}

@@ -348,7 +348,9 @@ TEST_CASE("server handler: pull pages at max_pull_changes and within max_frame_b
 TEST_CASE("server hub: live events reach every session of the space, and only it") {
   struct probe final : subscriber {
     std::vector<std::uint64_t> got;
+    int rechecks = 0;
     void on_live(const live_event& e) override { got.push_back(e.last); }
+    void on_keyring_changed() override { ++rechecks; }
   };
   hub_registry reg;
   bytes a(16, 1), b(16, 2);
@@ -365,6 +367,10 @@ TEST_CASE("server hub: live events reach every session of the space, and only it
   CHECK(p1.got == std::vector<std::uint64_t>{9});  // the pusher too: its cursor stays contiguous
   CHECK(p2.got == std::vector<std::uint64_t>{9});
   CHECK(p3.got.empty());
+  ha->keyring_changed();  // every session of the space re-checks its device
+  CHECK(p1.rechecks == 1);
+  CHECK(p2.rechecks == 1);
+  CHECK(p3.rechecks == 0);
   CHECK(reg.spaces() == 2);
   hb->leave(&p3);
   hb.reset();

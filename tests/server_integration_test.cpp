@@ -367,3 +367,119 @@ TEST_CASE("server: SIGTERM closes sessions with going-away and exits 0") {
   CHECK(d.wait_closed() == 1001);
   CHECK(f.log().find("msg=\"stopped\"") != std::string::npos);
 }
+
+namespace {
+
+// `n` questions with bodies long enough that the panel's snapshot spans
+// several max_snapshot_chunk chunks.
+void write_questions(sync_client& c, std::size_t n, const std::string& tag) {
+  for (std::size_t i = 0; i < n; ++i) {
+    bytes q = new_row_id();
+    c.commit({op{op_kind::set, "question", q, "body", tag + std::to_string(i) + std::string(600, 'x')},
+              op{op_kind::set, "question", q, "status", std::string("draft")}});
+  }
+}
+
+bool has_error(const sync_client& c, const std::string& part) {
+  for (auto& e : c.errors())
+    if (e.find(part) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("server: a new device starts from a snapshot in chunks, pulls the tail, converges and keeps writing") {
+  server_fixture f;
+  INFO(f.log());
+  sync_client a;
+  REQUIRE(a.connect(f.port()));
+  REQUIRE(a.sync());
+  const std::size_t history = 2 * limits::snapshot_every_changes + 500;
+  write_questions(a, history, "before ");
+  REQUIRE(a.sync(60s));
+  // Caught up past snapshot_every_changes: a uploaded its snapshot.
+  CHECK(a.rep().cursor() == history);
+  CHECK(a.rep().setting("sync.snapshot_cursor") == std::to_string(history));
+  CHECK(metric(http_get("127.0.0.1", f.port(), "/metrics").body, "packline_snapshots_stored_total") == 1);
+  write_questions(a, 300, "tail ");  // after the snapshot
+  REQUIRE(a.sync());
+
+  sync_client b;
+  REQUIRE(b.connect(f.port()));
+  std::vector<transfer_progress> seen;
+  for (int i = 0; i < 200 && b.connected(); ++i) {
+    b.step(100ms);
+    auto p = b.session().snapshot_progress();
+    if (p && p->total > 0 && (seen.empty() || seen.back().received != p->received)) seen.push_back(*p);
+    if (!p && !seen.empty()) break;  // loaded
+  }
+  // Several chunks, progress rising, never past the total.
+  REQUIRE(seen.size() >= 3);
+  for (std::size_t i = 1; i < seen.size(); ++i) CHECK(seen[i - 1].received < seen[i].received);
+  CHECK(seen.back().received < seen.back().total);  // the last chunk completes it (then no progress)
+  REQUIRE(b.sync());
+  CHECK(b.errors().empty());
+  CHECK(b.rep().cursor() == a.rep().cursor());
+  CHECK(b.rep().digest() == a.rep().digest());
+  CHECK(b.rep().rows("question")->size() == history + 300);
+  // The new device writes on top and both converge.
+  b.draft_question("written after the snapshot");
+  REQUIRE(sync_all({&a, &b}));
+  CHECK(b.rep().digest() == a.rep().digest());
+  CHECK(a.rep().rows("question")->size() == history + 301);
+
+  // A damaged snapshot becomes the newest: a new device reports it and
+  // pulls the whole history instead, ending in the same state.
+  raw_device bad;
+  REQUIRE(bad.connect(f.port()));
+  auto w = bad.handshake();
+  REQUIRE(w);
+  REQUIRE(bad.send(proto::snapshot_put{w->cursor, 1000, 0, bytes(1000, 0x5a)}));
+  auto ack = bad.next();
+  REQUIRE(get<proto::snapshot_ack>(ack));
+  CHECK(get<proto::snapshot_ack>(ack)->complete);
+  sync_client c;
+  REQUIRE(c.connect(f.port()));
+  REQUIRE(c.sync(60s));
+  CHECK(has_error(c, "snapshot"));
+  CHECK(c.errors().size() == 1);
+  CHECK(c.rep().digest() == a.rep().digest());
+}
+
+TEST_CASE("server: a revoked device's live session is closed at once with error 13; the others keep syncing") {
+  server_fixture f;
+  INFO(f.log());
+  const bytes space = crypto::random_bytes(16);
+  sync_client clerk;
+  REQUIRE(clerk.rep().found_space(space, new_row_id(), "clerk", wall_ms()).ok());
+  REQUIRE(clerk.connect(f.port()));
+  REQUIRE(clerk.sync());
+  sync_client alice, bob;
+  for (auto* d : {&alice, &bob}) {
+    auto code = clerk.rep().create_invite(new_row_id(), "member", wall_ms());
+    REQUIRE(code.ok());
+    clerk.flush();
+    REQUIRE(clerk.sync());
+    REQUIRE(d->rep().redeem_invite(*code, wall_ms()).ok());
+    REQUIRE(d->connect(f.port()));
+  }
+  REQUIRE(sync_all({&clerk, &alice, &bob}));
+
+  // Alice's tablet is lost: revoked while its session is open and idle.
+  REQUIRE(clerk.rep().revoke_device(alice.rep().device_id(), wall_ms()).ok());
+  clerk.flush();
+  for (int i = 0; i < 50 && alice.connected(); ++i) alice.step(100ms);
+  CHECK_FALSE(alice.connected());
+  CHECK(has_error(alice, "server error 13"));
+  CHECK(has_error(alice, "removed from the panel"));
+  // The others go on: the clerk's next change reaches bob under the new epoch.
+  bytes meeting = new_row_id();
+  clerk.commit({op{op_kind::set, "meeting", meeting, "title", std::string("after the revocation")}});
+  REQUIRE(sync_all({&clerk, &bob}));
+  INFO("bob: " << (bob.errors().empty() ? std::string() : bob.errors().front()));
+  CHECK(bob.errors().empty());
+  auto rows = bob.rep().rows("meeting", "id", meeting);
+  REQUIRE(rows->size() == 1);
+  CHECK(rows->front().text("title") == "after the revocation");
+  CHECK(bob.rep().digest() == clerk.rep().digest());
+}

@@ -172,7 +172,7 @@ TEST_CASE("server membership: strangers, invites, removal, revocation, forgeries
     forged.epoch = keyring::record_epoch;
     forged.payload = codec::encode_keyring(en);
     // Signed by Alice's device (the actor) — only the inner admin signature is wrong.
-    auto alice_key_sig = [&](envelope& x) { x.signature = alice.r->key_sign(codec::envelope_signed_bytes(x)); };
+    auto alice_key_sig = [&](envelope& x) { x.signature = alice.r->key_sign(crypto::envelope_to_sign(x)); };
     alice_key_sig(forged);
     proto::push p;
     p.envelopes = {pending[0], codec::encode_envelope(forged)};
@@ -196,9 +196,16 @@ TEST_CASE("server membership: strangers, invites, removal, revocation, forgeries
     REQUIRE_FALSE(alice.push(ha3).close);  // the honest change goes through
   }
 
-  // Removal: the open session is refused on its next request, new sessions at auth.
+  // Removal: the open session is refused at once (the push says the keyring
+  // changed; the server re-checks every session of the space), new sessions at auth.
   REQUIRE(clerk.r->remove_member(alice_member, now).ok());
-  REQUIRE_FALSE(clerk.push(hc).close);
+  auto removal = clerk.push(hc);
+  REQUIRE_FALSE(removal.close);
+  CHECK(removal.keyring_changed);
+  auto told = ha.recheck_membership();
+  CHECK(error_of(told) == proto::error_revoked);
+  CHECK(told.close);
+  CHECK(hc.recheck_membership().frames.empty());  // the clerk stays
   sync_handler ha4(*f.db, f.stats, bytes(16, 0), "alice4");
   {
     auto c = ha4.on_frame(codec::encode(proto::hello{limits::protocol_version, alice.r->device_id(), space}));

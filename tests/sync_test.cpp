@@ -4,6 +4,7 @@
 
 #include "packline/codec.hpp"
 #include "packline/demo.hpp"
+#include "packline/limits.hpp"
 #include "packline/sync.hpp"
 
 using namespace packline;
@@ -36,6 +37,15 @@ std::vector<bytes> handshake(sync_session& s, replica& r, std::uint64_t cursor) 
   CHECK(r.space() == demo::space_id());
   return *w;
 }
+// An empty replica asks for the newest snapshot first; answers "none".
+std::vector<bytes> no_snapshot(sync_session& s, const std::vector<bytes>& after) {
+  REQUIRE(after.size() == 1);
+  auto g = as<proto::snapshot_get>(after[0]);
+  CHECK(g.cursor == 0);
+  auto out = s.on_frame(codec::encode(proto::snapshot{0, 0, 0, {}}), 1000);
+  REQUIRE(out.ok());
+  return *out;
+}
 }  // namespace
 
 TEST_CASE("sync: handshake, pull of the demo panel, then synced") {
@@ -44,7 +54,7 @@ TEST_CASE("sync: handshake, pull of the demo panel, then synced") {
   CHECK(s.state() == sync_state::offline);
   auto envs = demo::envelopes(500);
   REQUIRE(envs.ok());
-  auto after = handshake(s, *r, envs->size());
+  auto after = no_snapshot(s, handshake(s, *r, envs->size()));
   REQUIRE(after.size() == 1);
   auto p = as<proto::pull>(after[0]);
   CHECK(p.since == 0);
@@ -101,7 +111,7 @@ TEST_CASE("sync: a forged remote change is reported; its device's later changes 
   sync_session s(*r);
   auto envs = demo::envelopes(500);
   REQUIRE(envs.ok());
-  (void)handshake(s, *r, envs->size());
+  (void)no_snapshot(s, handshake(s, *r, envs->size()));
   proto::changes ch;
   for (std::size_t i = 0; i < envs->size(); ++i) ch.items.push_back({i + 1, (*envs)[i]});
   ch.items[1].envelope.back() ^= 1;  // break one signature (the sample pack's blocks)
@@ -118,4 +128,239 @@ TEST_CASE("sync: a forged remote change is reported; its device's later changes 
   CHECK(r->rows("meeting")->empty());
   CHECK(r->waiting_count() == envs->size() - 2);
   CHECK(r->cursor() == envs->size());  // the pull itself goes on
+}
+
+// ---- snapshots (protocol v2) ----------------------------------------------
+
+namespace {
+
+// The server's part for the snapshot cases: one space's log and its newest
+// snapshot, answering each frame a session sends as PROTOCOL.md says.
+// Snapshot chunks go out `chunk` bytes at a time (the real server answers
+// with the chunks as uploaded; smaller here to see progress move).
+struct fake_server {
+  std::vector<bytes> log;  // server_seq i + 1
+  std::uint64_t snap_cursor = 0;
+  bytes snap;
+  bytes upload;  // a snapshot_put in progress
+  std::size_t chunk = 1 << 30;
+  std::vector<std::optional<transfer_progress>> progress;  // seen after each snapshot frame
+  int gets = 0;
+  bool gone_once = false;
+
+  std::uint64_t cursor() const { return log.size(); }
+
+  // Answers `out` (and what the answers bring back) until the session is quiet.
+  void serve(sync_session& s, replica& r, std::vector<bytes> out) {
+    while (!out.empty()) {
+      std::vector<bytes> next;
+      for (auto& f : out) {
+        auto answer = reply(f, r);
+        REQUIRE(answer.has_value());
+        auto more = s.on_frame(*answer, 5000);
+        REQUIRE_MESSAGE(more.ok(), more.err().message);
+        if (std::holds_alternative<proto::snapshot>(*codec::decode(*answer))) progress.push_back(s.snapshot_progress());
+        next.insert(next.end(), more->begin(), more->end());
+      }
+      out = std::move(next);
+    }
+  }
+
+  // Tells a session about new changes (as notify) and serves its pulls.
+  void notify(sync_session& s, replica& r) {
+    auto out = s.on_frame(codec::encode(proto::notify{cursor()}), 5000);
+    REQUIRE(out.ok());
+    serve(s, r, *out);
+  }
+
+  std::optional<bytes> reply(const bytes& frame, replica& r) {
+    auto m = codec::decode(frame);
+    REQUIRE(m.ok());
+    if (auto* p = std::get_if<proto::pull>(&*m)) {
+      proto::changes ch;
+      for (std::uint64_t i = p->since; i < log.size() && ch.items.size() < p->max; ++i) ch.items.push_back({i + 1, log[i]});
+      ch.next = p->since + ch.items.size();
+      ch.more = ch.next < log.size();
+      return codec::encode(ch);
+    }
+    if (auto* p = std::get_if<proto::push>(&*m)) {
+      proto::ack a;
+      for (auto& e : p->envelopes) {
+        log.push_back(e);
+        a.entries.push_back({r.device_id(), codec::decode_envelope(e)->seq, log.size()});
+      }
+      return codec::encode(a);
+    }
+    if (auto* g = std::get_if<proto::snapshot_get>(&*m)) {
+      ++gets;
+      if (g->cursor != 0 && g->cursor != snap_cursor) return codec::encode(proto::error{proto::error_gone, "gone"});
+      if (gone_once && g->offset > 0) {  // replaced while downloading
+        gone_once = false;
+        return codec::encode(proto::error{proto::error_gone, "gone"});
+      }
+      if (snap.empty()) return codec::encode(proto::snapshot{0, 0, 0, {}});
+      std::size_t n = std::min(chunk, snap.size() - g->offset);
+      auto from = snap.begin() + static_cast<std::ptrdiff_t>(g->offset);
+      return codec::encode(proto::snapshot{snap_cursor, snap.size(), g->offset, bytes(from, from + static_cast<std::ptrdiff_t>(n))});
+    }
+    if (auto* p = std::get_if<proto::snapshot_put>(&*m)) {
+      REQUIRE(p->offset == upload.size());  // one chunk at a time, in order
+      append(upload, p->chunk);
+      bool complete = upload.size() == p->total;
+      if (complete) {
+        snap = std::exchange(upload, {});
+        snap_cursor = p->cursor;
+      }
+      return codec::encode(proto::snapshot_ack{p->cursor, complete ? p->total : upload.size(), complete});
+    }
+    return std::nullopt;
+  }
+};
+
+// A writer's `n` changes (question rows with long bodies) in the server's log.
+void write_history(fake_server& srv, std::size_t n, std::uint64_t t0) {
+  auto w = fresh();
+  REQUIRE(w->set_space(demo::space_id()).ok());
+  for (std::size_t i = 0; i < n; ++i) {
+    bytes q = new_row_id();
+    REQUIRE(w->commit({op{op_kind::set, "question", q, "body", std::string(200, 'a' + i % 26)},
+                       op{op_kind::set, "question", q, "status", std::string("draft")}}, t0 + i).ok());
+  }
+  for (auto& e : w->pending(n)) srv.log.push_back(e);
+}
+
+// A device that has pulled the whole log (and so offers a snapshot).
+std::unique_ptr<replica> caught_up(fake_server& srv, sync_session*& s_out, std::unique_ptr<sync_session>& keep) {
+  auto r = fresh();
+  keep = std::make_unique<sync_session>(*r);
+  s_out = keep.get();
+  srv.serve(*keep, *r, handshake(*keep, *r, srv.cursor()));
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("sync: a caught-up device uploads a snapshot in chunks; a new device starts from it and pulls the tail") {
+  fake_server srv;
+  write_history(srv, limits::snapshot_every_changes + 200, 10'000);
+  sync_session* sa = nullptr;
+  std::unique_ptr<sync_session> keep_a;
+  auto a = caught_up(srv, sa, keep_a);
+  // Caught up past the threshold: the snapshot went up, chunk after ack.
+  REQUIRE(srv.snap_cursor == srv.cursor());
+  CHECK(a->setting("sync.snapshot_cursor") == std::to_string(srv.cursor()));
+  CHECK(sa->flush().empty());  // not again until snapshot_every_changes more
+  // The tail: more history after the snapshot.
+  write_history(srv, 300, 20'000);
+
+  auto b = fresh();
+  sync_session sb(*b);
+  srv.progress.clear();
+  srv.chunk = srv.snap.size() / 4 + 1;
+  auto first = handshake(sb, *b, srv.cursor());
+  REQUIRE(first.size() == 1);
+  auto g = as<proto::snapshot_get>(first[0]);
+  CHECK(g.cursor == 0);
+  CHECK(g.offset == 0);
+  CHECK(sb.state() == sync_state::syncing);
+  srv.serve(sb, *b, first);
+  // Four chunks, progress rising to the total, then done.
+  REQUIRE(srv.progress.size() == 4);
+  for (std::size_t i = 0; i + 2 < srv.progress.size(); ++i) {
+    REQUIRE(srv.progress[i].has_value());
+    CHECK(srv.progress[i]->total == srv.snap.size());
+    CHECK(srv.progress[i]->received < srv.progress[i + 1]->received);
+  }
+  CHECK_FALSE(srv.progress.back().has_value());  // loaded
+  CHECK(sb.take_rejections().empty());
+  CHECK(sb.state() == sync_state::synced);
+  CHECK(b->cursor() == srv.cursor());
+  // Same state as a device that pulled everything; and b keeps writing.
+  srv.notify(*sa, *a);
+  CHECK(b->digest() == a->digest());
+  bytes q = new_row_id();
+  REQUIRE(b->commit({op{op_kind::set, "question", q, "body", std::string("after the snapshot")}}, 30'000).ok());
+  srv.serve(sb, *b, sb.flush());
+  CHECK(b->pending_count() == 0);
+  srv.notify(*sa, *a);
+  CHECK(a->digest() == b->digest());
+}
+
+TEST_CASE("sync: no snapshot on the server means a pull from 0") {
+  fake_server srv;
+  write_history(srv, 20, 10'000);
+  auto b = fresh();
+  sync_session sb(*b);
+  auto first = handshake(sb, *b, srv.cursor());
+  srv.serve(sb, *b, first);
+  CHECK(srv.gets == 1);
+  CHECK(b->cursor() == srv.cursor());
+  CHECK(b->rows("question")->size() == 20);
+  CHECK(sb.state() == sync_state::synced);
+}
+
+TEST_CASE("sync: error gone restarts the download with the newest snapshot") {
+  fake_server srv;
+  write_history(srv, limits::snapshot_every_changes, 10'000);
+  sync_session* sa = nullptr;
+  std::unique_ptr<sync_session> keep_a;
+  auto a = caught_up(srv, sa, keep_a);
+  REQUIRE_FALSE(srv.snap.empty());
+  auto b = fresh();
+  sync_session sb(*b);
+  srv.chunk = srv.snap.size() / 3 + 1;
+  srv.gets = 0;
+  srv.gone_once = true;  // the second chunk is gone
+  srv.serve(sb, *b, handshake(sb, *b, srv.cursor()));
+  CHECK(srv.gets == 1 + 1 + 3);  // first chunk, the gone one, then all three again
+  CHECK(sb.take_rejections().empty());
+  CHECK(b->cursor() == srv.cursor());
+  CHECK(b->digest() == a->digest());
+}
+
+TEST_CASE("sync: a damaged snapshot is reported and the whole history is pulled instead") {
+  fake_server srv;
+  write_history(srv, limits::snapshot_every_changes, 10'000);
+  sync_session* sa = nullptr;
+  std::unique_ptr<sync_session> keep_a;
+  auto a = caught_up(srv, sa, keep_a);
+  REQUIRE_FALSE(srv.snap.empty());
+  srv.snap[srv.snap.size() / 2] ^= 0x40;
+  auto b = fresh();
+  sync_session sb(*b);
+  srv.serve(sb, *b, handshake(sb, *b, srv.cursor()));
+  auto rej = sb.take_rejections();
+  REQUIRE(rej.size() == 1);
+  CHECK(rej[0].find("damaged") != std::string::npos);
+  CHECK(b->cursor() == srv.cursor());
+  CHECK(b->digest() == a->digest());
+  CHECK(sb.state() == sync_state::synced);
+}
+
+TEST_CASE("sync: a download cut by a reconnect resumes at the bytes it has") {
+  fake_server srv;
+  write_history(srv, limits::snapshot_every_changes, 10'000);
+  sync_session* sa = nullptr;
+  std::unique_ptr<sync_session> keep_a;
+  auto a = caught_up(srv, sa, keep_a);
+  REQUIRE_FALSE(srv.snap.empty());
+  auto b = fresh();
+  sync_session sb(*b);
+  srv.chunk = srv.snap.size() / 2 + 1;
+  auto get = handshake(sb, *b, srv.cursor());
+  auto next = sb.on_frame(*srv.reply(get.at(0), *b), 5000);  // the first half
+  REQUIRE(next.ok());
+  REQUIRE(sb.snapshot_progress().has_value());
+  const auto half = sb.snapshot_progress()->received;
+  CHECK(half == srv.chunk);
+  sb.on_close();  // cut before the second chunk arrives
+  CHECK(sb.state() == sync_state::offline);
+  auto again = handshake(sb, *b, srv.cursor());
+  REQUIRE(again.size() == 1);
+  auto g = as<proto::snapshot_get>(again[0]);
+  CHECK(g.cursor == srv.snap_cursor);
+  CHECK(g.offset == half);
+  srv.serve(sb, *b, again);
+  CHECK(sb.take_rejections().empty());
+  CHECK(b->digest() == a->digest());
 }

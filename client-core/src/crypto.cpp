@@ -100,15 +100,24 @@ bool verify(const bytes& public_key, const bytes& msg, const bytes& signature) {
   return crypto_sign_verify_detached(signature.data(), msg.data(), msg.size(), public_key.data()) == 0;
 }
 
+bytes envelope_to_sign(const envelope& e) {
+  static constexpr std::string_view tag = "packline-sig-v2";
+  bytes signed_bytes = codec::envelope_signed_bytes(e);
+  bytes out(tag.begin(), tag.end());
+  out.resize(tag.size() + 32);
+  crypto_generichash(out.data() + tag.size(), 32, signed_bytes.data(), signed_bytes.size(), nullptr, 0);
+  return out;
+}
+
 void sign_envelope(envelope& e, const signing_key& key) {
   e.actor = key.public_key();
-  e.signature = key.sign(codec::envelope_signed_bytes(e));
+  e.signature = key.sign(envelope_to_sign(e));
 }
 
 result<void> verify_envelope(const envelope& e) {
   if (e.space.size() != 16 || e.actor.size() != 32 || e.signature.size() != 64)
     return make_error(errc::malformed, "envelope header has wrong sizes");
-  if (!verify(e.actor, codec::envelope_signed_bytes(e), e.signature))
+  if (!verify(e.actor, envelope_to_sign(e), e.signature))
     return make_error(errc::bad_signature, "the change's signature does not match its device");
   return {};
 }
@@ -239,7 +248,7 @@ result<void> seal_envelope(envelope& e, const bytes& body, const secret& space_k
   auto ct = aead_seal(space_key, envelope_header(e), body, nonce24);
   if (!ct) return ct.err();
   e.payload = std::move(*ct);
-  e.signature = key.sign(codec::envelope_signed_bytes(e));
+  e.signature = key.sign(envelope_to_sign(e));
   return {};
 }
 

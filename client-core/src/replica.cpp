@@ -1082,41 +1082,72 @@ result<bytes> replica::snapshot() {
 }
 
 result<std::unique_ptr<replica>> replica::from_snapshot(const bytes& device_seed, const bytes& snapshot_bytes) {
-  auto snap = codec::decode_snapshot(snapshot_bytes);
-  if (!snap) return snap.err();
   auto r = create(device_seed);
   if (!r) return r.err();
-  replica& rep = **r;
-  PL_TRY(rep.set_space(snap->space));
-  transaction tx(*rep.db_);
-  auto cov = rep.db_->prepare("INSERT OR REPLACE INTO covered(actor, seq) VALUES(?1, ?2)");
-  auto head = rep.db_->prepare("INSERT OR IGNORE INTO heads(actor, seq) VALUES(?1, ?2)");
-  if (!cov) return cov.err();
-  if (!head) return head.err();
-  for (auto& c : snap->covered) PL_TRY((*cov)->bind(1, c.actor).bind(2, static_cast<std::int64_t>(c.seq)).run());
-  for (auto& c : snap->heads) PL_TRY((*head)->bind(1, c.actor).bind(2, static_cast<std::int64_t>(c.seq)).run());
+  PL_TRY((*r)->load_snapshot(snapshot_bytes));
+  return r;
+}
+
+result<void> replica::load_snapshot(const bytes& snapshot_bytes) {
+  auto snap = codec::decode_snapshot(snapshot_bytes);
+  if (!snap) return snap.err();
+  // Checked before anything is written, so a refused snapshot leaves the
+  // replica exactly as it was.
+  if (next_seq_ != 1 || cursor() != 0 || secured() || waiting_count() != 0)
+    return make_error(errc::bad_state, "a snapshot only starts an empty replica");
+  auto any = db_->prepare("SELECT 1 FROM change_log LIMIT 1");
+  if (!any) return any.err();
+  auto has = (*any)->step();
+  if (!has) return has.err();
+  bool nonempty = *has;
+  (*any)->reset();
+  if (nonempty) return make_error(errc::bad_state, "a snapshot only starts an empty replica");
+  bytes sp = space();
+  if (snap->space.size() != 16 || (!sp.empty() && sp != snap->space))
+    return make_error(errc::wrong_space, "the snapshot is of another panel");
+  std::vector<std::string> texts;
+  texts.reserve(snap->texts.size());
+  for (auto& t : snap->texts) {
+    auto d = text_doc::decode(t.doc);
+    if (!d) return make_error(errc::malformed, "a snapshot holds a damaged text");
+    texts.push_back(d->text());
+  }
+  auto fail = [&](const error& e) {
+    forget_unsaved();  // memory may hold part of the rolled-back load
+    return e;
+  };
+  transaction tx(*db_);
+  if (auto ok = meta_set(*db_, "space", snap->space); !ok) return fail(ok.err());
+  auto cov = db_->prepare("INSERT OR REPLACE INTO covered(actor, seq) VALUES(?1, ?2)");
+  auto head = db_->prepare("INSERT OR IGNORE INTO heads(actor, seq) VALUES(?1, ?2)");
+  auto put = db_->prepare("INSERT INTO text_state(tbl, row, field, doc) VALUES(?1,?2,?3,?4)");
+  if (!cov) return fail(cov.err());
+  if (!head) return fail(head.err());
+  if (!put) return fail(put.err());
+  for (auto& c : snap->covered)
+    if (auto ok = (*cov)->bind(1, c.actor).bind(2, static_cast<std::int64_t>(c.seq)).run(); !ok) return fail(ok.err());
+  for (auto& c : snap->heads)
+    if (auto ok = (*head)->bind(1, c.actor).bind(2, static_cast<std::int64_t>(c.seq)).run(); !ok) return fail(ok.err());
   hlc_timestamp latest;
   row_works works;
   for (auto& e : snap->regs) {
     // Each kept write, applied with no pred, rebuilds the same winner and
     // conflicts as on the replica that made the snapshot.
     change_body one{e.write.hlc, {op{op_kind::set, e.table, e.row, e.field, e.val, {}, {}}}, {}};
-    PL_TRY(rep.apply_ops(one, e.write.actor, works));
+    if (auto ok = apply_ops(one, e.write.actor, works); !ok) return fail(ok.err());
     latest = std::max(latest, e.write.hlc);
   }
-  auto put = rep.db_->prepare("INSERT INTO text_state(tbl, row, field, doc) VALUES(?1,?2,?3,?4)");
-  if (!put) return put.err();
-  for (auto& t : snap->texts) {
-    auto d = text_doc::decode(t.doc);
-    if (!d) return make_error(errc::malformed, "a snapshot holds a damaged text");
-    PL_TRY((*put)->bind(1, std::string_view(t.table)).bind(2, t.row).bind(3, std::string_view(t.field)).bind(4, t.doc).run());
-    PL_TRY(rep.materialise(works, t.table, t.row, t.field, d->text()));
+  for (std::size_t i = 0; i < snap->texts.size(); ++i) {
+    auto& t = snap->texts[i];
+    if (auto ok = (*put)->bind(1, std::string_view(t.table)).bind(2, t.row).bind(3, std::string_view(t.field)).bind(4, t.doc).run(); !ok)
+      return fail(ok.err());
+    if (auto ok = materialise(works, t.table, t.row, t.field, texts[i]); !ok) return fail(ok.err());
   }
-  PL_TRY(rep.keep_rows(works));
-  PL_TRY(rep.set_cursor(snap->cursor));
-  PL_TRY(rep.finish(tx));
-  rep.clock_ = hlc_clock(latest);
-  return r;
+  if (auto ok = keep_rows(works); !ok) return fail(ok.err());
+  if (auto ok = set_cursor(snap->cursor); !ok) return fail(ok.err());
+  if (auto ok = finish(tx); !ok) return fail(ok.err());
+  clock_ = hlc_clock(latest);
+  return {};
 }
 
 std::vector<bytes> replica::pending(std::size_t max) {

@@ -1,12 +1,52 @@
 // Client side of the sync protocol (schema/PROTOCOL.md): hello/auth, then one
 // pull and one push in flight at a time. Rejected remote changes are reported
 // and skipped so one bad change never stops the sync of everything else.
+// Snapshots (v2): an empty replica starts from the newest snapshot and pulls
+// the tail; a device that has applied limits::snapshot_every_changes since its
+// last snapshot uploads one. A snapshot that cannot be used is reported and
+// the history is pulled instead: a snapshot never costs local data.
 #include "packline/sync.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
 #include "packline/codec.hpp"
+#include "packline/crypto.hpp"
 #include "packline/limits.hpp"
 
 namespace packline {
+namespace {
+
+// The blob the server stores: "PLS1" || sha256(image) || replica::snapshot()
+// image, so a damaged blob is caught before it is loaded. Open panels only:
+// a secured panel's image would have to be sealed (see PROTOCOL.md).
+constexpr char blob_magic[] = "PLS1";
+constexpr std::size_t blob_head = 4 + 32;
+
+bytes wrap_snapshot(const bytes& image) {
+  bytes out;
+  out.reserve(blob_head + image.size());
+  append(out, std::string_view(blob_magic, 4));
+  append(out, crypto::sha256(image));
+  append(out, image);
+  return out;
+}
+
+result<bytes> unwrap_snapshot(const bytes& blob) {
+  if (blob.size() < blob_head || std::memcmp(blob.data(), blob_magic, 4) != 0)
+    return make_error(errc::malformed, "not a Packline snapshot");
+  bytes image(blob.begin() + blob_head, blob.end());
+  if (!std::equal(blob.begin() + 4, blob.begin() + blob_head, crypto::sha256(image).begin()))
+    return make_error(errc::malformed, "the snapshot is damaged");
+  return image;
+}
+
+// Replica setting: the server cursor of the last snapshot this device
+// uploaded or started from.
+constexpr const char* last_snapshot_key = "sync.snapshot_cursor";
+
+}  // namespace
 
 const char* to_string(sync_state s) {
   switch (s) {
@@ -27,6 +67,8 @@ std::vector<bytes> sync_session::on_open() {
 void sync_session::on_close() {
   phase_ = phase::closed;
   push_in_flight_ = pull_in_flight_ = false;
+  if (download_) download_->in_flight = false;  // resumed after the next welcome
+  upload_.reset();  // offered again from offset 0 when still due
 }
 
 sync_state sync_session::state() const {
@@ -36,7 +78,7 @@ sync_state sync_session::state() const {
     case phase::auth_sent: return sync_state::connecting;
     case phase::ready: break;
   }
-  if (push_in_flight_ || pull_in_flight_ || server_cursor_ > r_.cursor() || r_.pending_count() > 0)
+  if (download_ || push_in_flight_ || pull_in_flight_ || server_cursor_ > r_.cursor() || r_.pending_count() > 0)
     return sync_state::syncing;
   return sync_state::synced;
 }
@@ -44,11 +86,25 @@ sync_state sync_session::state() const {
 std::vector<std::string> sync_session::take_rejections() { return std::exchange(rejections_, {}); }
 bool sync_session::take_dirty() { return std::exchange(dirty_, false); }
 
+std::optional<transfer_progress> sync_session::snapshot_progress() const {
+  if (!download_) return std::nullopt;
+  return transfer_progress{download_->blob.size(), download_->total};
+}
+
 std::vector<bytes> sync_session::flush() { return phase_ == phase::ready ? next_frames() : std::vector<bytes>{}; }
 
 // One change from the server, in server order. A refused change is reported
 // and skipped (the cursor moves on); a storage failure stops the batch so
 // nothing is lost (it is pulled again).
+// One frame's changes in one storage transaction (replica::batch): each row
+// they touch is read and written once, not once per change.
+result<void> sync_session::apply_page(const std::vector<proto::stored_change>& items, std::uint64_t now_ms) {
+  return r_.batch([&]() -> result<void> {
+    for (auto& c : items) PL_TRY(apply_stored(c, now_ms));
+    return {};
+  });
+}
+
 result<void> sync_session::apply_stored(const proto::stored_change& c, std::uint64_t now_ms) {
   if (c.server_seq <= r_.cursor()) return {};
   auto a = r_.apply(c.envelope, c.server_seq, now_ms);
@@ -61,12 +117,64 @@ result<void> sync_session::apply_stored(const proto::stored_change& c, std::uint
   return r_.set_cursor(c.server_seq);
 }
 
+// One chunk of the download. The chunks must follow each other exactly and
+// stay within what the first one announced; anything else abandons the
+// snapshot for a full pull.
+void sync_session::on_snapshot(const proto::snapshot& m) {
+  auto& d = *download_;
+  d.in_flight = false;
+  if (d.cursor == 0 && m.cursor == 0 && m.total == 0) {  // the space has no snapshot
+    download_.reset();
+    snapshot_tried_ = true;
+    return;
+  }
+  bool first = d.cursor == 0;
+  bool fits = m.offset == d.blob.size() && !m.chunk.empty() && m.chunk.size() <= m.total - std::min(m.total, m.offset) &&
+              m.total <= limits::max_snapshot_blob_bytes;
+  bool same = first ? m.cursor >= 1 && m.cursor <= server_cursor_ && m.offset == 0
+                    : m.cursor == d.cursor && m.total == d.total;
+  if (!fits || !same) return abandon_download("the server sent a snapshot chunk out of order");
+  d.cursor = m.cursor;
+  d.total = m.total;
+  append(d.blob, m.chunk);
+  if (d.blob.size() == d.total) finish_download();
+}
+
+void sync_session::finish_download() {
+  bytes blob = std::move(download_->blob);
+  std::uint64_t cursor = download_->cursor;
+  download_.reset();
+  snapshot_tried_ = true;
+  auto image = unwrap_snapshot(blob);
+  auto loaded = image ? r_.load_snapshot(*image) : result<void>(image.err());
+  if (!loaded) {
+    // The replica is as it was (load_snapshot changes nothing when it fails).
+    rejections_.push_back("snapshot " + std::to_string(cursor) + " not used (" + loaded.err().message +
+                          "); pulling the whole history instead");
+    return;
+  }
+  dirty_ = true;
+  (void)r_.set_setting(last_snapshot_key, std::to_string(cursor));  // only delays the next upload if lost
+}
+
+void sync_session::abandon_download(const std::string& why) {
+  rejections_.push_back("snapshot not used (" + why + "); pulling the whole history instead");
+  download_.reset();
+  snapshot_tried_ = true;
+}
+
 std::vector<bytes> sync_session::next_frames() {
   std::vector<bytes> out;
   // A device redeeming an invite is not a member until the server has its
   // join, and the server refuses its pulls until then: push first.
   bool joining = r_.joining() && r_.pending_count() > 0;
-  if (!pull_in_flight_ && server_cursor_ > r_.cursor() && !joining) {
+  if (download_) {
+    // The snapshot decides where pulling starts: no pull until it is done.
+    if (!download_->in_flight) {
+      out.push_back(codec::encode(proto::snapshot_get{download_->cursor, download_->blob.size()}));
+      download_->in_flight = true;
+    }
+  } else if (!pull_in_flight_ && server_cursor_ > r_.cursor() && !joining) {
     out.push_back(codec::encode(proto::pull{r_.cursor(), limits::max_pull_changes}));
     pull_in_flight_ = true;
   }
@@ -82,7 +190,51 @@ std::vector<bytes> sync_session::next_frames() {
       push_in_flight_ = true;
     }
   }
+  offer_upload(out);
   return out;
+}
+
+std::uint64_t sync_session::last_snapshot() {
+  std::string v = r_.setting(last_snapshot_key);
+  return v.empty() ? 0 : std::strtoull(v.c_str(), nullptr, 10);
+}
+
+// Snapshots and cursor moves on acks are for open panels only: a secured
+// panel's snapshot would have to be sealed (PROTOCOL.md), and its keyring
+// applies our own records only when they come back from the server. A
+// founding or joining device holds a key or an invite before the keyring
+// says "secured".
+bool sync_session::open_panel() { return !r_.secured() && r_.write_epoch() == 0 && !r_.joining(); }
+
+// An empty replica whose server has history: try the newest snapshot first.
+bool sync_session::wants_snapshot() {
+  return !snapshot_tried_ && server_cursor_ > 0 && r_.cursor() == 0 && open_panel() && r_.pending_count() == 0 &&
+         r_.waiting_count() == 0;
+}
+
+// Uploads a snapshot when this device is caught up (so the image is exactly
+// the server's changes up to its cursor: no own change unacknowledged, none
+// waiting for a predecessor) and has applied enough changes since the last one.
+void sync_session::offer_upload(std::vector<bytes>& out) {
+  if (upload_ || upload_failed_ || download_ || pull_in_flight_ || push_in_flight_ || !open_panel()) return;
+  std::uint64_t cursor = r_.cursor();
+  if (cursor == 0 || server_cursor_ > cursor || cursor < last_snapshot() + limits::snapshot_every_changes) return;
+  if (r_.pending_count() != 0 || r_.waiting_count() != 0) return;
+  auto image = r_.snapshot();
+  if (!image || image->size() > limits::max_replica_snapshot_bytes) {
+    upload_failed_ = true;
+    return;
+  }
+  upload_ = upload{cursor, wrap_snapshot(*image)};
+  out.push_back(put_chunk(0));
+}
+
+// The snapshot_put of the upload's chunk at `offset` (one in flight).
+bytes sync_session::put_chunk(std::uint64_t offset) {
+  auto& u = *upload_;
+  std::size_t n = std::min<std::size_t>(limits::max_snapshot_chunk, u.blob.size() - offset);
+  auto from = u.blob.begin() + static_cast<std::ptrdiff_t>(offset);
+  return codec::encode(proto::snapshot_put{u.cursor, u.blob.size(), offset, bytes(from, from + static_cast<std::ptrdiff_t>(n))});
 }
 
 result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint64_t now_ms) {
@@ -103,11 +255,22 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
           PL_TRY(r_.contacted(now_ms));  // the offline lease starts again (issue 4)
           phase_ = phase::ready;
           server_cursor_ = msg.cursor;
+          // A download cut by the last reconnect resumes, unless the replica
+          // has something of its own by now (it then pulls everything).
+          if (!wants_snapshot()) download_.reset();
+          else if (!download_) download_.emplace();
           return next_frames();
         } else if constexpr (std::is_same_v<T, proto::ack>) {
           if (phase_ != phase::ready || !push_in_flight_) return make_error(errc::bad_state, "unexpected ack");
           bool was_joining = r_.joining();
-          for (auto& a : msg.entries) PL_TRY(r_.acked(a.actor, a.seq, a.server_seq));
+          // Our own change right after the cursor moves it: the replica has
+          // every change up to it (so a device writing alone reaches the
+          // snapshot threshold too).
+          bool advance = !download_ && open_panel();
+          for (auto& a : msg.entries) {
+            PL_TRY(r_.acked(a.actor, a.seq, a.server_seq));
+            if (advance && a.server_seq == r_.cursor() + 1) PL_TRY(r_.set_cursor(a.server_seq));
+          }
           // The join is stored: the keyring (and our keys) come with the pull.
           if (was_joining) server_cursor_ = std::max(server_cursor_, r_.cursor() + 1);
           push_in_flight_ = false;
@@ -115,9 +278,7 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
           return next_frames();
         } else if constexpr (std::is_same_v<T, proto::changes>) {
           if (phase_ != phase::ready || !pull_in_flight_) return make_error(errc::bad_state, "unexpected changes");
-          for (auto& c : msg.items) {
-            PL_TRY(apply_stored(c, now_ms));
-          }
+          PL_TRY(apply_page(msg.items, now_ms));
           if (msg.next > r_.cursor()) PL_TRY(r_.set_cursor(msg.next));
           server_cursor_ = std::max(server_cursor_, r_.cursor() + (msg.more ? 1 : 0));
           pull_in_flight_ = false;
@@ -131,10 +292,24 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
             server_cursor_ = std::max(server_cursor_, last);
             return next_frames();
           }
-          for (auto& c : msg.items) {
-            PL_TRY(apply_stored(c, now_ms));
-          }
+          PL_TRY(apply_page(msg.items, now_ms));
           server_cursor_ = std::max(server_cursor_, r_.cursor());
+          return next_frames();
+        } else if constexpr (std::is_same_v<T, proto::snapshot>) {
+          if (phase_ != phase::ready || !download_ || !download_->in_flight)
+            return make_error(errc::bad_state, "unexpected snapshot");
+          on_snapshot(msg);
+          return next_frames();
+        } else if constexpr (std::is_same_v<T, proto::snapshot_ack>) {
+          if (phase_ != phase::ready) return make_error(errc::bad_state, "unexpected snapshot_ack");
+          // An upload given up after a storage error may still be answered.
+          if (!upload_ || msg.cursor != upload_->cursor) return std::vector<bytes>{};
+          if (!msg.complete) {
+            if (msg.received >= upload_->blob.size()) return make_error(errc::bad_state, "snapshot_ack beyond the upload");
+            return std::vector<bytes>{put_chunk(msg.received)};  // from where the server is
+          }
+          PL_TRY(r_.set_setting(last_snapshot_key, std::to_string(upload_->cursor)));
+          upload_.reset();
           return next_frames();
         } else if constexpr (std::is_same_v<T, proto::notify>) {
           if (phase_ != phase::ready) return make_error(errc::bad_state, "unexpected notify");
@@ -142,8 +317,23 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
           return next_frames();
         } else if constexpr (std::is_same_v<T, proto::error>) {
           if (msg.code == static_cast<std::uint32_t>(errc::storage)) {
-            push_in_flight_ = false;  // the server could not store it: retry
+            // The server could not store (or read) it: retry. A snapshot
+            // chunk is offered again later; a download asks again.
+            push_in_flight_ = false;
+            upload_.reset();
+            if (download_) download_->in_flight = false;
             return std::vector<bytes>{};
+          }
+          if (msg.code == proto::error_gone && download_ && download_->in_flight) {
+            // The snapshot being fetched was replaced: start on the newest.
+            if (++download_->restarts > limits::max_snapshot_restarts) {
+              abandon_download("snapshots kept being replaced during the download");
+            } else {
+              std::uint32_t restarts = download_->restarts;
+              download_ = download{};
+              download_->restarts = restarts;
+            }
+            return next_frames();
           }
           errc code = static_cast<errc>(msg.code);
           if (msg.code == proto::error_not_member) code = errc::not_member;

@@ -407,6 +407,14 @@ class client {
   // ---- sync ----
   double pending_count() { return static_cast<double>(r_->pending_count()); }
   std::string sync_state() const { return to_string(s_.state()); }
+  val snapshot_progress() const {
+    auto p = s_.snapshot_progress();
+    if (!p) return val::null();
+    val o = val::object();
+    o.set("received", static_cast<double>(p->received));
+    o.set("total", static_cast<double>(p->total));
+    return o;
+  }
   val on_open() { return frames_val(s_.on_open()); }
   val on_frame(const val& frame, double now_ms) {
     auto r = s_.on_frame(to_bytes(frame), ms(now_ms));
@@ -506,6 +514,7 @@ EMSCRIPTEN_BINDINGS(packline) {
       .function("actions", &client::actions)
       .function("pendingCount", &client::pending_count)
       .function("syncState", &client::sync_state)
+      .function("snapshotProgress", &client::snapshot_progress)
       .function("onOpen", &client::on_open)
       .function("onFrame", &client::on_frame)
       .function("onClose", &client::on_close)

@@ -30,9 +30,13 @@ std::uint64_t sync_client::commit(std::vector<op> ops) {
     errors_.push_back("commit: " + seq.err().message);
     return 0;
   }
+  flush();
+  return seq.value();
+}
+
+void sync_client::flush() {
   if (ws_.is_open())
     for (auto& f : session_.flush()) ws_.send(f);
-  return seq.value();
 }
 
 bytes sync_client::draft_question(const std::string& body) {

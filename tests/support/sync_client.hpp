@@ -32,6 +32,8 @@ class sync_client {
 
   // Local transaction; pushed at once when connected.
   std::uint64_t commit(std::vector<op> ops);
+  // Sends what the session has to send now (after changes made on rep()).
+  void flush();
   // A question row with a body (commit helper).
   bytes draft_question(const std::string& body);
 

@@ -119,7 +119,11 @@ export class App implements Ctx {
     const state = link === 'open' ? this.client.syncState() : link;
     // An open socket before the welcome is still "connecting" for the member.
     const shown = link === 'open' && state === 'offline' ? 'connecting' : state;
-    conn.textContent = CONN_LABELS[shown];
+    // A new tablet starting from the panel's snapshot: show how far it is.
+    const snap = link === 'open' ? this.client.snapshotProgress() : null;
+    conn.textContent = snap && snap.total > 0
+      ? `Downloading pack history… ${Math.floor((100 * snap.received) / snap.total)}%`
+      : CONN_LABELS[shown];
     conn.dataset.state = shown;
     const n = this.client.pendingCount();
     const pending = byId('pending');

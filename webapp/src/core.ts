@@ -279,6 +279,8 @@ export interface Client {
   actions(meetingId: string): Fallible<Action[]>;
   pendingCount(): number;
   syncState(): SyncState;
+  // Bytes of the panel's snapshot downloaded so far by a new device, or null.
+  snapshotProgress(): { received: number; total: number } | null;
   onOpen(): Uint8Array[];
   onFrame(frame: Uint8Array, nowMs: number): FrameResult;
   onClose(): void;

@@ -39,6 +39,11 @@ class signing_key {
 bool verify(const bytes& public_key, const bytes& msg, const bytes& signature);
 
 // Sign an envelope in place with the device key (actor must be its public key).
+// What a device signs for an envelope: "packline-sig-v2" followed by the
+// BLAKE2b-256 of codec::envelope_signed_bytes(e). One fast pass over the
+// payload, then Ed25519 over 47 bytes (Ed25519 alone hashes a message twice
+// with SHA-512, which dominated big changes).
+bytes envelope_to_sign(const envelope& e);
 void sign_envelope(envelope& e, const signing_key& key);
 // Checks shapes and the signature.
 result<void> verify_envelope(const envelope& e);

@@ -52,6 +52,18 @@ inline constexpr std::size_t max_error_text = 1024;
 inline constexpr std::size_t max_snapshot_chunk = 512 * 1024;
 inline constexpr std::uint64_t max_snapshot_blob_bytes = 80ull << 20;
 
+// A device offers a snapshot once it has applied this many server changes
+// since the last snapshot it uploaded or started from. A new device then
+// pulls at most about two pull pages (max_pull_changes) after the newest
+// snapshot, while each device re-sends its whole image at most once per this
+// many changes (a panel writes a few hundred changes a meeting).
+inline constexpr std::uint64_t snapshot_every_changes = 1000;
+
+// error{gone} restarts a download from the newest snapshot; the server keeps
+// two (snapshots_kept), so a download only loses the race to two uploads in
+// a row. After this many restarts the client pulls the history instead.
+inline constexpr std::uint32_t max_snapshot_restarts = 3;
+
 // A remote HLC more than this ahead of our clock is refused (issue: skewed
 // tablet clocks must not drag every replica's clock into the future).
 inline constexpr std::uint64_t max_clock_skew_ms = 5 * 60 * 1000;

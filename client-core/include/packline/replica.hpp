@@ -88,6 +88,11 @@ class replica {
 
   // The whole state without history; see from_snapshot.
   result<bytes> snapshot();
+  // from_snapshot in place, for a replica that already has its owner (a sync
+  // session): only an empty replica (no change made or applied, cursor 0, an
+  // open panel) takes one. A refused or damaged snapshot (bad_state,
+  // wrong_space, malformed) leaves the replica as it was.
+  result<void> load_snapshot(const bytes& snapshot);
   // Changes held waiting for predecessors.
   std::size_t waiting_count();
 

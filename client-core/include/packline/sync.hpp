@@ -3,6 +3,7 @@
 // returned. No I/O and no timers here, so native and WASM clients share it.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,13 @@ namespace packline {
 
 enum class sync_state { offline, connecting, syncing, synced };
 const char* to_string(sync_state s);
+
+// Bytes of a snapshot download so far (protocol v2); total is 0 until the
+// first chunk says how big the snapshot is.
+struct transfer_progress {
+  std::uint64_t received = 0;
+  std::uint64_t total = 0;
+};
 
 class sync_session {
  public:
@@ -26,14 +34,41 @@ class sync_session {
   // After a local commit: returns a push if one can go now.
   std::vector<bytes> flush();
   sync_state state() const;
-  // Remote changes this replica refused (reason), since the last call.
+  // Remote changes this replica refused (reason), since the last call; also
+  // a snapshot that could not be used (the history is pulled instead).
   std::vector<std::string> take_rejections();
   // Whether the last applied frame changed materialised state (for the UI).
   bool take_dirty();
+  // The snapshot download of an empty replica ("Downloading pack history…
+  // 40%"), or nullopt when none is running.
+  std::optional<transfer_progress> snapshot_progress() const;
 
  private:
+  // A snapshot being fetched. Kept across reconnects: the next session
+  // resumes at `blob.size()` (or restarts when the server says gone).
+  struct download {
+    std::uint64_t cursor = 0;  // 0 until the first chunk names the snapshot
+    std::uint64_t total = 0;
+    bytes blob;
+    std::uint32_t restarts = 0;
+    bool in_flight = false;
+  };
+  // This device's snapshot being uploaded; one chunk in flight at a time.
+  struct upload {
+    std::uint64_t cursor = 0;
+    bytes blob;
+  };
   std::vector<bytes> next_frames();
   result<void> apply_stored(const proto::stored_change& c, std::uint64_t now_ms);
+  result<void> apply_page(const std::vector<proto::stored_change>& items, std::uint64_t now_ms);
+  bool open_panel();
+  bool wants_snapshot();
+  void on_snapshot(const proto::snapshot& m);
+  void finish_download();
+  void abandon_download(const std::string& why);
+  void offer_upload(std::vector<bytes>& out);
+  bytes put_chunk(std::uint64_t offset);
+  std::uint64_t last_snapshot();
   replica& r_;
   enum class phase { closed, hello_sent, auth_sent, ready } phase_ = phase::closed;
   bool push_in_flight_ = false;
@@ -41,6 +76,10 @@ class sync_session {
   std::uint64_t server_cursor_ = 0;
   std::vector<std::string> rejections_;
   bool dirty_ = false;
+  std::optional<download> download_;
+  std::optional<upload> upload_;
+  bool snapshot_tried_ = false;  // downloads are for an empty replica, once
+  bool upload_failed_ = false;   // this replica could not make a snapshot: not again this session
 };
 
 }  // namespace packline
