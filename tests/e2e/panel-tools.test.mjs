@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   TABLET_LANDSCAPE, TABLET_PORTRAIT, assertAccessible, draft, launchBrowser, openFirstItem, openMeeting,
-  openTablet, shot, signIn, uniqueText, waitForHeader, waitForPage,
+  openTablet, shot, signIn, smallTargets, uniqueText, waitForHeader, waitForPage,
 } from './browser.mjs';
 import { packText } from './packs.mjs';
 import { PacklineServer } from './server.mjs';
@@ -55,10 +55,14 @@ test('clerk: records public questions and statements and sees the rule outcome i
   async function record(name, kind, received, body) {
     await region.getByLabel('From (name, or town or parish council)').fill(name);
     await region.getByLabel('Kind').selectOption(kind);
-    await region.getByLabel('Received').fill(received);
+    await region.getByLabel('Received', { exact: true }).fill(received);
     await region.getByLabel('Text as received').fill(body);
+    const previous = await page.locator('#submission-outcome').textContent();
     await region.getByRole('button', { name: 'Record submission' }).click();
-    await waitForPage(page, `the outcome for ${name}`, (n) => document.querySelector('#submission-outcome')?.textContent?.includes(n), name);
+    await waitForPage(page, `the outcome for ${name}`, ([n, prev]) => {
+      const t = document.querySelector('#submission-outcome')?.textContent ?? '';
+      return t !== prev && t.includes(n);
+    }, [name, previous]);
     return (await text(page, '#submission-outcome')).trim();
   }
   assert.match(await record('Ann Smith', 'question', '2026-12-01T09:00', 'When will the 101 service answer within ten minutes?'),
@@ -221,12 +225,13 @@ test('reader: a highlight with the keyboard alone; the author edits a note (show
 });
 
 test('board: the chair groups drafts without merging, ungroups, merges a group; the printable HTML has numbered questions, leads and sections', async () => {
-  // Three drafts on the demo meeting from two members.
+  // Four drafts on the demo meeting from two members.
   const a = tablets.find((t) => t.page.tabletName === 'member-a').page;
   const b = tablets.find((t) => t.page.tabletName === 'member-b').page;
   const qa = uniqueText('How many rural crime officers are there now?');
   const qb = uniqueText('What is being done about rural crime in the north?');
   const qc = uniqueText('When will the precept consultation open?');
+  const qd = uniqueText('Will the precept consultation include rural parishes?');
   await openMeeting(a);
   await openFirstItem(a);
   await draft(a, qa);
@@ -234,19 +239,21 @@ test('board: the chair groups drafts without merging, ungroups, merges a group; 
   await openMeeting(b);
   await openFirstItem(b);
   await draft(b, qb);
+  await draft(b, qd);
   await waitForHeader(a, 'Synced', 0);
   await waitForHeader(b, 'Synced', 0);
 
   const chair = tablets.find((t) => t.page.tabletName === 'chair').page;
   await chair.getByRole('link', { name: 'Question board' }).click();
   const card = (body) => chair.locator('.draft-card', { hasText: body });
-  for (const q of [qa, qb, qc]) await card(q).waitFor();
+  for (const q of [qa, qb, qc, qd]) await card(q).waitFor();
+  const choose = (body) => card(body).getByRole('checkbox').check();
   const byline = async (body) => (await card(body).locator('.byline').textContent()).trim();
   const before = await byline(qa);
 
-  // Group qa and qb; then qa-free group with qc, ungrouped again.
-  await chair.getByLabel(qa).check();
-  await chair.getByLabel(qb).check();
+  // Group qa and qb; then qc with qd, ungrouped again.
+  await choose(qa);
+  await choose(qb);
   await chair.getByRole('button', { name: 'Group without merging' }).click();
   const groups = chair.getByRole('list', { name: 'Groups not merged yet' });
   await groups.locator('.group').first().waitFor();
@@ -254,8 +261,8 @@ test('board: the chair groups drafts without merging, ungroups, merges a group; 
   assert.match(await groups.locator('.group .cq-head').textContent(), /Group 1 · 2 drafts/);
   assert.equal(await byline(qa), `${before} · in group 1`, 'a grouped draft keeps its status');
   assert.equal(await chair.getByRole('list', { name: 'Final question list' }).locator('.consolidated').count(), 0, 'nothing merged yet');
-  await chair.getByLabel(qc).check();
-  await chair.getByLabel(qa).check();
+  await choose(qc);
+  await choose(qd);
   await chair.getByRole('button', { name: 'Group without merging' }).click();
   await waitForPage(chair, 'two groups', () => document.querySelectorAll('.board-groups .group').length === 2);
   await assertAccessible(chair, 'board with groups');
@@ -264,10 +271,10 @@ test('board: the chair groups drafts without merging, ungroups, merges a group; 
   await waitForPage(chair, 'one group left', () => document.querySelectorAll('.board-groups .group').length === 1);
 
   // Merge group 1 with the chair's wording, lead label and section.
-  await chair.getByLabel('Section').first().selectOption('Finance');
-  await chair.getByLabel('Lead label').first().fill('Priority Four (Sherry)');
+  await chair.locator('#merge-section').selectOption('Finance');
+  await chair.locator('#merge-label').fill('Priority Four (Sherry)');
   await chair.getByLabel('Wording for group 1').fill('What is the PCC doing about rural crime, and how many officers work on it?');
-  await chair.getByRole('button', { name: 'Merge group 1 into the final list' }).click();
+  await chair.getByRole('button', { name: 'Merge into the list: group 1' }).click();
   const list = chair.getByRole('list', { name: 'Final question list' });
   await list.locator('.consolidated').first().waitFor();
   assert.match(await list.locator('.consolidated .cq-head').first().textContent(), /^Q1 · Finance · Question Lead – Priority Four \(Sherry\)/);
@@ -276,10 +283,10 @@ test('board: the chair groups drafts without merging, ungroups, merges a group; 
     [...document.querySelectorAll('.draft-card')].some((e) => e.textContent.includes(q) && /Consolidated/.test(e.querySelector('.byline').textContent)), qa);
 
   // A second question, in another section, merged directly.
-  await chair.getByLabel(qc).check();
+  await choose(qc);
   await chair.getByLabel('Wording put to the Commissioner').fill('When does the precept consultation open, and for how long?');
-  await chair.getByLabel('Section').first().selectOption('In quarter');
-  await chair.getByLabel('Lead label').first().fill('Priority One (Rees)');
+  await chair.locator('#merge-section').selectOption('In quarter');
+  await chair.locator('#merge-label').fill('Priority One (Rees)');
   await chair.getByRole('button', { name: 'Add to the final list' }).click();
   await waitForPage(chair, 'Q2 on the list', () => document.querySelectorAll('.board-list .consolidated').length === 2);
 
@@ -333,6 +340,7 @@ for (const [orientation, viewport] of [['portrait', TABLET_PORTRAIT], ['landscap
       }
       await p.locator(ready).first().waitFor();
       await assertAccessible(p, name);
+      assert.deepEqual(await smallTargets(p), [], `touch targets under 44 px on ${name}`);
       await shot(p, `tools-${orientation}-${name}`);
     }
     const clerk = await openTablet(browser, server.url, { name: `clerk-${orientation}`, viewport });
@@ -341,6 +349,7 @@ for (const [orientation, viewport] of [['portrait', TABLET_PORTRAIT], ['landscap
     await clerk.page.getByRole('link', { name: 'Clerk' }).click();
     await clerk.page.locator('.submission').first().waitFor();
     await assertAccessible(clerk.page, 'clerk');
+    assert.deepEqual(await smallTargets(clerk.page), [], 'touch targets under 44 px on the clerk screen');
     await shot(clerk.page, `tools-${orientation}-5-clerk`);
     await clerk.page.getByRole('region', { name: 'Public questions and statements' }).scrollIntoViewIfNeeded();
     await shot(clerk.page, `tools-${orientation}-6-clerk-public`);

@@ -126,7 +126,7 @@ export class BoardView implements View {
         field(`group-body-${g.id}`, `Wording for ${label}`, wording),
         h('div', { class: 'actions' },
           h('button', {
-            type: 'button', class: 'primary', 'aria-label': `Merge ${label} into the final list`,
+            type: 'button', class: 'primary', 'aria-label': `Merge into the list: ${label}`,
             onclick: () => {
               if (this.report(this.ctx.write('Not merged', () => this.ctx.client.mergeGroup(g.id, {
                 body: wording.value.trim(), section: this.mergeSection.value, lead: this.mergeLead.value,
