@@ -344,6 +344,14 @@ for (const [orientation, viewport] of [['portrait', TABLET_PORTRAIT], ['landscap
       assert.deepEqual(await smallTargets(p), [], `touch targets under 44 px on ${name}`);
       await shot(p, `tools-${orientation}-${name}`);
     }
+    // The forward plan under the priority view, a row open for editing.
+    const fp = p.getByRole('region', { name: 'Forward plan' }).locator('.fp-row').first();
+    await fp.locator('summary').click();
+    await fp.getByRole('button', { name: 'Save row' }).scrollIntoViewIfNeeded();
+    await assertAccessible(p, 'forward plan row open');
+    assert.deepEqual(await smallTargets(p), [], 'touch targets under 44 px on the forward plan');
+    await shot(p, `tools-${orientation}-4b-forward-plan`);
+
     const clerk = await openTablet(browser, server.url, { name: `clerk-${orientation}`, viewport });
     tablets.push(clerk);
     await signIn(clerk.page, CLERK, { meeting: false });

@@ -411,7 +411,8 @@ export class ReaderView implements View {
     });
     this.editing = { id: a.id, form };
     this.update();
-    body.focus();
+    body.focus({ preventScroll: true });
+    form.scrollIntoView({ block: 'nearest' });
   }
 
   private remove(a: Annotation): void {
