@@ -570,6 +570,11 @@ TEST_CASE("workflow: a member reads the panel's annotations, their priority grou
   CHECK(err(wf::edit_annotation(*p.r, a_note, "x", "everyone", "", t0 + 2)) == "visibility is private, priority or panel");
   REQUIRE(wf::edit_annotation(*p.r, a_note, "m1 for everyone now", "panel", "", t0 + 2).ok());
   CHECK(seen(p.chair) == v{"m1 for everyone now", "m2 for the panel"});
+  {  // the reader can say "edited": when the author last changed it
+    auto list = wf::annotations(*p.r, rep.meeting);
+    REQUIRE(list.ok());
+    for (auto& a : *list) CHECK(a.edited_at == (a.id == a_note ? std::int64_t(t0 + 2) : 0));
+  }
   p.as(p.m1);
   REQUIRE(wf::delete_annotation(*p.r, a_note, t0 + 3).ok());
   CHECK(seen(p.chair) == v{"m2 for the panel"});

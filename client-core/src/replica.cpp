@@ -241,6 +241,28 @@ bytes encode_regs(std::vector<field_reg>& regs) {
   return out;
 }
 
+// Each stored row of `table` that has registers (or just `row`), in id order,
+// decoded: f(id, registers, column values).
+template <class F>
+result<void> each_register_row(db& d, const std::string& table, const bytes& row, F&& f) {
+  auto s = d.prepare("SELECT * FROM \"" + table + "\" WHERE _reg IS NOT NULL" + std::string(row.empty() ? "" : " AND id = ?1") +
+                     " ORDER BY id");
+  if (!s) return s.err();
+  if (!row.empty()) (*s)->bind(1, row);
+  return each_row(*s, [&](stmt& st) {
+    bytes id;
+    std::vector<field_reg> regs;
+    std::map<std::string, value> vals;
+    for (int i = 0; i < st.columns(); ++i) {
+      std::string name = st.column_name(i);
+      if (name == "id") id = st.column_blob(i);
+      else if (name == "_reg") regs = decode_regs(st.column_blob(i));
+      else vals[name] = st.column(i);
+    }
+    f(id, regs, vals);
+  });
+}
+
 }  // namespace
 
 // A materialised row as the last change left it: read from SQLite once, then
@@ -1009,21 +1031,8 @@ result<std::vector<conflict>> replica::conflicts(const std::string& table, const
   auto t = columns_.find(table);
   if (t == columns_.end()) return make_error(errc::not_found, "no table " + table);
   PL_TRY(flush_rows());
-  auto s = db_->prepare("SELECT * FROM \"" + table + "\" WHERE _reg IS NOT NULL" + std::string(row.empty() ? "" : " AND id = ?1") +
-                        " ORDER BY id");
-  if (!s) return s.err();
-  if (!row.empty()) (*s)->bind(1, row);
   std::vector<conflict> out;
-  PL_TRY(each_row(*s, [&](stmt& st) {
-    bytes id;
-    std::vector<field_reg> regs;
-    std::map<std::string, value> vals;
-    for (int i = 0; i < st.columns(); ++i) {
-      std::string name = st.column_name(i);
-      if (name == "id") id = st.column_blob(i);
-      else if (name == "_reg") regs = decode_regs(st.column_blob(i));
-      else vals[name] = st.column(i);
-    }
+  PL_TRY(each_register_row(*db_, table, row, [&](const bytes& id, std::vector<field_reg>& regs, std::map<std::string, value>& vals) {
     for (auto& f : regs) {
       if (f.kept.empty()) continue;
       conflict c{id, f.field, vals[f.field], {}};
@@ -1050,18 +1059,7 @@ result<bytes> replica::snapshot() {
   s.heads = std::move(*h);
   for (auto& entry : columns_) {
     const std::string& table = entry.first;  // named: lambdas cannot capture bindings (clang 14)
-    auto rs = db_->prepare("SELECT * FROM \"" + table + "\" WHERE _reg IS NOT NULL ORDER BY id");
-    if (!rs) return rs.err();
-    PL_TRY(each_row(*rs, [&](stmt& st) {
-      bytes id;
-      std::vector<field_reg> regs;
-      std::map<std::string, value> vals;
-      for (int i = 0; i < st.columns(); ++i) {
-        std::string name = st.column_name(i);
-        if (name == "id") id = st.column_blob(i);
-        else if (name == "_reg") regs = decode_regs(st.column_blob(i));
-        else vals[name] = st.column(i);
-      }
+    PL_TRY(each_register_row(*db_, table, {}, [&](const bytes& id, std::vector<field_reg>& regs, std::map<std::string, value>& vals) {
       for (auto& f : regs) {
         s.regs.push_back({table, id, f.field, {f.writer, f.hlc}, vals[f.field]});
         for (auto& k : f.kept) s.regs.push_back({table, id, f.field, {k.writer, k.hlc}, k.val});

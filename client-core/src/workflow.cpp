@@ -924,7 +924,7 @@ result<void> edit_annotation(replica& r, const std::string& id, const std::strin
   if (!pri) return pri.err();
   if (x->text("kind") == "note" && body.empty()) return make_error(errc::invalid_argument, "a note needs some text");
   // The words are written again: sealed when they become private, open when they stop being so.
-  std::vector<op> ops;
+  std::vector<op> ops{set("annotation", x->id, "edited_at", num(static_cast<std::int64_t>(now_ms)))};
   PL_TRY(annotation_words(r, ops, x->id, visibility, *pri,
                           {open_words(r, *x, "quote"), open_words(r, *x, "prefix"), open_words(r, *x, "suffix"), body}));
   return commit_edit(r, *a, std::move(ops), now_ms);
@@ -1106,6 +1106,7 @@ result<std::vector<annotation>> annotations(replica& r, const std::string& meeti
     an.start = int_of(x, "start_offset");
     an.end = int_of(x, "end_offset");
     an.created_at = int_of(x, "created_at");
+    an.edited_at = int_of(x, "edited_at");
     // Private notes are for their author's devices only; a priority group's
     // for the leads of that priority.
     if (an.author != me_id && (an.visibility == "private" || (an.visibility == "priority" && !my_groups.count(an.priority))))

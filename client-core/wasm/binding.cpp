@@ -114,6 +114,7 @@ void fill_annotation(val& o, const wf::annotation& a) {
   o.set("kind", a.kind); o.set("body", a.body); o.set("visibility", a.visibility); o.set("priority", a.priority);
   o.set("quote", a.quote); o.set("prefix", a.prefix); o.set("suffix", a.suffix);
   o.set("start", num(a.start)); o.set("end", num(a.end)); o.set("createdAt", num(a.created_at));
+  o.set("editedAt", num(a.edited_at));
   o.set("status", std::string(wf::to_string(a.status))); o.set("block", a.block); o.set("page", num(a.page));
   o.set("curStart", num(a.cur_start)); o.set("curEnd", num(a.cur_end)); o.set("currentText", a.current_text);
 }
@@ -128,6 +129,19 @@ wf::question_draft question_draft_of(const val& o) {
   get(o, "item", d.item); get(o, "priority", d.priority); get(o, "target", d.target);
   get(o, "section", d.section); get(o, "body", d.body); get(o, "subparts", d.subparts);
   return d;
+}
+void fill_consolidated(val& o, const wf::consolidated& c) {
+  o.set("id", c.id); o.set("meeting", c.meeting); o.set("position", c.position); o.set("section", c.section);
+  o.set("body", c.body); o.set("lead", c.lead); o.set("leadLabel", c.lead_label); o.set("priority", c.priority);
+  o.set("target", c.target); o.set("status", c.status); o.set("sources", strings_val(c.sources));
+  o.set("number", num(c.number));
+}
+val submission_val(const wf::submission& s) {
+  val o = val::object();
+  o.set("id", s.id); o.set("meeting", s.meeting); o.set("name", s.name); o.set("kind", s.kind); o.set("body", s.body);
+  o.set("words", num(s.words)); o.set("receivedAt", num(s.received_at)); o.set("accepted", s.accepted);
+  o.set("reason", s.reason);
+  return o;
 }
 wf::kloe kloe_of(const val& o) {
   wf::kloe k;
@@ -280,6 +294,11 @@ class client {
     return id_val(wf::annotate(*r_, d, ms(now)));
   }
   val annotations(const std::string& meeting) { return list_val(wf::annotations(*r_, meeting), fill_annotation); }
+  val edit_annotation(const std::string& id, const std::string& body, const std::string& visibility,
+                      const std::string& priority, double now) {
+    return done(wf::edit_annotation(*r_, id, body, visibility, priority, ms(now)));
+  }
+  val delete_annotation(const std::string& id, double now) { return done(wf::delete_annotation(*r_, id, ms(now))); }
 
   // ---- questions ----
   val questions(const std::string& meeting) { return list_val(wf::questions(*r_, meeting), fill_question); }
@@ -298,6 +317,28 @@ class client {
     o.set("publicMaxWords", num(p.public_max_words)); o.set("publicPerPerson", num(p.public_per_person));
     o.set("publicAcceptFirst", num(p.public_accept_first)); o.set("publicDeadlineRule", p.public_deadline_rule);
     return o;
+  }
+  val public_deadline(const std::string& meeting) {
+    auto d = wf::public_deadline(*r_, meeting);
+    if (!d) return err_val(d.err());
+    val o = val::object();
+    o.set("deadline", *d);
+    return o;
+  }
+  val record_submission(const val& d, double now) {
+    wf::submission_draft x;
+    get(d, "meeting", x.meeting); get(d, "name", x.name); get(d, "kind", x.kind); get(d, "body", x.body);
+    get(d, "receivedAt", x.received_at);
+    auto r = wf::record_submission(*r_, x, ms(now));
+    if (!r) return err_val(r.err());
+    return submission_val(*r);
+  }
+  val submissions(const std::string& meeting) {
+    auto r = wf::submissions(*r_, meeting);
+    if (!r) return err_val(r.err());
+    val arr = val::array();
+    for (auto& s : *r) arr.call<void>("push", submission_val(s));
+    return arr;
   }
 
   // ---- priorities and KLOEs ----
@@ -328,6 +369,13 @@ class client {
       o.set("title", f.title); o.set("notes", f.notes); o.set("raisedBy", f.raised_by); o.set("lead", f.lead);
       o.set("kloes", f.kloes); o.set("approach", f.approach); o.set("position", num(f.position));
     });
+  }
+  // Empty fields are left as they are (workflow::edit_forward_item).
+  val edit_forward_item(const val& f, double now) {
+    wf::forward_item x;
+    get(f, "id", x.id); get(f, "notes", x.notes); get(f, "lead", x.lead); get(f, "kloes", x.kloes);
+    get(f, "approach", x.approach);
+    return done(wf::edit_forward_item(*r_, x, ms(now)));
   }
   // Fields of a row with concurrent writes: [{field, winner, others: []}].
   val conflicts(const std::string& table, const std::string& row_hex) {
@@ -362,14 +410,14 @@ class client {
     return done(wf::move_consolidated(*r_, id, after, before, ms(now)));
   }
   val remove_consolidated(const std::string& id, double now) { return done(wf::remove_consolidated(*r_, id, ms(now))); }
-  val consolidated_list(const std::string& meeting) {
-    return list_val(wf::consolidated_list(*r_, meeting), [](val& o, const wf::consolidated& c) {
-      o.set("id", c.id); o.set("meeting", c.meeting); o.set("position", c.position); o.set("section", c.section);
-      o.set("body", c.body); o.set("lead", c.lead); o.set("leadLabel", c.lead_label); o.set("priority", c.priority);
-      o.set("target", c.target); o.set("status", c.status); o.set("sources", strings_val(c.sources));
-      o.set("number", num(c.number));
-    });
+  val consolidated_list(const std::string& meeting) { return list_val(wf::consolidated_list(*r_, meeting), fill_consolidated); }
+  val group_drafts(const std::string& meeting, const val& ids, double now) {
+    return id_val(wf::group_drafts(*r_, meeting, strings_of(ids), ms(now)));
   }
+  val merge_group(const std::string& id, const val& c, double now) {
+    return done(wf::merge_group(*r_, id, consolidated_of(c), ms(now)));
+  }
+  val groups(const std::string& meeting) { return list_val(wf::groups(*r_, meeting), fill_consolidated); }
   val export_list(const std::string& meeting, const std::string& format) {
     auto r = format == "html" ? exporter::html(*r_, meeting) : exporter::markdown(*r_, meeting);
     if (!r) return err_val(r.err());
@@ -486,12 +534,17 @@ EMSCRIPTEN_BINDINGS(packline) {
       .function("packChanges", &client::pack_changes)
       .function("annotate", &client::annotate)
       .function("annotations", &client::annotations)
+      .function("editAnnotation", &client::edit_annotation)
+      .function("deleteAnnotation", &client::delete_annotation)
       .function("questions", &client::questions)
       .function("draftQuestion", &client::draft_question)
       .function("editQuestion", &client::edit_question)
       .function("submitQuestion", &client::submit_question)
       .function("setQuestionStatus", &client::set_question_status)
       .function("rules", &client::rules)
+      .function("publicDeadline", &client::public_deadline)
+      .function("recordSubmission", &client::record_submission)
+      .function("submissions", &client::submissions)
       .function("priorities", &client::priorities)
       .function("addPriority", &client::add_priority)
       .function("setPriorityLeads", &client::set_priority_leads)
@@ -499,6 +552,7 @@ EMSCRIPTEN_BINDINGS(packline) {
       .function("draftKloe", &client::draft_kloe)
       .function("editKloe", &client::edit_kloe)
       .function("forwardPlan", &client::forward_plan)
+      .function("editForwardItem", &client::edit_forward_item)
       .function("conflicts", &client::conflicts)
       .function("consolidate", &client::consolidate)
       .function("editConsolidated", &client::edit_consolidated)
@@ -506,6 +560,9 @@ EMSCRIPTEN_BINDINGS(packline) {
       .function("moveConsolidated", &client::move_consolidated)
       .function("removeConsolidated", &client::remove_consolidated)
       .function("consolidatedList", &client::consolidated_list)
+      .function("groupDrafts", &client::group_drafts)
+      .function("mergeGroup", &client::merge_group)
+      .function("groups", &client::groups)
       .function("exportList", &client::export_list)
       .function("recordResponse", &client::record_response)
       .function("responses", &client::responses)

@@ -211,3 +211,18 @@ export async function assertAccessible(page, screen) {
   const v = await axeViolations(page);
   if (v.length) throw new Error(`${page.tabletName}: accessibility violations on ${screen}:\n${v.join('\n')}`);
 }
+
+// Visible buttons, links and form fields smaller than 44x44 CSS px (DESIGN.md §7).
+export function smallTargets(page) {
+  return page.evaluate(() => [...document.querySelectorAll('button, a[href], input, select, textarea, [role=button]')]
+    .filter((e) => {
+      const r = e.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0 || e.closest('[hidden]')) return false;
+      if (e.classList.contains('skip-link')) return false;
+      // A checkbox's target includes its label (a tap on either toggles it).
+      const big = (x) => x.width >= 44 && x.height >= 44;
+      if ((e.type === 'checkbox' || e.type === 'radio') && [...(e.labels ?? [])].some((l) => big(l.getBoundingClientRect()))) return false;
+      return !big(r);
+    })
+    .map((e) => `${e.tagName.toLowerCase()} "${(e.textContent || e.getAttribute('aria-label') || '').trim().slice(0, 40)}" ${Math.round(e.getBoundingClientRect().width)}x${Math.round(e.getBoundingClientRect().height)}`));
+}

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  TABLET_LANDSCAPE, TABLET_PORTRAIT, assertAccessible, draft, draftingMembers, launchBrowser,
+  TABLET_LANDSCAPE, TABLET_PORTRAIT, assertAccessible, draft, draftingMembers, launchBrowser, smallTargets,
   openFirstItem, openMeeting, openTablet, shot, signIn, uniqueText, waitForHeader, waitForPage, waitForStored,
 } from './browser.mjs';
 import { PacklineServer } from './server.mjs';
@@ -21,18 +21,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-// Visible buttons, links and form fields smaller than 44x44 CSS px (DESIGN.md §7).
-function smallTargets(page) {
-  return page.evaluate(() => [...document.querySelectorAll('button, a[href], input, select, textarea, [role=button]')]
-    .filter((e) => {
-      const r = e.getBoundingClientRect();
-      if (r.width === 0 || r.height === 0 || e.closest('[hidden]')) return false;
-      if (e.classList.contains('skip-link')) return false;
-      return r.width < 44 || r.height < 44;
-    })
-    .map((e) => `${e.tagName.toLowerCase()} "${(e.textContent || e.getAttribute('aria-label') || '').trim().slice(0, 40)}" ${Math.round(e.getBoundingClientRect().width)}x${Math.round(e.getBoundingClientRect().height)}`));
-}
 
 async function check(page, screen) {
   await assertAccessible(page, screen);

@@ -109,6 +109,7 @@ export interface Annotation {
   start: number;
   end: number;
   createdAt: number;
+  editedAt: number; // last edit by the author; 0: never edited
   status: 'exact' | 'moved' | 'text_changed' | 'orphaned';
   block: string;
   page: number;
@@ -193,6 +194,44 @@ export interface ConsolidatedDraft {
   priority?: string;
   target?: string;
 }
+export interface ForwardItem {
+  id: string;
+  meetingLabel: string;
+  meetingDate: string;
+  title: string;
+  notes: string;
+  raisedBy: string;
+  lead: string;
+  kloes: string;
+  approach: string;
+  position: number;
+}
+export interface PanelRules {
+  questionsPerCouncillor: number;
+  subpartsCount: boolean;
+  publicMaxWords: number;
+  publicPerPerson: number;
+  publicAcceptFirst: number;
+  publicDeadlineRule: string;
+}
+export interface SubmissionDraft {
+  meeting: string;
+  name: string;
+  kind: 'question' | 'statement';
+  body: string;
+  receivedAt: number;
+}
+export interface Submission {
+  id: string;
+  meeting: string;
+  name: string;
+  kind: string;
+  body: string;
+  words: number;
+  receivedAt: number;
+  accepted: boolean;
+  reason: string; // why not accepted, in plain words
+}
 export interface Response {
   id: string;
   meeting: string;
@@ -253,17 +292,25 @@ export interface Client {
   packChanges(fromPack: string, toPack: string): Fallible<BlockChange[]>;
   annotate(a: AnnotationDraft, nowMs: number): Id;
   annotations(meetingId: string): Fallible<Annotation[]>;
+  editAnnotation(id: string, body: string, visibility: Visibility, priority: string, nowMs: number): Ok;
+  deleteAnnotation(id: string, nowMs: number): Ok;
   questions(meetingId: string): Fallible<Question[]>;
   draftQuestion(q: QuestionDraft, nowMs: number): Id;
   editQuestion(id: string, q: QuestionDraft, nowMs: number): Ok;
   submitQuestion(id: string, nowMs: number): Ok;
   setQuestionStatus(id: string, status: string, nowMs: number): Ok;
+  rules(): PanelRules;
+  publicDeadline(meetingId: string): Fallible<{ deadline: string }>;
+  recordSubmission(s: SubmissionDraft, nowMs: number): Fallible<Submission>;
+  submissions(meetingId: string): Fallible<Submission[]>;
   priorities(): Fallible<Priority[]>;
   addPriority(number: number, title: string, nowMs: number): Id;
   setPriorityLeads(id: string, leads: string[], nowMs: number): Ok;
   kloes(priorityId: string): Fallible<Kloe[]>;
   draftKloe(k: Partial<Kloe>, nowMs: number): Id;
   editKloe(k: Partial<Kloe> & { id: string }, nowMs: number): Ok;
+  forwardPlan(): Fallible<ForwardItem[]>;
+  editForwardItem(f: Partial<ForwardItem> & { id: string }, nowMs: number): Ok;
   conflicts(table: string, rowId: string): Fallible<Conflict[]>;
   consolidate(c: ConsolidatedDraft, nowMs: number): Id;
   editConsolidated(id: string, c: ConsolidatedDraft, nowMs: number): Ok;
@@ -271,6 +318,9 @@ export interface Client {
   moveConsolidated(id: string, afterId: string, beforeId: string, nowMs: number): Ok;
   removeConsolidated(id: string, nowMs: number): Ok;
   consolidatedList(meetingId: string): Fallible<Consolidated[]>;
+  groupDrafts(meetingId: string, questionIds: string[], nowMs: number): Id;
+  groups(meetingId: string): Fallible<Consolidated[]>;
+  mergeGroup(groupId: string, c: Partial<ConsolidatedDraft> & { body: string }, nowMs: number): Ok;
   exportList(meetingId: string, format: 'markdown' | 'html'): Fallible<{ text: string }>;
   recordResponse(consolidatedId: string, text: string, recordingTime: string, written: boolean, nowMs: number): Id;
   responses(meetingId: string): Fallible<Response[]>;

@@ -90,6 +90,7 @@ struct annotation {
   std::string id, meeting, item, author, kind, body, visibility, priority;
   std::string quote, prefix, suffix;
   std::int64_t start = 0, end = 0, created_at = 0;
+  std::int64_t edited_at = 0;  // last edit by the author (0: never edited)
   // Resolved against the meeting's current pack version:
   anchor_status status = anchor_status::exact;
   std::string block;             // current block ("" when orphaned)

@@ -19,6 +19,10 @@ export class BoardView implements View {
   private readonly status = h('p', { class: 'error', role: 'alert', id: 'board-error' });
   private readonly exportOut = h('div', { class: 'export' });
   private readonly chosen = new Set<string>();
+  // Drafts put together by the chair, not merged yet (the core's groups).
+  private readonly groupList = h('ol', { class: 'board-groups', 'aria-label': 'Groups not merged yet' });
+  // A group's wording being written, kept across updates.
+  private readonly groupBodies = new Map<string, HTMLTextAreaElement>();
   // The merge form, kept across updates.
   private readonly mergeBody = h('textarea', { id: 'merge-body', name: 'body', rows: 4 });
   private readonly mergeSection = h('select', { id: 'merge-section', name: 'section' }, SECTIONS.map((s) => h('option', { value: s }, s)));
@@ -43,6 +47,7 @@ export class BoardView implements View {
         field('merge-priority', 'Priority', this.mergePriority)),
       h('div', { class: 'actions' },
         h('button', { type: 'submit', class: 'primary' }, 'Add to the final list'),
+        h('button', { type: 'button', id: 'group-drafts', onclick: () => this.group() }, 'Group without merging'),
         h('button', { type: 'button', onclick: () => { this.chosen.clear(); this.mergeBody.value = ''; this.update(); } }, 'Clear choice')));
     merge.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -60,6 +65,10 @@ export class BoardView implements View {
           this.drafts),
         h('div', {},
           merge,
+          h('section', { class: 'panel', 'aria-labelledby': 'groups-title' },
+            h('h2', { id: 'groups-title' }, 'Groups not merged yet'),
+            h('p', { class: 'hint' }, 'Drafts put together keep their status until you merge the group into the final list.'),
+            this.groupList),
           h('section', { class: 'panel', 'aria-labelledby': 'list-title' },
             h('h2', { id: 'list-title' }, 'Final question list'), this.list,
             h('div', { class: 'actions' },
@@ -92,11 +101,56 @@ export class BoardView implements View {
     for (const id of [...this.chosen]) if (!this.questions.some((q) => q.id === id)) this.chosen.delete(id);
     this.mergeCount.textContent = this.chosen.size
       ? `${this.chosen.size} draft${this.chosen.size === 1 ? '' : 's'} chosen.` : 'Choose drafts on the left, or write a question of the chair’s own.';
-    this.renderDrafts(items, priorities);
+    const groups = rows(client.groups(this.meetingId), this.ctx.readError);
+    this.renderDrafts(items, priorities, groups);
+    this.renderGroups(groups);
     this.renderList(list, priorities);
   }
 
-  private renderDrafts(items: Item[], priorities: Priority[]): void {
+  private renderGroups(groups: Consolidated[]): void {
+    for (const id of [...this.groupBodies.keys()]) if (!groups.some((g) => g.id === id)) this.groupBodies.delete(id);
+    replaceChildren(this.groupList, groups.length ? groups.map((g) => {
+      const label = `group ${g.number}`;
+      let body = this.groupBodies.get(g.id);
+      if (!body) {
+        body = h('textarea', { id: `group-body-${g.id}`, rows: 4 });
+        body.value = g.sources.map((id) => this.questions.find((q) => q.id === id)?.body ?? '').filter(Boolean).join('\n\n');
+        this.groupBodies.set(g.id, body);
+      }
+      const wording = body;
+      const sources = g.sources.map((id) => this.questions.find((q) => q.id === id)).filter((q): q is Question => !!q);
+      return h('li', { class: 'group', 'data-group': g.id },
+        h('p', { class: 'cq-head' }, h('strong', {}, `Group ${g.number}`), ` · ${sources.length} drafts`),
+        h('ul', {}, sources.map((q) => h('li', {}, h('span', { class: 'author' }, `${this.ctx.name(q.author)}: `), q.body,
+          h('span', { class: 'meta' }, ` (${statusLabel(q.status)})`)))),
+        field(`group-body-${g.id}`, `Wording for ${label}`, wording),
+        h('div', { class: 'actions' },
+          h('button', {
+            type: 'button', class: 'primary', 'aria-label': `Merge into the list: ${label}`,
+            onclick: () => {
+              if (this.report(this.ctx.write('Not merged', () => this.ctx.client.mergeGroup(g.id, {
+                body: wording.value.trim(), section: this.mergeSection.value, lead: this.mergeLead.value,
+                leadLabel: this.mergeLabel.value.trim(), priority: this.mergePriority.value,
+              }, Date.now())))) this.groupBodies.delete(g.id);
+            },
+          }, 'Merge into the list'),
+          h('button', {
+            type: 'button', 'aria-label': `Ungroup ${label}`,
+            onclick: () => this.report(this.ctx.write('Not ungrouped', () => this.ctx.client.removeConsolidated(g.id, Date.now()))),
+          }, 'Ungroup')));
+    }) : h('li', { class: 'empty' }, 'No groups. Choose two or more drafts and press “Group without merging”.'));
+  }
+
+  private group(): void {
+    const ok = this.report(this.ctx.write('Not grouped', () => this.ctx.client.groupDrafts(this.meetingId, [...this.chosen], Date.now())));
+    if (ok) {
+      this.chosen.clear();
+      this.mergeBody.value = '';
+    }
+  }
+
+  private renderDrafts(items: Item[], priorities: Priority[], chairGroups: Consolidated[]): void {
+    const groupOf = (qid: string) => chairGroups.find((g) => g.sources.includes(qid));
     const open = this.questions.filter((q) => q.status !== 'withdrawn');
     const groups = items.map((it) => ({ it, qs: open.filter((q) => q.item === it.id) })).filter((g) => g.qs.length);
     const pname = (id: string) => priorities.find((p) => p.id === id);
@@ -115,7 +169,8 @@ export class BoardView implements View {
           h('div', { class: 'choose' }, cb, h('label', { for: `choose-${q.id}` }, h('span', { class: 'body' }, q.body))),
           h('p', { class: 'byline' }, h('span', { class: 'author' }, this.ctx.name(q.author)),
             p ? ` · Priority ${p.number}` : '', ` · ${q.section} · `, statusLabel(q.status),
-            q.outcome && q.outcome !== q.status ? ` · ${q.outcome}` : ''),
+            q.outcome && q.outcome !== q.status ? ` · ${q.outcome}` : '',
+            groupOf(q.id) ? ` · in group ${groupOf(q.id)!.number}` : ''),
           q.status === 'held_over' ? null : h('div', { class: 'actions' },
             h('button', {
               type: 'button', 'aria-label': `Hold over: ${q.body.slice(0, 50)}`,

@@ -10,6 +10,8 @@ import { failed, isChair, type Ctx, type View } from '../ctx';
 import { h, replaceChildren } from '../dom';
 import { dateLabel, roleLabel, statusLabel } from '../labels';
 import { pickMeeting } from './board';
+import { ForwardPlan } from './forwardplan';
+import { PublicSubmissions } from './submissions';
 
 interface Preview {
   meeting?: { title?: string; date?: string; time?: string; venue?: string };
@@ -41,6 +43,8 @@ export class ClerkView implements View {
   private source = '';
   private meetingId: string;
   private answerForms = new Map<string, HTMLElement>();
+  private readonly publicSubs: PublicSubmissions;
+  private readonly forwardPlan: ForwardPlan;
 
   constructor(private readonly ctx: Ctx, meetingId: string) {
     this.meetingId = meetingId;
@@ -113,6 +117,8 @@ export class ClerkView implements View {
       }
     });
 
+    this.publicSubs = new PublicSubmissions(ctx);
+    this.forwardPlan = new ForwardPlan(ctx, 'clerk');
     this.root = h('div', { class: 'clerk' },
       h('h1', { class: 'page-title' }, 'Clerk'),
       this.error,
@@ -126,11 +132,13 @@ export class ClerkView implements View {
         field('clerk-meeting', 'Meeting', this.meetingSelect),
         h('h3', {}, 'Answers to the final list'), this.answers,
         h('h3', {}, 'Actions'), this.actionsList, actForm),
+      this.publicSubs.root,
       h('section', { class: 'panel', 'aria-labelledby': 'members-title' },
         h('h2', { id: 'members-title' }, 'Members'),
         this.membersHint, this.members, this.inviteSlot, this.invite, this.memberSlot),
       h('section', { class: 'panel', 'aria-labelledby': 'plan-title' },
         h('h2', { id: 'plan-title' }, 'Plan priorities and leads'), this.priorities, prForm),
+      this.forwardPlan.root,
     );
     this.file.setAttribute('aria-describedby', 'pack-file-hint');
   }
@@ -151,7 +159,11 @@ export class ClerkView implements View {
     }
     this.meetingSelect.value = this.meetingId;
     const meeting = meetings.find((m) => m.id === this.meetingId);
-    if (meeting) this.renderAfter(meeting);
+    if (meeting) {
+      this.renderAfter(meeting);
+      this.publicSubs.show(meeting.id);
+    }
+    this.forwardPlan.update();
     replaceChildren(this.members, this.ctx.members.map((m) => h('li', {}, `${m.name} · ${roleLabel(m.role)}`)));
     this.renderEnrolment();
     this.renderPriorities();

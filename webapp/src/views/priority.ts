@@ -7,6 +7,7 @@ import { rows, type Conflict, type Kloe, type Priority } from '../core';
 import { failed, isChair, type Ctx, type View } from '../ctx';
 import { h, replaceChildren } from '../dom';
 import { dateLabel, statusLabel } from '../labels';
+import { ForwardPlan } from './forwardplan';
 
 const FIELD_LABELS: Record<string, string> = {
   topic: 'Topic', bullets: 'Lines of enquiry', approach: 'Approach', target_meeting: 'Target meeting',
@@ -36,6 +37,7 @@ export class PriorityView implements View {
   private readonly questions = h('div', {});
   private readonly newForm: HTMLElement;
   private readonly forms = new Map<string, KloeForm>();
+  private readonly forwardPlan: ForwardPlan;
 
   constructor(private readonly ctx: Ctx, private priorityId: string) {
     const topic = h('input', { id: 'new-kloe-topic', name: 'topic' });
@@ -60,6 +62,7 @@ export class PriorityView implements View {
         topic.value = bullets.value = target.value = '';
       }
     });
+    this.forwardPlan = new ForwardPlan(ctx, 'priority');
     this.root = h('div', { class: 'priority-view' },
       h('h1', { class: 'page-title' }, 'Plan priorities'),
       h('nav', { class: 'panel', 'aria-labelledby': 'priorities-title' },
@@ -69,11 +72,13 @@ export class PriorityView implements View {
         h('h3', {}, 'Key lines of enquiry'), this.kloeList, this.newForm),
       h('section', { class: 'panel', 'aria-labelledby': 'pq-title' },
         h('h2', { id: 'pq-title' }, 'Members’ questions on this priority'), this.questions),
+      this.forwardPlan.root,
     );
   }
 
   update(): void {
     const { client } = this.ctx;
+    this.forwardPlan.update();
     const all = rows(client.priorities(), this.ctx.readError);
     if (!all.some((p) => p.id === this.priorityId)) {
       this.priorityId = (all.find((p) => p.leads.includes(this.ctx.me)) ?? all[0])?.id ?? '';

@@ -50,6 +50,10 @@ export class ReaderView implements View {
   private readonly priorityField: HTMLElement;
   private readonly note = h('textarea', { id: 'annotation-note', name: 'note', rows: 2 });
   private readonly barError = h('p', { class: 'error', role: 'alert', id: 'annotation-error' });
+  private readonly listError = h('p', { class: 'error', role: 'alert', id: 'annotation-list-error' });
+  private readonly keyStatus = h('p', { class: 'visually-hidden', role: 'status', id: 'keyboard-selection' });
+  // The author's edit form for one annotation, kept across updates.
+  private editing: { id: string; form: HTMLElement } | null = null;
   private selection: Selected | null = null;
   private blocksById = new Map<string, Block>();
   private searchTimer: ReturnType<typeof setTimeout> | null = null;
@@ -92,12 +96,113 @@ export class ReaderView implements View {
       h('div', { class: 'reader-columns' },
         h('nav', { class: 'panel reader-nav', 'aria-labelledby': 'reader-nav-title' },
           h('h2', { id: 'reader-nav-title' }, 'Items'), this.itemNav),
-        h('div', { class: 'panel reader-main' }, this.article),
+        h('div', { class: 'panel reader-main' },
+          h('p', { class: 'hint', id: 'keyboard-hint' },
+            'Keyboard: Tab into the text, Up and Down move between passages, Shift with Left or Right (Ctrl for whole words) selects, Enter adds a highlight or note.'),
+          this.keyStatus, this.article),
         h('aside', { class: 'panel reader-notes', 'aria-labelledby': 'ann-title' },
-          h('h2', { id: 'ann-title' }, 'Highlights and notes'), this.annList)),
+          h('h2', { id: 'ann-title', tabindex: '-1' }, 'Highlights and notes'), this.listError, this.annList)),
       this.bar,
     );
     document.addEventListener('selectionchange', this.onSelection);
+    this.article.addEventListener('keydown', (e) => this.onBlockKey(e));
+    this.article.addEventListener('focusin', (e) => {
+      const el = (e.target as HTMLElement).closest<HTMLElement>('[data-block]');
+      if (!el || !this.article.contains(el)) return;
+      for (const x of this.article.querySelectorAll<HTMLElement>('[data-block][tabindex="0"]')) if (x !== el) x.tabIndex = -1;
+      el.tabIndex = 0;
+      if (this.keySel?.block !== el.dataset.block) this.keySel = { block: el.dataset.block!, anchor: 0, focus: 0 };
+    });
+  }
+
+  // ---- keyboard selection ------------------------------------------------------
+
+  // The keyboard user's selection in the focused passage, in UTF-16 indexes
+  // of the block's text (turned into a DOM selection, which the mouse path
+  // then reads like any other).
+  private keySel: { block: string; anchor: number; focus: number } | null = null;
+
+  private onBlockKey(e: KeyboardEvent): void {
+    const el = (e.target as HTMLElement).closest<HTMLElement>('[data-block]');
+    if (!el || e.target !== el) return;
+    const block = this.blocksById.get(el.dataset.block!);
+    if (!block) return;
+    const text = block.text;
+    const ks = this.keySel && this.keySel.block === block.id ? this.keySel : { block: block.id, anchor: 0, focus: 0 };
+    const wordStep = (from: number, dir: 1 | -1): number => {
+      let i = from;
+      if (dir === 1) {
+        while (i < text.length && /\s/.test(text[i])) i++;
+        while (i < text.length && !/\s/.test(text[i])) i++;
+      } else {
+        while (i > 0 && /\s/.test(text[i - 1])) i--;
+        while (i > 0 && !/\s/.test(text[i - 1])) i--;
+      }
+      return i;
+    };
+    const move = (to: number) => Math.max(0, Math.min(text.length, to));
+    let handled = true;
+    switch (e.key) {
+      case 'ArrowRight': case 'ArrowLeft': {
+        const dir = e.key === 'ArrowRight' ? 1 : -1;
+        const to = move(e.ctrlKey || e.altKey ? wordStep(ks.focus, dir) : ks.focus + dir);
+        ks.focus = to;
+        if (!e.shiftKey) ks.anchor = to;
+        break;
+      }
+      case 'Home': ks.focus = 0; if (!e.shiftKey) ks.anchor = 0; break;
+      case 'End': ks.focus = text.length; if (!e.shiftKey) ks.anchor = text.length; break;
+      case 'ArrowDown': case 'ArrowUp': {
+        if (e.shiftKey) { handled = false; break; }
+        const all = [...this.article.querySelectorAll<HTMLElement>('[data-block]')];
+        const next = all[all.indexOf(el) + (e.key === 'ArrowDown' ? 1 : -1)];
+        if (next) next.focus();
+        e.preventDefault();
+        return;
+      }
+      case 'Enter':
+        if (this.selection && !this.bar.hidden) {
+          this.note.focus();
+          e.preventDefault();
+        }
+        return;
+      case 'Escape':
+        ks.anchor = ks.focus;
+        this.clearSelection();
+        break;
+      default: handled = false;
+    }
+    if (!handled) return;
+    e.preventDefault();
+    this.keySel = ks;
+    this.selectChars(el, ks.anchor, ks.focus);
+  }
+
+  // Puts the DOM selection on [a, b) of the block's text (marks included).
+  private selectChars(el: HTMLElement, a: number, b: number): void {
+    const sel = document.getSelection();
+    if (!sel) return;
+    const point = (index: number): [Node, number] => {
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      let left = index;
+      let last: Text | null = null;
+      for (let n = walker.nextNode() as Text | null; n; n = walker.nextNode() as Text | null) {
+        if (left <= n.data.length) return [n, left];
+        left -= n.data.length;
+        last = n;
+      }
+      return last ? [last, last.data.length] : [el, 0];
+    };
+    if (a === b) {
+      sel.removeAllRanges();
+      this.keyStatus.textContent = '';
+      return;
+    }
+    const [an, ao] = point(a);
+    const [bn, bo] = point(b);
+    sel.setBaseAndExtent(an, ao, bn, bo);
+    const n = Math.abs(b - a);
+    this.keyStatus.textContent = `${n} character${n === 1 ? '' : 's'} selected. Press Enter to add a highlight or note.`;
   }
 
   selectItem(id: string | null): void {
@@ -177,7 +282,7 @@ export class ReaderView implements View {
 
   private renderItem(item: Item, anns: Annotation[], changes: BlockChange[]): void {
     const blocks = rows(this.ctx.client.blocks(item.id), this.ctx.readError);
-    const sig = `${item.id}|${blocks.length}|${blocks[0]?.id ?? ''}|${anns.map((a) => `${a.id}${a.block}${a.curStart}-${a.curEnd}`).join()}|${changes.length}`;
+    const sig = `${item.id}|${blocks.length}|${blocks[0]?.id ?? ''}|${anns.map((a) => `${a.id}${a.block}${a.curStart}-${a.curEnd}${a.editedAt}`).join()}|${changes.length}`;
     if (sig === this.renderedSig) return;
     this.renderedSig = sig;
     this.renderedItem = item.id;
@@ -202,11 +307,18 @@ export class ReaderView implements View {
       out.push(this.blockRow(b, mine, changed.has(b.id)));
     }
     replaceChildren(this.article, out);
+    const first = this.article.querySelector<HTMLElement>('[data-block]');
+    if (first) first.tabIndex = 0;
   }
 
   private blockRow(b: Block, anns: Annotation[], changed: boolean): HTMLElement {
     const tag = b.kind === 'heading' ? 'h3' : 'p';
-    const el = h(tag, { class: `block block-${b.kind}`, 'data-block': b.id, id: `block-${b.id}` });
+    // One tab stop in the text (roving): arrows move between passages and
+    // shift+arrows select words in one, for the keyboard user (see onBlockKey).
+    const el = h(tag, {
+      class: `block block-${b.kind}`, 'data-block': b.id, id: `block-${b.id}`, tabindex: '-1',
+      'aria-describedby': 'keyboard-hint',
+    });
     // Marks for the annotated ranges, earliest first; overlaps start after the previous mark.
     const ranges = anns.map((a) => ({ a, s: charIndex(b.text, a.curStart), e: charIndex(b.text, a.curEnd) }))
       .filter((r) => r.e > r.s).sort((x, y) => x.s - y.s);
@@ -249,14 +361,66 @@ export class ReaderView implements View {
         a.body ? h('p', { class: 'note-body' }, a.body) : null,
         h('p', { class: 'meta' }, [this.ctx.name(a.author) + (a.author === this.ctx.me ? ' (you)' : ''),
           a.kind === 'note' ? 'Note' : 'Highlight', `seen by: ${VISIBILITY_LABELS[a.visibility] ?? a.visibility}`,
-          a.page ? `page ${a.page}` : ''].filter(Boolean).join(' · ')),
+          a.page ? `page ${a.page}` : '', a.editedAt ? 'edited' : ''].filter(Boolean).join(' · ')),
         a.status !== 'exact' ? h('p', { class: 'anchor-status' }, statusText(a)) : null,
         h('div', { class: 'actions' },
           a.block ? h('button', { type: 'button', onclick: () => this.goToBlock(a.block) }, 'Show in text') : null,
           h('button', {
             type: 'button', onclick: () => this.draftFrom(meeting.id, item.id, a.quote, a.page),
-          }, 'Draft a question from this')),
+          }, 'Draft a question from this'),
+          a.author === this.ctx.me ? [
+            h('button', { type: 'button', 'aria-label': `Edit your ${a.kind} on “${a.quote.slice(0, 40)}”`, onclick: () => this.startEdit(a) }, 'Edit'),
+            h('button', { type: 'button', class: 'danger', 'aria-label': `Delete your ${a.kind} on “${a.quote.slice(0, 40)}”`, onclick: () => this.remove(a) }, 'Delete'),
+          ] : null),
+        this.editing?.id === a.id ? this.editing.form : null,
       ))) : h('p', { class: 'empty' }, 'No highlights or notes on this item yet. Select text in the papers to add one.'));
+  }
+
+  // ---- the author's edit and delete ------------------------------------------
+
+  private startEdit(a: Annotation): void {
+    const id = `edit-ann-${a.id}`;
+    const body = h('textarea', { id: `${id}-body`, rows: 3 });
+    body.value = a.body;
+    const vis = h('select', { id: `${id}-vis` },
+      (Object.keys(VISIBILITY_LABELS) as Visibility[]).map((v) => h('option', { value: v }, VISIBILITY_LABELS[v])));
+    vis.value = a.visibility;
+    const pri = h('select', { id: `${id}-pri` });
+    const all = rows(this.ctx.client.priorities(), this.ctx.readError);
+    replaceChildren(pri, all.map((p) => h('option', { value: p.id }, `${p.number}. ${p.title}`)));
+    if (a.priority) pri.value = a.priority;
+    const priField = h('div', { class: 'field', hidden: a.visibility !== 'priority' }, h('label', { for: `${id}-pri` }, 'Priority group'), pri);
+    vis.addEventListener('change', () => { priField.hidden = vis.value !== 'priority'; });
+    const error = h('p', { class: 'error', role: 'alert' });
+    const form = h('form', { class: 'edit-form', 'aria-label': `Edit your ${a.kind}` },
+      h('div', { class: 'field' }, h('label', { for: `${id}-body` }, a.kind === 'note' ? 'Note' : 'Note (optional)'), body),
+      h('div', { class: 'field-row' }, h('div', { class: 'field' }, h('label', { for: `${id}-vis` }, 'Who sees it'), vis), priField),
+      error,
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save changes'),
+        h('button', { type: 'button', onclick: () => { this.editing = null; this.update(); } }, 'Cancel')));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const r = this.ctx.write('Not saved', () => this.ctx.client.editAnnotation(a.id, body.value.trim(),
+        vis.value as Visibility, vis.value === 'priority' ? pri.value : '', Date.now()));
+      if (failed(r)) {
+        error.textContent = r.error;
+        return;
+      }
+      this.editing = null;
+      this.update();
+    });
+    this.editing = { id: a.id, form };
+    this.update();
+    body.focus({ preventScroll: true });
+    form.scrollIntoView({ block: 'nearest' });
+  }
+
+  private remove(a: Annotation): void {
+    if (!confirm(`Delete your ${a.kind} on “${a.quote.slice(0, 60)}”?`)) return;
+    const r = this.ctx.write('Not deleted', () => this.ctx.client.deleteAnnotation(a.id, Date.now()));
+    this.listError.textContent = failed(r) ? r.error : '';
+    if (this.editing?.id === a.id) this.editing = null;
+    queueMicrotask(() => document.getElementById('ann-title')?.focus());
   }
 
   // ---- selection → annotation ------------------------------------------------
