@@ -241,6 +241,17 @@ bytes encode_regs(std::vector<field_reg>& regs) {
   return out;
 }
 
+// A table left by a migration for the replica to convert.
+result<bool> has_table(db& d, std::string_view name) {
+  auto s = d.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?1");
+  if (!s) return s.err();
+  auto r = (*s)->bind(1, name).step();
+  if (!r) return r.err();
+  bool present = *r;
+  (*s)->reset();
+  return present;
+}
+
 // Each stored row of `table` that has registers (or just `row`), in id order,
 // decoded: f(id, registers, column values).
 template <class F>
@@ -371,13 +382,9 @@ result<void> replica::load_state() {
 // Schema v3 moved registers into the rows (`_reg`); 003_engine.sql renamed
 // the v2 table, and its writes are replayed here once.
 result<void> replica::upgrade_v2_registers() {
-  auto has = db_->prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='lww_v2'");
-  if (!has) return has.err();
-  auto r = (*has)->step();
-  if (!r) return r.err();
-  bool present = *r;
-  (*has)->reset();
-  if (!present) return {};
+  auto present = has_table(*db_, "lww_v2");
+  if (!present) return present.err();
+  if (!*present) return {};
   struct old { change_body body; bytes actor; };
   std::vector<old> writes;
   auto s = db_->prepare("SELECT tbl, row, field, value, hlc_wall, hlc_counter, actor FROM lww_v2");
@@ -400,13 +407,9 @@ result<void> replica::upgrade_v2_registers() {
 // Schema v4 keeps conflicts in the rows; 004_conflicts_inline.sql renamed the
 // v3 table, and its writes are moved here once.
 result<void> replica::upgrade_v3_conflicts() {
-  auto has = db_->prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='reg_v3'");
-  if (!has) return has.err();
-  auto r = (*has)->step();
-  if (!r) return r.err();
-  bool present = *r;
-  (*has)->reset();
-  if (!present) return {};
+  auto present = has_table(*db_, "reg_v3");
+  if (!present) return present.err();
+  if (!*present) return {};
   transaction tx(*db_);
   row_works works;
   auto s = db_->prepare("SELECT tbl, row, field, hlc_wall, hlc_counter, actor, value FROM reg_v3");
