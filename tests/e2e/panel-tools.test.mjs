@@ -318,6 +318,72 @@ test('board: the chair groups drafts without merging, ungroups, merges a group; 
   await shot(chair, 'tools-6-board-export');
 });
 
+// A finger on the chair's tablet: real touch input (CDP touch events, so the
+// browser's own touch -> pointer pipeline and touch-action apply), from
+// `from` to wherever `to()` is once the page has scrolled it into view
+// (holding the finger at the window's edge scrolls the page).
+async function touchDrag(page, from, to) {
+  const cdp = await page.context().newCDPSession(page);
+  const touch = (type, p) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: p ? [{ x: p.x, y: p.y, id: 1 }] : [] });
+  const center = async (loc) => {
+    const b = await loc.boundingBox();
+    return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+  };
+  const height = await page.evaluate(() => window.innerHeight);
+  let at = await center(from);
+  await touch('touchStart', at);
+  for (let i = 0; i < 100; i++) {
+    const goal = await center(to);
+    if (goal.y > 70 && goal.y < height - 70) {
+      for (let s = 1; s <= 8; s++) await touch('touchMove', { x: at.x + ((goal.x - at.x) * s) / 8, y: at.y + ((goal.y - at.y) * s) / 8 });
+      at = goal;
+      break;
+    }
+    // Off screen: hold the finger at the edge it lies beyond.
+    const edge = { x: goal.x, y: goal.y < 70 ? 20 : height - 20 };
+    for (let s = 1; s <= 4; s++) await touch('touchMove', { x: at.x + ((edge.x - at.x) * s) / 4, y: at.y + ((edge.y - at.y) * s) / 4 });
+    at = edge;
+    await page.waitForTimeout(100);
+  }
+  await touch('touchEnd');
+  await cdp.detach();
+}
+
+test('board: on a tablet, a draft dragged by touch onto a question of the list merges into it (provenance shown)', async () => {
+  const b = tablets.find((t) => t.page.tabletName === 'member-b').page;
+  const qe = uniqueText('Will the precept consultation be online as well as on paper?');
+  await openMeeting(b);
+  await openFirstItem(b);
+  await draft(b, qe);
+  await waitForHeader(b, 'Synced', 0);
+
+  const chair = tablets.find((t) => t.page.tabletName === 'chair').page;
+  await chair.getByRole('link', { name: 'Question board' }).click();
+  const card = chair.locator('.draft-card', { hasText: qe });
+  await card.waitFor();
+  const q2 = chair.getByRole('list', { name: 'Final question list' }).locator('.consolidated', { hasText: 'precept consultation open' });
+  assert.match(await q2.locator('.provenance summary').textContent(), new RegExp(`^From 1 draft: ${MEMBER_A}$`));
+  await chair.evaluate(() => {
+    window.pointerTypes = [];
+    window.addEventListener('pointerdown', (e) => window.pointerTypes.push(e.pointerType), { capture: true });
+  });
+  await card.locator('.drag-handle').scrollIntoViewIfNeeded();
+  await touchDrag(chair, card.locator('.drag-handle'), q2);
+  assert.deepEqual(await chair.evaluate(() => window.pointerTypes), ['touch'], 'the drag was made with a finger');
+  await waitForPage(chair, 'the draft merged into Q2', () =>
+    /^From 2 drafts: /.test([...document.querySelectorAll('.board-list .consolidated')]
+      .find((e) => e.textContent.includes('precept consultation open'))?.querySelector('.provenance summary')?.textContent ?? ''));
+  const provenance = await q2.locator('.provenance summary').textContent();
+  assert.match(provenance, new RegExp(MEMBER_A));
+  assert.match(provenance, new RegExp(MEMBER_B));
+  await q2.locator('.provenance summary').click();
+  assert.ok((await q2.locator('.provenance li').allTextContents()).some((t) => t.includes(qe)), 'the dropped draft is listed under the question');
+  await waitForPage(chair, 'the dropped draft consolidated', (q) =>
+    [...document.querySelectorAll('.draft-card')].some((e) => e.textContent.includes(q) && /Consolidated/.test(e.querySelector('.byline').textContent)), qe);
+  assert.equal(await chair.locator('.drag-ghost').count(), 0, 'no floating copy left behind');
+  await shot(chair, 'tools-7-board-touch-drag');
+});
+
 // Every main screen at both tablet sizes, with the data the tests above made.
 for (const [orientation, viewport] of [['portrait', TABLET_PORTRAIT], ['landscape', TABLET_LANDSCAPE]]) {
   test(`main screens in ${orientation} (${viewport.width}x${viewport.height}): meetings, reader, board, priority view, clerk`, async () => {
