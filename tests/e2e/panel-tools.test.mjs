@@ -3,7 +3,8 @@
 // panel's rule outcome in plain words; forward-plan rows edited by the clerk
 // and the chair; the author's edit ("edited") and delete of a note; a
 // highlight made with the keyboard alone; search across packs; the chair's
-// groups of drafts (group, ungroup, merge) and the printable HTML export of
+// groups of drafts (group, ungroup, merge), a draft dragged onto a question
+// by touch and by mouse, and the printable HTML export of
 // the list. Then every main screen at both tablet sizes: axe-core finds no
 // serious or critical violation, and a screenshot goes to tests/e2e/artifacts/.
 import assert from 'node:assert/strict';
@@ -349,7 +350,7 @@ async function touchDrag(page, from, to) {
   await cdp.detach();
 }
 
-test('board: on a tablet, a draft dragged by touch onto a question of the list merges into it (provenance shown)', async () => {
+test('board: on a tablet, a draft dragged by touch (and then one by mouse) onto a question of the list merges into it (provenance shown)', async () => {
   const b = tablets.find((t) => t.page.tabletName === 'member-b').page;
   const qe = uniqueText('Will the precept consultation be online as well as on paper?');
   await openMeeting(b);
@@ -382,6 +383,36 @@ test('board: on a tablet, a draft dragged by touch onto a question of the list m
     [...document.querySelectorAll('.draft-card')].some((e) => e.textContent.includes(q) && /Consolidated/.test(e.querySelector('.byline').textContent)), qe);
   assert.equal(await chair.locator('.drag-ghost').count(), 0, 'no floating copy left behind');
   await shot(chair, 'tools-7-board-touch-drag');
+
+  // The same handle with a mouse, onto Q1.
+  const qf = uniqueText('How many rural crime reports came in online last year?');
+  await draft(b, qf);
+  await waitForHeader(b, 'Synced', 0);
+  const card2 = chair.locator('.draft-card', { hasText: qf });
+  await card2.waitFor();
+  const q1 = chair.getByRole('list', { name: 'Final question list' }).locator('.consolidated', { hasText: 'rural crime, and how many' });
+  await q1.scrollIntoViewIfNeeded();
+  await card2.locator('.drag-handle').scrollIntoViewIfNeeded();
+  const from = await card2.locator('.drag-handle').boundingBox();
+  await chair.evaluate(() => { window.pointerTypes = []; });
+  await chair.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await chair.mouse.down();
+  // Q1 may be off screen now: rest at the edge until the page has scrolled to it.
+  for (let i = 0; i < 100; i++) {
+    const box = await q1.boundingBox();
+    const height = await chair.evaluate(() => window.innerHeight);
+    if (box.y + box.height / 2 > 70 && box.y + box.height / 2 < height - 70) {
+      await chair.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 8 });
+      break;
+    }
+    await chair.mouse.move(box.x + box.width / 2, box.y < 70 ? 20 : height - 20, { steps: 4 });
+    await chair.waitForTimeout(100);
+  }
+  await chair.mouse.up();
+  assert.deepEqual(await chair.evaluate(() => window.pointerTypes), ['mouse']);
+  await waitForPage(chair, 'the draft merged into Q1', () =>
+    /^From 3 drafts: /.test([...document.querySelectorAll('.board-list .consolidated')]
+      .find((e) => e.textContent.includes('rural crime, and how many'))?.querySelector('.provenance summary')?.textContent ?? ''));
 });
 
 // Every main screen at both tablet sizes, with the data the tests above made.
