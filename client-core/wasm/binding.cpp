@@ -285,6 +285,18 @@ class client {
   val pack_changes(const std::string& from, const std::string& to) {
     return list_val(wf::pack_changes(*r_, from, to), fill_block_change);
   }
+  val mark_read(const std::string& pack, double now) { return done(wf::mark_read(*r_, pack, ms(now))); }
+  val changed_since_read(const std::string& meeting) {
+    auto r = wf::changed_since_read(*r_, meeting);
+    if (!r) return err_val(r.err());
+    val o = val::object();
+    o.set("meeting", r->meeting); o.set("readPack", r->read_pack); o.set("currentPack", r->current_pack);
+    o.set("readVersion", num(r->read_version)); o.set("currentVersion", num(r->current_version));
+    val changed = val::array();
+    for (auto& c : r->changed) { val x = val::object(); fill_block_change(x, c); changed.call<void>("push", x); }
+    o.set("changed", changed);
+    return o;
+  }
 
   // ---- annotations ----
   val annotate(const val& a, double now) {
@@ -532,6 +544,8 @@ EMSCRIPTEN_BINDINGS(packline) {
       .function("packs", &client::packs)
       .function("blocks", &client::blocks)
       .function("packChanges", &client::pack_changes)
+      .function("markRead", &client::mark_read)
+      .function("changedSinceRead", &client::changed_since_read)
       .function("annotate", &client::annotate)
       .function("annotations", &client::annotations)
       .function("editAnnotation", &client::edit_annotation)

@@ -3,7 +3,8 @@
 // panel's rule outcome in plain words; forward-plan rows edited by the clerk
 // and the chair; the author's edit ("edited") and delete of a note; a
 // highlight made with the keyboard alone; search across packs; the chair's
-// groups of drafts (group, ungroup, merge) and the printable HTML export of
+// groups of drafts (group, ungroup, merge), a draft dragged onto a question
+// by touch and by mouse, and the printable HTML export of
 // the list. Then every main screen at both tablet sizes: axe-core finds no
 // serious or critical violation, and a screenshot goes to tests/e2e/artifacts/.
 import assert from 'node:assert/strict';
@@ -316,6 +317,102 @@ test('board: the chair groups drafts without merging, ungroups, merges a group; 
   });
   await popup.close();
   await shot(chair, 'tools-6-board-export');
+});
+
+// A finger on the chair's tablet: real touch input (CDP touch events, so the
+// browser's own touch -> pointer pipeline and touch-action apply), from
+// `from` to wherever `to()` is once the page has scrolled it into view
+// (holding the finger at the window's edge scrolls the page).
+async function touchDrag(page, from, to) {
+  const cdp = await page.context().newCDPSession(page);
+  const touch = (type, p) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: p ? [{ x: p.x, y: p.y, id: 1 }] : [] });
+  const center = async (loc) => {
+    const b = await loc.boundingBox();
+    return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+  };
+  const height = await page.evaluate(() => window.innerHeight);
+  let at = await center(from);
+  await touch('touchStart', at);
+  for (let i = 0; i < 100; i++) {
+    const goal = await center(to);
+    if (goal.y > 70 && goal.y < height - 70) {
+      for (let s = 1; s <= 8; s++) await touch('touchMove', { x: at.x + ((goal.x - at.x) * s) / 8, y: at.y + ((goal.y - at.y) * s) / 8 });
+      at = goal;
+      break;
+    }
+    // Off screen: hold the finger at the edge it lies beyond.
+    const edge = { x: goal.x, y: goal.y < 70 ? 20 : height - 20 };
+    for (let s = 1; s <= 4; s++) await touch('touchMove', { x: at.x + ((edge.x - at.x) * s) / 4, y: at.y + ((edge.y - at.y) * s) / 4 });
+    at = edge;
+    await page.waitForTimeout(100);
+  }
+  await touch('touchEnd');
+  await cdp.detach();
+}
+
+test('board: on a tablet, a draft dragged by touch (and then one by mouse) onto a question of the list merges into it (provenance shown)', async () => {
+  const b = tablets.find((t) => t.page.tabletName === 'member-b').page;
+  const qe = uniqueText('Will the precept consultation be online as well as on paper?');
+  await openMeeting(b);
+  await openFirstItem(b);
+  await draft(b, qe);
+  await waitForHeader(b, 'Synced', 0);
+
+  const chair = tablets.find((t) => t.page.tabletName === 'chair').page;
+  await chair.getByRole('link', { name: 'Question board' }).click();
+  const card = chair.locator('.draft-card', { hasText: qe });
+  await card.waitFor();
+  const q2 = chair.getByRole('list', { name: 'Final question list' }).locator('.consolidated', { hasText: 'precept consultation open' });
+  assert.match(await q2.locator('.provenance summary').textContent(), new RegExp(`^From 1 draft: ${MEMBER_A}$`));
+  await chair.evaluate(() => {
+    window.pointerTypes = [];
+    window.addEventListener('pointerdown', (e) => window.pointerTypes.push(e.pointerType), { capture: true });
+  });
+  await card.locator('.drag-handle').scrollIntoViewIfNeeded();
+  await touchDrag(chair, card.locator('.drag-handle'), q2);
+  assert.deepEqual(await chair.evaluate(() => window.pointerTypes), ['touch'], 'the drag was made with a finger');
+  await waitForPage(chair, 'the draft merged into Q2', () =>
+    /^From 2 drafts: /.test([...document.querySelectorAll('.board-list .consolidated')]
+      .find((e) => e.textContent.includes('precept consultation open'))?.querySelector('.provenance summary')?.textContent ?? ''));
+  const provenance = await q2.locator('.provenance summary').textContent();
+  assert.match(provenance, new RegExp(MEMBER_A));
+  assert.match(provenance, new RegExp(MEMBER_B));
+  await q2.locator('.provenance summary').click();
+  assert.ok((await q2.locator('.provenance li').allTextContents()).some((t) => t.includes(qe)), 'the dropped draft is listed under the question');
+  await waitForPage(chair, 'the dropped draft consolidated', (q) =>
+    [...document.querySelectorAll('.draft-card')].some((e) => e.textContent.includes(q) && /Consolidated/.test(e.querySelector('.byline').textContent)), qe);
+  assert.equal(await chair.locator('.drag-ghost').count(), 0, 'no floating copy left behind');
+  await shot(chair, 'tools-7-board-touch-drag');
+
+  // The same handle with a mouse, onto Q1.
+  const qf = uniqueText('How many rural crime reports came in online last year?');
+  await draft(b, qf);
+  await waitForHeader(b, 'Synced', 0);
+  const card2 = chair.locator('.draft-card', { hasText: qf });
+  await card2.waitFor();
+  const q1 = chair.getByRole('list', { name: 'Final question list' }).locator('.consolidated', { hasText: 'rural crime, and how many' });
+  await q1.scrollIntoViewIfNeeded();
+  await card2.locator('.drag-handle').scrollIntoViewIfNeeded();
+  const from = await card2.locator('.drag-handle').boundingBox();
+  await chair.evaluate(() => { window.pointerTypes = []; });
+  await chair.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await chair.mouse.down();
+  // Q1 may be off screen now: rest at the edge until the page has scrolled to it.
+  for (let i = 0; i < 100; i++) {
+    const box = await q1.boundingBox();
+    const height = await chair.evaluate(() => window.innerHeight);
+    if (box.y + box.height / 2 > 70 && box.y + box.height / 2 < height - 70) {
+      await chair.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 8 });
+      break;
+    }
+    await chair.mouse.move(box.x + box.width / 2, box.y < 70 ? 20 : height - 20, { steps: 4 });
+    await chair.waitForTimeout(100);
+  }
+  await chair.mouse.up();
+  assert.deepEqual(await chair.evaluate(() => window.pointerTypes), ['mouse']);
+  await waitForPage(chair, 'the draft merged into Q1', () =>
+    /^From 3 drafts: /.test([...document.querySelectorAll('.board-list .consolidated')]
+      .find((e) => e.textContent.includes('rural crime, and how many'))?.querySelector('.provenance summary')?.textContent ?? ''));
 });
 
 // Every main screen at both tablet sizes, with the data the tests above made.

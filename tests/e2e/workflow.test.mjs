@@ -165,15 +165,33 @@ test('member: reads the pack, searches it, highlights and notes with visibility,
   // The clerk sees the panel note (still exactly where it was), not the member's private highlight.
   assert.match(published, /Members’ annotations: 1 exact\.$/);
   await waitForHeader(clerk.page, 'Synced', 0);
-  // The member's reader says what changed since they read it.
-  await a.page.goto(new URL(`#/read/${new URL(a.page.url()).hash.split('/')[2]}`, server.url).href);
-  await waitForPage(a.page, 'the changed-since-read note', () => /new version since you last read/.test(document.querySelector('.changed-note')?.textContent ?? ''));
+  // The member's reader says what changed since they read it. The read mark
+  // is the core's (replicated), not the tablet's: it holds with this
+  // tablet's local storage cleared.
+  const readerUrl = new URL(`#/read/${new URL(a.page.url()).hash.split('/')[2]}`, server.url).href;
+  await a.page.evaluate(() => localStorage.clear());
+  await a.page.goto(readerUrl);
+  const changedNote = () => /new version since you last read/.test(document.querySelector('.changed-note')?.textContent ?? '');
+  await waitForPage(a.page, 'the changed-since-read note', changedNote);
   // The item holding the revised paragraph is marked in the list of items.
   await a.page.locator('.reader-items a', { hasText: 'Changed' }).first().click();
   await a.page.locator('.block-row.changed', { hasText: 'revised in this version' }).waitFor();
   await shot(a.page, 'workflow-2-reader-changed-since-read');
+  // The same member's second tablet, which never opened the pack, knows what
+  // they read on the first one.
+  const a2 = await tablet('member-a-2', MEMBER_A, TABLET_LANDSCAPE);
+  await waitForPage(a2.page, 'the imported meeting', (m) => document.body.innerText.includes(m), MEETING);
+  await waitForHeader(a2.page, 'Synced', 0);
+  await a2.page.goto(readerUrl);
+  await waitForPage(a2.page, 'the changed-since-read note on the second tablet', changedNote);
+  assert.ok(await a2.page.locator('.reader-items a', { hasText: 'Changed' }).count() > 0, 'the changed item is marked there too');
+  // Marked read on one tablet: read on both.
   await a.page.getByRole('button', { name: 'Mark as read' }).click();
   await waitForPage(a.page, 'no changed note', () => !document.querySelector('.changed-note p'));
+  await waitForPage(a2.page, 'no changed note on the second tablet', () => !document.querySelector('.changed-note p'));
+  assert.equal(await a2.page.locator('.reader-items a', { hasText: 'Changed' }).count(), 0);
+  tablets.splice(tablets.indexOf(a2), 1);
+  await a2.context.close();
 
   // Another member sees the panel note, not the private highlight.
   const c = await tablet('member-c', MEMBER_C, TABLET_LANDSCAPE);

@@ -93,6 +93,15 @@ export interface BlockChange {
   newText: string;
   page: number;
 }
+// The signed-in member's read mark on a meeting's pack (core: workflow::changed_since_read).
+export interface Reading {
+  meeting: string;
+  readPack: string; // '' : never marked (or the mark does not open on this device)
+  currentPack: string;
+  readVersion: number;
+  currentVersion: number;
+  changed: BlockChange[]; // read version -> current; empty when current or never marked
+}
 export type Visibility = 'private' | 'priority' | 'panel';
 export interface Annotation {
   id: string;
@@ -290,6 +299,8 @@ export interface Client {
   packs(meetingId: string): Fallible<PackVersion[]>;
   blocks(itemId: string): Fallible<Block[]>;
   packChanges(fromPack: string, toPack: string): Fallible<BlockChange[]>;
+  markRead(packId: string, nowMs: number): Ok;
+  changedSinceRead(meetingId: string): Fallible<Reading>;
   annotate(a: AnnotationDraft, nowMs: number): Id;
   annotations(meetingId: string): Fallible<Annotation[]>;
   editAnnotation(id: string, body: string, visibility: Visibility, priority: string, nowMs: number): Ok;

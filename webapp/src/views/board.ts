@@ -1,6 +1,7 @@
 // The chair's consolidation board: the members' drafts grouped by item and
-// priority; merge the chosen drafts into one question (or drag a draft onto a
-// question of the list), with provenance shown; split, reorder, assign the
+// priority; merge the chosen drafts into one question (or drag a draft by its
+// handle onto a question of the list: pointer events, so a finger, a pen or a
+// mouse), with provenance shown; split, reorder, assign the
 // question lead and section; hold a draft over; export the list as Markdown
 // or printable HTML. Ordering keys, provenance and the export are the core's.
 
@@ -9,7 +10,24 @@ import { failed, isChair, type Ctx, type View } from '../ctx';
 import { h, replaceChildren } from '../dom';
 import { SECTIONS, dateLabel, statusLabel } from '../labels';
 
-const DRAG_TYPE = 'application/x-packline-question';
+// Near the top or bottom edge of the window while dragging, the page scrolls
+// (in portrait the final list is below the drafts).
+const EDGE_PX = 64;
+const SCROLL_PX = 14;
+
+// A draft being dragged by its handle: the pointer, a floating copy of the
+// card, and the question of the list under the pointer.
+interface Drag {
+  qid: string;
+  pointer: number;
+  ghost: HTMLElement;
+  dx: number;
+  dy: number;
+  x: number;
+  y: number;
+  over: HTMLElement | null;
+  frame: number;
+}
 
 export class BoardView implements View {
   readonly root: HTMLElement;
@@ -32,6 +50,8 @@ export class BoardView implements View {
   private readonly mergeCount = h('p', { class: 'meta', id: 'merge-count' });
   private meetingId: string;
   private questions: Question[] = [];
+  private consolidated: Consolidated[] = [];
+  private drag: Drag | null = null;
 
   constructor(private readonly ctx: Ctx, meetingId: string) {
     this.meetingId = meetingId;
@@ -61,7 +81,7 @@ export class BoardView implements View {
       h('div', { class: 'board-columns' },
         h('section', { class: 'panel', 'aria-labelledby': 'drafts-title' },
           h('h2', { id: 'drafts-title' }, 'Members’ drafts'),
-          h('p', { class: 'hint' }, 'Choose drafts to merge, or drag a draft onto a question of the final list.'),
+          h('p', { class: 'hint' }, 'Choose drafts to merge, or drag a draft by its handle (⠿) onto a question of the final list.'),
           this.drafts),
         h('div', {},
           merge,
@@ -165,8 +185,12 @@ export class BoardView implements View {
           this.update();
         });
         const p = pname(q.priority);
-        const li = h('li', { class: `question draft-card status-${q.status}`, draggable: 'true', 'data-question': q.id },
-          h('div', { class: 'choose' }, cb, h('label', { for: `choose-${q.id}` }, h('span', { class: 'body' }, q.body))),
+        // The keyboard's and screen reader's way is the checkbox; the handle
+        // is for the pointer only.
+        const handle = h('span', { class: 'drag-handle', 'aria-hidden': 'true', title: 'Drag onto a question of the final list' }, '⠿');
+        handle.addEventListener('pointerdown', (e) => this.startDrag(e, q.id, li));
+        const li = h('li', { class: `question draft-card status-${q.status}`, 'data-question': q.id },
+          h('div', { class: 'choose' }, handle, cb, h('label', { for: `choose-${q.id}` }, h('span', { class: 'body' }, q.body))),
           h('p', { class: 'byline' }, h('span', { class: 'author' }, this.ctx.name(q.author)),
             p ? ` · Priority ${p.number}` : '', ` · ${q.section} · `, statusLabel(q.status),
             q.outcome && q.outcome !== q.status ? ` · ${q.outcome}` : '',
@@ -176,15 +200,12 @@ export class BoardView implements View {
               type: 'button', 'aria-label': `Hold over: ${q.body.slice(0, 50)}`,
               onclick: () => this.report(this.ctx.write('Not held over', () => this.ctx.client.setQuestionStatus(q.id, 'held_over', Date.now()))),
             }, 'Hold over')));
-        li.addEventListener('dragstart', (e) => {
-          e.dataTransfer?.setData(DRAG_TYPE, q.id);
-          e.dataTransfer?.setData('text/plain', q.body);
-        });
         return li;
       })))) : h('p', { class: 'empty' }, 'No drafts for this meeting yet.'));
   }
 
   private renderList(list: Consolidated[], priorities: Priority[]): void {
+    this.consolidated = list;
     replaceChildren(this.list, list.length ? list.map((c, i) => {
       const sources = c.sources.map((id) => this.questions.find((q) => q.id === id)).filter((q): q is Question => !!q);
       const p = priorities.find((x) => x.id === c.priority);
@@ -205,21 +226,93 @@ export class BoardView implements View {
             onclick: () => this.report(this.ctx.write('Not removed', () => this.ctx.client.removeConsolidated(c.id, Date.now()))),
           }, 'Remove')),
       );
-      li.addEventListener('dragover', (e) => {
-        if (e.dataTransfer?.types.includes(DRAG_TYPE)) {
-          e.preventDefault();
-          li.classList.add('drop');
-        }
-      });
-      li.addEventListener('dragleave', () => li.classList.remove('drop'));
-      li.addEventListener('drop', (e) => {
-        e.preventDefault();
-        li.classList.remove('drop');
-        const qid = e.dataTransfer?.getData(DRAG_TYPE);
-        if (qid) this.addSource(c, qid);
-      });
       return li;
     }) : h('li', { class: 'empty' }, 'The final list is empty.'));
+  }
+
+  // ---- drag a draft onto a question of the list (pointer events) ----------
+  // Listeners are on the window, so a re-render during the drag (a sync
+  // arriving) does not end it; the drop target is found again by id.
+
+  private startDrag(e: PointerEvent, qid: string, card: HTMLElement): void {
+    if (this.drag || (e.pointerType === 'mouse' && e.button !== 0)) return;
+    e.preventDefault();
+    const r = card.getBoundingClientRect();
+    const ghost = card.cloneNode(true) as HTMLElement;
+    ghost.classList.add('drag-ghost');
+    ghost.setAttribute('aria-hidden', 'true');
+    ghost.querySelectorAll('[id]').forEach((el) => el.removeAttribute('id'));
+    ghost.style.width = `${r.width}px`;
+    this.drag = { qid, pointer: e.pointerId, ghost, dx: e.clientX - r.left, dy: e.clientY - r.top, x: e.clientX, y: e.clientY, over: null, frame: 0 };
+    card.classList.add('dragging');
+    document.body.append(ghost);
+    this.placeGhost();
+    window.addEventListener('pointermove', this.onDragMove);
+    window.addEventListener('pointerup', this.onDragEnd);
+    window.addEventListener('pointercancel', this.onDragEnd);
+    this.drag.frame = requestAnimationFrame(this.autoScroll);
+  }
+
+  private readonly onDragMove = (e: PointerEvent): void => {
+    const d = this.drag;
+    if (!d || e.pointerId !== d.pointer) return;
+    e.preventDefault();
+    d.x = e.clientX;
+    d.y = e.clientY;
+    this.placeGhost();
+  };
+
+  private readonly onDragEnd = (e: PointerEvent): void => {
+    const d = this.drag;
+    if (!d || e.pointerId !== d.pointer) return;
+    d.x = e.clientX;
+    d.y = e.clientY;
+    const target = e.type === 'pointerup' ? this.dropTarget() : null;
+    this.endDrag();
+    const c = target && this.consolidated.find((x) => x.id === target.dataset.consolidated);
+    if (c) this.addSource(c, d.qid);
+  };
+
+  private readonly autoScroll = (): void => {
+    const d = this.drag;
+    if (!d) return;
+    const dir = d.y < EDGE_PX ? -1 : d.y > window.innerHeight - EDGE_PX ? 1 : 0;
+    if (dir) {
+      window.scrollBy(0, dir * SCROLL_PX);
+      this.placeGhost();
+    }
+    d.frame = requestAnimationFrame(this.autoScroll);
+  };
+
+  // The ghost follows the pointer; the question under it is highlighted.
+  private placeGhost(): void {
+    const d = this.drag!;
+    d.ghost.style.transform = `translate(${d.x - d.dx}px, ${d.y - d.dy}px)`;
+    const over = this.dropTarget();
+    if (over !== d.over) {
+      d.over?.classList.remove('drop');
+      over?.classList.add('drop');
+      d.over = over;
+    }
+  }
+
+  private dropTarget(): HTMLElement | null {
+    const el = document.elementFromPoint(this.drag!.x, this.drag!.y);
+    const li = el?.closest<HTMLElement>('.consolidated[data-consolidated]');
+    return li && this.list.contains(li) ? li : null;
+  }
+
+  private endDrag(): void {
+    const d = this.drag;
+    if (!d) return;
+    cancelAnimationFrame(d.frame);
+    window.removeEventListener('pointermove', this.onDragMove);
+    window.removeEventListener('pointerup', this.onDragEnd);
+    window.removeEventListener('pointercancel', this.onDragEnd);
+    d.ghost.remove();
+    d.over?.classList.remove('drop');
+    this.root.querySelectorAll('.draft-card.dragging').forEach((el) => el.classList.remove('dragging'));
+    this.drag = null;
   }
 
   private report(r: { ok: unknown } | { error: string }): boolean {

@@ -5,7 +5,7 @@
 // re-anchoring are the core's; this view only turns a DOM selection into a
 // block id and UTF-8 byte offsets, and back.
 
-import { rows, type Annotation, type Block, type BlockChange, type Item, type Meeting, type Visibility } from '../core';
+import { isError, rows, type Annotation, type Block, type BlockChange, type Item, type Meeting, type Visibility } from '../core';
 import { failed, type Ctx, type View } from '../ctx';
 import { h, replaceChildren } from '../dom';
 import { VISIBILITY_LABELS, dateLabel, pagesLabel } from '../labels';
@@ -29,8 +29,6 @@ function charIndex(s: string, bytes: number): number {
 }
 
 interface Selected { block: Block; start: number; end: number; text: string }
-
-const readKey = (me: string, meeting: string) => `packline:read:${me}:${meeting}`;
 
 export class ReaderView implements View {
   readonly root: HTMLElement;
@@ -246,38 +244,43 @@ export class ReaderView implements View {
     if (this.searchInput.value) this.search();
   }
 
-  // Blocks changed since this member last marked the pack read; the first
-  // visit marks the current version read.
+  // Blocks changed since this member last marked the pack read, from the
+  // core's replicated read mark (the same on every tablet of the member); the
+  // first visit marks the current version read.
   private changesSinceRead(meeting: Meeting): BlockChange[] {
-    const key = readKey(this.ctx.me, meeting.id);
-    const last = localStorage.getItem(key);
-    if (!meeting.pack) {
+    const reading = this.ctx.client.changedSinceRead(meeting.id);
+    if (isError(reading)) {
+      this.ctx.readError(reading.error);
       replaceChildren(this.changedNote);
       return [];
     }
-    if (!last) {
-      localStorage.setItem(key, meeting.pack);
+    const markRead = () => this.ctx.write('Not marked as read', () => this.ctx.client.markRead(reading.currentPack, Date.now()));
+    if (!reading.currentPack) {
       replaceChildren(this.changedNote);
       return [];
     }
-    if (last === meeting.pack) {
+    const n = reading.changed.length;
+    if (reading.readPack === reading.currentPack || !n) {
+      // Never marked, or nothing changed since: this version is read now.
+      if (reading.readPack !== reading.currentPack) markRead();
       replaceChildren(this.changedNote);
       return [];
     }
-    const changes = rows(this.ctx.client.packChanges(last, ''), this.ctx.readError);
-    const n = changes.length;
-    replaceChildren(this.changedNote, n
-      ? h('p', {}, `The clerk has published a new version since you last read this pack: ${n} passage${n === 1 ? '' : 's'} changed (marked “Changed”). `,
+    const error = h('span', { class: 'error', role: 'alert' });
+    replaceChildren(this.changedNote,
+      h('p', {}, `The clerk has published a new version since you last read this pack: ${n} passage${n === 1 ? '' : 's'} changed (marked “Changed”). `,
         h('button', {
           type: 'button', onclick: () => {
-            localStorage.setItem(key, meeting.pack);
+            const r = markRead();
+            if (failed(r)) {
+              error.textContent = ` ${r.error}`;
+              return;
+            }
             this.renderedSig = '';
             this.update();
           },
-        }, 'Mark as read'))
-      : null);
-    if (!n) localStorage.setItem(key, meeting.pack);
-    return changes;
+        }, 'Mark as read'), error));
+    return reading.changed;
   }
 
   private renderItem(item: Item, anns: Annotation[], changes: BlockChange[]): void {
