@@ -246,7 +246,7 @@ export class ReaderView implements View {
 
   // Blocks changed since this member last marked the pack read, from the
   // core's replicated read mark (the same on every tablet of the member); the
-  // first visit marks the current version read.
+  // first visit after a sync marks the current version read.
   private changesSinceRead(meeting: Meeting): BlockChange[] {
     const reading = this.ctx.client.changedSinceRead(meeting.id);
     if (isError(reading)) {
@@ -261,8 +261,10 @@ export class ReaderView implements View {
     }
     const n = reading.changed.length;
     if (reading.readPack === reading.currentPack || !n) {
-      // Never marked, or nothing changed since: this version is read now.
-      if (reading.readPack !== reading.currentPack) markRead();
+      // Never marked, or nothing changed since: this version is read now. Only
+      // once this tablet has caught up: before its first sync it cannot know
+      // the mark the member's other tablets wrote, and a new mark would replace it.
+      if (reading.readPack !== reading.currentPack && this.ctx.client.syncState() === 'synced') markRead();
       replaceChildren(this.changedNote);
       return [];
     }
