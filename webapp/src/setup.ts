@@ -232,43 +232,8 @@ export function showJoin(core: Core, store: ReplicaStore, old: Uint8Array | null
     h('p', {}, 'Set up this tablet for your panel with the invite the clerk gave you. Everything your panel writes is encrypted; the server cannot read it.'),
     old ? h('p', { class: 'hint' }, 'The data already on this tablet is kept aside, not deleted.') : null,
     form);
-  clearOnInput(form, error);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    error.textContent = '';
-    const problem = pass.problem();
-    if (problem) {
-      error.textContent = problem;
-      return;
-    }
-    button.disabled = true;
-    busy.textContent = 'Protecting this tablet’s copy with your passphrase…';
-    await nextPaint();
-    const made = newSealedClient(core, pass.value());
-    if ('problem' in made) {
-      fail(made.problem);
-      return;
-    }
-    const failed = await join(made.client, code.value.replace(/\s+/g, ''), (s) => { busy.textContent = s; });
-    if (failed) {
-      made.client.delete();
-      fail(failed);
-      return;
-    }
-    const stored = await storeNew(store, made.client, old);
-    if (stored) {
-      made.client.delete();
-      fail(stored);
-      return;
-    }
-    history.replaceState(null, '', '#/');
-    joined(made.client);
-  });
-  function fail(m: string): void {
-    error.textContent = m;
-    busy.textContent = '';
-    button.disabled = false;
-  }
+  onSealedSetup({ core, form, pass, error, busy, button, store, old }, 'Protecting this tablet’s copy with your passphrase…',
+    (client) => join(client, code.value.replace(/\s+/g, ''), (m) => { busy.textContent = m; }), joined);
 }
 
 // ---- set up a new secured panel --------------------------------------------------
@@ -290,38 +255,48 @@ export function showFound(core: Core, store: ReplicaStore, old: Uint8Array | nul
     h('p', {}, 'For the clerk: this tablet creates the panel’s keys and is the one that invites members. Everything the panel writes is encrypted; the server cannot read it.'),
     old ? h('p', { class: 'hint' }, 'The data already on this tablet is kept aside, not deleted.') : null,
     form);
-  clearOnInput(form, error);
-  form.addEventListener('submit', async (e) => {
+  onSealedSetup({ core, form, pass, error, busy, button, store, old }, 'Creating the panel’s keys and protecting them with your passphrase…',
+    async (client) => {
+      const f = client.foundPanel(name.value.trim(), role.value, Date.now());
+      return isError(f) ? `The panel was not set up: ${f.error.message}.` : null;
+    }, founded);
+}
+
+// Both setups end alike: check the passphrase, make the sealed device, run
+// `step` on it (join or found: a plain-words problem or null), store it and
+// hand it on; any problem is shown and nothing is kept.
+interface SetupForm {
+  core: Core; form: HTMLFormElement; pass: ReturnType<typeof newPassphrase>; error: HTMLElement; busy: HTMLElement;
+  button: HTMLButtonElement; store: ReplicaStore; old: Uint8Array | null;
+}
+function onSealedSetup(f: SetupForm, busyText: string, step: (c: Client) => Promise<string | null>, done: (c: Client) => void): void {
+  const fail = (m: string) => {
+    f.error.textContent = m;
+    f.busy.textContent = '';
+    f.button.disabled = false;
+  };
+  clearOnInput(f.form, f.error);
+  f.form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    error.textContent = '';
-    const problem = pass.problem();
+    f.error.textContent = '';
+    const problem = f.pass.problem();
     if (problem) {
-      error.textContent = problem;
+      f.error.textContent = problem;
       return;
     }
-    button.disabled = true;
-    busy.textContent = 'Creating the panel’s keys and protecting them with your passphrase…';
+    f.button.disabled = true;
+    f.busy.textContent = busyText;
     await nextPaint();
-    const made = newSealedClient(core, pass.value());
-    const f = 'problem' in made ? null : made.client.foundPanel(name.value.trim(), role.value, Date.now());
-    const problemText = 'problem' in made ? made.problem : isError(f) ? `The panel was not set up: ${f!.error.message}.` : null;
-    if (problemText || 'problem' in made) {
-      if (!('problem' in made)) made.client.delete();
-      error.textContent = problemText ?? '';
-      busy.textContent = '';
-      button.disabled = false;
-      return;
-    }
-    const stored = await storeNew(store, made.client, old);
-    if (stored) {
+    const made = newSealedClient(f.core, f.pass.value());
+    if ('problem' in made) return fail(made.problem);
+    let failed = await step(made.client);
+    if (!failed) failed = await storeNew(f.store, made.client, f.old);
+    if (failed) {
       made.client.delete();
-      error.textContent = stored;
-      busy.textContent = '';
-      button.disabled = false;
-      return;
+      return fail(failed);
     }
     history.replaceState(null, '', '#/');
-    founded(made.client);
+    done(made.client);
   });
 }
 
