@@ -229,27 +229,28 @@ void write_history(fake_server& srv, std::size_t n, std::uint64_t t0) {
   for (auto& e : w->pending(n)) srv.log.push_back(e);
 }
 
-// A device that has pulled the whole log (and so offers a snapshot).
-std::unique_ptr<replica> caught_up(fake_server& srv, sync_session*& s_out, std::unique_ptr<sync_session>& keep) {
-  auto r = fresh();
-  keep = std::make_unique<sync_session>(*r);
-  s_out = keep.get();
-  srv.serve(*keep, *r, handshake(*keep, *r, srv.cursor()));
-  return r;
-}
+// A server with `n` changes of history, pulled whole by a device `a` (which
+// so offers a snapshot).
+struct uploaded {
+  fake_server srv;
+  std::unique_ptr<replica> a = fresh();
+  sync_session sa{*a};
+  explicit uploaded(std::size_t n) {
+    write_history(srv, n, 10'000);
+    srv.serve(sa, *a, handshake(sa, *a, srv.cursor()));
+  }
+};
 
 }  // namespace
 
 TEST_CASE("sync: a caught-up device uploads a snapshot in chunks; a new device starts from it and pulls the tail") {
-  fake_server srv;
-  write_history(srv, limits::snapshot_every_changes + 200, 10'000);
-  sync_session* sa = nullptr;
-  std::unique_ptr<sync_session> keep_a;
-  auto a = caught_up(srv, sa, keep_a);
+  uploaded u(limits::snapshot_every_changes + 200);
+  auto& srv = u.srv;
+  auto& a = u.a;
   // Caught up past the threshold: the snapshot went up, chunk after ack.
   REQUIRE(srv.snap_cursor == srv.cursor());
   CHECK(a->setting("sync.snapshot_cursor") == std::to_string(srv.cursor()));
-  CHECK(sa->flush().empty());  // not again until snapshot_every_changes more
+  CHECK(u.sa.flush().empty());  // not again until snapshot_every_changes more
   // The tail: more history after the snapshot.
   write_history(srv, 300, 20'000);
 
@@ -276,13 +277,13 @@ TEST_CASE("sync: a caught-up device uploads a snapshot in chunks; a new device s
   CHECK(sb.state() == sync_state::synced);
   CHECK(b->cursor() == srv.cursor());
   // Same state as a device that pulled everything; and b keeps writing.
-  srv.notify(*sa, *a);
+  srv.notify(u.sa, *a);
   CHECK(b->digest() == a->digest());
   bytes q = new_row_id();
   REQUIRE(b->commit({op{op_kind::set, "question", q, "body", std::string("after the snapshot")}}, 30'000).ok());
   srv.serve(sb, *b, sb.flush());
   CHECK(b->pending_count() == 0);
-  srv.notify(*sa, *a);
+  srv.notify(u.sa, *a);
   CHECK(a->digest() == b->digest());
 }
 
@@ -300,11 +301,9 @@ TEST_CASE("sync: no snapshot on the server means a pull from 0") {
 }
 
 TEST_CASE("sync: error gone restarts the download with the newest snapshot") {
-  fake_server srv;
-  write_history(srv, limits::snapshot_every_changes, 10'000);
-  sync_session* sa = nullptr;
-  std::unique_ptr<sync_session> keep_a;
-  auto a = caught_up(srv, sa, keep_a);
+  uploaded u(limits::snapshot_every_changes);
+  auto& srv = u.srv;
+  auto& a = u.a;
   REQUIRE_FALSE(srv.snap.empty());
   auto b = fresh();
   sync_session sb(*b);
@@ -319,11 +318,9 @@ TEST_CASE("sync: error gone restarts the download with the newest snapshot") {
 }
 
 TEST_CASE("sync: a damaged snapshot is reported and the whole history is pulled instead") {
-  fake_server srv;
-  write_history(srv, limits::snapshot_every_changes, 10'000);
-  sync_session* sa = nullptr;
-  std::unique_ptr<sync_session> keep_a;
-  auto a = caught_up(srv, sa, keep_a);
+  uploaded u(limits::snapshot_every_changes);
+  auto& srv = u.srv;
+  auto& a = u.a;
   REQUIRE_FALSE(srv.snap.empty());
   srv.snap[srv.snap.size() / 2] ^= 0x40;
   auto b = fresh();
@@ -338,11 +335,9 @@ TEST_CASE("sync: a damaged snapshot is reported and the whole history is pulled 
 }
 
 TEST_CASE("sync: a download cut by a reconnect resumes at the bytes it has") {
-  fake_server srv;
-  write_history(srv, limits::snapshot_every_changes, 10'000);
-  sync_session* sa = nullptr;
-  std::unique_ptr<sync_session> keep_a;
-  auto a = caught_up(srv, sa, keep_a);
+  uploaded u(limits::snapshot_every_changes);
+  auto& srv = u.srv;
+  auto& a = u.a;
   REQUIRE_FALSE(srv.snap.empty());
   auto b = fresh();
   sync_session sb(*b);
