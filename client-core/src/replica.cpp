@@ -531,6 +531,7 @@ result<void> replica::flush_rows() {
   for (row_work* w : cache_->dirty) {
     if (auto r = flush_row(*w); !r) {
       forget_unsaved();
+      if (batch_depth_ > 0) batch_broken_ = true;  // rows of earlier changes were lost: undo the batch
       return r;
     }
   }

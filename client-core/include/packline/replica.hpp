@@ -252,7 +252,7 @@ class replica {
   std::unordered_map<std::string, stmt*> upserts_;  // flush_row's statements, by table|fields
   std::unique_ptr<row_cache> cache_;
   int batch_depth_ = 0;
-  bool batch_broken_ = false;  // a change's commit failed after its rows were cached
+  bool batch_broken_ = false;  // cached rows were lost inside a batch (a commit or write-back failed)
   std::uint64_t text_counter_ = 1;        // next char id of this device
 };
 
