@@ -8,26 +8,16 @@
 #include "packline/crypto.hpp"
 #include "packline/limits.hpp"
 #include "sqlite_store.hpp"
+#include "support/handler_frames.hpp"
 #include "support/server_process.hpp"
 #include "sync_handler.hpp"
 
 using namespace packline;
 using namespace packline::server;
+using packline::test::as;
+using packline::test::error_of;
 
 namespace {
-
-template <class T>
-T as(const bytes& frame) {
-  auto m = codec::decode(frame);
-  REQUIRE(m.ok());
-  REQUIRE_MESSAGE(std::holds_alternative<T>(*m), "message type ", m->index() + 1);
-  return std::get<T>(*m);
-}
-
-std::uint32_t error_code_of(const reply& r) {
-  REQUIRE(r.frames.size() == 1);
-  return as<proto::error>(r.frames[0]).code;
-}
 
 struct fixture {
   test::temp_dir tmp;
@@ -123,7 +113,7 @@ TEST_CASE("server handler: unsupported version is error 8 and a close") {
   auto h = f.session();
   device d;
   auto r = h.on_frame(codec::encode(proto::hello{limits::protocol_version + 1, d.id(), {}}));
-  CHECK(error_code_of(r) == 8);
+  CHECK(error_of(r) == 8);
   CHECK(r.close);
   CHECK(f.stats.errors(8) == 1);
 }
@@ -134,18 +124,18 @@ TEST_CASE("server handler: order is enforced (bad_state) and auth is checked (au
   {
     auto h = f.session();
     auto r = h.on_frame(push_of({d.make(f.default_space, "early")}));
-    CHECK(error_code_of(r) == 3);
+    CHECK(error_of(r) == 3);
     CHECK(r.close);
   }
   {
     auto h = f.session();
     auto r = h.on_frame(codec::encode(proto::pull{0, 10}));
-    CHECK(error_code_of(r) == 3);
+    CHECK(error_of(r) == 3);
   }
   {
     auto h = f.session();
     auto r = h.on_frame(codec::encode(proto::auth{bytes(64, 0)}));
-    CHECK(error_code_of(r) == 3);
+    CHECK(error_of(r) == 3);
   }
   {
     auto h = f.session();
@@ -153,7 +143,7 @@ TEST_CASE("server handler: order is enforced (bad_state) and auth is checked (au
     auto ch = as<proto::challenge>(c.frames.at(0));
     device impostor;
     auto r = h.on_frame(codec::encode(proto::auth{impostor.key.sign(proto::auth_transcript(ch.nonce, ch.space))}));
-    CHECK(error_code_of(r) == 4);
+    CHECK(error_of(r) == 4);
     CHECK(r.close);
     CHECK_FALSE(h.authenticated());
   }
@@ -161,12 +151,12 @@ TEST_CASE("server handler: order is enforced (bad_state) and auth is checked (au
     auto h = f.session();
     d.handshake(h);
     auto r = h.on_frame(codec::encode(proto::hello{limits::protocol_version, d.id(), {}}));
-    CHECK(error_code_of(r) == 3);
+    CHECK(error_of(r) == 3);
     // Server-to-client messages are refused from a client.
     auto h2 = f.session();
     d.handshake(h2);
     auto n = h2.on_frame(codec::encode(proto::notify{5}));
-    CHECK(error_code_of(n) == 3);
+    CHECK(error_of(n) == 3);
   }
 }
 
@@ -175,13 +165,13 @@ TEST_CASE("server handler: malformed and text frames get error 1 and a close") {
   auto h = f.session();
   const std::uint8_t junk[] = {0xc1, 0x00, 0xff};
   auto r = h.on_frame(junk, sizeof junk);
-  CHECK(error_code_of(r) == 1);
+  CHECK(error_of(r) == 1);
   CHECK(r.close);
   auto t = f.session().on_text_frame();
-  CHECK(error_code_of(t) == 1);
+  CHECK(error_of(t) == 1);
   CHECK(t.close);
   auto e = f.session().on_frame(nullptr, 0);
-  CHECK(error_code_of(e) == 1);
+  CHECK(error_of(e) == 1);
 }
 
 TEST_CASE("server handler: acks only after durable store; replay acked with the stored server_seq") {
@@ -247,7 +237,7 @@ TEST_CASE("server handler: wrong space (6), other actor (7) and forged signature
     auto good = d.make(f.default_space, "fine");
     // The good envelope of the same push must not be stored either.
     auto r = h.on_frame(push_of({good, bad}));
-    CHECK(error_code_of(r) == code);
+    CHECK(error_of(r) == code);
     CHECK(r.close);
     CHECK(r.published == 0);
     CHECK(f.db->cursor(f.default_space).value() == 0);
@@ -260,7 +250,7 @@ TEST_CASE("server handler: wrong space (6), other actor (7) and forged signature
     device d;
     d.handshake(h);
     auto r = h.on_frame(push_of({d.make(bytes(16, 0x77), "elsewhere")}));
-    CHECK(error_code_of(r) == 6);
+    CHECK(error_of(r) == 6);
   }
   {
     auto h = f.session();
@@ -269,12 +259,12 @@ TEST_CASE("server handler: wrong space (6), other actor (7) and forged signature
     auto e = d.make(f.default_space, "forged");
     e.payload.back() ^= 1;  // content changed after signing
     auto r = h.on_frame(push_of({e}));
-    CHECK(error_code_of(r) == 5);
+    CHECK(error_of(r) == 5);
     auto e2 = d.make(f.default_space, "forged sig");
     e2.signature[0] ^= 0x80;
     auto h2 = f.session();
     d.handshake(h2);
-    CHECK(error_code_of(h2.on_frame(push_of({e2}))) == 5);
+    CHECK(error_of(h2.on_frame(push_of({e2}))) == 5);
   }
   CHECK(f.stats.errors(5) == 2);
   CHECK(f.db->cursor(f.default_space).value() == 0);
@@ -289,7 +279,7 @@ TEST_CASE("server handler: storage failure is error 9 and the session stays open
   device d;
   d.handshake(h);
   auto r = h.on_frame(push_of({d.make(space, "x")}));
-  CHECK(error_code_of(r) == 9);
+  CHECK(error_of(r) == 9);
   CHECK_FALSE(r.close);
   CHECK(h.authenticated());
 }

@@ -14,27 +14,17 @@
 #include "packline/limits.hpp"
 #include "packline/replica.hpp"
 #include "sqlite_store.hpp"
+#include "support/handler_frames.hpp"
 #include "support/server_process.hpp"
 #include "support/sync_client.hpp"
 #include "sync_handler.hpp"
 
 using namespace packline;
 using namespace packline::server;
+using packline::test::as;
+using packline::test::error_of;
 
 namespace {
-
-template <class T>
-T as(const bytes& frame) {
-  auto m = codec::decode(frame);
-  REQUIRE(m.ok());
-  REQUIRE_MESSAGE(std::holds_alternative<T>(*m), "message type ", m->index() + 1);
-  return std::get<T>(*m);
-}
-
-std::uint32_t error_of(const reply& r) {
-  REQUIRE(r.frames.size() == 1);
-  return as<proto::error>(r.frames[0]).code;
-}
 
 op set(const char* table, const bytes& row, const char* field, value v) { return set_op(table, row, field, std::move(v)); }
 
