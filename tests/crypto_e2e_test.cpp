@@ -28,18 +28,6 @@ run_result cli(const temp_dir& tmp, const std::string& device, const std::vector
   return r;
 }
 
-std::string slurp_dir(const std::string& dir) {
-  std::string all;
-  for (auto& f : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!f.is_regular_file()) continue;
-    std::ifstream in(f.path(), std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    all += ss.str();
-  }
-  return all;
-}
-
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;

@@ -79,18 +79,6 @@ struct dev {
   }
 };
 
-std::string slurp_dir(const std::string& dir) {
-  std::string all;
-  for (auto& f : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!f.is_regular_file()) continue;
-    std::ifstream in(f.path(), std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    all += ss.str();
-  }
-  return all;
-}
-
 }  // namespace
 
 TEST_CASE("server membership: strangers, invites, removal, revocation, forgeries; the store holds no plaintext") {
@@ -220,7 +208,7 @@ TEST_CASE("server membership: strangers, invites, removal, revocation, forgeries
 
   // Server-blind: nothing members typed is in the data folder.
   f.db.reset();
-  std::string stored = slurp_dir(f.tmp.sub("data"));
+  std::string stored = test::slurp_dir(f.tmp.sub("data"));
   CHECK(stored.size() > 1000);
   CHECK(stored.find("MARKER-") == std::string::npos);
 }

@@ -20,6 +20,18 @@
 
 namespace packline::test {
 
+std::string slurp_dir(const std::string& dir) {
+  std::string all;
+  for (auto& f : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!f.is_regular_file()) continue;
+    std::ifstream in(f.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    all += ss.str();
+  }
+  return all;
+}
+
 temp_dir::temp_dir() {
   auto base = std::filesystem::temp_directory_path() / "packline-test-XXXXXX";
   std::string tmpl = base.string();

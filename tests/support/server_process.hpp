@@ -23,6 +23,10 @@ class temp_dir {
   std::string path_;
 };
 
+// Every byte of every file below `dir`, concatenated (for searching a data
+// folder for plaintext).
+std::string slurp_dir(const std::string& dir);
+
 class server_process {
  public:
   // `binary` defaults to the PACKLINE_SERVER_BIN compile definition (or env).
