@@ -230,7 +230,7 @@ void write_history(fake_server& srv, std::size_t n, std::uint64_t t0) {
 }
 
 // A server with `n` changes of history, pulled whole by a device `a` (which
-// so offers a snapshot).
+// so uploaded a snapshot).
 struct uploaded {
   fake_server srv;
   std::unique_ptr<replica> a = fresh();
@@ -238,6 +238,7 @@ struct uploaded {
   explicit uploaded(std::size_t n) {
     write_history(srv, n, 10'000);
     srv.serve(sa, *a, handshake(sa, *a, srv.cursor()));
+    REQUIRE_FALSE(srv.snap.empty());  // past the threshold: it uploaded one
   }
 };
 
@@ -304,7 +305,6 @@ TEST_CASE("sync: error gone restarts the download with the newest snapshot") {
   uploaded u(limits::snapshot_every_changes);
   auto& srv = u.srv;
   auto& a = u.a;
-  REQUIRE_FALSE(srv.snap.empty());
   auto b = fresh();
   sync_session sb(*b);
   srv.chunk = srv.snap.size() / 3 + 1;
@@ -321,7 +321,6 @@ TEST_CASE("sync: a damaged snapshot is reported and the whole history is pulled 
   uploaded u(limits::snapshot_every_changes);
   auto& srv = u.srv;
   auto& a = u.a;
-  REQUIRE_FALSE(srv.snap.empty());
   srv.snap[srv.snap.size() / 2] ^= 0x40;
   auto b = fresh();
   sync_session sb(*b);
@@ -338,7 +337,6 @@ TEST_CASE("sync: a download cut by a reconnect resumes at the bytes it has") {
   uploaded u(limits::snapshot_every_changes);
   auto& srv = u.srv;
   auto& a = u.a;
-  REQUIRE_FALSE(srv.snap.empty());
   auto b = fresh();
   sync_session sb(*b);
   srv.chunk = srv.snap.size() / 2 + 1;
