@@ -32,9 +32,13 @@ inline bool check_envelope(const std::uint8_t* data, std::size_t size) {
       a.payload != b.payload || a.signature != b.signature)
     return false;
   (void)codec::envelope_signed_bytes(a);
-  // The payload is the change body every replica parses: it must not crash either.
-  (void)codec::decode_body(a.payload, a.actor);
-  return true;
+  // The payload is the change body every replica parses: it must not crash
+  // either, and what it accepts re-encodes to a body that decodes the same.
+  auto body = codec::decode_body(a.payload, a.actor);
+  if (!body) return true;
+  bytes body_again = codec::encode_body(body.value(), a.actor);
+  auto body2 = codec::decode_body(body_again, a.actor);
+  return body2 && codec::encode_body(body2.value(), a.actor) == body_again;
 }
 
 }  // namespace packline::fuzz

@@ -367,6 +367,73 @@ TEST_CASE("replica: a batch gives the same state as one change at a time, and fa
   CHECK(batched->rows("question", "status", std::string("withdrawn"))->size() == 1);
 }
 
+TEST_CASE("replica: rows kept in memory between batches survive a failed batch and a change that fails alone") {
+  // Rows changed by a committed batch are written back lazily; a later batch
+  // that changes the same rows and fails must leave exactly the first
+  // batch's state, and a change failing inside a batch must undo only its
+  // own writes, even to a row an earlier change of the batch also wrote.
+  auto w = fresh();
+  bytes q1 = new_row_id(), q2 = new_row_id();
+  REQUIRE(w->commit({set(q1, "status", std::string("draft")), set(q2, "status", std::string("draft"))}, 1000).ok());
+  REQUIRE(w->commit({set(q1, "target", std::string("PCC"))}, 1001).ok());
+  REQUIRE(w->commit({set(q1, "status", std::string("submitted")), set(q2, "target", std::string("Chief Constable"))}, 1002).ok());
+  auto envs = w->pending(10);
+  REQUIRE(envs.size() == 3);
+
+  // The third change again, by hand: one good set, then a text edit that
+  // removes characters nobody wrote (it cannot apply anywhere).
+  auto seed = crypto::random_bytes(32);
+  auto key = crypto::signing_key::from_seed(seed);
+  REQUIRE(key.ok());
+  change_body body{{1003, 0}, {set(q2, "status", std::string("withdrawn"))}, {}};
+  op bad_text{op_kind::text_remove, "question", q1, "body", {}, {}, {}};
+  bad_text.text.k = text_op::kind::remove;
+  bad_text.text.id = {key->public_key(), 42};
+  bad_text.text.len = 3;
+  body.ops.push_back(bad_text);
+  envelope e;
+  e.space = demo::space_id();
+  e.actor = key->public_key();
+  e.seq = 1;
+  e.payload = codec::encode_body(body, e.actor);
+  crypto::sign_envelope(e, *key);
+  bytes failing = codec::encode_envelope(e);
+
+  auto r = fresh(), want = fresh();
+  REQUIRE(want->apply(envs[0], 1, 5000).ok());
+  REQUIRE(want->apply(envs[1], 2, 5000).ok());
+  REQUIRE(r->batch([&]() -> result<void> {
+    REQUIRE(r->apply(envs[0], 1, 5000).ok());
+    CHECK(!r->apply(failing, 0, 5000).ok());  // fails alone: q2's status stays "draft"
+    auto last = r->apply(envs[1], 2, 5000);
+    if (!last) return last.err();
+    return {};
+  }).ok());
+  // Not read since: the rows are only in memory. Now a batch changes them and fails.
+  auto undone = r->batch([&]() -> result<void> {
+    REQUIRE(r->apply(envs[2], 3, 5000).ok());
+    auto inside = r->rows("question", "status", std::string("submitted"));  // a read inside writes them back
+    REQUIRE_MESSAGE(inside.ok(), inside.err().message);
+    CHECK(inside->size() == 1);
+    REQUIRE(r->commit({set(q2, "status", std::string("held over"))}, 6000).ok());
+    return make_error(errc::storage, "disk full");
+  });
+  CHECK(!undone.ok());
+  CHECK(r->digest() == want->digest());
+  CHECK(r->rows("question", "status", std::string("draft"))->size() == 2);
+  CHECK(r->rows("question", "target", std::string("PCC"))->size() == 1);
+  CHECK(r->pending_count() == 0);
+  // Saved and reopened, the same.
+  auto again = replica::open(*r->save());
+  REQUIRE(again.ok());
+  CHECK((*again)->digest() == want->digest());
+  // And the undone change applies afterwards.
+  CHECK(*r->apply(envs[2], 3, 7000) == apply_status::applied);
+  CHECK(r->rows("question", "status", std::string("submitted"))->size() == 1);
+  // The undone commit's sequence number is given again (no gap for peers to wait on).
+  CHECK(*r->commit({set(q2, "status", std::string("held over"))}, 8000) == 1);
+}
+
 TEST_CASE("replica: a replica file from schema v3 moves its conflicts into the rows") {
   // tests/fixtures/replica-v3.sqlite: three devices wrote question.status
   // concurrently ("submitted", "withdrawn", "held over": the last wins);

@@ -3,6 +3,8 @@
 // each message's shape. No exceptions escape: malformed input is a result.
 #include "packline/codec.hpp"
 
+#include <cstring>
+
 #include <msgpack.hpp>
 
 #include "packline/limits.hpp"
@@ -13,7 +15,11 @@ namespace {
 // ---------- encoding ----------
 struct byte_sink {
   bytes& out;
-  void write(const char* p, std::size_t n) { out.insert(out.end(), p, p + n); }
+  void write(const char* p, std::size_t n) {
+    std::size_t at = out.size();
+    out.resize(at + n);  // many tiny writes: cheaper than a range insert
+    std::memcpy(out.data() + at, p, n);
+  }
 };
 using packer = msgpack::packer<byte_sink>;
 
@@ -443,14 +449,19 @@ result<envelope> decode_envelope(const std::uint8_t* data, std::size_t size) {
   return e;
 }
 
-bytes envelope_signed_bytes(const envelope& e) {
+bytes envelope_signed_header(const envelope& e) {
   bytes out;
-  out.reserve(15 + 16 + 32 + 12 + e.payload.size());
+  out.reserve(15 + 16 + 32 + 12);
   append(out, std::string_view("packline-env-v1"));
   append(out, e.space);
   append(out, e.actor);
   append_be(out, e.seq, 8);
   append_be(out, e.epoch, 4);
+  return out;
+}
+
+bytes envelope_signed_bytes(const envelope& e) {
+  bytes out = envelope_signed_header(e);
   append(out, e.payload);
   return out;
 }
@@ -465,6 +476,7 @@ void pack_ref(packer& pk, const text_ref& r, const bytes& actor) {
 
 bytes encode_body(const change_body& c, const bytes& actor) {
   bytes out;
+  out.reserve(64 + c.ops.size() * 48);
   byte_sink sink{out};
   packer pk(sink);
   pk.pack_array(c.deps.empty() ? 3 : 4);
@@ -506,90 +518,234 @@ bytes encode_body(const change_body& c, const bytes& actor) {
   return out;
 }
 
+// Change bodies are the hot path of applying (every op of every change), so
+// they are read in place by a cursor instead of through the tree: no
+// allocation but the decoded values themselves. Any mismatch or truncation
+// clears `ok`; the first error wins.
+struct cursor {
+  const std::uint8_t* p;
+  const std::uint8_t* end;
+  bool ok = true;
+  bool need(std::size_t n) {
+    if (ok && static_cast<std::size_t>(end - p) >= n) return true;
+    ok = false;
+    return false;
+  }
+  std::uint64_t be(int n) {  // after need(n)
+    std::uint64_t v = 0;
+    for (int i = 0; i < n; ++i) v = v << 8 | p[i];
+    p += n;
+    return v;
+  }
+  std::uint32_t array(std::uint32_t max) {
+    if (!need(1)) return 0;
+    std::uint8_t t = *p++;
+    std::uint64_t n;
+    if ((t & 0xf0) == 0x90) n = t & 0x0f;
+    else if (t == 0xdc && need(2)) n = be(2);
+    else if (t == 0xdd && need(4)) n = be(4);
+    else return ok = false, 0;
+    if (n > max) ok = false;
+    return ok ? static_cast<std::uint32_t>(n) : 0;
+  }
+  bool nil() {
+    if (!need(1) || *p != 0xc0) return false;
+    ++p;
+    return true;
+  }
+  // An integer: positive (u) or negative (i, when neg).
+  bool integer(std::uint64_t& u, std::int64_t& i, bool& neg) {
+    if (!need(1)) return false;
+    std::uint8_t t = *p;
+    neg = false;
+    if (t <= 0x7f) { ++p; u = t; return true; }
+    if (t >= 0xe0) { ++p; i = static_cast<std::int8_t>(t); neg = true; return true; }
+    static const int widths[] = {1, 2, 4, 8};
+    if (t >= 0xcc && t <= 0xcf) {
+      int w = widths[t - 0xcc];
+      ++p;
+      if (!need(static_cast<std::size_t>(w))) return false;
+      u = be(w);
+      return true;
+    }
+    if (t >= 0xd0 && t <= 0xd3) {
+      int w = widths[t - 0xd0];
+      ++p;
+      if (!need(static_cast<std::size_t>(w))) return false;
+      std::uint64_t raw = be(w);
+      int shift = 64 - 8 * w;  // sign-extend
+      std::int64_t v = static_cast<std::int64_t>(raw << shift) >> shift;
+      if (v >= 0) u = static_cast<std::uint64_t>(v);
+      else { i = v; neg = true; }
+      return true;
+    }
+    ok = false;
+    return false;
+  }
+  std::uint64_t u64(std::uint64_t max = ~0ull) {
+    std::uint64_t u = 0;
+    std::int64_t i = 0;
+    bool neg = false;
+    if (!integer(u, i, neg) || neg || u > max) ok = false;
+    return ok ? u : 0;
+  }
+  // A str (or bin) header: its bytes, in place.
+  bool raw(bool bin, const char*& s, std::uint32_t& n) {
+    if (!need(1)) return false;
+    std::uint8_t t = *p++;
+    std::uint64_t len;
+    if (!bin && (t & 0xe0) == 0xa0) len = t & 0x1f;
+    else if (t == (bin ? 0xc4 : 0xd9) && need(1)) len = be(1);
+    else if (t == (bin ? 0xc5 : 0xda) && need(2)) len = be(2);
+    else if (t == (bin ? 0xc6 : 0xdb) && need(4)) len = be(4);
+    else return ok = false;
+    if (!need(len)) return false;
+    s = reinterpret_cast<const char*>(p);
+    n = static_cast<std::uint32_t>(len);
+    p += len;
+    return true;
+  }
+  std::string str(std::size_t max) {
+    const char* s = nullptr;
+    std::uint32_t n = 0;
+    if (!raw(false, s, n) || n > max) return ok = false, std::string{};
+    return std::string(s, n);
+  }
+  bytes bin(std::size_t exact) {
+    const char* s = nullptr;
+    std::uint32_t n = 0;
+    if (!raw(true, s, n) || n != exact) return ok = false, bytes{};
+    auto q = reinterpret_cast<const std::uint8_t*>(s);
+    return bytes(q, q + n);
+  }
+  // A field value (as node_value gives it).
+  result<value> val() {
+    if (!need(1)) return shape("op");
+    std::uint8_t t = *p;
+    const char* s = nullptr;
+    std::uint32_t n = 0;
+    switch (t) {
+      case 0xc0: ++p; return value{};
+      case 0xc2: ++p; return value{false};
+      case 0xc3: ++p; return value{true};
+      case 0xca: {
+        ++p;
+        if (!need(4)) return shape("op");
+        auto bits = static_cast<std::uint32_t>(be(4));
+        float f;
+        std::memcpy(&f, &bits, 4);
+        return value{static_cast<double>(f)};
+      }
+      case 0xcb: {
+        ++p;
+        if (!need(8)) return shape("op");
+        std::uint64_t bits = be(8);
+        double d;
+        std::memcpy(&d, &bits, 8);
+        return value{d};
+      }
+      default: break;
+    }
+    bool is_bin = t >= 0xc4 && t <= 0xc6;
+    if (is_bin || (t & 0xe0) == 0xa0 || (t >= 0xd9 && t <= 0xdb)) {
+      if (!raw(is_bin, s, n)) return shape("op");
+      if (n > limits::max_value_bytes) return make_error(errc::too_large, "field value is too long");
+      if (!is_bin) return value{std::string(s, n)};
+      auto q = reinterpret_cast<const std::uint8_t*>(s);
+      return value{bytes(q, q + n)};
+    }
+    std::uint64_t u = 0;
+    std::int64_t i = 0;
+    bool neg = false;
+    if (!integer(u, i, neg)) return shape("op: value type");
+    if (neg) return value{i};
+    if (u > static_cast<std::uint64_t>(INT64_MAX)) return shape("op: integer out of range");
+    return value{static_cast<std::int64_t>(u)};
+  }
+  // A text_ref: nil (none), or [actor bin32 or nil (= the change's actor), seq].
+  bool ref(text_ref& r, const bytes& actor) {
+    if (nil()) return true;
+    if (array(2) != 2 || !ok) return ok = false;
+    if (nil()) r.actor = actor;
+    else r.actor = bin(32);
+    r.seq = u64();
+    return ok;
+  }
+};
+
 result<change_body> decode_body(const bytes& b, const bytes& actor) {
-  auto tree = parse_tree(b.data(), b.size(), limits::max_envelope_bytes);
-  if (!tree) return tree.err();
-  if (tree->kind != node::array) return shape("change");
-  reader r{*tree};
-  change_body c;
-  c.hlc.wall_ms = r.u64();
-  c.hlc.counter = static_cast<std::uint32_t>(r.u64(0xffffffff));
-  const node* ops = r.array(limits::max_ops_per_change);
-  if (r.ok && tree->items.size() == 4) {
-    const node* deps = r.array(limits::max_deps);
-    if (!r.ok) return shape("change deps");
-    for (const node& dn : deps->items) {
-      if (dn.kind != node::array) return shape("change dep");
-      reader dr{dn};
-      change_ref d;
-      d.actor = dr.bin(32, true);
-      d.seq = dr.u64();
-      if (!dr.done() || d.seq == 0) return shape("change dep");
-      c.deps.push_back(std::move(d));
-    }
-  }
-  if (!r.done()) return shape("change");
-  c.ops.reserve(ops->items.size());
-  for (const node& on : ops->items) {
-    if (on.kind != node::array) return shape("op");
-    reader orr{on};
+  if (b.size() > limits::max_envelope_bytes) return make_error(errc::too_large, "frame is larger than the limit");
+  if (b.empty()) return make_error(errc::malformed, "empty frame");
+  cursor c{b.data(), b.data() + b.size()};
+  change_body out;
+  std::uint32_t n = c.array(4);
+  if (!c.ok || n < 3) return shape("change");
+  out.hlc.wall_ms = c.u64();
+  out.hlc.counter = static_cast<std::uint32_t>(c.u64(0xffffffff));
+  std::uint32_t n_ops = c.array(static_cast<std::uint32_t>(limits::max_ops_per_change));
+  if (!c.ok) return shape("change");
+  // Each op takes at least 5 bytes: a count beyond that is a lie.
+  if (n_ops > b.size() / 5) return shape("change");
+  out.ops.reserve(n_ops);
+  for (std::uint32_t k = 0; k < n_ops; ++k) {
+    std::uint32_t items = c.array(8);
     op o;
-    auto kind = orr.u64(255);
-    o.table = orr.str(limits::max_name_bytes);
-    o.row = orr.bin(16, true);
-    o.field = orr.str(limits::max_name_bytes);
-    if (kind == static_cast<std::uint64_t>(op_kind::text_insert) || kind == static_cast<std::uint64_t>(op_kind::text_remove)) {
-      auto ref = [&](text_ref& r) {
-        const node* n = orr.next();
-        if (!n || n->kind == node::nil) return n != nullptr;
-        if (n->kind != node::array) return false;
-        reader rr{*n};
-        const node* a = rr.next();
-        if (a && a->kind == node::nil) r.actor = actor;
-        else if (a && a->kind == node::bin && a->n == 32) r.actor.assign(a->p, a->p + a->n);
-        else return false;
-        r.seq = rr.u64();
-        return rr.done();
-      };
-      if (kind == static_cast<std::uint64_t>(op_kind::text_insert)) {
-        o.kind = op_kind::text_insert;
-        o.text.k = text_op::kind::insert;
-        o.text.id = {actor, orr.u64()};
-        if (!ref(o.text.left) || !ref(o.text.right)) return shape("text insert");
-        o.text.content = orr.str(limits::max_value_bytes);
-      } else {
-        o.kind = op_kind::text_remove;
-        o.text.k = text_op::kind::remove;
-        if (!ref(o.text.id) || o.text.id.none()) return shape("text remove");
-        o.text.len = orr.u64();
+    auto kind = c.u64(255);
+    o.table = c.str(limits::max_name_bytes);
+    o.row = c.bin(16);
+    o.field = c.str(limits::max_name_bytes);
+    if (!c.ok) return shape("op");
+    if (kind == static_cast<std::uint64_t>(op_kind::text_insert)) {
+      o.kind = op_kind::text_insert;
+      o.text.k = text_op::kind::insert;
+      o.text.id = {actor, c.u64()};
+      if (items != 8 || !c.ref(o.text.left, actor) || !c.ref(o.text.right, actor)) return shape("text insert");
+      o.text.content = c.str(limits::max_value_bytes);
+      if (!c.ok) return shape("text op");
+    } else if (kind == static_cast<std::uint64_t>(op_kind::text_remove)) {
+      o.kind = op_kind::text_remove;
+      o.text.k = text_op::kind::remove;
+      if (items != 6 || !c.ref(o.text.id, actor) || o.text.id.none()) return shape("text remove");
+      o.text.len = c.u64();
+      if (!c.ok) return shape("text op");
+    } else if (kind == static_cast<std::uint64_t>(op_kind::set)) {
+      if (items != 5 && items != 6) return shape("op");
+      auto v = c.val();
+      if (!v) return v.err();
+      o.val = std::move(*v);
+      if (items == 6) {
+        std::uint32_t np = c.array(static_cast<std::uint32_t>(limits::max_deps));
+        if (!c.ok) return shape("op pred");
+        o.pred.reserve(np);
+        for (std::uint32_t i = 0; i < np; ++i) {
+          reg_ref r;
+          if (c.array(3) != 3) return shape("op pred");
+          r.actor = c.bin(8);  // a writer: the first 8 bytes of its device key
+          r.hlc.wall_ms = c.u64();
+          r.hlc.counter = static_cast<std::uint32_t>(c.u64(0xffffffff));
+          if (!c.ok) return shape("op pred");
+          o.pred.push_back(std::move(r));
+        }
       }
-      if (!orr.done()) return shape("text op");
-      c.ops.push_back(std::move(o));
-      continue;
+    } else {
+      return shape("op: unknown kind");
     }
-    if (kind != static_cast<std::uint64_t>(op_kind::set)) return shape("op: unknown kind");
-    const node* v = orr.next();
-    if (orr.ok && on.items.size() == 6) {
-      const node* pl = orr.array(limits::max_deps);
-      if (!orr.ok) return shape("op pred");
-      for (const node& pn : pl->items) {
-        if (pn.kind != node::array) return shape("op pred");
-        reader pr{pn};
-        reg_ref p;
-        p.actor = pr.bin(8, true);  // a writer: the first 8 bytes of its device key
-        p.hlc.wall_ms = pr.u64();
-        p.hlc.counter = static_cast<std::uint32_t>(pr.u64(0xffffffff));
-        if (!pr.done()) return shape("op pred");
-        o.pred.push_back(std::move(p));
-      }
-    }
-    if (!orr.done() || !v) return shape("op");
-    auto val = node_value(*v);
-    if (!val) return val.err();
-    o.val = std::move(*val);
-    c.ops.push_back(std::move(o));
+    out.ops.push_back(std::move(o));
   }
-  return c;
+  if (n == 4) {
+    std::uint32_t nd = c.array(static_cast<std::uint32_t>(limits::max_deps));
+    if (!c.ok) return shape("change deps");
+    for (std::uint32_t i = 0; i < nd; ++i) {
+      change_ref d;
+      if (c.array(2) != 2) return shape("change dep");
+      d.actor = c.bin(32);
+      d.seq = c.u64();
+      if (!c.ok || d.seq == 0) return shape("change dep");
+      out.deps.push_back(std::move(d));
+    }
+  }
+  if (c.p != c.end) return make_error(errc::malformed, "trailing bytes after the message");
+  return out;
 }
 
 // Snapshot: [1, space, cursor, covered, heads, regs, texts]

@@ -102,10 +102,14 @@ bool verify(const bytes& public_key, const bytes& msg, const bytes& signature) {
 
 bytes envelope_to_sign(const envelope& e) {
   static constexpr std::string_view tag = "packline-sig-v2";
-  bytes signed_bytes = codec::envelope_signed_bytes(e);
+  bytes header = codec::envelope_signed_header(e);  // hashed with the payload, without copying it
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, 32);
+  crypto_generichash_update(&st, header.data(), header.size());
+  crypto_generichash_update(&st, e.payload.data(), e.payload.size());
   bytes out(tag.begin(), tag.end());
   out.resize(tag.size() + 32);
-  crypto_generichash(out.data() + tag.size(), 32, signed_bytes.data(), signed_bytes.size(), nullptr, 0);
+  crypto_generichash_final(&st, out.data() + tag.size(), 32);
   return out;
 }
 

@@ -23,6 +23,18 @@ stmt& stmt::bind(int i, const value& v) {
       v);
   return *this;
 }
+stmt& stmt::bind_ref(int i, const value& v) {
+  if (const std::string* s = std::get_if<std::string>(&v)) {
+    sqlite3_bind_text64(s_, i, s->data(), s->size(), SQLITE_STATIC, SQLITE_UTF8);
+    return *this;
+  }
+  if (const bytes* b = std::get_if<bytes>(&v)) return bind_ref(i, *b);
+  return bind(i, v);
+}
+stmt& stmt::bind_ref(int i, const bytes& b) {
+  sqlite3_bind_blob64(s_, i, b.data(), b.size(), SQLITE_STATIC);
+  return *this;
+}
 stmt& stmt::bind(int i, const bytes& b) {
   sqlite3_bind_blob64(s_, i, b.data(), b.size(), SQLITE_TRANSIENT);
   return *this;
@@ -92,6 +104,10 @@ result<std::unique_ptr<db>> db::open_memory() {
     sqlite3_close(h);
     return make_error(errc::storage, "could not open the replica database");
   }
+  // The whole database lives in memory anyway: let the page cache hold all
+  // of it (the default 2 MiB would copy pages in and out of a deserialised
+  // image over and over).
+  sqlite3_exec(h, "PRAGMA cache_size = -262144", nullptr, nullptr, nullptr);
   return std::unique_ptr<db>(new db(h));
 }
 

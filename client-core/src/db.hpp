@@ -23,6 +23,9 @@ class stmt {
   stmt& bind(int i, std::string_view s);
   stmt& bind(int i, std::int64_t v);
   stmt& bind_null(int i);
+  // Without a copy: `v` must stay alive and unchanged until reset().
+  stmt& bind_ref(int i, const value& v);
+  stmt& bind_ref(int i, const bytes& b);
   // true: a row is ready; false: done. Errors are storage results.
   result<bool> step();
   // Runs to completion and resets (for statements without rows).

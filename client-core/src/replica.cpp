@@ -7,9 +7,12 @@
 #include "packline/replica.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "db.hpp"
 #include "packline/codec.hpp"
@@ -123,6 +126,7 @@ struct field_reg {
   bytes writer;  // 8 bytes
   std::vector<kept_write> kept;
   std::optional<value> val;  // the winner's value once read or written (memory only)
+  bool changed = false;       // the winner changed since the row was stored (memory only)
   auto key() const { return std::tie(hlc, writer); }
   void sort_kept() {
     std::sort(kept.begin(), kept.end(), [](const kept_write& a, const kept_write& b) { return a.key() > b.key(); });
@@ -219,9 +223,11 @@ std::vector<field_reg> decode_regs(const bytes& b) {
   return out;
 }
 
-bytes encode_regs(std::vector<field_reg>& regs) {
-  std::sort(regs.begin(), regs.end(), [](const field_reg& a, const field_reg& b) { return a.field < b.field; });
-  bytes out;
+// Into `out` (cleared first; its capacity is reused).
+void encode_regs(std::vector<field_reg>& regs, bytes& out) {
+  auto by_name = [](const field_reg& a, const field_reg& b) { return a.field < b.field; };
+  if (!std::is_sorted(regs.begin(), regs.end(), by_name)) std::sort(regs.begin(), regs.end(), by_name);
+  out.clear();
   for (auto& f : regs) {
     out.push_back(static_cast<std::uint8_t>(f.field.size()));
     append(out, std::string_view(f.field));
@@ -238,7 +244,6 @@ bytes encode_regs(std::vector<field_reg>& regs) {
       encode_value(out, k.val);
     }
   }
-  return out;
 }
 
 // A table left by a migration for the replica to convert.
@@ -276,17 +281,20 @@ result<void> each_register_row(db& d, const std::string& table, const bytes& row
 
 }  // namespace
 
-// A materialised row as the last change left it: read from SQLite once, then
-// kept in the row cache; its changed columns are written at the end of the
-// transaction (of the batch, when there is one).
+// A materialised row as the last changes left it: read from SQLite once, then
+// kept in the row cache, where changes modify it in place. Its changed
+// columns are written back lazily (flush_rows: before any read of the tables,
+// on save, or when the cache is full), so a row touched by every page of a
+// pull is written once, not once per page.
 struct replica::row_work {
-  std::string key;  // table + '\0' + id
-  std::string table;
+  const std::string* table = nullptr;  // a key of columns_
   bytes row;
   std::vector<field_reg> regs;
-  std::map<std::string, value> changed;  // columns to write
+  std::vector<std::pair<std::string, value>> texts;  // text columns to write (registers: field_reg::changed)
   bool exists = false;  // the row is stored already
   bool dirty = false;
+  std::uint64_t journaled = 0;  // the batch that saved this row's earlier state
+  std::uint64_t flushed = 0;    // the write-back that last wrote it (the dirty list may name it twice)
   field_reg* find(const std::string& f) {
     for (auto& r : regs)
       if (r.field == f) return &r;
@@ -294,17 +302,53 @@ struct replica::row_work {
   }
 };
 
-// The rows one change touches (copies, so a failed change leaves the cache
-// as it was), in first-touch order, found by key.
-struct replica::row_works {
-  std::vector<std::unique_ptr<row_work>> list;
-  std::unordered_map<std::string, row_work*> index;
+namespace {
+struct row_key {
+  const std::string* table;  // a key of columns_ (stable)
+  std::array<std::uint8_t, 16> id;
+  bool operator==(const row_key&) const = default;
 };
+struct row_key_hash {
+  std::size_t operator()(const row_key& k) const {
+    std::uint64_t h;
+    std::memcpy(&h, k.id.data(), 8);  // row ids are random
+    return static_cast<std::size_t>(h ^ reinterpret_cast<std::uintptr_t>(k.table));
+  }
+};
+row_key key_of(const std::string* table, const bytes& row) {
+  row_key k{table, {}};
+  std::memcpy(k.id.data(), row.data(), 16);
+  return k;
+}
+}  // namespace
 
-// Rows read or written lately, by key, and the ones not yet written back.
+// Rows read or written lately, the ones not yet written back, and the undo
+// journal: inside a batch (a storage transaction or savepoint) a row's state
+// is saved before its first change, so a batch that fails leaves memory as
+// the rolled-back tables expect it.
 struct replica::row_cache {
-  std::unordered_map<std::string, row_work> rows;
-  std::vector<row_work*> dirty;  // stable: unordered_map never moves its values
+  std::unordered_map<row_key, row_work, row_key_hash> rows;
+  std::vector<row_key> dirty;  // may name rows dropped since (skipped)
+  struct saved {
+    row_key key;
+    std::optional<row_work> before;  // none: the row was clean (drop it; it reloads)
+  };
+  std::vector<saved> journal;  // of the outermost batch
+  struct mark {
+    std::uint64_t serial;
+    std::uint64_t changes;  // `changes` when it began
+  };
+  std::vector<mark> marks;  // open batches, outermost first
+  std::uint64_t serial = 0;
+  std::uint64_t changes = 0;  // calls of changing(), ever
+  // Every id each table has stored (or had: a superset, as inserts add to it
+  // before their transaction commits), read once per table, so a new row
+  // costs no SELECT.
+  std::unordered_set<row_key, row_key_hash> ids;
+  std::set<const std::string*> ids_loaded;
+  bool broken = false;  // a nested batch failed after changing rows: the outermost must fail
+  std::uint64_t flushes = 0;
+  bool flushing = false;
 };
 
 const value* row::get(std::string_view f) const {
@@ -359,13 +403,7 @@ result<void> replica::load_state() {
   auto cols = load_columns(*db_);
   if (!cols) return cols.err();
   columns_ = std::move(*cols);
-  auto s = db_->prepare("SELECT COALESCE(MAX(seq), 0) FROM change_log WHERE actor = ?1");
-  if (!s) return s.err();
-  (*s)->bind(1, device_id());
-  auto r = (*s)->step();
-  if (!r) return r.err();
-  next_seq_ = static_cast<std::uint64_t>((*s)->column_int(0)) + 1;
-  (*s)->reset();
+  PL_TRY(load_counters());
   auto h = db_->prepare("SELECT hlc_wall, hlc_counter FROM change_log ORDER BY hlc_wall DESC, hlc_counter DESC LIMIT 1");
   if (!h) return h.err();
   auto hr = (*h)->step();
@@ -373,10 +411,22 @@ result<void> replica::load_state() {
   if (*hr)
     clock_ = hlc_clock({static_cast<std::uint64_t>((*h)->column_int(0)), static_cast<std::uint32_t>((*h)->column_int(1))});
   (*h)->reset();
+  return load_keys();  // keyring and keys (issue 4, replica_keys.cpp)
+}
+
+// This device's next sequence number and text id, as stored.
+result<void> replica::load_counters() {
+  auto s = db_->prepare("SELECT COALESCE(MAX(seq), 0) FROM change_log WHERE actor = ?1");
+  if (!s) return s.err();
+  (*s)->bind(1, device_id());
+  auto r = (*s)->step();
+  if (!r) return r.err();
+  next_seq_ = static_cast<std::uint64_t>((*s)->column_int(0)) + 1;
+  (*s)->reset();
   auto tc = meta_get(*db_, "text_counter");
   if (!tc) return tc.err();
   text_counter_ = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(as_int(*tc)));
-  return load_keys();  // keyring and keys (issue 4, replica_keys.cpp)
+  return {};
 }
 
 // Schema v3 moved registers into the rows (`_reg`); 003_engine.sql renamed
@@ -394,14 +444,10 @@ result<void> replica::upgrade_v2_registers() {
     writes.push_back({{h, {op{op_kind::set, st.column_text(0), st.column_blob(1), st.column_text(2), st.column(3), {}, {}}}, {}},
                       st.column_blob(6)});
   }));
-  transaction tx(*db_);
-  for (auto& w : writes) {
-    row_works works;
-    PL_TRY(apply_ops(w.body, w.actor, works));
-    PL_TRY(keep_rows(works));
-  }
-  PL_TRY(db_->exec("DROP TABLE lww_v2"));
-  return finish(tx);
+  return batch([&]() -> result<void> {
+    for (auto& w : writes) PL_TRY(apply_ops(w.body, w.actor));
+    return db_->exec("DROP TABLE lww_v2");
+  });
 }
 
 // Schema v4 keeps conflicts in the rows; 004_conflicts_inline.sql renamed the
@@ -410,8 +456,6 @@ result<void> replica::upgrade_v3_conflicts() {
   auto present = has_table(*db_, "reg_v3");
   if (!present) return present.err();
   if (!*present) return {};
-  transaction tx(*db_);
-  row_works works;
   auto s = db_->prepare("SELECT tbl, row, field, hlc_wall, hlc_counter, actor, value FROM reg_v3");
   if (!s) return s.err();
   auto unknown = db_->prepare("INSERT OR IGNORE INTO reg SELECT * FROM reg_v3 WHERE tbl=?1 AND row=?2 AND field=?3");
@@ -423,25 +467,25 @@ result<void> replica::upgrade_v3_conflicts() {
                       {{static_cast<std::uint64_t>(st.column_int(3)), static_cast<std::uint32_t>(st.column_int(4))}, st.column_blob(5),
                        st.column(6)}});
   }));
-  for (auto& v : writes) {
-    auto t = columns_.find(v.table);
-    field_reg* m = nullptr;
-    if (t != columns_.end() && t->second.count(v.field)) {
-      auto w = work_for(works, v.table, v.row);
-      if (!w) return w.err();
-      m = (*w)->find(v.field);
-      (*w)->dirty = true;
+  return batch([&]() -> result<void> {
+    for (auto& v : writes) {
+      auto t = columns_.find(v.table);
+      field_reg* m = nullptr;
+      if (t != columns_.end() && t->second.count(v.field)) {
+        auto w = work_for(t->first, v.row);
+        if (!w) return w.err();
+        m = (*w)->find(v.field);
+        if (m) changing(**w);
+      }
+      if (!m) {  // a field the schema does not know (or a write without its row): stays in reg
+        PL_TRY((*unknown)->bind(1, std::string_view(v.table)).bind(2, v.row).bind(3, std::string_view(v.field)).run());
+        continue;
+      }
+      m->kept.push_back(std::move(v.k));
+      m->sort_kept();
     }
-    if (!m) {  // a field the schema does not know (or a write without its row): stays in reg
-      PL_TRY((*unknown)->bind(1, std::string_view(v.table)).bind(2, v.row).bind(3, std::string_view(v.field)).run());
-      continue;
-    }
-    m->kept.push_back(std::move(v.k));
-    m->sort_kept();
-  }
-  PL_TRY(keep_rows(works));
-  PL_TRY(db_->exec("DROP TABLE reg_v3"));
-  return finish(tx);
+    return db_->exec("DROP TABLE reg_v3");
+  });
 }
 
 result<bytes> replica::save() {
@@ -472,118 +516,149 @@ result<void> replica::set_setting(const std::string& key, const std::string& v) 
 }
 
 // A column written outside a register (a text field's materialised text).
-result<void> replica::materialise(row_works& works, const std::string& table, const bytes& row, const std::string& field,
-                                  const value& v) {
+result<void> replica::materialise(const std::string& table, const bytes& row, const std::string& field, const value& v) {
   auto t = columns_.find(table);
   if (t == columns_.end() || !t->second.count(field)) return {};  // kept in reg/text_state for a later schema
-  auto w = work_for(works, table, row);
+  auto w = work_for(t->first, row);
   if (!w) return w.err();
-  (*w)->changed[field] = v;
-  (*w)->dirty = true;
+  changing(**w);
+  for (auto& [f, old] : (*w)->texts)
+    if (f == field) return old = v, result<void>{};
+  (*w)->texts.emplace_back(field, v);
   return {};
 }
 
-result<replica::row_work*> replica::work_for(row_works& works, const std::string& table, const bytes& row) {
-  std::string k = table;
-  k.push_back('\0');
-  k.append(row.begin(), row.end());
-  auto it = works.index.find(k);
-  if (it != works.index.end()) return it->second;
-  std::unique_ptr<row_work> w;
-  if (auto c = cache_->rows.find(k); c != cache_->rows.end()) {
-    w = std::make_unique<row_work>(c->second);
-  } else {
-    w = std::make_unique<row_work>();
-    w->key = k;
-    w->table = table;
-    w->row = row;
-    auto s = db_->prepare("SELECT _reg FROM \"" + table + "\" WHERE id = ?1");
-    if (!s) return s.err();
-    auto r = (*s)->bind(1, row).step();
-    if (!r) return r.err();
-    if (*r) {
-      w->exists = true;
-      w->regs = decode_regs((*s)->column_blob(0));
+// The cached row (read from SQLite the first time). `table` is a key of columns_.
+result<replica::row_work*> replica::work_for(const std::string& table, const bytes& row) {
+  if (row.size() != 16) return make_error(errc::malformed, "a row id is 16 bytes");
+  row_key k = key_of(&table, row);
+  auto [it, fresh] = cache_->rows.try_emplace(k);
+  row_work& w = it->second;
+  if (!fresh) return &w;
+  w.table = &table;
+  w.row = row;
+  if (!cache_->ids_loaded.count(&table)) {
+    auto all = db_->prepare("SELECT id FROM \"" + table + "\"");
+    auto loaded = all ? each_row(*all, [&](stmt& st) {
+      bytes id = st.column_blob(0);
+      if (id.size() == 16) cache_->ids.insert(key_of(&table, id));
+    }) : result<void>(all.err());
+    if (!loaded) {
+      cache_->rows.erase(it);
+      return loaded.err();
     }
-    (*s)->reset();
+    cache_->ids_loaded.insert(&table);
   }
-  row_work* p = w.get();
-  works.list.push_back(std::move(w));
-  works.index.emplace(std::move(k), p);
-  return p;
-}
-
-// A change's rows become the cache's; written back now unless in a batch.
-result<void> replica::keep_rows(row_works& works) {
-  for (auto& w : works.list) {
-    auto [it, fresh] = cache_->rows.try_emplace(w->key);
-    bool was_dirty = !fresh && it->second.dirty;
-    it->second = std::move(*w);
-    if (it->second.dirty && !was_dirty) cache_->dirty.push_back(&it->second);
-  }
-  works.list.clear();
-  works.index.clear();
-  if (batch_depth_ > 0) return {};
-  return flush_rows();
-}
-
-result<void> replica::flush_rows() {
-  for (row_work* w : cache_->dirty) {
-    if (auto r = flush_row(*w); !r) {
-      forget_unsaved();
-      if (batch_depth_ > 0) batch_broken_ = true;  // rows of earlier changes were lost: undo the batch
-      return r;
-    }
-  }
-  cache_->dirty.clear();
-  if (cache_->rows.size() > limits::row_cache_rows) cache_->rows.clear();
-  return {};
-}
-
-// Commits a transaction; on failure nothing cached from it may survive.
-result<void> replica::finish(transaction& tx) {
-  auto r = tx.commit();
+  if (!cache_->ids.count(k)) return &w;  // never stored: a new row
+  auto s = db_->prepare("SELECT _reg FROM \"" + table + "\" WHERE id = ?1");
+  auto r = s ? (*s)->bind(1, row).step() : result<bool>(s.err());
   if (!r) {
-    forget_unsaved();
-    if (batch_depth_ > 0) batch_broken_ = true;
+    cache_->rows.erase(it);
+    return r.err();
   }
-  return r;
+  if (*r) {
+    w.exists = true;
+    w.regs = decode_regs((*s)->column_blob(0));
+  }
+  (*s)->reset();
+  return &w;
+}
+
+// Called before a cached row changes: inside a batch its state before the
+// batch is journaled (once per outermost batch); it will be written back.
+void replica::changing(row_work& w) {
+  auto& c = *cache_;
+  ++c.changes;
+  if (!c.marks.empty() && w.journaled != c.marks.front().serial) {
+    w.journaled = c.marks.front().serial;
+    c.journal.push_back({key_of(w.table, w.row), w.dirty ? std::optional<row_work>(w) : std::nullopt});
+  }
+  if (!w.dirty) c.dirty.push_back(key_of(w.table, w.row));
+  w.dirty = true;
+}
+
+// Writes the changed rows back, in one batch of their own, and empties a
+// full cache. Memory changes only once the rows are stored; inside an outer
+// batch the rows are journaled first, so a failed outer batch finds them
+// dirty again.
+result<void> replica::flush_rows() {
+  auto& c = *cache_;
+  bool nested = !c.marks.empty();
+  std::vector<row_work*> written;
+  if (!c.dirty.empty()) {
+    c.flushing = true;
+    std::uint64_t pass = ++c.flushes;
+    auto r = batch([&]() -> result<void> {
+      for (const row_key& k : c.dirty) {
+        auto it = c.rows.find(k);
+        if (it == c.rows.end() || !it->second.dirty || it->second.flushed == pass) continue;
+        it->second.flushed = pass;
+        if (nested) changing(it->second);
+        PL_TRY(flush_row(it->second));
+        written.push_back(&it->second);
+      }
+      return {};
+    });
+    c.flushing = false;
+    if (!r) return r;  // still dirty: written next time
+    for (row_work* w : written) {
+      w->exists = true;
+      w->dirty = false;
+      w->texts.clear();
+      for (auto& f : w->regs) f.changed = false;
+    }
+    c.dirty.clear();
+  }
+  if (!nested && c.rows.size() > limits::row_cache_rows) c.rows.clear();
+  return {};
 }
 
 result<void> replica::begin_batch() {
   PL_TRY(db_->begin());
-  if (batch_depth_++ == 0) batch_broken_ = false;
+  cache_->marks.push_back({++cache_->serial, cache_->changes});
   return {};
 }
 
+// Nested batches are savepoints. One that fails before changing any cached
+// row (a change refused for its content) fails alone; one that fails after
+// (storage) can only be undone with the whole batch, from the journal.
 result<void> replica::end_batch(result<void> outcome) {
-  --batch_depth_;
-  if (outcome && batch_depth_ == 0 && batch_broken_)
-    outcome = make_error(errc::storage, "replica storage: a batch could not be completed");
-  if (outcome && batch_depth_ == 0) outcome = flush_rows();
-  if (!outcome) {
-    db_->rollback();
-    forget_unsaved();
-    if (batch_depth_ > 0) batch_broken_ = true;
+  auto& c = *cache_;
+  std::uint64_t changes_before = c.marks.back().changes;
+  c.marks.pop_back();
+  bool outermost = c.marks.empty();
+  if (outcome && outermost && c.broken) outcome = make_error(errc::storage, "replica storage: a batch could not be completed");
+  if (outcome) outcome = db_->commit();
+  else db_->rollback();
+  if (!outcome) docs_.clear();  // text docs may hold part of what failed
+  if (!outermost) {
+    if (!outcome && c.changes != changes_before) c.broken = true;
     return outcome;
   }
-  auto r = db_->commit();
-  if (!r) forget_unsaved();
-  return r;
-}
-
-void replica::forget_unsaved() {
-  docs_.clear();
-  cache_->rows.clear();
-  cache_->dirty.clear();
+  if (!outcome) {  // the tables are as they were before the batch: so is memory
+    for (std::size_t i = c.journal.size(); i > 0; --i) {
+      auto& j = c.journal[i - 1];
+      if (j.before) {
+        c.rows.insert_or_assign(j.key, std::move(*j.before));
+        c.dirty.push_back(j.key);
+      } else {
+        c.rows.erase(j.key);
+      }
+    }
+    (void)load_counters();  // a commit undone gives its sequence number again
+  }
+  c.journal.clear();
+  c.broken = false;
+  if (outcome && c.rows.size() > limits::row_cache_rows && !c.flushing) (void)flush_rows();  // a failure leaves them dirty
+  return outcome;
 }
 
 // The stored value of a field of a row (a winner about to become a conflict).
 result<value> replica::stored(const row_work& w, const std::string& field) {
-  auto c = w.changed.find(field);
-  if (c != w.changed.end()) return normalised(c->second);
+  for (auto& [f, v] : w.texts)
+    if (f == field) return normalised(v);
   if (!w.exists) return value{};
-  auto s = db_->prepare("SELECT \"" + field + "\" FROM \"" + w.table + "\" WHERE id = ?1");
+  auto s = db_->prepare("SELECT \"" + field + "\" FROM \"" + *w.table + "\" WHERE id = ?1");
   if (!s) return s.err();
   auto r = (*s)->bind(1, w.row).step();
   if (!r) return r.err();
@@ -597,11 +672,11 @@ result<value> replica::stored(const row_work& w, const std::string& field) {
 // are kept with it in the row as conflicts. All in memory: the row is written
 // once at the end of the transaction.
 result<void> replica::set_field(row_work& w, const op& o, const hlc_timestamp& hlc, const bytes& writer) {
-  w.dirty = true;
+  changing(w);
   field_reg* m = w.find(o.field);
-  if (!m) {  // the common case: a field's first write
-    w.regs.push_back({o.field, hlc, writer, {}, normalised(o.val)});
-    w.changed[o.field] = o.val;
+  if (!m) {  // the common case: a field's first write (regs stay sorted by name)
+    auto at = std::lower_bound(w.regs.begin(), w.regs.end(), o.field, [](const field_reg& r, const std::string& f) { return r.field < f; });
+    w.regs.insert(at, {o.field, hlc, writer, {}, normalised(o.val), true});
     return {};
   }
   auto same = [](const hlc_timestamp& h, const bytes& a, const hlc_timestamp& h2, const bytes& b) { return h == h2 && a == b; };
@@ -626,8 +701,8 @@ result<void> replica::set_field(row_work& w, const op& o, const hlc_timestamp& h
       m->kept.push_back({m->hlc, m->writer, std::move(*m->val)});
       m->hlc = hlc;
       m->writer = writer;
-      m->val = mine.val;
-      w.changed[o.field] = o.val;
+      m->val = std::move(mine.val);
+      m->changed = true;
     } else {
       m->kept.push_back(std::move(mine));
     }
@@ -642,41 +717,49 @@ result<void> replica::set_field(row_work& w, const op& o, const hlc_timestamp& h
     m->sort_kept();
     m->hlc = best.hlc;
     m->writer = best.writer;
-    m->val = best.val;
-    w.changed[o.field] = std::move(best.val);
+    m->val = std::move(best.val);
+    m->changed = true;
     return {};
   }
   m->hlc = hlc;
   m->writer = writer;
   m->val = std::move(mine.val);
-  w.changed[o.field] = o.val;
+  m->changed = true;
   return {};
 }
 
 result<void> replica::flush_row(row_work& w) {
   if (!w.dirty) return {};
-  // One statement per row and change: an UPDATE of a stored row (cheaper than
-  // an upsert), an INSERT of a new one; cached per table and set of fields,
-  // so the SQL text is built only the first time.
-  std::string key = w.exists ? "u|" : "i|";
-  key += w.table;
-  for (auto& [f, v] : w.changed) (key += '|') += f;
+  // One statement per row: an UPDATE of a stored row (cheaper than an
+  // upsert), an INSERT of a new one; cached per table and set of fields, so
+  // the SQL text is built only the first time. Values are bound without
+  // copies (they live in `w` and scratch_ until run() resets the statement).
+  std::string& key = stmt_key_;
+  key.assign(w.exists ? "u|" : "i|");
+  key += *w.table;
+  // Columns in binding order: changed registers (by name), then texts.
+  std::vector<std::pair<const std::string*, const value*>>& cols = bind_cols_;
+  cols.clear();
+  for (auto& f : w.regs)
+    if (f.changed && f.val) cols.emplace_back(&f.field, &*f.val);
+  for (auto& [f, v] : w.texts) cols.emplace_back(&f, &v);
+  for (auto& [f, v] : cols) (key += '|') += *f;
   stmt*& s = upserts_[key];
   if (!s) {
     std::string sql;
     if (w.exists) {
-      sql = "UPDATE \"" + w.table + "\" SET _reg = ?2";
+      sql = "UPDATE \"" + *w.table + "\" SET _reg = ?2";
       int i = 3;
-      for (auto& [f, v] : w.changed) sql += ", \"" + f + "\" = ?" + std::to_string(i++);
+      for (auto& [f, v] : cols) sql += ", \"" + *f + "\" = ?" + std::to_string(i++);
       sql += " WHERE id = ?1";
     } else {
-      std::string cols = "id, _reg", vals = "?1, ?2";
+      std::string names = "id, _reg", vals = "?1, ?2";
       int i = 3;
-      for (auto& [f, v] : w.changed) {
-        cols += ", \"" + f + "\"";
+      for (auto& [f, v] : cols) {
+        names += ", \"" + *f + "\"";
         vals += ", ?" + std::to_string(i++);
       }
-      sql = "INSERT INTO \"" + w.table + "\"(" + cols + ") VALUES(" + vals + ")";
+      sql = "INSERT INTO \"" + *w.table + "\"(" + names + ") VALUES(" + vals + ")";
     }
     auto p = db_->prepare(sql);
     if (!p) {
@@ -685,15 +768,17 @@ result<void> replica::flush_row(row_work& w) {
     }
     s = *p;
   }
-  s->bind(1, w.row);
-  if (w.regs.empty()) s->bind_null(2);  // a row only a text wrote (snapshot() skips it)
-  else s->bind(2, encode_regs(w.regs));
+  s->bind_ref(1, w.row);
+  if (w.regs.empty()) {
+    s->bind_null(2);  // a row only a text wrote (snapshot() skips it)
+  } else {
+    encode_regs(w.regs, scratch_);
+    s->bind_ref(2, scratch_);
+  }
   int i = 3;
-  for (auto& [f, v] : w.changed) s->bind(i++, v);
+  for (auto& [f, v] : cols) s->bind_ref(i++, *v);
   PL_TRY(s->run());
-  w.exists = true;
-  w.dirty = false;
-  w.changed.clear();
+  if (!w.exists) cache_->ids.insert(key_of(w.table, w.row));
   return {};
 }
 
@@ -712,12 +797,12 @@ result<void> replica::set_unknown(const op& o, const hlc_timestamp& hlc, const b
 }
 
 // Every write of a field as this replica knows it: the pred of a new write.
-result<std::vector<reg_ref>> replica::current_writes(row_works& works, const op& o) {
+result<std::vector<reg_ref>> replica::current_writes(const op& o) {
   std::vector<reg_ref> out;
   auto t = columns_.find(o.table);
   bool known = t != columns_.end() && t->second.count(o.field);
   if (known) {
-    auto w = work_for(works, o.table, o.row);
+    auto w = work_for(t->first, o.row);
     if (!w) return w.err();
     if (field_reg* m = (*w)->find(o.field)) {
       out.push_back({m->writer, m->hlc});
@@ -754,33 +839,26 @@ result<text_doc*> replica::doc(const std::string& table, const bytes& row, const
   return &docs_.emplace(std::move(k), std::move(d)).first->second;
 }
 
-result<void> replica::store_doc(row_works& works, const std::string& table, const bytes& row, const std::string& field) {
+result<void> replica::store_doc(const std::string& table, const bytes& row, const std::string& field) {
   auto d = doc(table, row, field);
   if (!d) return d.err();
   auto s = db_->prepare("INSERT INTO text_state(tbl, row, field, doc) VALUES(?1,?2,?3,?4) "
                         "ON CONFLICT(tbl, row, field) DO UPDATE SET doc = excluded.doc");
   if (!s) return s.err();
   PL_TRY((*s)->bind(1, std::string_view(table)).bind(2, row).bind(3, std::string_view(field)).bind(4, (*d)->encode()).run());
-  return materialise(works, table, row, field, (*d)->text());
+  return materialise(table, row, field, (*d)->text());
 }
 
-result<void> replica::apply_ops(const change_body& body, const bytes& actor, row_works& works) {
-  std::vector<const op*> texts;  // text fields touched, stored once at the end
-  bytes writer = writer_of(actor);
-  for (const op& o : body.ops) {
+// Text edits first: they are the only ops whose content can fail to apply,
+// so a change that fails on its content leaves the rows untouched and fails
+// alone inside a batch. Then the registers, then the texts' columns.
+result<void> replica::apply_ops(const change_body& body, const bytes& actor) {
+  for (const op& o : body.ops)
     if (o.row.size() != 16 || o.field == "id" || o.field[0] == '_' || o.table.empty() || o.field.empty())
       return make_error(errc::malformed, "an operation names an invalid row or field");
-    if (o.kind == op_kind::set) {
-      auto t = columns_.find(o.table);
-      if (t == columns_.end() || !t->second.count(o.field)) {
-        PL_TRY(set_unknown(o, body.hlc, writer));
-        continue;
-      }
-      auto w = work_for(works, o.table, o.row);
-      if (!w) return w.err();
-      PL_TRY(set_field(**w, o, body.hlc, writer));
-      continue;
-    }
+  std::vector<const op*> texts;  // text fields touched, stored once at the end
+  for (const op& o : body.ops) {
+    if (o.kind == op_kind::set) continue;
     auto d = doc(o.table, o.row, o.field);
     if (!d) return d.err();
     auto r = (*d)->apply(o.text);
@@ -789,7 +867,19 @@ result<void> replica::apply_ops(const change_body& body, const bytes& actor, row
     for (const op* t : texts) seen = seen || (t->table == o.table && t->row == o.row && t->field == o.field);
     if (!seen) texts.push_back(&o);
   }
-  for (const op* t : texts) PL_TRY(store_doc(works, t->table, t->row, t->field));
+  bytes writer = writer_of(actor);
+  for (const op& o : body.ops) {
+    if (o.kind != op_kind::set) continue;
+    auto t = columns_.find(o.table);
+    if (t == columns_.end() || !t->second.count(o.field)) {
+      PL_TRY(set_unknown(o, body.hlc, writer));
+      continue;
+    }
+    auto w = work_for(t->first, o.row);
+    if (!w) return w.err();
+    PL_TRY(set_field(**w, o, body.hlc, writer));
+  }
+  for (const op* t : texts) PL_TRY(store_doc(t->table, t->row, t->field));
   return {};
 }
 
@@ -805,10 +895,9 @@ result<std::uint64_t> replica::commit(std::vector<op> ops, std::uint64_t now_ms)
   if (ops.empty()) return make_error(errc::invalid_argument, "a change needs at least one operation");
   bytes sp = space();
   if (sp.empty()) return make_error(errc::bad_state, "this device has not joined a panel yet");
-  row_works seen;  // loaded for pred, reused by apply_ops
   for (op& o : ops) {
     if (o.kind != op_kind::set) continue;
-    auto p = current_writes(seen, o);
+    auto p = current_writes(o);
     if (!p) return p.err();
     o.pred = std::move(*p);
   }
@@ -821,22 +910,18 @@ result<std::uint64_t> replica::commit(std::vector<op> ops, std::uint64_t now_ms)
   PL_TRY(seal_change(e, codec::encode_body(body, key_.public_key())));  // sealed under the epoch's key (issue 4)
   bytes env = codec::encode_envelope(e);
   if (env.size() > limits::max_envelope_bytes) return make_error(errc::too_large, "this change is too large to send");
-  transaction tx(*db_);
-  auto ins = db_->prepare("INSERT INTO change_log(actor, seq, hlc_wall, hlc_counter, envelope, server_seq) VALUES(?1,?2,?3,?4,?5,NULL)");
-  if (!ins) return ins.err();
-  PL_TRY((*ins)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).bind(3, static_cast<std::int64_t>(body.hlc.wall_ms))
-             .bind(4, static_cast<std::int64_t>(body.hlc.counter)).bind(5, env).run());
-  if (auto r = apply_ops(body, e.actor, seen); !r) {
-    docs_.clear();  // text docs may hold part of the failed change
-    return r.err();
-  }
-  PL_TRY(db_->exec("DELETE FROM heads"));
-  auto h = db_->prepare("INSERT INTO heads(actor, seq) VALUES(?1, ?2)");
-  if (!h) return h.err();
-  PL_TRY((*h)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).run());
-  PL_TRY(meta_set(*db_, "text_counter", static_cast<std::int64_t>(text_counter_)));
-  PL_TRY(keep_rows(seen));
-  PL_TRY(finish(tx));
+  PL_TRY(batch([&]() -> result<void> {
+    auto ins = db_->prepare("INSERT INTO change_log(actor, seq, hlc_wall, hlc_counter, envelope, server_seq) VALUES(?1,?2,?3,?4,?5,NULL)");
+    if (!ins) return ins.err();
+    PL_TRY((*ins)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).bind(3, static_cast<std::int64_t>(body.hlc.wall_ms))
+               .bind(4, static_cast<std::int64_t>(body.hlc.counter)).bind(5, env).run());
+    PL_TRY(apply_ops(body, e.actor));
+    PL_TRY(db_->exec("DELETE FROM heads"));
+    auto h = db_->prepare("INSERT INTO heads(actor, seq) VALUES(?1, ?2)");
+    if (!h) return h.err();
+    PL_TRY((*h)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).run());
+    return meta_set(*db_, "text_counter", static_cast<std::int64_t>(text_counter_));
+  }));
   return next_seq_++;
 }
 
@@ -916,26 +1001,21 @@ result<void> replica::apply_change(const envelope& e, const bytes& env_bytes, co
     PL_TRY(record_refused(e, env_bytes, server_seq));
     return ok.err();
   }
-  transaction tx(*db_);
-  auto ins = db_->prepare("INSERT INTO change_log(actor, seq, hlc_wall, hlc_counter, envelope, server_seq) VALUES(?1,?2,?3,?4,?5,?6)");
-  auto del_head = db_->prepare("DELETE FROM heads WHERE actor=?1 AND seq=?2");
-  auto add_head = db_->prepare("INSERT OR IGNORE INTO heads(actor, seq) VALUES(?1, ?2)");
-  if (!ins) return ins.err();
-  if (!del_head) return del_head.err();
-  if (!add_head) return add_head.err();
-  PL_TRY((*ins)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).bind(3, static_cast<std::int64_t>(body.hlc.wall_ms))
-             .bind(4, static_cast<std::int64_t>(body.hlc.counter)).bind(5, env_bytes)
-             .bind(6, static_cast<std::int64_t>(server_seq)).run());
-  row_works works;
-  if (auto r = apply_ops(body, e.actor, works); !r) {
-    docs_.clear();
-    return r.err();
-  }
-  for (const change_ref& d : body.deps) PL_TRY((*del_head)->bind(1, d.actor).bind(2, static_cast<std::int64_t>(d.seq)).run());
-  PL_TRY((*del_head)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq - 1)).run());
-  PL_TRY((*add_head)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).run());
-  PL_TRY(keep_rows(works));
-  return finish(tx);
+  return batch([&]() -> result<void> {
+    auto ins = db_->prepare("INSERT INTO change_log(actor, seq, hlc_wall, hlc_counter, envelope, server_seq) VALUES(?1,?2,?3,?4,?5,?6)");
+    auto del_head = db_->prepare("DELETE FROM heads WHERE actor=?1 AND seq=?2");
+    auto add_head = db_->prepare("INSERT OR IGNORE INTO heads(actor, seq) VALUES(?1, ?2)");
+    if (!ins) return ins.err();
+    if (!del_head) return del_head.err();
+    if (!add_head) return add_head.err();
+    PL_TRY((*ins)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).bind(3, static_cast<std::int64_t>(body.hlc.wall_ms))
+               .bind(4, static_cast<std::int64_t>(body.hlc.counter)).bind(5, env_bytes)
+               .bind(6, static_cast<std::int64_t>(server_seq)).run());
+    PL_TRY(apply_ops(body, e.actor));
+    for (const change_ref& d : body.deps) PL_TRY((*del_head)->bind(1, d.actor).bind(2, static_cast<std::int64_t>(d.seq)).run());
+    PL_TRY((*del_head)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq - 1)).run());
+    return (*add_head)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).run();
+  });
 }
 
 // Wakes the changes waiting for (actor, seq), and transitively those waiting
@@ -1114,40 +1194,31 @@ result<void> replica::load_snapshot(const bytes& snapshot_bytes) {
     if (!d) return make_error(errc::malformed, "a snapshot holds a damaged text");
     texts.push_back(d->text());
   }
-  auto fail = [&](const error& e) {
-    forget_unsaved();  // memory may hold part of the rolled-back load
-    return e;
-  };
-  transaction tx(*db_);
-  if (auto ok = meta_set(*db_, "space", snap->space); !ok) return fail(ok.err());
-  auto cov = db_->prepare("INSERT OR REPLACE INTO covered(actor, seq) VALUES(?1, ?2)");
-  auto head = db_->prepare("INSERT OR IGNORE INTO heads(actor, seq) VALUES(?1, ?2)");
-  auto put = db_->prepare("INSERT INTO text_state(tbl, row, field, doc) VALUES(?1,?2,?3,?4)");
-  if (!cov) return fail(cov.err());
-  if (!head) return fail(head.err());
-  if (!put) return fail(put.err());
-  for (auto& c : snap->covered)
-    if (auto ok = (*cov)->bind(1, c.actor).bind(2, static_cast<std::int64_t>(c.seq)).run(); !ok) return fail(ok.err());
-  for (auto& c : snap->heads)
-    if (auto ok = (*head)->bind(1, c.actor).bind(2, static_cast<std::int64_t>(c.seq)).run(); !ok) return fail(ok.err());
   hlc_timestamp latest;
-  row_works works;
-  for (auto& e : snap->regs) {
-    // Each kept write, applied with no pred, rebuilds the same winner and
-    // conflicts as on the replica that made the snapshot.
-    change_body one{e.write.hlc, {op{op_kind::set, e.table, e.row, e.field, e.val, {}, {}}}, {}};
-    if (auto ok = apply_ops(one, e.write.actor, works); !ok) return fail(ok.err());
-    latest = std::max(latest, e.write.hlc);
-  }
-  for (std::size_t i = 0; i < snap->texts.size(); ++i) {
-    auto& t = snap->texts[i];
-    if (auto ok = (*put)->bind(1, std::string_view(t.table)).bind(2, t.row).bind(3, std::string_view(t.field)).bind(4, t.doc).run(); !ok)
-      return fail(ok.err());
-    if (auto ok = materialise(works, t.table, t.row, t.field, texts[i]); !ok) return fail(ok.err());
-  }
-  if (auto ok = keep_rows(works); !ok) return fail(ok.err());
-  if (auto ok = set_cursor(snap->cursor); !ok) return fail(ok.err());
-  if (auto ok = finish(tx); !ok) return fail(ok.err());
+  PL_TRY(batch([&]() -> result<void> {
+    PL_TRY(meta_set(*db_, "space", snap->space));
+    auto cov = db_->prepare("INSERT OR REPLACE INTO covered(actor, seq) VALUES(?1, ?2)");
+    auto head = db_->prepare("INSERT OR IGNORE INTO heads(actor, seq) VALUES(?1, ?2)");
+    auto put = db_->prepare("INSERT INTO text_state(tbl, row, field, doc) VALUES(?1,?2,?3,?4)");
+    if (!cov) return cov.err();
+    if (!head) return head.err();
+    if (!put) return put.err();
+    for (auto& c : snap->covered) PL_TRY((*cov)->bind(1, c.actor).bind(2, static_cast<std::int64_t>(c.seq)).run());
+    for (auto& c : snap->heads) PL_TRY((*head)->bind(1, c.actor).bind(2, static_cast<std::int64_t>(c.seq)).run());
+    for (auto& e : snap->regs) {
+      // Each kept write, applied with no pred, rebuilds the same winner and
+      // conflicts as on the replica that made the snapshot.
+      change_body one{e.write.hlc, {op{op_kind::set, e.table, e.row, e.field, e.val, {}, {}}}, {}};
+      PL_TRY(apply_ops(one, e.write.actor));
+      latest = std::max(latest, e.write.hlc);
+    }
+    for (std::size_t i = 0; i < snap->texts.size(); ++i) {
+      auto& t = snap->texts[i];
+      PL_TRY((*put)->bind(1, std::string_view(t.table)).bind(2, t.row).bind(3, std::string_view(t.field)).bind(4, t.doc).run());
+      PL_TRY(materialise(t.table, t.row, t.field, texts[i]));
+    }
+    return set_cursor(snap->cursor);
+  }));
   clock_ = hlc_clock(latest);
   return {};
 }

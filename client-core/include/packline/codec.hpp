@@ -18,6 +18,8 @@ result<envelope> decode_envelope(const std::uint8_t* data, std::size_t size);
 inline result<envelope> decode_envelope(const bytes& b) { return decode_envelope(b.data(), b.size()); }
 // The bytes an envelope's signature covers.
 bytes envelope_signed_bytes(const envelope& e);
+// The same without the payload (which follows it): to hash in two parts.
+bytes envelope_signed_header(const envelope& e);
 
 // Text edits by the change's own actor omit the actor bytes; decode_body fills
 // them in from `actor` (the envelope's).

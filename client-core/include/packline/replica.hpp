@@ -56,6 +56,9 @@ class replica {
   ~replica();
 
   result<bytes> save();
+  // Writes the rows changes left in memory to the tables. Reads and save()
+  // do it themselves; a host may call it to time or bound the work.
+  result<void> flush() { return flush_rows(); }
 
   const bytes& device_id() const { return key_.public_key(); }
   // Signs with the device key (the auth challenge).
@@ -100,8 +103,8 @@ class replica {
   result<apply_status> apply(const bytes& envelope_bytes, std::uint64_t server_seq,
                              std::uint64_t now_ms);
   // Runs `f` (applies, commits, set_cursor: e.g. a page of pulled changes) as
-  // one storage transaction: each row touched is read and written once for
-  // the whole batch instead of once per change. A change that fails inside
+  // one storage transaction (rows are kept in memory and written back
+  // lazily, before the tables are read or the replica saved). A change that fails inside
   // still fails alone; if `f` returns an error or storage fails, the whole
   // batch is undone.
   template <class F>
@@ -191,33 +194,29 @@ class replica {
 
  private:
   struct row_work;
-  struct row_works;
   struct row_cache;
   result<void> begin_batch();
   result<void> end_batch(result<void> outcome);
   replica(std::unique_ptr<db> d, crypto::signing_key k);
   result<void> load_state();
-  // `works`: rows already loaded for this change (commit reads them for pred).
-  result<void> apply_ops(const change_body& body, const bytes& actor, row_works& works);
-  // The change's rows into the cache; written back unless in a batch.
-  result<void> keep_rows(row_works& works);
+  result<void> load_counters();
+  result<void> apply_ops(const change_body& body, const bytes& actor);
   // Writes back the cache's changed rows (before any read of the tables).
   result<void> flush_rows();
-  // After a failed transaction: drop what memory holds beyond the tables.
-  void forget_unsaved();
-  result<void> finish(transaction& tx);
-  result<row_work*> work_for(row_works& works, const std::string& table, const bytes& row);
+  // The cached row; `table` must be a key of columns_.
+  result<row_work*> work_for(const std::string& table, const bytes& row);
+  // Before a cached row changes (journal, dirty).
+  void changing(row_work& w);
   result<void> set_field(row_work& w, const op& o, const hlc_timestamp& hlc, const bytes& writer);
   result<void> flush_row(row_work& w);
   result<value> stored(const row_work& w, const std::string& field);
   result<void> set_unknown(const op& o, const hlc_timestamp& hlc, const bytes& writer);
-  result<std::vector<reg_ref>> current_writes(row_works& works, const op& o);
+  result<std::vector<reg_ref>> current_writes(const op& o);
   result<void> upgrade_v2_registers();
   result<void> upgrade_v3_conflicts();
-  result<void> materialise(row_works& works, const std::string& table, const bytes& row, const std::string& field,
-                          const value& v);
+  result<void> materialise(const std::string& table, const bytes& row, const std::string& field, const value& v);
   result<text_doc*> doc(const std::string& table, const bytes& row, const std::string& field);
-  result<void> store_doc(row_works& works, const std::string& table, const bytes& row, const std::string& field);
+  result<void> store_doc(const std::string& table, const bytes& row, const std::string& field);
   bool applied(const bytes& actor, std::uint64_t seq);
   // The first causal predecessor not applied yet, if any.
   std::optional<change_ref> missing_dep(const bytes& actor, std::uint64_t seq, const change_body& body);
@@ -250,9 +249,10 @@ class replica {
   std::map<std::string, std::set<std::string>> columns_;  // materialised tables
   std::map<std::string, text_doc> docs_;  // decoded text fields, by table/row/field
   std::unordered_map<std::string, stmt*> upserts_;  // flush_row's statements, by table|fields
+  std::string stmt_key_;  // flush_row's buffers, reused
+  bytes scratch_;
+  std::vector<std::pair<const std::string*, const value*>> bind_cols_;
   std::unique_ptr<row_cache> cache_;
-  int batch_depth_ = 0;
-  bool batch_broken_ = false;  // cached rows were lost inside a batch (a commit or write-back failed)
   std::uint64_t text_counter_ = 1;        // next char id of this device
 };
 
