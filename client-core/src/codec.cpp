@@ -16,6 +16,7 @@ namespace {
 struct byte_sink {
   bytes& out;
   void write(const char* p, std::size_t n) {
+    if (n == 0) return;  // (p may be null for an empty bin)
     std::size_t at = out.size();
     out.resize(at + n);  // many tiny writes: cheaper than a range insert
     std::memcpy(out.data() + at, p, n);
