@@ -39,6 +39,9 @@ bytes rid(std::mt19937_64& rng) {
 }
 // One pulled page, applied in one batch (named, so profilers can find it).
 [[gnu::noinline]] void apply_page(replica& r, const std::vector<bytes>& envs, std::size_t from, std::size_t to, std::uint64_t now) {
+  std::vector<const bytes*> page;
+  for (std::size_t k = from; k < to; ++k) page.push_back(&envs[k]);
+  r.verify_ahead(page);  // as sync_session::apply_page
   (void)r.batch([&]() -> result<void> {
     for (std::size_t k = from; k < to; ++k) (void)r.apply(envs[k], 0, now);
     return {};

@@ -434,6 +434,35 @@ TEST_CASE("replica: rows kept in memory between batches survive a failed batch a
   CHECK(*r->commit({set(q2, "status", std::string("held over"))}, 8000) == 1);
 }
 
+TEST_CASE("replica: signatures checked ahead for a page are trusted only for those exact changes") {
+  auto w = fresh();
+  bytes q = new_row_id();
+  REQUIRE(w->commit({set(q, "status", std::string("draft"))}, 1000).ok());
+  REQUIRE(w->commit({set(q, "status", std::string("submitted"))}, 1001).ok());
+  auto envs = w->pending(10);
+  REQUIRE(envs.size() == 2);
+  // A forgery: the second change's signature on other content.
+  auto forged_env = codec::decode_envelope(envs[1]);
+  REQUIRE(forged_env.ok());
+  auto body = codec::decode_body(forged_env->payload, forged_env->actor);
+  REQUIRE(body.ok());
+  body->ops[0].val = std::string("withdrawn");
+  forged_env->payload = codec::encode_body(*body, forged_env->actor);
+  bytes forged = codec::encode_envelope(*forged_env);
+
+  auto r = fresh();
+  r->verify_ahead({&envs[0], &envs[1], &forged});
+  CHECK(*r->apply(envs[0], 1, 5000) == apply_status::applied);
+  auto refused = r->apply(forged, 2, 5000);
+  REQUIRE(!refused.ok());
+  CHECK(refused.err().code == errc::bad_signature);
+  CHECK(*r->apply(envs[1], 2, 5000) == apply_status::applied);
+  CHECK(r->rows("question", "status", std::string("submitted"))->size() == 1);
+  // Checked ahead for a page: the signature check is not skipped again later.
+  auto again = r->apply(forged, 3, 5000);
+  CHECK(!again.ok());
+}
+
 TEST_CASE("replica: a replica file from schema v3 moves its conflicts into the rows") {
   // tests/fixtures/replica-v3.sqlite: three devices wrote question.status
   // concurrently ("submitted", "withdrawn", "held over": the last wins);

@@ -7,6 +7,9 @@
 
 #include <algorithm>
 #include <cstring>
+#ifndef __EMSCRIPTEN__
+#include <thread>
+#endif
 
 #include "packline/codec.hpp"
 
@@ -124,6 +127,24 @@ result<void> verify_envelope(const envelope& e) {
   if (!verify(e.actor, envelope_to_sign(e), e.signature))
     return make_error(errc::bad_signature, "the change's signature does not match its device");
   return {};
+}
+
+std::vector<bool> verify_envelopes(const std::vector<const envelope*>& es) {
+  std::vector<char> ok(es.size(), 0);  // (not vector<bool>: threads write neighbours)
+  auto run = [&](std::size_t first, std::size_t step) {
+    for (std::size_t i = first; i < es.size(); i += step) ok[i] = verify_envelope(*es[i]).ok();
+  };
+#ifdef __EMSCRIPTEN__
+  run(0, 1);
+#else
+  // Threads only pay for themselves on a page of changes.
+  std::size_t n = es.size() < 16 ? 1 : std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
+  std::vector<std::thread> helpers;
+  for (std::size_t t = 1; t < n; ++t) helpers.emplace_back(run, t, n);
+  run(0, n);
+  for (auto& h : helpers) h.join();
+#endif
+  return std::vector<bool>(ok.begin(), ok.end());
 }
 
 bytes sha256(const bytes& b) {

@@ -1058,10 +1058,38 @@ result<void> replica::drain_waiting(const bytes& actor, std::uint64_t seq, std::
   return {};
 }
 
+namespace {
+// The key of a checked change: what its signature covers, and the signature.
+bytes signed_key(const envelope& e) {
+  bytes k = crypto::envelope_to_sign(e);
+  append(k, e.signature);
+  return k;
+}
+}  // namespace
+
+void replica::verify_ahead(const std::vector<const bytes*>& envelopes) {
+  verified_.clear();  // what an earlier page left unused
+  std::vector<envelope> es;
+  es.reserve(envelopes.size());
+  for (const bytes* b : envelopes)
+    if (auto e = codec::decode_envelope(*b)) es.push_back(std::move(*e));
+  std::vector<const envelope*> ps;
+  for (auto& e : es) ps.push_back(&e);
+  auto ok = crypto::verify_envelopes(ps);
+  for (std::size_t i = 0; i < es.size(); ++i)
+    if (ok[i]) verified_.insert(signed_key(es[i]));
+}
+
+// The signature, unless verify_ahead checked this very change.
+result<void> replica::check_signature(const envelope& e) {
+  if (!verified_.empty() && verified_.erase(signed_key(e))) return {};
+  return crypto::verify_envelope(e);
+}
+
 result<apply_status> replica::apply(const bytes& envelope_bytes, std::uint64_t server_seq, std::uint64_t now_ms) {
   auto e = codec::decode_envelope(envelope_bytes);
   if (!e) return e.err();
-  PL_TRY(crypto::verify_envelope(*e));
+  PL_TRY(check_signature(*e));
   if (e->space != space()) return make_error(errc::wrong_space);
   if (e->epoch == keyring::record_epoch) return apply_record(*e, envelope_bytes, server_seq, now_ms);
   auto known = db_->prepare("SELECT server_seq IS NULL FROM change_log WHERE actor = ?1 AND seq = ?2");

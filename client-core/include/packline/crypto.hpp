@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "packline/bytes.hpp"
 #include "packline/change.hpp"
@@ -47,6 +48,9 @@ bytes envelope_to_sign(const envelope& e);
 void sign_envelope(envelope& e, const signing_key& key);
 // Checks shapes and the signature.
 result<void> verify_envelope(const envelope& e);
+// verify_envelope of many envelopes at once, spread over the cores in native
+// builds (one after another in WASM, which has no threads here): ok[i].
+std::vector<bool> verify_envelopes(const std::vector<const envelope*>& es);
 
 bytes sha256(const bytes& b);
 
