@@ -434,7 +434,7 @@ TEST_CASE("replica: rows kept in memory between batches survive a failed batch a
   CHECK(*r->commit({set(q2, "status", std::string("held over"))}, 8000) == 1);
 }
 
-TEST_CASE("replica: signatures checked ahead for a page are trusted only for those exact changes") {
+TEST_CASE("replica: a page checks its signatures together; a forged change in it is refused alone") {
   auto w = fresh();
   bytes q = new_row_id();
   REQUIRE(w->commit({set(q, "status", std::string("draft"))}, 1000).ok());
@@ -451,16 +451,19 @@ TEST_CASE("replica: signatures checked ahead for a page are trusted only for tho
   bytes forged = codec::encode_envelope(*forged_env);
 
   auto r = fresh();
-  r->verify_ahead({&envs[0], &envs[1], &forged});
-  CHECK(*r->apply(envs[0], 1, 5000) == apply_status::applied);
-  auto refused = r->apply(forged, 2, 5000);
-  REQUIRE(!refused.ok());
-  CHECK(refused.err().code == errc::bad_signature);
-  CHECK(*r->apply(envs[1], 2, 5000) == apply_status::applied);
+  auto out = r->apply_page({{&envs[0], 1}, {&forged, 2}, {&envs[1], 3}}, 5000);
+  REQUIRE(out.ok());
+  REQUIRE(out->size() == 3);
+  CHECK(*(*out)[0] == apply_status::applied);
+  REQUIRE(!(*out)[1].ok());
+  CHECK((*out)[1].err().code == errc::bad_signature);
+  CHECK(*(*out)[2] == apply_status::applied);
   CHECK(r->rows("question", "status", std::string("submitted"))->size() == 1);
-  // Checked ahead for a page: the signature check is not skipped again later.
-  auto again = r->apply(forged, 3, 5000);
-  CHECK(!again.ok());
+  CHECK(r->rows("question", "status", std::string("withdrawn"))->empty());
+  // A page of one change gives what apply() gives.
+  auto dup = r->apply_page({{&envs[1], 3}}, 5000);
+  REQUIRE(dup.ok());
+  CHECK(*(*dup)[0] == apply_status::duplicate);
 }
 
 TEST_CASE("replica: a replica file from schema v3 moves its conflicts into the rows") {

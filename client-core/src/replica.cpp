@@ -109,7 +109,7 @@ value normalised(value v) {
 // A concurrent write that lost (a conflict): kept until a write supersedes it.
 struct kept_write {
   hlc_timestamp hlc;
-  bytes writer;  // 8 bytes
+  std::uint64_t writer = 0;  // see writer_of
   value val;
   auto key() const { return std::tie(hlc, writer); }
 };
@@ -123,7 +123,7 @@ struct kept_write {
 struct field_reg {
   std::string field;
   hlc_timestamp hlc;
-  bytes writer;  // 8 bytes
+  std::uint64_t writer = 0;  // see writer_of
   std::vector<kept_write> kept;
   std::optional<value> val;  // the winner's value once read or written (memory only)
   bool changed = false;       // the winner changed since the row was stored (memory only)
@@ -134,7 +134,18 @@ struct field_reg {
 };
 constexpr std::uint8_t flag_kept = 2;  // (flag 1 was v3's "kept in reg")
 
-bytes writer_of(const bytes& actor) { return bytes(actor.begin(), actor.begin() + std::min<std::size_t>(8, actor.size())); }
+// A writer: the first 8 bytes of its device key, as a big-endian number (so
+// numbers order as the bytes do); bytes_of gives the bytes back.
+std::uint64_t writer_of(const bytes& actor) {
+  std::uint64_t w = 0;
+  for (std::size_t i = 0; i < 8; ++i) w = w << 8 | (i < actor.size() ? actor[i] : 0);
+  return w;
+}
+bytes bytes_of(std::uint64_t writer) {
+  bytes b;
+  append_be(b, writer, 8);
+  return b;
+}
 
 // A double's bits (Emscripten 3.1.6's libc++ has no bit_cast).
 std::uint64_t bits_of(double d) {
@@ -206,14 +217,14 @@ std::vector<field_reg> decode_regs(const bytes& b) {
     f.field.assign(name.begin(), name.end());
     f.hlc.wall_ms = r.be(8);
     f.hlc.counter = static_cast<std::uint32_t>(r.be(4));
-    f.writer = r.take(8);
+    f.writer = r.be(8);
     std::uint8_t flags = static_cast<std::uint8_t>(r.be(1));
     if (flags & flag_kept)
       for (std::uint64_t n = r.be(4); n > 0 && !r.bad; --n) {
         kept_write k;
         k.hlc.wall_ms = r.be(8);
         k.hlc.counter = static_cast<std::uint32_t>(r.be(4));
-        k.writer = r.take(8);
+        k.writer = r.be(8);
         k.val = r.val();
         f.kept.push_back(std::move(k));
       }
@@ -233,14 +244,14 @@ void encode_regs(std::vector<field_reg>& regs, bytes& out) {
     append(out, std::string_view(f.field));
     append_be(out, f.hlc.wall_ms, 8);
     append_be(out, f.hlc.counter, 4);
-    append(out, f.writer);
+    append_be(out, f.writer, 8);
     out.push_back(f.kept.empty() ? 0 : flag_kept);
     if (f.kept.empty()) continue;
     append_be(out, f.kept.size(), 4);
     for (auto& k : f.kept) {
       append_be(out, k.hlc.wall_ms, 8);
       append_be(out, k.hlc.counter, 4);
-      append(out, k.writer);
+      append_be(out, k.writer, 8);
       encode_value(out, k.val);
     }
   }
@@ -464,8 +475,8 @@ result<void> replica::upgrade_v3_conflicts() {
   std::vector<v3_write> writes;
   PL_TRY(each_row(*s, [&](stmt& st) {
     writes.push_back({st.column_text(0), st.column_blob(1), st.column_text(2),
-                      {{static_cast<std::uint64_t>(st.column_int(3)), static_cast<std::uint32_t>(st.column_int(4))}, st.column_blob(5),
-                       st.column(6)}});
+                      {{static_cast<std::uint64_t>(st.column_int(3)), static_cast<std::uint32_t>(st.column_int(4))},
+                       writer_of(st.column_blob(5)), st.column(6)}});
   }));
   return batch([&]() -> result<void> {
     for (auto& v : writes) {
@@ -671,7 +682,7 @@ result<value> replica::stored(const row_work& w, const std::string& field) {
 // become (writes - pred) + {this}; the greatest is materialised, the others
 // are kept with it in the row as conflicts. All in memory: the row is written
 // once at the end of the transaction.
-result<void> replica::set_field(row_work& w, const op& o, const hlc_timestamp& hlc, const bytes& writer) {
+result<void> replica::set_field(row_work& w, const op& o, const hlc_timestamp& hlc, std::uint64_t writer) {
   changing(w);
   field_reg* m = w.find(o.field);
   if (!m) {  // the common case: a field's first write (regs stay sorted by name)
@@ -679,13 +690,13 @@ result<void> replica::set_field(row_work& w, const op& o, const hlc_timestamp& h
     w.regs.insert(at, {o.field, hlc, writer, {}, normalised(o.val), true});
     return {};
   }
-  auto same = [](const hlc_timestamp& h, const bytes& a, const hlc_timestamp& h2, const bytes& b) { return h == h2 && a == b; };
+  auto same = [](const hlc_timestamp& h, std::uint64_t a, const hlc_timestamp& h2, std::uint64_t b) { return h == h2 && a == b; };
   if (same(m->hlc, m->writer, hlc, writer)) return {};  // this very write, again
   for (const kept_write& k : m->kept)
     if (same(k.hlc, k.writer, hlc, writer)) return {};
   bool winner_superseded = false;
   for (const reg_ref& p : o.pred) {
-    bytes pw = writer_of(p.actor);
+    std::uint64_t pw = writer_of(p.actor);
     if (same(p.hlc, pw, m->hlc, m->writer)) winner_superseded = true;
     else std::erase_if(m->kept, [&](const kept_write& k) { return same(k.hlc, k.writer, p.hlc, pw); });
   }
@@ -791,7 +802,7 @@ result<void> replica::set_unknown(const op& o, const hlc_timestamp& hlc, const b
   if (!ins) return ins.err();
   auto key = [&](stmt* s) -> stmt& { return s->bind(1, std::string_view(o.table)).bind(2, o.row).bind(3, std::string_view(o.field)); };
   for (const reg_ref& p : o.pred)
-    PL_TRY(key(*del).bind(4, static_cast<std::int64_t>(p.hlc.wall_ms)).bind(5, static_cast<std::int64_t>(p.hlc.counter)).bind(6, writer_of(p.actor)).run());
+    PL_TRY(key(*del).bind(4, static_cast<std::int64_t>(p.hlc.wall_ms)).bind(5, static_cast<std::int64_t>(p.hlc.counter)).bind(6, bytes_of(writer_of(p.actor))).run());
   return key(*ins).bind(4, static_cast<std::int64_t>(hlc.wall_ms)).bind(5, static_cast<std::int64_t>(hlc.counter)).bind(6, writer)
       .bind(7, o.val).run();
 }
@@ -805,8 +816,8 @@ result<std::vector<reg_ref>> replica::current_writes(const op& o) {
     auto w = work_for(t->first, o.row);
     if (!w) return w.err();
     if (field_reg* m = (*w)->find(o.field)) {
-      out.push_back({m->writer, m->hlc});
-      for (const kept_write& k : m->kept) out.push_back({k.writer, k.hlc});
+      out.push_back({bytes_of(m->writer), m->hlc});
+      for (const kept_write& k : m->kept) out.push_back({bytes_of(k.writer), k.hlc});
     }
   }
   if (!known) {  // all its writes wait in reg
@@ -867,12 +878,12 @@ result<void> replica::apply_ops(const change_body& body, const bytes& actor) {
     for (const op* t : texts) seen = seen || (t->table == o.table && t->row == o.row && t->field == o.field);
     if (!seen) texts.push_back(&o);
   }
-  bytes writer = writer_of(actor);
+  std::uint64_t writer = writer_of(actor);
   for (const op& o : body.ops) {
     if (o.kind != op_kind::set) continue;
     auto t = columns_.find(o.table);
     if (t == columns_.end() || !t->second.count(o.field)) {
-      PL_TRY(set_unknown(o, body.hlc, writer));
+      PL_TRY(set_unknown(o, body.hlc, bytes_of(writer)));
       continue;
     }
     auto w = work_for(t->first, o.row);
@@ -1058,38 +1069,51 @@ result<void> replica::drain_waiting(const bytes& actor, std::uint64_t seq, std::
   return {};
 }
 
-namespace {
-// The key of a checked change: what its signature covers, and the signature.
-bytes signed_key(const envelope& e) {
-  bytes k = crypto::envelope_to_sign(e);
-  append(k, e.signature);
-  return k;
-}
-}  // namespace
-
-void replica::verify_ahead(const std::vector<const bytes*>& envelopes) {
-  verified_.clear();  // what an earlier page left unused
-  std::vector<envelope> es;
-  es.reserve(envelopes.size());
-  for (const bytes* b : envelopes)
-    if (auto e = codec::decode_envelope(*b)) es.push_back(std::move(*e));
-  std::vector<const envelope*> ps;
-  for (auto& e : es) ps.push_back(&e);
-  auto ok = crypto::verify_envelopes(ps);
-  for (std::size_t i = 0; i < es.size(); ++i)
-    if (ok[i]) verified_.insert(signed_key(es[i]));
-}
-
-// The signature, unless verify_ahead checked this very change.
-result<void> replica::check_signature(const envelope& e) {
-  if (!verified_.empty() && verified_.erase(signed_key(e))) return {};
-  return crypto::verify_envelope(e);
-}
-
 result<apply_status> replica::apply(const bytes& envelope_bytes, std::uint64_t server_seq, std::uint64_t now_ms) {
   auto e = codec::decode_envelope(envelope_bytes);
   if (!e) return e.err();
-  PL_TRY(check_signature(*e));
+  PL_TRY(crypto::verify_envelope(*e));
+  return apply_verified(*e, envelope_bytes, server_seq, now_ms);
+}
+
+result<std::vector<result<apply_status>>> replica::apply_page(const std::vector<page_change>& page, std::uint64_t now_ms) {
+  std::vector<result<envelope>> es;
+  es.reserve(page.size());
+  std::vector<const envelope*> decoded;
+  for (auto& c : page) {
+    es.push_back(codec::decode_envelope(*c.envelope));
+    if (es.back()) decoded.push_back(&*es.back());
+  }
+  std::vector<bool> signed_ok = crypto::verify_envelopes(decoded);
+  std::vector<result<apply_status>> out;
+  out.reserve(page.size());
+  auto done = batch([&]() -> result<void> {
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < page.size(); ++i) {
+      if (!es[i]) {
+        out.push_back(es[i].err());
+        continue;
+      }
+      if (!signed_ok[k++]) {
+        auto why = crypto::verify_envelope(*es[i]);  // again, for its error (rare)
+        if (!why) {
+          out.push_back(why.err());
+          continue;
+        }
+      }
+      auto a = apply_verified(*es[i], *page[i].envelope, page[i].server_seq, now_ms);
+      if (!a && a.err().code == errc::storage) return a.err();
+      out.push_back(std::move(a));
+    }
+    return {};
+  });
+  if (!done) return done.err();
+  return out;
+}
+
+result<apply_status> replica::apply_verified(const envelope& ev, const bytes& envelope_bytes, std::uint64_t server_seq,
+                                             std::uint64_t now_ms) {
+  const envelope* e = &ev;
   if (e->space != space()) return make_error(errc::wrong_space);
   if (e->epoch == keyring::record_epoch) return apply_record(*e, envelope_bytes, server_seq, now_ms);
   auto known = db_->prepare("SELECT server_seq IS NULL FROM change_log WHERE actor = ?1 AND seq = ?2");
@@ -1173,8 +1197,8 @@ result<bytes> replica::snapshot() {
     const std::string& table = entry.first;  // named: lambdas cannot capture bindings (clang 14)
     PL_TRY(each_register_row(*db_, table, {}, [&](const bytes& id, std::vector<field_reg>& regs, std::map<std::string, value>& vals) {
       for (auto& f : regs) {
-        s.regs.push_back({table, id, f.field, {f.writer, f.hlc}, vals[f.field]});
-        for (auto& k : f.kept) s.regs.push_back({table, id, f.field, {k.writer, k.hlc}, k.val});
+        s.regs.push_back({table, id, f.field, {bytes_of(f.writer), f.hlc}, vals[f.field]});
+        for (auto& k : f.kept) s.regs.push_back({table, id, f.field, {bytes_of(k.writer), k.hlc}, k.val});
       }
     }));
   }

@@ -93,32 +93,29 @@ std::optional<transfer_progress> sync_session::snapshot_progress() const {
 
 std::vector<bytes> sync_session::flush() { return phase_ == phase::ready ? next_frames() : std::vector<bytes>{}; }
 
-// One change from the server, in server order. A refused change is reported
-// and skipped (the cursor moves on); a storage failure stops the batch so
-// nothing is lost (it is pulled again).
-// One frame's changes in one storage transaction (replica::batch), their
-// signatures checked together first.
+// One frame's changes, in server order, as one storage transaction
+// (replica::apply_page: signatures checked together). A refused change is
+// reported and skipped (the cursor moves on); a storage failure undoes the
+// page so nothing is lost (it is pulled again).
 result<void> sync_session::apply_page(const std::vector<proto::stored_change>& items, std::uint64_t now_ms) {
-  std::vector<const bytes*> envs;
-  envs.reserve(items.size());
-  for (auto& c : items) envs.push_back(&c.envelope);
-  r_.verify_ahead(envs);  // all signatures at once, on every core
+  std::vector<replica::page_change> page;
+  std::uint64_t last = r_.cursor();
+  for (auto& c : items)
+    if (c.server_seq > last) {
+      page.push_back({&c.envelope, c.server_seq});
+      last = c.server_seq;
+    }
+  if (page.empty()) return {};
   return r_.batch([&]() -> result<void> {
-    for (auto& c : items) PL_TRY(apply_stored(c, now_ms));
-    return {};
+    auto outcomes = r_.apply_page(page, now_ms);
+    if (!outcomes) return outcomes.err();
+    for (std::size_t i = 0; i < page.size(); ++i) {
+      auto& a = (*outcomes)[i];
+      if (!a) rejections_.push_back("change " + std::to_string(page[i].server_seq) + " refused: " + a.err().message);
+      else if (*a == apply_status::applied) dirty_ = true;
+    }
+    return r_.set_cursor(last);
   });
-}
-
-result<void> sync_session::apply_stored(const proto::stored_change& c, std::uint64_t now_ms) {
-  if (c.server_seq <= r_.cursor()) return {};
-  auto a = r_.apply(c.envelope, c.server_seq, now_ms);
-  if (!a) {
-    if (a.err().code == errc::storage) return a.err();
-    rejections_.push_back("change " + std::to_string(c.server_seq) + " refused: " + a.err().message);
-  } else if (*a == apply_status::applied) {
-    dirty_ = true;
-  }
-  return r_.set_cursor(c.server_seq);
 }
 
 // One chunk of the download. The chunks must follow each other exactly and

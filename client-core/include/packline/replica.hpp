@@ -99,15 +99,20 @@ class replica {
   // Changes held waiting for predecessors.
   std::size_t waiting_count();
 
-  // Checks the signatures of a page of changes before they are applied, on
-  // several cores where the platform has threads; apply() then skips the
-  // check for exactly these changes (same signed digest and signature). One
-  // that does not parse or verify is not remembered: apply() reports it.
-  void verify_ahead(const std::vector<const bytes*>& envelopes);
-
   // A change from the server. Idempotent: a known (actor, seq) is a duplicate.
   result<apply_status> apply(const bytes& envelope_bytes, std::uint64_t server_seq,
                              std::uint64_t now_ms);
+  // A page of changes from the server, in server order, applied as one
+  // batch: each envelope is decoded once and all signatures are checked
+  // together (on several cores where the platform has threads), then the
+  // changes apply in order. One outcome per change, as apply() would give
+  // it; a storage error undoes the whole page and is returned instead.
+  struct page_change {
+    const bytes* envelope;
+    std::uint64_t server_seq;
+  };
+  result<std::vector<result<apply_status>>> apply_page(const std::vector<page_change>& page, std::uint64_t now_ms);
+
   // Runs `f` (applies, commits, set_cursor: e.g. a page of pulled changes) as
   // one storage transaction (rows are kept in memory and written back
   // lazily, before the tables are read or the replica saved). A change that fails inside
@@ -213,7 +218,7 @@ class replica {
   result<row_work*> work_for(const std::string& table, const bytes& row);
   // Before a cached row changes (journal, dirty).
   void changing(row_work& w);
-  result<void> set_field(row_work& w, const op& o, const hlc_timestamp& hlc, const bytes& writer);
+  result<void> set_field(row_work& w, const op& o, const hlc_timestamp& hlc, std::uint64_t writer);
   result<void> flush_row(row_work& w);
   result<value> stored(const row_work& w, const std::string& field);
   result<void> set_unknown(const op& o, const hlc_timestamp& hlc, const bytes& writer);
@@ -259,8 +264,9 @@ class replica {
   bytes scratch_;
   std::vector<std::pair<const std::string*, const value*>> bind_cols_;
   std::unique_ptr<row_cache> cache_;
-  std::set<bytes> verified_;  // verify_ahead: envelope_to_sign ‖ signature of checked changes
-  result<void> check_signature(const envelope& e);
+  // apply() after the envelope decoded and its signature checked.
+  result<apply_status> apply_verified(const envelope& e, const bytes& envelope_bytes, std::uint64_t server_seq,
+                                      std::uint64_t now_ms);
   std::uint64_t text_counter_ = 1;        // next char id of this device
 };
 

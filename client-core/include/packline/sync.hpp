@@ -59,7 +59,6 @@ class sync_session {
     bytes blob;
   };
   std::vector<bytes> next_frames();
-  result<void> apply_stored(const proto::stored_change& c, std::uint64_t now_ms);
   result<void> apply_page(const std::vector<proto::stored_change>& items, std::uint64_t now_ms);
   bool open_panel();
   bool wants_snapshot();
