@@ -504,9 +504,13 @@ result<bytes> replica::save() {
   return db_->serialize();
 }
 
+// Read for every change: kept in memory once known (forgotten when a batch
+// fails, as it may have set it).
 bytes replica::space() {
+  if (!space_.empty()) return space_;
   auto v = meta_get(*db_, "space");
-  return v && std::holds_alternative<bytes>(*v) ? std::get<bytes>(*v) : bytes{};
+  if (v && std::holds_alternative<bytes>(*v)) space_ = std::get<bytes>(*v);
+  return space_;
 }
 
 result<void> replica::set_space(const bytes& space16) {
@@ -514,7 +518,9 @@ result<void> replica::set_space(const bytes& space16) {
   bytes cur = space();
   if (!cur.empty() && cur != space16)
     return make_error(errc::wrong_space, "this device already belongs to another panel");
-  return meta_set(*db_, "space", space16);
+  PL_TRY(meta_set(*db_, "space", space16));
+  space_ = space16;
+  return {};
 }
 
 std::string replica::setting(const std::string& key) {
@@ -657,6 +663,7 @@ result<void> replica::end_batch(result<void> outcome) {
       }
     }
     (void)load_counters();  // a commit undone gives its sequence number again
+    space_.clear();
   }
   c.journal.clear();
   c.broken = false;

@@ -257,6 +257,7 @@ class replica {
   crypto::signing_key key_;
   hlc_clock clock_;
   std::uint64_t next_seq_ = 1;
+  bytes space_;  // space() once read
   std::map<std::string, std::set<std::string>> columns_;  // materialised tables
   std::map<std::string, text_doc> docs_;  // decoded text fields, by table/row/field
   std::unordered_map<std::string, stmt*> upserts_;  // flush_row's statements, by table|fields
