@@ -996,6 +996,7 @@ result<apply_status> replica::apply(const bytes& envelope_bytes, std::uint64_t s
     return apply_status::duplicate;
   }
   if (applied(e->actor, e->seq)) return apply_status::duplicate;  // covered by our snapshot
+  judge_at(*e, server_seq);
   auto body = open_change(*e);  // checks member device and epoch, then opens (issue 4)
   if (!body) {
     if (body.err().code == errc::no_key) {  // its epoch's key is on its way: keep it
@@ -1095,15 +1096,8 @@ result<void> replica::load_snapshot(const bytes& snapshot_bytes) {
   if (!snap) return snap.err();
   // Checked before anything is written, so a refused snapshot leaves the
   // replica exactly as it was.
-  if (next_seq_ != 1 || cursor() != 0 || secured() || waiting_count() != 0)
-    return make_error(errc::bad_state, "a snapshot only starts an empty replica");
-  auto any = db_->prepare("SELECT 1 FROM change_log LIMIT 1");
-  if (!any) return any.err();
-  auto has = (*any)->step();
-  if (!has) return has.err();
-  bool nonempty = *has;
-  (*any)->reset();
-  if (nonempty) return make_error(errc::bad_state, "a snapshot only starts an empty replica");
+  // A secured panel's new device holds its keyring (start_from_blob) first.
+  if (!holds_no_data()) return make_error(errc::bad_state, "a snapshot only starts an empty replica");
   bytes sp = space();
   if (snap->space.size() != 16 || (!sp.empty() && sp != snap->space))
     return make_error(errc::wrong_space, "the snapshot is of another panel");
@@ -1148,7 +1142,7 @@ result<void> replica::load_snapshot(const bytes& snapshot_bytes) {
   if (auto ok = keep_rows(works); !ok) return fail(ok.err());
   if (auto ok = set_cursor(snap->cursor); !ok) return fail(ok.err());
   if (auto ok = finish(tx); !ok) return fail(ok.err());
-  clock_ = hlc_clock(latest);
+  clock_ = hlc_clock(std::max(latest, clock_.last()));  // never behind our own join
   return {};
 }
 
