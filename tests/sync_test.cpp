@@ -435,8 +435,7 @@ struct secured_panel {
     REQUIRE(clerk->secured());
     for (std::size_t i = 0; i < history; ++i)
       REQUIRE(clerk->commit({set("meeting", new_row_id(), "title", "MARKER-MEETING-" + std::to_string(i))}, t + i).ok());
-    srv.serve(sc, *clerk, sc.flush());
-    srv.notify(sc, *clerk);  // back as changes: caught up, so it uploads
+    srv.serve(sc, *clerk, sc.flush());  // acked in order: caught up, so it uploads
     REQUIRE_FALSE(srv.snap.empty());
   }
   // The clerk catches up (sees joins, grants keys) and pushes what it made.

@@ -196,10 +196,8 @@ std::uint64_t sync_session::last_snapshot() {
   return v.empty() ? 0 : std::strtoull(v.c_str(), nullptr, 10);
 }
 
-// Cursor moves on acks are for open panels only: a secured panel's keyring
-// applies our own records only when every change before them is here. A
-// founding or joining device holds a key or an invite before the keyring
-// says "secured".
+// Open panel: no keyring. A founding or joining device holds a key or an
+// invite before the keyring says "secured".
 bool sync_session::open_panel() { return !r_.secured() && r_.write_epoch() == 0 && !r_.joining(); }
 
 // An empty replica whose server has history and (v3) a snapshot: try the
@@ -269,7 +267,10 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
           // Our own change right after the cursor moves it: the replica has
           // every change up to it (so a device writing alone reaches the
           // snapshot threshold too).
-          bool advance = !download_ && open_panel();
+          // In a secured panel too: every change before it is here, which is
+          // what settling our own keyring records needs (replica::settle_acked).
+          // Not for a joining device: its join lands after history it lacks.
+          bool advance = !download_ && !r_.joining();
           for (auto& a : msg.entries) {
             PL_TRY(r_.acked(a.actor, a.seq, a.server_seq));
             if (advance && a.server_seq == r_.cursor() + 1) PL_TRY(r_.set_cursor(a.server_seq));
