@@ -549,8 +549,8 @@ TEST_CASE("sync: a sealed snapshot taken before a removal opens for a member inv
 }
 
 TEST_CASE("sync: a damaged, foreign-signed or removed device's snapshot is refused in plain words; the full pull converges") {
-  enum class forgery { flipped, stranger, removed };
-  for (auto kind : {forgery::flipped, forgery::stranger, forgery::removed}) {
+  enum class forgery { flipped, stranger, removed, removed_later };
+  for (auto kind : {forgery::flipped, forgery::stranger, forgery::removed, forgery::removed_later}) {
     CAPTURE(static_cast<int>(kind));
     secured_panel p(limits::snapshot_every_changes);
     auto& srv = p.srv;
@@ -562,15 +562,18 @@ TEST_CASE("sync: a damaged, foreign-signed or removed device's snapshot is refus
       srv.snap = forged_blob(srv.snap, crypto::signing_key::generate(), srv.snap_cursor);
       want = "not a device of the panel";
     } else {
-      // c, a member once, signs a snapshot dated after its removal.
+      // c, a member once, signs a snapshot dated after its removal, or (a
+      // lost tablet) one it could have uploaded before it was removed.
       bytes seed = crypto::random_bytes(32);
       sync_session* sc = nullptr;
       auto c = p.join(p.invite("member"), sc, seed);
+      std::uint64_t member_at = srv.cursor();
       REQUIRE(p.clerk->remove_member(c->my_member(), p.t + 10).ok());
       p.clerk_sync();
-      srv.snap = forged_blob(srv.snap, *crypto::signing_key::from_seed(seed), srv.cursor());
-      srv.snap_cursor = srv.cursor();
-      want = "not a device of the panel";
+      std::uint64_t at = kind == forgery::removed ? srv.cursor() : member_at;
+      srv.snap = forged_blob(srv.snap, *crypto::signing_key::from_seed(seed), at);
+      srv.snap_cursor = at;
+      want = kind == forgery::removed ? "not a device of the panel" : "has since been removed from the panel";
     }
     sync_session* sb = nullptr;
     auto b = p.join(p.invite("member"), sb);

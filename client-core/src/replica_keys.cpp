@@ -877,10 +877,14 @@ result<std::uint64_t> replica::start_from_blob(const bytes& blob_bytes, const st
   auto invite = meta_get(*db_, k_invite);
   bool invited = invite && as_bytes(*invite);
   if (kr.secured()) {
+    std::string signer = "device " + to_hex(bytes(blob->device.begin(), blob->device.begin() + 4));
     const auto* d = kr.device(blob->device);
-    if (!d || d->revoked)
-      return refused("the snapshot is signed by device " + to_hex(bytes(blob->device.begin(), blob->device.begin() + 4)) +
-                     ", which was not a device of the panel at the snapshot's cursor");
+    if (!d || d->revoked) return refused("the snapshot is signed by " + signer + ", which was not a device of the panel at the snapshot's cursor");
+    // A snapshot is trusted whole, so not from a device taken out since
+    // (a lost tablet may have uploaded before it was revoked).
+    for (auto& rec : later)
+      if ((rec.k == keyring::kind::revoke && rec.device == blob->device) || (rec.k == keyring::kind::remove && rec.member == d->member))
+        return refused("the snapshot is signed by " + signer + ", which has since been removed from the panel");
     if (blob->epoch == 0 || blob->epoch > kr.epoch())
       return refused("the snapshot is sealed under epoch " + std::to_string(blob->epoch) + ", but the panel was at epoch " +
                      std::to_string(kr.epoch()) + " at its cursor");
