@@ -121,20 +121,16 @@ void sync_session::on_snapshot(const proto::snapshot& m, std::uint64_t now_ms) {
 
 // A page of the keyring records (keyring-first). They are only kept here:
 // the replica applies them with the blob, all or nothing.
-result<void> sync_session::on_keyring(const proto::keyring_page& m, std::uint64_t now_ms) {
+void sync_session::on_keyring(const proto::keyring_page& m, std::uint64_t now_ms) {
   auto& d = *download_;
   d.in_flight = false;
   for (auto& c : m.items) {
-    if (c.server_seq <= d.records_next) {
-      abandon_download("the server sent keyring records out of order");
-      return {};
-    }
+    if (c.server_seq <= d.records_next) return abandon_download("the server sent keyring records out of order");
     d.records_next = c.server_seq;
     d.records.push_back(c);
   }
   server_cursor_ = std::max(server_cursor_, d.records_next);
   if (!m.more || m.items.empty()) finish_download(now_ms);
-  return {};
 }
 
 void sync_session::finish_download(std::uint64_t now_ms) {
@@ -308,7 +304,7 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
         } else if constexpr (std::is_same_v<T, proto::keyring_page>) {
           if (phase_ != phase::ready || !download_ || !download_->keyring_phase || !download_->in_flight)
             return make_error(errc::bad_state, "unexpected keyring_page");
-          PL_TRY(on_keyring(msg, now_ms));
+          on_keyring(msg, now_ms);
           return next_frames();
         } else if constexpr (std::is_same_v<T, proto::snapshot_ack>) {
           if (phase_ != phase::ready) return make_error(errc::bad_state, "unexpected snapshot_ack");

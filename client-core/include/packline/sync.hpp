@@ -70,7 +70,7 @@ class sync_session {
   bool open_panel();
   bool wants_snapshot();
   void on_snapshot(const proto::snapshot& m, std::uint64_t now_ms);
-  result<void> on_keyring(const proto::keyring_page& m, std::uint64_t now_ms);
+  void on_keyring(const proto::keyring_page& m, std::uint64_t now_ms);
   void finish_download(std::uint64_t now_ms);
   void abandon_download(const std::string& why);
   void offer_upload(std::vector<bytes>& out);
