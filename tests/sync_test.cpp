@@ -588,3 +588,41 @@ TEST_CASE("sync: a damaged, foreign-signed or removed device's snapshot is refus
     CHECK(b->rows("meeting")->size() == limits::snapshot_every_changes);
   }
 }
+
+TEST_CASE("sync: a device whose join is stored before the snapshot's cursor starts from it with its join among the records") {
+  secured_panel p(limits::snapshot_every_changes);
+  auto& srv = p.srv;
+  std::string code = p.invite("member");
+  auto b = fresh();
+  REQUIRE(b->redeem_invite(code, p.t).ok());
+  sync_session sb(*b);
+  auto first = handshake(sb, *b, srv.cursor(), srv.snap_cursor);
+  REQUIRE(first.size() == 1);  // the join
+  auto ack = srv.reply(first[0], *b);
+  const std::uint64_t join_at = srv.cursor();
+  // Before b reads anything, the clerk grants it, writes on past the next
+  // threshold and uploads a newer snapshot that holds the join.
+  p.clerk_sync();
+  for (std::size_t i = 0; i < limits::snapshot_every_changes; ++i)
+    REQUIRE(p.clerk->commit({set("meeting", new_row_id(), "title", std::string("later"))}, p.t + 20'000 + i).ok());
+  srv.serve(p.sc, *p.clerk, p.sc.flush());
+  REQUIRE(srv.snap_cursor > join_at);
+  REQUIRE(sb.on_frame(codec::encode(proto::notify{srv.cursor()}), 5000).ok());  // told while its push is in flight
+  auto next = sb.on_frame(*ack, 5000);
+  REQUIRE(next.ok());
+  srv.serve(sb, *b, *next);
+  CHECK(sb.take_rejections().empty());
+  CHECK(b->setting("sync.snapshot_cursor") == std::to_string(srv.snap_cursor));
+  CHECK(srv.pulled[b->device_id()] == srv.cursor() - srv.snap_cursor);
+  CHECK_FALSE(b->joining());
+  CHECK(b->my_role() == "member");
+  CHECK(b->rows("meeting")->size() == 2 * limits::snapshot_every_changes);
+  p.clerk_sync();
+  CHECK(b->digest() == p.clerk->digest());
+  bytes q = new_row_id();
+  REQUIRE(b->commit({set("question", q, "author", b->my_member()), set("question", q, "body", std::string("mine")),
+                     set("question", q, "status", std::string("draft"))}, p.t + 50'000).ok());
+  srv.serve(sb, *b, sb.flush());
+  p.clerk_sync();
+  CHECK(b->digest() == p.clerk->digest());
+}
