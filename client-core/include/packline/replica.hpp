@@ -90,9 +90,10 @@ class replica {
   // The whole state without history; see from_snapshot.
   result<bytes> snapshot();
   // from_snapshot in place, for a replica that already has its owner (a sync
-  // session): only an empty replica (no change made or applied, cursor 0, an
-  // open panel) takes one. A refused or damaged snapshot (bad_state,
-  // wrong_space, malformed) leaves the replica as it was.
+  // session): only a replica that holds_no_data() takes one (in a secured
+  // panel it holds the keyring up to the snapshot's cursor: start_from_blob).
+  // A refused or damaged snapshot (bad_state, wrong_space, malformed) leaves
+  // the replica as it was.
   result<void> load_snapshot(const bytes& snapshot);
   // Changes held waiting for predecessors.
   std::size_t waiting_count();
