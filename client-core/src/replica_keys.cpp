@@ -926,7 +926,12 @@ result<std::uint64_t> replica::start_from_blob(const bytes& blob_bytes, const st
   }
 
   // Passed: the keyring up to the cursor (in server order, through apply as
-  // a pull would), then the image, then the keys of later records.
+  // a pull would), then the image, then the keys of later records. Only a
+  // storage failure or an image whose texts do not decode (a faulty uploader)
+  // can still refuse it here; the device then pulls from 0 with the keyring
+  // up to the cursor already applied (changes of removed devices are judged
+  // by their server_seq, roles as the keyring has them: see check_remote).
+  // Records before the image: load_snapshot wants our join applied in order.
   if (sp.empty()) PL_TRY(set_space(blob->space));
   for (auto* c : upto) {
     auto a = apply(c->envelope, c->server_seq, now_ms);
