@@ -931,7 +931,8 @@ result<std::uint64_t> replica::start_from_blob(const bytes& blob_bytes, const st
   // can still refuse it here; the device then pulls from 0 with the keyring
   // up to the cursor already applied (changes of removed devices are judged
   // by their server_seq, roles as the keyring has them: see check_remote).
-  // Records before the image: load_snapshot wants our join applied in order.
+  // Records before the image: our own join among them applies in server
+  // order, before the cursor moves past it (settle_acked).
   if (sp.empty()) PL_TRY(set_space(blob->space));
   for (auto* c : upto) {
     auto a = apply(c->envelope, c->server_seq, now_ms);
