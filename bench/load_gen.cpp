@@ -930,9 +930,9 @@ void case_join(const options& o, const std::string& impl, const std::string& bin
   srv.stop();
 }
 
-// A secured panel: the clerk's device founds it and edits `rows` meetings
-// `total` times (sealed changes, committed offline, then pushed by its
-// session, which uploads the sealed snapshot once caught up). Then two invited
+// A secured panel: the clerk's device founds it and makes `total` edits of
+// `total / 10` meetings (sealed changes, committed offline, then pushed by
+// its session, which uploads the sealed snapshot once caught up). Then two invited
 // tablets join: one told there is no snapshot (the whole history, sealed), one
 // that starts from the snapshot after the keyring records.
 void case_join_secured(const options& o, const std::string& impl, const std::string& bin, std::vector<std::string> args) {
@@ -957,9 +957,13 @@ void case_join_secured(const options& o, const std::string& impl, const std::str
   std::vector<bytes> ids;
   for (std::uint64_t i = 0; i < rows; ++i) ids.push_back(new_row_id());
   for (std::uint64_t i = 0; i < total; ++i) {
-    std::string title = "Meeting " + std::to_string(i % rows) + ", revision " + std::to_string(i / rows) +
-                        ": Police and Crime Panel, quarterly performance and the precept";
-    auto c = clerk.rep->commit({op{op_kind::set, "meeting", ids[i % rows], "title", title, {}, {}}}, now_ms());
+    // Edits shaped like the open case's (question_edit), on meetings: the
+    // clerk does not draft questions (a panel rule every replica checks).
+    std::uint64_t row = i % rows;
+    std::string text = "Meeting " + std::to_string(row) + ", revision " + std::to_string(i / rows) +
+                       ": what is the Commissioner doing about the rise in recorded crime this quarter?";
+    auto c = clerk.rep->commit({op{op_kind::set, "meeting", ids[row], i % 2 ? "title" : "status",
+                                   i % 2 ? value(text) : value(std::string("scheduled")), {}, {}}}, now_ms());
     if (!c) return note("join_secured: commit: %s", c.err().message.c_str());
   }
   double commit_s = std::chrono::duration<double>(clk::now() - tf).count();
@@ -982,7 +986,7 @@ void case_join_secured(const options& o, const std::string& impl, const std::str
       // below, one change short of the next upload.
       std::uint64_t upto = snapshot_cursor + limits::snapshot_every_changes - 2;
       for (std::uint64_t i = 0; clerk.rep->cursor() + i < upto; ++i)
-        if (!clerk.rep->commit({op{op_kind::set, "meeting", ids[i % rows], "title", std::string("Tail revision"), {}, {}}}, now_ms()))
+        if (!clerk.rep->commit({op{op_kind::set, "meeting", ids[i % rows], "status", std::string("held"), {}, {}}}, now_ms()))
           note("join_secured: tail commit failed");
       clerk.flush();
       run_until(ioc, [&] { return clerk.s->state() == sync_state::synced || !clerk.error.empty(); }, 120);
