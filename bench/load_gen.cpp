@@ -3,7 +3,9 @@
 // 127.0.0.1 and measures (a) idle connections and the server's RSS, (b) fan-out
 // of small changes in spaces of members, (c) cold catch-up of a big space,
 // (d) a new device joining a big space, usable after a full pull or after the
-// newest snapshot plus the tail (client-core's sync_session on a replica).
+// newest snapshot plus the tail (client-core's sync_session on a replica), in
+// an open panel and (join_secured) in a secured one: an invited tablet, a
+// sealed snapshot opened after the keyring records.
 // Prints one JSON line per figure: {"suite":"server","case","impl","metric",
 // "value","unit"}. One io_context thread drives every connection; every loop is
 // bounded in count and time, and a watchdog alarm ends the process regardless.
@@ -58,7 +60,7 @@ struct options {
   std::string echo_bin;
   std::string before_bin;  // optional: an older packline-server, impl "packline-before"
   std::string tmp = "/tmp/packline-bench/server";
-  std::set<std::string> cases{"idle", "fanout", "catchup", "join"};
+  std::set<std::string> cases{"idle", "fanout", "catchup", "join", "join_secured"};
   std::set<std::string> impls{"packline", "beast-echo"};
   int idle_conns = 10000;
   int spaces = 200;
@@ -796,6 +798,9 @@ struct core_device {
   std::string error;
   std::size_t snapshot_frames = 0;
   std::uint64_t snapshot_total = 0;
+  // The full-pull baseline where a snapshot exists: the device is told
+  // (welcome) that there is none, so it pulls the whole history.
+  bool hide_snapshot = false;
 
   explicit core_device(const bytes& space) {
     auto r = replica::create(crypto::random_bytes(32));
@@ -806,14 +811,27 @@ struct core_device {
     rep = std::move(*r);
     s = std::make_unique<sync_session>(*rep);
   }
+  explicit core_device(std::unique_ptr<replica> r) : rep(std::move(r)), s(std::make_unique<sync_session>(*rep)) {}
+  void flush() { for (auto& f : s->flush()) c->send(std::move(f)); }
   void connect(net::io_context& ioc, std::uint16_t port) {
     c = std::make_shared<conn>(ioc);
     c->on_open = [this](conn& cn) { for (auto& f : s->on_open()) cn.send(std::move(f)); };
     c->on_frame = [this](conn& cn, const std::uint8_t* d, std::size_t n) {
-      auto out = s->on_frame(bytes(d, d + n), static_cast<std::uint64_t>(std::time(nullptr)) * 1000);
+      bytes frame(d, d + n);
+      if (hide_snapshot && n > 1 && d[1] == static_cast<std::uint8_t>(proto::msg_type::welcome))
+        if (auto m = codec::decode(frame); m && std::holds_alternative<proto::welcome>(*m)) {
+          auto w = std::get<proto::welcome>(*m);
+          if (w.snapshot) w.snapshot = 0;
+          frame = codec::encode(w);
+        }
+      auto out = s->on_frame(frame, static_cast<std::uint64_t>(std::time(nullptr)) * 1000);
       if (!out) { error = out.err().message; cn.drop(); return; }
       if (auto p = s->snapshot_progress(); p && p->total) snapshot_total = p->total;
-      if (n > 1 && d[1] == static_cast<std::uint8_t>(proto::msg_type::snapshot)) ++snapshot_frames;
+      if (n > 1 && d[1] == static_cast<std::uint8_t>(proto::msg_type::snapshot)) {
+        ++snapshot_frames;
+        if (auto m = codec::decode(frame); m && std::holds_alternative<proto::snapshot>(*m))
+          snapshot_total = std::max(snapshot_total, std::get<proto::snapshot>(*m).total);  // also a one-chunk blob
+      }
       for (auto& f : *out) cn.send(std::move(f));
       for (auto& r : s->take_rejections()) if (error.empty()) error = r;
     };
@@ -912,8 +930,105 @@ void case_join(const options& o, const std::string& impl, const std::string& bin
   srv.stop();
 }
 
+// A secured panel: the clerk's device founds it and makes `total` edits of
+// `total / 10` meetings (sealed changes, committed offline, then pushed by
+// its session, which uploads the sealed snapshot once caught up). Then two invited
+// tablets join: one told there is no snapshot (the whole history, sealed), one
+// that starts from the snapshot after the keyring records.
+void case_join_secured(const options& o, const std::string& impl, const std::string& bin, std::vector<std::string> args) {
+  if (impl != "packline") return;
+  const std::string cname = "join_secured_" + std::to_string(o.catchup_changes);
+  child srv;
+  std::uint16_t port = free_port();
+  if (!srv.start(bin, args, port, o.tmp + "/" + impl + "-join-secured.log")) {
+    note("%s did not start (see %s)", impl.c_str(), srv.log.c_str());
+    return;
+  }
+  net::io_context ioc{1};
+  auto now_ms = [] { return static_cast<std::uint64_t>(std::time(nullptr)) * 1000; };
+  auto r = replica::create(crypto::random_bytes(32));
+  if (!r) return note("join_secured: no replica");
+  bytes space = crypto::random_bytes(16);
+  if (!r.value()->found_space(space, crypto::random_bytes(16), "clerk", now_ms())) return note("join_secured: found failed");
+  core_device clerk(std::move(*r));
+  const std::uint64_t total = static_cast<std::uint64_t>(o.catchup_changes);
+  const std::uint64_t rows = std::max<std::uint64_t>(1, total / 10);
+  auto tf = clk::now();
+  std::vector<bytes> ids;
+  for (std::uint64_t i = 0; i < rows; ++i) ids.push_back(new_row_id());
+  for (std::uint64_t i = 0; i < total; ++i) {
+    // Edits shaped like the open case's (question_edit), on meetings: the
+    // clerk does not draft questions (a panel rule every replica checks).
+    std::uint64_t row = i % rows;
+    std::string text = "Meeting " + std::to_string(row) + ", revision " + std::to_string(i / rows) +
+                       ": what is the Commissioner doing about the rise in recorded crime this quarter?";
+    auto c = clerk.rep->commit({op{op_kind::set, "meeting", ids[row], i % 2 ? "title" : "status",
+                                   i % 2 ? value(text) : value(std::string("scheduled")), {}, {}}}, now_ms());
+    if (!c) return note("join_secured: commit: %s", c.err().message.c_str());
+  }
+  double commit_s = std::chrono::duration<double>(clk::now() - tf).count();
+  clerk.connect(ioc, port);
+  // synced implies nothing pending (state() counts pending changes last, so
+  // polling it stays cheap while pushes are in flight).
+  run_until(ioc, [&] { return clerk.s->state() == sync_state::synced || !clerk.error.empty(); }, 300);
+  std::string snap_at = std::to_string(clerk.rep->cursor());
+  run_until(ioc, [&] { return clerk.rep->setting("sync.snapshot_cursor") == snap_at || !clerk.error.empty(); }, 120);
+  note("join_secured: %llu sealed changes committed in %.1f s, stored and snapshotted in %.1f s%s%s",
+       static_cast<unsigned long long>(clerk.rep->cursor()), commit_s,
+       std::chrono::duration<double>(clk::now() - tf).count() - commit_s, clerk.error.empty() ? "" : "; error: ",
+       clerk.error.c_str());
+  if (clerk.rep->setting("sync.snapshot_cursor") != snap_at) return note("join_secured: the clerk did not upload its snapshot");
+
+  const std::uint64_t snapshot_cursor = clerk.rep->cursor();
+  auto join = [&](bool hide, const char* how) {
+    if (!hide) {
+      // The worst tail after a snapshot, as in the open case: with the invite
+      // below, one change short of the next upload.
+      std::uint64_t upto = snapshot_cursor + limits::snapshot_every_changes - 2;
+      for (std::uint64_t i = 0; clerk.rep->cursor() + i < upto; ++i)
+        if (!clerk.rep->commit({op{op_kind::set, "meeting", ids[i % rows], "status", std::string("held"), {}, {}}}, now_ms()))
+          note("join_secured: tail commit failed");
+      clerk.flush();
+      run_until(ioc, [&] { return clerk.s->state() == sync_state::synced || !clerk.error.empty(); }, 120);
+    }
+    auto code = clerk.rep->create_invite(crypto::random_bytes(16), "member", now_ms());
+    if (!code) { note("join_secured: invite: %s", code.err().message.c_str()); return std::make_pair(-1.0, std::uint64_t{0}); }
+    clerk.flush();
+    run_until(ioc, [&] { return clerk.s->state() == sync_state::synced || !clerk.error.empty(); }, 30);
+    auto rr = replica::create(crypto::random_bytes(32));
+    auto d = std::make_unique<core_device>(std::move(*rr));
+    if (!d->rep->redeem_invite(*code, now_ms())) { note("join_secured: redeem failed"); return std::make_pair(-1.0, std::uint64_t{0}); }
+    d->hide_snapshot = hide;
+    std::uint64_t target = clerk.rep->cursor();
+    auto t0 = clk::now();
+    d->connect(ioc, port);
+    run_until(ioc, [&] { return d->usable(target) || !d->error.empty() || d->c->failed; }, 300);
+    double secs = std::chrono::duration<double>(clk::now() - t0).count();
+    if (!d->error.empty()) note("join_secured (%s): %s", how, d->error.c_str());
+    emit(cname, how, "seconds_to_usable", secs, "s");
+    emit(cname, how, "changes_per_s", static_cast<double>(d->rep->cursor()) / secs, "1/s");
+    if (!hide) {
+      emit(cname, how, "snapshot_bytes", static_cast<double>(d->snapshot_total), "B");
+      emit(cname, how, "tail_changes", static_cast<double>(d->rep->cursor() - snapshot_cursor), "count");
+    }
+    run_until(ioc, [&] { return (clerk.s->state() == sync_state::synced && d->usable(clerk.rep->cursor())) || !d->error.empty(); }, 30);
+    if (d->rep->digest() != clerk.rep->digest()) note("join_secured (%s): the device and the clerk disagree", how);
+    std::uint64_t used = d->rep->setting("sync.snapshot_cursor").empty() ? 0 : std::stoull(d->rep->setting("sync.snapshot_cursor"));
+    d->c->drop();
+    return std::make_pair(secs, used);
+  };
+  auto [full_s, full_used] = join(true, "full_pull");
+  auto [snap_s, snap_used] = join(false, "snapshot");
+  if (full_used != 0) note("join_secured: the full-pull device used a snapshot");
+  if (snap_used != snapshot_cursor) note("join_secured: the snapshot device did not use the first snapshot");
+  if (full_s > 0 && snap_s > 0) emit(cname, "snapshot", "speedup_vs_full_pull", full_s / snap_s, "x");
+  clerk.c->drop();
+  run_for(ioc, 0.2);
+  srv.stop();
+}
+
 std::string usage() {
-  return "usage: load_gen --server-bin PATH --echo-bin PATH [--tmp DIR] [--cases idle,fanout,catchup,join]\n"
+  return "usage: load_gen --server-bin PATH --echo-bin PATH [--tmp DIR] [--cases idle,fanout,catchup,join,join_secured]\n"
          "                [--impls packline,beast-echo] [--idle-conns N] [--spaces N] [--members N]\n"
          "                [--push-rate N] [--seconds S] [--catchup-changes N] [--server-arg ARG]...\n"
          "                [--before-bin PATH (an older packline-server, measured as packline-before)]\n";
@@ -974,7 +1089,7 @@ int main(int argc, char** argv) {
   if (!crypto::init().ok()) return 1;
   std::filesystem::create_directories(o.tmp);
 
-  for (const std::string c : {"idle", "fanout", "catchup", "join"}) {
+  for (const std::string c : {"idle", "fanout", "catchup", "join", "join_secured"}) {
     if (!o.cases.count(c)) continue;
     for (const std::string impl : {"packline-before", "packline", "beast-echo"}) {
       if (!o.impls.count(impl)) continue;
@@ -990,6 +1105,7 @@ int main(int argc, char** argv) {
       if (c == "fanout") case_fanout(o, impl, bin, args);
       if (c == "catchup") case_catchup(o, impl, bin, args);
       if (c == "join") case_join(o, impl, bin, args);
+      if (c == "join_secured") case_join_secured(o, impl, bin, args);
     }
   }
   return 0;

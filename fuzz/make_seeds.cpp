@@ -52,6 +52,9 @@ int main(int argc, char** argv) {
   frame(proto::snapshot_get{0, 0});
   frame(proto::snapshot{3, 10, 4, bytes(6, 5)});
   frame(proto::live{8, {proto::stored_change{9, env}}});
+  frame(proto::welcome{space, 42, 40});
+  frame(proto::keyring_get{0});
+  frame(proto::keyring_page{{proto::stored_change{9, env}}, 9, false});
   std::printf("seeds: %d frames, 2 envelopes in %s\n", n, dir.c_str());
   return 0;
 }

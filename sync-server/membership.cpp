@@ -26,6 +26,7 @@ result<space_keyring> membership::load(store& db, const bytes& space) {
       out.empty = false;
       auto e = codec::decode_envelope(s.envelope);
       if (!e || e->epoch != keyring::record_epoch) continue;
+      out.record_seqs.insert(s.server_seq);
       auto r = codec::decode_keyring(e->payload);
       // Stored records were admitted once; one that no longer applies (it
       // cannot, short of a damaged store) is skipped like every replica does.

@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <set>
 
 #include "packline/bytes.hpp"
 #include "packline/keyring.hpp"
@@ -21,6 +22,9 @@ struct space_keyring {
   keyring::state state;
   bool empty = true;           // no change stored yet (a genesis may come)
   bool records_in_flight = false;  // a push with keyring records is being stored
+  // Server sequences of the stored keyring records, for keyring_get (v3): a
+  // new device fetches them before a sealed snapshot without a scan.
+  std::set<std::uint64_t> record_seqs;
 };
 
 class membership {

@@ -114,6 +114,8 @@ void sync_handler::on_frame(const std::uint8_t* data, std::size_t size, done_fn 
         constexpr bool v2_only = std::is_same_v<T, proto::snapshot_put> || std::is_same_v<T, proto::snapshot_get>;
         if (v2_only && phase_ == phase::ready && version_ < 2)
           return done(fail(errc::bad_state, "snapshots need protocol version 2"));
+        if (std::is_same_v<T, proto::keyring_get> && phase_ == phase::ready && version_ < 3)
+          return done(fail(errc::bad_state, "keyring_get needs protocol version 3"));
         if constexpr (std::is_same_v<T, proto::hello>) {
           done(on_hello(m));
         } else if constexpr (std::is_same_v<T, proto::auth>) {
@@ -126,6 +128,8 @@ void sync_handler::on_frame(const std::uint8_t* data, std::size_t size, done_fn 
           on_snapshot_put(m, std::move(done));
         } else if constexpr (std::is_same_v<T, proto::snapshot_get>) {
           on_snapshot_get(m, std::move(done));
+        } else if constexpr (std::is_same_v<T, proto::keyring_get>) {
+          on_keyring_get(m, std::move(done));
         } else if constexpr (std::is_same_v<T, proto::error>) {
           // The client gave up on us; no answer, just close.
           log(log_level::info, "client error", {{"peer", peer_}, {"code", m.code}, {"text", m.text}});
@@ -133,8 +137,8 @@ void sync_handler::on_frame(const std::uint8_t* data, std::size_t size, done_fn 
           r.close = true;
           done(std::move(r));
         } else {
-          // challenge, welcome, ack, changes, notify, snapshot_ack, snapshot
-          // and live only travel server -> client.
+          // challenge, welcome, ack, changes, notify, snapshot_ack, snapshot,
+          // live and keyring_page only travel server -> client.
           done(fail(errc::bad_state, "message type is sent by the server only"));
         }
       },
@@ -174,12 +178,17 @@ void sync_handler::on_auth(const proto::auth& m, done_fn done) {
   // The space's keyring is built on the store thread the first time a
   // session of the space authenticates (issue 4); `loaded` is installed here.
   bool need_keyring = !keyrings_ || !keyrings_->find(space_);
-  svc_.run([this, space = space_, need_keyring, done = std::move(done)](store& db) mutable {
+  svc_.run([this, space = space_, need_keyring, v3 = version_ >= 3, done = std::move(done)](store& db) mutable {
     auto cur = db.cursor(space);
+    // v3: welcome names the newest complete snapshot (devices then do not
+    // upload one at the same threshold).
+    std::optional<result<snapshot_chunk>> snap;
+    if (v3) snap = db.read_snapshot(space, 0, 0, 0);
     membership* keyrings = &db.keyrings();  // used on the io thread only
     std::optional<result<space_keyring>> loaded;
     if (need_keyring) loaded = membership::load(db, space);
-    svc_.complete([this, cur = std::move(cur), keyrings, loaded = std::move(loaded), done = std::move(done)]() mutable {
+    svc_.complete([this, cur = std::move(cur), snap = std::move(snap), keyrings, loaded = std::move(loaded),
+                   done = std::move(done)]() mutable {
       if (!cur) return done(fail(cur.err()));
       keyrings_ = keyrings;
       if (loaded) {
@@ -200,7 +209,12 @@ void sync_handler::on_auth(const proto::auth& m, done_fn done) {
           {{"peer", peer_}, {"device", short_hex(device_)}, {"space", to_hex(space_)},
            {"cursor", cur.value()}, {"version", version_}});
       reply r;
-      r.frames.push_back(codec::encode(proto::welcome{space_, cur.value()}));
+      proto::welcome w{space_, cur.value(), std::nullopt};
+      // A snapshot that cannot be read only costs a full pull (and maybe one
+      // more upload): the session goes on.
+      if (snap) w.snapshot = *snap ? snap->value().meta.cursor : 0;
+      if (snap && !*snap) log(log_level::error, "snapshot not read", {{"peer", peer_}, {"text", snap->err().message}});
+      r.frames.push_back(codec::encode(w));
       r.joined = true;
       done(std::move(r));
     });
@@ -252,11 +266,13 @@ void sync_handler::on_push(const proto::push& m, done_fn done) {
   if (has_records) kr->records_in_flight = true;
 
   std::vector<std::uint64_t> seqs;
+  std::vector<bool> is_record;
   seqs.reserve(job.batch.size());
   for (const auto& c : job.batch) seqs.push_back(c.seq);
+  for (const auto& e : job.envelopes) is_record.push_back(e.epoch == keyring::record_epoch);
 
-  svc_.push(std::move(job), [this, seqs = std::move(seqs), has_records, next = std::move(next),
-                             done = std::move(done)](push_outcome out) mutable {
+  svc_.push(std::move(job), [this, seqs = std::move(seqs), is_record = std::move(is_record), has_records,
+                             next = std::move(next), done = std::move(done)](push_outcome out) mutable {
     space_keyring* kr = keyrings_->find(space_);
     if (has_records) kr->records_in_flight = false;
     if (out.bad_signature_at != 0) return done(fail(errc::bad_signature, out.why));
@@ -271,6 +287,7 @@ void sync_handler::on_push(const proto::push& m, done_fn done) {
     for (std::size_t i = 0; i < st.size(); ++i) {
       ack.entries.push_back(proto::ack_entry{device_, seqs[i], st[i].server_seq});
       if (st[i].inserted) ++inserted;
+      if (st[i].inserted && is_record[i]) kr->record_seqs.insert(st[i].server_seq);
     }
     stats_.changes_in.fetch_add(inserted, std::memory_order_relaxed);
     stats_.changes_replayed.fetch_add(st.size() - inserted, std::memory_order_relaxed);
@@ -383,6 +400,52 @@ void sync_handler::on_snapshot_get(const proto::snapshot_get& m, done_fn done) {
     svc_.complete([this, err = std::move(err), frame = std::move(frame), done = std::move(done)]() mutable {
       if (err) return done(fail(*err));
       stats_.snapshot_bytes_out.fetch_add(frame.size(), std::memory_order_relaxed);
+      reply r;
+      r.frames.push_back(std::move(frame));
+      done(std::move(r));
+    });
+  });
+}
+
+// v3, keyring-first: the space's keyring records after `since`, read one by
+// one at the sequences the membership noted (a panel has tens to hundreds),
+// paged like a pull. Membership-gated like every read.
+void sync_handler::on_keyring_get(const proto::keyring_get& m, done_fn done) {
+  if (phase_ != phase::ready) return done(fail(errc::bad_state, "keyring_get before welcome"));
+  if (auto ok = may_read(); !ok) return done(fail(ok.err()));
+  const space_keyring* kr = keyrings_->find(space_);
+  std::vector<std::uint64_t> want;
+  for (auto it = kr->record_seqs.upper_bound(m.since); it != kr->record_seqs.end(); ++it) want.push_back(*it);
+  std::size_t budget = limits::max_frame_bytes - tuning::changes_frame_overhead -
+                       static_cast<std::size_t>(limits::max_pull_changes) * tuning::changes_item_overhead;
+  svc_.run([this, space = space_, since = m.since, want = std::move(want), budget, done = std::move(done)](store& db) mutable {
+    proto::keyring_page out;
+    out.next = since;
+    std::optional<error> err;
+    std::size_t used = 0;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      if (out.items.size() == limits::max_pull_changes) {
+        out.more = true;
+        break;
+      }
+      auto pg = db.changes_since(space, want[i] - 1, 1, budget);
+      if (!pg) {
+        err = pg.err();
+        break;
+      }
+      auto& items = pg.value().items;
+      if (items.empty() || items[0].server_seq != want[i]) continue;  // cannot happen short of a damaged store
+      if (!out.items.empty() && used + items[0].envelope.size() > budget) {
+        out.more = true;
+        break;
+      }
+      used += items[0].envelope.size();
+      out.items.push_back(proto::stored_change{want[i], std::move(items[0].envelope)});
+      out.next = want[i];
+    }
+    bytes frame = err ? bytes{} : codec::encode(out);
+    svc_.complete([this, err = std::move(err), frame = std::move(frame), done = std::move(done)]() mutable {
+      if (err) return done(fail(*err));
       reply r;
       r.frames.push_back(std::move(frame));
       done(std::move(r));

@@ -78,6 +78,7 @@ class sync_handler {
   void on_pull(const proto::pull& m, done_fn done);
   void on_snapshot_put(proto::snapshot_put& m, done_fn done);
   void on_snapshot_get(const proto::snapshot_get& m, done_fn done);
+  void on_keyring_get(const proto::keyring_get& m, done_fn done);
   // The boundary: error frame + metric + log; closes unless the client may retry.
   reply fail(const error& e, std::uint32_t wire = 0);
   reply fail(errc code, std::string text) { return fail(make_error(code, std::move(text))); }

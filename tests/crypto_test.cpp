@@ -176,3 +176,35 @@ TEST_CASE("crypto: a sealed replica opens with its passphrase only; tampering an
   CHECK(at_rest::key_for(bytes(sealed->begin(), sealed->begin() + 20), "x").err().code == errc::corrupt_replica);
   CHECK(at_rest::open_replica(image, *again).err().code == errc::corrupt_replica);  // plain bytes are not sealed
 }
+
+TEST_CASE("crypto: snapshot blobs are signed by their device; sealed ones open only with their key and header") {
+  REQUIRE(crypto::init().ok());
+  auto dev = crypto::signing_key::generate();
+  crypto::secret key = crypto::secret::random(crypto::aead_key_bytes);
+  bytes image(3000, 'x');
+  snapshot_blob b{bytes(16, 1), 1200, 3, {}, {}, {}};
+  REQUIRE(crypto::seal_snapshot(b, image, &key, dev).ok());
+  CHECK(b.device == dev.public_key());
+  CHECK(b.body.size() == image.size() + crypto::aead_overhead);
+  CHECK(crypto::verify_snapshot(b).ok());
+  CHECK(*crypto::open_snapshot(b, key) == image);
+  CHECK(crypto::open_snapshot(b, crypto::secret::random(crypto::aead_key_bytes)).err().code == errc::crypto);
+  // Every header field and the body are bound: by the signature, and (sealed) by the AEAD.
+  for (int field = 0; field < 5; ++field) {
+    snapshot_blob t = b;
+    if (field == 0) t.space[0] ^= 1;
+    if (field == 1) ++t.cursor;
+    if (field == 2) ++t.epoch;
+    if (field == 3) t.device = crypto::signing_key::generate().public_key();
+    if (field == 4) t.body[t.body.size() / 2] ^= 1;
+    CHECK(crypto::verify_snapshot(t).err().code == errc::bad_signature);
+    if (field != 3) CHECK_FALSE(crypto::open_snapshot(t, key).ok());
+  }
+  // An open panel's blob (no key) carries the image as is, still signed.
+  snapshot_blob o{bytes(16, 1), 10, 0, {}, {}, {}};
+  REQUIRE(crypto::seal_snapshot(o, image, nullptr, dev).ok());
+  CHECK(o.body == image);
+  CHECK(crypto::verify_snapshot(o).ok());
+  o.signature = crypto::signing_key::generate().sign(bytes(10, 1));
+  CHECK_FALSE(crypto::verify_snapshot(o).ok());
+}

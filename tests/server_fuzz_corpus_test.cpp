@@ -46,6 +46,8 @@ TEST_CASE("server fuzz corpus: mutations of valid frames never break the decoder
       codec::encode(proto::live{2, {proto::stored_change{3, codec::encode_envelope(e)}}}),
       codec::encode(proto::snapshot_put{3, 100, 0, bytes(20, 7)}),
       codec::encode(proto::changes{{proto::stored_change{3, codec::encode_envelope(e)}}, 3, true}),
+      codec::encode(proto::keyring_page{{proto::stored_change{3, codec::encode_envelope(e)}}, 3, false}),
+      codec::encode(proto::welcome{space, 9, 7}),
   };
   std::mt19937 rng(12345);
   for (int i = 0; i < 20000; ++i) {

@@ -446,6 +446,68 @@ TEST_CASE("server: a new device starts from a snapshot in chunks, pulls the tail
   CHECK(c.rep().digest() == a.rep().digest());
 }
 
+TEST_CASE("server: a secured panel's sealed snapshot starts an invited tablet; the server stores ciphertext only") {
+  server_fixture f;
+  INFO(f.log());
+  // The clerk founds the panel and writes a year of meetings.
+  sync_client a;
+  bytes space = crypto::random_bytes(16);
+  bytes clerk = new_row_id();
+  REQUIRE(a.rep().found_space(space, clerk, "clerk", wall_ms()).ok());
+  REQUIRE(a.connect(f.port()));
+  REQUIRE(a.sync());
+  REQUIRE(a.rep().secured());
+  const std::size_t history = limits::snapshot_every_changes + 300;
+  for (std::size_t i = 0; i < history; ++i)
+    a.commit({op{op_kind::set, "meeting", new_row_id(), "title", "MARKER-MEETING-" + std::to_string(i) + std::string(300, 'm')}});
+  REQUIRE(a.sync(60s));
+  REQUIRE(a.errors().empty());
+  // Caught up past snapshot_every_changes (its own changes came back live):
+  // it uploaded one snapshot, sealed.
+  std::string snap_at = a.rep().setting("sync.snapshot_cursor");
+  REQUIRE_FALSE(snap_at.empty());
+  CHECK(std::stoull(snap_at) >= limits::snapshot_every_changes);
+  auto m0 = http_get("127.0.0.1", f.port(), "/metrics").body;
+  CHECK(metric(m0, "packline_snapshots_stored_total") == 1);
+
+  // A member's new tablet redeems an invite while the clerk is online.
+  bytes member = new_row_id();
+  auto code = a.rep().create_invite(member, "member", wall_ms());
+  REQUIRE(code.ok());
+  a.flush();
+  REQUIRE(a.sync());
+  sync_client b;
+  REQUIRE(b.rep().redeem_invite(*code, wall_ms()).ok());
+  REQUIRE(b.connect(f.port()));
+  REQUIRE(sync_all({&a, &b}, 60s));
+  CHECK_MESSAGE(b.errors().empty(), b.errors().front());
+  CHECK(b.rep().setting("sync.snapshot_cursor") == snap_at);  // it started from the snapshot
+  auto m1 = http_get("127.0.0.1", f.port(), "/metrics").body;
+  std::uint64_t pulled = metric(m1, "packline_changes_out_total") - metric(m0, "packline_changes_out_total");
+  CHECK(pulled < 100);  // the tail after the snapshot, not the history
+  CHECK(b.rep().secured());
+  CHECK(b.rep().cursor() == a.rep().cursor());
+  CHECK(b.rep().rows("meeting")->size() == history);
+  CHECK(b.rep().digest() == a.rep().digest());
+
+  // The tablet keeps writing, sealed; both converge; nobody uploads again at
+  // the same threshold (b started from it, a made it).
+  bytes q = new_row_id();
+  b.commit({op{op_kind::set, "question", q, "author", member}, op{op_kind::set, "question", q, "body", std::string("MARKER-QUESTION")},
+            op{op_kind::set, "question", q, "status", std::string("draft")}});
+  REQUIRE(sync_all({&a, &b}));
+  CHECK(a.rep().rows("question")->size() == 1);
+  CHECK(a.rep().digest() == b.rep().digest());
+  CHECK(metric(http_get("127.0.0.1", f.port(), "/metrics").body, "packline_snapshots_stored_total") == 1);
+
+  // Blind: no marker anywhere in the server's data folder (snapshot included).
+  a.disconnect();
+  b.disconnect();
+  std::string stored = slurp_dir(f.tmp.sub("data"));
+  CHECK(stored.size() > history * 300);
+  CHECK(stored.find("MARKER-") == std::string::npos);
+}
+
 TEST_CASE("server: a revoked device's live session is closed at once with error 13; the others keep syncing") {
   server_fixture f;
   INFO(f.log());

@@ -212,3 +212,68 @@ TEST_CASE("server membership: strangers, invites, removal, revocation, forgeries
   CHECK(stored.size() > 1000);
   CHECK(stored.find("MARKER-") == std::string::npos);
 }
+
+TEST_CASE("server membership: keyring_get gives members the keyring records only (v3); welcome names the newest snapshot") {
+  fixture f;
+  const std::uint64_t now = static_cast<std::uint64_t>(test::wall_ms());
+  bytes space = crypto::random_bytes(16);
+  dev clerk;
+  REQUIRE(clerk.r->found_space(space, new_row_id(), "clerk", now).ok());
+  REQUIRE(clerk.r->commit({set("meeting", new_row_id(), "title", std::string("MARKER-MEETING"))}, now).ok());
+  sync_handler hc(*f.db, f.stats, bytes(16, 0), "clerk");
+  auto w = clerk.hello(hc, space);
+  CHECK(as<proto::welcome>(w.frames.at(0)).snapshot == std::optional<std::uint64_t>(0));  // v3: none yet
+  REQUIRE_FALSE(clerk.push(hc).close);  // genesis, enrol, epoch 1 (records), the meeting
+  auto seqs = [](const reply& r) {
+    auto page = as<proto::keyring_page>(r.frames.at(0));
+    std::vector<std::uint64_t> out;
+    for (auto& it : page.items) {
+      CHECK(codec::decode_envelope(it.envelope)->epoch == keyring::record_epoch);
+      out.push_back(it.server_seq);
+    }
+    CHECK_FALSE(page.more);
+    return out;
+  };
+  CHECK(seqs(hc.on_frame(codec::encode(proto::keyring_get{0}))) == std::vector<std::uint64_t>{1, 2, 3});
+  CHECK(seqs(hc.on_frame(codec::encode(proto::keyring_get{1}))) == std::vector<std::uint64_t>{2, 3});
+  auto code = clerk.r->create_invite(new_row_id(), "member", now);
+  REQUIRE(code.ok());
+  REQUIRE_FALSE(clerk.push(hc).close);  // the invite: server_seq 5
+  CHECK(seqs(hc.on_frame(codec::encode(proto::keyring_get{3}))) == std::vector<std::uint64_t>{5});
+
+  // Not a member: refused like a pull.
+  dev stranger;
+  {
+    sync_handler hs(*f.db, f.stats, bytes(16, 0), "stranger");
+    stranger.connect(hs, space);
+    auto r = hs.on_frame(codec::encode(proto::keyring_get{0}));
+    CHECK(error_of(r) == proto::error_not_member);
+    CHECK(r.close);
+  }
+
+  // A complete snapshot is named in the next v3 welcome; v2 sessions get the
+  // v2 welcome and no keyring_get.
+  auto put = hc.on_frame(codec::encode(proto::snapshot_put{5, 10, 0, bytes(10, 1)}));
+  REQUIRE(as<proto::snapshot_ack>(put.frames.at(0)).complete);
+  {
+    sync_handler h(*f.db, f.stats, bytes(16, 0), "clerk-again");
+    CHECK(as<proto::welcome>(clerk.hello(h, space).frames.at(0)).snapshot == std::optional<std::uint64_t>(5));
+  }
+  {
+    sync_handler h(*f.db, f.stats, bytes(16, 0), "clerk-v2");
+    auto c = h.on_frame(codec::encode(proto::hello{2, clerk.r->device_id(), space}));
+    auto ch = as<proto::challenge>(c.frames.at(0));
+    auto w2 = h.on_frame(codec::encode(proto::auth{clerk.r->key_sign(proto::auth_transcript(ch.nonce, ch.space))}));
+    CHECK_FALSE(as<proto::welcome>(w2.frames.at(0)).snapshot.has_value());
+    CHECK(error_of(h.on_frame(codec::encode(proto::keyring_get{0}))) == static_cast<std::uint32_t>(errc::bad_state));
+  }
+
+  // After a restart the record sequences are rebuilt from the store.
+  {
+    auto again = sqlite_store::open(f.tmp.sub("data"));
+    REQUIRE(again.ok());
+    sync_handler h(*again.value(), f.stats, bytes(16, 0), "after-restart");
+    clerk.connect(h, space);
+    CHECK(seqs(h.on_frame(codec::encode(proto::keyring_get{0}))) == std::vector<std::uint64_t>{1, 2, 3, 5});
+  }
+}

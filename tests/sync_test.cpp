@@ -2,8 +2,11 @@
 // test playing the server's part of schema/PROTOCOL.md.
 #include <doctest/doctest.h>
 
+#include <map>
+
 #include "packline/codec.hpp"
 #include "packline/demo.hpp"
+#include "packline/keyring.hpp"
 #include "packline/limits.hpp"
 #include "packline/sync.hpp"
 
@@ -22,8 +25,10 @@ std::unique_ptr<replica> fresh() {
   REQUIRE(r.ok());
   return std::move(*r);
 }
-// Runs the handshake; returns the frames sent after welcome.
-std::vector<bytes> handshake(sync_session& s, replica& r, std::uint64_t cursor) {
+// Runs the handshake; returns the frames sent after welcome. `snapshot`:
+// welcome's newest snapshot cursor (protocol v3); none from a v2 server.
+std::vector<bytes> handshake(sync_session& s, replica& r, std::uint64_t cursor,
+                             std::optional<std::uint64_t> snapshot = std::nullopt) {
   auto hello = as<proto::hello>(s.on_open()[0]);
   CHECK(hello.device == r.device_id());
   bytes nonce = crypto::random_bytes(32);
@@ -32,7 +37,7 @@ std::vector<bytes> handshake(sync_session& s, replica& r, std::uint64_t cursor) 
   auto a = as<proto::auth>((*out)[0]);
   CHECK(crypto::verify(r.device_id(), proto::auth_transcript(nonce, demo::space_id()), a.signature));
   CHECK(s.state() == sync_state::connecting);
-  auto w = s.on_frame(codec::encode(proto::welcome{demo::space_id(), cursor}), 1000);
+  auto w = s.on_frame(codec::encode(proto::welcome{demo::space_id(), cursor, snapshot}), 1000);
   REQUIRE(w.ok());
   CHECK(r.space() == demo::space_id());
   return *w;
@@ -146,6 +151,9 @@ struct fake_server {
   std::size_t chunk = 1 << 30;
   std::vector<std::optional<transfer_progress>> progress;  // seen after each snapshot frame
   int gets = 0;
+  int puts = 0;              // snapshot_put frames
+  int keyring_gets = 0;
+  std::map<bytes, std::size_t> pulled;  // changes sent in pull answers, per device
   bool gone_once = false;
 
   std::uint64_t cursor() const { return log.size(); }
@@ -181,7 +189,16 @@ struct fake_server {
       for (std::uint64_t i = p->since; i < log.size() && ch.items.size() < p->max; ++i) ch.items.push_back({i + 1, log[i]});
       ch.next = p->since + ch.items.size();
       ch.more = ch.next < log.size();
+      pulled[r.device_id()] += ch.items.size();
       return codec::encode(ch);
+    }
+    if (auto* k = std::get_if<proto::keyring_get>(&*m)) {  // v3: the records only, all in one page
+      ++keyring_gets;
+      proto::keyring_page page;
+      for (std::uint64_t i = k->since; i < log.size(); ++i)
+        if (codec::decode_envelope(log[i])->epoch == keyring::record_epoch) page.items.push_back({i + 1, log[i]});
+      page.next = page.items.empty() ? k->since : page.items.back().server_seq;
+      return codec::encode(page);
     }
     if (auto* p = std::get_if<proto::push>(&*m)) {
       proto::ack a;
@@ -204,6 +221,7 @@ struct fake_server {
       return codec::encode(proto::snapshot{snap_cursor, snap.size(), g->offset, bytes(from, from + static_cast<std::ptrdiff_t>(n))});
     }
     if (auto* p = std::get_if<proto::snapshot_put>(&*m)) {
+      ++puts;
       REQUIRE(p->offset == upload.size());  // one chunk at a time, in order
       append(upload, p->chunk);
       bool complete = upload.size() == p->total;
@@ -356,4 +374,255 @@ TEST_CASE("sync: a download cut by a reconnect resumes at the bytes it has") {
   srv.serve(sb, *b, again);
   CHECK(sb.take_rejections().empty());
   CHECK(b->digest() == a->digest());
+}
+
+TEST_CASE("sync: welcome's snapshot cursor keeps a second device from uploading at the same threshold") {
+  fake_server srv;
+  write_history(srv, limits::snapshot_every_changes - 1, 10'000);
+  // d pulls the history while it is below the threshold (v3, no snapshot yet).
+  auto d = fresh();
+  sync_session sd(*d);
+  srv.serve(sd, *d, handshake(sd, *d, srv.cursor(), std::uint64_t{0}));
+  CHECK(srv.gets == 0);  // welcome said there is none: no snapshot_get
+  CHECK(srv.puts == 0);
+  sd.on_close();
+  // One more change, and a device that catches up uploads at the threshold.
+  write_history(srv, 1, 20'000);
+  auto a = fresh();
+  sync_session sa(*a);
+  srv.serve(sa, *a, handshake(sa, *a, srv.cursor(), std::uint64_t{0}));
+  REQUIRE(srv.snap_cursor == limits::snapshot_every_changes);
+  const int puts = srv.puts;
+  // d comes back: welcome names a's snapshot, so d reaches the same cursor
+  // without uploading another one.
+  srv.serve(sd, *d, handshake(sd, *d, srv.cursor(), srv.snap_cursor));
+  CHECK(d->cursor() == srv.snap_cursor);
+  CHECK(sd.state() == sync_state::synced);
+  CHECK(srv.puts == puts);
+  // Not told (a v2 server's welcome), it would have uploaded the same state.
+  sd.on_close();
+  srv.serve(sd, *d, handshake(sd, *d, srv.cursor()));
+  CHECK(srv.puts > puts);
+}
+
+// ---- snapshots of secured panels (protocol v3) -------------------------------
+
+namespace {
+
+op set(const char* table, const bytes& row, const char* field, value v) {
+  return op{op_kind::set, table, row, field, std::move(v), {}, {}};
+}
+
+bool has(const bytes& hay, std::string_view needle) {
+  return std::string(hay.begin(), hay.end()).find(needle) != std::string::npos;
+}
+
+// A secured panel founded by the clerk's device, with `history` sealed
+// changes (meeting titles holding a marker), which the clerk, caught up,
+// snapshotted (sealed under epoch 1). The server speaks v3.
+struct secured_panel {
+  fake_server srv;
+  std::unique_ptr<replica> clerk = fresh();
+  sync_session sc{*clerk};
+  bytes clerk_member = new_row_id();
+  std::uint64_t t = 100'000;
+
+  explicit secured_panel(std::size_t history) {
+    REQUIRE(clerk->found_space(demo::space_id(), clerk_member, "clerk", t).ok());
+    REQUIRE(clerk->commit({set("member", clerk_member, "name", std::string("Dana Whitfield")),
+                           set("member", clerk_member, "role", std::string("clerk"))}, t).ok());
+    srv.serve(sc, *clerk, handshake(sc, *clerk, srv.cursor(), std::uint64_t{0}));
+    REQUIRE(clerk->secured());
+    for (std::size_t i = 0; i < history; ++i)
+      REQUIRE(clerk->commit({set("meeting", new_row_id(), "title", "MARKER-MEETING-" + std::to_string(i))}, t + i).ok());
+    srv.serve(sc, *clerk, sc.flush());  // acked in order: caught up, so it uploads
+    REQUIRE_FALSE(srv.snap.empty());
+  }
+  // The clerk catches up (sees joins, grants keys) and pushes what it made.
+  void clerk_sync() {
+    srv.notify(sc, *clerk);
+    srv.serve(sc, *clerk, sc.flush());
+  }
+  // A new member's invite code (the member row and the invite are pushed).
+  std::string invite(const std::string& role) {
+    bytes m = new_row_id();
+    REQUIRE(clerk->commit({set("member", m, "name", "Cllr " + role), set("member", m, "role", role)}, t).ok());
+    auto code = clerk->create_invite(m, role, t);
+    REQUIRE(code.ok());
+    srv.serve(sc, *clerk, sc.flush());
+    return *code;
+  }
+  // A device redeeming `code` and syncing as a new tablet would: it pushes its
+  // join; the clerk (online) sees it and grants the panel's epochs before the
+  // device fetches the keyring; then everything else.
+  std::unique_ptr<replica> join(const std::string& code, sync_session*& out, const bytes& seed = crypto::random_bytes(32)) {
+    auto d = std::move(*replica::create(seed));
+    REQUIRE(d->redeem_invite(code, t).ok());
+    sessions.push_back(std::make_unique<sync_session>(*d));
+    out = sessions.back().get();
+    auto first = handshake(*out, *d, srv.cursor(), srv.snap.empty() ? 0 : srv.snap_cursor);
+    REQUIRE(first.size() == 1);  // the join, before any read
+    auto push = codec::decode(first[0]);
+    REQUIRE(std::holds_alternative<proto::push>(*push));
+    auto ack = srv.reply(first[0], *d);
+    clerk_sync();
+    auto next = out->on_frame(*ack, 5000);
+    REQUIRE(next.ok());
+    srv.serve(*out, *d, *next);
+    return d;
+  }
+  std::vector<std::unique_ptr<sync_session>> sessions;
+};
+
+// The blob on the server, re-signed by `signer` over a body sealed under a
+// key nobody in the panel holds, at `cursor`.
+bytes forged_blob(const bytes& real, const crypto::signing_key& signer, std::uint64_t cursor) {
+  auto b = codec::decode_snapshot_blob(real);
+  REQUIRE(b.ok());
+  b->cursor = cursor;
+  crypto::secret key = crypto::secret::random(crypto::aead_key_bytes);
+  REQUIRE(crypto::seal_snapshot(*b, bytes(1000, 7), &key, signer).ok());
+  return codec::encode_snapshot_blob(*b);
+}
+
+}  // namespace
+
+TEST_CASE("sync: a secured panel's sealed snapshot starts an invited device; it converges and keeps writing") {
+  const std::size_t history = limits::snapshot_every_changes + 200;
+  secured_panel p(history);
+  auto& srv = p.srv;
+  // Sealed: the server's blob names its epoch and signer, and holds no marker.
+  auto blob = codec::decode_snapshot_blob(srv.snap);
+  REQUIRE(blob.ok());
+  CHECK(blob->epoch == 1);
+  CHECK(blob->device == p.clerk->device_id());
+  CHECK(blob->cursor == srv.snap_cursor);
+  CHECK_FALSE(has(srv.snap, "MARKER-MEETING"));
+  CHECK(p.clerk->setting("sync.snapshot_cursor") == std::to_string(srv.snap_cursor));
+
+  std::string code = p.invite("member");  // the invite and the join come after the snapshot
+  sync_session* sb = nullptr;
+  auto b = p.join(code, sb);
+  CHECK(sb->take_rejections().empty());
+  CHECK(srv.keyring_gets == 1);
+  CHECK(b->setting("sync.snapshot_cursor") == std::to_string(srv.snap_cursor));
+  CHECK(srv.pulled[b->device_id()] < 50);  // the tail only, not the history of over a thousand changes
+  CHECK(srv.pulled[b->device_id()] == srv.cursor() - srv.snap_cursor);
+  CHECK(b->secured());
+  CHECK_FALSE(b->joining());
+  CHECK(b->cursor() == srv.cursor());
+  CHECK(b->rows("meeting")->size() == history);
+  p.clerk_sync();
+  CHECK(b->digest() == p.clerk->digest());
+
+  // b writes on top, sealed; the clerk reads it; both converge.
+  bytes q = new_row_id();
+  REQUIRE(b->commit({set("question", q, "author", b->my_member()), set("question", q, "body", std::string("MARKER-Q")),
+                     set("question", q, "status", std::string("draft"))}, p.t + 5000).ok());
+  srv.serve(*sb, *b, sb->flush());
+  CHECK(b->pending_count() == 0);
+  p.clerk_sync();
+  CHECK(p.clerk->rows("question")->size() == 1);
+  CHECK(p.clerk->digest() == b->digest());
+  for (auto& e : srv.log) CHECK_FALSE(has(e, "MARKER"));
+}
+
+TEST_CASE("sync: a sealed snapshot taken before a removal opens for a member invited after it") {
+  secured_panel p(limits::snapshot_every_changes);
+  auto& srv = p.srv;
+  // c joins (after the snapshot), then is removed: epoch 2, which c never gets.
+  sync_session* sc = nullptr;
+  auto c = p.join(p.invite("member"), sc);
+  REQUIRE(p.clerk->remove_member(c->my_member(), p.t + 10).ok());
+  p.clerk_sync();
+  REQUIRE(p.clerk->write_epoch() == 2);
+  // b's invite carries epoch 2's key; epoch 1's (the snapshot's) reaches it
+  // in the clerk's grant after its join, which keyring_get delivers.
+  sync_session* sb = nullptr;
+  auto b = p.join(p.invite("member"), sb);
+  CHECK(sb->take_rejections().empty());
+  CHECK(b->setting("sync.snapshot_cursor") == std::to_string(srv.snap_cursor));
+  CHECK(srv.pulled[b->device_id()] == srv.cursor() - srv.snap_cursor);
+  p.clerk_sync();
+  CHECK(b->write_epoch() == 2);
+  CHECK(b->digest() == p.clerk->digest());
+}
+
+TEST_CASE("sync: a damaged, foreign-signed or removed device's snapshot is refused in plain words; the full pull converges") {
+  enum class forgery { flipped, stranger, removed, removed_later };
+  for (auto kind : {forgery::flipped, forgery::stranger, forgery::removed, forgery::removed_later}) {
+    CAPTURE(static_cast<int>(kind));
+    secured_panel p(limits::snapshot_every_changes);
+    auto& srv = p.srv;
+    std::string want;
+    if (kind == forgery::flipped) {
+      srv.snap[srv.snap.size() / 2] ^= 0x40;
+      want = "damaged or forged";
+    } else if (kind == forgery::stranger) {
+      srv.snap = forged_blob(srv.snap, crypto::signing_key::generate(), srv.snap_cursor);
+      want = "not a device of the panel";
+    } else {
+      // c, a member once, signs a snapshot dated after its removal, or (a
+      // lost tablet) one it could have uploaded before it was removed.
+      bytes seed = crypto::random_bytes(32);
+      sync_session* sc = nullptr;
+      auto c = p.join(p.invite("member"), sc, seed);
+      std::uint64_t member_at = srv.cursor();
+      REQUIRE(p.clerk->remove_member(c->my_member(), p.t + 10).ok());
+      p.clerk_sync();
+      std::uint64_t at = kind == forgery::removed ? srv.cursor() : member_at;
+      srv.snap = forged_blob(srv.snap, *crypto::signing_key::from_seed(seed), at);
+      srv.snap_cursor = at;
+      want = kind == forgery::removed ? "not a device of the panel" : "has since been removed from the panel";
+    }
+    sync_session* sb = nullptr;
+    auto b = p.join(p.invite("member"), sb);
+    auto rej = sb->take_rejections();
+    REQUIRE(rej.size() == 1);
+    CHECK_MESSAGE(rej[0].find(want) != std::string::npos, rej[0]);
+    CHECK(rej[0].find("pulling the whole history instead") != std::string::npos);
+    CHECK(srv.pulled[b->device_id()] == srv.cursor());  // all of it
+    CHECK(b->cursor() == srv.cursor());
+    p.clerk_sync();
+    CHECK(b->digest() == p.clerk->digest());
+    CHECK(b->rows("meeting")->size() == limits::snapshot_every_changes);
+  }
+}
+
+TEST_CASE("sync: a device whose join is stored before the snapshot's cursor starts from it with its join among the records") {
+  secured_panel p(limits::snapshot_every_changes);
+  auto& srv = p.srv;
+  std::string code = p.invite("member");
+  auto b = fresh();
+  REQUIRE(b->redeem_invite(code, p.t).ok());
+  sync_session sb(*b);
+  auto first = handshake(sb, *b, srv.cursor(), srv.snap_cursor);
+  REQUIRE(first.size() == 1);  // the join
+  auto ack = srv.reply(first[0], *b);
+  const std::uint64_t join_at = srv.cursor();
+  // Before b reads anything, the clerk grants it, writes on past the next
+  // threshold and uploads a newer snapshot that holds the join.
+  p.clerk_sync();
+  for (std::size_t i = 0; i < limits::snapshot_every_changes; ++i)
+    REQUIRE(p.clerk->commit({set("meeting", new_row_id(), "title", std::string("later"))}, p.t + 20'000 + i).ok());
+  srv.serve(p.sc, *p.clerk, p.sc.flush());
+  REQUIRE(srv.snap_cursor > join_at);
+  REQUIRE(sb.on_frame(codec::encode(proto::notify{srv.cursor()}), 5000).ok());  // told while its push is in flight
+  auto next = sb.on_frame(*ack, 5000);
+  REQUIRE(next.ok());
+  srv.serve(sb, *b, *next);
+  CHECK(sb.take_rejections().empty());
+  CHECK(b->setting("sync.snapshot_cursor") == std::to_string(srv.snap_cursor));
+  CHECK(srv.pulled[b->device_id()] == srv.cursor() - srv.snap_cursor);
+  CHECK_FALSE(b->joining());
+  CHECK(b->my_role() == "member");
+  CHECK(b->rows("meeting")->size() == 2 * limits::snapshot_every_changes);
+  p.clerk_sync();
+  CHECK(b->digest() == p.clerk->digest());
+  bytes q = new_row_id();
+  REQUIRE(b->commit({set("question", q, "author", b->my_member()), set("question", q, "body", std::string("mine")),
+                     set("question", q, "status", std::string("draft"))}, p.t + 50'000).ok());
+  srv.serve(sb, *b, sb.flush());
+  p.clerk_sync();
+  CHECK(b->digest() == p.clerk->digest());
 }

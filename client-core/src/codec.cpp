@@ -222,6 +222,7 @@ result<proto::message> decode_tree(const node& root) {
       welcome m;
       m.space = r.bin(16, true);
       m.cursor = r.u64();
+      if (root.items.size() == 4) m.snapshot = r.u64();  // v3
       if (!r.done()) return shape("welcome");
       return message{m};
     }
@@ -342,6 +343,29 @@ result<proto::message> decode_tree(const node& root) {
       }
       return message{std::move(m)};
     }
+    case msg_type::keyring_get: {
+      keyring_get m;
+      m.since = r.u64();
+      if (!r.done()) return shape("keyring_get");
+      return message{m};
+    }
+    case msg_type::keyring_page: {
+      keyring_page m;
+      const node* list = r.array(limits::max_pull_changes);
+      m.next = r.u64();
+      m.more = r.boolean();
+      if (!r.done()) return shape("keyring_page");
+      for (const node& e : list->items) {
+        if (e.kind != node::array) return shape("keyring entry");
+        reader er{e};
+        stored_change c;
+        c.server_seq = er.u64();
+        c.envelope = er.bin(limits::max_envelope_bytes, false);
+        if (!er.done()) return shape("keyring entry");
+        m.items.push_back(std::move(c));
+      }
+      return message{std::move(m)};
+    }
   }
   return make_error(errc::malformed, "unknown message type " + std::to_string(type));
 }
@@ -367,7 +391,8 @@ bytes encode(const proto::message& m) {
         } else if constexpr (std::is_same_v<T, auth>) {
           head(msg_type::auth, 1); pack_bin(pk, x.signature);
         } else if constexpr (std::is_same_v<T, welcome>) {
-          head(msg_type::welcome, 2); pack_bin(pk, x.space); pk.pack_uint64(x.cursor);
+          head(msg_type::welcome, x.snapshot ? 3 : 2); pack_bin(pk, x.space); pk.pack_uint64(x.cursor);
+          if (x.snapshot) pk.pack_uint64(*x.snapshot);
         } else if constexpr (std::is_same_v<T, push>) {
           head(msg_type::push, 1);
           pk.pack_array(static_cast<std::uint32_t>(x.envelopes.size()));
@@ -406,6 +431,14 @@ bytes encode(const proto::message& m) {
           head(msg_type::live, 2); pk.pack_uint64(x.prev);
           pk.pack_array(static_cast<std::uint32_t>(x.items.size()));
           for (auto& c : x.items) { pk.pack_array(2); pk.pack_uint64(c.server_seq); pack_bin(pk, c.envelope); }
+        } else if constexpr (std::is_same_v<T, keyring_get>) {
+          head(msg_type::keyring_get, 1); pk.pack_uint64(x.since);
+        } else if constexpr (std::is_same_v<T, keyring_page>) {
+          head(msg_type::keyring_page, 3);
+          pk.pack_array(static_cast<std::uint32_t>(x.items.size()));
+          for (auto& c : x.items) { pk.pack_array(2); pk.pack_uint64(c.server_seq); pack_bin(pk, c.envelope); }
+          pk.pack_uint64(x.next);
+          if (x.more) pk.pack_true(); else pk.pack_false();
         }
       },
       m);
@@ -837,6 +870,49 @@ result<replica_snapshot> decode_snapshot(const bytes& b) {
     s.texts.push_back(std::move(t));
   }
   return s;
+}
+
+bytes encode_snapshot_blob(const snapshot_blob& b) {
+  bytes out;
+  out.reserve(b.body.size() + 160);
+  byte_sink sink{out};
+  packer pk(sink);
+  pk.pack_array(7);
+  pk.pack_uint8(1);
+  pack_bin(pk, b.space);
+  pk.pack_uint64(b.cursor);
+  pk.pack_uint32(b.epoch);
+  pack_bin(pk, b.device);
+  pack_bin(pk, b.body);
+  pack_bin(pk, b.signature);
+  return out;
+}
+
+result<snapshot_blob> decode_snapshot_blob(const bytes& b) {
+  auto tree = parse_tree(b.data(), b.size(), limits::max_snapshot_blob_bytes);
+  if (!tree) return tree.err();
+  if (tree->kind != node::array || tree->items.empty()) return make_error(errc::malformed, "not a Packline snapshot");
+  reader r{*tree};
+  if (r.u64(255) != 1) return make_error(errc::unsupported_version, "a snapshot of an unknown format");
+  snapshot_blob s;
+  s.space = r.bin(16, true);
+  s.cursor = r.u64();
+  s.epoch = static_cast<std::uint32_t>(r.u64(0xffffffff));
+  s.device = r.bin(32, true);
+  s.body = r.bin(limits::max_snapshot_blob_bytes, false);
+  s.signature = r.bin(64, true);
+  if (!r.done()) return make_error(errc::malformed, "the snapshot is damaged (its header does not parse)");
+  return s;
+}
+
+bytes snapshot_blob_header(const snapshot_blob& b) {
+  bytes out;
+  append(out, std::string_view("packline-snap-v1"));
+  append(out, b.space);
+  append_be(out, b.cursor, 8);
+  append_be(out, b.epoch, 4);
+  append(out, b.device);
+  return out;
 }
 
 // ---------- keyring records (issue 4) ----------

@@ -277,6 +277,49 @@ result<void> seal_envelope(envelope& e, const bytes& body, const secret& space_k
   return {};
 }
 
+namespace {
+bytes snapshot_to_sign(const snapshot_blob& b) {
+  static constexpr std::string_view tag = "packline-snap-sig-v1";
+  bytes head = codec::snapshot_blob_header(b);
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, 32);
+  crypto_generichash_update(&st, head.data(), head.size());
+  crypto_generichash_update(&st, b.body.data(), b.body.size());
+  bytes out(tag.begin(), tag.end());
+  out.resize(tag.size() + 32);
+  crypto_generichash_final(&st, out.data() + tag.size(), 32);
+  return out;
+}
+}  // namespace
+
+result<void> seal_snapshot(snapshot_blob& b, const bytes& image, const secret* space_key, const signing_key& key,
+                           const bytes& nonce24) {
+  b.device = key.public_key();
+  if (space_key) {
+    auto ct = aead_seal(*space_key, codec::snapshot_blob_header(b), image, nonce24);
+    if (!ct) return ct.err();
+    b.body = std::move(*ct);
+  } else {
+    b.body = image;
+  }
+  b.signature = key.sign(snapshot_to_sign(b));
+  return {};
+}
+
+result<void> verify_snapshot(const snapshot_blob& b) {
+  if (b.space.size() != 16 || b.device.size() != 32 || b.signature.size() != 64)
+    return make_error(errc::malformed, "the snapshot's header has wrong sizes");
+  if (!verify(b.device, snapshot_to_sign(b), b.signature))
+    return make_error(errc::bad_signature, "the snapshot is damaged or forged: its signature does not match the device it names");
+  return {};
+}
+
+result<bytes> open_snapshot(const snapshot_blob& b, const secret& space_key) {
+  auto pt = aead_open(space_key, codec::snapshot_blob_header(b), b.body);
+  if (!pt) return make_error(errc::crypto, "the snapshot does not open with the key of its epoch");
+  return pt;
+}
+
 result<bytes> open_envelope(const envelope& e, const secret& space_key) {
   auto pt = aead_open(space_key, envelope_header(e), e.payload);
   if (!pt) return make_error(errc::crypto, "the change does not open with the key of its epoch");

@@ -1135,6 +1135,7 @@ result<apply_status> replica::apply_verified(const envelope& ev, const bytes& en
     return apply_status::duplicate;
   }
   if (applied(e->actor, e->seq)) return apply_status::duplicate;  // covered by our snapshot
+  judge_at(*e, server_seq);
   auto body = open_change(*e);  // checks member device and epoch, then opens (issue 4)
   if (!body) {
     if (body.err().code == errc::no_key) {  // its epoch's key is on its way: keep it
@@ -1234,15 +1235,8 @@ result<void> replica::load_snapshot(const bytes& snapshot_bytes) {
   if (!snap) return snap.err();
   // Checked before anything is written, so a refused snapshot leaves the
   // replica exactly as it was.
-  if (next_seq_ != 1 || cursor() != 0 || secured() || waiting_count() != 0)
-    return make_error(errc::bad_state, "a snapshot only starts an empty replica");
-  auto any = db_->prepare("SELECT 1 FROM change_log LIMIT 1");
-  if (!any) return any.err();
-  auto has = (*any)->step();
-  if (!has) return has.err();
-  bool nonempty = *has;
-  (*any)->reset();
-  if (nonempty) return make_error(errc::bad_state, "a snapshot only starts an empty replica");
+  // A secured panel's new device holds its keyring (start_from_blob) first.
+  if (!holds_no_data()) return make_error(errc::bad_state, "a snapshot only starts an empty replica");
   bytes sp = space();
   if (snap->space.size() != 16 || (!sp.empty() && sp != snap->space))
     return make_error(errc::wrong_space, "the snapshot is of another panel");
@@ -1278,7 +1272,7 @@ result<void> replica::load_snapshot(const bytes& snapshot_bytes) {
     }
     return set_cursor(snap->cursor);
   }));
-  clock_ = hlc_clock(latest);
+  clock_ = hlc_clock(std::max(latest, clock_.last()));  // never behind our own join
   return {};
 }
 

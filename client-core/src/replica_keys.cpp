@@ -11,6 +11,7 @@
 #include "db.hpp"
 #include "packline/codec.hpp"
 #include "packline/limits.hpp"
+#include "packline/protocol.hpp"
 #include "packline/rules.hpp"
 #include "replica_keys.hpp"
 
@@ -487,35 +488,44 @@ bool replica::stored_before_out(const envelope& e) {
   return at != 0 && at < out->second;
 }
 
-result<void> replica::record_side_effects(const keyring::record& r, const bytes& /*actor*/) {
+std::vector<std::pair<std::uint32_t, crypto::secret>> replica::keys_for_me(const keyring::record& r) {
+  std::vector<std::pair<std::uint32_t, crypto::secret>> out;
   const bytes& me = device_id();
-  auto& kr = keys_->kr;
-  auto take = [&](std::uint32_t epoch, const bytes& sealed, const crypto::box_key& box) -> result<void> {
-    if (keys_->epochs.count(epoch)) return {};
-    auto key = box.open(sealed);
-    if (!key) return {};  // not for us after all: nothing to keep
-    return store_epoch_key(epoch, *key);
+  auto open = [&](const bytes& sealed, const crypto::box_key& box) {
+    if (auto key = box.open(sealed)) out.emplace_back(r.epoch, std::move(*key));  // not for us: nothing to keep
   };
   switch (r.k) {
     case keyring::kind::epoch:
       for (auto& g : r.grants)
-        if (g.device == me) PL_TRY(take(r.epoch, g.sealed, keys_->box));
+        if (g.device == me) open(g.sealed, keys_->box);
       break;
     case keyring::kind::grant:
-      if (r.device == me) PL_TRY(take(r.epoch, r.sealed, keys_->box));
+      if (r.device == me) open(r.sealed, keys_->box);
       break;
     case keyring::kind::invite: {
       auto inv = meta_get(*db_, k_invite);
-      if (!inv) return inv.err();
-      if (const bytes* s = as_bytes(*inv)) {
+      if (const bytes* s = inv ? as_bytes(*inv) : nullptr) {
         crypto::secret secret(*s);
-        if (invite_id_of(secret) == r.invite_id && !r.sealed.empty()) {
-          auto box = crypto::box_key::derive(secret.expose());
-          if (box) PL_TRY(take(r.epoch, r.sealed, *box));
-        }
+        if (invite_id_of(secret) == r.invite_id && !r.sealed.empty())
+          if (auto box = crypto::box_key::derive(secret.expose())) open(r.sealed, *box);
       }
       break;
     }
+    default: break;
+  }
+  return out;
+}
+
+result<void> replica::record_side_effects(const keyring::record& r, const bytes& /*actor*/) {
+  const bytes& me = device_id();
+  auto& kr = keys_->kr;
+  switch (r.k) {
+    case keyring::kind::epoch:
+    case keyring::kind::grant:
+    case keyring::kind::invite:
+      for (auto& [ep, key] : keys_for_me(r))
+        if (!keys_->epochs.count(ep)) PL_TRY(store_epoch_key(ep, key));
+      break;
     case keyring::kind::join:
     case keyring::kind::enrol: {
       const auto* d = kr.device(r.device);
@@ -773,6 +783,167 @@ result<void> replica::set_member_role(const bytes& member, const std::string& ro
   auto c = commit_record(std::move(r), now_ms);
   if (!c) return c.err();
   return {};
+}
+
+// ---- snapshot blobs (protocol v3) ---------------------------------------------
+
+void replica::judge_at(const envelope& e, std::uint64_t server_seq) {
+  // (actor, seq) has one server_seq, so a stale value is never wrong.
+  keys_->judging = keys::judged{e.actor, e.seq, server_seq};
+}
+
+bool replica::holds_no_data() {
+  if (cursor() != 0 || waiting_count() != 0) return false;
+  auto held = mlist(*db_, k_nokey);
+  if (!held || !held->empty()) return false;
+  auto s = db_->prepare("SELECT envelope FROM change_log");
+  if (!s) return false;
+  bool only_records = true;
+  for (;;) {
+    auto r = (*s)->step();
+    if (!r || !*r) {
+      only_records = only_records && r.ok();
+      break;
+    }
+    auto e = codec::decode_envelope((*s)->column_blob(0));
+    if (!e || e->epoch != keyring::record_epoch) {
+      only_records = false;
+      break;
+    }
+  }
+  (*s)->reset();
+  return only_records;
+}
+
+bool replica::can_snapshot() {
+  if (!settle_acked() || keys_->locked || joining()) return false;
+  auto held = mlist(*db_, k_nokey);
+  if (!held || !held->empty()) return false;  // the image would miss a change below the cursor
+  if (keys_->kr.secured()) return keys_->epochs.count(keys_->kr.epoch()) > 0;
+  return write_epoch() == 0;  // a founder before its genesis is stored holds a key but is not secured yet
+}
+
+result<bytes> replica::snapshot_blob() {
+  if (!can_snapshot()) return make_error(errc::bad_state, "this device cannot make a snapshot of the panel now");
+  auto image = snapshot();
+  if (!image) return image.err();
+  if (image->size() > limits::max_replica_snapshot_bytes)
+    return make_error(errc::too_large, "the panel's snapshot is larger than max_replica_snapshot_bytes");
+  packline::snapshot_blob b;
+  b.space = space();
+  b.cursor = cursor();
+  const crypto::secret* key = nullptr;
+  if (keys_->kr.secured()) {
+    b.epoch = keys_->kr.epoch();
+    key = &keys_->epochs.at(b.epoch);
+  }
+  auto sealed = crypto::seal_snapshot(b, *image, key, key_);
+  crypto::secret wipe(std::move(*image));
+  if (!sealed) return sealed.err();
+  return codec::encode_snapshot_blob(b);
+}
+
+result<std::uint64_t> replica::start_from_blob(const bytes& blob_bytes, const std::vector<proto::stored_change>& records,
+                                               std::uint64_t now_ms) {
+  auto blob = codec::decode_snapshot_blob(blob_bytes);
+  if (!blob) return make_error(errc::malformed, "the snapshot is damaged or of an older format (" + blob.err().message + ")");
+  PL_TRY(crypto::verify_snapshot(*blob));
+  bytes sp = space();
+  if (!sp.empty() && blob->space != sp) return make_error(errc::wrong_space, "the snapshot is of another panel");
+  if (blob->cursor == 0) return make_error(errc::malformed, "the snapshot names no cursor");
+  if (keys_->log_size != 0 || !holds_no_data()) return make_error(errc::bad_state, "a snapshot only starts an empty replica");
+
+  // The keyring as of the snapshot's cursor, in memory: nothing is applied
+  // to this replica before the snapshot has passed every check.
+  keyring::state kr;
+  std::vector<const proto::stored_change*> upto;
+  std::vector<keyring::record> later;
+  std::uint64_t prev = 0;
+  for (auto& c : records) {
+    auto e = codec::decode_envelope(c.envelope);
+    if (!e || c.server_seq <= prev || e->space != blob->space || e->epoch != keyring::record_epoch || !crypto::verify_envelope(*e))
+      return make_error(errc::malformed, "the server's keyring records are damaged or out of order");
+    prev = c.server_seq;
+    auto rec = codec::decode_keyring(e->payload);
+    if (!rec) return make_error(errc::malformed, "the server's keyring records are damaged");
+    if (c.server_seq <= blob->cursor) {
+      // One that does not apply is skipped, as apply_record does in server order.
+      (void)kr.apply(blob->space, *rec, e->actor, e->seq, c.server_seq == 1);
+      upto.push_back(&c);
+    } else if (kr.secured() && crypto::verify(kr.admin_pk(), keyring::signed_bytes(blob->space, *rec), rec->sig)) {
+      later.push_back(std::move(*rec));  // only its keys are used; it applies in the tail pull
+    }
+  }
+  auto invite = meta_get(*db_, k_invite);
+  bool invited = invite && as_bytes(*invite);
+  if (kr.secured()) {
+    std::string signer = "device " + to_hex(bytes(blob->device.begin(), blob->device.begin() + 4));
+    const auto* d = kr.device(blob->device);
+    if (!d || d->revoked) return refused("the snapshot is signed by " + signer + ", which was not a device of the panel at the snapshot's cursor");
+    // A snapshot is trusted whole, so not from a device taken out since
+    // (a lost tablet may have uploaded before it was revoked).
+    for (auto& rec : later)
+      if ((rec.k == keyring::kind::revoke && rec.device == blob->device) || (rec.k == keyring::kind::remove && rec.member == d->member))
+        return refused("the snapshot is signed by " + signer + ", which has since been removed from the panel");
+    if (blob->epoch == 0 || blob->epoch > kr.epoch())
+      return refused("the snapshot is sealed under epoch " + std::to_string(blob->epoch) + ", but the panel was at epoch " +
+                     std::to_string(kr.epoch()) + " at its cursor");
+  } else if (blob->epoch != 0 || invited) {
+    return refused("a snapshot of a secured panel came without the panel's keyring");
+  }
+
+  // The epoch's key: held already, or sealed to this device (or its invite)
+  // in a keyring record.
+  std::map<std::uint32_t, crypto::secret> found;
+  for (auto* c : upto) {
+    auto e = codec::decode_envelope(c->envelope);
+    auto rec = codec::decode_keyring(e->payload);
+    if (rec && kr.applied(e->actor, e->seq))
+      for (auto& [ep, key] : keys_for_me(*rec)) found.try_emplace(ep, std::move(key));
+  }
+  for (auto& rec : later)
+    for (auto& [ep, key] : keys_for_me(rec)) found.try_emplace(ep, std::move(key));
+  bytes image;
+  if (blob->epoch == 0) {
+    image = std::move(blob->body);
+  } else {
+    const crypto::secret* key = nullptr;
+    if (auto k = keys_->epochs.find(blob->epoch); k != keys_->epochs.end()) key = &k->second;
+    else if (auto f = found.find(blob->epoch); f != found.end()) key = &f->second;
+    if (!key)
+      return make_error(errc::no_key, "this device has not been given the key of epoch " + std::to_string(blob->epoch) +
+                                          " (the snapshot's) yet");
+    auto opened = crypto::open_snapshot(*blob, *key);
+    if (!opened) return make_error(errc::crypto, "the snapshot does not open with the key of its epoch");
+    image = std::move(*opened);
+  }
+  crypto::secret wipe_image;  // the image holds the panel's plaintext: wiped on the way out
+  {
+    auto snap = codec::decode_snapshot(image);
+    if (!snap) return make_error(errc::malformed, "the snapshot is damaged (" + snap.err().message + ")");
+    if (snap->space != blob->space || snap->cursor != blob->cursor)
+      return make_error(errc::malformed, "the snapshot's image does not match its signed header");
+  }
+
+  // Passed: the keyring up to the cursor (in server order, through apply as
+  // a pull would), then the image, then the keys of later records. Only a
+  // storage failure or an image whose texts do not decode (a faulty uploader)
+  // can still refuse it here; the device then pulls from 0 with the keyring
+  // up to the cursor already applied (changes of removed devices are judged
+  // by their server_seq, roles as the keyring has them: see check_remote).
+  // Records before the image: our own join among them applies in server
+  // order, before the cursor moves past it (settle_acked).
+  if (sp.empty()) PL_TRY(set_space(blob->space));
+  for (auto* c : upto) {
+    auto a = apply(c->envelope, c->server_seq, now_ms);
+    if (!a && a.err().code == errc::storage) return a.err();
+  }
+  auto loaded = load_snapshot(image);
+  wipe_image = crypto::secret(std::move(image));
+  if (!loaded) return loaded.err();
+  for (auto& [ep, key] : found)
+    if (!keys_->epochs.count(ep)) PL_TRY(store_epoch_key(ep, key));
+  return blob->cursor;
 }
 
 // ---- private content -------------------------------------------------------

@@ -1,15 +1,15 @@
 // Client side of the sync protocol (schema/PROTOCOL.md): hello/auth, then one
 // pull and one push in flight at a time. Rejected remote changes are reported
 // and skipped so one bad change never stops the sync of everything else.
-// Snapshots (v2): an empty replica starts from the newest snapshot and pulls
-// the tail; a device that has applied limits::snapshot_every_changes since its
-// last snapshot uploads one. A snapshot that cannot be used is reported and
-// the history is pulled instead: a snapshot never costs local data.
+// Snapshots (v2, v3): an empty replica starts from the newest snapshot (in a
+// secured panel: after the keyring records it needs to check and open it) and
+// pulls the tail; a device that has applied limits::snapshot_every_changes
+// since the newest snapshot uploads one. A snapshot that cannot be used is
+// reported and the history is pulled instead: a snapshot never costs local data.
 #include "packline/sync.hpp"
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
 
 #include "packline/codec.hpp"
 #include "packline/crypto.hpp"
@@ -17,30 +17,6 @@
 
 namespace packline {
 namespace {
-
-// The blob the server stores: "PLS1" || sha256(image) || replica::snapshot()
-// image, so a damaged blob is caught before it is loaded. Open panels only:
-// a secured panel's image would have to be sealed (see PROTOCOL.md).
-constexpr char blob_magic[] = "PLS1";
-constexpr std::size_t blob_head = 4 + 32;
-
-bytes wrap_snapshot(const bytes& image) {
-  bytes out;
-  out.reserve(blob_head + image.size());
-  append(out, std::string_view(blob_magic, 4));
-  append(out, crypto::sha256(image));
-  append(out, image);
-  return out;
-}
-
-result<bytes> unwrap_snapshot(const bytes& blob) {
-  if (blob.size() < blob_head || std::memcmp(blob.data(), blob_magic, 4) != 0)
-    return make_error(errc::malformed, "not a Packline snapshot");
-  bytes image(blob.begin() + blob_head, blob.end());
-  if (!std::equal(blob.begin() + 4, blob.begin() + blob_head, crypto::sha256(image).begin()))
-    return make_error(errc::malformed, "the snapshot is damaged");
-  return image;
-}
 
 // Replica setting: the server cursor of the last snapshot this device
 // uploaded or started from.
@@ -87,7 +63,7 @@ std::vector<std::string> sync_session::take_rejections() { return std::exchange(
 bool sync_session::take_dirty() { return std::exchange(dirty_, false); }
 
 std::optional<transfer_progress> sync_session::snapshot_progress() const {
-  if (!download_) return std::nullopt;
+  if (!download_ || download_->keyring_phase) return std::nullopt;  // the bytes are all here
   return transfer_progress{download_->blob.size(), download_->total};
 }
 
@@ -121,7 +97,7 @@ result<void> sync_session::apply_page(const std::vector<proto::stored_change>& i
 // One chunk of the download. The chunks must follow each other exactly and
 // stay within what the first one announced; anything else abandons the
 // snapshot for a full pull.
-void sync_session::on_snapshot(const proto::snapshot& m) {
+void sync_session::on_snapshot(const proto::snapshot& m, std::uint64_t now_ms) {
   auto& d = *download_;
   d.in_flight = false;
   if (d.cursor == 0 && m.cursor == 0 && m.total == 0) {  // the space has no snapshot
@@ -138,24 +114,39 @@ void sync_session::on_snapshot(const proto::snapshot& m) {
   d.cursor = m.cursor;
   d.total = m.total;
   append(d.blob, m.chunk);
-  if (d.blob.size() == d.total) finish_download();
+  if (d.blob.size() < d.total) return;
+  // v3: the keyring comes next (next_frames asks for it); v2 has none.
+  if (server_snapshot_) d.keyring_phase = true;
+  else finish_download(now_ms);
 }
 
-void sync_session::finish_download() {
-  bytes blob = std::move(download_->blob);
-  std::uint64_t cursor = download_->cursor;
+// A page of the keyring records (keyring-first). They are only kept here:
+// the replica applies them with the blob, all or nothing.
+void sync_session::on_keyring(const proto::keyring_page& m, std::uint64_t now_ms) {
+  auto& d = *download_;
+  d.in_flight = false;
+  for (auto& c : m.items) {
+    if (c.server_seq <= d.records_next) return abandon_download("the server sent keyring records out of order");
+    d.records_next = c.server_seq;
+    d.records.push_back(c);
+  }
+  server_cursor_ = std::max(server_cursor_, d.records_next);
+  if (!m.more || m.items.empty()) finish_download(now_ms);
+}
+
+void sync_session::finish_download(std::uint64_t now_ms) {
+  download d = std::move(*download_);
   download_.reset();
   snapshot_tried_ = true;
-  auto image = unwrap_snapshot(blob);
-  auto loaded = image ? r_.load_snapshot(*image) : result<void>(image.err());
-  if (!loaded) {
-    // The replica is as it was (load_snapshot changes nothing when it fails).
-    rejections_.push_back("snapshot " + std::to_string(cursor) + " not used (" + loaded.err().message +
+  // The replica is as it was when the snapshot is refused.
+  auto started = r_.start_from_blob(d.blob, d.records, now_ms);
+  if (!started) {
+    rejections_.push_back("snapshot " + std::to_string(d.cursor) + " not used (" + started.err().message +
                           "); pulling the whole history instead");
     return;
   }
   dirty_ = true;
-  (void)r_.set_setting(last_snapshot_key, std::to_string(cursor));  // only delays the next upload if lost
+  (void)r_.set_setting(last_snapshot_key, std::to_string(*started));  // only delays the next upload if lost
 }
 
 void sync_session::abandon_download(const std::string& why) {
@@ -171,8 +162,10 @@ std::vector<bytes> sync_session::next_frames() {
   bool joining = r_.joining() && r_.pending_count() > 0;
   if (download_) {
     // The snapshot decides where pulling starts: no pull until it is done.
-    if (!download_->in_flight) {
-      out.push_back(codec::encode(proto::snapshot_get{download_->cursor, download_->blob.size()}));
+    // A joining device is not a member (may not read) until its join is stored.
+    if (!download_->in_flight && !joining) {
+      if (download_->keyring_phase) out.push_back(codec::encode(proto::keyring_get{download_->records_next}));
+      else out.push_back(codec::encode(proto::snapshot_get{download_->cursor, download_->blob.size()}));
       download_->in_flight = true;
     }
   } else if (!pull_in_flight_ && server_cursor_ > r_.cursor() && !joining) {
@@ -200,33 +193,36 @@ std::uint64_t sync_session::last_snapshot() {
   return v.empty() ? 0 : std::strtoull(v.c_str(), nullptr, 10);
 }
 
-// Snapshots and cursor moves on acks are for open panels only: a secured
-// panel's snapshot would have to be sealed (PROTOCOL.md), and its keyring
-// applies our own records only when they come back from the server. A
-// founding or joining device holds a key or an invite before the keyring
-// says "secured".
+// Open panel: no keyring. A founding or joining device holds a key or an
+// invite before the keyring says "secured".
 bool sync_session::open_panel() { return !r_.secured() && r_.write_epoch() == 0 && !r_.joining(); }
 
-// An empty replica whose server has history: try the newest snapshot first.
+// An empty replica whose server has history and (v3) a snapshot: try the
+// newest snapshot first. A v2 server cannot send a secured panel's keyring.
 bool sync_session::wants_snapshot() {
-  return !snapshot_tried_ && server_cursor_ > 0 && r_.cursor() == 0 && open_panel() && r_.pending_count() == 0 &&
-         r_.waiting_count() == 0;
+  if (snapshot_tried_ || server_cursor_ == 0 || r_.cursor() != 0) return false;
+  if (!server_snapshot_) return open_panel() && r_.pending_count() == 0 && r_.waiting_count() == 0;
+  return *server_snapshot_ > 0 && r_.holds_no_data();
 }
 
 // Uploads a snapshot when this device is caught up (so the image is exactly
 // the server's changes up to its cursor: no own change unacknowledged, none
-// waiting for a predecessor) and has applied enough changes since the last one.
+// waiting for a predecessor or a key) and has applied enough changes since the
+// newest snapshot it knows of: its own last one, or the server's at welcome
+// (so two devices do not both upload at the same threshold).
 void sync_session::offer_upload(std::vector<bytes>& out) {
-  if (upload_ || upload_failed_ || download_ || pull_in_flight_ || push_in_flight_ || !open_panel()) return;
+  if (upload_ || upload_failed_ || download_ || pull_in_flight_ || push_in_flight_) return;
+  if (!server_snapshot_ && !open_panel()) return;
   std::uint64_t cursor = r_.cursor();
-  if (cursor == 0 || server_cursor_ > cursor || cursor < last_snapshot() + limits::snapshot_every_changes) return;
-  if (r_.pending_count() != 0 || r_.waiting_count() != 0) return;
-  auto image = r_.snapshot();
-  if (!image || image->size() > limits::max_replica_snapshot_bytes) {
+  std::uint64_t newest = std::max(last_snapshot(), server_snapshot_.value_or(0));
+  if (cursor == 0 || server_cursor_ > cursor || cursor < newest + limits::snapshot_every_changes) return;
+  if (r_.pending_count() != 0 || r_.waiting_count() != 0 || !r_.can_snapshot()) return;
+  auto blob = r_.snapshot_blob();
+  if (!blob) {
     upload_failed_ = true;
     return;
   }
-  upload_ = upload{cursor, wrap_snapshot(*image)};
+  upload_ = upload{cursor, std::move(*blob)};
   out.push_back(put_chunk(0));
 }
 
@@ -256,6 +252,7 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
           PL_TRY(r_.contacted(now_ms));  // the offline lease starts again (issue 4)
           phase_ = phase::ready;
           server_cursor_ = msg.cursor;
+          server_snapshot_ = msg.snapshot;
           // A download cut by the last reconnect resumes, unless the replica
           // has something of its own by now (it then pulls everything).
           if (!wants_snapshot()) download_.reset();
@@ -267,7 +264,10 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
           // Our own change right after the cursor moves it: the replica has
           // every change up to it (so a device writing alone reaches the
           // snapshot threshold too).
-          bool advance = !download_ && open_panel();
+          // In a secured panel too: every change before it is here, which is
+          // what settling our own keyring records needs (replica::settle_acked).
+          // Not for a joining device: its join lands after history it lacks.
+          bool advance = !download_ && !r_.joining();
           for (auto& a : msg.entries) {
             PL_TRY(r_.acked(a.actor, a.seq, a.server_seq));
             if (advance && a.server_seq == r_.cursor() + 1) PL_TRY(r_.set_cursor(a.server_seq));
@@ -299,7 +299,13 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
         } else if constexpr (std::is_same_v<T, proto::snapshot>) {
           if (phase_ != phase::ready || !download_ || !download_->in_flight)
             return make_error(errc::bad_state, "unexpected snapshot");
-          on_snapshot(msg);
+          if (download_->keyring_phase) return make_error(errc::bad_state, "unexpected snapshot");
+          on_snapshot(msg, now_ms);
+          return next_frames();
+        } else if constexpr (std::is_same_v<T, proto::keyring_page>) {
+          if (phase_ != phase::ready || !download_ || !download_->keyring_phase || !download_->in_flight)
+            return make_error(errc::bad_state, "unexpected keyring_page");
+          on_keyring(msg, now_ms);
           return next_frames();
         } else if constexpr (std::is_same_v<T, proto::snapshot_ack>) {
           if (phase_ != phase::ready) return make_error(errc::bad_state, "unexpected snapshot_ack");

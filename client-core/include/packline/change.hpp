@@ -87,4 +87,16 @@ struct envelope {
   bytes signature;  // 64
 };
 
+// A snapshot as the server stores it (PROTOCOL.md "Snapshot blob"): the
+// replica image up to server sequence `cursor`, sealed under the space key
+// of `epoch` (0: an open panel, the image as is), signed by `device`.
+struct snapshot_blob {
+  bytes space;   // 16
+  std::uint64_t cursor = 0;
+  std::uint32_t epoch = 0;
+  bytes device;  // 32, the uploading device's Ed25519 public key
+  bytes body;    // image (epoch 0) or nonce(24) || XChaCha20-Poly1305(image)
+  bytes signature;  // 64
+};
+
 }  // namespace packline

@@ -29,6 +29,14 @@ result<change_body> decode_body(const bytes& b, const bytes& actor);
 bytes encode_snapshot(const replica_snapshot& s);
 result<replica_snapshot> decode_snapshot(const bytes& b);
 
+// The snapshot blob the server stores (snapshot_blob):
+// [1, space bin16, cursor u64, epoch u32, device bin32, body bin, signature bin64].
+bytes encode_snapshot_blob(const snapshot_blob& b);
+result<snapshot_blob> decode_snapshot_blob(const bytes& b);
+// What the blob's signature and AEAD bind besides the body:
+// "packline-snap-v1" || space || be64(cursor) || be32(epoch) || device.
+bytes snapshot_blob_header(const snapshot_blob& b);
+
 // Keyring records (keyring.hpp): the payload of an envelope with
 // epoch = keyring::record_epoch.
 bytes encode_keyring(const keyring::record& r);

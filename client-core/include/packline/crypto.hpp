@@ -120,6 +120,21 @@ result<void> seal_envelope(envelope& e, const bytes& body, const secret& space_k
 // Opens the payload of a verified envelope (errc::crypto: wrong key or altered).
 result<bytes> open_envelope(const envelope& e, const secret& space_key);
 
+// Snapshot blobs (PROTOCOL.md "Snapshot blob"). The header
+// (codec::snapshot_blob_header: space, cursor, epoch, device) is the AEAD's
+// associated data, so a body cannot be moved to another panel, cursor or
+// epoch; the device signs "packline-snap-sig-v1" || BLAKE2b-256(header ||
+// body), one pass over a large body as for envelopes.
+// Fills b.body (the image sealed under `space_key`, or the image itself when
+// `space_key` is null: an open panel, epoch 0), b.device and b.signature;
+// b.space, b.cursor and b.epoch must be set.
+result<void> seal_snapshot(snapshot_blob& b, const bytes& image, const secret* space_key, const signing_key& key,
+                           const bytes& nonce24 = {});
+// Checks shapes and that b.device signed it (errc::bad_signature otherwise).
+result<void> verify_snapshot(const snapshot_blob& b);
+// The image of a verified sealed blob (errc::crypto: wrong key or altered).
+result<bytes> open_snapshot(const snapshot_blob& b, const secret& space_key);
+
 // Argon2id (crypto_pwhash, ALG_ARGON2ID13): `ops` passes over `mem_kib` KiB.
 struct kdf_params {
   std::uint32_t ops = 0;

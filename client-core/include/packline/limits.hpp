@@ -7,10 +7,12 @@
 namespace packline::limits {
 
 // Protocol version spoken by this build (hello carries the version the
-// client wants). Version 2 adds snapshots and live frames; a server also
+// client wants). Version 2 adds snapshots and live frames; version 3 signed
+// (and in secured panels sealed) snapshots, welcome's snapshot cursor and
+// keyring_get; a server also
 // speaks every version down to min_protocol_version, so tablets that have not
 // updated their cached webapp keep syncing (v1: notify + pull only).
-inline constexpr std::uint32_t protocol_version = 2;
+inline constexpr std::uint32_t protocol_version = 3;
 inline constexpr std::uint32_t min_protocol_version = 1;
 
 // A frame holds at most one push or one changes batch; 1 MiB keeps a batch of

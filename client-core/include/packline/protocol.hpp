@@ -2,6 +2,7 @@
 // the one protocol header; codec.hpp turns these into frames and back.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -16,12 +17,17 @@ enum class msg_type : std::uint8_t {
   ack = 6, pull = 7, changes = 8, notify = 9, error = 10,
   // Version 2: snapshots (chunked, resumable) and live fan-out.
   snapshot_put = 11, snapshot_ack = 12, snapshot_get = 13, snapshot = 14, live = 15,
+  // Version 3: the keyring records of a secured space first (a new device
+  // needs them to open and check a sealed snapshot).
+  keyring_get = 16, keyring_page = 17,
 };
 
 struct hello { std::uint32_t version = 0; bytes device; bytes space; };
 struct challenge { bytes nonce; bytes space; };
 struct auth { bytes signature; };
-struct welcome { bytes space; std::uint64_t cursor = 0; };
+// v3 adds `snapshot`: the cursor of the newest complete snapshot (0: none).
+// Absent on a v1/v2 session (and in what a v2 server sends).
+struct welcome { bytes space; std::uint64_t cursor = 0; std::optional<std::uint64_t> snapshot; };
 struct push { std::vector<bytes> envelopes; };
 struct ack_entry { bytes actor; std::uint64_t seq = 0; std::uint64_t server_seq = 0; };
 struct ack { std::vector<ack_entry> entries; };
@@ -40,8 +46,14 @@ struct snapshot { std::uint64_t cursor = 0; std::uint64_t total = 0; std::uint64
 // Changes stored after `prev`, sent unasked to a session that is caught up.
 struct live { std::uint64_t prev = 0; std::vector<stored_change> items; };
 
+// Version 3. The space's keyring records (envelopes with epoch =
+// keyring::record_epoch) stored after `since`, in server order, paged like
+// `changes`; any other change is left out.
+struct keyring_get { std::uint64_t since = 0; };
+struct keyring_page { std::vector<stored_change> items; std::uint64_t next = 0; bool more = false; };
+
 using message = std::variant<hello, challenge, auth, welcome, push, ack, pull, changes, notify, error,
-                             snapshot_put, snapshot_ack, snapshot_get, snapshot, live>;
+                             snapshot_put, snapshot_ack, snapshot_get, snapshot, live, keyring_get, keyring_page>;
 
 // Wire error codes beyond errc's 1..9 (errc has no value for these).
 inline constexpr std::uint32_t error_resync = 10;  // outbound queue overflowed: reconnect and pull

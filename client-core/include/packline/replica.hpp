@@ -20,6 +20,7 @@
 
 namespace packline {
 
+namespace proto { struct stored_change; }
 class db;
 class stmt;
 class transaction;
@@ -92,12 +93,39 @@ class replica {
   // The whole state without history; see from_snapshot.
   result<bytes> snapshot();
   // from_snapshot in place, for a replica that already has its owner (a sync
-  // session): only an empty replica (no change made or applied, cursor 0, an
-  // open panel) takes one. A refused or damaged snapshot (bad_state,
-  // wrong_space, malformed) leaves the replica as it was.
+  // session): only a replica that holds_no_data() takes one (in a secured
+  // panel it holds the keyring up to the snapshot's cursor: start_from_blob).
+  // A refused or damaged snapshot (bad_state, wrong_space, malformed) leaves
+  // the replica as it was.
   result<void> load_snapshot(const bytes& snapshot);
   // Changes held waiting for predecessors.
   std::size_t waiting_count();
+
+  // ---- snapshot blobs (protocol v3; replica_keys.cpp) ----------------------
+  // Nothing here but keyring records (e.g. a new device's own join): no change
+  // made or applied, none held for a key or a predecessor, cursor 0. Such a
+  // replica can start from a snapshot.
+  bool holds_no_data();
+  // Whether snapshot_blob() can describe the server's changes up to cursor():
+  // not locked or joining, nothing held for its epoch key, and in a secured
+  // panel the key of the keyring's epoch is here (the caller also checks that
+  // nothing is pending or waiting and that it is caught up).
+  bool can_snapshot();
+  // The blob to upload (codec::encode_snapshot_blob): snapshot() sealed under
+  // the space key of the keyring's current epoch in a secured panel (as is in
+  // an open one), signed by this device.
+  result<bytes> snapshot_blob();
+  // Starts a replica that holds_no_data() from a downloaded blob. `records`
+  // are the space's keyring records in server order (keyring_get; empty from
+  // a v2 server): those up to the blob's cursor are applied first (the
+  // keyring as of the snapshot), later ones only give up keys sealed to this
+  // device (e.g. the admin's grant of an older epoch after our join). The blob
+  // must be signed by a device of the panel as of its cursor (in an open
+  // panel: by the device it names) and sealed under an epoch the keyring had
+  // reached. On a refusal (plain-words error) nothing is applied. Returns the
+  // snapshot's cursor.
+  result<std::uint64_t> start_from_blob(const bytes& blob, const std::vector<proto::stored_change>& records,
+                                        std::uint64_t now_ms);
 
   // A change from the server. Idempotent: a known (actor, seq) is a duplicate.
   result<apply_status> apply(const bytes& envelope_bytes, std::uint64_t server_seq,
@@ -253,6 +281,12 @@ class replica {
   result<void> retry_sealed(std::uint64_t now_ms);
   result<void> settle_acked();
   bool stored_before_out(const envelope& e);
+  // apply(): the change about to be judged sits at server_seq (so a change
+  // of a device removed later is judged as of its place even when the
+  // keyring is ahead of the cursor).
+  void judge_at(const envelope& e, std::uint64_t server_seq);
+  // Keys sealed to this device (or to its pending invite) in one record.
+  std::vector<std::pair<std::uint32_t, crypto::secret>> keys_for_me(const keyring::record& r);
   std::unique_ptr<db> db_;
   crypto::signing_key key_;
   hlc_clock clock_;

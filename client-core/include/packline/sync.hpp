@@ -40,18 +40,24 @@ class sync_session {
   // Whether the last applied frame changed materialised state (for the UI).
   bool take_dirty();
   // The snapshot download of an empty replica ("Downloading pack history…
-  // 40%"), or nullopt when none is running.
+  // 40%"), or nullopt when none is running or all its bytes are here (the
+  // keyring records that follow in v3 are small).
   std::optional<transfer_progress> snapshot_progress() const;
 
  private:
   // A snapshot being fetched. Kept across reconnects: the next session
   // resumes at `blob.size()` (or restarts when the server says gone).
+  // Then (v3) the space's keyring records, which the device needs to check
+  // and open the blob (keyring-first, PROTOCOL.md).
   struct download {
     std::uint64_t cursor = 0;  // 0 until the first chunk names the snapshot
     std::uint64_t total = 0;
     bytes blob;
     std::uint32_t restarts = 0;
     bool in_flight = false;
+    bool keyring_phase = false;  // the blob is complete; fetching the keyring
+    std::vector<proto::stored_change> records;
+    std::uint64_t records_next = 0;  // keyring_get from here
   };
   // This device's snapshot being uploaded; one chunk in flight at a time.
   struct upload {
@@ -62,8 +68,9 @@ class sync_session {
   result<void> apply_page(const std::vector<proto::stored_change>& items, std::uint64_t now_ms);
   bool open_panel();
   bool wants_snapshot();
-  void on_snapshot(const proto::snapshot& m);
-  void finish_download();
+  void on_snapshot(const proto::snapshot& m, std::uint64_t now_ms);
+  void on_keyring(const proto::keyring_page& m, std::uint64_t now_ms);
+  void finish_download(std::uint64_t now_ms);
   void abandon_download(const std::string& why);
   void offer_upload(std::vector<bytes>& out);
   bytes put_chunk(std::uint64_t offset);
@@ -73,6 +80,9 @@ class sync_session {
   bool push_in_flight_ = false;
   bool pull_in_flight_ = false;
   std::uint64_t server_cursor_ = 0;
+  // welcome's newest complete snapshot (v3); nullopt from a v2 server, which
+  // has no keyring_get: only open panels use its snapshots.
+  std::optional<std::uint64_t> server_snapshot_;
   std::vector<std::string> rejections_;
   bool dirty_ = false;
   std::optional<download> download_;
