@@ -664,6 +664,7 @@ result<void> replica::end_batch(result<void> outcome) {
     }
     (void)load_counters();  // a commit undone gives its sequence number again
     space_.clear();
+    prefixes_.clear();
   }
   c.journal.clear();
   c.broken = false;
@@ -940,6 +941,7 @@ result<std::uint64_t> replica::commit(std::vector<op> ops, std::uint64_t now_ms)
     PL_TRY((*h)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).run());
     return meta_set(*db_, "text_counter", static_cast<std::int64_t>(text_counter_));
   }));
+  note_applied(e.actor, e.seq);
   return next_seq_++;
 }
 
@@ -995,7 +997,39 @@ std::string replica::text(const std::string& table, const bytes& row, const std:
   return d ? (*d)->text() : std::string{};
 }
 
+// Every change of `actor` up to the returned seq is known (applied, or
+// covered by our snapshot): worked out once per actor from the tables, then
+// moved on as its next changes apply (note_applied). Known changes are never
+// removed, except by a failed batch, which forgets these prefixes.
+std::uint64_t& replica::known_prefix(const bytes& actor) {
+  auto it = prefixes_.find(actor);
+  if (it != prefixes_.end()) return it->second;
+  std::uint64_t f = 0;
+  auto cov = db_->prepare("SELECT seq FROM covered WHERE actor = ?1");
+  if (cov) {
+    auto r = (*cov)->bind(1, actor).step();
+    if (r && *r) f = static_cast<std::uint64_t>((*cov)->column_int(0));
+    (*cov)->reset();
+  }
+  auto later = db_->prepare("SELECT seq FROM change_log WHERE actor = ?1 AND seq > ?2 ORDER BY seq");
+  if (later) {
+    (*later)->bind(1, actor).bind(2, static_cast<std::int64_t>(f));
+    bool gap = false;
+    (void)each_row(*later, [&](stmt& st) {
+      if (!gap && static_cast<std::uint64_t>(st.column_int(0)) == f + 1) ++f;
+      else gap = true;
+    });
+  }
+  return prefixes_.emplace(actor, f).first->second;
+}
+
+void replica::note_applied(const bytes& actor, std::uint64_t seq) {
+  std::uint64_t& f = known_prefix(actor);
+  if (f + 1 == seq) f = seq;
+}
+
 bool replica::applied(const bytes& actor, std::uint64_t seq) {
+  if (seq <= known_prefix(actor)) return true;
   auto s = db_->prepare("SELECT 1 FROM change_log WHERE actor=?1 AND seq=?2 UNION ALL SELECT 1 FROM covered WHERE actor=?1 AND seq>=?2");
   if (!s) return false;
   auto r = (*s)->bind(1, actor).bind(2, static_cast<std::int64_t>(seq)).step();
@@ -1019,7 +1053,7 @@ result<void> replica::apply_change(const envelope& e, const bytes& env_bytes, co
     PL_TRY(record_refused(e, env_bytes, server_seq));
     return ok.err();
   }
-  return batch([&]() -> result<void> {
+  PL_TRY(batch([&]() -> result<void> {
     auto ins = db_->prepare("INSERT INTO change_log(actor, seq, hlc_wall, hlc_counter, envelope, server_seq) VALUES(?1,?2,?3,?4,?5,?6)");
     auto del_head = db_->prepare("DELETE FROM heads WHERE actor=?1 AND seq=?2");
     auto add_head = db_->prepare("INSERT OR IGNORE INTO heads(actor, seq) VALUES(?1, ?2)");
@@ -1033,7 +1067,9 @@ result<void> replica::apply_change(const envelope& e, const bytes& env_bytes, co
     for (const change_ref& d : body.deps) PL_TRY((*del_head)->bind(1, d.actor).bind(2, static_cast<std::int64_t>(d.seq)).run());
     PL_TRY((*del_head)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq - 1)).run());
     return (*add_head)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).run();
-  });
+  }));
+  note_applied(e.actor, e.seq);
+  return {};
 }
 
 // Wakes the changes waiting for (actor, seq), and transitively those waiting

@@ -257,6 +257,9 @@ class replica {
   result<text_doc*> doc(const std::string& table, const bytes& row, const std::string& field);
   result<void> store_doc(const std::string& table, const bytes& row, const std::string& field);
   bool applied(const bytes& actor, std::uint64_t seq);
+  std::map<bytes, std::uint64_t> prefixes_;  // known_prefix, per actor
+  std::uint64_t& known_prefix(const bytes& actor);
+  void note_applied(const bytes& actor, std::uint64_t seq);
   // The first causal predecessor not applied yet, if any.
   std::optional<change_ref> missing_dep(const bytes& actor, std::uint64_t seq, const change_body& body);
   result<void> apply_change(const envelope& e, const bytes& env_bytes, const change_body& body,
