@@ -103,17 +103,23 @@ bool verify(const bytes& public_key, const bytes& msg, const bytes& signature) {
   return crypto_sign_verify_detached(signature.data(), msg.data(), msg.size(), public_key.data()) == 0;
 }
 
-bytes envelope_to_sign(const envelope& e) {
-  static constexpr std::string_view tag = "packline-sig-v2";
-  bytes header = codec::envelope_signed_header(e);  // hashed with the payload, without copying it
+namespace {
+// What a device signs: `tag` ‖ BLAKE2b-256(head ‖ body), the body hashed in
+// place (no copy of a large payload).
+bytes tagged_digest(std::string_view tag, const bytes& head, const bytes& body) {
   crypto_generichash_state st;
   crypto_generichash_init(&st, nullptr, 0, 32);
-  crypto_generichash_update(&st, header.data(), header.size());
-  crypto_generichash_update(&st, e.payload.data(), e.payload.size());
+  crypto_generichash_update(&st, head.data(), head.size());
+  crypto_generichash_update(&st, body.data(), body.size());
   bytes out(tag.begin(), tag.end());
   out.resize(tag.size() + 32);
   crypto_generichash_final(&st, out.data() + tag.size(), 32);
   return out;
+}
+}  // namespace
+
+bytes envelope_to_sign(const envelope& e) {
+  return tagged_digest("packline-sig-v2", codec::envelope_signed_header(e), e.payload);
 }
 
 void sign_envelope(envelope& e, const signing_key& key) {
@@ -279,16 +285,7 @@ result<void> seal_envelope(envelope& e, const bytes& body, const secret& space_k
 
 namespace {
 bytes snapshot_to_sign(const snapshot_blob& b) {
-  static constexpr std::string_view tag = "packline-snap-sig-v1";
-  bytes head = codec::snapshot_blob_header(b);
-  crypto_generichash_state st;
-  crypto_generichash_init(&st, nullptr, 0, 32);
-  crypto_generichash_update(&st, head.data(), head.size());
-  crypto_generichash_update(&st, b.body.data(), b.body.size());
-  bytes out(tag.begin(), tag.end());
-  out.resize(tag.size() + 32);
-  crypto_generichash_final(&st, out.data() + tag.size(), 32);
-  return out;
+  return tagged_digest("packline-snap-sig-v1", codec::snapshot_blob_header(b), b.body);
 }
 }  // namespace
 
