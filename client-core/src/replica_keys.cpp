@@ -457,13 +457,17 @@ result<void> replica::settle_acked() {
       continue;
     }
     std::uint64_t from = cursor();  // every change up to the cursor is here
+    if (keys_->unsettled == std::make_pair(seq, from)) break;  // counted already: still a gap
     if (server_seq > from + 1) {
       (*known)->bind(1, static_cast<std::int64_t>(from)).bind(2, static_cast<std::int64_t>(server_seq));
       auto n = (*known)->step();
       if (!n) return n.err();
       std::uint64_t have = static_cast<std::uint64_t>((*known)->column_int(0));
       (*known)->reset();
-      if (have != server_seq - 1 - from) break;  // something stored before it is not here yet
+      if (have != server_seq - 1 - from) {  // something stored before it is not here yet
+        keys_->unsettled = {seq, from};
+        break;
+      }
     }
     (void)apply_record(*e, env, server_seq, clock_.last().wall_ms);  // drops it from own_records either way
   }

@@ -26,6 +26,9 @@ struct replica::keys {
   struct judged { bytes actor; std::uint64_t seq = 0, server_seq = 0; };
   std::optional<judged> judging;                     // a held change being retried, with its server_seq
   bool settling = false;
+  // settle_acked's last "not yet" (own record seq, cursor then): nothing
+  // can have changed for it until the cursor moves.
+  std::pair<std::uint64_t, std::uint64_t> unsettled{0, 0};
   bool locked = false;
 };
 
