@@ -689,7 +689,7 @@ result<value> replica::stored(const row_work& w, const std::string& field) {
 // One register write (see 004_conflicts_inline.sql): the field's writes
 // become (writes - pred) + {this}; the greatest is materialised, the others
 // are kept with it in the row as conflicts. All in memory: the row is written
-// once at the end of the transaction.
+// back later (flush_rows).
 result<void> replica::set_field(row_work& w, const op& o, const hlc_timestamp& hlc, std::uint64_t writer) {
   changing(w);
   field_reg* m = w.find(o.field);
@@ -1028,6 +1028,16 @@ void replica::note_applied(const bytes& actor, std::uint64_t seq) {
   if (f + 1 == seq) f = seq;
 }
 
+result<replica::log_entry> replica::in_log(const bytes& actor, std::uint64_t seq) {
+  auto s = db_->prepare("SELECT server_seq IS NULL FROM change_log WHERE actor = ?1 AND seq = ?2");
+  if (!s) return s.err();
+  auto r = (*s)->bind(1, actor).bind(2, static_cast<std::int64_t>(seq)).step();
+  if (!r) return r.err();
+  log_entry out{*r, *r && (*s)->column_int(0) != 0};
+  (*s)->reset();
+  return out;
+}
+
 bool replica::applied(const bytes& actor, std::uint64_t seq) {
   if (seq <= known_prefix(actor)) return true;
   auto s = db_->prepare("SELECT 1 FROM change_log WHERE actor=?1 AND seq=?2 UNION ALL SELECT 1 FROM covered WHERE actor=?1 AND seq>=?2");
@@ -1154,46 +1164,41 @@ result<std::vector<result<apply_status>>> replica::apply_page(const std::vector<
   return out;
 }
 
-result<apply_status> replica::apply_verified(const envelope& ev, const bytes& envelope_bytes, std::uint64_t server_seq,
+result<apply_status> replica::apply_verified(const envelope& e, const bytes& envelope_bytes, std::uint64_t server_seq,
                                              std::uint64_t now_ms) {
-  const envelope* e = &ev;
-  if (e->space != space()) return make_error(errc::wrong_space);
-  if (e->epoch == keyring::record_epoch) return apply_record(*e, envelope_bytes, server_seq, now_ms);
-  auto known = db_->prepare("SELECT server_seq IS NULL FROM change_log WHERE actor = ?1 AND seq = ?2");
-  if (!known) return known.err();
-  (*known)->bind(1, e->actor).bind(2, static_cast<std::int64_t>(e->seq));
-  auto k = (*known)->step();
-  if (!k) return k.err();
-  bool exists = *k, unacked = exists && (*known)->column_int(0) != 0;
-  (*known)->reset();
+  if (e.space != space()) return make_error(errc::wrong_space);
+  if (e.epoch == keyring::record_epoch) return apply_record(e, envelope_bytes, server_seq, now_ms);
+  auto logged = in_log(e.actor, e.seq);
+  if (!logged) return logged.err();
+  bool exists = logged->exists, unacked = logged->unacked;
   if (exists) {
-    if (unacked) PL_TRY(acked(e->actor, e->seq, server_seq));
+    if (unacked) PL_TRY(acked(e.actor, e.seq, server_seq));
     return apply_status::duplicate;
   }
-  if (applied(e->actor, e->seq)) return apply_status::duplicate;  // covered by our snapshot
-  judge_at(*e, server_seq);
-  auto body = open_change(*e);  // checks member device and epoch, then opens (issue 4)
+  if (applied(e.actor, e.seq)) return apply_status::duplicate;  // covered by our snapshot
+  judge_at(e, server_seq);
+  auto body = open_change(e);  // checks member device and epoch, then opens (issue 4)
   if (!body) {
     if (body.err().code == errc::no_key) {  // its epoch's key is on its way: keep it
-      PL_TRY(hold_sealed(*e, envelope_bytes, server_seq));
+      PL_TRY(hold_sealed(e, envelope_bytes, server_seq));
       return apply_status::waiting;
     }
     // Authentic (signed) but unusable in a secured panel: known, never applied.
-    if (secured()) PL_TRY(record_refused(*e, envelope_bytes, server_seq));
+    if (secured()) PL_TRY(record_refused(e, envelope_bytes, server_seq));
     return body.err();
   }
-  if (auto need = missing_dep(e->actor, e->seq, *body)) {
+  if (auto need = missing_dep(e.actor, e.seq, *body)) {
     if (body->hlc.wall_ms > now_ms + limits::max_clock_skew_ms)
       return make_error(errc::clock_skew, "a change is dated too far in the future; check that device's clock");
     auto w = db_->prepare("INSERT OR IGNORE INTO waiting(actor, seq, envelope, server_seq, need_actor, need_seq) VALUES(?1,?2,?3,?4,?5,?6)");
     if (!w) return w.err();
-    PL_TRY((*w)->bind(1, e->actor).bind(2, static_cast<std::int64_t>(e->seq)).bind(3, envelope_bytes)
+    PL_TRY((*w)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).bind(3, envelope_bytes)
                .bind(4, static_cast<std::int64_t>(server_seq)).bind(5, need->actor).bind(6, static_cast<std::int64_t>(need->seq)).run());
     return apply_status::waiting;
   }
-  auto done = apply_change(*e, envelope_bytes, *body, server_seq, now_ms);
-  if (!done && !applied(e->actor, e->seq)) return done.err();
-  PL_TRY(drain_waiting(e->actor, e->seq, now_ms));
+  auto done = apply_change(e, envelope_bytes, *body, server_seq, now_ms);
+  if (!done && !applied(e.actor, e.seq)) return done.err();
+  PL_TRY(drain_waiting(e.actor, e.seq, now_ms));
   if (!done) return done.err();  // refused by the rules, recorded as known
   return apply_status::applied;
 }

@@ -380,13 +380,9 @@ result<std::uint64_t> replica::commit_record(keyring::record r, std::uint64_t no
 }
 
 result<apply_status> replica::apply_record(const envelope& e, const bytes& env_bytes, std::uint64_t server_seq, std::uint64_t now_ms) {
-  auto known = db_->prepare("SELECT server_seq IS NULL FROM change_log WHERE actor = ?1 AND seq = ?2");
-  if (!known) return known.err();
-  (*known)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq));
-  auto k = (*known)->step();
-  if (!k) return k.err();
-  bool exists = *k, unacked = exists && (*known)->column_int(0) != 0;
-  (*known)->reset();
+  auto logged = in_log(e.actor, e.seq);
+  if (!logged) return logged.err();
+  bool exists = logged->exists, unacked = logged->unacked;
   if (keys_->kr.applied(e.actor, e.seq) || (exists && e.actor != device_id())) {
     if (unacked) PL_TRY(acked(e.actor, e.seq, server_seq));
     return apply_status::duplicate;

@@ -23,7 +23,6 @@ namespace packline {
 namespace proto { struct stored_change; }
 class db;
 class stmt;
-class transaction;
 
 // A materialised row as field → value, with its id.
 struct row {
@@ -257,6 +256,13 @@ class replica {
   result<text_doc*> doc(const std::string& table, const bytes& row, const std::string& field);
   result<void> store_doc(const std::string& table, const bytes& row, const std::string& field);
   bool applied(const bytes& actor, std::uint64_t seq);
+  // Whether (actor, seq) is in the change log, and if so whether the server
+  // has not acknowledged it yet (an own change).
+  struct log_entry {
+    bool exists;
+    bool unacked;
+  };
+  result<log_entry> in_log(const bytes& actor, std::uint64_t seq);
   std::map<bytes, std::uint64_t> prefixes_;  // known_prefix, per actor
   std::uint64_t& known_prefix(const bytes& actor);
   void note_applied(const bytes& actor, std::uint64_t seq);
