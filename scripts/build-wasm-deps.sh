@@ -8,9 +8,21 @@ deps=$1
 export NODE_PATH=/usr/share/nodejs
 mkdir -p "$deps/src"
 
+# apt-get source PKG, falling back to each other version the source lists
+# name: a mirror may list a security update whose files it does not serve.
+fetch_source() {
+  (cd "$deps/src" && rm -rf "$1"-*
+   apt-get source -qq "$1" >/dev/null 2>&1 && exit 0
+   for v in $(apt-cache showsrc "$1" | sed -n 's/^Version: //p' | sort -u); do
+     apt-get source -qq "$1=$v" >/dev/null 2>&1 && exit 0
+     rm -rf "$1"-*
+   done
+   echo "wasm-deps: could not fetch the source package $1" >&2; exit 1)
+}
+
 if [ ! -f "$deps/sqlite/sqlite3.c" ]; then
   echo "wasm-deps: SQLite amalgamation from the Debian source package"
-  (cd "$deps/src" && rm -rf sqlite3-* && apt-get source -qq sqlite3 >/dev/null 2>&1 || apt-get source sqlite3)
+  fetch_source sqlite3
   d=$(ls -d "$deps"/src/sqlite3-*/ | head -1)
   (cd "$d" && ./configure -q >/dev/null && make -s sqlite3.c)
   mkdir -p "$deps/sqlite" && cp "$d/sqlite3.c" "$d/sqlite3.h" "$deps/sqlite/"
@@ -18,7 +30,7 @@ fi
 
 if [ ! -f "$deps/libsodium/lib/libsodium.a" ]; then
   echo "wasm-deps: libsodium for wasm32 from the Debian source package"
-  (cd "$deps/src" && rm -rf libsodium-* && (apt-get source -qq libsodium >/dev/null 2>&1 || apt-get source libsodium))
+  fetch_source libsodium
   d=$(ls -d "$deps"/src/libsodium-*/ | head -1)
   (cd "$d" && ./autogen.sh -s >/dev/null 2>&1 \
     && emconfigure ./configure -q --host=wasm32-unknown-emscripten --prefix="$deps/libsodium" \
@@ -28,7 +40,7 @@ fi
 
 if [ ! -f "$deps/zlib/zlib.h" ]; then
   echo "wasm-deps: zlib sources from the Debian source package"
-  (cd "$deps/src" && rm -rf zlib-* && (apt-get source -qq zlib >/dev/null 2>&1 || apt-get source zlib))
+  fetch_source zlib
   d=$(ls -d "$deps"/src/zlib-*/ | head -1)
   mkdir -p "$deps/zlib"
   cp "$d"/*.c "$d"/*.h "$deps/zlib/"
