@@ -13,13 +13,20 @@ namespace packline::codec {
 namespace {
 
 // ---------- encoding ----------
+// msgpack's packer writes a few bytes at a time: the sink grows its buffer
+// geometrically and copies with one memcpy per write; take() trims it.
 struct byte_sink {
-  bytes& out;
-  void write(const char* p, std::size_t n) {
-    if (n == 0) return;  // (p may be null for an empty bin)
-    std::size_t at = out.size();
-    out.resize(at + n);  // many tiny writes: cheaper than a range insert
-    std::memcpy(out.data() + at, p, n);
+  bytes buf;
+  std::size_t n = 0;
+  explicit byte_sink(std::size_t expect = 256) : buf(expect) {}
+  void write(const char* p, std::size_t len) {
+    if (len > buf.size() - n) buf.resize(std::max(buf.size() * 2, n + len));
+    if (len) std::memcpy(buf.data() + n, p, len);  // (p may be null for an empty bin)
+    n += len;
+  }
+  bytes take() {
+    buf.resize(n);
+    return std::move(buf);
   }
 };
 using packer = msgpack::packer<byte_sink>;
@@ -374,8 +381,7 @@ result<proto::message> decode_tree(const node& root) {
 
 bytes encode(const proto::message& m) {
   using namespace proto;
-  bytes out;
-  byte_sink sink{out};
+  byte_sink sink;
   packer pk(sink);
   std::visit(
       [&](const auto& x) {
@@ -442,7 +448,7 @@ bytes encode(const proto::message& m) {
         }
       },
       m);
-  return out;
+  return sink.take();
 }
 
 result<proto::message> decode(const std::uint8_t* data, std::size_t size) {
@@ -452,8 +458,7 @@ result<proto::message> decode(const std::uint8_t* data, std::size_t size) {
 }
 
 bytes encode_envelope(const envelope& e) {
-  bytes out;
-  byte_sink sink{out};
+  byte_sink sink(e.payload.size() + e.space.size() + e.actor.size() + e.signature.size() + 32);
   packer pk(sink);
   pk.pack_array(7);
   pk.pack_uint8(1);
@@ -463,7 +468,7 @@ bytes encode_envelope(const envelope& e) {
   pk.pack_uint32(e.epoch);
   pack_bin(pk, e.payload);
   pack_bin(pk, e.signature);
-  return out;
+  return sink.take();
 }
 
 result<envelope> decode_envelope(const std::uint8_t* data, std::size_t size) {
@@ -508,10 +513,22 @@ void pack_ref(packer& pk, const text_ref& r, const bytes& actor) {
   pk.pack_uint64(r.seq);
 }
 
+namespace {
+// An upper bound of encode_body's size for the usual ops (so the sink
+// grows at most once): headers, names, row and value, and each pred.
+std::size_t body_size_hint(const change_body& c) {
+  std::size_t n = 64 + c.deps.size() * 48;
+  for (const op& o : c.ops) {
+    n += 40 + o.table.size() + o.row.size() + o.field.size() + o.text.content.size() + o.pred.size() * 56;
+    if (auto* s = std::get_if<std::string>(&o.val)) n += s->size();
+    else if (auto* b = std::get_if<bytes>(&o.val)) n += b->size();
+  }
+  return n;
+}
+}  // namespace
+
 bytes encode_body(const change_body& c, const bytes& actor) {
-  bytes out;
-  out.reserve(64 + c.ops.size() * 48);
-  byte_sink sink{out};
+  byte_sink sink(body_size_hint(c));
   packer pk(sink);
   pk.pack_array(c.deps.empty() ? 3 : 4);
   pk.pack_uint64(c.hlc.wall_ms);
@@ -549,7 +566,7 @@ bytes encode_body(const change_body& c, const bytes& actor) {
     pk.pack_array(static_cast<std::uint32_t>(c.deps.size()));
     for (auto& d : c.deps) { pk.pack_array(2); pack_bin(pk, d.actor); pk.pack_uint64(d.seq); }
   }
-  return out;
+  return sink.take();
 }
 
 // Change bodies are the hot path of applying (every op of every change), so
@@ -787,8 +804,7 @@ result<change_body> decode_body(const bytes& b, const bytes& actor) {
 //   regs = [[table, row, field, actor, wall, counter, value], ...]
 //   texts = [[table, row, field, doc bin], ...]
 bytes encode_snapshot(const replica_snapshot& s) {
-  bytes out;
-  byte_sink sink{out};
+  byte_sink sink;
   packer pk(sink);
   auto refs = [&](const std::vector<change_ref>& v) {
     pk.pack_array(static_cast<std::uint32_t>(v.size()));
@@ -811,7 +827,7 @@ bytes encode_snapshot(const replica_snapshot& s) {
     pk.pack_array(4);
     pack_str(pk, t.table); pack_bin(pk, t.row); pack_str(pk, t.field); pack_bin(pk, t.doc);
   }
-  return out;
+  return sink.take();
 }
 
 result<replica_snapshot> decode_snapshot(const bytes& b) {
@@ -873,9 +889,7 @@ result<replica_snapshot> decode_snapshot(const bytes& b) {
 }
 
 bytes encode_snapshot_blob(const snapshot_blob& b) {
-  bytes out;
-  out.reserve(b.body.size() + 160);
-  byte_sink sink{out};
+  byte_sink sink(b.body.size() + 160);
   packer pk(sink);
   pk.pack_array(7);
   pk.pack_uint8(1);
@@ -885,7 +899,7 @@ bytes encode_snapshot_blob(const snapshot_blob& b) {
   pack_bin(pk, b.device);
   pack_bin(pk, b.body);
   pack_bin(pk, b.signature);
-  return out;
+  return sink.take();
 }
 
 result<snapshot_blob> decode_snapshot_blob(const bytes& b) {
@@ -920,8 +934,7 @@ bytes snapshot_blob_header(const snapshot_blob& b) {
 //  expires_ms, at_ms, lease_ms, epoch, [[device, sealed], ...], sig]
 // Fixed arity: unused fields are empty; keyring::state checks exact sizes.
 bytes encode_keyring(const keyring::record& r) {
-  bytes out;
-  byte_sink sink{out};
+  byte_sink sink;
   packer pk(sink);
   pk.pack_array(15);
   pk.pack_uint8(static_cast<std::uint8_t>(r.k));
@@ -938,7 +951,7 @@ bytes encode_keyring(const keyring::record& r) {
     pack_bin(pk, g.sealed);
   }
   pack_bin(pk, r.sig);
-  return out;
+  return sink.take();
 }
 
 result<keyring::record> decode_keyring(const bytes& b) {

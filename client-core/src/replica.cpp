@@ -114,12 +114,16 @@ struct kept_write {
   auto key() const { return std::tie(hlc, writer); }
 };
 
-// The registers of a row, in its `_reg` column: per field (sorted by name)
-// u8 name length, name, u64 wall, u32 counter, 8-byte writer of the winner,
-// u8 flags; flag 2: u32 count of kept writes follows, each u64 wall,
-// u32 counter, 8-byte writer, value (u8 variant index, then 1 byte for a bool,
+// The registers of a row, in its `_reg` column (schema v7): a 0 byte, then
+// per field (sorted by name) u8 name length, name, u8 flags, and unless
+// flag 4 the winner's stamp: u64 wall, u32 counter, 8-byte writer (flag 4:
+// the same write as the field before, so a row one change wrote holds its
+// stamp once); flag 2: u32 count of kept writes follows, each u64 wall, u32
+// counter, 8-byte writer, value (u8 variant index, then 1 byte for a bool,
 // 8 for a number, u32 length and bytes for a string or blob). Kept writes are
-// sorted greatest first, so equal states have equal bytes.
+// sorted greatest first, so equal states have equal bytes. Rows stored
+// before v7 lack the 0 byte (a name's length is never 0), and each field has
+// its stamp before its flags; they are read as they are and written anew.
 struct field_reg {
   std::string field;
   hlc_timestamp hlc;
@@ -133,6 +137,7 @@ struct field_reg {
   }
 };
 constexpr std::uint8_t flag_kept = 2;  // (flag 1 was v3's "kept in reg")
+constexpr std::uint8_t flag_same_write = 4;
 
 // A writer: the first 8 bytes of its device key, as a big-endian number (so
 // numbers order as the bytes do); bytes_of gives the bytes back.
@@ -157,22 +162,6 @@ double double_of(std::uint64_t u) {
   double d;
   std::memcpy(&d, &u, 8);
   return d;
-}
-
-void encode_value(bytes& out, const value& v) {
-  out.push_back(static_cast<std::uint8_t>(v.index()));
-  std::visit(
-      [&](const auto& x) {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, bool>) out.push_back(x ? 1 : 0);
-        else if constexpr (std::is_same_v<T, std::int64_t>) append_be(out, static_cast<std::uint64_t>(x), 8);
-        else if constexpr (std::is_same_v<T, double>) append_be(out, bits_of(x), 8);
-        else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, bytes>) {
-          append_be(out, x.size(), 4);
-          out.insert(out.end(), x.begin(), x.end());
-        }
-      },
-      v);
 }
 
 // A reader over `_reg` bytes that stops (ok() false) at the first damage.
@@ -211,14 +200,23 @@ struct reg_reader {
 std::vector<field_reg> decode_regs(const bytes& b) {
   std::vector<field_reg> out;
   reg_reader r{b};
+  bool v7 = !b.empty() && b[0] == 0;
+  r.i = v7 ? 1 : 0;
   while (r.i < b.size()) {
     field_reg f;
     bytes name = r.take(r.be(1));
     f.field.assign(name.begin(), name.end());
-    f.hlc.wall_ms = r.be(8);
-    f.hlc.counter = static_cast<std::uint32_t>(r.be(4));
-    f.writer = r.be(8);
-    std::uint8_t flags = static_cast<std::uint8_t>(r.be(1));
+    std::uint8_t flags = v7 ? static_cast<std::uint8_t>(r.be(1)) : 0;
+    if (v7 && (flags & flag_same_write)) {
+      if (out.empty()) break;  // damaged: keep what parsed
+      f.hlc = out.back().hlc;
+      f.writer = out.back().writer;
+    } else {
+      f.hlc.wall_ms = r.be(8);
+      f.hlc.counter = static_cast<std::uint32_t>(r.be(4));
+      f.writer = r.be(8);
+    }
+    if (!v7) flags = static_cast<std::uint8_t>(r.be(1));
     if (flags & flag_kept)
       for (std::uint64_t n = r.be(4); n > 0 && !r.bad; --n) {
         kept_write k;
@@ -234,27 +232,85 @@ std::vector<field_reg> decode_regs(const bytes& b) {
   return out;
 }
 
-// Into `out` (cleared first; its capacity is reused).
-void encode_regs(std::vector<field_reg>& regs, bytes& out) {
-  auto by_name = [](const field_reg& a, const field_reg& b) { return a.field < b.field; };
-  if (!std::is_sorted(regs.begin(), regs.end(), by_name)) std::sort(regs.begin(), regs.end(), by_name);
-  out.clear();
-  for (auto& f : regs) {
-    out.push_back(static_cast<std::uint8_t>(f.field.size()));
-    append(out, std::string_view(f.field));
-    append_be(out, f.hlc.wall_ms, 8);
-    append_be(out, f.hlc.counter, 4);
-    append_be(out, f.writer, 8);
-    out.push_back(f.kept.empty() ? 0 : flag_kept);
+// Big-endian into a buffer sized beforehand (encode_regs).
+std::uint8_t* put_be(std::uint8_t* p, std::uint64_t v, int n) {
+  for (int k = n - 1; k >= 0; --k) *p++ = static_cast<std::uint8_t>(v >> (8 * k));
+  return p;
+}
+std::size_t value_size(const value& v) {
+  if (auto* s = std::get_if<std::string>(&v)) return 5 + s->size();
+  if (auto* b = std::get_if<bytes>(&v)) return 5 + b->size();
+  if (std::holds_alternative<bool>(v)) return 2;
+  return std::holds_alternative<std::monostate>(v) ? 1 : 9;
+}
+std::uint8_t* put_value(std::uint8_t* p, const value& v) {
+  *p++ = static_cast<std::uint8_t>(v.index());
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, bool>) *p++ = x ? 1 : 0;
+        else if constexpr (std::is_same_v<T, std::int64_t>) p = put_be(p, static_cast<std::uint64_t>(x), 8);
+        else if constexpr (std::is_same_v<T, double>) p = put_be(p, bits_of(x), 8);
+        else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, bytes>) {
+          p = put_be(p, x.size(), 4);
+          if (!x.empty()) std::memcpy(p, x.data(), x.size());
+          p += x.size();
+        }
+      },
+      v);
+  return p;
+}
+
+// Into `out` (its capacity is reused): sized first, then written in place
+// (a row is encoded at every write-back), fields in name order.
+void encode_regs(const std::vector<field_reg>& unordered, bytes& out) {
+  std::array<const field_reg*, 32> few;
+  std::vector<const field_reg*> many;
+  const field_reg** regs = few.data();
+  if (unordered.size() > few.size()) {
+    many.resize(unordered.size());
+    regs = many.data();
+  }
+  const std::size_t count = unordered.size();
+  for (std::size_t i = 0; i < count; ++i) {  // insertion sort: a row has a handful of fields
+    const field_reg* f = &unordered[i];
+    std::size_t j = i;
+    for (; j > 0 && f->field < regs[j - 1]->field; --j) regs[j] = regs[j - 1];
+    regs[j] = f;
+  }
+  std::size_t n = 1;
+  for (const field_reg& f : unordered) {
+    n += 2 + f.field.size() + 20;
+    if (!f.kept.empty()) n += 4;
+    for (auto& k : f.kept) n += 20 + value_size(k.val);
+  }
+  out.resize(n);
+  std::uint8_t* p = out.data();
+  *p++ = 0;  // the v7 layout
+  const field_reg* before = nullptr;
+  for (std::size_t i = 0; i < count; ++i) {
+    const field_reg& f = *regs[i];
+    *p++ = static_cast<std::uint8_t>(f.field.size());
+    std::memcpy(p, f.field.data(), f.field.size());
+    p += f.field.size();
+    bool same = before && before->hlc == f.hlc && before->writer == f.writer;
+    *p++ = static_cast<std::uint8_t>((f.kept.empty() ? 0 : flag_kept) | (same ? flag_same_write : 0));
+    if (!same) {
+      p = put_be(p, f.hlc.wall_ms, 8);
+      p = put_be(p, f.hlc.counter, 4);
+      p = put_be(p, f.writer, 8);
+    }
+    before = &f;
     if (f.kept.empty()) continue;
-    append_be(out, f.kept.size(), 4);
+    p = put_be(p, f.kept.size(), 4);
     for (auto& k : f.kept) {
-      append_be(out, k.hlc.wall_ms, 8);
-      append_be(out, k.hlc.counter, 4);
-      append_be(out, k.writer, 8);
-      encode_value(out, k.val);
+      p = put_be(p, k.hlc.wall_ms, 8);
+      p = put_be(p, k.hlc.counter, 4);
+      p = put_be(p, k.writer, 8);
+      p = put_value(p, k.val);
     }
   }
+  out.resize(static_cast<std::size_t>(p - out.data()));
 }
 
 // A table left by a migration for the replica to convert.
@@ -358,6 +414,7 @@ struct replica::row_cache {
   std::unordered_set<row_key, row_key_hash> ids;
   std::set<const std::string*> ids_loaded;
   bool broken = false;  // a nested batch failed after changing rows: the outermost must fail
+  row_work* last = nullptr;  // the row work_for gave last (null when rows are dropped)
   std::uint64_t flushes = 0;
   bool flushing = false;
 };
@@ -414,6 +471,7 @@ result<void> replica::load_state() {
   auto cols = load_columns(*db_);
   if (!cols) return cols.err();
   columns_ = std::move(*cols);
+  memo_ = {};
   PL_TRY(load_counters());
   auto h = db_->prepare("SELECT hlc_wall, hlc_counter FROM change_log ORDER BY hlc_wall DESC, hlc_counter DESC LIMIT 1");
   if (!h) return h.err();
@@ -480,10 +538,10 @@ result<void> replica::upgrade_v3_conflicts() {
   }));
   return batch([&]() -> result<void> {
     for (auto& v : writes) {
-      auto t = columns_.find(v.table);
+      const std::string* t = materialised(v.table, v.field);
       field_reg* m = nullptr;
-      if (t != columns_.end() && t->second.count(v.field)) {
-        auto w = work_for(t->first, v.row);
+      if (t) {
+        auto w = work_for(*t, v.row);
         if (!w) return w.err();
         m = (*w)->find(v.field);
         if (m) changing(**w);
@@ -533,10 +591,28 @@ result<void> replica::set_setting(const std::string& key, const std::string& v) 
 }
 
 // A column written outside a register (a text field's materialised text).
+// A change's ops mostly name one table and a few fields: the last table's
+// answers are remembered (bounded, as fields come from input).
+const std::string* replica::materialised(const std::string& table, const std::string& field) {
+  column_memo& m = memo_;
+  if (!m.table || *m.table != table) {
+    auto t = columns_.find(table);
+    if (t == columns_.end()) return nullptr;
+    m.table = &t->first;
+    m.columns = &t->second;
+    m.fields.clear();
+  }
+  for (auto& [f, known] : m.fields)
+    if (f == field) return known ? m.table : nullptr;
+  bool known = m.columns->count(field) > 0;
+  if (m.fields.size() < 64) m.fields.emplace_back(field, known);
+  return known ? m.table : nullptr;
+}
+
 result<void> replica::materialise(const std::string& table, const bytes& row, const std::string& field, const value& v) {
-  auto t = columns_.find(table);
-  if (t == columns_.end() || !t->second.count(field)) return {};  // kept in reg/text_state for a later schema
-  auto w = work_for(t->first, row);
+  const std::string* t = materialised(table, field);
+  if (!t) return {};  // kept in reg/text_state for a later schema
+  auto w = work_for(*t, row);
   if (!w) return w.err();
   changing(**w);
   for (auto& [f, old] : (*w)->texts)
@@ -548,10 +624,12 @@ result<void> replica::materialise(const std::string& table, const bytes& row, co
 // The cached row (read from SQLite the first time). `table` is a key of columns_.
 result<replica::row_work*> replica::work_for(const std::string& table, const bytes& row) {
   if (row.size() != 16) return make_error(errc::malformed, "a row id is 16 bytes");
+  row_work* last = cache_->last;  // consecutive ops mostly write one row
+  if (last && last->table == &table && last->row == row) return last;
   row_key k = key_of(&table, row);
   auto [it, fresh] = cache_->rows.try_emplace(k);
   row_work& w = it->second;
-  if (!fresh) return &w;
+  if (!fresh) return cache_->last = &w;
   w.table = &table;
   w.row = row;
   if (!cache_->ids_loaded.count(&table)) {
@@ -562,15 +640,18 @@ result<replica::row_work*> replica::work_for(const std::string& table, const byt
     }) : result<void>(all.err());
     if (!loaded) {
       cache_->rows.erase(it);
+      cache_->last = nullptr;
       return loaded.err();
     }
     cache_->ids_loaded.insert(&table);
   }
+  cache_->last = &w;
   if (!cache_->ids.count(k)) return &w;  // never stored: a new row
   auto s = db_->prepare("SELECT _reg FROM \"" + table + "\" WHERE id = ?1");
   auto r = s ? (*s)->bind(1, row).step() : result<bool>(s.err());
   if (!r) {
     cache_->rows.erase(it);
+    cache_->last = nullptr;
     return r.err();
   }
   if (*r) {
@@ -626,7 +707,10 @@ result<void> replica::flush_rows() {
     }
     c.dirty.clear();
   }
-  if (!nested && c.rows.size() > limits::row_cache_rows) c.rows.clear();
+  if (!nested && c.rows.size() > limits::row_cache_rows) {
+    c.rows.clear();
+    c.last = nullptr;
+  }
   return {};
 }
 
@@ -661,6 +745,7 @@ result<void> replica::end_batch(result<void> outcome) {
       } else {
         c.rows.erase(j.key);
       }
+      c.last = nullptr;
     }
     (void)load_counters();  // a commit undone gives its sequence number again
     space_.clear();
@@ -690,12 +775,16 @@ result<value> replica::stored(const row_work& w, const std::string& field) {
 // become (writes - pred) + {this}; the greatest is materialised, the others
 // are kept with it in the row as conflicts. All in memory: the row is written
 // back later (flush_rows).
-result<void> replica::set_field(row_work& w, const op& o, const hlc_timestamp& hlc, std::uint64_t writer) {
+result<void> replica::set_field(row_work& w, op& o, const hlc_timestamp& hlc, std::uint64_t writer) {
   changing(w);
   field_reg* m = w.find(o.field);
-  if (!m) {  // the common case: a field's first write (regs stay sorted by name)
-    auto at = std::lower_bound(w.regs.begin(), w.regs.end(), o.field, [](const field_reg& r, const std::string& f) { return r.field < f; });
-    w.regs.insert(at, {o.field, hlc, writer, {}, normalised(o.val), true});
+  if (!m) {  // the common case: a field's first write (encode_regs orders the fields)
+    field_reg& f = w.regs.emplace_back();
+    f.field = o.field;
+    f.hlc = hlc;
+    f.writer = writer;
+    f.val = normalised(std::move(o.val));
+    f.changed = true;
     return {};
   }
   auto same = [](const hlc_timestamp& h, std::uint64_t a, const hlc_timestamp& h2, std::uint64_t b) { return h == h2 && a == b; };
@@ -708,7 +797,7 @@ result<void> replica::set_field(row_work& w, const op& o, const hlc_timestamp& h
     if (same(p.hlc, pw, m->hlc, m->writer)) winner_superseded = true;
     else std::erase_if(m->kept, [&](const kept_write& k) { return same(k.hlc, k.writer, p.hlc, pw); });
   }
-  kept_write mine{hlc, writer, normalised(o.val)};
+  kept_write mine{hlc, writer, normalised(std::move(o.val))};
   if (!winner_superseded) {
     // Concurrent with the current winner: both stay, the greater wins.
     if (mine.key() > m->key()) {
@@ -761,6 +850,9 @@ result<void> replica::flush_row(row_work& w) {
   cols.clear();
   for (auto& f : w.regs)
     if (f.changed && f.val) cols.emplace_back(&f.field, &*f.val);
+  // In name order (regs are kept in write order), so one statement serves a set of fields.
+  for (std::size_t i = 1; i < cols.size(); ++i)
+    for (std::size_t j = i; j > 0 && *cols[j].first < *cols[j - 1].first; --j) std::swap(cols[j], cols[j - 1]);
   for (auto& [f, v] : w.texts) cols.emplace_back(&f, &v);
   for (auto& [f, v] : cols) (key += '|') += *f;
   stmt*& s = upserts_[key];
@@ -818,10 +910,10 @@ result<void> replica::set_unknown(const op& o, const hlc_timestamp& hlc, const b
 // Every write of a field as this replica knows it: the pred of a new write.
 result<std::vector<reg_ref>> replica::current_writes(const op& o) {
   std::vector<reg_ref> out;
-  auto t = columns_.find(o.table);
-  bool known = t != columns_.end() && t->second.count(o.field);
+  const std::string* t = materialised(o.table, o.field);
+  bool known = t != nullptr;
   if (known) {
-    auto w = work_for(t->first, o.row);
+    auto w = work_for(*t, o.row);
     if (!w) return w.err();
     if (field_reg* m = (*w)->find(o.field)) {
       out.push_back({bytes_of(m->writer), m->hlc});
@@ -871,7 +963,7 @@ result<void> replica::store_doc(const std::string& table, const bytes& row, cons
 // Text edits first: they are the only ops whose content can fail to apply,
 // so a change that fails on its content leaves the rows untouched and fails
 // alone inside a batch. Then the registers, then the texts' columns.
-result<void> replica::apply_ops(const change_body& body, const bytes& actor) {
+result<void> replica::apply_ops(change_body& body, const bytes& actor) {
   for (const op& o : body.ops)
     if (o.row.size() != 16 || o.field == "id" || o.field[0] == '_' || o.table.empty() || o.field.empty())
       return make_error(errc::malformed, "an operation names an invalid row or field");
@@ -887,15 +979,21 @@ result<void> replica::apply_ops(const change_body& body, const bytes& actor) {
     if (!seen) texts.push_back(&o);
   }
   std::uint64_t writer = writer_of(actor);
-  for (const op& o : body.ops) {
+  for (std::size_t i = 0; i < body.ops.size(); ++i) {
+    op& o = body.ops[i];
     if (o.kind != op_kind::set) continue;
-    auto t = columns_.find(o.table);
-    if (t == columns_.end() || !t->second.count(o.field)) {
+    const std::string* t = materialised(o.table, o.field);
+    if (!t) {
       PL_TRY(set_unknown(o, body.hlc, bytes_of(writer)));
       continue;
     }
-    auto w = work_for(t->first, o.row);
+    auto w = work_for(*t, o.row);
     if (!w) return w.err();
+    if ((*w)->regs.capacity() == 0) {  // a new row: room for the fields this change sets in a run
+      std::size_t run = 1;
+      while (i + run < body.ops.size() && body.ops[i + run].row == o.row && body.ops[i + run].table == o.table) ++run;
+      (*w)->regs.reserve(run);
+    }
     PL_TRY(set_field(**w, o, body.hlc, writer));
   }
   for (const op* t : texts) PL_TRY(store_doc(t->table, t->row, t->field));
@@ -1055,7 +1153,7 @@ std::optional<change_ref> replica::missing_dep(const bytes& actor, std::uint64_t
   return std::nullopt;
 }
 
-result<void> replica::apply_change(const envelope& e, const bytes& env_bytes, const change_body& body, std::uint64_t server_seq,
+result<void> replica::apply_change(const envelope& e, const bytes& env_bytes, change_body& body, std::uint64_t server_seq,
                                    std::uint64_t now_ms) {
   auto seen = clock_.observe(body.hlc, now_ms);
   if (!seen) return seen.err();
@@ -1302,7 +1400,7 @@ result<void> replica::load_snapshot(const bytes& snapshot_bytes) {
     for (auto& e : snap->regs) {
       // Each kept write, applied with no pred, rebuilds the same winner and
       // conflicts as on the replica that made the snapshot.
-      change_body one{e.write.hlc, {op{op_kind::set, e.table, e.row, e.field, e.val, {}, {}}}, {}};
+      change_body one{e.write.hlc, {op{op_kind::set, e.table, e.row, e.field, std::move(e.val), {}, {}}}, {}};
       PL_TRY(apply_ops(one, e.write.actor));
       latest = std::max(latest, e.write.hlc);
     }
@@ -1400,6 +1498,10 @@ bytes replica::digest() {
       if (!r || !*r) break;
       for (int i = 0; i < (*s)->columns(); ++i) {
         value v = (*s)->column(i);
+        if (auto* b = std::get_if<bytes>(&v); b && (*s)->column_name(i) == "_reg") {  // its layout may predate v7
+          auto regs = decode_regs(*b);
+          encode_regs(regs, *b);
+        }
         acc.push_back(static_cast<std::uint8_t>(v.index()));
         std::visit(
             [&](const auto& x) {

@@ -186,7 +186,7 @@ result<void> replica::store_epoch_key(std::uint32_t epoch, const crypto::secret&
 
 // ---- sealing and opening changes ------------------------------------------
 
-result<void> replica::seal_change(envelope& e, const bytes& body) {
+result<void> replica::seal_change(envelope& e, bytes body) {
   PL_TRY(settle_acked());
   if (keys_->locked) return make_error(errc::lease_expired);
   std::uint32_t ep = write_epoch();
@@ -195,7 +195,7 @@ result<void> replica::seal_change(envelope& e, const bytes& body) {
     if (secured() || is_admin() || (inv && as_bytes(*inv)))
       return make_error(errc::no_key, "this device has not received the panel's key yet; sync first");
     e.epoch = 0;
-    e.payload = body;
+    e.payload = std::move(body);
     crypto::sign_envelope(e, key_);
     return {};
   }

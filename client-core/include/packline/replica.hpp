@@ -238,14 +238,15 @@ class replica {
   replica(std::unique_ptr<db> d, crypto::signing_key k);
   result<void> load_state();
   result<void> load_counters();
-  result<void> apply_ops(const change_body& body, const bytes& actor);
+  // Moves the values of the body's set ops into the rows.
+  result<void> apply_ops(change_body& body, const bytes& actor);
   // Writes back the cache's changed rows (before any read of the tables).
   result<void> flush_rows();
   // The cached row; `table` must be a key of columns_.
   result<row_work*> work_for(const std::string& table, const bytes& row);
   // Before a cached row changes (journal, dirty).
   void changing(row_work& w);
-  result<void> set_field(row_work& w, const op& o, const hlc_timestamp& hlc, std::uint64_t writer);
+  result<void> set_field(row_work& w, op& o, const hlc_timestamp& hlc, std::uint64_t writer);
   result<void> flush_row(row_work& w);
   result<value> stored(const row_work& w, const std::string& field);
   result<void> set_unknown(const op& o, const hlc_timestamp& hlc, const bytes& writer);
@@ -268,7 +269,7 @@ class replica {
   void note_applied(const bytes& actor, std::uint64_t seq);
   // The first causal predecessor not applied yet, if any.
   std::optional<change_ref> missing_dep(const bytes& actor, std::uint64_t seq, const change_body& body);
-  result<void> apply_change(const envelope& e, const bytes& env_bytes, const change_body& body,
+  result<void> apply_change(const envelope& e, const bytes& env_bytes, change_body& body,
                             std::uint64_t server_seq, std::uint64_t now_ms);
   result<void> drain_waiting(const bytes& actor, std::uint64_t seq, std::uint64_t now_ms);
   result<std::vector<change_ref>> heads();
@@ -276,7 +277,7 @@ class replica {
   struct keys;
   std::unique_ptr<keys> keys_;
   result<void> load_keys();
-  result<void> seal_change(envelope& e, const bytes& body);
+  result<void> seal_change(envelope& e, bytes body);  // body: the encoded change_body
   result<change_body> open_change(const envelope& e);
   result<void> check_remote(const envelope& e, const change_body& body);
   result<apply_status> apply_record(const envelope& e, const bytes& env_bytes, std::uint64_t server_seq, std::uint64_t now_ms);
@@ -302,6 +303,14 @@ class replica {
   std::uint64_t next_seq_ = 1;
   bytes space_;  // space() once read
   std::map<std::string, std::set<std::string>> columns_;  // materialised tables
+  struct column_memo {
+    const std::string* table = nullptr;  // a key of columns_
+    const std::set<std::string>* columns = nullptr;
+    std::vector<std::pair<std::string, bool>> fields;  // field, materialised
+  };
+  column_memo memo_;
+  // The key of columns_ naming `table` if it materialises `field`, else null.
+  const std::string* materialised(const std::string& table, const std::string& field);
   std::map<std::string, text_doc> docs_;  // decoded text fields, by table/row/field
   std::unordered_map<std::string, stmt*> upserts_;  // flush_row's statements, by table|fields
   std::string stmt_key_;  // flush_row's buffers, reused
