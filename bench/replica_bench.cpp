@@ -85,6 +85,9 @@ int main(int argc, char** argv) {
   std::string only = argc > 1 ? argv[1] : "";
   std::mt19937_64 rng(1);
   const std::uint64_t now = 1'800'000'000'000;
+  // Each case runs this many times; the medians are printed.
+  const char* env_runs = std::getenv("PACKLINE_BENCH_RUNS");
+  const int runs = std::max(1, env_runs ? std::atoi(env_runs) : 5);
 
   // 1. LWW merge: a replica of 10,000 rows receives 100,000 field updates
   // from 12 devices (changes of 100 updates each: signature check included).
@@ -132,30 +135,37 @@ int main(int argc, char** argv) {
     bytes want;
     auto run = [&](const char* c, const std::vector<bytes>& in, bool pages) {
       if (only.size() > 3 && only != c) return;  // "lww": all three; a case's full name: that one
-      auto r = std::move(*replica::open(start));
-      auto t0 = clk::now();
-      if (pages) {  // as sync applies a pull: pages (max_pull_changes, max_frame_bytes), one batch each
-        for (std::size_t i = 0; i < in.size();) {
-          std::size_t j = i, bytes_in_page = 0;
-          while (j < in.size() && j - i < limits::max_pull_changes && bytes_in_page + in[j].size() <= limits::max_frame_bytes)
-            bytes_in_page += in[j++].size();
-          apply_page(*r, in, i, j, now + 10'000);
-          i = j;
+      std::vector<double> total, write_back;
+      std::size_t conflicts = 0;
+      for (int k = 0; k < runs; ++k) {
+        auto r = std::move(*replica::open(start));
+        auto t0 = clk::now();
+        if (pages) {  // as sync applies a pull: pages (max_pull_changes, max_frame_bytes), one batch each
+          for (std::size_t i = 0; i < in.size();) {
+            std::size_t j = i, bytes_in_page = 0;
+            while (j < in.size() && j - i < limits::max_pull_changes && bytes_in_page + in[j].size() <= limits::max_frame_bytes)
+              bytes_in_page += in[j++].size();
+            apply_page(*r, in, i, j, now + 10'000);
+            i = j;
+          }
+        } else {  // one change at a time, each its own transaction (live notifies)
+          for (auto& e : in) (void)r->apply(e, 0, now + 10'000);
         }
-      } else {  // one change at a time, each its own transaction (live notifies)
-        for (auto& e : in) (void)r->apply(e, 0, now + 10'000);
+        // Rows are written back lazily: the state is in the tables only after
+        // flush() (or a read, or save()), so that is timed too.
+        auto t1 = clk::now();
+        (void)r->flush();
+        write_back.push_back(ms_since(t1));
+        total.push_back(ms_since(t0));
+        conflicts = r->conflicts("question")->size();
+        if (want.empty()) want = r->digest();
+        else if (r->digest() != want) std::fprintf(stderr, "replica_bench: %s ends in a different state\n", c);
       }
-      // Rows are written back lazily: the state is in the tables only after
-      // flush() (or a read, or save()), so that is timed too.
-      auto t1 = clk::now();
-      (void)r->flush();
-      double flush_ms = ms_since(t1), ms = ms_since(t0);
+      double ms = median(total);
       emit(c, "ours-native", "ops_per_s", n_ops / (ms / 1000), "ops/s");
-      emit(c, "ours-native", "write_back_ms", flush_ms, "ms");
+      emit(c, "ours-native", "write_back_ms", median(write_back), "ms");
       emit(c, "ours-native", "ms", ms, "ms");
-      emit(c, "ours-native", "conflicts", double(r->conflicts("question")->size()), "fields");
-      if (want.empty()) want = r->digest();
-      else if (r->digest() != want) std::fprintf(stderr, "replica_bench: %s ends in a different state\n", c);
+      emit(c, "ours-native", "conflicts", double(conflicts), "fields");
     };
     run("lww-merge/100k-updates-12-devices-10k-rows", envs, true);
     run("lww-merge/100k-updates-12-devices-10k-rows/one-by-one", envs, false);
@@ -168,8 +178,6 @@ int main(int argc, char** argv) {
   // the medians are compared.
   if (only.empty() || only.rfind("mat", 0) == 0) {
     const int n = 20'000, per = 500;
-    const char* env_runs = std::getenv("PACKLINE_BENCH_RUNS");
-    const int runs = std::max(1, env_runs ? std::atoi(env_runs) : 5);
     std::vector<double> ours, commit, write_back, plain, plain_app;
     for (int run = 0; run < runs; ++run) {
       std::vector<bytes> rows;

@@ -35,6 +35,13 @@ void pack_bin(packer& pk, const bytes& b) {
   pk.pack_bin(static_cast<std::uint32_t>(b.size()));
   pk.pack_bin_body(reinterpret_cast<const char*>(b.data()), static_cast<std::uint32_t>(b.size()));
 }
+// A writer (reg_ref) as its 8 key bytes.
+void pack_writer(packer& pk, std::uint64_t w) {
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(w >> (56 - 8 * i));
+  pk.pack_bin(8);
+  pk.pack_bin_body(b, 8);
+}
 void pack_str(packer& pk, std::string_view s) {
   pk.pack_str(static_cast<std::uint32_t>(s.size()));
   pk.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
@@ -549,7 +556,7 @@ bytes encode_body(const change_body& c, const bytes& actor) {
       if (!o.pred.empty()) {
         pk.pack_array(static_cast<std::uint32_t>(o.pred.size()));
         for (auto& p : o.pred) {
-          pk.pack_array(3); pack_bin(pk, p.actor); pk.pack_uint64(p.hlc.wall_ms); pk.pack_uint32(p.hlc.counter);
+          pk.pack_array(3); pack_writer(pk, p.writer); pk.pack_uint64(p.hlc.wall_ms); pk.pack_uint32(p.hlc.counter);
         }
       }
     } else if (o.kind == op_kind::text_insert) {
@@ -669,6 +676,15 @@ struct cursor {
     auto q = reinterpret_cast<const std::uint8_t*>(s);
     return bytes(q, q + n);
   }
+  // A writer: bin of 8 bytes, read as a big-endian number (reg_ref).
+  std::uint64_t writer() {
+    const char* s = nullptr;
+    std::uint32_t n = 0;
+    if (!raw(true, s, n) || n != 8) return ok = false, 0;
+    std::uint64_t w = 0;
+    for (std::uint32_t i = 0; i < 8; ++i) w = w << 8 | static_cast<std::uint8_t>(s[i]);
+    return w;
+  }
   // A field value (as node_value gives it).
   result<value> val() {
     if (!need(1)) return shape("op");
@@ -771,7 +787,7 @@ result<change_body> decode_body(const bytes& b, const bytes& actor) {
         for (std::uint32_t i = 0; i < np; ++i) {
           reg_ref r;
           if (c.array(3) != 3) return shape("op pred");
-          r.actor = c.bin(8);  // a writer: the first 8 bytes of its device key
+          r.writer = c.writer();
           r.hlc.wall_ms = c.u64();
           r.hlc.counter = static_cast<std::uint32_t>(c.u64(0xffffffff));
           if (!c.ok) return shape("op pred");
@@ -819,7 +835,7 @@ bytes encode_snapshot(const replica_snapshot& s) {
   pk.pack_array(static_cast<std::uint32_t>(s.regs.size()));
   for (auto& r : s.regs) {
     pk.pack_array(7);
-    pack_str(pk, r.table); pack_bin(pk, r.row); pack_str(pk, r.field); pack_bin(pk, r.write.actor);
+    pack_str(pk, r.table); pack_bin(pk, r.row); pack_str(pk, r.field); pack_writer(pk, r.write.writer);
     pk.pack_uint64(r.write.hlc.wall_ms); pk.pack_uint32(r.write.hlc.counter); pack_value(pk, r.val);
   }
   pk.pack_array(static_cast<std::uint32_t>(s.texts.size()));
@@ -864,7 +880,8 @@ result<replica_snapshot> decode_snapshot(const bytes& b) {
     e.table = rr.str(limits::max_name_bytes);
     e.row = rr.bin(16, true);
     e.field = rr.str(limits::max_name_bytes);
-    e.write.actor = rr.bin(8, true);
+    bytes w = rr.bin(8, true);
+    for (std::uint8_t b : w) e.write.writer = e.write.writer << 8 | b;
     e.write.hlc.wall_ms = rr.u64();
     e.write.hlc.counter = static_cast<std::uint32_t>(rr.u64(0xffffffff));
     const node* v = rr.next();

@@ -793,7 +793,7 @@ result<void> replica::set_field(row_work& w, op& o, const hlc_timestamp& hlc, st
     if (same(k.hlc, k.writer, hlc, writer)) return {};
   bool winner_superseded = false;
   for (const reg_ref& p : o.pred) {
-    std::uint64_t pw = writer_of(p.actor);
+    std::uint64_t pw = p.writer;
     if (same(p.hlc, pw, m->hlc, m->writer)) winner_superseded = true;
     else std::erase_if(m->kept, [&](const kept_write& k) { return same(k.hlc, k.writer, p.hlc, pw); });
   }
@@ -902,7 +902,7 @@ result<void> replica::set_unknown(const op& o, const hlc_timestamp& hlc, const b
   if (!ins) return ins.err();
   auto key = [&](stmt* s) -> stmt& { return s->bind(1, std::string_view(o.table)).bind(2, o.row).bind(3, std::string_view(o.field)); };
   for (const reg_ref& p : o.pred)
-    PL_TRY(key(*del).bind(4, static_cast<std::int64_t>(p.hlc.wall_ms)).bind(5, static_cast<std::int64_t>(p.hlc.counter)).bind(6, bytes_of(writer_of(p.actor))).run());
+    PL_TRY(key(*del).bind(4, static_cast<std::int64_t>(p.hlc.wall_ms)).bind(5, static_cast<std::int64_t>(p.hlc.counter)).bind(6, bytes_of(p.writer)).run());
   return key(*ins).bind(4, static_cast<std::int64_t>(hlc.wall_ms)).bind(5, static_cast<std::int64_t>(hlc.counter)).bind(6, writer)
       .bind(7, o.val).run();
 }
@@ -916,8 +916,9 @@ result<std::vector<reg_ref>> replica::current_writes(const op& o) {
     auto w = work_for(*t, o.row);
     if (!w) return w.err();
     if (field_reg* m = (*w)->find(o.field)) {
-      out.push_back({bytes_of(m->writer), m->hlc});
-      for (const kept_write& k : m->kept) out.push_back({bytes_of(k.writer), k.hlc});
+      out.reserve(1 + m->kept.size());
+      out.push_back({m->writer, m->hlc});
+      for (const kept_write& k : m->kept) out.push_back({k.writer, k.hlc});
     }
   }
   if (!known) {  // all its writes wait in reg
@@ -925,7 +926,7 @@ result<std::vector<reg_ref>> replica::current_writes(const op& o) {
     if (!s) return s.err();
     (*s)->bind(1, std::string_view(o.table)).bind(2, o.row).bind(3, std::string_view(o.field));
     PL_TRY(each_row(*s, [&](stmt& st) {
-      out.push_back({st.column_blob(0), {static_cast<std::uint64_t>(st.column_int(1)), static_cast<std::uint32_t>(st.column_int(2))}});
+      out.push_back({writer_of(st.column_blob(0)), {static_cast<std::uint64_t>(st.column_int(1)), static_cast<std::uint32_t>(st.column_int(2))}});
     }));
   }
   return out;
@@ -1344,8 +1345,8 @@ result<bytes> replica::snapshot() {
     const std::string& table = entry.first;  // named: lambdas cannot capture bindings (clang 14)
     PL_TRY(each_register_row(*db_, table, {}, [&](const bytes& id, std::vector<field_reg>& regs, std::map<std::string, value>& vals) {
       for (auto& f : regs) {
-        s.regs.push_back({table, id, f.field, {bytes_of(f.writer), f.hlc}, vals[f.field]});
-        for (auto& k : f.kept) s.regs.push_back({table, id, f.field, {bytes_of(k.writer), k.hlc}, k.val});
+        s.regs.push_back({table, id, f.field, {f.writer, f.hlc}, vals[f.field]});
+        for (auto& k : f.kept) s.regs.push_back({table, id, f.field, {k.writer, k.hlc}, k.val});
       }
     }));
   }
@@ -1353,7 +1354,7 @@ result<bytes> replica::snapshot() {
   if (!regs) return regs.err();
   PL_TRY(each_row(*regs, [&](stmt& st) {
     s.regs.push_back({st.column_text(0), st.column_blob(1), st.column_text(2),
-                      {st.column_blob(3), {static_cast<std::uint64_t>(st.column_int(4)), static_cast<std::uint32_t>(st.column_int(5))}},
+                      {writer_of(st.column_blob(3)), {static_cast<std::uint64_t>(st.column_int(4)), static_cast<std::uint32_t>(st.column_int(5))}},
                       st.column(6)});
   }));
   auto texts = db_->prepare("SELECT tbl, row, field, doc FROM text_state ORDER BY tbl, row, field");
@@ -1401,7 +1402,7 @@ result<void> replica::load_snapshot(const bytes& snapshot_bytes) {
       // Each kept write, applied with no pred, rebuilds the same winner and
       // conflicts as on the replica that made the snapshot.
       change_body one{e.write.hlc, {op{op_kind::set, e.table, e.row, e.field, std::move(e.val), {}, {}}}, {}};
-      PL_TRY(apply_ops(one, e.write.actor));
+      PL_TRY(apply_ops(one, bytes_of(e.write.writer)));
       latest = std::max(latest, e.write.hlc);
     }
     for (std::size_t i = 0; i < snap->texts.size(); ++i) {

@@ -20,10 +20,12 @@ using value = std::variant<std::monostate, bool, std::int64_t, double, std::stri
 enum class op_kind : std::uint8_t { set = 1, text_insert = 2, text_remove = 3 };
 
 // One write of a register, named by its change's HLC and writer (the first
-// 8 bytes of the writing device's key: unique within a panel in practice,
-// and the same on every replica, which is what ordering needs).
+// 8 bytes of the writing device's key read as a big-endian number, so
+// writers order as the key bytes do: unique within a panel in practice, and
+// the same on every replica, which is what ordering needs). On the wire the
+// writer is those 8 bytes (PROTOCOL.md).
 struct reg_ref {
-  bytes actor;
+  std::uint64_t writer = 0;
   hlc_timestamp hlc;
   bool operator==(const reg_ref&) const = default;
 };
