@@ -31,8 +31,10 @@ stmt& stmt::bind_ref(int i, const value& v) {
   if (const bytes* b = std::get_if<bytes>(&v)) return bind_ref(i, *b);
   return bind(i, v);
 }
-stmt& stmt::bind_ref(int i, const bytes& b) {
-  sqlite3_bind_blob64(s_, i, b.data(), b.size(), SQLITE_STATIC);
+stmt& stmt::bind_ref(int i, const bytes& b) { return bind_ref(i, b.data(), b.size()); }
+
+stmt& stmt::bind_ref(int i, const std::uint8_t* p, std::size_t n) {
+  sqlite3_bind_blob64(s_, i, p, n, SQLITE_STATIC);
   return *this;
 }
 stmt& stmt::bind(int i, const bytes& b) {

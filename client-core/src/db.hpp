@@ -26,6 +26,7 @@ class stmt {
   // Without a copy: `v` must stay alive and unchanged until reset().
   stmt& bind_ref(int i, const value& v);
   stmt& bind_ref(int i, const bytes& b);
+  stmt& bind_ref(int i, const std::uint8_t* p, std::size_t n);
   // true: a row is ready; false: done. Errors are storage results.
   result<bool> step();
   // Runs to completion and resets (for statements without rows).

@@ -348,27 +348,6 @@ result<void> each_register_row(db& d, const std::string& table, const bytes& row
 
 }  // namespace
 
-// A materialised row as the last changes left it: read from SQLite once, then
-// kept in the row cache, where changes modify it in place. Its changed
-// columns are written back lazily (flush_rows: before any read of the tables,
-// on save, or when the cache is full), so a row touched by every page of a
-// pull is written once, not once per page.
-struct replica::row_work {
-  const std::string* table = nullptr;  // a key of columns_
-  bytes row;
-  std::vector<field_reg> regs;
-  std::vector<std::pair<std::string, value>> texts;  // text columns to write (registers: field_reg::changed)
-  bool exists = false;  // the row is stored already
-  bool dirty = false;
-  std::uint64_t journaled = 0;  // the batch that saved this row's earlier state
-  std::uint64_t flushed = 0;    // the write-back that last wrote it (the dirty list may name it twice)
-  field_reg* find(const std::string& f) {
-    for (auto& r : regs)
-      if (r.field == f) return &r;
-    return nullptr;
-  }
-};
-
 namespace {
 struct row_key {
   const std::string* table;  // a key of columns_ (stable)
@@ -388,6 +367,28 @@ row_key key_of(const std::string* table, const bytes& row) {
   return k;
 }
 }  // namespace
+
+// A materialised row as the last changes left it: read from SQLite once, then
+// kept in the row cache, where changes modify it in place. Its changed
+// columns are written back lazily (flush_rows: before any read of the tables,
+// on save, or when the cache is full), so a row touched by every page of a
+// pull is written once, not once per page.
+struct replica::row_work {
+  const std::string* table = nullptr;  // a key of columns_
+  row_key key{};  // (table, row id): no heap copy of the id (rows are copied into the journal)
+  std::vector<field_reg> regs;
+  std::vector<std::pair<std::string, value>> texts;  // text columns to write (registers: field_reg::changed)
+  bool exists = false;  // the row is stored already
+  bool dirty = false;
+  std::uint64_t journaled = 0;  // the batch that saved this row's earlier state
+  std::uint64_t flushed = 0;    // the write-back that last wrote it (the dirty list may name it twice)
+  field_reg* find(const std::string& f) {
+    for (auto& r : regs)
+      if (r.field == f) return &r;
+    return nullptr;
+  }
+};
+
 
 // Rows read or written lately, the ones not yet written back, and the undo
 // journal: inside a batch (a storage transaction or savepoint) a row's state
@@ -625,13 +626,13 @@ result<void> replica::materialise(const std::string& table, const bytes& row, co
 result<replica::row_work*> replica::work_for(const std::string& table, const bytes& row) {
   if (row.size() != 16) return make_error(errc::malformed, "a row id is 16 bytes");
   row_work* last = cache_->last;  // consecutive ops mostly write one row
-  if (last && last->table == &table && last->row == row) return last;
+  if (last && last->table == &table && std::memcmp(last->key.id.data(), row.data(), 16) == 0) return last;
   row_key k = key_of(&table, row);
   auto [it, fresh] = cache_->rows.try_emplace(k);
   row_work& w = it->second;
   if (!fresh) return cache_->last = &w;
   w.table = &table;
-  w.row = row;
+  w.key = k;
   if (!cache_->ids_loaded.count(&table)) {
     auto all = db_->prepare("SELECT id FROM \"" + table + "\"");
     auto loaded = all ? each_row(*all, [&](stmt& st) {
@@ -669,9 +670,9 @@ void replica::changing(row_work& w) {
   ++c.changes;
   if (!c.marks.empty() && w.journaled != c.marks.front().serial) {
     w.journaled = c.marks.front().serial;
-    c.journal.push_back({key_of(w.table, w.row), w.dirty ? std::optional<row_work>(w) : std::nullopt});
+    c.journal.push_back({w.key, w.dirty ? std::optional<row_work>(w) : std::nullopt});
   }
-  if (!w.dirty) c.dirty.push_back(key_of(w.table, w.row));
+  if (!w.dirty) c.dirty.push_back(w.key);
   w.dirty = true;
 }
 
@@ -764,7 +765,7 @@ result<value> replica::stored(const row_work& w, const std::string& field) {
   if (!w.exists) return value{};
   auto s = db_->prepare("SELECT \"" + field + "\" FROM \"" + *w.table + "\" WHERE id = ?1");
   if (!s) return s.err();
-  auto r = (*s)->bind(1, w.row).step();
+  auto r = (*s)->bind_ref(1, w.key.id.data(), w.key.id.size()).step();
   if (!r) return r.err();
   value v = *r ? (*s)->column(0) : value{};
   (*s)->reset();
@@ -879,7 +880,7 @@ result<void> replica::flush_row(row_work& w) {
     }
     s = *p;
   }
-  s->bind_ref(1, w.row);
+  s->bind_ref(1, w.key.id.data(), w.key.id.size());
   if (w.regs.empty()) {
     s->bind_null(2);  // a row only a text wrote (snapshot() skips it)
   } else {
@@ -889,7 +890,7 @@ result<void> replica::flush_row(row_work& w) {
   int i = 3;
   for (auto& [f, v] : cols) s->bind_ref(i++, *v);
   PL_TRY(s->run());
-  if (!w.exists) cache_->ids.insert(key_of(w.table, w.row));
+  if (!w.exists) cache_->ids.insert(w.key);
   return {};
 }
 
