@@ -12,7 +12,6 @@
 #include <optional>
 #include <set>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "db.hpp"
 #include "packline/codec.hpp"
@@ -132,8 +131,9 @@ struct field_reg {
   std::optional<value> val;  // the winner's value once read or written (memory only)
   bool changed = false;       // the winner changed since the row was stored (memory only)
   auto key() const { return std::tie(hlc, writer); }
-  void sort_kept() {
-    std::sort(kept.begin(), kept.end(), [](const kept_write& a, const kept_write& b) { return a.key() > b.key(); });
+  void sort_kept() {  // greatest first; a handful, nearly in order: insertion sort
+    for (std::size_t i = 1; i < kept.size(); ++i)
+      for (std::size_t j = i; j > 0 && kept[j - 1].key() < kept[j].key(); --j) std::swap(kept[j - 1], kept[j]);
   }
 };
 constexpr std::uint8_t flag_kept = 2;  // (flag 1 was v3's "kept in reg")
@@ -399,9 +399,13 @@ struct replica::row_cache {
   std::vector<row_key> dirty;  // may name rows dropped since (skipped)
   struct saved {
     row_key key;
-    std::optional<row_work> before;  // none: the row was clean (drop it; it reloads)
+    bool was_dirty = false;  // false: the row was clean (drop it; it reloads)
+    row_work before;         // when it was dirty
   };
-  std::vector<saved> journal;  // of the outermost batch
+  // The outermost batch's entries are [0, journaled); the ones after keep
+  // their buffers, so copying a row into the journal mostly allocates nothing.
+  std::vector<saved> journal;
+  std::size_t journaled = 0;
   struct mark {
     std::uint64_t serial;
     std::uint64_t changes;  // `changes` when it began
@@ -411,8 +415,11 @@ struct replica::row_cache {
   std::uint64_t changes = 0;  // calls of changing(), ever
   // Every id each table has stored (or had: a superset, as inserts add to it
   // before their transaction commits), read once per table, so a new row
-  // costs no SELECT.
-  std::unordered_set<row_key, row_key_hash> ids;
+  // costs no SELECT; with the row's `_reg` as that scan read it (for the
+  // first row_cache_rows rows), so a row's first use costs no SELECT either.
+  // Only flush_row writes `_reg`, and it empties the copy: an empty one is
+  // read from the table.
+  std::unordered_map<row_key, bytes, row_key_hash> stored;
   std::set<const std::string*> ids_loaded;
   bool broken = false;  // a nested batch failed after changing rows: the outermost must fail
   row_work* last = nullptr;  // the row work_for gave last (null when rows are dropped)
@@ -634,10 +641,16 @@ result<replica::row_work*> replica::work_for(const std::string& table, const byt
   w.table = &table;
   w.key = k;
   if (!cache_->ids_loaded.count(&table)) {
-    auto all = db_->prepare("SELECT id FROM \"" + table + "\"");
+    auto all = db_->prepare("SELECT id, _reg FROM \"" + table + "\"");
+    std::size_t kept = 0;
     auto loaded = all ? each_row(*all, [&](stmt& st) {
       bytes id = st.column_blob(0);
-      if (id.size() == 16) cache_->ids.insert(key_of(&table, id));
+      if (id.size() != 16) return;
+      bytes& regs = cache_->stored[key_of(&table, id)];
+      if (kept < limits::row_cache_rows) {
+        regs = st.column_blob(1);
+        ++kept;
+      }
     }) : result<void>(all.err());
     if (!loaded) {
       cache_->rows.erase(it);
@@ -647,7 +660,13 @@ result<replica::row_work*> replica::work_for(const std::string& table, const byt
     cache_->ids_loaded.insert(&table);
   }
   cache_->last = &w;
-  if (!cache_->ids.count(k)) return &w;  // never stored: a new row
+  auto known = cache_->stored.find(k);
+  if (known == cache_->stored.end()) return &w;  // never stored: a new row
+  if (!known->second.empty()) {
+    w.exists = true;
+    w.regs = decode_regs(known->second);
+    return &w;
+  }
   auto s = db_->prepare("SELECT _reg FROM \"" + table + "\" WHERE id = ?1");
   auto r = s ? (*s)->bind(1, row).step() : result<bool>(s.err());
   if (!r) {
@@ -670,7 +689,11 @@ void replica::changing(row_work& w) {
   ++c.changes;
   if (!c.marks.empty() && w.journaled != c.marks.front().serial) {
     w.journaled = c.marks.front().serial;
-    c.journal.push_back({w.key, w.dirty ? std::optional<row_work>(w) : std::nullopt});
+    if (c.journaled == c.journal.size()) c.journal.emplace_back();
+    auto& j = c.journal[c.journaled++];
+    j.key = w.key;
+    j.was_dirty = w.dirty;
+    if (w.dirty) j.before = w;
   }
   if (!w.dirty) c.dirty.push_back(w.key);
   w.dirty = true;
@@ -738,10 +761,10 @@ result<void> replica::end_batch(result<void> outcome) {
     return outcome;
   }
   if (!outcome) {  // the tables are as they were before the batch: so is memory
-    for (std::size_t i = c.journal.size(); i > 0; --i) {
+    for (std::size_t i = c.journaled; i > 0; --i) {
       auto& j = c.journal[i - 1];
-      if (j.before) {
-        c.rows.insert_or_assign(j.key, std::move(*j.before));
+      if (j.was_dirty) {
+        c.rows.insert_or_assign(j.key, j.before);
         c.dirty.push_back(j.key);
       } else {
         c.rows.erase(j.key);
@@ -752,7 +775,7 @@ result<void> replica::end_batch(result<void> outcome) {
     space_.clear();
     prefixes_.clear();
   }
-  c.journal.clear();
+  c.journaled = 0;
   c.broken = false;
   if (outcome && c.rows.size() > limits::row_cache_rows && !c.flushing) (void)flush_rows();  // a failure leaves them dirty
   return outcome;
@@ -890,7 +913,7 @@ result<void> replica::flush_row(row_work& w) {
   int i = 3;
   for (auto& [f, v] : cols) s->bind_ref(i++, *v);
   PL_TRY(s->run());
-  if (!w.exists) cache_->ids.insert(w.key);
+  cache_->stored[w.key] = bytes{};  // the copy read at first use is stale now
   return {};
 }
 
