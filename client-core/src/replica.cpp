@@ -261,9 +261,9 @@ std::uint8_t* put_value(std::uint8_t* p, const value& v) {
   return p;
 }
 
-// Into `out` (its capacity is reused): sized first, then written in place
-// (a row is encoded at every write-back), fields in name order.
-void encode_regs(const std::vector<field_reg>& unordered, bytes& out) {
+// Into the front of `out`, which only grows (a row is encoded at every
+// write-back, into one buffer): returns the length. Fields in name order.
+std::size_t encode_regs(const std::vector<field_reg>& unordered, bytes& out) {
   std::array<const field_reg*, 32> few;
   std::vector<const field_reg*> many;
   const field_reg** regs = few.data();
@@ -284,7 +284,7 @@ void encode_regs(const std::vector<field_reg>& unordered, bytes& out) {
     if (!f.kept.empty()) n += 4;
     for (auto& k : f.kept) n += 20 + value_size(k.val);
   }
-  out.resize(n);
+  if (out.size() < n) out.resize(std::max(n, 2 * out.size()));
   std::uint8_t* p = out.data();
   *p++ = 0;  // the v7 layout
   const field_reg* before = nullptr;
@@ -310,7 +310,7 @@ void encode_regs(const std::vector<field_reg>& unordered, bytes& out) {
       p = put_value(p, k.val);
     }
   }
-  out.resize(static_cast<std::size_t>(p - out.data()));
+  return static_cast<std::size_t>(p - out.data());
 }
 
 // A table left by a migration for the replica to convert.
@@ -907,8 +907,8 @@ result<void> replica::flush_row(row_work& w) {
   if (w.regs.empty()) {
     s->bind_null(2);  // a row only a text wrote (snapshot() skips it)
   } else {
-    encode_regs(w.regs, scratch_);
-    s->bind_ref(2, scratch_);
+    std::size_t n = encode_regs(w.regs, scratch_);  // (before data(): it may grow scratch_)
+    s->bind_ref(2, scratch_.data(), n);
   }
   int i = 3;
   for (auto& [f, v] : cols) s->bind_ref(i++, *v);
@@ -1525,7 +1525,7 @@ bytes replica::digest() {
         value v = (*s)->column(i);
         if (auto* b = std::get_if<bytes>(&v); b && (*s)->column_name(i) == "_reg") {  // its layout may predate v7
           auto regs = decode_regs(*b);
-          encode_regs(regs, *b);
+          b->resize(encode_regs(regs, *b));
         }
         acc.push_back(static_cast<std::uint8_t>(v.index()));
         std::visit(
