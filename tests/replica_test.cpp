@@ -466,11 +466,15 @@ TEST_CASE("replica: a page checks its signatures together; a forged change in it
   CHECK(*(*dup)[0] == apply_status::duplicate);
 }
 
-TEST_CASE("replica: a replica file from schema v3 moves its conflicts into the rows") {
-  // tests/fixtures/replica-v3.sqlite: three devices wrote question.status
-  // concurrently ("submitted", "withdrawn", "held over": the last wins);
-  // "target" was overwritten plainly; a text field on a second row.
-  std::ifstream f(PACKLINE_FIXTURES "/replica-v3.sqlite", std::ios::binary);
+namespace {
+// The fixture files replica-v3.sqlite and replica-v6.sqlite hold one state,
+// written by that schema's code: question 0x11 has status written
+// concurrently by three devices ("held over" wins over "submitted" and
+// "withdrawn"), target overwritten plainly ("Chief Constable"), section
+// "Finance"; question 0x22 has a long-text body; one change is pending.
+// Opened by today's code, each must read as that state.
+std::unique_ptr<replica> open_fixture(const char* name) {
+  std::ifstream f(std::string(PACKLINE_FIXTURES "/") + name, std::ios::binary);
   REQUIRE(f.good());
   bytes img((std::istreambuf_iterator<char>(f)), {});
   auto r = replica::open(img);
@@ -483,59 +487,18 @@ TEST_CASE("replica: a replica file from schema v3 moves its conflicts into the r
   auto others = (*cs)[0].others;
   std::sort(others.begin(), others.end());
   CHECK(others == std::vector<value>{std::string("submitted"), std::string("withdrawn")});
-  bytes q(16, 0x11), q2(16, 0x22);
   auto qs = rep.rows("question");
   REQUIRE(qs->size() == 2);
   CHECK((*qs)[0].text("target") == "Chief Constable");
   CHECK((*qs)[0].text("section") == "Finance");
-  CHECK(rep.text("question", q2, "body") == "Local text");
+  CHECK(rep.text("question", bytes(16, 0x22), "body") == "Local text");
   CHECK(rep.pending_count() == 1);
-  // A write that saw every conflicting value resolves them.
-  REQUIRE(rep.commit({set(q, "status", std::string("submitted"))}, 1700000005000ull).ok());
-  CHECK(rep.conflicts("question")->empty());
-  // Reopened: no v3 table left, state unchanged.
-  auto again = replica::open(*rep.save());
-  REQUIRE(again.ok());
-  CHECK((*again)->digest() == rep.digest());
+  return std::move(*r);
 }
-
-TEST_CASE("replica: a replica file from schema v6 reads its rows' registers in the old layout and carries on") {
-  // tests/fixtures/replica-v6.sqlite, written by the v6 code (each field's
-  // stamp in full, flags after it): question 0x11 has status written
-  // concurrently by three devices ("held over" wins over "submitted" and
-  // "withdrawn"), target overwritten by a later change, section from the
-  // first change; question 0x22 has a long-text body; one change pending.
-  std::ifstream f(PACKLINE_FIXTURES "/replica-v6.sqlite", std::ios::binary);
-  REQUIRE(f.good());
-  bytes img((std::istreambuf_iterator<char>(f)), {});
-  auto r = replica::open(img);
-  REQUIRE(r.ok());
-  replica& rep = **r;
-  auto cs = rep.conflicts("question");
-  REQUIRE(cs->size() == 1);
-  CHECK((*cs)[0].field == "status");
-  CHECK(std::get<std::string>((*cs)[0].winner) == "held over");
-  auto others = (*cs)[0].others;
-  std::sort(others.begin(), others.end());
-  CHECK(others == std::vector<value>{std::string("submitted"), std::string("withdrawn")});
-  bytes q(16, 0x11), q2(16, 0x22);
-  auto qs = rep.rows("question");
-  REQUIRE(qs->size() == 2);
-  CHECK((*qs)[0].text("target") == "Chief Constable");
-  CHECK((*qs)[0].text("section") == "Finance");
-  CHECK(rep.text("question", q2, "body") == "Local text");
-  CHECK(rep.pending_count() == 1);
-  // A new device started from its snapshot has the same state, its rows
-  // written in the v7 layout (the digest reads both layouts alike).
-  auto snap = rep.snapshot();
-  REQUIRE(snap.ok());
-  auto other = replica::from_snapshot(crypto::random_bytes(32), *snap);
-  REQUIRE(other.ok());
-  CHECK((*other)->digest() == rep.digest());
-  CHECK((*other)->conflicts("question")->size() == 1);
-  // A write that saw every value resolves the conflict; the row is written
-  // anew and reads back the same after a save.
-  REQUIRE(rep.commit({set(q, "status", std::string("submitted"))}, 1700000005000ull).ok());
+// A write that saw every conflicting value resolves them; the state reads
+// back the same after a save.
+void resolve_and_reopen(replica& rep) {
+  REQUIRE(rep.commit({set(bytes(16, 0x11), "status", std::string("submitted"))}, 1700000005000ull).ok());
   CHECK(rep.conflicts("question")->empty());
   auto again = replica::open(*rep.save());
   REQUIRE(again.ok());
@@ -543,6 +506,26 @@ TEST_CASE("replica: a replica file from schema v6 reads its rows' registers in t
   auto row = (*again)->rows("question");
   CHECK((*row)[0].text("status") == "submitted");
   CHECK((*row)[0].text("section") == "Finance");
+}
+}  // namespace
+
+TEST_CASE("replica: a replica file from schema v3 moves its conflicts into the rows") {
+  auto rep = open_fixture("replica-v3.sqlite");
+  resolve_and_reopen(*rep);  // (and no v3 table is left)
+}
+
+TEST_CASE("replica: a replica file from schema v6 reads its rows' registers in the old layout and carries on") {
+  // Its rows' _reg have each field's stamp in full, flags after it.
+  auto rep = open_fixture("replica-v6.sqlite");
+  // A new device started from its snapshot has the same state, its rows
+  // written in the v7 layout (the digest reads both layouts alike).
+  auto snap = rep->snapshot();
+  REQUIRE(snap.ok());
+  auto other = replica::from_snapshot(crypto::random_bytes(32), *snap);
+  REQUIRE(other.ok());
+  CHECK((*other)->digest() == rep->digest());
+  CHECK((*other)->conflicts("question")->size() == 1);
+  resolve_and_reopen(*rep);
 }
 
 TEST_CASE("replica: load_snapshot starts an empty replica in place and refuses one that holds anything") {
