@@ -9,6 +9,7 @@
 #include "packline/codec.hpp"
 
 #include "packline/demo.hpp"
+#include "packline/limits.hpp"
 #include "packline/replica.hpp"
 #include "packline/workflow.hpp"
 
@@ -526,6 +527,42 @@ TEST_CASE("replica: a replica file from schema v6 reads its rows' registers in t
   CHECK((*other)->digest() == rep->digest());
   CHECK((*other)->conflicts("question")->size() == 1);
   resolve_and_reopen(*rep);
+}
+
+TEST_CASE("replica: a row dropped from the full cache is read again as last written, not as the table was first read") {
+  // A table's first use keeps each row's stored registers; a row written
+  // back since must be read from the table again once the cache drops it.
+  auto a = fresh();
+  bytes x = new_row_id();
+  const std::uint64_t t = 1'800'000'000'000;
+  REQUIRE(a->commit({set(x, "status", std::string("draft"))}, t).ok());
+  std::vector<bytes> fillers;
+  for (std::size_t i = 0; i < limits::row_cache_rows; i += 1000) {
+    std::vector<op> ops;
+    for (std::size_t j = 0; j < 1000; ++j) ops.push_back(set(fillers.emplace_back(new_row_id()), "status", std::string("draft")));
+    REQUIRE(a->commit(std::move(ops), t).ok());
+  }
+  // Another device writes x concurrently with the write below.
+  auto b = fresh();
+  for (auto& e : a->pending(1000)) REQUIRE(b->apply(e, 0, t).ok());
+  REQUIRE(b->commit({set(x, "status", std::string("withdrawn"))}, t + 1).ok());
+  auto from_b = b->pending(1000).back();
+  // Reopened: the first use of the table reads every row's registers.
+  auto r = replica::open(*a->save());
+  REQUIRE(r.ok());
+  replica& rep = **r;
+  REQUIRE(rep.commit({set(x, "status", std::string("submitted"))}, t + 2).ok());
+  REQUIRE(rep.rows("question").ok());  // x written back
+  for (std::size_t i = 0; i < fillers.size(); i += 1000) {  // more rows than the cache holds: it empties
+    std::vector<op> ops;
+    for (std::size_t j = i; j < i + 1000; ++j) ops.push_back(set(fillers[j], "status", std::string("submitted")));
+    REQUIRE(rep.commit(std::move(ops), t + 3).ok());
+  }
+  REQUIRE(rep.apply(from_b, 0, t + 10).ok());
+  auto cs = rep.conflicts("question", x);
+  REQUIRE(cs->size() == 1);  // as last written: "submitted" wins, b's write is kept
+  CHECK(std::get<std::string>((*cs)[0].winner) == "submitted");
+  CHECK((*cs)[0].others == std::vector<value>{std::string("withdrawn")});
 }
 
 TEST_CASE("replica: load_snapshot starts an empty replica in place and refuses one that holds anything") {
