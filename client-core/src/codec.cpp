@@ -21,8 +21,20 @@ struct byte_sink {
   explicit byte_sink(std::size_t expect = 256) : buf(expect) {}
   void write(const char* p, std::size_t len) {
     if (len > buf.size() - n) buf.resize(std::max(buf.size() * 2, n + len));
-    if (len) std::memcpy(buf.data() + n, p, len);  // (p may be null for an empty bin)
+    std::uint8_t* d = buf.data() + n;
     n += len;
+    switch (len) {  // headers and names, most writes: copied here, not by a call
+      case 8: d[7] = static_cast<std::uint8_t>(p[7]); [[fallthrough]];
+      case 7: d[6] = static_cast<std::uint8_t>(p[6]); [[fallthrough]];
+      case 6: d[5] = static_cast<std::uint8_t>(p[5]); [[fallthrough]];
+      case 5: d[4] = static_cast<std::uint8_t>(p[4]); [[fallthrough]];
+      case 4: d[3] = static_cast<std::uint8_t>(p[3]); [[fallthrough]];
+      case 3: d[2] = static_cast<std::uint8_t>(p[2]); [[fallthrough]];
+      case 2: d[1] = static_cast<std::uint8_t>(p[1]); [[fallthrough]];
+      case 1: d[0] = static_cast<std::uint8_t>(p[0]); [[fallthrough]];
+      case 0: return;  // (p may be null for an empty bin)
+      default: std::memcpy(d, p, len);
+    }
   }
   bytes take() {
     buf.resize(n);
