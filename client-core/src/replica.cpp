@@ -1056,7 +1056,7 @@ result<std::uint64_t> replica::commit(std::vector<op> ops, std::uint64_t now_ms)
     auto ins = db_->prepare("INSERT INTO change_log(actor, seq, hlc_wall, hlc_counter, envelope, server_seq) VALUES(?1,?2,?3,?4,?5,NULL)");
     if (!ins) return ins.err();
     PL_TRY((*ins)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).bind(3, static_cast<std::int64_t>(body.hlc.wall_ms))
-               .bind(4, static_cast<std::int64_t>(body.hlc.counter)).bind(5, env).run());
+               .bind(4, static_cast<std::int64_t>(body.hlc.counter)).bind_ref(5, env).run());  // (env outlives the run)
     PL_TRY(apply_ops(body, e.actor));
     PL_TRY(db_->exec("DELETE FROM heads"));
     auto h = db_->prepare("INSERT INTO heads(actor, seq) VALUES(?1, ?2)");
@@ -1194,7 +1194,7 @@ result<void> replica::apply_change(const envelope& e, const bytes& env_bytes, ch
     if (!del_head) return del_head.err();
     if (!add_head) return add_head.err();
     PL_TRY((*ins)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).bind(3, static_cast<std::int64_t>(body.hlc.wall_ms))
-               .bind(4, static_cast<std::int64_t>(body.hlc.counter)).bind(5, env_bytes)
+               .bind(4, static_cast<std::int64_t>(body.hlc.counter)).bind_ref(5, env_bytes)
                .bind(6, static_cast<std::int64_t>(server_seq)).run());
     PL_TRY(apply_ops(body, e.actor));
     for (const change_ref& d : body.deps) PL_TRY((*del_head)->bind(1, d.actor).bind(2, static_cast<std::int64_t>(d.seq)).run());
@@ -1315,7 +1315,7 @@ result<apply_status> replica::apply_verified(const envelope& e, const bytes& env
       return make_error(errc::clock_skew, "a change is dated too far in the future; check that device's clock");
     auto w = db_->prepare("INSERT OR IGNORE INTO waiting(actor, seq, envelope, server_seq, need_actor, need_seq) VALUES(?1,?2,?3,?4,?5,?6)");
     if (!w) return w.err();
-    PL_TRY((*w)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).bind(3, envelope_bytes)
+    PL_TRY((*w)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).bind_ref(3, envelope_bytes)
                .bind(4, static_cast<std::int64_t>(server_seq)).bind(5, need->actor).bind(6, static_cast<std::int64_t>(need->seq)).run());
     return apply_status::waiting;
   }
