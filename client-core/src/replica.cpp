@@ -346,9 +346,6 @@ result<void> each_register_row(db& d, const std::string& table, const bytes& row
   });
 }
 
-}  // namespace
-
-namespace {
 struct row_key {
   const std::string* table;  // a key of columns_ (stable)
   std::array<std::uint8_t, 16> id;
@@ -374,8 +371,7 @@ row_key key_of(const std::string* table, const bytes& row) {
 // on save, or when the cache is full), so a row touched by every page of a
 // pull is written once, not once per page.
 struct replica::row_work {
-  const std::string* table = nullptr;  // a key of columns_
-  row_key key{};  // (table, row id): no heap copy of the id (rows are copied into the journal)
+  row_key key{};  // its table (a key of columns_) and id, without a heap copy (rows are copied into the journal)
   std::vector<field_reg> regs;
   std::vector<std::pair<std::string, value>> texts;  // text columns to write (registers: field_reg::changed)
   bool exists = false;  // the row is stored already
@@ -388,7 +384,6 @@ struct replica::row_work {
     return nullptr;
   }
 };
-
 
 // Rows read or written lately, the ones not yet written back, and the undo
 // journal: inside a batch (a storage transaction or savepoint) a row's state
@@ -633,12 +628,11 @@ result<void> replica::materialise(const std::string& table, const bytes& row, co
 result<replica::row_work*> replica::work_for(const std::string& table, const bytes& row) {
   if (row.size() != 16) return make_error(errc::malformed, "a row id is 16 bytes");
   row_work* last = cache_->last;  // consecutive ops mostly write one row
-  if (last && last->table == &table && std::memcmp(last->key.id.data(), row.data(), 16) == 0) return last;
+  if (last && last->key.table == &table && std::memcmp(last->key.id.data(), row.data(), 16) == 0) return last;
   row_key k = key_of(&table, row);
   auto [it, fresh] = cache_->rows.try_emplace(k);
   row_work& w = it->second;
   if (!fresh) return cache_->last = &w;
-  w.table = &table;
   w.key = k;
   if (!cache_->ids_loaded.count(&table)) {
     auto all = db_->prepare("SELECT id, _reg FROM \"" + table + "\"");
@@ -786,7 +780,7 @@ result<value> replica::stored(const row_work& w, const std::string& field) {
   for (auto& [f, v] : w.texts)
     if (f == field) return normalised(v);
   if (!w.exists) return value{};
-  auto s = db_->prepare("SELECT \"" + field + "\" FROM \"" + *w.table + "\" WHERE id = ?1");
+  auto s = db_->prepare("SELECT \"" + field + "\" FROM \"" + *w.key.table + "\" WHERE id = ?1");
   if (!s) return s.err();
   auto r = (*s)->bind_ref(1, w.key.id.data(), w.key.id.size()).step();
   if (!r) return r.err();
@@ -868,7 +862,7 @@ result<void> replica::flush_row(row_work& w) {
   // copies (they live in `w` and scratch_ until run() resets the statement).
   std::string& key = stmt_key_;
   key.assign(w.exists ? "u|" : "i|");
-  key += *w.table;
+  key += *w.key.table;
   // Columns in binding order: changed registers (by name), then texts.
   std::vector<std::pair<const std::string*, const value*>>& cols = bind_cols_;
   cols.clear();
@@ -883,7 +877,7 @@ result<void> replica::flush_row(row_work& w) {
   if (!s) {
     std::string sql;
     if (w.exists) {
-      sql = "UPDATE \"" + *w.table + "\" SET _reg = ?2";
+      sql = "UPDATE \"" + *w.key.table + "\" SET _reg = ?2";
       int i = 3;
       for (auto& [f, v] : cols) sql += ", \"" + *f + "\" = ?" + std::to_string(i++);
       sql += " WHERE id = ?1";
@@ -894,7 +888,7 @@ result<void> replica::flush_row(row_work& w) {
         names += ", \"" + *f + "\"";
         vals += ", ?" + std::to_string(i++);
       }
-      sql = "INSERT INTO \"" + *w.table + "\"(" + names + ") VALUES(" + vals + ")";
+      sql = "INSERT INTO \"" + *w.key.table + "\"(" + names + ") VALUES(" + vals + ")";
     }
     auto p = db_->prepare(sql);
     if (!p) {
