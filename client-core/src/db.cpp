@@ -173,17 +173,26 @@ result<stmt*> db::prepare(const std::string& sql) {
 
 std::string db::last_error() const { return sqlite3_errmsg(h_); }
 
+// Transaction control runs as cached statements: a change applied on its
+// own is a transaction, and parsing BEGIN/COMMIT each time cost more than
+// the rest of a one-op change.
+result<void> db::control(const std::string& sql) {
+  auto s = prepare(sql);
+  if (!s) return s.err();
+  return (*s)->run();
+}
+
 result<void> db::begin() {
-  PL_TRY(exec(depth_ == 0 ? std::string("BEGIN") : "SAVEPOINT s" + std::to_string(depth_)));
+  PL_TRY(control(depth_ == 0 ? std::string("BEGIN") : "SAVEPOINT s" + std::to_string(depth_)));
   ++depth_;
   return {};
 }
 
 result<void> db::commit() {
   --depth_;
-  if (depth_ > 0) return exec("RELEASE s" + std::to_string(depth_));
-  auto r = exec("COMMIT");
-  if (!r) (void)exec("ROLLBACK");
+  if (depth_ > 0) return control("RELEASE s" + std::to_string(depth_));
+  auto r = control("COMMIT");
+  if (!r) (void)control("ROLLBACK");
   return r;
 }
 
@@ -191,10 +200,10 @@ void db::rollback() {
   --depth_;
   if (depth_ > 0) {
     std::string sp = "s" + std::to_string(depth_);
-    (void)exec("ROLLBACK TO " + sp);
-    (void)exec("RELEASE " + sp);
+    (void)control("ROLLBACK TO " + sp);
+    (void)control("RELEASE " + sp);
   } else {
-    (void)exec("ROLLBACK");
+    (void)control("ROLLBACK");
   }
 }
 

@@ -63,6 +63,7 @@ class db {
 
  private:
   explicit db(sqlite3* h) : h_(h) {}
+  result<void> control(const std::string& sql);
   sqlite3* h_;
   int depth_ = 0;
   std::unordered_map<std::string, std::pair<sqlite3_stmt*, std::unique_ptr<stmt>>> cache_;
