@@ -608,7 +608,7 @@ const std::string* replica::materialised(const std::string& table, const std::st
   for (auto& [f, known] : m.fields)
     if (f == field) return known ? m.table : nullptr;
   bool known = m.columns->count(field) > 0;
-  if (m.fields.size() < 64) m.fields.emplace_back(field, known);
+  if (m.fields.size() < limits::column_memo_fields) m.fields.emplace_back(field, known);
   return known ? m.table : nullptr;
 }
 

@@ -31,6 +31,11 @@ inline constexpr std::size_t max_deps = 1024;
 // 20,000 is a few MiB, also in the browser.
 inline constexpr std::size_t row_cache_rows = 20'000;
 
+// Field names a replica remembers as materialised or not for the table a
+// change writes (a table has a few dozen columns; names come from input, so
+// the list is bounded).
+inline constexpr std::size_t column_memo_fields = 64;
+
 // A replica snapshot (replica::snapshot) before sealing: the whole state of a
 // space; kept below max_snapshot_blob_bytes so it still fits once sealed.
 inline constexpr std::size_t max_replica_snapshot_bytes = 64u << 20;
