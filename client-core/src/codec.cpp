@@ -768,7 +768,7 @@ result<change_body> decode_body(const bytes& b, const bytes& actor) {
   out.ops.reserve(n_ops);
   for (std::uint32_t k = 0; k < n_ops; ++k) {
     std::uint32_t items = c.array(8);
-    op o;
+    op& o = out.ops.emplace_back();  // in place (an op is large to move); on an error `out` is dropped
     auto kind = c.u64(255);
     o.table = c.str(limits::max_name_bytes);
     o.row = c.bin(16);
@@ -809,7 +809,6 @@ result<change_body> decode_body(const bytes& b, const bytes& actor) {
     } else {
       return shape("op: unknown kind");
     }
-    out.ops.push_back(std::move(o));
   }
   if (n == 4) {
     std::uint32_t nd = c.array(static_cast<std::uint32_t>(limits::max_deps));
