@@ -398,9 +398,36 @@ result<proto::message> decode_tree(const node& root) {
 
 }  // namespace
 
+namespace {
+// Bytes a message will take, roughly (so the sink of a large frame, e.g. a
+// page of changes, grows at most once).
+std::size_t message_size_hint(const proto::message& m) {
+  std::size_t n = 64;
+  auto items = [&](const std::vector<proto::stored_change>& v) {
+    for (auto& c : v) n += c.envelope.size() + 16;
+  };
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, proto::push>) {
+          for (auto& e : x.envelopes) n += e.size() + 8;
+        } else if constexpr (std::is_same_v<T, proto::changes> || std::is_same_v<T, proto::live> ||
+                             std::is_same_v<T, proto::keyring_page>) {
+          items(x.items);
+        } else if constexpr (std::is_same_v<T, proto::snapshot> || std::is_same_v<T, proto::snapshot_put>) {
+          n += x.chunk.size();
+        } else if constexpr (std::is_same_v<T, proto::ack>) {
+          n += x.entries.size() * 64;
+        }
+      },
+      m);
+  return n;
+}
+}  // namespace
+
 bytes encode(const proto::message& m) {
   using namespace proto;
-  byte_sink sink;
+  byte_sink sink(message_size_hint(m));
   packer pk(sink);
   std::visit(
       [&](const auto& x) {
