@@ -49,10 +49,10 @@ void pack_bin(packer& pk, const bytes& b) {
 }
 // A writer (reg_ref) as its 8 key bytes.
 void pack_writer(packer& pk, std::uint64_t w) {
-  char b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(w >> (56 - 8 * i));
+  std::uint8_t b[8];
+  store_be(b, w, 8);
   pk.pack_bin(8);
-  pk.pack_bin_body(b, 8);
+  pk.pack_bin_body(reinterpret_cast<const char*>(b), 8);
 }
 void pack_str(packer& pk, std::string_view s) {
   pk.pack_str(static_cast<std::uint32_t>(s.size()));
@@ -720,9 +720,7 @@ struct cursor {
     const char* s = nullptr;
     std::uint32_t n = 0;
     if (!raw(true, s, n) || n != 8) return ok = false, 0;
-    std::uint64_t w = 0;
-    for (std::uint32_t i = 0; i < 8; ++i) w = w << 8 | static_cast<std::uint8_t>(s[i]);
-    return w;
+    return load_be(reinterpret_cast<const std::uint8_t*>(s), 8);
   }
   // A field value (as node_value gives it).
   result<value> val() {
@@ -919,7 +917,7 @@ result<replica_snapshot> decode_snapshot(const bytes& b) {
     e.row = rr.bin(16, true);
     e.field = rr.str(limits::max_name_bytes);
     bytes w = rr.bin(8, true);
-    for (std::uint8_t b : w) e.write.writer = e.write.writer << 8 | b;
+    if (w.size() == 8) e.write.writer = load_be(w.data(), 8);
     e.write.hlc.wall_ms = rr.u64();
     e.write.hlc.counter = static_cast<std::uint32_t>(rr.u64(0xffffffff));
     const node* v = rr.next();

@@ -232,11 +232,6 @@ std::vector<field_reg> decode_regs(const bytes& b) {
   return out;
 }
 
-// Big-endian into a buffer sized beforehand (encode_regs).
-std::uint8_t* put_be(std::uint8_t* p, std::uint64_t v, int n) {
-  for (int k = n - 1; k >= 0; --k) *p++ = static_cast<std::uint8_t>(v >> (8 * k));
-  return p;
-}
 std::size_t value_size(const value& v) {
   if (auto* s = std::get_if<std::string>(&v)) return 5 + s->size();
   if (auto* b = std::get_if<bytes>(&v)) return 5 + b->size();
@@ -249,10 +244,10 @@ std::uint8_t* put_value(std::uint8_t* p, const value& v) {
       [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, bool>) *p++ = x ? 1 : 0;
-        else if constexpr (std::is_same_v<T, std::int64_t>) p = put_be(p, static_cast<std::uint64_t>(x), 8);
-        else if constexpr (std::is_same_v<T, double>) p = put_be(p, bits_of(x), 8);
+        else if constexpr (std::is_same_v<T, std::int64_t>) p = store_be(p, static_cast<std::uint64_t>(x), 8);
+        else if constexpr (std::is_same_v<T, double>) p = store_be(p, bits_of(x), 8);
         else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, bytes>) {
-          p = put_be(p, x.size(), 4);
+          p = store_be(p, x.size(), 4);
           if (!x.empty()) std::memcpy(p, x.data(), x.size());
           p += x.size();
         }
@@ -261,52 +256,67 @@ std::uint8_t* put_value(std::uint8_t* p, const value& v) {
   return p;
 }
 
+// A row's fields in name order (they are kept in write order): the order of
+// `_reg` and of the columns a write-back binds. A row has a handful of
+// fields, so an insertion sort of pointers, on the stack.
+class field_order {
+ public:
+  explicit field_order(const std::vector<field_reg>& regs) : n_(regs.size()) {
+    if (n_ > few_.size()) {
+      many_.resize(n_);
+      p_ = many_.data();
+    }
+    for (std::size_t i = 0; i < n_; ++i) {
+      const field_reg* f = &regs[i];
+      std::size_t j = i;
+      for (; j > 0 && f->field < p_[j - 1]->field; --j) p_[j] = p_[j - 1];
+      p_[j] = f;
+    }
+  }
+  field_order(const field_order&) = delete;
+  field_order& operator=(const field_order&) = delete;
+  const field_reg* const* begin() const { return p_; }
+  const field_reg* const* end() const { return p_ + n_; }
+
+ private:
+  std::size_t n_;
+  std::array<const field_reg*, 32> few_;
+  std::vector<const field_reg*> many_;
+  const field_reg** p_ = few_.data();
+};
+
 // Into the front of `out`, which only grows (a row is encoded at every
-// write-back, into one buffer): returns the length. Fields in name order.
-std::size_t encode_regs(const std::vector<field_reg>& unordered, bytes& out) {
-  std::array<const field_reg*, 32> few;
-  std::vector<const field_reg*> many;
-  const field_reg** regs = few.data();
-  if (unordered.size() > few.size()) {
-    many.resize(unordered.size());
-    regs = many.data();
-  }
-  const std::size_t count = unordered.size();
-  for (std::size_t i = 0; i < count; ++i) {  // insertion sort: a row has a handful of fields
-    const field_reg* f = &unordered[i];
-    std::size_t j = i;
-    for (; j > 0 && f->field < regs[j - 1]->field; --j) regs[j] = regs[j - 1];
-    regs[j] = f;
-  }
+// write-back, into one buffer): returns the length.
+std::size_t encode_regs(const field_order& regs, bytes& out) {
   std::size_t n = 1;
-  for (const field_reg& f : unordered) {
-    n += 2 + f.field.size() + 20;
-    if (!f.kept.empty()) n += 4;
-    for (auto& k : f.kept) n += 20 + value_size(k.val);
+  for (const field_reg* f : regs) {
+    n += 2 + f->field.size() + 20;
+    if (!f->kept.empty()) n += 4;
+    for (auto& k : f->kept) n += 20 + value_size(k.val);
   }
   if (out.size() < n) out.resize(std::max(n, 2 * out.size()));
   std::uint8_t* p = out.data();
   *p++ = 0;  // the v7 layout
   const field_reg* before = nullptr;
-  for (std::size_t i = 0; i < count; ++i) {
-    const field_reg& f = *regs[i];
+  for (const field_reg* r : regs) {
+    const field_reg& f = *r;
     *p++ = static_cast<std::uint8_t>(f.field.size());
     std::memcpy(p, f.field.data(), f.field.size());
     p += f.field.size();
     bool same = before && before->hlc == f.hlc && before->writer == f.writer;
     *p++ = static_cast<std::uint8_t>((f.kept.empty() ? 0 : flag_kept) | (same ? flag_same_write : 0));
     if (!same) {
-      p = put_be(p, f.hlc.wall_ms, 8);
-      p = put_be(p, f.hlc.counter, 4);
-      p = put_be(p, f.writer, 8);
+      p = store_be(p, f.hlc.wall_ms, 8);
+      p = store_be(p, f.hlc.counter, 4);
+      p = store_be(p, f.writer, 8);
     }
     before = &f;
     if (f.kept.empty()) continue;
-    p = put_be(p, f.kept.size(), 4);
+    p = store_be(p, f.kept.size(), 4);
     for (auto& k : f.kept) {
-      p = put_be(p, k.hlc.wall_ms, 8);
-      p = put_be(p, k.hlc.counter, 4);
-      p = put_be(p, k.writer, 8);
+      p = store_be(p, k.hlc.wall_ms, 8);
+      p = store_be(p, k.hlc.counter, 4);
+      p = store_be(p, k.writer, 8);
       p = put_value(p, k.val);
     }
   }
@@ -593,7 +603,6 @@ result<void> replica::set_setting(const std::string& key, const std::string& v) 
   return meta_set(*db_, "setting:" + key, v);
 }
 
-// A column written outside a register (a text field's materialised text).
 // A change's ops mostly name one table and a few fields: the last table's
 // answers are remembered (bounded, as fields come from input).
 const std::string* replica::materialised(const std::string& table, const std::string& field) {
@@ -612,6 +621,7 @@ const std::string* replica::materialised(const std::string& table, const std::st
   return known ? m.table : nullptr;
 }
 
+// A column written outside a register (a text field's materialised text).
 result<void> replica::materialise(const std::string& table, const bytes& row, const std::string& field, const value& v) {
   const std::string* t = materialised(table, field);
   if (!t) return {};  // kept in reg/text_state for a later schema
@@ -763,8 +773,8 @@ result<void> replica::end_batch(result<void> outcome) {
       } else {
         c.rows.erase(j.key);
       }
-      c.last = nullptr;
     }
+    c.last = nullptr;
     (void)load_counters();  // a commit undone gives its sequence number again
     space_.clear();
     prefixes_.clear();
@@ -863,14 +873,13 @@ result<void> replica::flush_row(row_work& w) {
   std::string& key = stmt_key_;
   key.assign(w.exists ? "u|" : "i|");
   key += *w.key.table;
-  // Columns in binding order: changed registers (by name), then texts.
+  // Columns in binding order: changed registers (by name, so one statement
+  // serves a set of fields), then texts.
+  field_order order(w.regs);
   std::vector<std::pair<const std::string*, const value*>>& cols = bind_cols_;
   cols.clear();
-  for (auto& f : w.regs)
-    if (f.changed && f.val) cols.emplace_back(&f.field, &*f.val);
-  // In name order (regs are kept in write order), so one statement serves a set of fields.
-  for (std::size_t i = 1; i < cols.size(); ++i)
-    for (std::size_t j = i; j > 0 && *cols[j].first < *cols[j - 1].first; --j) std::swap(cols[j], cols[j - 1]);
+  for (const field_reg* f : order)
+    if (f->changed && f->val) cols.emplace_back(&f->field, &*f->val);
   for (auto& [f, v] : w.texts) cols.emplace_back(&f, &v);
   for (auto& [f, v] : cols) (key += '|') += *f;
   stmt*& s = upserts_[key];
@@ -901,7 +910,7 @@ result<void> replica::flush_row(row_work& w) {
   if (w.regs.empty()) {
     s->bind_null(2);  // a row only a text wrote (snapshot() skips it)
   } else {
-    std::size_t n = encode_regs(w.regs, scratch_);  // (before data(): it may grow scratch_)
+    std::size_t n = encode_regs(order, scratch_);  // (before data(): it may grow scratch_)
     s->bind_ref(2, scratch_.data(), n);
   }
   int i = 3;
@@ -1512,14 +1521,17 @@ bytes replica::digest() {
     append(acc, table);
     auto s = db_->prepare("SELECT * FROM \"" + table + "\" ORDER BY " + order);
     if (!s) continue;
+    int reg_column = -1;
+    for (int i = 0; i < (*s)->columns(); ++i)
+      if ((*s)->column_name(i) == "_reg") reg_column = i;
     for (;;) {
       auto r = (*s)->step();
       if (!r || !*r) break;
       for (int i = 0; i < (*s)->columns(); ++i) {
         value v = (*s)->column(i);
-        if (auto* b = std::get_if<bytes>(&v); b && (*s)->column_name(i) == "_reg") {  // its layout may predate v7
+        if (auto* b = std::get_if<bytes>(&v); b && i == reg_column) {  // its layout may predate v7
           auto regs = decode_regs(*b);
-          b->resize(encode_regs(regs, *b));
+          b->resize(encode_regs(field_order(regs), *b));
         }
         acc.push_back(static_cast<std::uint8_t>(v.index()));
         std::visit(

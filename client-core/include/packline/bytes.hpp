@@ -22,5 +22,16 @@ inline void append(bytes& out, std::string_view s) { out.insert(out.end(), s.beg
 inline void append_be(bytes& out, std::uint64_t v, int width) {
   for (int i = width - 1; i >= 0; --i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
 }
+// Big-endian in place, `width` bytes at p (the caller has checked the room);
+// store_be returns the byte after them.
+inline std::uint8_t* store_be(std::uint8_t* p, std::uint64_t v, int width) {
+  for (int i = width - 1; i >= 0; --i) *p++ = static_cast<std::uint8_t>(v >> (8 * i));
+  return p;
+}
+inline std::uint64_t load_be(const std::uint8_t* p, int width) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < width; ++i) v = v << 8 | p[i];
+  return v;
+}
 
 }  // namespace packline
