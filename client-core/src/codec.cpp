@@ -13,8 +13,9 @@ namespace packline::codec {
 namespace {
 
 // ---------- encoding ----------
-// msgpack's packer writes a few bytes at a time: the sink grows its buffer
-// geometrically and copies with one memcpy per write; take() trims it.
+// msgpack's packer writes a few bytes at a time: the sink starts at the
+// caller's size hint, grows geometrically, copies short writes by hand and
+// longer ones with memcpy; take() trims it.
 struct byte_sink {
   bytes buf;
   std::size_t n = 0;
@@ -396,9 +397,6 @@ result<proto::message> decode_tree(const node& root) {
   return make_error(errc::malformed, "unknown message type " + std::to_string(type));
 }
 
-}  // namespace
-
-namespace {
 // Bytes a message will take, roughly (so the sink of a large frame, e.g. a
 // page of changes, grows at most once).
 std::size_t message_size_hint(const proto::message& m) {
