@@ -8,8 +8,8 @@ deps=$1
 export NODE_PATH=/usr/share/nodejs
 mkdir -p "$deps/src"
 
-# apt-get source PKG, falling back to each other version the source lists
-# name: a mirror may list a security update whose files it does not serve.
+# apt-get source PKG, falling back to each other version apt lists for it:
+# a mirror may list a security update whose files it does not serve.
 fetch_source() {
   (cd "$deps/src" && rm -rf "$1"-*
    apt-get source -qq "$1" >/dev/null 2>&1 && exit 0
