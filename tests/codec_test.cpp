@@ -55,6 +55,8 @@ TEST_CASE("codec: rejects wrong shapes and unknown types") {
   CHECK(codec::decode(bytes{0xc0}).err().code == errc::malformed);               // nil, not array
   CHECK(codec::decode(bytes{0x93, 0x07, 0x01, 0x02, 0x00}).err().code == errc::malformed);  // trailing
   CHECK(codec::decode(bytes{0xc9, 0xff, 0xff, 0xff, 0xff, 0x01}).err().code == errc::malformed);  // ext32 overflow
+  // the same after a near miss (a 0xc9 byte inside a bin, then the header)
+  CHECK(codec::decode(bytes{0x92, 0xc4, 0x01, 0xc9, 0xc9, 0xff, 0xff, 0xff, 0xff, 0x01}).err().code == errc::malformed);
   CHECK(codec::decode(bytes{0xdd, 0xff, 0xff, 0xff, 0xff}).err().code == errc::too_large);  // array32 lie
   bytes deep(20, 0x91);
   deep.push_back(0xc0);

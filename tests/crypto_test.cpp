@@ -32,6 +32,33 @@ TEST_CASE("crypto: envelope signature verifies and detects tampering") {
   CHECK(crypto::verify_envelope(t).err().code == errc::bad_signature);
 }
 
+TEST_CASE("crypto: a page's envelope checks give each envelope its own answer, in any mix") {
+  REQUIRE(crypto::init().ok());
+  auto k = crypto::signing_key::generate();
+  std::vector<envelope> es;
+  for (std::uint64_t i = 0; i < 64; ++i) {
+    envelope e{bytes(16, 1), {}, i + 1, 0, bytes(300, static_cast<std::uint8_t>(i)), {}};
+    crypto::sign_envelope(e, k);
+    if (i == 0 || i % 7 == 3 || i == 63) e.payload[0] ^= 1;  // forged: first, last and some between
+    es.push_back(std::move(e));
+  }
+  std::vector<const envelope*> ptrs;
+  for (auto& e : es) ptrs.push_back(&e);
+  {
+    crypto::envelope_checks checks(ptrs);  // 64: helper threads check ahead
+    for (std::uint64_t i = 0; i < 64; ++i) CHECK(checks.ok(i) == !(i == 0 || i % 7 == 3 || i == 63));
+    CHECK_FALSE(checks.ok(64));  // past the end
+  }
+  {
+    crypto::envelope_checks checks(ptrs);
+    CHECK_FALSE(checks.ok(0));
+    CHECK(checks.ok(1));
+  }  // dropped after two answers (a page that stopped on a storage error): the helpers stop
+  crypto::envelope_checks few({ptrs[1], ptrs[3]});  // too few for threads: checked by the caller
+  CHECK(few.ok(0));
+  CHECK_FALSE(few.ok(1));
+}
+
 TEST_CASE("crypto: seed round-trips and wrong seed size is refused") {
   auto k = crypto::signing_key::generate();
   auto k2 = crypto::signing_key::from_seed(k.seed());

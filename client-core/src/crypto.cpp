@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #ifndef __EMSCRIPTEN__
 #include <thread>
@@ -135,22 +136,53 @@ result<void> verify_envelope(const envelope& e) {
   return {};
 }
 
-std::vector<bool> verify_envelopes(const std::vector<const envelope*>& es) {
-  std::vector<char> ok(es.size(), 0);  // (not vector<bool>: threads write neighbours)
-  auto run = [&](std::size_t first, std::size_t step) {
-    for (std::size_t i = first; i < es.size(); i += step) ok[i] = verify_envelope(*es[i]).ok();
-  };
-#ifdef __EMSCRIPTEN__
-  run(0, 1);
-#else
-  // Threads only pay for themselves on a page of changes.
-  std::size_t n = es.size() < 16 ? 1 : std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
+// Each envelope's answer: 0 not yet, 1 signed, 2 not. `next` hands out
+// envelopes to check in order, so the helpers stay ahead of the caller.
+struct envelope_checks::state {
+  std::vector<const envelope*> es;
+  std::unique_ptr<std::atomic<std::uint8_t>[]> answer;
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+#ifndef __EMSCRIPTEN__
   std::vector<std::thread> helpers;
-  for (std::size_t t = 1; t < n; ++t) helpers.emplace_back(run, t, n);
-  run(0, n);
-  for (auto& h : helpers) h.join();
 #endif
-  return std::vector<bool>(ok.begin(), ok.end());
+  // Checks the next unchecked envelope; false when none is left.
+  bool check_next() {
+    std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
+    if (i >= es.size()) return false;
+    answer[i].store(verify_envelope(*es[i]).ok() ? 1 : 2, std::memory_order_release);
+    answer[i].notify_all();
+    return true;
+  }
+};
+
+envelope_checks::envelope_checks(std::vector<const envelope*> es) : s_(std::make_unique<state>()) {
+  s_->es = std::move(es);
+  s_->answer = std::make_unique<std::atomic<std::uint8_t>[]>(s_->es.size());
+#ifndef __EMSCRIPTEN__
+  // Threads only pay for themselves on a page of changes.
+  std::size_t n = s_->es.size() < 16 ? 0 : std::clamp<std::size_t>(std::thread::hardware_concurrency(), 2, 8) - 1;
+  for (std::size_t t = 0; t < n; ++t)
+    s_->helpers.emplace_back([st = s_.get()] {
+      while (!st->stop.load(std::memory_order_relaxed) && st->check_next()) {
+      }
+    });
+#endif
+}
+
+envelope_checks::~envelope_checks() {
+  s_->stop = true;
+#ifndef __EMSCRIPTEN__
+  for (auto& h : s_->helpers) h.join();
+#endif
+}
+
+bool envelope_checks::ok(std::size_t i) {
+  if (i >= s_->es.size()) return false;
+  auto& a = s_->answer[i];
+  while (a.load(std::memory_order_acquire) == 0)
+    if (!s_->check_next()) a.wait(0, std::memory_order_acquire);  // a helper is checking it
+  return a.load(std::memory_order_acquire) == 1;
 }
 
 bytes sha256(const bytes& b) {

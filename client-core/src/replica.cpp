@@ -1263,7 +1263,7 @@ result<std::vector<result<apply_status>>> replica::apply_page(const std::vector<
     es.push_back(codec::decode_envelope(*c.envelope));
     if (es.back()) decoded.push_back(&*es.back());
   }
-  std::vector<bool> signed_ok = crypto::verify_envelopes(decoded);
+  crypto::envelope_checks signed_ok(std::move(decoded));  // checked ahead while earlier ones apply
   std::vector<result<apply_status>> out;
   out.reserve(page.size());
   auto done = batch([&]() -> result<void> {
@@ -1273,7 +1273,7 @@ result<std::vector<result<apply_status>>> replica::apply_page(const std::vector<
         out.push_back(es[i].err());
         continue;
       }
-      if (!signed_ok[k++]) {
+      if (!signed_ok.ok(k++)) {
         auto why = crypto::verify_envelope(*es[i]);  // again, for its error (rare)
         if (!why) {
           out.push_back(why.err());

@@ -5,6 +5,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -48,9 +49,24 @@ bytes envelope_to_sign(const envelope& e);
 void sign_envelope(envelope& e, const signing_key& key);
 // Checks shapes and the signature.
 result<void> verify_envelope(const envelope& e);
-// verify_envelope of many envelopes at once, spread over the cores in native
-// builds (one after another in WASM, which has no threads here): ok[i].
-std::vector<bool> verify_envelopes(const std::vector<const envelope*>& es);
+// verify_envelope of a page of envelopes that the caller applies in order:
+// in native builds helper threads check them ahead of the caller, so the
+// checks overlap the applying (in WASM, which has no threads here, ok(i)
+// checks envelope i itself). ok(i) waits for envelope i's answer, helping
+// with the next unchecked ones meanwhile. The envelopes must outlive this;
+// destruction stops and joins the helpers.
+class envelope_checks {
+ public:
+  explicit envelope_checks(std::vector<const envelope*> es);
+  ~envelope_checks();
+  envelope_checks(const envelope_checks&) = delete;
+  envelope_checks& operator=(const envelope_checks&) = delete;
+  bool ok(std::size_t i);
+
+ private:
+  struct state;
+  std::unique_ptr<state> s_;
+};
 
 bytes sha256(const bytes& b);
 
