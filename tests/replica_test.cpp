@@ -552,7 +552,9 @@ TEST_CASE("replica: a row dropped from the full cache is read again as last writ
   REQUIRE(r.ok());
   replica& rep = **r;
   REQUIRE(rep.commit({set(x, "status", std::string("submitted"))}, t + 2).ok());
-  REQUIRE(rep.rows("question").ok());  // x written back
+  bytes y = new_row_id();  // a row new since the first read: stored by the write-back only
+  REQUIRE(rep.commit({set(y, "status", std::string("draft"))}, t + 2).ok());
+  REQUIRE(rep.rows("question").ok());  // x and y written back
   for (std::size_t i = 0; i < fillers.size(); i += 1000) {  // more rows than the cache holds: it empties
     std::vector<op> ops;
     for (std::size_t j = i; j < i + 1000; ++j) ops.push_back(set(fillers[j], "status", std::string("submitted")));
@@ -563,6 +565,46 @@ TEST_CASE("replica: a row dropped from the full cache is read again as last writ
   REQUIRE(cs->size() == 1);  // as last written: "submitted" wins, b's write is kept
   CHECK(std::get<std::string>((*cs)[0].winner) == "submitted");
   CHECK((*cs)[0].others == std::vector<value>{std::string("withdrawn")});
+  // y is known to be stored: its next write updates it (an insert would clash)
+  REQUIRE(rep.commit({set(y, "status", std::string("submitted"))}, t + 11).ok());
+  auto rows = rep.rows("question");
+  REQUIRE(rows.ok());
+  std::size_t ys = 0;
+  for (auto& row : *rows)
+    if (row.id == y) {
+      ++ys;
+      CHECK(row.text("status") == "submitted");
+    }
+  CHECK(ys == 1);
+}
+
+TEST_CASE("replica: a row written back and then changed by a failed batch is read again as written back") {
+  // The first use of a table keeps each row's stored registers; after a
+  // write-back that copy is stale, and a failed batch that drops the row
+  // from memory must not bring the copy back.
+  auto a = fresh();
+  bytes q = new_row_id();
+  const std::uint64_t t = 1'800'000'000'000;
+  REQUIRE(a->commit({set(q, "status", std::string("draft"))}, t).ok());
+  auto image = a->save();
+  REQUIRE(image.ok());
+  auto r = std::move(*replica::open(*image)), want = std::move(*replica::open(*image));
+  for (replica* x : {r.get(), want.get()}) {
+    REQUIRE(x->commit({set(q, "status", std::string("submitted"))}, t + 1).ok());
+    REQUIRE(x->rows("question").ok());  // written back
+  }
+  auto failed = r->batch([&]() -> result<void> {
+    REQUIRE(r->commit({set(q, "status", std::string("withdrawn"))}, t + 2).ok());
+    return make_error(errc::storage, "disk full");
+  });
+  CHECK(!failed.ok());
+  for (replica* x : {r.get(), want.get()}) REQUIRE(x->commit({set(q, "target", std::string("PCC"))}, t + 3).ok());
+  CHECK(r->digest() == want->digest());
+  auto rows = r->rows("question");
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 1);
+  CHECK((*rows)[0].text("status") == "submitted");
+  CHECK((*rows)[0].text("target") == "PCC");
 }
 
 TEST_CASE("replica: load_snapshot starts an empty replica in place and refuses one that holds anything") {

@@ -387,7 +387,7 @@ struct replica::row_work {
   bool exists = false;  // the row is stored already
   bool dirty = false;
   std::uint64_t journaled = 0;  // the batch that saved this row's earlier state
-  std::uint64_t flushed = 0;    // the write-back that last wrote it (the dirty list may name it twice)
+  std::uint64_t flushed = 0;    // the write-back that last wrote it (0: none since it was read)
   field_reg* find(const std::string& f) {
     for (auto& r : regs)
       if (r.field == f) return &r;
@@ -400,8 +400,8 @@ struct replica::row_work {
 // is saved before its first change, so a batch that fails leaves memory as
 // the rolled-back tables expect it.
 struct replica::row_cache {
-  std::unordered_map<row_key, row_work, row_key_hash> rows;
-  std::vector<row_key> dirty;  // may name rows dropped since (skipped)
+  std::unordered_map<row_key, row_work, row_key_hash> rows;  // (nodes: a row_work does not move)
+  std::vector<row_work*> dirty;  // rows of `rows` (rebuilt when a failed batch drops rows)
   struct saved {
     row_key key;
     bool was_dirty = false;  // false: the row was clean (drop it; it reloads)
@@ -422,14 +422,20 @@ struct replica::row_cache {
   // before their transaction commits), read once per table, so a new row
   // costs no SELECT; with the row's `_reg` as that scan read it (for the
   // first row_cache_rows rows), so a row's first use costs no SELECT either.
-  // Only flush_row writes `_reg`, and it empties the copy: an empty one is
-  // read from the table.
+  // Only flush_row writes `_reg`; a row it wrote is entered here (new) or
+  // its copy emptied (stale) when the row leaves `rows` (forget()), not on
+  // every write. An empty copy is read from the table.
   std::unordered_map<row_key, bytes, row_key_hash> stored;
   std::set<const std::string*> ids_loaded;
   bool broken = false;  // a nested batch failed after changing rows: the outermost must fail
   row_work* last = nullptr;  // the row work_for gave last (null when rows are dropped)
   std::uint64_t flushes = 0;
   bool flushing = false;
+  // Before a row leaves `rows`: if it was written back since it was read,
+  // the table has it as it is now, and `stored` must not offer the old copy.
+  void forget(const row_work& w) {
+    if (w.flushed) stored[w.key].clear();
+  }
 };
 
 const value* row::get(std::string_view f) const {
@@ -699,7 +705,7 @@ void replica::changing(row_work& w) {
     j.was_dirty = w.dirty;
     if (w.dirty) j.before = w;
   }
-  if (!w.dirty) c.dirty.push_back(w.key);
+  if (!w.dirty) c.dirty.push_back(&w);
   w.dirty = true;
 }
 
@@ -715,13 +721,12 @@ result<void> replica::flush_rows() {
     c.flushing = true;
     std::uint64_t pass = ++c.flushes;
     auto r = batch([&]() -> result<void> {
-      for (const row_key& k : c.dirty) {
-        auto it = c.rows.find(k);
-        if (it == c.rows.end() || !it->second.dirty || it->second.flushed == pass) continue;
-        it->second.flushed = pass;
-        if (nested) changing(it->second);
-        PL_TRY(flush_row(it->second));
-        written.push_back(&it->second);
+      for (row_work* w : c.dirty) {
+        if (!w->dirty || w->flushed == pass) continue;
+        w->flushed = pass;
+        if (nested) changing(*w);
+        PL_TRY(flush_row(*w));
+        written.push_back(w);
       }
       return {};
     });
@@ -736,6 +741,7 @@ result<void> replica::flush_rows() {
     c.dirty.clear();
   }
   if (!nested && c.rows.size() > limits::row_cache_rows) {
+    for (auto& [k, w] : c.rows) c.forget(w);
     c.rows.clear();
     c.last = nullptr;
   }
@@ -769,11 +775,14 @@ result<void> replica::end_batch(result<void> outcome) {
       auto& j = c.journal[i - 1];
       if (j.was_dirty) {
         c.rows.insert_or_assign(j.key, j.before);
-        c.dirty.push_back(j.key);
-      } else {
-        c.rows.erase(j.key);
+      } else if (auto it = c.rows.find(j.key); it != c.rows.end()) {
+        c.forget(it->second);
+        c.rows.erase(it);
       }
     }
+    c.dirty.clear();  // it may name rows just dropped
+    for (auto& [k, w] : c.rows)
+      if (w.dirty) c.dirty.push_back(&w);
     c.last = nullptr;
     (void)load_counters();  // a commit undone gives its sequence number again
     space_.clear();
@@ -915,9 +924,7 @@ result<void> replica::flush_row(row_work& w) {
   }
   int i = 3;
   for (auto& [f, v] : cols) s->bind_ref(i++, *v);
-  PL_TRY(s->run());
-  cache_->stored[w.key] = bytes{};  // the copy read at first use is stale now
-  return {};
+  return s->run();  // (`stored` learns of it when the row leaves the cache: row_cache::forget)
 }
 
 // A field the schema does not know: all its writes stay in `reg` until a
