@@ -435,6 +435,44 @@ TEST_CASE("replica: rows kept in memory between batches survive a failed batch a
   CHECK(*r->commit({set(q2, "status", std::string("held over"))}, 8000) == 1);
 }
 
+TEST_CASE("replica: a failed batch undoes each register it changed in rows not yet written back") {
+  // Rows dirty from an earlier batch are journaled register by register:
+  // an overwritten field, a field added, and a concurrent write kept as a
+  // conflict must all be undone, in the right order, when the batch fails.
+  const std::uint64_t t = 1'800'000'000'000;
+  auto a = fresh(), b = fresh();
+  bytes q1 = new_row_id(), q2 = new_row_id();
+  REQUIRE(a->commit({set(q1, "status", std::string("draft")), set(q2, "status", std::string("draft"))}, t).ok());
+  auto first = a->pending(10);
+  for (auto& e : first) REQUIRE(b->apply(e, 0, t).ok());
+  REQUIRE(a->commit({set(q1, "status", std::string("submitted")), set(q1, "target", std::string("PCC"))}, t + 1).ok());
+  REQUIRE(b->commit({set(q1, "status", std::string("withdrawn")), set(q2, "section", std::string("Finance"))}, t + 2).ok());
+  auto later = a->pending(10).back(), concurrent = b->pending(10).back();
+
+  auto r = fresh(), want = fresh();
+  for (replica* x : {r.get(), want.get()}) {
+    REQUIRE(x->batch([&]() -> result<void> {  // the rows dirty, not written back
+      for (auto& e : first) REQUIRE(x->apply(e, 0, t + 10).ok());
+      return {};
+    }).ok());
+  }
+  auto failed = r->batch([&]() -> result<void> {
+    REQUIRE(r->apply(later, 0, t + 10).ok());       // q1: status overwritten, target added
+    REQUIRE(r->apply(concurrent, 0, t + 10).ok());  // q1: status conflicts; q2: section added
+    return make_error(errc::storage, "disk full");
+  });
+  CHECK(!failed.ok());
+  CHECK(r->digest() == want->digest());
+  CHECK(r->conflicts("question")->empty());
+  // and both changes apply afterwards, as on a replica that never failed
+  for (replica* x : {r.get(), want.get()}) {
+    REQUIRE(x->apply(later, 0, t + 20).ok());
+    REQUIRE(x->apply(concurrent, 0, t + 20).ok());
+  }
+  CHECK(r->digest() == want->digest());
+  CHECK(r->conflicts("question")->size() == 1);
+}
+
 TEST_CASE("replica: a page checks its signatures together; a forged change in it is refused alone") {
   auto w = fresh();
   bytes q = new_row_id();

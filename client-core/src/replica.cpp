@@ -402,15 +402,21 @@ struct replica::row_work {
 struct replica::row_cache {
   std::unordered_map<row_key, row_work, row_key_hash> rows;  // (nodes: a row_work does not move)
   std::vector<row_work*> dirty;  // rows of `rows` (rebuilt when a failed batch drops rows)
+  // What undoes one change of a row, newest last: a clean row is dropped (it
+  // reloads); a dirty row gets back its copy (saved_rows[slot]), one
+  // register (saved_regs[slot] into regs[index]), or loses its last register.
   struct saved {
+    enum kind_t : std::uint8_t { clean, row, reg, added } kind = clean;
     row_key key;
-    bool was_dirty = false;  // false: the row was clean (drop it; it reloads)
-    row_work before;         // when it was dirty
+    std::uint32_t index = 0;
+    std::size_t slot = 0;
   };
-  // The outermost batch's entries are [0, journaled); the ones after keep
-  // their buffers, so copying a row into the journal mostly allocates nothing.
-  std::vector<saved> journal;
-  std::size_t journaled = 0;
+  std::vector<saved> journal;  // the outermost batch's
+  // The copies, [0, used); the ones after keep their buffers, so copying into
+  // the journal mostly allocates nothing.
+  std::vector<row_work> saved_rows;
+  std::vector<field_reg> saved_regs;
+  std::size_t rows_used = 0, regs_used = 0;
   struct mark {
     std::uint64_t serial;
     std::uint64_t changes;  // `changes` when it began
@@ -692,18 +698,35 @@ result<replica::row_work*> replica::work_for(const std::string& table, const byt
   return &w;
 }
 
-// Called before a cached row changes: inside a batch its state before the
-// batch is journaled (once per outermost batch); it will be written back.
-void replica::changing(row_work& w) {
+// Called before a cached row changes; it will be written back. Inside a
+// batch, what undoes the change is journaled: for a clean row, once per
+// outermost batch, that it was clean; for a dirty row, its copy, or, when
+// only register `reg` changes (set_field; reg == regs.size(): one is about to
+// be added), that register alone, so a page that changes a field of many
+// rows does not copy them whole.
+void replica::changing(row_work& w, std::size_t reg) {
   auto& c = *cache_;
   ++c.changes;
   if (!c.marks.empty() && w.journaled != c.marks.front().serial) {
-    w.journaled = c.marks.front().serial;
-    if (c.journaled == c.journal.size()) c.journal.emplace_back();
-    auto& j = c.journal[c.journaled++];
+    row_cache::saved& j = c.journal.emplace_back();
     j.key = w.key;
-    j.was_dirty = w.dirty;
-    if (w.dirty) j.before = w;
+    if (!w.dirty || reg > w.regs.size()) {
+      w.journaled = c.marks.front().serial;
+      j.kind = w.dirty ? row_cache::saved::row : row_cache::saved::clean;
+      if (w.dirty) {
+        if (c.rows_used == c.saved_rows.size()) c.saved_rows.emplace_back();
+        j.slot = c.rows_used++;
+        c.saved_rows[j.slot] = w;
+      }
+    } else if (reg < w.regs.size()) {
+      j.kind = row_cache::saved::reg;
+      j.index = static_cast<std::uint32_t>(reg);
+      if (c.regs_used == c.saved_regs.size()) c.saved_regs.emplace_back();
+      j.slot = c.regs_used++;
+      c.saved_regs[j.slot] = w.regs[reg];
+    } else {
+      j.kind = row_cache::saved::added;
+    }
   }
   if (!w.dirty) c.dirty.push_back(&w);
   w.dirty = true;
@@ -771,13 +794,20 @@ result<void> replica::end_batch(result<void> outcome) {
     return outcome;
   }
   if (!outcome) {  // the tables are as they were before the batch: so is memory
-    for (std::size_t i = c.journaled; i > 0; --i) {
+    for (std::size_t i = c.journal.size(); i > 0; --i) {
       auto& j = c.journal[i - 1];
-      if (j.was_dirty) {
-        c.rows.insert_or_assign(j.key, j.before);
-      } else if (auto it = c.rows.find(j.key); it != c.rows.end()) {
+      auto it = c.rows.find(j.key);  // (rows leave the cache only here while a batch is open)
+      if (j.kind == row_cache::saved::row) {
+        c.rows.insert_or_assign(j.key, c.saved_rows[j.slot]);
+      } else if (it == c.rows.end()) {
+        continue;
+      } else if (j.kind == row_cache::saved::clean) {
         c.forget(it->second);
         c.rows.erase(it);
+      } else if (j.kind == row_cache::saved::reg) {
+        it->second.regs[j.index] = c.saved_regs[j.slot];
+      } else {
+        it->second.regs.pop_back();
       }
     }
     c.dirty.clear();  // it may name rows just dropped
@@ -788,7 +818,8 @@ result<void> replica::end_batch(result<void> outcome) {
     space_.clear();
     prefixes_.clear();
   }
-  c.journaled = 0;
+  c.journal.clear();
+  c.rows_used = c.regs_used = 0;
   c.broken = false;
   if (outcome && c.rows.size() > limits::row_cache_rows && !c.flushing) (void)flush_rows();  // a failure leaves them dirty
   return outcome;
@@ -813,8 +844,8 @@ result<value> replica::stored(const row_work& w, const std::string& field) {
 // are kept with it in the row as conflicts. All in memory: the row is written
 // back later (flush_rows).
 result<void> replica::set_field(row_work& w, op& o, const hlc_timestamp& hlc, std::uint64_t writer) {
-  changing(w);
   field_reg* m = w.find(o.field);
+  changing(w, m ? static_cast<std::size_t>(m - w.regs.data()) : w.regs.size());
   if (!m) {  // the common case: a field's first write (encode_regs orders the fields)
     field_reg& f = w.regs.emplace_back();
     f.field = o.field;

@@ -245,7 +245,7 @@ class replica {
   // The cached row; `table` must be a key of columns_.
   result<row_work*> work_for(const std::string& table, const bytes& row);
   // Before a cached row changes (journal, dirty).
-  void changing(row_work& w);
+  void changing(row_work& w, std::size_t reg = ~std::size_t{0});  // reg: see replica.cpp
   result<void> set_field(row_work& w, op& o, const hlc_timestamp& hlc, std::uint64_t writer);
   result<void> flush_row(row_work& w);
   result<value> stored(const row_work& w, const std::string& field);
