@@ -503,6 +503,37 @@ TEST_CASE("replica: a page checks its signatures together; a forged change in it
   auto dup = r->apply_page({{&envs[1], 3}}, 5000);
   REQUIRE(dup.ok());
   CHECK(*(*dup)[0] == apply_status::duplicate);
+
+  // A full page (its signatures checked on helper threads ahead of the
+  // applying), with undecodable bytes and a forgery among 40 changes: each
+  // answer belongs to its own change.
+  auto big = fresh();
+  std::vector<bytes> rows;
+  for (int i = 0; i < 40; ++i) {
+    rows.push_back(new_row_id());
+    REQUIRE(big->commit({set(rows.back(), "status", std::string("draft"))}, 2000 + i).ok());
+  }
+  auto many = big->pending(100);
+  REQUIRE(many.size() == 40);
+  auto forged_many = codec::decode_envelope(many[21]);
+  REQUIRE(forged_many.ok());
+  forged_many->signature[0] ^= 1;
+  many[21] = codec::encode_envelope(*forged_many);
+  many[5] = bytes{0x93, 0x01};   // truncated
+  many[30] = bytes{0xc1};        // not msgpack
+  std::vector<replica::page_change> page;
+  for (std::size_t i = 0; i < many.size(); ++i) page.push_back({&many[i], i + 1});
+  auto r2 = fresh();
+  auto got = r2->apply_page(page, 5000);
+  REQUIRE(got.ok());
+  REQUIRE(got->size() == 40);
+  for (std::size_t i = 0; i < 40; ++i) {
+    if (i == 5 || i == 30) CHECK((*got)[i].err().code == errc::malformed);
+    else if (i == 21) CHECK((*got)[i].err().code == errc::bad_signature);
+    else if (i > 5) CHECK(*(*got)[i] == apply_status::waiting);  // after the missing sixth
+    else CHECK(*(*got)[i] == apply_status::applied);
+  }
+  CHECK(r2->rows("question")->size() == 5);  // the changes before the first gap
 }
 
 namespace {
