@@ -396,9 +396,9 @@ struct replica::row_work {
 };
 
 // Rows read or written lately, the ones not yet written back, and the undo
-// journal: inside a batch (a storage transaction or savepoint) a row's state
-// is saved before its first change, so a batch that fails leaves memory as
-// the rolled-back tables expect it.
+// journal: inside a batch (a storage transaction or savepoint) what undoes
+// each change of a row is saved before it (see changing()), so a batch that
+// fails leaves memory as the rolled-back tables expect it.
 struct replica::row_cache {
   std::unordered_map<row_key, row_work, row_key_hash> rows;  // (nodes: a row_work does not move)
   std::vector<row_work*> dirty;  // rows of `rows` (rebuilt when a failed batch drops rows)
