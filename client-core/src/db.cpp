@@ -146,6 +146,9 @@ result<bytes> db::serialize() {
   return out;
 }
 
+int db::changes() const { return sqlite3_changes(h_); }
+std::int64_t db::last_insert_rowid() const { return sqlite3_last_insert_rowid(h_); }
+
 result<void> db::exec(const std::string& sql) {
   char* err = nullptr;
   if (sqlite3_exec(h_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {

@@ -55,6 +55,9 @@ class db {
   // Prepared once per SQL text, reset before being handed out.
   result<stmt*> prepare(const std::string& sql);
   std::string last_error() const;
+  // The last statement's: rows it changed; the rowid of the row it inserted.
+  int changes() const;
+  std::int64_t last_insert_rowid() const;
   // Transactions nest: the outermost is BEGIN/COMMIT, inner ones savepoints,
   // so one change can fail inside a batch without undoing the others.
   result<void> begin();

@@ -385,6 +385,7 @@ struct replica::row_work {
   std::vector<field_reg> regs;
   std::vector<std::pair<std::string, value>> texts;  // text columns to write (registers: field_reg::changed)
   bool exists = false;  // the row is stored already
+  std::int64_t rowid = 0;  // its SQLite rowid when known (0: not), so a write-back need not look up its id
   bool dirty = false;
   std::uint64_t journaled = 0;  // the batch that saved this row's earlier state
   std::uint64_t flushed = 0;    // the write-back that last wrote it (0: none since it was read)
@@ -431,7 +432,11 @@ struct replica::row_cache {
   // Only flush_row writes `_reg`; a row it wrote is entered here (new) or
   // its copy emptied (stale) when the row leaves `rows` (forget()), not on
   // every write. An empty copy is read from the table.
-  std::unordered_map<row_key, bytes, row_key_hash> stored;
+  struct kept_row {
+    bytes reg;
+    std::int64_t rowid = 0;
+  };
+  std::unordered_map<row_key, kept_row, row_key_hash> stored;
   std::set<const std::string*> ids_loaded;
   bool broken = false;  // a nested batch failed after changing rows: the outermost must fail
   row_work* last = nullptr;  // the row work_for gave last (null when rows are dropped)
@@ -440,7 +445,7 @@ struct replica::row_cache {
   // Before a row leaves `rows`: if it was written back since it was read,
   // the table has it as it is now, and `stored` must not offer the old copy.
   void forget(const row_work& w) {
-    if (w.flushed) stored[w.key].clear();
+    if (w.flushed) stored[w.key] = {bytes{}, w.rowid};
   }
 };
 
@@ -657,14 +662,15 @@ result<replica::row_work*> replica::work_for(const std::string& table, const byt
   if (!fresh) return cache_->last = &w;
   w.key = k;
   if (!cache_->ids_loaded.count(&table)) {
-    auto all = db_->prepare("SELECT id, _reg FROM \"" + table + "\"");
+    auto all = db_->prepare("SELECT id, _reg, rowid FROM \"" + table + "\"");
     std::size_t kept = 0;
     auto loaded = all ? each_row(*all, [&](stmt& st) {
       bytes id = st.column_blob(0);
       if (id.size() != 16) return;
-      bytes& regs = cache_->stored[key_of(&table, id)];
+      row_cache::kept_row& k = cache_->stored[key_of(&table, id)];
+      k.rowid = st.column_int(2);
       if (kept < limits::row_cache_rows) {
-        regs = st.column_blob(1);
+        k.reg = st.column_blob(1);
         ++kept;
       }
     }) : result<void>(all.err());
@@ -678,12 +684,13 @@ result<replica::row_work*> replica::work_for(const std::string& table, const byt
   cache_->last = &w;
   auto known = cache_->stored.find(k);
   if (known == cache_->stored.end()) return &w;  // never stored: a new row
-  if (!known->second.empty()) {
+  if (!known->second.reg.empty()) {
     w.exists = true;
-    w.regs = decode_regs(known->second);
+    w.rowid = known->second.rowid;
+    w.regs = decode_regs(known->second.reg);
     return &w;
   }
-  auto s = db_->prepare("SELECT _reg FROM \"" + table + "\" WHERE id = ?1");
+  auto s = db_->prepare("SELECT _reg, rowid FROM \"" + table + "\" WHERE id = ?1");
   auto r = s ? (*s)->bind(1, row).step() : result<bool>(s.err());
   if (!r) {
     cache_->rows.erase(it);
@@ -692,6 +699,7 @@ result<replica::row_work*> replica::work_for(const std::string& table, const byt
   }
   if (*r) {
     w.exists = true;
+    w.rowid = (*s)->column_int(1);
     w.regs = decode_regs((*s)->column_blob(0));
   }
   (*s)->reset();
@@ -906,13 +914,6 @@ result<void> replica::set_field(row_work& w, op& o, const hlc_timestamp& hlc, st
 
 result<void> replica::flush_row(row_work& w) {
   if (!w.dirty) return {};
-  // One statement per row: an UPDATE of a stored row (cheaper than an
-  // upsert), an INSERT of a new one; cached per table and set of fields, so
-  // the SQL text is built only the first time. Values are bound without
-  // copies (they live in `w` and scratch_ until run() resets the statement).
-  std::string& key = stmt_key_;
-  key.assign(w.exists ? "u|" : "i|");
-  key += *w.key.table;
   // Columns in binding order: changed registers (by name, so one statement
   // serves a set of fields), then texts.
   field_order order(w.regs);
@@ -921,41 +922,55 @@ result<void> replica::flush_row(row_work& w) {
   for (const field_reg* f : order)
     if (f->changed && f->val) cols.emplace_back(&f->field, &*f->val);
   for (auto& [f, v] : w.texts) cols.emplace_back(&f, &v);
-  for (auto& [f, v] : cols) (key += '|') += *f;
-  stmt*& s = upserts_[key];
-  if (!s) {
-    std::string sql;
-    if (w.exists) {
-      sql = "UPDATE \"" + *w.key.table + "\" SET _reg = ?2";
-      int i = 3;
-      for (auto& [f, v] : cols) sql += ", \"" + *f + "\" = ?" + std::to_string(i++);
-      sql += " WHERE id = ?1";
-    } else {
-      std::string names = "id, _reg", vals = "?1, ?2";
-      int i = 3;
-      for (auto& [f, v] : cols) {
-        names += ", \"" + *f + "\"";
-        vals += ", ?" + std::to_string(i++);
+  std::size_t reg_bytes = w.regs.empty() ? 0 : encode_regs(order, scratch_);
+  // One statement per row: an INSERT of a new row, an UPDATE of a stored one
+  // (cheaper than an upsert) by its rowid when known ('r': one b-tree seek
+  // instead of two), else by id ('u'); cached per table and set of fields,
+  // so the SQL text is built only the first time. Values are bound without
+  // copies (they live in `w` and scratch_ until run() resets the statement).
+  auto write = [&](char how) -> result<void> {
+    std::string& key = stmt_key_;
+    key.assign(1, how);
+    (key += '|') += *w.key.table;
+    for (auto& [f, v] : cols) (key += '|') += *f;
+    stmt*& s = upserts_[key];
+    if (!s) {
+      std::string sql;
+      if (how != 'i') {
+        sql = "UPDATE \"" + *w.key.table + "\" SET _reg = ?2";
+        int i = 3;
+        for (auto& [f, v] : cols) sql += ", \"" + *f + "\" = ?" + std::to_string(i++);
+        sql += how == 'r' ? " WHERE rowid = ?" + std::to_string(i) + " AND id = ?1" : " WHERE id = ?1";
+      } else {
+        std::string names = "id, _reg", vals = "?1, ?2";
+        int i = 3;
+        for (auto& [f, v] : cols) {
+          names += ", \"" + *f + "\"";
+          vals += ", ?" + std::to_string(i++);
+        }
+        sql = "INSERT INTO \"" + *w.key.table + "\"(" + names + ") VALUES(" + vals + ")";
       }
-      sql = "INSERT INTO \"" + *w.key.table + "\"(" + names + ") VALUES(" + vals + ")";
+      auto p = db_->prepare(sql);
+      if (!p) {
+        upserts_.erase(key);
+        return p.err();
+      }
+      s = *p;
     }
-    auto p = db_->prepare(sql);
-    if (!p) {
-      upserts_.erase(key);
-      return p.err();
-    }
-    s = *p;
-  }
-  s->bind_ref(1, w.key.id.data(), w.key.id.size());
-  if (w.regs.empty()) {
-    s->bind_null(2);  // a row only a text wrote (snapshot() skips it)
-  } else {
-    std::size_t n = encode_regs(order, scratch_);  // (before data(): it may grow scratch_)
-    s->bind_ref(2, scratch_.data(), n);
-  }
-  int i = 3;
-  for (auto& [f, v] : cols) s->bind_ref(i++, *v);
-  return s->run();  // (`stored` learns of it when the row leaves the cache: row_cache::forget)
+    s->bind_ref(1, w.key.id.data(), w.key.id.size());
+    if (w.regs.empty()) s->bind_null(2);  // a row only a text wrote (snapshot() skips it)
+    else s->bind_ref(2, scratch_.data(), reg_bytes);
+    int i = 3;
+    for (auto& [f, v] : cols) s->bind_ref(i++, *v);
+    if (how == 'r') s->bind(i, w.rowid);
+    return s->run();
+  };
+  char how = !w.exists ? 'i' : w.rowid ? 'r' : 'u';
+  PL_TRY(write(how));
+  // (Rows are never deleted or moved while open; the id check makes sure.)
+  if (how == 'r' && db_->changes() != 1) return make_error(errc::storage, "replica storage: a row to write back is missing");
+  if (how == 'i') w.rowid = db_->last_insert_rowid();
+  return {};  // (`stored` learns of it when the row leaves the cache: row_cache::forget)
 }
 
 // A field the schema does not know: all its writes stay in `reg` until a
