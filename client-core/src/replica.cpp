@@ -661,6 +661,11 @@ result<replica::row_work*> replica::work_for(const std::string& table, const byt
   row_work& w = it->second;
   if (!fresh) return cache_->last = &w;
   w.key = k;
+  auto unread = [&](error e) -> result<row_work*> {  // the row stays out of the cache
+    cache_->rows.erase(it);
+    cache_->last = nullptr;
+    return e;
+  };
   if (!cache_->ids_loaded.count(&table)) {
     auto all = db_->prepare("SELECT id, _reg, rowid FROM \"" + table + "\"");
     std::size_t kept = 0;
@@ -674,11 +679,7 @@ result<replica::row_work*> replica::work_for(const std::string& table, const byt
         ++kept;
       }
     }) : result<void>(all.err());
-    if (!loaded) {
-      cache_->rows.erase(it);
-      cache_->last = nullptr;
-      return loaded.err();
-    }
+    if (!loaded) return unread(loaded.err());
     cache_->ids_loaded.insert(&table);
   }
   cache_->last = &w;
@@ -692,11 +693,7 @@ result<replica::row_work*> replica::work_for(const std::string& table, const byt
   }
   auto s = db_->prepare("SELECT _reg, rowid FROM \"" + table + "\" WHERE id = ?1");
   auto r = s ? (*s)->bind(1, row).step() : result<bool>(s.err());
-  if (!r) {
-    cache_->rows.erase(it);
-    cache_->last = nullptr;
-    return r.err();
-  }
+  if (!r) return unread(r.err());
   if (*r) {
     w.exists = true;
     w.rowid = (*s)->column_int(1);
@@ -804,10 +801,12 @@ result<void> replica::end_batch(result<void> outcome) {
   if (!outcome) {  // the tables are as they were before the batch: so is memory
     for (std::size_t i = c.journal.size(); i > 0; --i) {
       auto& j = c.journal[i - 1];
-      auto it = c.rows.find(j.key);  // (rows leave the cache only here while a batch is open)
       if (j.kind == row_cache::saved::row) {
         c.rows.insert_or_assign(j.key, c.saved_rows[j.slot]);
-      } else if (it == c.rows.end()) {
+        continue;
+      }
+      auto it = c.rows.find(j.key);  // (rows leave the cache only here while a batch is open)
+      if (it == c.rows.end()) {
         continue;
       } else if (j.kind == row_cache::saved::clean) {
         c.forget(it->second);
