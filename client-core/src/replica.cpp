@@ -657,9 +657,10 @@ result<replica::row_work*> replica::work_for(const std::string& table, const byt
   row_work* last = cache_->last;  // consecutive ops mostly write one row
   if (last && last->key.table == &table && std::memcmp(last->key.id.data(), row.data(), 16) == 0) return last;
   row_key k = key_of(&table, row);
-  auto [it, fresh] = cache_->rows.try_emplace(k);
+  auto placed = cache_->rows.try_emplace(k);  // (not a structured binding: lambdas below capture it, clang 14)
+  auto it = placed.first;
   row_work& w = it->second;
-  if (!fresh) return cache_->last = &w;
+  if (!placed.second) return cache_->last = &w;
   w.key = k;
   auto unread = [&](error e) -> result<row_work*> {  // the row stays out of the cache
     cache_->rows.erase(it);
