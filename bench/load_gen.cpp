@@ -1090,7 +1090,8 @@ bool fill_space(net::io_context& ioc, std::uint16_t port, const bytes& space, st
 // prober that times /healthz, while `load` runs (hostile or stalled clients).
 struct member_probe {
   std::vector<std::uint32_t> ack_us, health_us;
-  void run(net::io_context& ioc, std::uint16_t port, double seconds, const std::function<void()>& load) {
+  void run(net::io_context& ioc, std::uint16_t port, double seconds, const std::function<void()>& load,
+           const std::function<bool()>& done = nullptr) {
     device m;
     m.key = crypto::signing_key::generate();
     m.space = crypto::random_bytes(16);
@@ -1098,7 +1099,7 @@ struct member_probe {
     run_until(ioc, [&] { return m.ready || !m.error.empty(); }, 10);
     auto end = clk::now() + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(seconds));
     auto next_health = clk::now();
-    while (clk::now() < end && m.error.empty()) {
+    while (clk::now() < end && m.error.empty() && !(done && done())) {
       if (load) load();
       if (!m.push_in_flight) {
         auto t0 = now_ns();
@@ -1288,9 +1289,16 @@ void case_stalled(const options& o, const std::string& impl, const std::string& 
     peak = std::max(peak, srv.rss_mib());
   };
   member_probe probe;
-  probe.run(ioc, port, std::max(o.seconds, 20.0), [&] {
+  // Until every stalled session has come and been answered (or refused),
+  // then `seconds` more; 120 s at most.
+  std::optional<clk::time_point> all_in;
+  probe.run(ioc, port, 120, [&] {
     if (started < o.idle_conns) add_some();
     else peak = std::max(peak, srv.rss_mib());
+  }, [&] {
+    if (started < o.idle_conns) return false;
+    if (!all_in) all_in = clk::now();
+    return clk::now() - *all_in > std::chrono::duration<double>(o.seconds);
   });
   int ready = 0;
   for (auto& d : devs) ready += d->ready;

@@ -342,8 +342,11 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
 
   void do_read() {
     if (reading_ || busy_ || closing_) return;
-    // Backpressure: while answers pile up unread, stop taking new requests.
+    // Backpressure: while answers pile up unread, stop taking new requests;
+    // and while the server as a whole is over its cap, a session still
+    // holding bytes waits until they are written.
     if (queue_.size() - live_frames_ >= tuning::outbound_pause_frames) return;
+    if (queued_bytes_ > 0 && state_->outbound_bytes > state_->a.opts.outbound_cap) return;
     reading_ = true;
     read_some();
   }
