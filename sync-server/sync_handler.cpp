@@ -210,7 +210,7 @@ void sync_handler::on_auth(const proto::auth& m, done_fn done) {
           {{"peer", peer_}, {"device", short_hex(device_)}, {"space", to_hex(space_)},
            {"cursor", cur.value()}, {"version", version_}});
       reply r;
-      proto::welcome w{space_, cur.value(), std::nullopt};
+      proto::welcome w{space_, cur.value(), std::nullopt, std::nullopt};
       // A snapshot that cannot be read only costs a full pull (and maybe one
       // more upload): the session goes on.
       if (snap) w.snapshot = *snap ? snap->value().meta.cursor : 0;
