@@ -379,6 +379,30 @@ result<std::uint64_t> replica::commit_record(keyring::record r, std::uint64_t no
   return next_seq_++;
 }
 
+result<std::uint64_t> replica::commit_admin(keyring::record r, std::uint64_t now_ms) {
+  if (keyring::chained(r.k)) r.prev = chain_tip();
+  keyring::sign(r, space(), *keys_->admin);
+  return commit_record(std::move(r), now_ms);
+}
+
+bytes replica::chain_tip() {
+  (void)settle_acked();
+  bytes tip = keys_->kr.head();
+  bytes sp = space();
+  auto sel = db_->prepare("SELECT envelope FROM change_log WHERE actor = ?1 AND seq = ?2");
+  if (!sel) return tip;
+  for (std::uint64_t seq : keys_->own_records) {
+    (*sel)->bind(1, device_id()).bind(2, static_cast<std::int64_t>(seq));
+    auto r = (*sel)->step();
+    bytes env = r && *r ? (*sel)->column_blob(0) : bytes{};
+    (*sel)->reset();
+    auto e = codec::decode_envelope(env);
+    auto rec = e ? codec::decode_keyring(e->payload) : result<keyring::record>(e.err());
+    if (rec && (rec->k == keyring::kind::genesis || keyring::chained(rec->k))) tip = keyring::record_hash(sp, *rec);
+  }
+  return tip;
+}
+
 result<apply_status> replica::apply_record(const envelope& e, const bytes& env_bytes, std::uint64_t server_seq, std::uint64_t now_ms) {
   auto logged = in_log(e.actor, e.seq);
   if (!logged) return logged.err();
@@ -561,8 +585,7 @@ result<void> replica::record_side_effects(const keyring::record& r, const bytes&
           auto sealed = crypto::seal_to(d->xpk, key);
           if (!sealed) return sealed.err();
           g.sealed = std::move(*sealed);
-          keyring::sign(g, space(), *keys_->admin);
-          auto c = commit_record(std::move(g), clock_.last().wall_ms);
+          auto c = commit_admin(std::move(g), clock_.last().wall_ms);
           if (!c) return c.err();
         }
       }
@@ -630,8 +653,7 @@ result<void> replica::found_space(const bytes& space16, const bytes& member, con
   g.k = keyring::kind::genesis;
   g.admin_pk = admin.public_key();
   g.lease_ms = keyring::default_lease_ms;
-  keyring::sign(g, space16, admin);
-  if (auto c = commit_record(std::move(g), now_ms); !c) return c.err();
+  if (auto c = commit_admin(std::move(g), now_ms); !c) return c.err();
 
   keyring::record en;
   en.k = keyring::kind::enrol;
@@ -639,8 +661,7 @@ result<void> replica::found_space(const bytes& space16, const bytes& member, con
   en.role = role;
   en.device = device_id();
   en.xpk = keys_->box.public_key();
-  keyring::sign(en, space16, admin);
-  if (auto c = commit_record(std::move(en), now_ms); !c) return c.err();
+  if (auto c = commit_admin(std::move(en), now_ms); !c) return c.err();
 
   crypto::secret key = crypto::secret::random(crypto::aead_key_bytes);
   keyring::record ep;
@@ -649,8 +670,7 @@ result<void> replica::found_space(const bytes& space16, const bytes& member, con
   auto sealed = crypto::seal_to(keys_->box.public_key(), key);
   if (!sealed) return sealed.err();
   ep.grants.push_back({device_id(), std::move(*sealed)});
-  keyring::sign(ep, space16, admin);
-  if (auto c = commit_record(std::move(ep), now_ms); !c) return c.err();
+  if (auto c = commit_admin(std::move(ep), now_ms); !c) return c.err();
   PL_TRY(store_epoch_key(1, key));
 
   crypto::secret mk = crypto::secret::random(crypto::aead_key_bytes);
@@ -682,8 +702,7 @@ result<std::string> replica::create_invite(const bytes& member, const std::strin
   auto sealed = crypto::seal_to(ib->public_key(), keys_->epochs.at(ep));
   if (!sealed) return sealed.err();
   r.sealed = std::move(*sealed);
-  keyring::sign(r, space(), *keys_->admin);
-  if (auto c = commit_record(std::move(r), now_ms); !c) return c.err();
+  if (auto c = commit_admin(std::move(r), now_ms); !c) return c.err();
   return keyring::format_invite(code);
 }
 
@@ -732,8 +751,7 @@ result<void> replica::rotate(std::uint64_t now_ms, const bytes& without_member, 
     ep.grants.push_back({device_id(), std::move(*sealed)});
   }
   std::uint32_t n = ep.epoch;
-  keyring::sign(ep, space(), *keys_->admin);
-  if (auto c = commit_record(std::move(ep), now_ms); !c) return c.err();
+  if (auto c = commit_admin(std::move(ep), now_ms); !c) return c.err();
   return store_epoch_key(n, key);
 }
 
@@ -743,8 +761,7 @@ result<void> replica::remove_member(const bytes& member, std::uint64_t now_ms) {
   keyring::record r;
   r.k = keyring::kind::remove;
   r.member = member;
-  keyring::sign(r, space(), *keys_->admin);
-  if (auto c = commit_record(std::move(r), now_ms); !c) return c.err();
+  if (auto c = commit_admin(std::move(r), now_ms); !c) return c.err();
   return rotate(now_ms, member, {});
 }
 
@@ -754,8 +771,7 @@ result<void> replica::revoke_device(const bytes& device, std::uint64_t now_ms) {
   keyring::record r;
   r.k = keyring::kind::revoke;
   r.device = device;
-  keyring::sign(r, space(), *keys_->admin);
-  if (auto c = commit_record(std::move(r), now_ms); !c) return c.err();
+  if (auto c = commit_admin(std::move(r), now_ms); !c) return c.err();
   return rotate(now_ms, {}, device);
 }
 
@@ -765,8 +781,7 @@ result<void> replica::set_lease(std::uint64_t lease_ms, std::uint64_t now_ms) {
   keyring::record r;
   r.k = keyring::kind::lease;
   r.lease_ms = lease_ms;
-  keyring::sign(r, space(), *keys_->admin);
-  auto c = commit_record(std::move(r), now_ms);
+  auto c = commit_admin(std::move(r), now_ms);
   if (!c) return c.err();
   return {};
 }
@@ -779,8 +794,7 @@ result<void> replica::set_member_role(const bytes& member, const std::string& ro
   r.k = keyring::kind::role;
   r.member = member;
   r.role = role;
-  keyring::sign(r, space(), *keys_->admin);
-  auto c = commit_record(std::move(r), now_ms);
+  auto c = commit_admin(std::move(r), now_ms);
   if (!c) return c.err();
   return {};
 }

@@ -283,6 +283,11 @@ class replica {
   result<apply_status> apply_record(const envelope& e, const bytes& env_bytes, std::uint64_t server_seq, std::uint64_t now_ms);
   result<void> record_refused(const envelope& e, const bytes& env_bytes, std::uint64_t server_seq);
   result<std::uint64_t> commit_record(keyring::record r, std::uint64_t now_ms);
+  // An admin record: placed after the chain's tip (chain_tip), signed with
+  // the admin key, committed.
+  result<std::uint64_t> commit_admin(keyring::record r, std::uint64_t now_ms);
+  // The keyring head after this device's own records not applied yet.
+  bytes chain_tip();
   result<void> record_side_effects(const keyring::record& r, const bytes& actor);
   result<void> store_epoch_key(std::uint32_t epoch, const crypto::secret& k);
   result<void> rotate(std::uint64_t now_ms, const bytes& without_member, const bytes& without_device);

@@ -1,0 +1,188 @@
+// The threat model in code (PROTOCOL.md "Threat model"): a councillor with a
+// modified client. They are an ordinary current member whose device key
+// signs whatever they craft; they need no network position. Each case crafts
+// records, changes or snapshots through the core's lower layers, pushes them
+// to the real packline-server over a real socket, and then reads what an
+// honest new tablet shows. Every case failed before the defence it names.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <memory>
+
+#include "packline/codec.hpp"
+#include "packline/keyring.hpp"
+#include "support/server_process.hpp"
+#include "support/sync_client.hpp"
+
+using namespace packline;
+using namespace packline::test;
+
+namespace {
+
+op set(const char* table, const bytes& row, const char* field, value v) { return set_op(table, row, field, std::move(v)); }
+
+// A device of the panel: an honest replica and session, plus its secret so
+// the attacker can also speak raw frames as the same device.
+struct device {
+  bytes seed = crypto::random_bytes(32);
+  std::unique_ptr<sync_client> c = std::make_unique<sync_client>(bytes{}, seed);
+  bytes member;
+  std::string code;  // the invite it joined with
+  replica& rep() { return c->rep(); }
+};
+
+// A secured panel on the real server: the clerk's device founded it.
+struct panel {
+  temp_dir tmp;
+  server_process srv{tmp.sub("data"), tmp.sub("server.log")};
+  bytes space = crypto::random_bytes(16);
+  device clerk;
+
+  panel() {
+    REQUIRE(crypto::init().ok());
+    REQUIRE_MESSAGE(srv.start(), srv.error());
+    clerk.member = new_row_id();
+    REQUIRE(clerk.rep().found_space(space, clerk.member, "clerk", wall_ms()).ok());
+    REQUIRE(clerk.rep().commit({set("member", clerk.member, "name", std::string("Dana (clerk)")),
+                                set("member", clerk.member, "role", std::string("clerk"))}, wall_ms()).ok());
+    REQUIRE(clerk.c->connect(srv.port()));
+    REQUIRE(clerk.c->sync());
+    REQUIRE(clerk.rep().secured());
+  }
+
+  // The clerk invites `member` (a new member row unless given) as `role`;
+  // a new device redeems the code and syncs.
+  std::unique_ptr<device> join(const std::string& role, bytes member = {}) {
+    if (member.empty()) {
+      member = new_row_id();
+      REQUIRE(clerk.rep().commit({set("member", member, "name", "Cllr " + role), set("member", member, "role", role)},
+                                 wall_ms()).ok());
+    }
+    auto code = clerk.rep().create_invite(member, role, wall_ms());
+    REQUIRE(code.ok());
+    clerk.c->flush();
+    REQUIRE(clerk.c->sync());
+    auto d = std::make_unique<device>();
+    d->member = member;
+    d->code = *code;
+    REQUIRE(d->rep().redeem_invite(*code, wall_ms()).ok());
+    REQUIRE(d->c->connect(srv.port()));
+    REQUIRE(d->c->sync());
+    REQUIRE(sync_all({clerk.c.get(), d->c.get()}));  // the clerk grants; member keys settle
+    REQUIRE_FALSE(d->rep().joining());
+    return d;
+  }
+
+  // An honest new tablet of a new member: what anyone joining now is shown.
+  std::unique_ptr<device> new_tablet() { return join("member"); }
+
+  void settle(std::vector<device*> ds) {
+    std::vector<sync_client*> cs{clerk.c.get()};
+    for (auto* d : ds) cs.push_back(d->c.get());
+    REQUIRE(sync_all(cs));
+  }
+};
+
+// The attacker's modified client: speaks frames as `d`'s device.
+struct modified_client {
+  raw_device raw;
+  explicit modified_client(panel& p, device& d) : raw(d.seed) {
+    REQUIRE(raw.connect(p.srv.port()));
+    REQUIRE(raw.handshake(p.space).has_value());
+  }
+  // Every keyring record the server holds (any member may fetch them).
+  std::vector<envelope> keyring() {
+    std::vector<envelope> out;
+    std::uint64_t since = 0;
+    for (;;) {
+      REQUIRE(raw.send(proto::keyring_get{since}));
+      auto m = raw.next();
+      REQUIRE((m && std::holds_alternative<proto::keyring_page>(*m)));
+      auto& pg = std::get<proto::keyring_page>(*m);
+      for (auto& it : pg.items) out.push_back(codec::decode_envelope(it.envelope).value());
+      if (!pg.more || pg.items.empty()) break;
+      since = pg.next;
+    }
+    return out;
+  }
+  // Pushes `payload` as a keyring record of this device (seq far ahead of
+  // its honest changes). Returns the server's answer: 0 stored, else the error code.
+  std::uint32_t push_record(const bytes& space, const bytes& payload, std::uint64_t seq) {
+    envelope e;
+    e.space = space;
+    e.seq = seq;
+    e.epoch = keyring::record_epoch;
+    e.payload = payload;
+    crypto::sign_envelope(e, raw.key());
+    REQUIRE(raw.send(proto::push{{codec::encode_envelope(e)}}));
+    auto m = raw.next();
+    REQUIRE(m.has_value());
+    if (std::holds_alternative<proto::ack>(*m)) return 0;
+    REQUIRE(std::holds_alternative<proto::error>(*m));
+    return std::get<proto::error>(*m).code;
+  }
+};
+
+std::vector<keyring::record> records_of(const std::vector<envelope>& log, keyring::kind k) {
+  std::vector<keyring::record> out;
+  for (auto& e : log)
+    if (auto r = codec::decode_keyring(e.payload); r && r->k == k) out.push_back(*r);
+  return out;
+}
+
+std::size_t count_rows(replica& r, const char* table, const bytes& id) {
+  auto rows = r.rows(table, "id", id);
+  REQUIRE(rows.ok());
+  return rows->size();
+}
+
+}  // namespace
+
+// ---- keyring records are bound to their place ---------------------------------
+
+TEST_CASE("threat model: a demoted vice-chair who re-sends their old promotion stays demoted") {
+  panel p;
+  auto vc = p.join("member");
+  REQUIRE(p.clerk.rep().set_member_role(vc->member, "vice_chair", wall_ms()).ok());
+  REQUIRE(p.clerk.rep().set_member_role(vc->member, "member", wall_ms()).ok());
+  p.clerk.c->flush();
+  p.settle({vc.get()});
+  REQUIRE(vc->rep().my_role() == "member");
+
+  modified_client atk(p, *vc);
+  auto promotions = records_of(atk.keyring(), keyring::kind::role);
+  REQUIRE(promotions.size() == 2);
+  REQUIRE(promotions[0].role == "vice_chair");
+  CHECK(atk.push_record(p.space, codec::encode_keyring(promotions[0]), 1000) == proto::error_forbidden);
+
+  // Their edit of the consolidated list, as a vice-chair would make it.
+  bytes cq = new_row_id();
+  REQUIRE(vc->rep().commit({set("consolidated_question", cq, "body", std::string("MARKER-CONSOLIDATED"))}, wall_ms()).ok());
+  vc->c->flush();
+  p.settle({vc.get()});
+
+  auto fresh = p.new_tablet();
+  CHECK(fresh->rep().keyring().device(vc->rep().device_id())->role == "member");
+  CHECK(count_rows(fresh->rep(), "consolidated_question", cq) == 0);
+  CHECK(count_rows(p.clerk.rep(), "consolidated_question", cq) == 0);
+}
+
+TEST_CASE("threat model: a member who re-sends an old removal cannot throw out a re-admitted member") {
+  panel p;
+  auto atk_dev = p.join("member");
+  auto bob = p.join("member");
+  REQUIRE(p.clerk.rep().remove_member(bob->member, wall_ms()).ok());
+  p.clerk.c->flush();
+  p.settle({atk_dev.get()});
+  auto bob_again = p.join("member", bob->member);  // the clerk re-admits Bob on a new tablet
+
+  modified_client atk(p, *atk_dev);
+  auto removals = records_of(atk.keyring(), keyring::kind::remove);
+  REQUIRE(removals.size() == 1);
+  CHECK(atk.push_record(p.space, codec::encode_keyring(removals[0]), 1000) == proto::error_forbidden);
+
+  p.settle({atk_dev.get(), bob_again.get()});
+  auto fresh = p.new_tablet();
+  CHECK(fresh->rep().keyring().may_write(bob_again->rep().device_id()).ok());
+  CHECK(p.clerk.rep().keyring().may_write(bob_again->rep().device_id()).ok());
+}
