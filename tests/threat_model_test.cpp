@@ -186,3 +186,30 @@ TEST_CASE("threat model: a member who re-sends an old removal cannot throw out a
   CHECK(fresh->rep().keyring().may_write(bob_again->rep().device_id()).ok());
   CHECK(p.clerk.rep().keyring().may_write(bob_again->rep().device_id()).ok());
 }
+
+// ---- a created row is bound to its signer -------------------------------------
+
+TEST_CASE("threat model: a member cannot create a row in another's name or in a status their role may not set") {
+  panel p;
+  auto chair = p.join("chair");
+  auto atk = p.join("member");
+  // Through the replica's lower layer (no workflow checks): a question by
+  // "the chair", already consolidated; a note by "the clerk"; a question of
+  // their own, born consolidated.
+  bytes q = new_row_id(), note = new_row_id(), own = new_row_id();
+  REQUIRE(atk->rep().commit({set("question", q, "author", chair->member), set("question", q, "body", std::string("MARKER-FORGED-Q")),
+                             set("question", q, "status", std::string("consolidated"))}, wall_ms()).ok());
+  REQUIRE(atk->rep().commit({set("annotation", note, "author", p.clerk.member), set("annotation", note, "body", std::string("MARKER-FORGED-NOTE")),
+                             set("annotation", note, "visibility", std::string("panel"))}, wall_ms()).ok());
+  REQUIRE(atk->rep().commit({set("question", own, "author", atk->member), set("question", own, "body", std::string("MARKER-OWN")),
+                             set("question", own, "status", std::string("consolidated"))}, wall_ms()).ok());
+  atk->c->flush();
+  p.settle({chair.get(), atk.get()});
+
+  auto fresh = p.new_tablet();
+  for (auto* r : {&fresh->rep(), &p.clerk.rep(), &chair->rep()}) {
+    CHECK(count_rows(*r, "question", q) == 0);
+    CHECK(count_rows(*r, "annotation", note) == 0);
+    CHECK(count_rows(*r, "question", own) == 0);
+  }
+}

@@ -72,14 +72,22 @@ bytes invite_id_of(const crypto::secret& s) { return crypto::keyed_hash(s, "pack
 
 error refused(std::string why) { return make_error(errc::forbidden, std::move(why)); }
 
-// The devices a remove/revoke record takes out (read before it applies).
-std::vector<bytes> taken_out(const keyring::state& kr, const keyring::record& r) {
-  std::vector<bytes> out;
-  if (r.k == keyring::kind::revoke) out.push_back(r.device);
+
+// What a record changes of devices, read before it applies: the devices a
+// remove/revoke takes out, and the roles a role record ends.
+}  // namespace
+
+replica::device_notes_t replica::device_notes(const keyring::state& kr, const keyring::record& r) {
+  device_notes_t n;
+  if (r.k == keyring::kind::revoke) n.out.push_back(r.device);
   if (r.k == keyring::kind::remove)
-    for (auto& [pk, d] : kr.devices(r.member)) out.push_back(pk);
-  return out;
+    for (auto& [pk, d] : kr.devices(r.member)) n.out.push_back(pk);
+  if (r.k == keyring::kind::role)
+    for (auto& [pk, d] : kr.devices(r.member)) n.roles.emplace_back(pk, d.role);
+  return n;
 }
+
+namespace {
 
 result<std::optional<std::uint64_t>> server_seq_in(db& d, const char* table, const bytes& actor, std::uint64_t seq) {
   // Table names are constants of this file, never input.
@@ -114,14 +122,14 @@ result<void> replica::load_keys() {
     auto e = env ? codec::decode_envelope(*env) : result<envelope>(make_error(errc::malformed));
     auto rec = e ? codec::decode_keyring(e->payload) : result<keyring::record>(e.err());
     if (!rec) return make_error(errc::corrupt_replica, "the stored keyring of this panel is damaged");
-    auto out = taken_out(keys_->kr, *rec);
+    auto notes = device_notes(keys_->kr, *rec);
     if (!keys_->kr.apply(sp, *rec, e->actor, e->seq, keys_->log_size == 0))
       return make_error(errc::corrupt_replica, "the stored keyring of this panel is damaged");
     ++keys_->log_size;
-    if (!out.empty()) {
+    if (!notes.out.empty() || !notes.roles.empty()) {
       auto at = server_seq_in(*db_, "change_log", e->actor, e->seq);
       if (!at) return at.err();
-      for (auto& pk : out) keys_->out_at.emplace(pk, at->value_or(0));
+      keep_notes(notes, at->value_or(0));
     }
   }
   auto own = mlist(*db_, k_own);
@@ -299,7 +307,8 @@ result<void> replica::check_remote(const envelope& e, const change_body& body) {
   PL_TRY(flush_rows());  // the rules read the tables
   const keyring::device_info* d = kr.device(e.actor);
   if (!d || (d->revoked && !stored_before_out(e))) return refused("change by a device that is not a member");
-  rules::role role = rules::parse_role(d->role);
+  std::string role_name = role_as_of(e, d->role);
+  rules::role role = rules::parse_role(role_name);
   // What the rules need of a row before this change: does it exist, and its
   // author (or a priority's leads). One small query per row, not rows():
   // this runs for every remote change (bench/run crypto, sync_path).
@@ -339,6 +348,7 @@ result<void> replica::check_remote(const envelope& e, const change_body& body) {
     c.actor = d->member;
     c.panel_has_clerk = true;  // roles come from the admin-signed keyring, never self-assigned
     const char* af = rules::author_field(o.table);
+    c.names_author = af && rules::sets_field(body.ops, o.table, o.row, af);
     if (af || o.table == "member") {
       auto& r = find(o.table, o.row);
       c.row_exists = r.exists;
@@ -351,7 +361,7 @@ result<void> replica::check_remote(const envelope& e, const change_body& body) {
     if (o.table == "member" && o.field == "role" && role != rules::role::clerk && !rules::chairs(role))
       return refused("change " + std::to_string(e.seq) + " refused: only the clerk or the chair records roles");
     if (auto r = rules::check(c, role); !r)
-      return refused("change " + std::to_string(e.seq) + " by a " + d->role + " refused: " + r.err().message);
+      return refused("change " + std::to_string(e.seq) + " by a " + role_name + " refused: " + r.err().message);
   }
   return {};
 }
@@ -418,7 +428,7 @@ result<apply_status> replica::apply_record(const envelope& e, const bytes& env_b
   }
   // Records apply in server order; the first change of a space is the only
   // place for a genesis.
-  auto out = taken_out(keys_->kr, *rec);
+  auto notes = device_notes(keys_->kr, *rec);
   auto r = keys_->kr.apply(space(), *rec, e.actor, e.seq, server_seq == 1);
   if (e.actor == device_id() && keys_->own_records.erase(e.seq))  // applied, or refused for good
     PL_TRY(mdel(*db_, num_key(k_own, e.seq, 20)));
@@ -427,7 +437,7 @@ result<apply_status> replica::apply_record(const envelope& e, const bytes& env_b
     else if (unacked) PL_TRY(acked(e.actor, e.seq, server_seq));
     return r.err();
   }
-  for (auto& pk : out) keys_->out_at.emplace(pk, server_seq);
+  keep_notes(notes, server_seq);
   {
     transaction tx(*db_);
     PL_TRY(meta_set(*db_, num_key(k_log, keys_->log_size, 20), env_bytes));
@@ -503,13 +513,34 @@ result<void> replica::settle_acked() {
 // applied in server order, where the current keyring is the one as of it.
 // Roles are taken as the keyring has them now (a role change is rare and
 // not part of this check).
+// Roles likewise: a change is judged with the role its device had when the
+// server stored it, so every replica judges a delayed change the same way.
+std::uint64_t replica::judged_at(const envelope& e) {
+  if (keys_->judging && keys_->judging->actor == e.actor && keys_->judging->seq == e.seq) return keys_->judging->server_seq;
+  if (auto w = server_seq_in(*db_, "waiting", e.actor, e.seq); w && *w) return **w;
+  return 0;
+}
+
 bool replica::stored_before_out(const envelope& e) {
   auto out = keys_->out_at.find(e.actor);
   if (out == keys_->out_at.end()) return false;
-  std::uint64_t at = 0;
-  if (keys_->judging && keys_->judging->actor == e.actor && keys_->judging->seq == e.seq) at = keys_->judging->server_seq;
-  else if (auto w = server_seq_in(*db_, "waiting", e.actor, e.seq); w && *w) at = **w;
+  std::uint64_t at = judged_at(e);
   return at != 0 && at < out->second;
+}
+
+std::string replica::role_as_of(const envelope& e, const std::string& now_role) {
+  auto h = keys_->role_before.find(e.actor);
+  if (h == keys_->role_before.end()) return now_role;
+  std::uint64_t at = judged_at(e);
+  if (at == 0) return now_role;
+  for (auto& [changed_at, role] : h->second)
+    if (at < changed_at) return role;
+  return now_role;
+}
+
+void replica::keep_notes(const device_notes_t& n, std::uint64_t server_seq) {
+  for (auto& pk : n.out) keys_->out_at.emplace(pk, server_seq);
+  for (auto& [pk, role] : n.roles) keys_->role_before[pk].emplace_back(server_seq, role);
 }
 
 std::vector<std::pair<std::uint32_t, crypto::secret>> replica::keys_for_me(const keyring::record& r) {

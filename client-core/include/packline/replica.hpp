@@ -296,6 +296,18 @@ class replica {
   result<void> retry_sealed(std::uint64_t now_ms);
   result<void> settle_acked();
   bool stored_before_out(const envelope& e);
+  // The server_seq of the change being judged when it is applied out of
+  // server order (held for a key, or waiting); 0 when applied in order.
+  std::uint64_t judged_at(const envelope& e);
+  // The role of `device` (now `now_role`) when the server stored `e`.
+  std::string role_as_of(const envelope& e, const std::string& now_role);
+  // What a keyring record changed of devices, kept with its server_seq.
+  struct device_notes_t {
+    std::vector<bytes> out;                              // taken out (remove/revoke)
+    std::vector<std::pair<bytes, std::string>> roles;   // (device, its role before a role record)
+  };
+  static device_notes_t device_notes(const keyring::state& kr, const keyring::record& r);  // read before it applies
+  void keep_notes(const device_notes_t& n, std::uint64_t server_seq);
   // apply(): the change about to be judged sits at server_seq (so a change
   // of a device removed later is judged as of its place even when the
   // keyring is ahead of the cursor).
