@@ -213,3 +213,101 @@ TEST_CASE("threat model: a member cannot create a row in another's name or in a 
     CHECK(count_rows(*r, "question", own) == 0);
   }
 }
+
+// ---- a new tablet only believes what it can verify ------------------------------
+
+namespace {
+
+// The space key of the epoch the attacker's invite carried: any member can
+// open it from their own invite code and the invite record.
+crypto::secret key_from_invite(modified_client& atk, const std::string& code) {
+  auto c = keyring::parse_invite(code);
+  REQUIRE(c.ok());
+  auto box = crypto::box_key::derive(c->secret.expose());
+  REQUIRE(box.ok());
+  for (auto& r : records_of(atk.keyring(), keyring::kind::invite))
+    if (auto k = box->open(r.sealed)) return std::move(*k);
+  FAIL("no invite record opens with the code");
+  return crypto::secret{};
+}
+
+// A snapshot made from the signer's own honest image, altered: `title` as the
+// meeting's title, written as by `writer`, and a covered list that claims
+// `covered_actor`'s changes up to seq 1,000,000. Sealed under `key`, signed
+// by `signer`, uploaded.
+void upload_forged_snapshot(panel& p, device& signer, const crypto::secret& key, const bytes& meeting,
+                            const std::string& title, const bytes& writer, const bytes& covered_actor) {
+  auto image = signer.rep().snapshot();
+  REQUIRE(image.ok());
+  auto s = codec::decode_snapshot(*image);
+  REQUIRE(s.ok());
+  std::uint64_t cursor = s->cursor;
+  for (auto& c : s->covered)
+    if (c.actor == covered_actor) c.seq = 1'000'000;
+  std::uint64_t w = 0;
+  for (int i = 0; i < 8; ++i) w = (w << 8) | writer[i];
+  s->regs.push_back({"meeting", meeting, "title", reg_ref{w, hlc_timestamp{wall_ms() + 1000, 0}}, title});
+  snapshot_blob b;
+  b.space = p.space;
+  b.cursor = cursor;
+  b.epoch = 1;
+  b.device = crypto::signing_key::from_seed(signer.seed)->public_key();
+  REQUIRE(crypto::seal_snapshot(b, codec::encode_snapshot(*s), &key, *crypto::signing_key::from_seed(signer.seed)).ok());
+  bytes blob = codec::encode_snapshot_blob(b);
+  modified_client raw(p, signer);
+  REQUIRE(raw.raw.send(proto::snapshot_put{cursor, blob.size(), 0, blob}));
+  auto m = raw.raw.next();
+  REQUIRE((m && std::holds_alternative<proto::snapshot_ack>(*m)));
+  REQUIRE(std::get<proto::snapshot_ack>(*m).complete);
+}
+
+std::string title_on(replica& r, const bytes& meeting) {
+  auto rows = r.rows("meeting", "id", meeting);
+  REQUIRE(rows.ok());
+  return rows->empty() ? std::string{} : rows->front().text("title");
+}
+
+}  // namespace
+
+TEST_CASE("threat model: a member's forged snapshot shows a new tablet nothing, and hides none of the clerk's later changes") {
+  panel p;
+  bytes meeting = new_row_id();
+  REQUIRE(p.clerk.rep().commit({set("meeting", meeting, "title", std::string("Budget scrutiny"))}, wall_ms()).ok());
+  p.clerk.c->flush();
+  auto atk = p.join("member");
+  p.settle({atk.get()});
+
+  modified_client raw(p, *atk);
+  crypto::secret key = key_from_invite(raw, atk->code);
+  upload_forged_snapshot(p, *atk, key, meeting, "MEETING CANCELLED", p.clerk.rep().device_id(),
+                         p.clerk.rep().device_id());
+  // The clerk goes on: a later change of theirs must reach every new tablet.
+  REQUIRE(p.clerk.rep().commit({set("meeting", meeting, "title", std::string("Budget scrutiny (room 2)"))}, wall_ms()).ok());
+  p.clerk.c->flush();
+  p.settle({atk.get()});
+
+  auto fresh = p.new_tablet();
+  CHECK(title_on(fresh->rep(), meeting) == "Budget scrutiny (room 2)");
+}
+
+TEST_CASE("threat model: a snapshot cannot make a new tablet skip a change stored after it") {
+  panel p;
+  bytes meeting = new_row_id();
+  REQUIRE(p.clerk.rep().commit({set("meeting", meeting, "title", std::string("Budget scrutiny"))}, wall_ms()).ok());
+  p.clerk.c->flush();
+  auto clerk2 = p.join("clerk");  // a clerk's device may publish; its covered list is still checked
+  auto chair = p.join("chair");
+  p.settle({clerk2.get(), chair.get()});
+
+  modified_client raw(p, *clerk2);
+  crypto::secret key = key_from_invite(raw, clerk2->code);
+  upload_forged_snapshot(p, *clerk2, key, meeting, "Budget scrutiny", p.clerk.rep().device_id(),
+                         chair->rep().device_id());
+  bytes cq = new_row_id();
+  REQUIRE(chair->rep().commit({set("consolidated_question", cq, "body", std::string("MARKER-CHAIR-LATER"))}, wall_ms()).ok());
+  chair->c->flush();
+  p.settle({clerk2.get(), chair.get()});
+
+  auto fresh = p.new_tablet();
+  CHECK(count_rows(fresh->rep(), "consolidated_question", cq) == 1);
+}

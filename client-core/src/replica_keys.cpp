@@ -31,6 +31,8 @@ constexpr std::string_view k_locked = "lease:locked";
 constexpr std::string_view k_nokey = "nokey:";          // + 20-digit server_seq: changes held for their epoch key
 constexpr std::string_view k_own = "krown:";            // + 20-digit seq: our keyring records not applied yet
 constexpr std::string_view private_magic = "PLP1";
+// The role whose devices publish a secured panel's snapshots (see can_snapshot).
+const std::string publisher_role = "clerk";
 
 std::string num_key(std::string_view prefix, std::uint64_t n, int width) {
   char buf[32];
@@ -864,7 +866,12 @@ bool replica::can_snapshot() {
   if (!settle_acked() || keys_->locked || joining()) return false;
   auto held = mlist(*db_, k_nokey);
   if (!held || !held->empty()) return false;  // the image would miss a change below the cursor
-  if (keys_->kr.secured()) return keys_->epochs.count(keys_->kr.epoch()) > 0;
+  if (keys_->kr.secured()) {
+    // A new tablet believes a snapshot whole, so only the clerk's devices
+    // publish one (start_from_blob refuses any other signer).
+    const auto* me = keys_->kr.device(device_id());
+    return me && me->role == publisher_role && keys_->epochs.count(keys_->kr.epoch()) > 0;
+  }
   return write_epoch() == 0;  // a founder before its genesis is stored holds a key but is not secured yet
 }
 
@@ -925,6 +932,8 @@ result<std::uint64_t> replica::start_from_blob(const bytes& blob_bytes, const st
     std::string signer = "device " + to_hex(bytes(blob->device.begin(), blob->device.begin() + 4));
     const auto* d = kr.device(blob->device);
     if (!d || d->revoked) return refused("the snapshot is signed by " + signer + ", which was not a device of the panel at the snapshot's cursor");
+    if (d->role != publisher_role)
+      return refused("the snapshot is signed by " + signer + ", a " + d->role + "'s; only the clerk's devices publish snapshots");
     // A snapshot is trusted whole, so not from a device taken out since
     // (a lost tablet may have uploaded before it was revoked).
     for (auto& rec : later)

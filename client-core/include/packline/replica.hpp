@@ -296,6 +296,8 @@ class replica {
   result<void> retry_sealed(std::uint64_t now_ms);
   result<void> settle_acked();
   bool stored_before_out(const envelope& e);
+  // The cursor of the snapshot this replica started from (0: none).
+  std::uint64_t snapshot_cursor();
   // The server_seq of the change being judged when it is applied out of
   // server order (held for a key, or waiting); 0 when applied in order.
   std::uint64_t judged_at(const envelope& e);
