@@ -9,8 +9,10 @@
 #include <chrono>
 #include <memory>
 
+#include "packline/at_rest.hpp"
 #include "packline/codec.hpp"
 #include "packline/keyring.hpp"
+#include "support/cli_run.hpp"
 #include "support/server_process.hpp"
 #include "support/sync_client.hpp"
 
@@ -310,4 +312,40 @@ TEST_CASE("threat model: a snapshot cannot make a new tablet skip a change store
 
   auto fresh = p.new_tablet();
   CHECK(count_rows(fresh->rep(), "consolidated_question", cq) == 1);
+}
+
+// ---- a finder of a lost tablet --------------------------------------------------
+
+TEST_CASE("threat model: a copy is never sealed under a short passphrase, and the CLI never writes keys unsealed") {
+  REQUIRE(crypto::init().ok());
+  device d;
+  auto weak = d.rep().set_passphrase("123456789");
+  REQUIRE_FALSE(weak.ok());
+  CHECK(weak.err().message.find("at least 10 characters") != std::string::npos);
+  CHECK_FALSE(d.rep().has_passphrase());
+  CHECK(d.rep().set_passphrase("1234567890").ok());
+
+  temp_dir tmp;
+  server_process srv(tmp.sub("data"), tmp.sub("server.log"));
+  REQUIRE_MESSAGE(srv.start(), srv.error());
+  std::string url = "ws://127.0.0.1:" + std::to_string(srv.port());
+  auto found = [&](const std::string& dir, const std::string& env) {
+    // setsid: no controlling terminal, so the CLI cannot ask and must refuse.
+    return run_cli(PACKLINE_CLI_BIN, tmp.sub(dir), {"found", "--server", url, "--name", "Dana", "--role", "clerk"},
+                   tmp.sub("stderr.txt"), env + "setsid ");
+  };
+  auto no_pass = found("a", "");
+  CHECK(no_pass.code != 0);
+  CHECK_MESSAGE(no_pass.err.find("passphrase") != std::string::npos, no_pass.err);
+  auto short_pass = found("b", "PACKLINE_PASSPHRASE=short ");
+  CHECK(short_pass.code != 0);
+  CHECK_MESSAGE(short_pass.err.find("at least 10 characters") != std::string::npos, short_pass.err);
+  for (const char* dir : {"a", "b"}) {
+    std::string bytes = slurp_dir(tmp.sub(dir));
+    CHECK_MESSAGE(bytes.find("key:admin") == std::string::npos, dir);  // no admin key in any unsealed copy
+  }
+  auto ok = found("c", "PACKLINE_PASSPHRASE='correct horse battery' ");
+  CHECK_MESSAGE(ok.code == 0, ok.err);
+  std::string sealed = slurp_dir(tmp.sub("c"));
+  CHECK(sealed.find("key:admin") == std::string::npos);
 }
