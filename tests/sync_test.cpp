@@ -613,11 +613,11 @@ TEST_CASE("sync: a damaged, foreign-signed or removed device's snapshot is refus
       srv.snap = forged_blob(srv.snap, crypto::signing_key::generate(), srv.snap_cursor);
       want = "not a device of the panel";
     } else {
-      // c, a member once, signs a snapshot dated after its removal, or (a
-      // lost tablet) one it could have uploaded before it was removed.
+      // c, a clerk's tablet once, signs a snapshot dated after its removal,
+      // or (a lost tablet) one it could have uploaded before it was removed.
       bytes seed = crypto::random_bytes(32);
       sync_session* sc = nullptr;
-      auto c = p.join(p.invite("member"), sc, seed);
+      auto c = p.join(p.invite("clerk"), sc, seed);
       std::uint64_t member_at = srv.cursor();
       REQUIRE(p.clerk->remove_member(c->my_member(), p.t + 10).ok());
       p.clerk_sync();

@@ -1002,12 +1002,12 @@ bytes snapshot_blob_header(const snapshot_blob& b) {
 
 // ---------- keyring records (issue 4) ----------
 // [kind, admin_pk, member, device, xpk, invite_id, invite_pk, sealed, role,
-//  expires_ms, at_ms, lease_ms, epoch, [[device, sealed], ...], sig]
+//  expires_ms, at_ms, lease_ms, epoch, [[device, sealed], ...], prev, sig]
 // Fixed arity: unused fields are empty; keyring::state checks exact sizes.
 bytes encode_keyring(const keyring::record& r) {
   byte_sink sink;
   packer pk(sink);
-  pk.pack_array(15);
+  pk.pack_array(16);
   pk.pack_uint8(static_cast<std::uint8_t>(r.k));
   for (const bytes* b : {&r.admin_pk, &r.member, &r.device, &r.xpk, &r.invite_id, &r.invite_pk, &r.sealed}) pack_bin(pk, *b);
   pack_str(pk, r.role);
@@ -1021,6 +1021,7 @@ bytes encode_keyring(const keyring::record& r) {
     pack_bin(pk, g.device);
     pack_bin(pk, g.sealed);
   }
+  pack_bin(pk, r.prev);
   pack_bin(pk, r.sig);
   return sink.take();
 }
@@ -1045,6 +1046,7 @@ result<keyring::record> decode_keyring(const bytes& b) {
   k.lease_ms = r.u64();
   k.epoch = static_cast<std::uint32_t>(r.u64(0xffffffff));
   const node* grants = r.array(keyring::max_grants);
+  k.prev = r.bin(32, false);
   k.sig = r.bin(64, false);
   if (!r.done()) return shape("keyring record");
   for (const node& g : grants->items) {

@@ -1418,7 +1418,10 @@ result<apply_status> replica::apply_verified(const envelope& e, const bytes& env
     if (unacked) PL_TRY(acked(e.actor, e.seq, server_seq));
     return apply_status::duplicate;
   }
-  if (applied(e.actor, e.seq)) return apply_status::duplicate;  // covered by our snapshot
+  // Covered by the snapshot this replica started from, if the server stored
+  // it up to the snapshot's cursor: a snapshot cannot cover a change stored
+  // after it, whatever its covered list claims, so such a change applies.
+  if (applied(e.actor, e.seq) && server_seq <= snapshot_cursor()) return apply_status::duplicate;
   judge_at(e, server_seq);
   auto body = open_change(e);  // checks member device and epoch, then opens (issue 4)
   if (!body) {
@@ -1550,6 +1553,7 @@ result<void> replica::load_snapshot(const bytes& snapshot_bytes) {
       PL_TRY((*put)->bind(1, std::string_view(t.table)).bind(2, t.row).bind(3, std::string_view(t.field)).bind(4, t.doc).run());
       PL_TRY(materialise(t.table, t.row, t.field, texts[i]));
     }
+    PL_TRY(meta_set(*db_, "snapshot_cursor", static_cast<std::int64_t>(snap->cursor)));
     return set_cursor(snap->cursor);
   }));
   // The clock stays this device's own (its join): the snapshot's stamps are
@@ -1585,6 +1589,11 @@ result<void> replica::acked(const bytes& actor, std::uint64_t seq, std::uint64_t
   auto s = db_->prepare("UPDATE change_log SET server_seq = ?3 WHERE actor = ?1 AND seq = ?2 AND server_seq IS NULL");
   if (!s) return s.err();
   return (*s)->bind(1, actor).bind(2, static_cast<std::int64_t>(seq)).bind(3, static_cast<std::int64_t>(server_seq)).run();
+}
+
+std::uint64_t replica::snapshot_cursor() {
+  auto v = meta_get(*db_, "snapshot_cursor");
+  return v && std::holds_alternative<std::int64_t>(*v) ? static_cast<std::uint64_t>(std::get<std::int64_t>(*v)) : 0;
 }
 
 std::uint64_t replica::cursor() {
