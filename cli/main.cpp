@@ -22,6 +22,7 @@
 #include "packline/crypto.hpp"
 #include "packline/export.hpp"
 #include "packline/pack_import.hpp"
+#include "pdf_source.hpp"
 #include "packline/sync.hpp"
 #include "packline/workflow.hpp"
 #include "ws_client.hpp"
@@ -296,38 +297,6 @@ result<void> sync_now(device& d, const std::string& url, bool quiet_output = fal
   return make_error(errc::storage, "sync did not finish within 60 s; what arrived is kept");
 }
 
-// pdftotext (poppler-utils): one text per page, split on form feeds.
-result<std::vector<std::string>> pdf_pages(const std::string& path) {
-  std::string cmd = "pdftotext -enc UTF-8 -q '";
-  for (char c : path) {
-    if (c == '\'') cmd += "'\\''";
-    else cmd += c;
-  }
-  cmd += "' - 2>/dev/null";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return make_error(errc::storage, "could not run pdftotext");
-  std::string out;
-  char buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = ::pclose(p);
-  if (st != 0) {
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-      return make_error(errc::bad_state, "reading PDFs needs pdftotext: apt-get install poppler-utils");
-    return make_error(errc::invalid_argument, "pdftotext could not read " + path + " (is it a PDF?)");
-  }
-  std::vector<std::string> pages;
-  std::size_t from = 0;
-  for (;;) {
-    auto ff = out.find('\f', from);
-    pages.push_back(out.substr(from, ff == std::string::npos ? std::string::npos : ff - from));
-    if (ff == std::string::npos) break;
-    from = ff + 1;
-  }
-  if (pages.size() > 1 && pages.back().find_first_not_of(" \n\r\t") == std::string::npos) pages.pop_back();
-  return pages;
-}
-
 bool is_pdf(const std::string& path, const std::string& head) {
   return head.rfind("%PDF", 0) == 0 || (path.size() > 4 && (path.substr(path.size() - 4) == ".pdf" || path.substr(path.size() - 4) == ".PDF"));
 }
@@ -347,16 +316,12 @@ int cmd_import(device& d, const args& a) {
   auto t0 = std::chrono::steady_clock::now();
   result<pack::parsed> p = make_error(errc::invalid_argument, "");
   if (is_pdf(file, text)) {
-    auto pages = pdf_pages(file);
-    if (!pages) return fail(pages.err());
-    std::cerr << "import: " << pages->size() << " PDF pages\n";
-    if (a.has("meeting")) {
-      std::string joined;
-      for (auto& pg : *pages) joined += pg + "\f";
-      p = pack::parse_supplement(joined, a.get("title"));
-    } else {
-      p = pack::parse_pages(*pages, progress);
-    }
+    auto src = cli::pdf_source(file);
+    if (!src) return fail(src.err());
+    std::cerr << "import: " << src->pages.size() << " PDF pages" << (src->outline.empty() ? "" : ", with an outline") << "\n";
+    t0 = std::chrono::steady_clock::now();  // structuring time, without the extraction
+    if (a.has("meeting")) p = pack::parse_supplement_source(*src, a.get("title"));
+    else p = pack::parse_source(*src, progress);
   } else if (a.has("meeting")) {
     p = pack::parse_supplement(text, a.get("title"));
   } else {
