@@ -11,6 +11,8 @@
 namespace packline::pack::detail {
 namespace {
 
+bool agenda_heading(std::string_view t);
+
 void note_found(meeting_info& m, const std::string& field, const line& l, double confidence) {
   for (auto& f : m.found)
     if (f.first == field) return;
@@ -26,7 +28,10 @@ struct label_word {
   label kind;
 };
 // Longest first, so "Date and Time" wins over "Date".
-constexpr std::array<label_word, 27> label_words = {{
+constexpr std::array<label_word, 33> label_words = {{
+    {"members of the committee", label::membership}, {"members of the panel", label::membership},
+    {"members of the board", label::membership}, {"membership of the committee", label::membership},
+    {"membership of the panel", label::membership}, {"membership of the board", label::membership},
     {"date and time", label::date}, {"date & time", label::date}, {"meeting date", label::date}, {"date", label::date},
     {"time", label::time}, {"venue", label::venue}, {"place", label::venue}, {"location", label::venue},
     {"where", label::venue}, {"panel membership", label::membership}, {"committee membership", label::membership},
@@ -229,11 +234,13 @@ int read_quorum(std::string_view t) {
   return 0;
 }
 
-bool body_word(std::string_view t) {
-  for (std::string_view w : {"panel", "committee", "board", "cabinet", "council", "commission", "forum", "scrutiny",
-                             "authority", "assembly", "partnership", "group"})
-    if (contains_ci(t, w)) return true;
-  return false;
+// 2: names a committee ("panel", "committee", ...); 1: names a council or authority; 0: neither.
+int body_word(std::string_view t) {
+  for (std::string_view w : {"panel", "committee", "board", "cabinet", "commission", "forum", "scrutiny", "partnership"})
+    if (contains_ci(t, w)) return 2;
+  for (std::string_view w : {"council", "authority", "assembly", "group"})
+    if (contains_ci(t, w)) return 1;
+  return 0;
 }
 
 // "The deadline ... is 8.30am on Monday 7 December 2020."
@@ -334,7 +341,7 @@ void read_front(parsed& p, const std::vector<line>& ls, std::size_t end) {
             if (m.quorum) note_found(m, "quorum", ls[i], 0.9);
           }
           std::string first = value;
-          if (!first.empty() && first[0] == '(') first.clear();
+          if (!first.empty() && (first[0] == '(' || contains_ci(first, "quorum"))) first.clear();
           std::string printed;
           bool stopped = false;
           int before = static_cast<int>(m.members.size());
@@ -347,7 +354,9 @@ void read_front(parsed& p, const std::vector<line>& ls, std::size_t end) {
           bool seen = !first.empty();
           for (; j < end && !stopped; ++j) {
             std::string_view n = trim(ls[j].text);
+            if (agenda_heading(n)) break;
             if (n.empty()) {
+              if (!first.empty()) break;
               if (seen && (j + 1 >= end || trim(ls[j + 1].text).empty() || !namey(std::string(trim(ls[j + 1].text)).substr(0, 60))))
                 break;
               continue;
@@ -427,16 +436,19 @@ void read_front(parsed& p, const std::vector<line>& ls, std::size_t end) {
         best = i;
       }
     }
-    if (best == end || !body_word(ls[best].text)) {
-      best = end;
+    if (best == end || body_word(ls[best].text) < 2) {
+      // The first line that names a committee, else the first that names a council.
+      std::size_t first[3] = {end, end, end};
       for (std::size_t i = 0; i < end && i < 40; ++i) {
         std::string_view t = trim(ls[i].text);
         std::string v;
-        if (t.empty() || t.size() > 100 || t.back() == '.' || label_at(t, v) != label::none || !body_word(t)) continue;
+        if (t.empty() || t.size() > 100 || t.back() == '.' || label_at(t, v) != label::none) continue;
         if (starts_with_ci(t, "to:") || starts_with_ci(t, "dear") || contains_ci(t, "agenda")) continue;
-        best = i;
-        break;
+        int w = body_word(t);
+        if (first[w] == end) first[w] = i;
       }
+      if (first[2] != end) best = first[2];
+      else if (best == end) best = first[1];
     }
     if (best != end) {
       std::string b(trim(ls[best].text));
@@ -581,13 +593,14 @@ bool read_head(std::string_view t0, head& h) {
       return false;
     }
   }
-  if (i < t.size() && t[i] != ' ' && t[i] != '\t') return false;
+  if (i > n0 && i < t.size() && t[i] != ' ' && t[i] != '\t') return false;
   if (i == n0 && h.minute.empty()) return false;
   (void)item_word;
   h.rest = std::string(trim(t.substr(i)));
   if (h.rest.empty()) return true;
   unsigned char c = static_cast<unsigned char>(h.rest[0]);
   if (!(std::isupper(c) || c >= 0x80 || c == '\'' || c == '"')) return false;
+  if (h.rest.size() > 60 && h.rest.back() == '.') return false;  // a sentence, not a title
   auto w = words_of(h.rest);
   if (!w.empty() && (month_of(w[0]) || lower(w[0]) == "am" || lower(w[0]) == "pm" || lower(w[0]) == "page")) return false;
   return true;
@@ -739,7 +752,8 @@ bool agenda_heading(std::string_view t) {
     return true;
   auto w = words_of(l);
   if (w.size() >= 2 && w.size() <= 5 && w[0] == "agenda" && l.find(':') == std::string::npos && parse_date(l).empty() &&
-      (w[1] == "part" || w[1] == "for" || w[1] == "items" || w[1] == "public" || w[1] == "1"))
+      (w[1] == "part" || w[1] == "for" || w[1] == "items" || w[1] == "public" || w[1] == "1" || w[1] == "page" ||
+       w[1] == "pages" || w[1] == "item"))
     return true;
   // A table header: "Item  Title  Pages", "Item No.\tSubject\tPage".
   return w.size() >= 2 && w.size() <= 6 && w[0] == "item" && (l.find("page") != std::string::npos);
@@ -832,6 +846,7 @@ std::size_t read_agenda(parsed& p, const std::vector<line>& ls) {
     agenda_state s0;
     s0.last_top = h.value, s0.roman = h.roman, s0.top_number = h.number, s0.last_minute = h.minute_value;
     s0.minute_only = h.number.empty();
+    s0.last_sub = 1 << 20;  // sub-items do not count
     return ahead_from(from, s0, 1);
   };
 
@@ -887,12 +902,30 @@ std::size_t read_agenda(parsed& p, const std::vector<line>& ls) {
       item it;
       std::string title(t);
       if (has_heading && take_pages(title, it) && !title.empty() && (std::isupper(static_cast<unsigned char>(title[0])))) {
+        // Titles without pages just above it belong to the same list.
+        std::size_t back = i;
+        while (back > start) {
+          std::string_view prev = trim(ls[back - 1].text);
+          std::string v;
+          if (prev.empty() || prev.size() > 80 || ends_sentence(prev) || !std::isupper(static_cast<unsigned char>(prev[0])) ||
+              label_at(prev, v) != label::none || part_heading(prev) != 0 || table_header(prev))
+            break;
+          --back;
+        }
+        for (std::size_t j = back; j < i; ++j) {
+          item before;
+          before.title = std::string(trim(ls[j].text));
+          before.found = evidence{ls[j].page, ls[j].no, 0.5};
+          before.exempt = exempt_part;
+          items.push_back(std::move(before));
+          item_line.push_back(j);
+        }
         it.title = title;
         it.found = evidence{ls[i].page, ls[i].no, 0.6};
         it.exempt = exempt_part;
         items.push_back(std::move(it));
         item_line.push_back(i);
-        first_item_line = i;
+        first_item_line = item_line.front();
         agenda_page = ls[i].page;
         st.minute_only = false;
         continue;
@@ -908,10 +941,13 @@ std::size_t read_agenda(parsed& p, const std::vector<line>& ls) {
       pending_title = title.empty();
       continue;
     }
-    int a = 0, b = 0;
-    if (cur.pages.empty() && cur.note.empty() && parse_range(t, a, b)) {
-      cur.first_page = a, cur.last_page = b, cur.pages = range_text(a, b);
-      continue;
+    if (cur.pages.empty() && cur.note.empty()) {
+      item probe;
+      std::string x(t);
+      if (take_pages(x, probe) && x.empty() && probe.note.empty()) {
+        cur.first_page = probe.first_page, cur.last_page = probe.last_page, cur.pages = probe.pages;
+        continue;
+      }
     }
     if (cur.pages.empty() && cur.note.empty() && !paper_note(t).empty()) {
       cur.note = paper_note(t);
@@ -1063,6 +1099,18 @@ std::vector<int> paper_pages(parsed& p, const source& s) {
     } else if (s.paged && it.first_page <= static_cast<int>(s.pages.size())) {
       out[k] = it.first_page;
     }
+  }
+  // Items the outline places but the agenda prints no pages for: the outline's pages.
+  for (std::size_t k = 0; k < p.items.size(); ++k) {
+    auto& it = p.items[k];
+    if (out[k] <= 0 || !it.pages.empty() || !it.note.empty()) continue;
+    int last = static_cast<int>(s.pages.size());
+    for (std::size_t j = k + 1; j < p.items.size(); ++j)
+      if (out[j] > 0) {
+        last = std::max(out[k], out[j] - 1);
+        break;
+      }
+    it.first_page = out[k], it.last_page = last, it.pages = range_text(out[k], last);
   }
   return out;
 }

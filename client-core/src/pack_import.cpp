@@ -66,6 +66,8 @@ bool is_list_item(std::string_view s) {
 bool is_heading(std::string_view s) {
   s = trim(s);
   if (s.empty() || s.size() > 100 || s.find('\t') != std::string_view::npos) return false;
+  // "Priority 2: Supporting Victims".
+  if (starts_with_ci(s, "priority ") && s.size() > 10 && is_digit(s[9]) && s.size() < 90 && s.back() != '.') return true;
   double up = upper_ratio(s);
   if (up >= 0.8) return true;
   // "1. BACKGROUND", "5. Update on Covid 19 - Verbal" (numbered, short, no full stop).
