@@ -100,7 +100,7 @@ struct session : server_fixture {
 
 }  // namespace
 
-TEST_CASE("cli: import --dry-run --json previews the December 2020 pack without writing") {
+PACKS_TEST_CASE("cli: import --dry-run --json previews the December 2020 pack without writing") {
   temp_dir tmp;
   std::string file = std::string(PACKLINE_PACKS_DIR) + "/" + december_2020;
   (void)read_pack(december_2020);  // fails when the packs are missing
@@ -146,7 +146,7 @@ TEST_CASE("cli: a PDF pack is read page by page with pdftotext") {
   CHECK(broken.err.find("pdftotext could not read") != std::string::npos);
 }
 
-TEST_CASE("cli: clerk, chair and member work through the real server") {
+PACKS_TEST_CASE("cli: clerk, chair and member work through the real server") {
   session s;
   auto& tmp = s.tmp;
   const auto& url = s.url;
@@ -206,7 +206,7 @@ TEST_CASE("cli: clerk, chair and member work through the real server") {
   CHECK(ok("member", {"status"}).find("unsent  0 changes") != std::string::npos);
 }
 
-TEST_CASE("cli: annotate, KLOEs and public submissions through the real server") {
+PACKS_TEST_CASE("cli: annotate, KLOEs and public submissions through the real server") {
   session s;
   const auto& url = s.url;
   const auto& file = s.file;
@@ -287,7 +287,7 @@ TEST_CASE("cli: annotate, KLOEs and public submissions through the real server")
   CHECK(line_with(ok("clerk", {"annotations", meeting}), note).size() > 0);
 }
 
-TEST_CASE("cli: annotation edit and delete, read marks, groups merged, forward plan edits through the real server") {
+PACKS_TEST_CASE("cli: annotation edit and delete, read marks, groups merged, forward plan edits through the real server") {
   session s;
   auto& tmp = s.tmp;
   const auto& url = s.url;

@@ -8,7 +8,7 @@
 using namespace packline;
 namespace wf = packline::workflow;
 
-TEST_CASE("export: numbered questions in sections with their question leads") {
+PACKS_TEST_CASE("export: numbered questions in sections with their question leads") {
   auto x = replica::create(crypto::random_bytes(32));
   REQUIRE(x.ok());
   auto& r = **x;

@@ -76,7 +76,7 @@ std::string replace_once(std::string s, const std::string& from, const std::stri
 
 }  // namespace
 
-TEST_CASE("workflow: the clerk imports the December 2020 pack into the replica") {
+PACKS_TEST_CASE("workflow: the clerk imports the December 2020 pack into the replica") {
   panel p;
   auto text = test::read_pack(test::december_2020);
   std::size_t calls = 0, last_done = 0;
@@ -141,7 +141,7 @@ TEST_CASE("workflow: the clerk imports the December 2020 pack into the replica")
   CHECK(refused.err().message == "only the clerk publishes packs and meetings");
 }
 
-TEST_CASE("workflow: the front sheet's membership adds the members not on the panel yet, with the roles it states") {
+PACKS_TEST_CASE("workflow: the front sheet's membership adds the members not on the panel yet, with the roles it states") {
   panel p;  // Elaine Tibble (clerk), Mike Short, Bobbie Dove, Sherry Jespersen, Pete Barrow, Iain McVie
   auto rep = p.import(test::read_pack(test::december_2020));
   CHECK(rep.members == 7);
@@ -312,7 +312,7 @@ TEST_CASE("workflow: an imported answer names the member's own draft where the w
   CHECK(outcome[calls] == "answered at the meeting");
 }
 
-TEST_CASE("workflow: minutes of a meeting the panel has no record of are not placed") {
+PACKS_TEST_CASE("workflow: minutes of a meeting the panel has no record of are not placed") {
   panel p;
   auto rep = p.import(std::string(demo::sample_pack()));
   CHECK(rep.answers == 0);
@@ -322,7 +322,7 @@ TEST_CASE("workflow: minutes of a meeting the panel has no record of are not pla
   CHECK(p.import(test::read_pack(test::december_2020)).answers_unplaced == 5);
 }
 
-TEST_CASE("workflow: republication re-anchors annotations and lists what changed") {
+PACKS_TEST_CASE("workflow: republication re-anchors annotations and lists what changed") {
   panel p;
   std::string v1 = test::read_pack(test::december_2020);
   auto rep1 = p.import(v1);
@@ -419,7 +419,7 @@ TEST_CASE("workflow: republication re-anchors annotations and lists what changed
   CHECK(p.item(m, "12").title == "URGENT BUSINESS");
 }
 
-TEST_CASE("workflow: each member's read version of a pack; the blocks changed since that member read it") {
+PACKS_TEST_CASE("workflow: each member's read version of a pack; the blocks changed since that member read it") {
   panel p;
   std::string v1 = test::read_pack(test::december_2020);
   auto rep1 = p.import(v1);
@@ -485,7 +485,7 @@ TEST_CASE("workflow: each member's read version of a pack; the blocks changed si
   CHECK(rows->size() == 1);
 }
 
-TEST_CASE("workflow: annotations are highlights or notes with a visibility; private ones stay private") {
+PACKS_TEST_CASE("workflow: annotations are highlights or notes with a visibility; private ones stay private") {
   panel p;
   auto rep = p.import(test::read_pack(test::december_2020));
   auto it = p.item(rep.meeting, "5");
@@ -516,7 +516,7 @@ TEST_CASE("workflow: annotations are highlights or notes with a visibility; priv
   CHECK(others->at(0).visibility == "panel");
 }
 
-TEST_CASE("workflow: a member reads the panel's annotations, their priority group's and their own private ones") {
+PACKS_TEST_CASE("workflow: a member reads the panel's annotations, their priority group's and their own private ones") {
   panel p;
   auto rep = p.import(test::read_pack(test::december_2020));
   auto bs = wf::blocks(*p.r, p.item(rep.meeting, "5").id);
@@ -581,7 +581,7 @@ TEST_CASE("workflow: a member reads the panel's annotations, their priority grou
   CHECK(seen(p.m1) == v{"m1 private", "m2 for the panel"});
 }
 
-TEST_CASE("workflow: at most two questions per councillor per meeting, sub-divided questions counting") {
+PACKS_TEST_CASE("workflow: at most two questions per councillor per meeting, sub-divided questions counting") {
   panel p;
   auto rep = p.import(test::read_pack(test::december_2020));
   auto it = p.item(rep.meeting, "5");
@@ -629,7 +629,7 @@ TEST_CASE("workflow: at most two questions per councillor per meeting, sub-divid
   CHECK(wf::submit_question(*p.r, *q4, t0 + 11).ok());
 }
 
-TEST_CASE("workflow: only the author edits a draft; a broken rule is errc::forbidden and nothing is written") {
+PACKS_TEST_CASE("workflow: only the author edits a draft; a broken rule is errc::forbidden and nothing is written") {
   panel p;
   auto rep = p.import(test::read_pack(test::december_2020));
   auto it = p.item(rep.meeting, "9");
@@ -659,7 +659,7 @@ TEST_CASE("workflow: only the author edits a draft; a broken rule is errc::forbi
   CHECK(wf::questions(*p.r, rep.meeting)->at(0).body == e.body);
 }
 
-TEST_CASE("workflow: public questions and statements: 450 words, one each, first 8, the deadline") {
+PACKS_TEST_CASE("workflow: public questions and statements: 450 words, one each, first 8, the deadline") {
   panel p;
   auto rep = p.import(test::read_pack(test::december_2020));
   CHECK(*wf::public_deadline(*p.r, rep.meeting) == "2020-12-07 08:30");
@@ -712,7 +712,7 @@ TEST_CASE("workflow: public questions and statements: 450 words, one each, first
   CHECK(std::count_if(all->begin(), all->end(), [](auto& x) { return x.accepted; }) == 8);
 }
 
-TEST_CASE("workflow: the deadline defaults to 8.30am on the Monday before, in UK time") {
+PACKS_TEST_CASE("workflow: the deadline defaults to 8.30am on the Monday before, in UK time") {
   panel p;
   std::string pack = replace_once(test::read_pack(test::december_2020),
                                   "The deadline for submission of the full text of a question or statement is 8.30am on Monday 7 December 2020.",
@@ -728,7 +728,7 @@ TEST_CASE("workflow: the deadline defaults to 8.30am on the Monday before, in UK
   CHECK_FALSE(wf::record_submission(*p.r, s, t0)->accepted);
 }
 
-TEST_CASE("workflow: priorities with leads; only a lead drafts the priority's KLOEs") {
+PACKS_TEST_CASE("workflow: priorities with leads; only a lead drafts the priority's KLOEs") {
   panel p;
   p.import(test::read_pack(test::july_2021_report));
   auto ps = wf::priorities(*p.r);
@@ -772,7 +772,7 @@ TEST_CASE("workflow: priorities with leads; only a lead drafts the priority's KL
   CHECK(ks->at(0).bullets == "- What is the Safer Streets bid?\n- How is stalking prioritised?\n- What of spiking?");
 }
 
-TEST_CASE("workflow: editing a consolidated question's sources marks added drafts consolidated, dropped ones submitted") {
+PACKS_TEST_CASE("workflow: editing a consolidated question's sources marks added drafts consolidated, dropped ones submitted") {
   panel p;
   auto rep = p.import(test::read_pack(test::december_2020));
   auto it = p.item(rep.meeting, "5");
@@ -804,7 +804,7 @@ TEST_CASE("workflow: editing a consolidated question's sources marks added draft
   CHECK(wf::consolidated_list(*p.r, rep.meeting)->at(0).sources == e.sources);
 }
 
-TEST_CASE("workflow: the chair consolidates drafts with provenance; members see what became of theirs") {
+PACKS_TEST_CASE("workflow: the chair consolidates drafts with provenance; members see what became of theirs") {
   panel p;
   auto rep = p.import(test::read_pack(test::december_2020));
   auto m = rep.meeting;
@@ -884,7 +884,7 @@ TEST_CASE("workflow: the chair consolidates drafts with provenance; members see 
   CHECK(wf::consolidated_list(*p.r, m)->size() == 3);
 }
 
-TEST_CASE("workflow: the chair groups drafts without merging them, then merges a group or leaves it") {
+PACKS_TEST_CASE("workflow: the chair groups drafts without merging them, then merges a group or leaves it") {
   panel p;
   auto rep = p.import(test::read_pack(test::december_2020));
   auto it = p.item(rep.meeting, "5");
@@ -943,7 +943,7 @@ TEST_CASE("workflow: the chair groups drafts without merging them, then merges a
   CHECK(status() == v{"consolidated", "consolidated", "submitted", "submitted"});
 }
 
-TEST_CASE("workflow: the chair or the clerk edits a forward plan row (notes, lead, KLOEs, approach)") {
+PACKS_TEST_CASE("workflow: the chair or the clerk edits a forward plan row (notes, lead, KLOEs, approach)") {
   panel p;
   p.import(test::read_pack(test::december_2020));
   auto plan = wf::forward_plan(*p.r);
@@ -980,7 +980,7 @@ TEST_CASE("workflow: the chair or the clerk edits a forward plan row (notes, lea
   CHECK(after.approach == "SSR");
 }
 
-TEST_CASE("workflow: the clerk records answers and actions; open actions carry into the next meeting") {
+PACKS_TEST_CASE("workflow: the clerk records answers and actions; open actions carry into the next meeting") {
   panel p;
   auto dec = p.import(test::read_pack(test::december_2020));
   auto it = p.item(dec.meeting, "5");
@@ -1027,7 +1027,7 @@ TEST_CASE("workflow: the clerk records answers and actions; open actions carry i
   CHECK(wf::actions(*p.r, dec.meeting)->size() == 2);
 }
 
-TEST_CASE("workflow: a supplement is added to an existing meeting") {
+PACKS_TEST_CASE("workflow: a supplement is added to an existing meeting") {
   panel p;
   auto dec = p.import(test::read_pack(test::december_2020));
   auto s = pack::parse_supplement(test::read_pack(test::monitoring_2017), "Monitoring report 2017/18");

@@ -818,6 +818,7 @@ std::size_t read_agenda(parsed& p, const std::vector<line>& ls) {
   std::vector<std::size_t> item_line;
   std::size_t first_item_line = ls.size(), end = 0;
   bool exempt_part = false, pending_title = false, desc_open = false, desc_closed = false;
+  int after_last = 0;
   int agenda_page = 0;
 
   // Is an item that would follow the current one printed within the next lines?
@@ -986,8 +987,10 @@ std::size_t read_agenda(parsed& p, const std::vector<line>& ls) {
         continue;
       }
     }
+    // After the last item: its notes, up to a banner, a new page or a few paragraphs.
     bool more = next_ahead(i + 1);
-    if (!more && (desc_closed || caps_banner(t) || (ls[i].page != ls[item_line.back()].page))) break;
+    if (!more && desc_closed) ++after_last;
+    if (!more && (after_last > 4 || caps_banner(t) || ls[i].bold || (ls[i].page != ls[item_line.back()].page))) break;
     // The purpose line(s): the first paragraph under the item.
     if (!desc_closed) {
       if (!cur.description.empty()) cur.description += " ";

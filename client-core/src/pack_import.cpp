@@ -131,7 +131,7 @@ std::vector<block> make_blocks(const std::vector<line>& lines, std::vector<std::
       continue;
     }
     std::string k = kind_of(l.text);
-    if (k == "paragraph" && l.bold && t.size() < 100 && !ends_sentence(t)) k = "heading";
+    if (k == "paragraph" && l.bold && l.size > 0 && t.size() < 100 && !ends_sentence(t)) k = "heading";  // PDF bold
     std::string text = k == "table_row" ? std::string(l.text) : k == "list_item" ? without_bullet(t) : std::string(t);
     if (k == "table_row") {
       while (!text.empty() && (text.back() == '\r' || text.back() == ' ')) text.pop_back();
@@ -593,7 +593,7 @@ void parse_priorities(parsed& p) {
     for (std::size_t j = i + 1; j < bs.size(); ++j) {
       if (bs[j].kind == "paragraph") continue;
       if (bs[j].kind != "list_item") break;
-      std::string_view li = trim(trim(bs[j].text).substr(1));
+      std::string_view li = trim(bs[j].text);  // the bullet is already off
       if (li.empty() || std::isdigit(static_cast<unsigned char>(li[0])) || li.size() > 60 || li.back() == '.') break;
       p.priorities.push_back({static_cast<int>(p.priorities.size()) + 1, std::string(li)});
     }
@@ -847,6 +847,16 @@ result<parsed> parse_core(const source& src, const progress_fn& progress) {
   auto& bs = p.blocks;
   auto& m = p.meeting;
   std::size_t agenda_end_line = read_agenda(p, lines);
+  // One report for a meeting: "POLICE AND CRIME PANEL – 7 July 2021" on top,
+  // and numbered sections but no agenda heading.
+  std::size_t banner = bs.size();
+  for (std::size_t i = 0; i < bs.size() && i < 6; ++i)
+    if (is_banner(bs[i].text) && !parse_date(bs[i].text).empty()) {
+      banner = i;
+      break;
+    }
+  bool agenda_heading = std::any_of(m.found.begin(), m.found.end(), [](const auto& f) { return f.first == "agenda"; });
+  if (banner < bs.size() && !agenda_heading) p.items.clear();
   std::vector<int> starts = paper_pages(p, src);
   if (progress) progress("parse", 1, 3);
   if (!p.items.empty()) {
@@ -859,13 +869,6 @@ result<parsed> parse_core(const source& src, const progress_fn& progress) {
     if (!src.paged) mark_pages(p);
     split_appendices(p);
   } else {
-    // One report for a meeting: "POLICE AND CRIME PANEL – 7 July 2021" on top.
-    std::size_t banner = bs.size();
-    for (std::size_t i = 0; i < bs.size() && i < 6; ++i)
-      if (is_banner(bs[i].text) && !parse_date(bs[i].text).empty()) {
-        banner = i;
-        break;
-      }
     if (banner < bs.size()) {
       p.kind = "report";
       std::string head(trim(bs[banner].text));
