@@ -51,7 +51,7 @@ const char* usage =
     "  members          list the panel's members\n"
     "  add-member NAME ROLE      (clerk or chair)\n"
     "  sign-in MEMBER            act as this member on this device\n"
-    "  import [--dry-run] [--json] [--meeting ID] [--title T] FILE\n"
+    "  import [--dry-run] [--json] [--meeting ID] [--title T] [--add-members] [--add-priorities] FILE\n"
     "                   import an agenda pack (.txt or .pdf) as clerk; --dry-run previews,\n"
     "                   --meeting adds FILE to that meeting as a supplement\n"
     "  meetings         list meetings\n"
@@ -352,6 +352,8 @@ int cmd_import(device& d, const args& a) {
   auto slash = file.rfind('/');
   o.source = slash == std::string::npos ? file : file.substr(slash + 1);
   o.progress = progress;
+  o.add_members = a.has("add-members");
+  o.add_priorities = a.has("add-priorities");
   auto rep = wf::import_pack(*d.rep, *p, o, now_ms());
   if (!rep) return fail(rep.err());
   if (auto s = d.save(); !s) return fail(s.err());
@@ -363,7 +365,22 @@ int cmd_import(device& d, const args& a) {
   std::cout << "imported " << rep->kind << " as version " << rep->version << " of meeting " << rep->meeting << ": "
             << rep->items << " items, " << rep->blocks << " blocks in " << rep->changes << " changes (" << total_ms
             << " ms)\n";
-  if (rep->members) std::cout << rep->members << " members added from the front sheet\n";
+  // What the front sheet and the plan matched; new ones only with the clerk's confirmation.
+  std::size_t matched = 0, fresh = 0;
+  std::string fresh_names;
+  for (auto& mm : rep->plan.members) {
+    if (!mm.member.empty()) ++matched;
+    else fresh_names += (fresh++ ? ", " : "") + mm.name + (mm.role == "member" ? "" : " (" + mm.role + ")");
+    if (!mm.note.empty()) std::cout << "  " << mm.name << ": " << mm.note << "\n";
+  }
+  if (!rep->plan.members.empty()) std::cout << "front sheet: " << matched << " members matched on the panel";
+  if (rep->members) std::cout << ", " << rep->members << " added: " << fresh_names << "\n";
+  else if (fresh) std::cout << "; " << fresh << " not on the panel and not added (confirm with --add-members): " << fresh_names << "\n";
+  else if (!rep->plan.members.empty()) std::cout << "\n";
+  std::size_t new_priorities = 0;
+  for (auto& pm : rep->plan.priorities) new_priorities += pm.priority.empty();
+  if (rep->priorities) std::cout << rep->priorities << " priorities added from the plan\n";
+  else if (new_priorities) std::cout << new_priorities << " priorities in the plan not added (confirm with --add-priorities)\n";
   if (rep->answers || rep->answers_unplaced)
     std::cout << rep->answers << " answers recorded (" << rep->answers_linked << " tied to questions on the list"
               << (rep->answers_to_drafts ? ", " + std::to_string(rep->answers_to_drafts) + " to members' own drafts" : "")

@@ -968,7 +968,7 @@ std::size_t read_agenda(parsed& p, const std::vector<line>& ls) {
         cur.first_page = probe.first_page, cur.last_page = probe.last_page, cur.pages = probe.pages, cur.note = probe.note;
         continue;
       }
-      if (ls[i].bold && ls[item_line.back()].bold && ls[i].size == ls[item_line.back()].size && t.size() < 100) {
+      if (ls[i].strong && ls[item_line.back()].strong && ls[i].size == ls[item_line.back()].size && t.size() < 100) {
         cur.title += " " + std::string(t);
         continue;
       }
@@ -990,7 +990,7 @@ std::size_t read_agenda(parsed& p, const std::vector<line>& ls) {
     // After the last item: its notes, up to a banner, a new page or a few paragraphs.
     bool more = next_ahead(i + 1);
     if (!more && desc_closed) ++after_last;
-    if (!more && (after_last > 4 || caps_banner(t) || ls[i].bold || (ls[i].page != ls[item_line.back()].page))) break;
+    if (!more && (after_last > 4 || caps_banner(t) || ls[i].strong || (ls[i].page != ls[item_line.back()].page))) break;
     // The purpose line(s): the first paragraph under the item.
     if (!desc_closed) {
       if (!cur.description.empty()) cur.description += " ";

@@ -13,6 +13,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "packline/crypto.hpp"
 
@@ -27,6 +28,15 @@ using namespace detail;
 // Converters glue bold runs into one line: "A**B**C" is three lines.
 std::vector<line> split_lines(const source& src) {
   std::vector<line> out;
+  // The body text's size: the size most lines are printed in.
+  std::map<long, std::size_t> sizes;
+  for (const auto& pg : src.pages)
+    for (const auto& tl : pg.lines)
+      if (tl.size > 0 && !tl.text.empty()) ++sizes[std::lround(tl.size * 2)];
+  double body = 0;
+  std::size_t most = 0;
+  for (auto [sz, n] : sizes)
+    if (n > most) most = n, body = sz / 2.0;
   int no = 0;
   for (std::size_t p = 0; p < src.pages.size(); ++p) {
     int page = src.paged ? static_cast<int>(p) + 1 : 0;
@@ -47,7 +57,7 @@ std::vector<line> split_lines(const source& src) {
       } else {
         std::string t = s;
         if (!t.empty() && t.back() == '\r') t.pop_back();
-        out.push_back({std::move(t), page, no, tl.size, tl.bold});
+        out.push_back({std::move(t), page, no, tl.size, tl.size > 0 && body > 0 && tl.size >= body * 1.15});
       }
     }
     out.push_back({"", page, no});
@@ -131,7 +141,7 @@ std::vector<block> make_blocks(const std::vector<line>& lines, std::vector<std::
       continue;
     }
     std::string k = kind_of(l.text);
-    if (k == "paragraph" && l.bold && l.size > 0 && t.size() < 100 && !ends_sentence(t)) k = "heading";  // PDF bold
+    if (k == "paragraph" && l.strong && l.size > 0 && t.size() < 100 && !ends_sentence(t)) k = "heading";  // PDF headings
     std::string text = k == "table_row" ? std::string(l.text) : k == "list_item" ? without_bullet(t) : std::string(t);
     if (k == "table_row") {
       while (!text.empty() && (text.back() == '\r' || text.back() == ' ')) text.pop_back();

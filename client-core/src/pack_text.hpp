@@ -22,7 +22,9 @@ struct line {
   int page = 0;  // 1-based physical page; 0 when the source marks none
   int no = 0;    // 1-based line number on that page
   double size = 0;
-  bool bold = false;
+  // Set apart from the body text: bold in plain text ("**"), or, in a PDF,
+  // printed larger than the body (size, not weight, so every PDF reader agrees).
+  bool strong = false;
 };
 
 inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
