@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include "packline/demo.hpp"
 #include "packline/pack_import.hpp"
@@ -410,4 +412,221 @@ TEST_CASE("pack import: recording times and a questions-and-answers appendix (th
   CHECK(p->answers[3].written);
   CHECK(p->answers[3].recording_time.empty());
   CHECK(p->answers[3].text == "The forecast overspend on overtime is £410,000, to be met from the operational reserve.");
+}
+
+// ---- the team's corpus: agendas in the shapes councils publish ----------------
+
+namespace {
+
+pack::parsed corpus(const std::string& name) {
+  std::ifstream f(std::string(PACKLINE_CORPUS_DIR) + "/" + name + ".txt", std::ios::binary);
+  REQUIRE_MESSAGE(f.good(), "corpus file " << name);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  auto p = pack::parse_text(ss.str());
+  REQUIRE_MESSAGE(p.ok(), (p.ok() ? "" : p.err().message));
+  return std::move(*p);
+}
+
+std::string item_line(const pack::item& it) {
+  return it.number + "|" + it.title + "|" + (it.pages.empty() ? it.note : it.pages) + (it.exempt ? "|exempt" : "") +
+         (it.parent.empty() ? "" : "|of " + it.parent);
+}
+
+std::vector<std::string> item_lines(const pack::parsed& p) {
+  std::vector<std::string> out;
+  for (auto& it : p.items) out.push_back(item_line(it));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("pack import: front sheets with labels on one line, on several, or all on one line") {
+  auto a = corpus("p02-one-line-labels");
+  CHECK(a.meeting.body == "Overview and Scrutiny Committee");  // the committee, not the council above it
+  CHECK(a.meeting.date == "2019-03-05");
+  CHECK(a.meeting.time == "14:30");
+  CHECK(a.meeting.venue == "Committee Room 2, Civic Centre, Northfold");
+  CHECK(a.meeting.chair == "Councillor Hugh Ingram");
+  CHECK(a.meeting.members.size() == 5);
+  auto b = corpus("p03-values-below-table");
+  CHECK(b.meeting.date == "2024-06-12");
+  CHECK(b.meeting.time == "10:00");
+  CHECK(b.meeting.venue == "Board Room, Eastvale House, Eastvale");
+  CHECK(b.meeting.members == std::vector<std::string>{"Councillor Mo Nash", "Councillor Nia Oakes", "Councillor Ola Pryce",
+                                                      "Councillor Pat Quill"});  // a table: parties are not members
+  CHECK(b.meeting.vice_chair == "Councillor Nia Oakes");
+  CHECK(b.meeting.quorum == 3);  // "Three members"
+  auto c = corpus("p09-roman-date-and-time");
+  CHECK(c.meeting.date == "2013-10-03");
+  CHECK(c.meeting.time == "10:30");
+  CHECK(c.meeting.venue == "Fire Service Headquarters, Kingsbarrow");
+  CHECK(c.meeting.chair == "Councillor Tom Ulrich");  // "Councillor X - Chairman"
+  auto d = corpus("p05-brackets-quorum-sentence");
+  CHECK(d.meeting.chair == "Sam Tovey");  // "Sam Tovey (Con), Chair"
+  CHECK(d.meeting.vice_chair == "Tia Upton");
+  CHECK(d.meeting.quorum == 3);  // "The quorum for this meeting is three members."
+  CHECK(d.meeting.time == "14:00");
+  auto e = corpus("p08-sub-items-two-vice-chairs");
+  CHECK(e.meeting.vice_chairs == std::vector<std::string>{"Councillor Meg North", "Councillor Ned Orme"});
+  CHECK(corpus("p04-item-word-notes").meeting.time == "18:00");  // "6pm"
+  CHECK(corpus("p15-sub-brackets-quorum-dash").meeting.quorum == 4);  // "Quorum – 4 members"
+  // Evidence: where each field was read, with a confidence.
+  auto found = [&](const pack::parsed& p, const char* f) {
+    for (auto& x : p.meeting.found)
+      if (x.first == f) return x.second;
+    return pack::evidence{};
+  };
+  CHECK(found(a, "date").line == 4);
+  CHECK(found(a, "date").confidence >= 0.9);
+}
+
+TEST_CASE("pack import: agenda items numbered in every way, with page ranges wherever they are printed") {
+  CHECK(item_lines(corpus("p04-item-word-notes")) ==
+        std::vector<std::string>{"1|Welcome and Apologies|", "2|Minutes of the last meeting|3 - 9", "3|Commissioner's Update|Verbal Report",
+                                 "4|Police and Crime Plan Refresh|To Follow", "5|Complaints Sub-Committee Report|10 - 14",
+                                 "6|Any Other Business|"});
+  CHECK(item_lines(corpus("p05-brackets-quorum-sentence"))[3] == "4|School Places Planning 2013 - 2018|7 - 20");
+  auto minutes = corpus("p06-minute-numbers");
+  CHECK(item_lines(minutes)[1] == "40/20|Minutes|5 - 10");
+  CHECK(minutes.items[1].minute == "40/20");
+  CHECK(item_lines(minutes)[5] == "44/20|Fraud Investigation Update (Exempt)|32 - 36|exempt");
+  CHECK(item_lines(corpus("p07-pcp-minute-style"))[2] == "PCP 36.12/13|Commissioner's Annual Report 2012/13|11 - 26");
+  CHECK(item_lines(corpus("p08-sub-items-two-vice-chairs")) ==
+        std::vector<std::string>{"1|Apologies|", "2|Declarations of Interest|", "3|Minutes of the previous meeting|3 - 10",
+                                 "4|Winter Pressures|", "4.1|Hospital Discharge Update|11 - 18|of 4",
+                                 "4.2|Adult Social Care Capacity|19 - 24|of 4", "5|Public Health Annual Report|",
+                                 "5(a)|Smoking Cessation|25 - 30|of 5", "5(b)|Healthy Weight|To Follow|of 5",
+                                 "6|Forward Work Programme|31 - 34"});
+  CHECK(item_lines(corpus("p09-roman-date-and-time"))[3] == "iv|Station Review Consultation|17 - 32");
+  CHECK(item_lines(corpus("p15-sub-brackets-quorum-dash"))[3] == "3(1)|Flood Defence Works|7 - 10|of 3");
+  CHECK(item_lines(corpus("p12-unnumbered-leaders")) ==
+        std::vector<std::string>{"|Apologies|", "|Declarations of Interest|", "|Minutes of the last meeting|3",
+                                 "|Fire and Rescue Plan Progress|7", "|Budget and Precept Proposals|15"});
+  // Titles never carry the page range, whether a tab or spaces glue it on.
+  CHECK(item_lines(corpus("p16-glued-ranges")) ==
+        std::vector<std::string>{"1|APOLOGIES|", "2|MINUTES|5 - 26", "3|DECLARATIONS OF INTEREST|",
+                                 "4|COMMISSIONER'S ANNUAL REPORT 2023/24|27 - 38", "5|FORWARD PLAN|39 - 42"});
+  CHECK(item_lines(corpus("p03-values-below-table"))[3] == "4|Bus Service Improvement Plan|9 - 22");
+}
+
+TEST_CASE("pack import: private or exempt parts before or after the public ones") {
+  auto after = item_lines(corpus("p10-exempt-part-after"));
+  CHECK(after[3] == "4|Proposed Precept 2023/24|13 - 40");
+  CHECK(after[5] == "6|Complaint against the Commissioner|41 - 46|exempt");
+  CHECK(after[6] == "7|Chief Constable Appointment|47 - 52|exempt");
+  auto before = item_lines(corpus("p11-private-part-first"));
+  CHECK(before == std::vector<std::string>{"1|Contract Award: Leisure Centres|1 - 8|exempt", "2|Land Disposal at Mill Lane|9 - 12|exempt",
+                                           "3|Call-in: Library Opening Hours|13 - 26", "4|Date of Next Meeting|"});
+}
+
+TEST_CASE("pack import: precision before recall — nothing is invented") {
+  // A letter: no agenda, no meeting, no members; still a document.
+  auto letter = corpus("p13-no-agenda-letter");
+  CHECK(letter.kind == "document");
+  CHECK(letter.meeting.members.empty());
+  CHECK(letter.priorities.empty());
+  // Budget tables with "This period / Last period" headings outside a plan, and
+  // minutes that answer with no recording time: no priorities, no answers.
+  std::string text =
+      "Fernbrook Police and Crime Panel\n\nDate: 3 March 2022\n\nAGENDA\n\n1 MINUTES\n\n3 - 4\n\n2 BUDGET MONITORING\n\n5 - 6\n\n\n"
+      "MINUTES OF THE MEETING HELD ON 2 DECEMBER 2021\n\nIn response to a question, the Commissioner said the review would "
+      "finish in spring.\n\nBUDGET MONITORING\n\nHeading\tThis Period\tLast Period\nEMPLOYEE COSTS\nOVERTIME PAY\n\n"
+      "Priority areas of spending are:\n- Officers\n- Estates\n";
+  auto p = pack::parse_text(text);
+  REQUIRE(p.ok());
+  CHECK(p->items.size() == 2);
+  CHECK(p->priorities.empty());
+  CHECK(p->answers.empty());
+  // Explicit "Priority N" headings are priorities.
+  auto plan = corpus("p17-paged-papers");
+  REQUIRE(plan.priorities.size() == 3);
+  CHECK(plan.priorities[2].number == 3);
+  CHECK(plan.priorities[2].title == "Tackling Rural Crime");
+}
+
+TEST_CASE("pack import: recording times in every form, with the minutes' meeting") {
+  auto p = corpus("p17-paged-papers");
+  // "(00.35.11 on the recording)" and "(20:25 on recording)" (minutes and seconds);
+  // "In response to questions ..." with no time is no answer.
+  REQUIRE(p.answers.size() == 2);
+  CHECK(p.answers[0].recording_time == "00:35:11");
+  CHECK(p.answers[1].recording_time == "00:20:25");
+  for (auto& a : p.answers) CHECK(a.meeting_date == "2024-02-01");
+  auto s = pack::parse_supplement(
+      "MINUTES OF THE MEETING HELD ON 4 MAY 2023\n\nIn response to a question, the Chief Constable said more (01:52.00 on the "
+      "recording).\n\nA member asked a question on drones; the answer came later (1:20:24 on recording).\n",
+      "Minutes");
+  REQUIRE(s.ok());
+  // Minutes imported into an existing meeting: "(01:52.00 ...)" and "(1:20:24 ...)".
+  REQUIRE(s->answers.size() == 2);
+  CHECK(s->answers[0].recording_time == "01:52:00");
+  CHECK(s->answers[1].recording_time == "01:20:24");
+  CHECK(s->answers[0].meeting_date == "2023-05-04");
+}
+
+TEST_CASE("pack import: a text pack has pages only where it marks them; papers start at their paper; bullets once") {
+  auto p = corpus("p01-labels-paragraph-membership");
+  CHECK(p.pages == 30);  // from the agenda's printed ranges
+  CHECK_FALSE(p.pages_exact);
+  REQUIRE(p.documents.size() == 2);
+  for (auto& b : p.blocks) {
+    CAPTURE(b.text);
+    bool starts_doc = std::any_of(p.documents.begin(), p.documents.end(),
+                                  [&](const pack::document& d) { return &p.blocks[d.first_block] == &b; });
+    CHECK(b.page == (starts_doc ? p.items[static_cast<std::size_t>(b.item)].first_page : 0));
+  }
+  // The precept item's papers start at its paper, not at its agenda line.
+  auto& precept = p.documents[1];
+  CHECK(p.blocks[precept.first_block].text == "PROPOSED PRECEPT 2021/22");
+  for (auto& b : p.blocks)
+    if (b.text.rfind("To review the Commissioner", 0) == 0) CHECK(b.item == -1);
+  auto bullets = pack::parse_text("Notes\n\n- one\n\xe2\x80\xa2 two\n* three\n");
+  REQUIRE(bullets.ok());
+  for (auto& b : bullets->blocks)
+    if (b.kind == "list_item") CHECK((b.text == "one" || b.text == "two" || b.text == "three"));
+}
+
+TEST_CASE("pack import: runs from any PDF reader become the same lines; the outline and page labels place papers") {
+  std::vector<pack::text_run> runs = {
+      {"Item", 56, 100, 20, 10, false}, {"Pages", 300, 100.4, 30, 10, false}, {"2", 56, 114, 6, 10, false},
+      {"Minutes", 70, 114, 40, 10, false}, {"5 - 14", 300, 114, 30, 10, false}, {"Budget", 56, 160, 40, 13, true},
+  };
+  auto lines = pack::lines_of_runs(runs);
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0].text == "Item\tPages");
+  CHECK(lines[1].text == "2 Minutes\t5 - 14");
+  CHECK(lines[2].text.empty());  // a wide gap is a paragraph break
+  CHECK(lines[3].text == "Budget");
+  CHECK(lines[3].size == 13);
+
+  // Printed pages 1-2 are physical pages 3-4 (two cover pages labelled i, ii).
+  pack::source s;
+  auto page = [&](std::vector<std::string> ls, std::string label) {
+    pack::source_page pg;
+    for (auto& l : ls) pg.lines.push_back({l, 10});
+    pg.label = std::move(label);
+    s.pages.push_back(std::move(pg));
+  };
+  page({"Ashvale Scrutiny Panel", "Date: 2 June 2025", "AGENDA", "1 MINUTES\t1 - 1", "2 HOUSING REPORT\t2 - 2"}, "i");
+  page({"Intentionally blank"}, "ii");
+  page({"MINUTES OF THE LAST MEETING", "Everyone agreed."}, "1");
+  page({"A paper whose heading does not say what it is."}, "2");
+  auto p = pack::parse_source(s);
+  REQUIRE(p.ok());
+  CHECK(p->page_labels_used);
+  REQUIRE(p->documents.size() == 2);
+  CHECK(p->blocks[p->documents[1].first_block].text == "A paper whose heading does not say what it is.");
+  // The outline alone gives the items of a document whose text lists none.
+  pack::source o;
+  for (const char* t : {"Ashvale Scrutiny Panel", "Housing allocations", "Damp and mould"}) {
+    pack::source_page pg;
+    pg.lines.push_back({t, 10});
+    o.pages.push_back(pg);
+  }
+  o.outline = {{"Housing allocations", 2, 0}, {"Damp and mould", 3, 0}};
+  auto q = pack::parse_source(o);
+  REQUIRE(q.ok());
+  CHECK(q->outline_used);
+  CHECK(item_lines(*q) == std::vector<std::string>{"|Housing allocations|2", "|Damp and mould|3"});
 }

@@ -1,11 +1,13 @@
-# Workflow tests (issue 6), included from tests/CMakeLists.txt. The real packs
-# live outside the repository in ../shared/packs; tests fail (never skip)
-# when they are missing.
+# Workflow tests, included from tests/CMakeLists.txt. The real packs live
+# outside the repository in ../shared/packs; tests that read them are skipped,
+# by name, when they are missing (packs.hpp). The team's own corpus is
+# tests/corpus/packs.
 set(PACKLINE_PACKS_DIR "${PROJECT_SOURCE_DIR}/../shared/packs" CACHE PATH "the real agenda packs used as test input")
 
 function(packline_workflow_test name)
   packline_test(${name} ${ARGN})
-  target_compile_definitions(${name} PRIVATE PACKLINE_PACKS_DIR="${PACKLINE_PACKS_DIR}")
+  target_compile_definitions(${name} PRIVATE PACKLINE_PACKS_DIR="${PACKLINE_PACKS_DIR}"
+                                             PACKLINE_CORPUS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/corpus/packs")
   target_include_directories(${name} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 endfunction()
 

@@ -165,6 +165,25 @@ pack::progress_fn progress_of(const val& f) {
   };
 }
 
+val plan_val(const wf::import_plan& plan) {
+  val o = val::object();
+  val ms = val::array();
+  for (auto& m : plan.members) {
+    val x = val::object();
+    x.set("name", m.name); x.set("role", m.role); x.set("member", m.member); x.set("note", m.note);
+    ms.call<void>("push", x);
+  }
+  val ps = val::array();
+  for (auto& p : plan.priorities) {
+    val x = val::object();
+    x.set("number", num(p.number)); x.set("title", p.title); x.set("priority", p.priority);
+    ps.call<void>("push", x);
+  }
+  o.set("members", ms);
+  o.set("priorities", ps);
+  return o;
+}
+
 val import_report_val(const result<wf::import_report>& r) {
   if (!r) return err_val(r.err());
   val o = val::object();
@@ -215,24 +234,6 @@ pack::source source_of(const val& o) {
   return s;
 }
 
-val plan_val(const wf::import_plan& plan) {
-  val o = val::object();
-  val ms = val::array();
-  for (auto& m : plan.members) {
-    val x = val::object();
-    x.set("name", m.name); x.set("role", m.role); x.set("member", m.member); x.set("note", m.note);
-    ms.call<void>("push", x);
-  }
-  val ps = val::array();
-  for (auto& p : plan.priorities) {
-    val x = val::object();
-    x.set("number", num(p.number)); x.set("title", p.title); x.set("priority", p.priority);
-    ps.call<void>("push", x);
-  }
-  o.set("members", ms);
-  o.set("priorities", ps);
-  return o;
-}
 
 class client {
  public:
@@ -321,7 +322,7 @@ class client {
     std::string title;
     get(options, "title", title);
     bool supplement = !options["supplement"].isUndefined() && options["supplement"].as<bool>();
-    bool structured = !input.isString() && !input.isArray() && input.isObject();
+    bool structured = !input.isString() && !input.isArray() && input.typeOf().as<std::string>() == "object";
     if (supplement && structured) p = pack::parse_supplement_source(source_of(input), title);
     else if (supplement) p = pack::parse_supplement(input.as<std::string>(), title);
     else if (structured) p = pack::parse_source(source_of(input), progress);

@@ -5,7 +5,7 @@
 // invites, made on the admin device); set up the plan's priorities and their
 // leads. Parsing, versioning, invites and every rule are the core's.
 
-import { rows, securedPanel, type ImportReport, type Meeting } from '../core';
+import { rows, securedPanel, type ImportPlan, type ImportReport, type Meeting, type PackSource } from '../core';
 import { failed, isChair, type Ctx, type View } from '../ctx';
 import { h, replaceChildren } from '../dom';
 import { dateLabel, roleLabel, statusLabel } from '../labels';
@@ -13,12 +13,30 @@ import { pickMeeting } from './board';
 import { ForwardPlan } from './forwardplan';
 import { PublicSubmissions } from './submissions';
 
+interface Evidence { page: number; line: number; confidence: number }
 interface Preview {
-  meeting?: { title?: string; date?: string; time?: string; venue?: string };
-  items?: { number: string; title: string; pages: string }[];
+  meeting?: { title?: string; date?: string; time?: string; venue?: string; chair?: string; quorum?: number; members?: string[]; evidence?: Record<string, Evidence> };
+  items?: { number: string; title: string; pages: string; note: string; exempt: boolean; parent: string; evidence: Evidence; confidence: number }[];
   pages?: number;
   kind?: string;
+  outline_used?: boolean;
+  page_labels_used?: boolean;
   warnings?: string[];
+}
+
+// Below this, a recognised thing is listed for the clerk to check first.
+const DOUBTFUL = 0.8;
+const where = (e?: Evidence): string => !e ? '' : `${e.page ? `page ${e.page}, ` : ''}line ${e.line}`;
+const sureness = (c: number): string => c >= DOUBTFUL ? 'sure' : 'check';
+
+// What kind of file the clerk chose, from its name, type and first bytes.
+function fileKind(f: File, head: Uint8Array): 'pdf' | 'text' | 'image' | 'word' | 'other' {
+  const magic = String.fromCharCode(...head.slice(0, 5));
+  if (magic.startsWith('%PDF') || f.type === 'application/pdf' || /\.pdf$/i.test(f.name)) return 'pdf';
+  if (f.type.startsWith('image/') || magic.startsWith('\x89PNG') || (head[0] === 0xff && head[1] === 0xd8)) return 'image';
+  if (/\.(docx?|odt|rtf)$/i.test(f.name) || f.type.includes('word')) return 'word';
+  if (f.type.startsWith('text/') || /\.(txt|text|md)$/i.test(f.name) || !head.includes(0)) return 'text';
+  return 'other';
 }
 
 export class ClerkView implements View {
@@ -39,7 +57,10 @@ export class ClerkView implements View {
   private memberForm!: HTMLElement;
   private readonly priorities = h('div', {});
   private readonly error = h('p', { class: 'error', role: 'alert', id: 'clerk-error' });
-  private input: string | string[] | null = null;
+  private input: string | PackSource | null = null;
+  private plan: ImportPlan | null = null;
+  private readonly addMembers = h('input', { type: 'checkbox', id: 'import-add-members' });
+  private readonly addPriorities = h('input', { type: 'checkbox', id: 'import-add-priorities' });
   private source = '';
   private meetingId: string;
   private answerForms = new Map<string, HTMLElement>();
@@ -211,28 +232,37 @@ export class ClerkView implements View {
     replaceChildren(this.preview);
     this.importError.textContent = '';
     this.input = null;
+    this.plan = null;
     if (!f) return;
     this.source = f.name;
-    const isPdf = f.type === 'application/pdf' || /\.pdf$/i.test(f.name);
+    const kind = fileKind(f, new Uint8Array(await f.slice(0, 4096).arrayBuffer()));
+    const refuse = (why: string): void => {
+      this.importStatus.textContent = '';
+      this.importError.textContent = `${f.name}: ${why} Nothing was published.`;
+    };
+    if (kind === 'image') return refuse('this is a picture, not an agenda pack. Choose the pack as a PDF or a text file.');
+    if (kind === 'word') return refuse('this is a word-processor file. Save it as PDF, then choose the PDF here.');
+    if (kind === 'other') return refuse('this is neither a PDF nor a text file. Choose the pack as a PDF or a text file.');
+    let r;
     try {
-      if (isPdf) {
+      if (kind === 'pdf') {
         this.importStatus.textContent = 'Reading the PDF…';
-        const { pdfPages } = await import('../pdf');
-        this.input = await pdfPages(await f.arrayBuffer(), (d, t) => { this.importStatus.textContent = `Reading the PDF: page ${d} of ${t}…`; });
+        const { pdfSource } = await import('../pdf');
+        const src = await pdfSource(await f.arrayBuffer(), (d, t) => { this.importStatus.textContent = `Reading the PDF: page ${d} of ${t}…`; });
+        this.importStatus.textContent = 'Finding the agenda…';
+        this.input = src;
+        r = this.ctx.client.previewSource(src, {});
       } else {
         this.input = await f.text();
+        r = this.ctx.client.previewText(this.input);
       }
     } catch (e) {
-      this.importStatus.textContent = '';
-      this.importError.textContent = `${f.name} could not be read${isPdf ? ' as a PDF' : ''}: ${e instanceof Error ? e.message : String(e)}. Nothing was published.`;
-      return;
-    }
-    const r = Array.isArray(this.input) ? this.ctx.client.previewPages(this.input) : this.ctx.client.previewText(this.input);
-    if ('error' in r && r.error) {
-      this.importStatus.textContent = '';
-      this.importError.textContent = `${f.name} is not a pack Packline can read: ${r.error.message}. Nothing was published.`;
       this.input = null;
-      return;
+      return refuse(`it could not be read${kind === 'pdf' ? ' as a PDF (is it damaged or password-protected?)' : ''}: ${e instanceof Error ? e.message : String(e)}.`);
+    }
+    if ('error' in r && r.error) {
+      this.input = null;
+      return refuse(`${r.error.message}.`);
     }
     let p: Preview = {};
     try {
@@ -240,16 +270,59 @@ export class ClerkView implements View {
     } catch {
       // the preview is only shown; publishing does not depend on it
     }
+    this.plan = (r as { plan?: ImportPlan }).plan ?? null;
     this.importStatus.textContent = `Read ${f.name}. Check what was found, then publish.`;
+    this.renderPreview(p);
+  }
+
+  private renderPreview(p: Preview): void {
     const items = p.items ?? [];
+    const m = p.meeting ?? {};
+    const ev = m.evidence ?? {};
+    const fields: [string, string, string][] = [
+      ['Committee', m.title ?? '', 'body'], ['Date', m.date ? dateLabel(m.date) : '', 'date'], ['Time', m.time ?? '', 'time'],
+      ['Venue', m.venue ?? '', 'venue'], ['Chair', m.chair ?? '', 'chair'], ['Quorum', m.quorum ? String(m.quorum) : '', 'quorum'],
+    ];
+    const doubtful = items.filter((it) => it.confidence < DOUBTFUL).length +
+      fields.filter(([, v, k]) => v && ev[k] && ev[k].confidence < DOUBTFUL).length;
+    const plan = this.plan ?? { members: [], priorities: [] };
+    const newMembers = plan.members.filter((x) => !x.member);
+    const newPriorities = plan.priorities.filter((x) => !x.priority);
+    this.addMembers.checked = false;
+    this.addPriorities.checked = false;
     replaceChildren(this.preview,
       h('h3', {}, 'What the pack contains'),
-      h('p', {}, [p.meeting?.title, p.meeting?.date ? dateLabel(p.meeting.date) : '', p.meeting?.time, p.meeting?.venue].filter(Boolean).join(' · ')),
-      h('p', { class: 'meta', id: 'preview-count' }, `${items.length} agenda item${items.length === 1 ? '' : 's'}${p.pages ? `, ${p.pages} pages` : ''}`),
-      items.length ? h('table', { class: 'preview-items' },
+      p.kind === 'document' ? h('p', { class: 'notice', id: 'preview-no-agenda' },
+        'No agenda was recognised in this file. It will be published as one document, every page kept; check it in the reader after publishing.') : null,
+      h('table', { class: 'preview-items', id: 'preview-meeting' },
+        h('caption', { class: 'visually-hidden' }, 'Meeting details found'),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Detail'), h('th', { scope: 'col' }, 'Found'), h('th', { scope: 'col' }, 'Where'), h('th', { scope: 'col' }, 'Confidence'))),
+        h('tbody', {}, fields.map(([label, value, k]) => h('tr', { class: ev[k] && ev[k].confidence < DOUBTFUL ? 'doubtful' : '' },
+          h('th', { scope: 'row' }, label), h('td', { dir: 'auto' }, value || '—'), h('td', {}, where(ev[k])),
+          h('td', {}, ev[k] ? sureness(ev[k].confidence) : (value ? '' : 'not found')))))),
+      h('p', { class: 'meta', id: 'preview-count' }, `${items.length} agenda item${items.length === 1 ? '' : 's'}${p.pages ? `, ${p.pages} pages` : ''}` +
+        `${p.outline_used ? ', placed with the PDF\u2019s bookmarks' : ''}${p.page_labels_used ? ', page numbers from the PDF\u2019s page labels' : ''}` +
+        (doubtful ? `. ${doubtful} thing${doubtful === 1 ? '' : 's'} marked “check” may be misread: look at ${doubtful === 1 ? 'it' : 'them'} first.` : '.')),
+      items.length ? h('table', { class: 'preview-items', id: 'preview-items' },
         h('caption', { class: 'visually-hidden' }, 'Agenda items found'),
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'No.'), h('th', { scope: 'col' }, 'Title'), h('th', { scope: 'col' }, 'Pages'))),
-        h('tbody', {}, items.map((it) => h('tr', {}, h('td', {}, it.number), h('td', {}, it.title), h('td', {}, it.pages))))) : null,
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'No.'), h('th', { scope: 'col' }, 'Title'), h('th', { scope: 'col' }, 'Pages'),
+          h('th', { scope: 'col' }, 'Where'), h('th', { scope: 'col' }, 'Confidence'))),
+        h('tbody', {}, items.map((it) => h('tr', { class: it.confidence < DOUBTFUL ? 'doubtful' : '' },
+          h('td', {}, it.number), h('td', { dir: 'auto' }, it.title, it.exempt ? h('span', { class: 'meta' }, ' (exempt)') : null),
+          h('td', {}, it.pages || it.note), h('td', {}, where(it.evidence)), h('td', {}, sureness(it.confidence)))))) : null,
+      plan.members.length ? h('div', { class: 'plan', id: 'preview-members' },
+        h('h4', {}, 'Members on the front sheet'),
+        h('ul', { class: 'plain-list' }, plan.members.map((x) => h('li', { dir: 'auto' },
+          x.member ? `${x.name}: already on the panel (matched by name)` : `${x.name}: not on the panel; would be added as ${roleLabel(x.role)}`,
+          x.note ? h('span', { class: 'meta' }, ` (${x.note})`) : null))),
+        newMembers.length ? h('div', { class: 'field check' }, this.addMembers,
+          h('label', { for: 'import-add-members' }, `Add ${newMembers.length === 1 ? 'this member' : `these ${newMembers.length} members`} to the panel`)) : null) : null,
+      plan.priorities.length ? h('div', { class: 'plan', id: 'preview-priorities' },
+        h('h4', {}, 'Priorities in the plan'),
+        h('ul', { class: 'plain-list' }, plan.priorities.map((x) => h('li', { dir: 'auto' },
+          `${x.number}. ${x.title}: ${x.priority ? 'already on the panel (matched)' : 'new'}`))),
+        newPriorities.length ? h('div', { class: 'field check' }, this.addPriorities,
+          h('label', { for: 'import-add-priorities' }, `Add ${newPriorities.length === 1 ? 'this priority' : `these ${newPriorities.length} priorities`}`)) : null) : null,
       p.warnings?.length ? h('ul', { class: 'warnings' }, p.warnings.map((w) => h('li', {}, w))) : null,
       h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => this.publish() }, 'Publish this pack')));
   }
@@ -258,7 +331,8 @@ export class ClerkView implements View {
     const input = this.input;
     if (!input) return;
     this.importStatus.textContent = 'Publishing…';
-    const r = this.ctx.write('The pack was not published', () => this.ctx.client.importPack(input, { source: this.source }, Date.now()));
+    const r = this.ctx.write('The pack was not published', () => this.ctx.client.importPack(input,
+      { source: this.source, addMembers: this.addMembers.checked, addPriorities: this.addPriorities.checked }, Date.now()));
     if (failed(r)) {
       this.importStatus.textContent = '';
       this.importError.textContent = r.error;
@@ -274,6 +348,8 @@ export class ClerkView implements View {
       ? 'This file is already the current version of the pack: nothing changed.'
       : `Published version ${rep.version}: ${rep.items} items, ${rep.blocks} passages.` +
         (rep.version > 1 ? ` ${rep.changedBlocks.length} passage${rep.changedBlocks.length === 1 ? '' : 's'} changed since the last version.` : '') +
+        (rep.membersAdded ? ` ${rep.membersAdded} member${rep.membersAdded === 1 ? '' : 's'} added to the panel.` : '') +
+        (rep.priorities ? ` ${rep.priorities} priorit${rep.priorities === 1 ? 'y' : 'ies'} added.` : '') +
         (rep.annotations.length ? ` Members’ annotations: ${[...statuses].map(([s, n]) => `${n} ${s.replace('_', ' ')}`).join(', ')}.` : '')),
     h('p', {}, h('a', { href: `#/read/${rep.meeting}` }, 'Open the published pack')));
     this.meetingId = rep.meeting;
