@@ -42,20 +42,25 @@ inline std::string_view trim(std::string_view s) {
   }
 }
 
+inline char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
 inline std::string lower(std::string_view s) {
   std::string o(s);
-  for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : o) c = ascii_lower(c);
   return o;
 }
 
 inline bool starts_with_ci(std::string_view s, std::string_view p) {
   if (s.size() < p.size()) return false;
   for (std::size_t i = 0; i < p.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(p[i]))) return false;
+    if (ascii_lower(s[i]) != ascii_lower(p[i])) return false;
   return true;
 }
 
-inline bool contains_ci(std::string_view s, std::string_view p) { return lower(s).find(lower(p)) != std::string::npos; }
+inline bool contains_ci(std::string_view s, std::string_view p) {
+  return std::search(s.begin(), s.end(), p.begin(), p.end(), [](char a, char b) { return ascii_lower(a) == ascii_lower(b); }) !=
+         s.end();
+}
 
 inline bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
 inline bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }

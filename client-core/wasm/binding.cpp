@@ -202,23 +202,25 @@ val import_report_val(const result<wf::import_report>& r) {
   return o;
 }
 
-// The neutral form pdf.js gives (webapp/src/pdf.ts): {pages: [{runs: [{text,
-// x, y, width, size, bold}], label}], outline: [{title, page, level}]}; the
-// core groups each page's runs into lines, as it does for poppler natively.
+// The neutral form pdf.js gives (webapp/src/pdf.ts): {pages: [{text (runs
+// joined by NUL), geom (Float64Array: x, y, width, size, bold per run),
+// label}], outline: [{title, page, level}]}; the core groups each page's runs
+// into lines, as it does for poppler natively.
 pack::source source_of(const val& o) {
   pack::source s;
   val pages = o["pages"];
   unsigned n = pages["length"].as<unsigned>();
   for (unsigned i = 0; i < n; ++i) {
     val pg = pages[i];
-    val rs = pg["runs"];
-    unsigned m = rs["length"].as<unsigned>();
+    std::string text = pg["text"].as<std::string>();
+    std::vector<double> g = emscripten::convertJSArrayToNumberVector<double>(pg["geom"]);
     std::vector<pack::text_run> runs;
-    runs.reserve(m);
-    for (unsigned j = 0; j < m; ++j) {
-      val r = rs[j];
-      runs.push_back({r["text"].as<std::string>(), r["x"].as<double>(), r["y"].as<double>(), r["width"].as<double>(),
-                      r["size"].as<double>(), r["bold"].as<bool>()});
+    std::size_t from = 0;
+    for (std::size_t k = 0; 5 * k + 4 < g.size(); ++k) {
+      auto end = text.find('\0', from);
+      runs.push_back({text.substr(from, end == std::string::npos ? std::string::npos : end - from), g[5 * k], g[5 * k + 1],
+                      g[5 * k + 2], g[5 * k + 3], g[5 * k + 4] != 0});
+      from = end == std::string::npos ? text.size() : end + 1;
     }
     pack::source_page sp;
     sp.lines = pack::lines_of_runs(std::move(runs));

@@ -156,10 +156,11 @@ export interface ImportPlan {
   members: { name: string; role: string; member: string; note: string }[];
   priorities: { number: number; title: string; priority: string }[];
 }
-// The import's neutral form as pdf.js reads a PDF (webapp/src/pdf.ts).
-export interface SourceRun { text: string; x: number; y: number; width: number; size: number; bold: boolean }
+// The import's neutral form as pdf.js reads a PDF (webapp/src/pdf.ts): per
+// page, its text runs joined by NUL and five numbers per run (x, y from the
+// top, width, size, bold 0/1), its page label; the outline with pages.
 export interface PackSource {
-  pages: { runs: SourceRun[]; label: string }[];
+  pages: { text: string; geom: Float64Array; label: string }[];
   outline: { title: string; page: number; level: number }[];
 }
 export interface ImportOptions {

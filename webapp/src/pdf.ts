@@ -4,7 +4,7 @@
 // (with position, size and weight), the page labels and the outline are
 // collected. The core groups runs into lines and structures the pack, the
 // same core and the same lines as the native client's poppler reading.
-import type { PackSource, SourceRun } from './core';
+import type { PackSource } from './core';
 
 interface OutlineNode { title: string; dest: string | unknown[] | null; items?: OutlineNode[] }
 
@@ -12,25 +12,35 @@ export async function pdfSource(data: ArrayBuffer, onPage?: (done: number, total
   const pdfjs = await import('pdfjs-dist');
   const worker = (await import('pdfjs-dist/build/pdf.worker.min.mjs?url')).default;
   pdfjs.GlobalWorkerOptions.workerSrc = worker;
-  const doc = await pdfjs.getDocument({ data, isEvalSupported: false }).promise;
+  const doc = await pdfjs.getDocument({ data, isEvalSupported: false, disableFontFace: true, verbosity: 0 }).promise;
   try {
     const labels = (await doc.getPageLabels().catch(() => null)) ?? [];
-    const pages: PackSource['pages'] = [];
-    for (let i = 1; i <= doc.numPages; i++) {
+    // Each page's runs as one string (runs separated by NUL) and five numbers
+    // per run (x, y, width, size, bold): cheap to hand to the core. Pages are
+    // asked for in batches so the worker never waits on this thread.
+    const pages: PackSource['pages'] = new Array(doc.numPages);
+    let done = 0;
+    const readPage = async (i: number): Promise<void> => {
       const page = await doc.getPage(i);
       const height = page.getViewport({ scale: 1 }).height;
       const content = await page.getTextContent();
-      const runs: SourceRun[] = [];
+      const texts: string[] = [];
+      const geom: number[] = [];
       for (const item of content.items) {
         if (!('str' in item) || !item.str.trim()) continue;
         const [a, b, , , e, f] = item.transform as number[];
         const size = Math.hypot(a, b);
         // Top of the text, y growing down the page, as poppler reports it.
-        runs.push({ text: item.str, x: e, y: height - f - size, width: item.width, size, bold: /bold|black|heavy/i.test(item.fontName) });
+        texts.push(item.str.replace(/\0/g, ''));
+        geom.push(e, height - f - size, item.width, size, /bold|black|heavy/i.test(item.fontName) ? 1 : 0);
       }
-      pages.push({ runs, label: labels[i - 1] ?? '' });
+      pages[i - 1] = { text: texts.join('\0'), geom: Float64Array.from(geom), label: labels[i - 1] ?? '' };
       page.cleanup();
-      onPage?.(i, doc.numPages);
+      onPage?.(++done, doc.numPages);
+    };
+    const BATCH = 32;
+    for (let i = 1; i <= doc.numPages; i += BATCH) {
+      await Promise.all(Array.from({ length: Math.min(BATCH, doc.numPages - i + 1) }, (_, k) => readPage(i + k)));
     }
     const outline: PackSource['outline'] = [];
     const walk = async (nodes: OutlineNode[] | null, level: number): Promise<void> => {

@@ -70,6 +70,9 @@ export class ClerkView implements View {
   constructor(private readonly ctx: Ctx, meetingId: string) {
     this.meetingId = meetingId;
     this.file.addEventListener('change', () => void this.readFile());
+    // pdf.js loads while the clerk picks a file, not after.
+    this.file.addEventListener('focus', () => void import('../pdf'), { once: true });
+    this.file.addEventListener('pointerdown', () => void import('../pdf'), { once: true });
     this.meetingSelect.addEventListener('change', () => this.ctx.navigate(`#/clerk/${this.meetingSelect.value}`));
 
     const actText = h('input', { id: 'action-text', name: 'text' });
@@ -235,6 +238,7 @@ export class ClerkView implements View {
     this.plan = null;
     if (!f) return;
     this.source = f.name;
+    const started = performance.now();
     const kind = fileKind(f, new Uint8Array(await f.slice(0, 4096).arrayBuffer()));
     const refuse = (why: string): void => {
       this.importStatus.textContent = '';
@@ -248,8 +252,12 @@ export class ClerkView implements View {
       if (kind === 'pdf') {
         this.importStatus.textContent = 'Reading the PDF…';
         const { pdfSource } = await import('../pdf');
-        const src = await pdfSource(await f.arrayBuffer(), (d, t) => { this.importStatus.textContent = `Reading the PDF: page ${d} of ${t}…`; });
+        // Progress every few pages: a status change per page would cost more than the page.
+        const src = await pdfSource(await f.arrayBuffer(), (d, t) => {
+          if (d === t || d % 10 === 1) this.importStatus.textContent = `Reading the PDF: page ${d} of ${t}…`;
+        });
         this.importStatus.textContent = 'Finding the agenda…';
+        await new Promise((resolve) => setTimeout(resolve, 0));  // let the status show
         this.input = src;
         r = this.ctx.client.previewSource(src, {});
       } else {
@@ -271,7 +279,8 @@ export class ClerkView implements View {
       // the preview is only shown; publishing does not depend on it
     }
     this.plan = (r as { plan?: ImportPlan }).plan ?? null;
-    this.importStatus.textContent = `Read ${f.name}. Check what was found, then publish.`;
+    const secs = (performance.now() - started) / 1000;
+    this.importStatus.textContent = `Read ${f.name} in ${secs < 10 ? secs.toFixed(1) : Math.round(secs)} s. Check what was found, then publish.`;
     this.renderPreview(p);
   }
 
@@ -294,7 +303,7 @@ export class ClerkView implements View {
       h('h3', {}, 'What the pack contains'),
       p.kind === 'document' ? h('p', { class: 'notice', id: 'preview-no-agenda' },
         'No agenda was recognised in this file. It will be published as one document, every page kept; check it in the reader after publishing.') : null,
-      h('table', { class: 'preview-items', id: 'preview-meeting' },
+      h('table', { class: 'preview-fields', id: 'preview-meeting' },
         h('caption', { class: 'visually-hidden' }, 'Meeting details found'),
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Detail'), h('th', { scope: 'col' }, 'Found'), h('th', { scope: 'col' }, 'Where'), h('th', { scope: 'col' }, 'Confidence'))),
         h('tbody', {}, fields.map(([label, value, k]) => h('tr', { class: ev[k] && ev[k].confidence < DOUBTFUL ? 'doubtful' : '' },
