@@ -53,7 +53,9 @@ const char* usage =
     "  sign-in MEMBER            act as this member on this device\n"
     "  import [--dry-run] [--json] [--meeting ID] [--title T] [--add-members] [--add-priorities] FILE\n"
     "                   import an agenda pack (.txt or .pdf) as clerk; --dry-run previews,\n"
-    "                   --meeting adds FILE to that meeting as a supplement\n"
+    "                   --meeting adds FILE to that meeting as a supplement (minutes, late papers);\n"
+    "                   new front-sheet members and plan priorities are listed, and written only\n"
+    "                   with --add-members / --add-priorities\n"
     "  meetings         list meetings\n"
     "  items MEETING    list a meeting's agenda items\n"
     "  blocks ITEM      the text of an item, block by block\n"
@@ -421,7 +423,7 @@ int run(int argc, char** argv) {
     return v.empty() ? 2 : 0;
   }
   std::string cmd = v[0];
-  args a = parse_args(std::vector<std::string>(v.begin() + 1, v.end()), {"dry-run", "json", "written", "statement"});
+  args a = parse_args(std::vector<std::string>(v.begin() + 1, v.end()), {"dry-run", "json", "written", "statement", "add-members", "add-priorities"});
   if (auto c = crypto::init(); !c) return fail(c.err());
   device d{dir, nullptr};
   const std::uint64_t now = now_ms();

@@ -311,6 +311,7 @@ class client {
   }
   val preview_pages(const val& pages) { return preview(pack::parse_pages(strings_of(pages))); }
   val preview_text(const std::string& text) { return preview(pack::parse_text(text)); }
+  val preview_supplement(const std::string& text) { return preview(pack::parse_supplement(text)); }
   val preview_source(const val& src, const val& options) {
     auto progress = progress_of(options["onProgress"]);
     if (!options["supplement"].isUndefined() && options["supplement"].as<bool>())
@@ -611,6 +612,7 @@ EMSCRIPTEN_BINDINGS(packline) {
       .function("previewPages", &client::preview_pages)
       .function("previewText", &client::preview_text)
       .function("previewSource", &client::preview_source)
+      .function("previewSupplement", &client::preview_supplement)
       .function("importPack", &client::import_pack)
       .function("packs", &client::packs)
       .function("blocks", &client::blocks)

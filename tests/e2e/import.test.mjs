@@ -162,3 +162,20 @@ test('import: a text pack shows no invented pages, papers start at their paper, 
   assert.match(text, /The Commissioner proposes/);
   await shot(page, 'import-4-text-reader');
 });
+
+test('import: minutes added to a meeting already here, with their recording times', async () => {
+  const page = clerk.page;
+  const into = await page.locator('#import-into option').evaluateAll((os) =>
+    os.find((o) => o.textContent.startsWith('Minutes or a supplement for Westmarch Police and Crime Panel'))?.value);
+  assert.ok(into, 'the Westmarch meeting is offered');
+  await page.getByLabel('Publish as').selectOption(into);
+  const minutes = 'MINUTES OF THE MEETING HELD ON 4 FEBRUARY 2021\n\nIn response to a question about the precept, the Treasurer said ' +
+    'the increase would fund 20 officers (00.35.11 on the recording).\n\nIn response to questions, the Chair thanked the panel.\n';
+  await choose('westmarch-minutes.txt', 'text/plain', Buffer.from(minutes));
+  const notice = await page.locator('#preview-supplement').textContent();
+  assert.match(notice, /^To be added to Westmarch Police and Crime Panel, .*4 February 2021 as “MINUTES OF THE MEETING HELD ON 4 FEBRUARY 2021”, with 1 answers and their recording times\.$/);
+  await page.getByRole('button', { name: 'Publish this pack' }).click();
+  await page.locator('#import-result').waitFor();
+  assert.match(await page.locator('#import-result').textContent(), /^Published version \d+: 1 items/);
+  await page.getByLabel('Publish as').selectOption('');
+});

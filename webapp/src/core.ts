@@ -311,6 +311,7 @@ export interface Client {
   addMember(name: string, role: string, nowMs: number): Id;
   previewPages(pages: string[]): Fallible<{ json: string; plan?: ImportPlan }>;
   previewText(text: string): Fallible<{ json: string; plan?: ImportPlan }>;
+  previewSupplement(text: string): Fallible<{ json: string; plan?: ImportPlan }>;
   previewSource(source: PackSource, options: { supplement?: boolean; onProgress?: ImportOptions['onProgress'] }): Fallible<{ json: string; plan?: ImportPlan }>;
   importPack(input: string | string[] | PackSource, options: ImportOptions, nowMs: number): Fallible<ImportReport>;
   packs(meetingId: string): Fallible<PackVersion[]>;

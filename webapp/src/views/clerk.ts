@@ -46,6 +46,9 @@ export class ClerkView implements View {
   private readonly importError = h('p', { class: 'error', role: 'alert', id: 'import-error' });
   private readonly preview = h('div', { class: 'preview' });
   private readonly meetingSelect = h('select', { id: 'clerk-meeting', name: 'meeting' });
+  // A new pack (its meeting found or made from the front sheet), or minutes or
+  // a supplement added to a meeting already here.
+  private readonly importInto = h('select', { id: 'import-into', name: 'into' });
   private readonly answers = h('div', {});
   private readonly actionsList = h('div', {});
   private readonly members = h('ul', { class: 'plain-list' });
@@ -59,6 +62,7 @@ export class ClerkView implements View {
   private readonly error = h('p', { class: 'error', role: 'alert', id: 'clerk-error' });
   private input: string | PackSource | null = null;
   private plan: ImportPlan | null = null;
+  private supplementTitle = '';
   private readonly addMembers = h('input', { type: 'checkbox', id: 'import-add-members' });
   private readonly addPriorities = h('input', { type: 'checkbox', id: 'import-add-priorities' });
   private source = '';
@@ -70,6 +74,7 @@ export class ClerkView implements View {
   constructor(private readonly ctx: Ctx, meetingId: string) {
     this.meetingId = meetingId;
     this.file.addEventListener('change', () => void this.readFile());
+    this.importInto.addEventListener('change', () => { if (this.file.files?.length) void this.readFile(); });
     // pdf.js loads while the clerk picks a file, not after.
     this.file.addEventListener('focus', () => void import('../pdf'), { once: true });
     this.file.addEventListener('pointerdown', () => void import('../pdf'), { once: true });
@@ -149,6 +154,7 @@ export class ClerkView implements View {
       h('section', { class: 'panel', 'aria-labelledby': 'import-title' },
         h('h2', { id: 'import-title' }, 'Publish a pack'),
         h('p', { class: 'hint', id: 'pack-file-hint' }, 'A PDF or a text file of the agenda pack. Publishing a revised file of the same meeting makes a new version; members see what changed.'),
+        field('import-into', 'Publish as', this.importInto),
         field('pack-file', 'Pack file', this.file),
         this.importError, this.importStatus, this.preview),
       h('section', { class: 'panel', 'aria-labelledby': 'after-title' },
@@ -182,6 +188,13 @@ export class ClerkView implements View {
       this.meetingSelect.dataset.sig = sig;
     }
     this.meetingSelect.value = this.meetingId;
+    if (this.importInto.dataset.sig !== sig) {
+      const chosen = this.importInto.value;
+      replaceChildren(this.importInto, h('option', { value: '' }, 'A new agenda pack (its meeting is read from the front sheet)'),
+        meetings.map((m) => h('option', { value: m.id }, `Minutes or a supplement for ${m.title || 'the meeting'}, ${dateLabel(m.date)}`)));
+      this.importInto.value = chosen;
+      this.importInto.dataset.sig = sig;
+    }
     const meeting = meetings.find((m) => m.id === this.meetingId);
     if (meeting) {
       this.renderAfter(meeting);
@@ -259,10 +272,10 @@ export class ClerkView implements View {
         this.importStatus.textContent = 'Finding the agenda…';
         await new Promise((resolve) => setTimeout(resolve, 0));  // let the status show
         this.input = src;
-        r = this.ctx.client.previewSource(src, {});
+        r = this.ctx.client.previewSource(src, { supplement: !!this.importInto.value });
       } else {
         this.input = await f.text();
-        r = this.ctx.client.previewText(this.input);
+        r = this.importInto.value ? this.ctx.client.previewSupplement(this.input) : this.ctx.client.previewText(this.input);
       }
     } catch (e) {
       this.input = null;
@@ -279,6 +292,7 @@ export class ClerkView implements View {
       // the preview is only shown; publishing does not depend on it
     }
     this.plan = (r as { plan?: ImportPlan }).plan ?? null;
+    this.supplementTitle = this.importInto.value ? p.items?.[0]?.title ?? '' : '';
     const secs = (performance.now() - started) / 1000;
     this.importStatus.textContent = `Read ${f.name} in ${secs < 10 ? secs.toFixed(1) : Math.round(secs)} s. Check what was found, then publish.`;
     this.renderPreview(p);
@@ -301,6 +315,9 @@ export class ClerkView implements View {
     this.addPriorities.checked = false;
     replaceChildren(this.preview,
       h('h3', {}, 'What the pack contains'),
+      p.kind === 'supplement' ? h('p', { class: 'notice', id: 'preview-supplement' },
+        `To be added to ${this.importInto.selectedOptions[0]?.textContent?.replace(/^Minutes or a supplement for /, '') ?? 'the meeting'} as “${p.items?.[0]?.title ?? ''}”` +
+        `${(p as { answers?: unknown[] }).answers?.length ? `, with ${(p as { answers?: unknown[] }).answers?.length} answers and their recording times` : ''}.`) : null,
       p.kind === 'document' ? h('p', { class: 'notice', id: 'preview-no-agenda' },
         'No agenda was recognised in this file. It will be published as one document, every page kept; check it in the reader after publishing.') : null,
       h('table', { class: 'preview-fields', id: 'preview-meeting' },
@@ -341,7 +358,8 @@ export class ClerkView implements View {
     if (!input) return;
     this.importStatus.textContent = 'Publishing…';
     const r = this.ctx.write('The pack was not published', () => this.ctx.client.importPack(input,
-      { source: this.source, addMembers: this.addMembers.checked, addPriorities: this.addPriorities.checked }, Date.now()));
+      { source: this.source, addMembers: this.addMembers.checked, addPriorities: this.addPriorities.checked,
+        ...(this.importInto.value ? { supplement: true, meeting: this.importInto.value, title: this.supplementTitle } : {}) }, Date.now()));
     if (failed(r)) {
       this.importStatus.textContent = '';
       this.importError.textContent = r.error;
