@@ -81,7 +81,7 @@ std::string make_pdf() {
 // A real server, and the CLI run as several devices in its folder.
 struct session : server_fixture {
   std::string url = "ws://127.0.0.1:" + std::to_string(port());
-  std::string file = std::string(PACKLINE_PACKS_DIR) + "/" + december_2020;
+  std::string file = test::packs_dir() + "/" + december_2020;
 
   // Runs a command that must succeed; its standard output.
   std::string ok(const std::string& dev, const std::vector<std::string>& args) {
@@ -102,7 +102,7 @@ struct session : server_fixture {
 
 PACKS_TEST_CASE("cli: import --dry-run --json previews the December 2020 pack without writing") {
   temp_dir tmp;
-  std::string file = std::string(PACKLINE_PACKS_DIR) + "/" + december_2020;
+  std::string file = test::packs_dir() + "/" + december_2020;
   (void)read_pack(december_2020);  // fails when the packs are missing
   auto r = cli(tmp, "dev", {"import", "--dry-run", "--json", file});
   INFO(r.err);
@@ -123,7 +123,7 @@ PACKS_TEST_CASE("cli: import --dry-run --json previews the December 2020 pack wi
   CHECK(text.out.find("  8  appendix: Appendix A \xe2\x80\x93 Health and Wellbeing Initiatives  (page ") != std::string::npos);
 
   // A document with no agenda is still imported, as a document.
-  auto doc = cli(tmp, "dev", {"import", "--dry-run", "--json", std::string(PACKLINE_PACKS_DIR) + "/" + monitoring_2017});
+  auto doc = cli(tmp, "dev", {"import", "--dry-run", "--json", test::packs_dir() + "/" + monitoring_2017});
   CHECK(doc.code == 0);
   CHECK(doc.out.find("\"kind\": \"document\"") != std::string::npos);
   CHECK(cli(tmp, "dev", {"import", tmp.sub("missing.txt")}).err.find("cannot read") != std::string::npos);
@@ -145,6 +145,24 @@ TEST_CASE("cli: a PDF pack is read page by page with poppler") {
   auto broken = cli(tmp, "dev", {"import", "--dry-run", tmp.sub("broken.pdf")});
   CHECK(broken.code == 1);
   CHECK(broken.err.find("could not be read as a PDF") != std::string::npos);
+}
+
+TEST_CASE("cli: a PDF's outline places the papers, and a PDF's outline alone gives the items (poppler)") {
+  temp_dir tmp;
+  // Made from the corpus texts by tests/corpus/makepdf.mjs.
+  auto r = cli(tmp, "dev", {"import", "--dry-run", "--json", std::string(PACKLINE_CORPUS_DIR) + "/p17-paged-papers.outline.pdf"});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.err.find("5 PDF pages, with an outline") != std::string::npos);
+  CHECK(r.out.find("\"outline_used\": true") != std::string::npos);
+  CHECK(r.out.find("{\"number\": \"3\", \"title\": \"POLICE AND CRIME PLAN UPDATE\", \"pages\": \"4 - 5\"") != std::string::npos);
+  CHECK(r.out.find("\"evidence\": {\"page\": 1, \"line\": ") != std::string::npos);
+  auto plain = cli(tmp, "dev", {"import", "--dry-run", "--json", std::string(PACKLINE_CORPUS_DIR) + "/p17-paged-papers.plain.pdf"});
+  REQUIRE(plain.code == 0);
+  CHECK(plain.out.find("\"outline_used\": false") != std::string::npos);
+  auto only = cli(tmp, "dev", {"import", "--dry-run", "--json", std::string(PACKLINE_CORPUS_DIR) + "/p18-outline-only-labels.outline.pdf"});
+  REQUIRE(only.code == 0);
+  CHECK(only.out.find("{\"number\": \"2\", \"title\": \"Anti-Social Behaviour Update\", \"pages\": \"3\"") != std::string::npos);
 }
 
 PACKS_TEST_CASE("cli: clerk, chair and member work through the real server") {

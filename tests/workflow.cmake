@@ -31,7 +31,7 @@ if(TARGET server_test_support)
   target_link_libraries(cli_test PRIVATE server_test_support doctest::doctest)
   target_include_directories(cli_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
   target_compile_definitions(cli_test PRIVATE PACKLINE_PACKS_DIR="${PACKLINE_PACKS_DIR}"
-    PACKLINE_CLI_BIN="$<TARGET_FILE:packline>")
+    PACKLINE_CORPUS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/corpus/packs" PACKLINE_CLI_BIN="$<TARGET_FILE:packline>")
   add_dependencies(cli_test packline packline-server)
   add_test(NAME cli_test COMMAND cli_test)
   set_tests_properties(cli_test PROPERTIES TIMEOUT 300
