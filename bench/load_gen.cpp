@@ -1076,7 +1076,9 @@ bool fill_space(net::io_context& ioc, std::uint16_t port, const bytes& space, st
   if (!run_until(ioc, [&] { return w.ready || !w.error.empty(); }, 10)) return false;
   auto tf = clk::now();
   while (w.acked < n && w.error.empty() && clk::now() - tf < std::chrono::seconds(180)) {
-    w.push(payload, std::min<std::uint64_t>(limits::max_push_envelopes, n - w.seq));
+    // As many as fit one frame (an envelope is its payload plus ~200 bytes).
+    std::uint64_t fit = (limits::max_frame_bytes - 1024) / (static_cast<std::uint64_t>(payload) + 200);
+    w.push(payload, std::min<std::uint64_t>({limits::max_push_envelopes, fit, n - w.seq}));
     run_until(ioc, [&] { return !w.push_in_flight || !w.error.empty(); }, 30);
   }
   w.c->drop();
@@ -1114,6 +1116,7 @@ struct member_probe {
     }
     if (!m.error.empty()) note("member: %s", m.error.c_str());
     m.c->drop();
+    run_for(ioc, 0.1);  // its handlers end before `m` does
   }
 };
 
