@@ -15,12 +15,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, test as nodeTest } from 'node:test';
 import {
   TABLET_LANDSCAPE, TABLET_PORTRAIT, assertAccessible, closeProfileTablets, draft, launchBrowser, openFirstItem,
   openMeeting, openProfileTablet, openTablet, shot, waitForHeader, waitForPage, waitForStored,
 } from './browser.mjs';
-import { packText } from './packs.mjs';
+import { packText, withoutPacks } from './packs.mjs';
+
+// Built on the real packs of ../shared/packs: every test is skipped, by name, without them.
+const test = (name, fn) => nodeTest(name, { skip: withoutPacks }, fn);
 import { PacklineServer, artifacts } from './server.mjs';
 
 const run = Math.random().toString(36).slice(2, 8);
