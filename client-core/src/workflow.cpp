@@ -455,7 +455,7 @@ struct chunker {
     std::size_t n = o.table.size() + o.field.size() + o.row.size() + 12;
     if (auto* s = std::get_if<std::string>(&o.val)) n += s->size();
     if (auto* b = std::get_if<bytes>(&o.val)) n += b->size();
-    return n + 9;
+    return n + 9 + o.text.content.size() + 2 * (o.text.left.actor.size() + o.text.right.actor.size() + o.text.id.actor.size());
   }
   result<void> add(op o, std::size_t units = 0) {
     std::size_t n = size_of(o);
@@ -638,7 +638,7 @@ result<import_report> import_pack(replica& r, const pack::parsed& p, const impor
     last.push_back(set("forward_plan", id, "meeting_label", str(f.meeting_label)));
     last.push_back(set("forward_plan", id, "meeting_date", str(f.meeting_date)));
     last.push_back(set("forward_plan", id, "title", str(f.title)));
-    last.push_back(set("forward_plan", id, "notes", str(f.notes)));
+    PL_TRY(add_text(r, last, "forward_plan", id, "notes", f.notes));
     last.push_back(set("forward_plan", id, "raised_by", str(f.raised_by)));
     last.push_back(set("forward_plan", id, "lead", str(f.lead)));
     last.push_back(set("forward_plan", id, "kloes", str(f.kloes)));
@@ -1479,15 +1479,15 @@ result<std::string> draft_kloe(replica& r, const kloe& k, std::uint64_t now_ms) 
   if (k.topic.empty()) return make_error(errc::invalid_argument, "a KLOE needs a topic");
   PL_TRY(check_approach(k.approach.empty() ? std::string("Agenda") : k.approach));
   bytes id = new_row_id();
-  auto c = commit_checked(r, *a,
-                          {set("kloe", id, "priority", p->id), set("kloe", id, "topic", str(k.topic)),
-                           set("kloe", id, "owner", a->member), set("kloe", id, "bullets", str(k.bullets)),
-                           set("kloe", id, "target_meeting", str(k.target_meeting)),
-                           set("kloe", id, "approach", str(k.approach.empty() ? "Agenda" : k.approach)),
-                           set("kloe", id, "status", str(k.status.empty() ? "draft" : k.status)),
-                           set("kloe", id, "created_by", a->member),
-                           set("kloe", id, "created_at", num(static_cast<std::int64_t>(now_ms)))},
-                          now_ms);
+  std::vector<op> ops{set("kloe", id, "priority", p->id), set("kloe", id, "topic", str(k.topic)),
+                      set("kloe", id, "owner", a->member),
+                      set("kloe", id, "target_meeting", str(k.target_meeting)),
+                      set("kloe", id, "approach", str(k.approach.empty() ? "Agenda" : k.approach)),
+                      set("kloe", id, "status", str(k.status.empty() ? "draft" : k.status)),
+                      set("kloe", id, "created_by", a->member),
+                      set("kloe", id, "created_at", num(static_cast<std::int64_t>(now_ms)))};
+  PL_TRY(add_text(r, ops, "kloe", id, "bullets", k.bullets));
+  auto c = commit_checked(r, *a, std::move(ops), now_ms);
   if (!c) return c.err();
   return to_hex(id);
 }
@@ -1536,7 +1536,8 @@ result<void> edit_forward_item(replica& r, const forward_item& f, std::uint64_t 
   if (!x) return x.err();
   if (!f.approach.empty()) PL_TRY(check_approach(f.approach));
   std::vector<op> ops;
-  for (auto [field, v] : {std::pair{"notes", &f.notes}, {"lead", &f.lead}, {"kloes", &f.kloes}, {"approach", &f.approach}})
+  if (!f.notes.empty()) PL_TRY(add_text(r, ops, "forward_plan", x->id, "notes", f.notes));
+  for (auto [field, v] : {std::pair{"lead", &f.lead}, {"kloes", &f.kloes}, {"approach", &f.approach}})
     set_given(ops, "forward_plan", x->id, field, *v);
   return commit_edit(r, *a, std::move(ops), now_ms);
 }
