@@ -1246,6 +1246,31 @@ result<std::vector<op>> replica::text_ops(const std::string& table, const bytes&
   while (pre < now.size() && pre < want.size() && now[pre] == want[pre]) ++pre;
   std::size_t suf = 0;
   while (suf < now.size() - pre && suf < want.size() - pre && now[now.size() - 1 - suf] == want[want.size() - 1 - suf]) ++suf;
+  // The edit sits on word (best: line) boundaries, so a word another tablet
+  // deletes at the same time takes none of this edit's letters along, and
+  // two lines added at one place stay two lines. A pure insertion or removal
+  // slides along equal letters to the best-placed spot ("Tom " typed before
+  // "Tim" is not "om T" after "T"); a replacement widens to whole words.
+  auto space = [](char32_t c) { return c == U' ' || c == U'\n' || c == U'\t'; };
+  std::size_t n = now.size(), del = n - pre - suf, ins = want.size() - pre - suf;
+  if ((del == 0) != (ins == 0)) {
+    const std::u32string& base = del ? now : want;  // the text that holds the slid block
+    std::size_t len = del ? del : ins, lo = pre, hi = pre;
+    while (lo > 0 && base[lo - 1] == base[lo - 1 + len]) --lo;
+    while (hi + len < base.size() && base[hi] == base[hi + len]) ++hi;
+    auto score = [&](std::size_t at) {
+      auto edge = [&](bool none, char32_t c) { return none || c == U'\n' ? 2 : space(c) ? 1 : 0; };
+      return edge(at == 0, at ? base[at - 1] : 0) + edge(at + len == base.size(), base[at + len - 1]);
+    };
+    std::size_t best = pre;
+    for (std::size_t at = lo; at <= hi; ++at)
+      if (score(at) > score(best)) best = at;
+    pre = best;
+    suf = base.size() - best - len;
+  } else if (del && ins) {
+    while (pre > 0 && !space(now[pre - 1]) && (pre == n || !space(now[pre]))) --pre;
+    while (suf > 0 && !space(now[n - suf]) && !space(now[n - suf - 1])) --suf;
+  }
   std::vector<op> ops;
   auto add = [&](std::vector<text_op> tops) {
     for (auto& t : tops)

@@ -631,6 +631,13 @@ result<import_report> import_pack(replica& r, const pack::parsed& p, const impor
     for (auto& x : *old_items)
       if (!listed.count(x.id) && !x.text("number").empty() && x.text("number")[0] != 'S' && int_of(x, "removed") == 0)
         last.push_back(set("pack_item", x.id, "removed", num(1)));
+  // A row's notes come from the pack while nobody has written any: the chair
+  // and the clerk edit them in the app, and a republication leaves their words.
+  auto old_plan = r.rows("forward_plan");
+  if (!old_plan) return old_plan.err();
+  std::set<bytes> has_notes;
+  for (auto& x : *old_plan)
+    if (!x.text("notes").empty()) has_notes.insert(x.id);
   for (std::size_t i = 0; i < p.forward_plan.size(); ++i) {
     const auto& f = p.forward_plan[i];
     bytes id = derived_id("forward_plan", {}, f.meeting_label + "\n" + f.title);
@@ -638,7 +645,7 @@ result<import_report> import_pack(replica& r, const pack::parsed& p, const impor
     last.push_back(set("forward_plan", id, "meeting_label", str(f.meeting_label)));
     last.push_back(set("forward_plan", id, "meeting_date", str(f.meeting_date)));
     last.push_back(set("forward_plan", id, "title", str(f.title)));
-    PL_TRY(add_text(r, last, "forward_plan", id, "notes", f.notes));
+    if (!has_notes.count(id)) PL_TRY(add_text(r, last, "forward_plan", id, "notes", f.notes));
     last.push_back(set("forward_plan", id, "raised_by", str(f.raised_by)));
     last.push_back(set("forward_plan", id, "lead", str(f.lead)));
     last.push_back(set("forward_plan", id, "kloes", str(f.kloes)));
