@@ -8,6 +8,7 @@
 #include <map>
 
 #include "packline/demo.hpp"
+#include "packline/export.hpp"
 #include "packline/limits.hpp"
 #include "packline/rules.hpp"
 #include "packline/workflow.hpp"
@@ -802,6 +803,62 @@ TEST_CASE("workflow: editing a consolidated question's sources marks added draft
   CHECK(status[q[1]] == "submitted");
   CHECK(status[q[2]] == "consolidated");
   CHECK(wf::consolidated_list(*p.r, rep.meeting)->at(0).sources == e.sources);
+}
+
+TEST_CASE("workflow: a draft dropped on a question keeps that question's section and lead; one in two questions gets each outcome") {
+  panel p;
+  auto rep = p.import(test::read_pack(test::december_2020));
+  auto it = p.item(rep.meeting, "5");
+  std::vector<std::string> q;
+  for (auto* who : {&p.m1, &p.m2}) {
+    p.as(*who);
+    auto id = wf::draft_question(*p.r, it.id, "Question from " + *who, t0);
+    REQUIRE(wf::submit_question(*p.r, *id, t0).ok());
+    q.push_back(*id);
+  }
+  p.as(p.chair);
+  wf::consolidated_draft c;
+  c.meeting = rep.meeting;
+  c.sources = {q[0]};
+  c.body = "What is the forecast overspend?";
+  c.section = "Finance";
+  c.lead = p.m1;
+  auto finance = wf::consolidate(*p.r, c, t0 + 1);
+  REQUIRE(finance.ok());
+  c.body = "How many officers are in post?";
+  c.section.clear();  // the default
+  c.lead = p.m2;
+  auto officers = wf::consolidate(*p.r, c, t0 + 2);
+  REQUIRE(officers.ok());
+  // The drag: only the sources change.
+  wf::consolidated_draft drop;
+  drop.sources = {q[0], q[1]};
+  REQUIRE(wf::edit_consolidated(*p.r, *finance, drop, t0 + 3).ok());
+  auto list = wf::consolidated_list(*p.r, rep.meeting);
+  CHECK(list->at(0).section == "Finance");
+  CHECK(list->at(0).lead == p.m1);
+  CHECK(list->at(0).target == "PCC");
+  CHECK(list->at(1).section == "In quarter");
+  auto md = exporter::markdown(*p.r, rep.meeting);
+  REQUIRE(md.ok());
+  CHECK(md->find("Finance") < md->find("What is the forecast overspend?"));
+  // q[0] is in both questions: Q1 answered at the meeting, Q2 in writing.
+  std::map<std::string, std::string> outcome;
+  auto read = [&] {
+    auto qs = wf::questions(*p.r, rep.meeting);
+    REQUIRE(qs.ok());
+    for (auto& x : *qs) outcome[x.id] = x.outcome;
+  };
+  read();
+  CHECK(outcome[q[0]] == "merged into Q1 and Q2");
+  p.as(p.clerk);
+  REQUIRE(wf::record_response(*p.r, *finance, "Set out in the report.", "01:20:24", false, t0 + 4).ok());
+  read();
+  CHECK(outcome[q[0]] == "Q1 answered at the meeting; Q2 not answered yet");
+  CHECK(outcome[q[1]] == "answered at the meeting (Q1)");
+  REQUIRE(wf::record_response(*p.r, *officers, "1,312 officers.", "", true, t0 + 5).ok());
+  read();
+  CHECK(outcome[q[0]] == "Q1 answered at the meeting; Q2 answered in writing");
 }
 
 TEST_CASE("workflow: the chair consolidates drafts with provenance; members see what became of theirs") {

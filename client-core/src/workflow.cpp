@@ -1184,15 +1184,29 @@ result<std::vector<question>> questions(replica& r, const std::string& meeting_i
   if (!rows) return rows.err();
   auto list = consolidated_list(r, meeting_id);
   if (!list) return list.err();
-  std::map<std::string, std::vector<std::int64_t>> merged;
+  std::map<std::string, std::vector<const consolidated*>> merged;
   for (auto& c : *list)
-    for (auto& s : c.sources) merged[s].push_back(c.number);
+    for (auto& s : c.sources) merged[s].push_back(&c);
+  auto answers = responses(r, meeting_id);
+  if (!answers) return answers.err();
+  std::map<std::string, const response*> answer_to;  // consolidated id -> its answer
+  for (auto& a : *answers)
+    if (!a.consolidated.empty()) answer_to[a.consolidated] = &a;
   std::vector<question> out;
   for (auto& x : *rows) {
     question q = to_question(x, meeting_id);
-    std::string into;
-    for (auto n : merged[q.id]) into += (into.empty() ? "Q" : " and Q") + std::to_string(n);
-    if (q.status == "held_over") q.outcome = "held over to the next meeting";
+    std::string into, each;
+    bool any_answer = false;
+    for (auto* c : merged[q.id]) {
+      into += (into.empty() ? "Q" : " and Q") + std::to_string(c->number);
+      // A draft in several questions: each one's own outcome.
+      auto a = answer_to.find(c->id);
+      any_answer = any_answer || a != answer_to.end();
+      each += (each.empty() ? "Q" : "; Q") + std::to_string(c->number) +
+              (a == answer_to.end() ? " not answered yet" : a->second->written ? " answered in writing" : " answered at the meeting");
+    }
+    if (merged[q.id].size() > 1 && any_answer && q.status != "withdrawn") q.outcome = each;
+    else if (q.status == "held_over") q.outcome = "held over to the next meeting";
     else if (q.status == "withdrawn") q.outcome = "withdrawn";
     else if (q.status == "answered_in_writing") q.outcome = "answered in writing" + (into.empty() ? "" : " (" + into + ")");
     else if (q.status == "answered") q.outcome = "answered at the meeting" + (into.empty() ? "" : " (" + into + ")");
@@ -1624,6 +1638,9 @@ result<std::string> add_consolidated(replica& r, const consolidated_draft& c, bo
   auto m = id_arg(c.meeting, "meeting");
   if (!m) return m.err();
   if (!group && c.body.empty()) return make_error(errc::invalid_argument, "a consolidated question needs its wording");
+  consolidated_draft d = c;
+  if (!group && d.section.empty()) d.section = "In quarter";
+  if (!group && d.target.empty()) d.target = "PCC";
   if (group && c.sources.size() < 2) return make_error(errc::invalid_argument, "a group has at least two drafts");
   auto list = consolidated_rows(r, c.meeting, group);
   if (!list) return list.err();
@@ -1636,7 +1653,7 @@ result<std::string> add_consolidated(replica& r, const consolidated_draft& c, bo
                       set("consolidated_question", id, "status", str(group ? grouped : "listed")),
                       set("consolidated_question", id, "created_by", a->member),
                       set("consolidated_question", id, "created_at", num(static_cast<std::int64_t>(now_ms)))};
-  PL_TRY(fill_consolidated(r, ops, id, c));
+  PL_TRY(fill_consolidated(r, ops, id, d));
   PL_TRY(source_statuses(r, ops, *m, {}, c.sources, !group));
   auto cm = commit_checked(r, *a, std::move(ops), now_ms);
   if (!cm) return cm.err();
@@ -1653,8 +1670,6 @@ result<std::string> group_drafts(replica& r, const std::string& meeting_id, cons
   consolidated_draft c;
   c.meeting = meeting_id;
   c.sources = question_ids;
-  c.section.clear();
-  c.target.clear();
   return add_consolidated(r, c, true, now_ms);
 }
 
@@ -1673,7 +1688,10 @@ result<void> merge_group(replica& r, const std::string& group_id, const consolid
   std::vector<op> ops{set("consolidated_question", x->id, "status", str("listed")),
                       set("consolidated_question", x->id, "position", str(*pos)),
                       set("consolidated_question", x->id, "sources", str(join_ids(sources)))};
-  PL_TRY(fill_consolidated(r, ops, x->id, c));
+  consolidated_draft d = c;  // a group has no section or target of its own yet
+  if (d.section.empty() && x->text("section").empty()) d.section = "In quarter";
+  if (d.target.empty() && x->text("target").empty()) d.target = "PCC";
+  PL_TRY(fill_consolidated(r, ops, x->id, d));
   PL_TRY(source_statuses(r, ops, bytes_of(*x, "meeting"), {}, sources));
   return commit_edit(r, *a, std::move(ops), now_ms);
 }
@@ -1702,9 +1720,11 @@ result<std::vector<std::string>> split_consolidated(replica& r, const std::strin
   if (!x) return x.err();
   auto list = consolidated_list(r, hex_of(*x, "meeting"));
   if (!list) return list.err();
+  // The parts go between it and the next question (the next greater key:
+  // moves made at once on two tablets can leave neighbours with one key).
   std::string next;
-  for (std::size_t i = 0; i < list->size(); ++i)
-    if ((*list)[i].id == id && i + 1 < list->size()) next = (*list)[i + 1].position;
+  for (auto& c : *list)
+    if (c.position > x->text("position") && (next.empty() || c.position < next)) next = c.position;
   std::vector<op> ops;
   PL_TRY(add_text(r, ops, "consolidated_question", x->id, "body", bodies[0]));
   std::vector<std::string> ids{id};
@@ -1744,7 +1764,15 @@ result<void> move_consolidated(replica& r, const std::string& id, const std::str
     if (!y) return y.err();
     hi = y->text("position");
   }
-  if (!lo.empty() && !hi.empty() && !(lo < hi)) return make_error(errc::invalid_argument, "those neighbours are not in that order");
+  if (!lo.empty() && !hi.empty() && !(lo < hi)) {
+    // Moves made at once on two tablets can leave neighbours with one key
+    // (the list shows them by id): the question goes right after `after_id`.
+    auto list = consolidated_list(r, hex_of(*x, "meeting"));
+    if (!list) return list.err();
+    hi.clear();
+    for (auto& c : *list)
+      if (c.position > lo && c.id != id && (hi.empty() || c.position < hi)) hi = c.position;
+  }
   auto pos = between(lo, hi);
   if (!pos) return pos.err();
   auto cm = commit_checked(r, *a, {set("consolidated_question", x->id, "position", str(*pos))}, now_ms);
