@@ -60,7 +60,7 @@ struct options {
   std::string echo_bin;
   std::string before_bin;  // optional: an older packline-server, impl "packline-before"
   std::string tmp = "/tmp/packline-bench/server";
-  std::set<std::string> cases{"idle", "fanout", "catchup", "join", "join_secured"};
+  std::set<std::string> cases{"idle", "fanout", "catchup", "join", "join_secured", "hostile", "auth_big", "stalled"};
   std::set<std::string> impls{"packline", "beast-echo"};
   int idle_conns = 10000;
   int spaces = 200;
@@ -177,10 +177,22 @@ class conn : public std::enable_shared_from_this<conn> {
   bool open = false;
   bool failed = false;
 
+  // A reader that stops: after the frame in hand, no more reads are started.
+  bool stop_reading = false;
+  // > 0: the socket's receive buffer (a small window keeps a stalled
+  // reader's bytes in the server's queue, not in the kernel's buffers).
+  int rcvbuf = 0;
+
   explicit conn(net::io_context& ioc) : ws_(ioc) {}
 
   void start(std::uint16_t port, std::string target) {
     target_ = std::move(target);
+    if (rcvbuf > 0) {
+      beast::error_code ec;
+      auto& sock = beast::get_lowest_layer(ws_).socket();
+      sock.open(tcp::v4(), ec);
+      sock.set_option(net::socket_base::receive_buffer_size(rcvbuf), ec);
+    }
     beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(30));
     beast::get_lowest_layer(ws_).async_connect(
         tcp::endpoint{net::ip::make_address("127.0.0.1"), port},
@@ -230,7 +242,7 @@ class conn : public std::enable_shared_from_this<conn> {
       auto d = self->buf_.cdata();
       if (self->on_frame) self->on_frame(*self, static_cast<const std::uint8_t*>(d.data()), d.size());
       self->buf_.consume(self->buf_.size());
-      if (self->open) self->do_read();
+      if (self->open && !self->stop_reading) self->do_read();
     });
   }
   void do_write() {
@@ -261,6 +273,32 @@ bool run_until(net::io_context& ioc, Pred pred, double seconds) {
 
 void run_for(net::io_context& ioc, double seconds) {
   run_until(ioc, [] { return false; }, seconds);
+}
+
+// A blocking HTTP/1.1 GET on a fresh connection: status and body ("" on failure).
+std::pair<int, std::string> http_get(std::uint16_t port, const std::string& target) {
+  net::io_context ioc;
+  tcp::socket s(ioc);
+  beast::error_code ec;
+  s.connect({net::ip::make_address("127.0.0.1"), port}, ec);
+  if (ec) return {0, ""};
+  std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  net::write(s, net::buffer(req), ec);
+  std::string out;
+  char buf[8192];
+  for (;;) {
+    std::size_t n = s.read_some(net::buffer(buf), ec);
+    out.append(buf, n);
+    if (ec) break;
+  }
+  if (out.rfind("HTTP/1.1 ", 0) != 0) return {0, ""};
+  auto at = out.find("\r\n\r\n");
+  return {std::atoi(out.c_str() + 9), at == std::string::npos ? "" : out.substr(at + 4)};
+}
+
+double metric_value(const std::string& text, const std::string& name) {
+  auto at = text.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size() + 2));
 }
 
 // ---------------------------------------------------------------- packline device
@@ -1027,8 +1065,250 @@ void case_join_secured(const options& o, const std::string& impl, const std::str
   srv.stop();
 }
 
+// ---------------------------------------------------------------- (e) hardening
+
+// Fills `space` with `n` changes of `payload` bytes through one device (not measured).
+bool fill_space(net::io_context& ioc, std::uint16_t port, const bytes& space, std::uint64_t n, int payload) {
+  device w;
+  w.key = crypto::signing_key::generate();
+  w.space = space;
+  w.connect(ioc, port);
+  if (!run_until(ioc, [&] { return w.ready || !w.error.empty(); }, 10)) return false;
+  auto tf = clk::now();
+  while (w.acked < n && w.error.empty() && clk::now() - tf < std::chrono::seconds(180)) {
+    w.push(payload, std::min<std::uint64_t>(limits::max_push_envelopes, n - w.seq));
+    run_until(ioc, [&] { return !w.push_in_flight || !w.error.empty(); }, 30);
+  }
+  w.c->drop();
+  run_for(ioc, 0.05);
+  return w.acked >= n;
+}
+
+// A member who pushes one small change at a time and times each ack, and a
+// prober that times /healthz, while `load` runs (hostile or stalled clients).
+struct member_probe {
+  std::vector<std::uint32_t> ack_us, health_us;
+  void run(net::io_context& ioc, std::uint16_t port, double seconds, const std::function<void()>& load) {
+    device m;
+    m.key = crypto::signing_key::generate();
+    m.space = crypto::random_bytes(16);
+    m.connect(ioc, port);
+    run_until(ioc, [&] { return m.ready || !m.error.empty(); }, 10);
+    auto end = clk::now() + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(seconds));
+    auto next_health = clk::now();
+    while (clk::now() < end && m.error.empty()) {
+      if (load) load();
+      if (!m.push_in_flight) {
+        auto t0 = now_ns();
+        m.push(64);
+        run_until(ioc, [&] { return !m.push_in_flight || !m.error.empty(); }, 5);
+        ack_us.push_back(static_cast<std::uint32_t>((now_ns() - t0) / 1000));
+      }
+      if (clk::now() >= next_health) {
+        auto t0 = now_ns();
+        http_get(port, "/healthz");
+        health_us.push_back(static_cast<std::uint32_t>((now_ns() - t0) / 1000));
+        next_health = clk::now() + std::chrono::milliseconds(20);
+      }
+      run_for(ioc, 0.01);
+    }
+    if (!m.error.empty()) note("member: %s", m.error.c_str());
+    m.c->drop();
+  }
+};
+
+// Four hostile clients send the worst frames they can in a loop (two before
+// auth: 64 KiB + 1 of nils, the most a stranger may send; two after auth: a
+// 1 MiB array of nils, the tree the decoder used to build), while a member syncs.
+void case_hostile(const options& o, const std::string& impl, const std::string& bin, std::vector<std::string> args) {
+  if (!is_packline(impl)) return;
+  child srv;
+  std::uint16_t port = free_port();
+  if (!srv.start(bin, args, port, o.tmp + "/" + impl + "-hostile.log")) {
+    note("%s did not start (see %s)", impl.c_str(), srv.log.c_str());
+    return;
+  }
+  net::io_context ioc{1};
+  auto nils = [](std::size_t size) {
+    bytes f(size, 0xc0);
+    auto n = static_cast<std::uint32_t>(size - 5);
+    f[0] = 0xdd;
+    for (int i = 0; i < 4; ++i) f[1 + i] = static_cast<std::uint8_t>(n >> (24 - 8 * i));
+    return std::make_shared<const bytes>(std::move(f));
+  };
+  auto pre = nils(limits::max_preauth_frame_bytes + 1), post = nils(limits::max_frame_bytes);
+  std::vector<std::unique_ptr<device>> bad(4);
+  std::vector<std::unique_ptr<device>> done;  // their connections may still run a handler
+  std::uint64_t sent = 0;
+  auto respawn = [&] {
+    for (std::size_t i = 0; i < bad.size(); ++i) {
+      auto& d = bad[i];
+      bool after_auth = i >= 2;
+      if (d && d->error.empty() && !d->c->failed) {
+        if (after_auth && d->ready && !d->push_in_flight) {
+          d->push_in_flight = true;  // the frame is out until the server answers it
+          d->c->send(post);
+          ++sent;
+        }
+        continue;
+      }
+      if (d) {
+        d->c->drop();
+        done.push_back(std::move(d));
+      }
+      d = std::make_unique<device>();
+      d->key = crypto::signing_key::generate();
+      d->space = crypto::random_bytes(16);
+      if (after_auth) {
+        d->connect(ioc, port);
+      } else {
+        d->c = std::make_shared<conn>(ioc);
+        d->c->on_open = [&pre, &sent](conn& cn) { cn.send(pre); ++sent; };
+        d->c->on_fail = [dp = d.get()](conn&, const std::string& why) { dp->error = why; };
+        d->c->on_frame = [dp = d.get()](conn&, const std::uint8_t*, std::size_t) { dp->error = "answered"; };
+        d->c->start(port, "/sync");
+      }
+    }
+  };
+  member_probe quiet, loud;
+  quiet.run(ioc, port, o.seconds / 2, nullptr);
+  loud.run(ioc, port, o.seconds / 2, respawn);
+  for (auto& d : bad) if (d && d->c) d->c->drop();
+  auto q_ack = summarize(quiet.ack_us), q_h = summarize(quiet.health_us);
+  auto l_ack = summarize(loud.ack_us), l_h = summarize(loud.health_us);
+  emit("hostile_4", "quiet", "member_ack_p99", q_ack.p99, "ms");
+  emit("hostile_4", "quiet", "healthz_p99", q_h.p99, "ms");
+  emit("hostile_4", "hostile", "member_ack_p99", l_ack.p99, "ms");
+  emit("hostile_4", "hostile", "healthz_p99", l_h.p99, "ms");
+  emit("hostile_4", "hostile", "hostile_frames_sent", static_cast<double>(sent), "count");
+  emit("hostile_4", "hostile", "server_rss", srv.rss_mib(), "MiB");
+  run_for(ioc, 0.2);
+  srv.stop();
+}
+
+// Auth in a space of catchup_changes changes against auth in an empty space,
+// after a restart (the first session of a space reads its membership once).
+void case_auth_big(const options& o, const std::string& impl, const std::string& bin, std::vector<std::string> args) {
+  if (!is_packline(impl)) return;
+  const std::string cname = "auth_" + std::to_string(o.catchup_changes);
+  child srv;
+  std::uint16_t port = free_port();
+  if (!srv.start(bin, args, port, o.tmp + "/" + impl + "-auth.log")) {
+    note("%s did not start (see %s)", impl.c_str(), srv.log.c_str());
+    return;
+  }
+  net::io_context ioc{1};
+  bytes big = crypto::random_bytes(16), empty = crypto::random_bytes(16);
+  if (!fill_space(ioc, port, big, static_cast<std::uint64_t>(o.catchup_changes), o.payload_bytes)) {
+    note("auth: fill failed");
+    return;
+  }
+  srv.stop();
+  if (!srv.start(bin, args, port, o.tmp + "/" + impl + "-auth2.log")) { note("auth: restart failed"); return; }
+  auto auth_ms = [&](const bytes& space) {
+    device d;
+    d.key = crypto::signing_key::generate();
+    d.space = space;
+    auto t0 = now_ns();
+    d.connect(ioc, port);
+    run_until(ioc, [&] { return d.ready || !d.error.empty(); }, 30);
+    double ms = (now_ns() - t0) / 1e6;
+    d.c->drop();
+    run_for(ioc, 0.01);
+    return ms;
+  };
+  double first_big = auth_ms(big);
+  std::vector<double> e, b;
+  for (int i = 0; i < 30; ++i) {
+    e.push_back(auth_ms(empty));
+    b.push_back(auth_ms(big));
+  }
+  std::sort(e.begin(), e.end());
+  std::sort(b.begin(), b.end());
+  emit(cname, impl, "auth_empty_space_median", e[e.size() / 2], "ms");
+  emit(cname, impl, "auth_big_space_median", b[b.size() / 2], "ms");
+  emit(cname, impl, "auth_big_space_first_after_start", first_big, "ms");
+  emit(cname, impl, "big_over_empty", b[b.size() / 2] / e[e.size() / 2], "x");
+  srv.stop();
+}
+
+// idle_conns sessions each send pulls and never read, in a space whose
+// pages are full frames; the server's RSS, what it shed, and a member who
+// keeps syncing meanwhile. Then RSS once they are gone.
+void case_stalled(const options& o, const std::string& impl, const std::string& bin, std::vector<std::string> args) {
+  if (!is_packline(impl)) return;
+  const std::string cname = "stalled_" + std::to_string(o.idle_conns);
+  child srv;
+  std::uint16_t port = free_port();
+  if (!srv.start(bin, args, port, o.tmp + "/" + impl + "-stalled.log")) {
+    note("%s did not start (see %s)", impl.c_str(), srv.log.c_str());
+    return;
+  }
+  net::io_context ioc{1};
+  bytes space = crypto::random_bytes(16);
+  // 4 MiB of history in changes of 4 KiB: every pull answer is a 1 MiB frame.
+  if (!fill_space(ioc, port, space, 1024, 4096)) { note("stalled: fill failed"); return; }
+  double rss0 = srv.rss_mib();
+  std::vector<std::unique_ptr<device>> devs;
+  int started = 0;
+  double peak = 0;
+  auto t0 = clk::now();
+  auto add_some = [&] {
+    int ready = 0, failed = 0;
+    for (auto& d : devs) ready += d->ready, failed += !d->error.empty();
+    while (started < o.idle_conns && started - ready - failed < 256) {
+      auto d = std::make_unique<device>();
+      d->key = crypto::signing_key::generate();
+      d->space = space;
+      d->c = std::make_shared<conn>(ioc);
+      d->c->rcvbuf = 4096;
+      auto* dp = d.get();
+      d->c->on_open = [dp](conn& cn) {
+        cn.send(codec::encode(proto::hello{limits::protocol_version, dp->key.public_key(), dp->space}));
+      };
+      d->c->on_frame = [dp](conn& cn, const std::uint8_t* f, std::size_t n) {
+        auto m = codec::decode(f, n);
+        if (!m) return;
+        if (auto* ch = std::get_if<proto::challenge>(&*m)) {
+          cn.send(codec::encode(proto::auth{dp->key.sign(proto::auth_transcript(ch->nonce, ch->space))}));
+        } else if (std::get_if<proto::welcome>(&*m)) {
+          dp->ready = true;
+          cn.stop_reading = true;  // from here on it never reads
+          for (int k = 0; k < 4; ++k) cn.send(codec::encode(proto::pull{0, limits::max_pull_changes}));
+        }
+      };
+      d->c->on_fail = [dp](conn&, const std::string& why) { if (dp->error.empty()) dp->error = why; };
+      d->c->start(port, "/sync");
+      devs.push_back(std::move(d));
+      ++started;
+    }
+    peak = std::max(peak, srv.rss_mib());
+  };
+  member_probe probe;
+  probe.run(ioc, port, std::max(o.seconds, 20.0), [&] {
+    if (started < o.idle_conns) add_some();
+    else peak = std::max(peak, srv.rss_mib());
+  });
+  int ready = 0;
+  for (auto& d : devs) ready += d->ready;
+  auto m = http_get(port, "/metrics").second;
+  auto ack = summarize(probe.ack_us);
+  emit(cname, impl, "stalled_sessions_authenticated", ready, "count");
+  emit(cname, impl, "seconds_to_open", std::chrono::duration<double>(clk::now() - t0).count(), "s");
+  emit(cname, impl, "server_rss_before", rss0, "MiB");
+  emit(cname, impl, "server_rss_peak", peak, "MiB");
+  emit(cname, impl, "sessions_shed", metric_value(m, "packline_sessions_shed_total"), "count");
+  emit(cname, impl, "outbound_queue_bytes", metric_value(m, "packline_outbound_queue_bytes"), "B");
+  emit(cname, impl, "member_acks", static_cast<double>(probe.ack_us.size()), "count");
+  emit(cname, impl, "member_ack_p99", ack.p99, "ms");
+  for (auto& d : devs) d->c->drop();
+  run_for(ioc, 3.0);
+  emit(cname, impl, "server_rss_after_close", srv.rss_mib(), "MiB");
+  srv.stop();
+}
+
 std::string usage() {
-  return "usage: load_gen --server-bin PATH --echo-bin PATH [--tmp DIR] [--cases idle,fanout,catchup,join,join_secured]\n"
+  return "usage: load_gen --server-bin PATH --echo-bin PATH [--tmp DIR] [--cases idle,fanout,catchup,join,join_secured,hostile,auth_big,stalled]\n"
          "                [--impls packline,beast-echo] [--idle-conns N] [--spaces N] [--members N]\n"
          "                [--push-rate N] [--seconds S] [--catchup-changes N] [--server-arg ARG]...\n"
          "                [--before-bin PATH (an older packline-server, measured as packline-before)]\n";
@@ -1089,7 +1369,7 @@ int main(int argc, char** argv) {
   if (!crypto::init().ok()) return 1;
   std::filesystem::create_directories(o.tmp);
 
-  for (const std::string c : {"idle", "fanout", "catchup", "join", "join_secured"}) {
+  for (const std::string c : {"idle", "fanout", "catchup", "join", "join_secured", "hostile", "auth_big", "stalled"}) {
     if (!o.cases.count(c)) continue;
     for (const std::string impl : {"packline-before", "packline", "beast-echo"}) {
       if (!o.impls.count(impl)) continue;
@@ -1106,6 +1386,9 @@ int main(int argc, char** argv) {
       if (c == "catchup") case_catchup(o, impl, bin, args);
       if (c == "join") case_join(o, impl, bin, args);
       if (c == "join_secured") case_join_secured(o, impl, bin, args);
+      if (c == "hostile") case_hostile(o, impl, bin, args);
+      if (c == "auth_big") case_auth_big(o, impl, bin, args);
+      if (c == "stalled") case_stalled(o, impl, bin, args);
     }
   }
   return 0;

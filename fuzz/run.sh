@@ -17,7 +17,10 @@ fi
 cmake --build "$out" -j"${PACKLINE_JOBS:-2}" >/dev/null || { echo "fuzz: build failed"; echo "# pass 0"; echo "# fail 1"; exit 1; }
 "$out/make_seeds" "$out/seeds" >/dev/null
 pass=0; fail=0
-for h in frame envelope; do
+mkdir -p "$out/seeds/target"
+printf '/index.html' > "$out/seeds/target/1"; printf '/assets/a.js?x=1' > "$out/seeds/target/2"
+printf '/%%2e%%2e/link' > "$out/seeds/target/3"; printf '//etc/passwd' > "$out/seeds/target/4"
+for h in frame envelope target; do
   corpus="$out/corpus/$h"; art="$out/artifacts/$h"; reg="tests/corpus/regression/$h"
   mkdir -p "$corpus" "$art" "$reg"
   # Frames up to a little over a typical push; the limits themselves are unit-tested.

@@ -71,7 +71,9 @@ std::string usage() {
          "                 source tree's webapp/dist)\n"
          "  --demo         serve the demo panel as the default space (seeded when empty)\n"
          "  --tls-cert PEM certificate chain: serve HTTPS/WSS only (tablets on the internet)\n"
-         "  --tls-key PEM  its private key (both or neither; plain HTTP is for loopback and tests)\n";
+         "  --tls-key PEM  its private key (both or neither; plain HTTP is for loopback and tests)\n"
+         "  --max-outbound-mb N  memory for frames queued to all clients together (default 64);\n"
+         "                 past it the clients holding the most are told to resync\n";
 }
 
 result<options> parse_options(const std::vector<std::string>& args) {
@@ -113,6 +115,14 @@ result<options> parse_options(const std::vector<std::string>& args) {
       if (!need(o.tls_cert) || o.tls_cert.empty()) return make_error(errc::invalid_argument, "--tls-cert needs a file");
     } else if (a == "--tls-key") {
       if (!need(o.tls_key) || o.tls_key.empty()) return make_error(errc::invalid_argument, "--tls-key needs a file");
+    } else if (a == "--max-outbound-mb") {
+      std::string v;
+      if (!need(v)) return make_error(errc::invalid_argument, "--max-outbound-mb needs a number");
+      unsigned mb = 0;
+      auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), mb);
+      if (ec != std::errc() || ptr != v.data() + v.size() || mb < 1 || mb > 65536)
+        return make_error(errc::invalid_argument, "--max-outbound-mb must be 1..65536, got " + v);
+      o.outbound_cap = std::size_t(mb) << 20;
     } else if (a == "--log-level") {
       std::string v;
       if (!need(v)) return make_error(errc::invalid_argument, "--log-level needs a level");
@@ -150,7 +160,11 @@ result<std::unique_ptr<app>> make_app(const options& opts) {
   auto db = sqlite_store::open(opts.data_dir);
   if (!db) return db.err();
   log(log_level::info, "store open",
-      {{"path", db.value()->path()}, {"schema_version", db.value()->schema_version()}});
+      {{"path", db.value()->path()}, {"schema_version", db.value()->schema_version()},
+       {"integrity", db.value()->integrity()}});
+  if (db.value()->integrity() != "ok")
+    log(log_level::warn, "store integrity check did not finish in its time budget; reads still check digests",
+        {{"path", db.value()->path()}});
   a->db = std::move(db.value());
 
   if (opts.demo) {

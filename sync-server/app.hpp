@@ -9,6 +9,7 @@
 
 #include "log.hpp"
 #include "metrics.hpp"
+#include "tuning.hpp"
 #include "packline/bytes.hpp"
 #include "packline/result.hpp"
 #include "store.hpp"
@@ -23,6 +24,8 @@ struct options {
   std::string tls_cert;                // PEM chain; with tls_key: every connection is TLS
   std::string tls_key;                 // PEM private key
   bool demo = false;
+  // Server-wide cap on bytes queued for clients (tuning.hpp explains the default).
+  std::size_t outbound_cap = tuning::outbound_global_max_bytes;
   log_level level = log_level::info;
   bool help = false;
 };

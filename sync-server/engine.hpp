@@ -29,6 +29,7 @@ class engine final : public services {
   void push(push_job job, std::function<void(push_outcome)> done) override;
   void run(std::function<void(store&)> job) override;
   void complete(std::function<void()> fn) override { post_(std::move(fn)); }
+  membership& keyrings() override { return db_.keyrings(); }
 
   // Finishes every job already queued (their completions are posted), then
   // joins the threads. Idempotent.

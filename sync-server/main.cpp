@@ -1,6 +1,9 @@
 // packline-server: parses the command line, prepares the store and serves.
 // Thin on purpose; everything testable lives in sync_server_lib.
 #include <sys/resource.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <cstdio>
 #include <string>
@@ -23,6 +26,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   set_log_level(opts.value().level);
+#if defined(__GLIBC__)
+  // Frames of 128 KiB and more (pull answers, pushes) get their own mapping,
+  // returned to the system when freed: memory held by sessions that were
+  // shed or closed goes back at once. (glibc's default threshold rises to
+  // the largest block freed, after which such frames stay in the heap.)
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
   // One descriptor per tablet: take the hard limit (systemd gives 512K; a
   // shell's soft default of 1024 would cap a council at a thousand devices).
   rlimit rl{};

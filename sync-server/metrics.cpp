@@ -25,6 +25,10 @@ const char* error_name(std::uint32_t code) {
     case 9: return "storage";
     case 10: return "resync";
     case 11: return "gone";
+    case 12: return "not_member";
+    case 13: return "revoked";
+    case 14: return "forbidden";
+    case 15: return "unavailable";
     default: return "other";
   }
 }
@@ -67,10 +71,17 @@ std::string metrics::render() const {
        ld(http_requests));
   emit(out, "packline_slow_consumers_closed_total", "counter",
        "Sessions closed because their outbound queue overflowed.", ld(slow_consumers_closed));
+  emit(out, "packline_sessions_shed_total", "counter",
+       "Sessions told to resync because the server's outbound memory reached its cap.", ld(sessions_shed));
+  emit(out, "packline_spaces_unavailable", "gauge",
+       "Spaces refused because their stored data failed a digest or integrity check.",
+       static_cast<std::uint64_t>(unavailable_spaces.size()));
   emit(out, "packline_bytes_in_total", "counter", "WebSocket payload bytes received.", ld(bytes_in));
   emit(out, "packline_bytes_out_total", "counter", "WebSocket payload bytes sent.", ld(bytes_out));
   emit(out, "packline_auth_failures_total", "counter", "Challenge signatures that did not verify.",
        ld(auth_failures));
+  emit(out, "packline_keyring_loads_total", "counter",
+       "Spaces' membership read from the store's history (once per space after a start).", ld(keyring_loads));
   emit(out, "packline_live_frames_out_total", "counter", "live frames queued to v2 sessions.",
        ld(live_frames_out));
   emit(out, "packline_live_changes_out_total", "counter", "Changes delivered in live frames.",

@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <set>
 #include <string>
 
 namespace packline::server {
@@ -25,9 +26,11 @@ class metrics {
   std::atomic<std::uint64_t> notifies_out{0};
   std::atomic<std::uint64_t> http_requests{0};
   std::atomic<std::uint64_t> slow_consumers_closed{0}; // sessions told to resync and dropped
+  std::atomic<std::uint64_t> sessions_shed{0};         // ... of them, because the server-wide cap was reached
   std::atomic<std::uint64_t> bytes_in{0};            // WebSocket payload bytes received
   std::atomic<std::uint64_t> bytes_out{0};           // WebSocket payload bytes sent
   std::atomic<std::uint64_t> auth_failures{0};       // challenge signatures that did not verify
+  std::atomic<std::uint64_t> keyring_loads{0};       // spaces' keyrings read from the store (once per space per start)
   std::atomic<std::uint64_t> live_frames_out{0};     // live frames queued to sessions
   std::atomic<std::uint64_t> live_changes_out{0};    // changes delivered in live frames
   std::atomic<std::uint64_t> live_coalesced{0};      // live frames merged into an earlier one
@@ -40,6 +43,11 @@ class metrics {
   std::atomic<std::int64_t> store_queue{0};          // jobs waiting for the store thread
   std::atomic<std::int64_t> outbound_bytes{0};       // bytes queued in all sessions' outbound queues
   std::atomic<std::int64_t> outbound_frames{0};      // frames queued in all sessions' outbound queues
+
+  // Spaces whose stored data failed a digest or integrity check: refused
+  // (error unavailable) until the operator restores the store and restarts;
+  // /readyz fails while any is listed. io thread only, like render().
+  std::set<std::string> unavailable_spaces;  // hex ids
 
   void count_error(std::uint32_t code);
   std::uint64_t errors(std::uint32_t code) const;

@@ -18,6 +18,7 @@
 #include <boost/beast/version.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <algorithm>
 #include <csignal>
 #include <deque>
 #include <memory>
@@ -51,6 +52,10 @@ constexpr const char* server_name = "packline-server";
 class closable {
  public:
   virtual void shutdown() = 0;
+  // Bytes queued for the peer (WebSocket sessions), and what to do when the
+  // server as a whole holds too many: drop them, tell the peer to resync, close.
+  virtual std::size_t queued() const { return 0; }
+  virtual void shed() {}
 
  protected:
   ~closable() = default;
@@ -71,6 +76,39 @@ struct shared_state {
   std::uint64_t next_id = 1;
   net::steady_timer grace;
 
+  // Outbound bytes queued by every session together (see tuning.hpp).
+  std::size_t outbound_bytes = 0;
+  bool shed_scheduled = false;
+
+  void queued_more(std::size_t n) {
+    outbound_bytes += n;
+    if (outbound_bytes <= a.opts.outbound_cap || shed_scheduled) return;
+    // Later, not inside the enqueue that crossed the line: shedding closes
+    // sessions, maybe the caller's own.
+    shed_scheduled = true;
+    net::post(ioc, [this] { shed(); });
+  }
+
+  // The sessions holding the most are told to resync and closed until the
+  // total is back under the low mark; everyone else keeps syncing.
+  void shed() {
+    shed_scheduled = false;
+    if (outbound_bytes <= a.opts.outbound_cap) return;
+    std::vector<std::pair<std::size_t, closable*>> big;
+    for (auto* s : sessions)
+      if (auto q = s->queued()) big.emplace_back(q, s);
+    std::sort(big.begin(), big.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::size_t shed_sessions = 0;
+    for (auto& [q, s] : big) {
+      if (outbound_bytes <= a.opts.outbound_cap / 4 * 3) break;
+      s->shed();
+      ++shed_sessions;
+    }
+    log(log_level::warn, "server outbound memory over its cap; busiest sessions told to resync",
+        {{"sessions", static_cast<std::uint64_t>(shed_sessions)},
+         {"queued_bytes", static_cast<std::uint64_t>(outbound_bytes)}});
+  }
+
   void add(closable* s) { sessions.insert(s); }
   void remove(closable* s) {
     sessions.erase(s);
@@ -88,6 +126,7 @@ bool is_quiet_error(const beast::error_code& ec) {
 }
 
 std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+beast::string_view bsv(std::string_view s) { return {s.data(), s.size()}; }
 
 std::string endpoint_name(const tcp::socket& s) {
   beast::error_code ec;
@@ -189,8 +228,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   ~websocket_session() {
     if (hub_) hub_->leave(this);
     auto& st = state_->a.stats;
-    st.outbound_bytes.fetch_sub(static_cast<std::int64_t>(queued_bytes_), std::memory_order_relaxed);
-    st.outbound_frames.fetch_sub(static_cast<std::int64_t>(queue_.size()), std::memory_order_relaxed);
+    while (!queue_.empty()) pop_front();
     if (accepted_) {
       st.connections.fetch_sub(1, std::memory_order_relaxed);
       log(log_level::debug, "websocket closed", {{"peer", handler_.peer()}});
@@ -207,10 +245,11 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     ws_.set_option(t);
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, server_name); }));
-    // We read in pieces and refuse a message over max_frame_bytes ourselves,
-    // with error{too_large} before the close (on_read_some); Beast's own
-    // limit (1009, no error frame) is only the backstop above it.
-    ws_.read_message_max(2 * limits::max_frame_bytes);
+    // We read in pieces and refuse a message over the session's frame limit
+    // ourselves, with error{too_large} before the close (on_read_some), also
+    // when its header alone declares more: Beast's own limit would close
+    // with 1009 and no error frame, so it is set out of the way (0: none).
+    ws_.read_message_max(0);
     ws_.binary(true);
     // One frame per message: frames are at most 1 MiB and a fragment header
     // every 4 KiB buys nothing. No permessage-deflate: sealed envelopes do not
@@ -254,6 +293,11 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   }
 
   void shutdown() override { begin_close(websocket::close_code::going_away); }
+  std::size_t queued() const override { return close_started_ ? 0 : queued_bytes_; }
+  void shed() override {
+    state_->a.stats.sessions_shed.fetch_add(1, std::memory_order_relaxed);
+    resync();
+  }
 
  private:
   void note_pending(std::uint64_t cursor) {
@@ -295,13 +339,14 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
 
   void read_some() {
     // One byte past the limit is enough to know a message is too big.
-    std::size_t room = limits::max_frame_bytes + 1 - std::min(buffer_.size(), limits::max_frame_bytes);
+    std::size_t limit = handler_.frame_limit();
+    std::size_t room = limit + 1 - std::min(buffer_.size(), limit);
     ws_.async_read_some(buffer_, room,
                         beast::bind_front_handler(&websocket_session::on_read_some, this->shared_from_this()));
   }
 
   void on_read_some(beast::error_code ec, std::size_t n) {
-    if (!ec && buffer_.size() > limits::max_frame_bytes) {
+    if (!ec && buffer_.size() > handler_.frame_limit()) {
       // Told, then closed; the rest of the message is never buffered.
       reading_ = false;
       buffer_.consume(buffer_.size());
@@ -314,13 +359,6 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
 
   void on_read(beast::error_code ec, std::size_t) {
     reading_ = false;
-    if (ec == websocket::error::message_too_big) {
-      // Beast has already failed the connection with close code 1009; an
-      // error frame can no longer be sent, but count and log it like one.
-      state_->a.stats.count_error(static_cast<std::uint32_t>(errc::too_large));
-      log(log_level::warn, "protocol error", {{"peer", handler_.peer()}, {"code", 2}, {"text", "frame over max_frame_bytes"}});
-      return;
-    }
     if (ec) {
       if (!is_quiet_error(ec))
         log(log_level::info, "websocket read failed", {{"peer", handler_.peer()}, {"error", ec.message()}});
@@ -375,27 +413,32 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   void enqueue(out_frame f) {
     if (close_started_) return;
     auto& st = state_->a.stats;
-    queued_bytes_ += f.data->size();
-    st.outbound_bytes.fetch_add(static_cast<std::int64_t>(f.data->size()), std::memory_order_relaxed);
-    st.outbound_frames.fetch_add(1, std::memory_order_relaxed);
-    if (f.live) {
-      ++live_frames_;
-      live_bytes_ += f.data->size();
-    }
+    account(f, +1);
     queue_.push_back(std::move(f));
     if (!writing_) do_write();
   }
 
-  void pop_front() {
-    auto& f = queue_.front();
+  // The queue's bytes and frames, in this session, the server's total and
+  // the metrics: +1 when a frame is queued, -1 when it leaves.
+  void account(const out_frame& f, int dir) {
     auto& st = state_->a.stats;
-    queued_bytes_ -= f.data->size();
-    st.outbound_bytes.fetch_sub(static_cast<std::int64_t>(f.data->size()), std::memory_order_relaxed);
-    st.outbound_frames.fetch_sub(1, std::memory_order_relaxed);
-    if (f.live) {
-      --live_frames_;
-      live_bytes_ -= f.data->size();
+    std::size_t n = f.data->size();
+    auto sn = static_cast<std::int64_t>(n) * dir;
+    st.outbound_bytes.fetch_add(sn, std::memory_order_relaxed);
+    st.outbound_frames.fetch_add(dir, std::memory_order_relaxed);
+    if (dir > 0) {
+      queued_bytes_ += n;
+      if (f.live) ++live_frames_, live_bytes_ += n;
+      state_->queued_more(n);
+    } else {
+      queued_bytes_ -= n;
+      if (f.live) --live_frames_, live_bytes_ -= n;
+      state_->outbound_bytes -= n;
     }
+  }
+
+  void pop_front() {
+    account(queue_.front(), -1);
     queue_.pop_front();
   }
 
@@ -481,12 +524,9 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     auto& st = state_->a.stats;
     st.live_coalesced.fetch_add(n - 1, std::memory_order_relaxed);
     // Re-queued at the front with the same accounting as enqueue().
-    queued_bytes_ += merged->size();
-    st.outbound_bytes.fetch_add(static_cast<std::int64_t>(merged->size()), std::memory_order_relaxed);
-    st.outbound_frames.fetch_add(1, std::memory_order_relaxed);
-    ++live_frames_;
-    live_bytes_ += merged->size();
-    queue_.push_front(out_frame{std::move(merged), true, prev, last});
+    out_frame f{std::move(merged), true, prev, last};
+    account(f, +1);
+    queue_.push_front(std::move(f));
   }
 
   void on_write(beast::error_code ec, std::size_t n) {
@@ -535,9 +575,17 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     close_started_ = true;
     ws_.async_close(websocket::close_reason(close_code_),
                     beast::bind_front_handler(&websocket_session::on_close, this->shared_from_this()));
+    // A peer that never answers the close (or is still sending the rest of
+    // an oversized frame, which the close handshake would have to read
+    // through) is cut at the TCP level.
+    timer_.expires_after(tuning::resync_close_grace);
+    timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (!ec) self->cut();
+    });
   }
 
   void on_close(beast::error_code ec) {
+    timer_.cancel();
     if (ec && !is_quiet_error(ec))
       log(log_level::debug, "websocket close failed", {{"peer", handler_.peer()}, {"error", ec.message()}});
   }
@@ -643,6 +691,7 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>>, 
                                                    const char* type = "text/plain; charset=utf-8") {
     http::response<http::string_body> res{status, req.version()};
     res.set(http::field::server, server_name);
+    for (const auto& h : security_headers()) res.set(bsv(h.name), bsv(h.value));
     res.set(http::field::content_type, type);
     res.set(http::field::cache_control, "no-cache");
     res.keep_alive(req.keep_alive());
@@ -659,8 +708,18 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>>, 
       return send(std::move(res));
     }
     std::string path = decode_target_path(sv(req.target()));
-    if (path.empty()) return send(text_response(req, http::status::bad_request, "bad path\n"));
+    // A target that could name nothing of ours is simply not found.
+    if (path.empty()) return send(text_response(req, http::status::not_found, "not found\n"));
+    // Alive: the process answers. Ready: its store is usable for every space.
     if (path == "/healthz") return send(text_response(req, http::status::ok, "ok"));
+    if (path == "/readyz") {
+      const auto& down = state_->a.stats.unavailable_spaces;
+      if (down.empty()) return send(text_response(req, http::status::ok, "ready"));
+      // Which spaces is for the operator's log, not for any client.
+      return send(text_response(req, http::status::service_unavailable,
+                                "unavailable: stored data of " + std::to_string(down.size()) +
+                                    " space(s) is damaged; see the server log\n"));
+    }
     if (path == "/metrics")
       return send(text_response(req, http::status::ok, state_->a.stats.render(),
                                 "text/plain; version=0.0.4; charset=utf-8"));
@@ -680,9 +739,9 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>>, 
 
     auto set_headers = [&](auto& res) {
       res.set(http::field::server, server_name);
+      for (const auto& h : security_headers()) res.set(bsv(h.name), bsv(h.value));
       res.set(http::field::content_type, file->content_type);
       res.set(http::field::cache_control, file->cache_control);
-      res.set("X-Content-Type-Options", "nosniff");
       res.keep_alive(req.keep_alive());
     };
     if (req.method() == http::verb::head) {

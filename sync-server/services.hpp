@@ -46,6 +46,8 @@ class services {
   virtual void run(std::function<void(store&)> job) = 0;
   // Runs `fn` on the io thread.
   virtual void complete(std::function<void()> fn) = 0;
+  // The secured spaces' keyrings, kept in memory across sessions (io thread only).
+  virtual membership& keyrings() = 0;
 };
 
 // Verifies and encodes the live frame: shared by both implementations.
@@ -59,6 +61,7 @@ class inline_services final : public services {
   void push(push_job job, std::function<void(push_outcome)> done) override;
   void run(std::function<void(store&)> job) override { job(db_); }
   void complete(std::function<void()> fn) override { fn(); }
+  membership& keyrings() override { return db_.keyrings(); }
 
  private:
   store& db_;

@@ -7,11 +7,13 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <iterator>
 #include <limits>
 #include <system_error>
 
+#include "packline/crypto.hpp"
 #include "server_migrations.hpp"  // generated: server_migrations[i] is version i + 1
 #include "tuning.hpp"
 
@@ -49,6 +51,8 @@ std::int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+bytes envelope_digest(const std::uint8_t* data, std::size_t n) { return crypto::digest(data, n, 16); }
+
 constexpr std::uint64_t max_sql_int = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
 
 }  // namespace
@@ -62,8 +66,74 @@ struct sqlite_store::statements {
 };
 
 error sqlite_store::fail(const char* what) {
-  std::string msg = std::string("sqlite ") + what + ": " + (db_ ? sqlite3_errmsg(db_) : "no database");
+  std::string msg = std::string("sqlite ") + what + " (" + path_ + "): " + (db_ ? sqlite3_errmsg(db_) : "no database");
+  // A damaged file is not a transient failure: retrying reads the same damage.
+  int rc = db_ ? sqlite3_errcode(db_) : SQLITE_OK;
+  if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
+    return make_error(errc::damaged, "the store " + path_ + " is damaged (" + msg + "); restore it from a backup");
   return make_error(errc::storage, msg);
+}
+
+result<void> sqlite_store::check_integrity() {
+  // quick_check reads every page and checks the b-trees (not the indexes'
+  // contents); bounded by a time budget so a huge store still starts.
+  auto deadline = std::chrono::steady_clock::now() + tuning::startup_check_budget;
+  bool timed_out = false;
+  struct ctx_t { std::chrono::steady_clock::time_point deadline; bool* timed_out; } ctx{deadline, &timed_out};
+  sqlite3_progress_handler(db_, 10000, [](void* p) -> int {
+    auto* c = static_cast<ctx_t*>(p);
+    if (std::chrono::steady_clock::now() < c->deadline) return 0;
+    *c->timed_out = true;
+    return 1;
+  }, &ctx);
+  sqlite3_stmt* q = nullptr;
+  std::string problem;
+  int rc = sqlite3_prepare_v2(db_, "PRAGMA quick_check(5)", -1, &q, nullptr);
+  if (rc == SQLITE_OK) {
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+      std::string line = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+      if (line != "ok") problem += (problem.empty() ? "" : "; ") + line;
+    }
+  }
+  sqlite3_finalize(q);
+  sqlite3_progress_handler(db_, 0, nullptr, nullptr);
+  if (timed_out) {
+    integrity_ = "incomplete";
+    return {};
+  }
+  if (rc != SQLITE_DONE && problem.empty()) problem = sqlite3_errmsg(db_);
+  if (!problem.empty())
+    return make_error(errc::damaged, "the store " + path_ + " is damaged (" + problem +
+                                         "); restore it from a backup");
+  integrity_ = "ok";
+  return {};
+}
+
+result<void> sqlite_store::backfill_digests() {
+  // Rows stored before digests existed: one pass, once.
+  if (!exec("BEGIN IMMEDIATE")) return fail("begin");
+  sqlite3_stmt* sel = nullptr;
+  sqlite3_stmt* upd = nullptr;
+  auto done = [&](result<void> r) {
+    sqlite3_finalize(sel);
+    sqlite3_finalize(upd);
+    exec(r ? "COMMIT" : "ROLLBACK");
+    return r;
+  };
+  if (sqlite3_prepare_v2(db_, "SELECT rowid, envelope FROM changes WHERE digest IS NULL", -1, &sel, nullptr) != SQLITE_OK ||
+      sqlite3_prepare_v2(db_, "UPDATE changes SET digest=?2 WHERE rowid=?1", -1, &upd, nullptr) != SQLITE_OK)
+    return done(fail("backfill"));
+  int rc;
+  while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+    const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(sel, 1));
+    auto d = envelope_digest(data, static_cast<std::size_t>(sqlite3_column_bytes(sel, 1)));
+    sqlite3_bind_int64(upd, 1, sqlite3_column_int64(sel, 0));
+    bind_blob(upd, 2, d);
+    if (sqlite3_step(upd) != SQLITE_DONE) return done(fail("backfill"));
+    sqlite3_reset(upd);
+  }
+  if (rc != SQLITE_DONE) return done(fail("backfill"));
+  return done({});
 }
 
 result<std::unique_ptr<sqlite_store>> sqlite_store::open(const std::string& dir) {
@@ -96,7 +166,9 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::open(const std::string& dir)
     sqlite3_finalize(q);
     if (mode != "wal") return make_error(errc::storage, "sqlite: WAL journal not available (" + mode + ")");
   }
+  PL_TRY(s->check_integrity());
   PL_TRY(s->migrate());
+  PL_TRY(s->backfill_digests());
   PL_TRY(s->prepare());
   // The writer checkpoints only as a backstop (a WAL this big means the
   // background checkpointer cannot keep up); normally the thread below does.
@@ -176,10 +248,10 @@ result<void> sqlite_store::prepare() {
       {&st_->find, "SELECT server_seq FROM changes WHERE space=?1 AND actor=?2 AND seq=?3"},
       {&st_->max_seq, "SELECT COALESCE(MAX(server_seq),0) FROM changes WHERE space=?1"},
       {&st_->insert,
-       "INSERT INTO changes(space, server_seq, actor, seq, envelope, received_ms) "
-       "VALUES(?1,?2,?3,?4,?5,?6)"},
+       "INSERT INTO changes(space, server_seq, actor, seq, envelope, received_ms, digest) "
+       "VALUES(?1,?2,?3,?4,?5,?6,?7)"},
       {&st_->since,
-       "SELECT server_seq, envelope FROM changes WHERE space=?1 AND server_seq>?2 "
+       "SELECT server_seq, envelope, digest FROM changes WHERE space=?1 AND server_seq>?2 "
        "ORDER BY server_seq LIMIT ?3"},
       {&st_->meta_get, "SELECT value FROM meta WHERE key=?1"},
       {&st_->meta_put, "INSERT INTO meta(key, value) VALUES(?1, ?2)"},
@@ -251,6 +323,7 @@ result<std::vector<appended>> sqlite_store::append_in_tx(const bytes& space,
     sqlite3_bind_int64(u.s, 4, static_cast<std::int64_t>(c.seq));
     bind_blob(u.s, 5, c.envelope);
     sqlite3_bind_int64(u.s, 6, received);
+    bind_blob(u.s, 7, envelope_digest(c.envelope.data(), c.envelope.size()));
     if (sqlite3_step(u.s) != SQLITE_DONE) return fail("insert");
     out.push_back({next, true});
   }
@@ -483,6 +556,13 @@ result<page> sqlite_store::changes_since(const bytes& space, std::uint64_t since
     total += n;
     stored s;
     s.server_seq = static_cast<std::uint64_t>(sqlite3_column_int64(u.s, 0));
+    // Damage on disk is an error for that change, never its bytes.
+    const auto* want = static_cast<const std::uint8_t*>(sqlite3_column_blob(u.s, 2));
+    auto have = envelope_digest(data, n);
+    if (static_cast<std::size_t>(sqlite3_column_bytes(u.s, 2)) != have.size() ||
+        std::memcmp(want, have.data(), have.size()) != 0)
+      return make_error(errc::damaged, "stored change " + std::to_string(s.server_seq) + " of space " +
+                                           to_hex(space) + " in " + path_ + " fails its digest");
     s.envelope.assign(data, data + n);
     p.next = s.server_seq;
     p.items.push_back(std::move(s));

@@ -42,11 +42,18 @@ class sqlite_store final : public store {
   // PRAGMA user_version after migrations (for tests and the start-up log).
   int schema_version() const { return schema_version_; }
   const std::string& path() const { return path_; }
+  // What the start-up integrity check found: "ok", or "incomplete" when
+  // the store was too big to check within its time budget.
+  const std::string& integrity() const { return integrity_; }
 
  private:
   struct statements;
   sqlite_store() = default;
+  // Opening: a bounded quick_check (a damaged file is refused, naming it),
+  // then migrations, then digests for rows stored before they existed.
+  result<void> check_integrity();
   result<void> migrate();
+  result<void> backfill_digests();
   result<void> prepare();
   error fail(const char* what);
   // The inserts of one batch inside an open transaction.
@@ -56,6 +63,7 @@ class sqlite_store final : public store {
   sqlite3* db_ = nullptr;
   std::unique_ptr<statements> st_;
   std::string path_;
+  std::string integrity_;
   int schema_version_ = 0;
 
   // WAL checkpoints on their own connection and thread (PASSIVE: they never

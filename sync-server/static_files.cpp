@@ -1,5 +1,6 @@
 // Static file resolution for the webapp (see static_files.hpp). Never lets a
-// target escape the root: ".." segments are refused before touching the disk.
+// target escape the root: hostile spellings are refused before touching the
+// disk, and the real path of what remains must lie inside the real root.
 #include "static_files.hpp"
 
 #include <array>
@@ -25,6 +26,9 @@ std::string_view extension(std::string_view name) {
   return base.substr(dot);
 }
 
+// Longer targets name no file of a built webapp; they are only probes.
+constexpr std::size_t max_target_bytes = 1024;
+
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -44,7 +48,7 @@ bool is_dir(const std::filesystem::path& p) {
 std::string decode_target_path(std::string_view target) {
   auto cut = target.find_first_of("?#");
   if (cut != std::string_view::npos) target = target.substr(0, cut);
-  if (target.empty() || target.front() != '/') return {};
+  if (target.empty() || target.front() != '/' || target.size() > max_target_bytes) return {};
   std::string out;
   out.reserve(target.size());
   for (std::size_t i = 0; i < target.size(); ++i) {
@@ -55,17 +59,21 @@ std::string decode_target_path(std::string_view target) {
       if (hi < 0 || lo < 0) return {};
       c = static_cast<char>(hi * 16 + lo);
       i += 2;
+      // An encoded separator names no file of ours; it only hides a path.
+      if (c == '/') return {};
     }
-    if (c == '\0' || c == '\\') return {};
+    // NUL, backslashes and control characters name no file of the webapp.
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '\\') return {};
     out.push_back(c);
   }
-  // Refuse any "." or ".." segment: cheaper and stricter than canonicalising.
-  std::size_t start = 0;
-  while (start <= out.size()) {
+  // Segments: none empty ("//" would make the rest an absolute path), none
+  // "." or "..", none hidden (".env"). Only a final "/" (a folder) may
+  // leave an empty last segment.
+  for (std::size_t start = 1; start < out.size();) {
     auto end = out.find('/', start);
     if (end == std::string::npos) end = out.size();
     std::string_view seg(out.data() + start, end - start);
-    if (seg == "." || seg == "..") return {};
+    if (seg.empty() || seg.front() == '.') return {};
     start = end + 1;
   }
   return out;
@@ -119,26 +127,58 @@ std::string_view cache_control_for(std::string_view url_path) {
   return "no-cache";
 }
 
+const std::array<header, 4>& security_headers() {
+  static const std::array<header, 4> h{{
+      {"Content-Security-Policy",
+       "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; "
+       "connect-src 'self'; img-src 'self' data: blob:; style-src 'self'; font-src 'self' data:; "
+       "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"},
+      {"X-Content-Type-Options", "nosniff"},
+      {"Referrer-Policy", "same-origin"},
+      // For browsers that predate frame-ancestors.
+      {"X-Frame-Options", "DENY"},
+  }};
+  return h;
+}
+
 std::optional<static_file> resolve_static(const std::string& root, std::string_view target) {
   std::string url = decode_target_path(target);
   if (url.empty() || root.empty()) return std::nullopt;
-  std::filesystem::path base(root);
-  std::string rel = url.substr(1);
-  std::filesystem::path p = base / rel;
+  std::error_code ec;
+  auto base = std::filesystem::canonical(root, ec);
+  if (ec) return std::nullopt;
+  // The real path (symlinks resolved) of what a target names must lie inside
+  // the real root: the last word on escapes, whatever the decoding let through.
+  bool escaped = false;
+  auto inside = [&](const std::filesystem::path& p) -> std::optional<std::filesystem::path> {
+    std::error_code e;
+    auto real = std::filesystem::canonical(p, e);
+    if (e) return std::nullopt;  // nothing there
+    auto rel = real.lexically_relative(base);
+    if (rel.empty() || rel.native().front() == '.' || rel.is_absolute()) {
+      escaped = true;
+      return std::nullopt;
+    }
+    return real;
+  };
   std::string served_url = url;
-  if (rel.empty() || ends_with(url, "/") || is_dir(p)) {
-    p /= "index.html";
+  auto p = url == "/" ? std::optional(base) : inside(base / url.substr(1));
+  std::optional<std::filesystem::path> file = p;
+  if (ends_with(url, "/") || (p && is_dir(*p))) {
+    file = p ? inside(*p / "index.html") : std::nullopt;
     served_url = "/index.html";
   }
-  if (!is_regular(p)) {
-    // Client-side routes (/meetings/abc) have no extension: hand them the app shell.
-    if (!extension(url).empty()) return std::nullopt;
-    p = base / "index.html";
+  if (escaped) return std::nullopt;
+  if (!file || !is_regular(*file)) {
+    // Client-side routes (/meetings/abc) have no extension and name nothing
+    // on disk: hand them the app shell.
+    if (!extension(url).empty() || p) return std::nullopt;
+    file = inside(base / "index.html");
     served_url = "/index.html";
-    if (!is_regular(p)) return std::nullopt;
+    if (!file || !is_regular(*file)) return std::nullopt;
   }
   static_file f;
-  f.path = p.string();
+  f.path = file->string();
   f.content_type = std::string(content_type_for(f.path));
   f.cache_control = std::string(cache_control_for(served_url));
   return f;

@@ -58,6 +58,8 @@ std::uint32_t sync_handler::wire_code(errc e) {
       return proto::error_revoked;
     case errc::forbidden:
       return proto::error_forbidden;
+    case errc::damaged:
+      return proto::error_unavailable;
     case errc::invalid_argument:
       return static_cast<std::uint32_t>(errc::malformed);
     default:
@@ -68,7 +70,11 @@ std::uint32_t sync_handler::wire_code(errc e) {
 
 reply sync_handler::fail(const error& e, std::uint32_t wire) {
   std::uint32_t code = wire ? wire : wire_code(e.code);
-  std::string text = e.message.empty() ? errc_message(e.code) : e.message;
+  // Damaged stored data: the space is refused from now on (never served).
+  if (e.code == errc::damaged && !space_.empty() && stats_.unavailable_spaces.insert(to_hex(space_)).second)
+    log(log_level::error, "space unavailable: stored data damaged", {{"space", to_hex(space_)}, {"text", e.message}});
+  // The detail of damage (file, row) is for the operator's log, not the client.
+  std::string text = e.message.empty() || e.code == errc::damaged ? errc_message(e.code) : e.message;
   if (text.size() > limits::max_error_text) text.resize(limits::max_error_text);
   stats_.count_error(code);
 
@@ -86,7 +92,14 @@ reply sync_handler::fail(const error& e, std::uint32_t wire) {
 
 reply sync_handler::on_text_frame() { return fail(errc::malformed, "text frames are not spoken; binary only"); }
 
-reply sync_handler::on_oversized_frame() { return fail(errc::too_large, "frame over max_frame_bytes"); }
+std::size_t sync_handler::frame_limit() const {
+  return phase_ == phase::ready ? limits::max_frame_bytes : limits::max_preauth_frame_bytes;
+}
+
+reply sync_handler::on_oversized_frame() {
+  return fail(errc::too_large, phase_ == phase::ready ? "frame over max_frame_bytes"
+                                                      : "frame over max_preauth_frame_bytes before auth");
+}
 
 reply sync_handler::on_frame(const std::uint8_t* data, std::size_t size) {
   std::optional<reply> out;
@@ -103,7 +116,7 @@ reply sync_handler::on_frame(const std::uint8_t* data, std::size_t size) {
 void sync_handler::on_frame(const std::uint8_t* data, std::size_t size, done_fn done) {
   stats_.frames_in.fetch_add(1, std::memory_order_relaxed);
   stats_.bytes_in.fetch_add(size, std::memory_order_relaxed);
-  if (size > limits::max_frame_bytes) return done(on_oversized_frame());
+  if (size > frame_limit()) return done(on_oversized_frame());
   auto decoded = codec::decode(data, size);
   if (!decoded) return done(fail(decoded.err()));
 
@@ -175,26 +188,33 @@ void sync_handler::on_auth(const proto::auth& m, done_fn done) {
     return done(fail(errc::auth_failed, "challenge signature did not verify"));
   }
   nonce_.clear();  // single use
-  // The space's keyring is built on the store thread the first time a
-  // session of the space authenticates (issue 4); `loaded` is installed here.
-  bool need_keyring = !keyrings_ || !keyrings_->find(space_);
+  if (stats_.unavailable_spaces.count(to_hex(space_)))
+    return done(fail(errc::damaged, "this panel's data on the server is damaged; its operator must restore it"));
+  // The space's keyring is built on the store thread by the first session
+  // of the space after the server starts, then kept in memory and updated
+  // as records are stored: later sessions' auth costs the same whatever the
+  // history. `loaded` is installed here.
+  keyrings_ = &svc_.keyrings();
+  bool need_keyring = !keyrings_->find(space_);
   svc_.run([this, space = space_, need_keyring, v3 = version_ >= 3, done = std::move(done)](store& db) mutable {
     auto cur = db.cursor(space);
     // v3: welcome names the newest complete snapshot (devices then do not
     // upload one at the same threshold).
     std::optional<result<snapshot_chunk>> snap;
     if (v3) snap = db.read_snapshot(space, 0, 0, 0);
-    membership* keyrings = &db.keyrings();  // used on the io thread only
     std::optional<result<space_keyring>> loaded;
-    if (need_keyring) loaded = membership::load(db, space);
-    svc_.complete([this, cur = std::move(cur), snap = std::move(snap), keyrings, loaded = std::move(loaded),
+    if (need_keyring) {
+      loaded = membership::load(db, space);
+      stats_.keyring_loads.fetch_add(1, std::memory_order_relaxed);
+    }
+    svc_.complete([this, cur = std::move(cur), snap = std::move(snap), loaded = std::move(loaded),
                    done = std::move(done)]() mutable {
       if (!cur) return done(fail(cur.err()));
-      keyrings_ = keyrings;
       if (loaded) {
         // Not loaded (the store failed to read): pushes answer storage (retry)
         // until a later session of the space loads it.
         if (*loaded) keyrings_->install(space_, std::move(loaded->value()));
+        else if (loaded->err().code == errc::damaged) return done(fail(loaded->err()));
         else log(log_level::error, "keyring not loaded", {{"peer", peer_}, {"text", loaded->err().message}});
       }
       // A revoked device is refused at once; a stranger may connect only to
@@ -252,16 +272,17 @@ void sync_handler::on_push(const proto::push& m, done_fn done) {
   for (const auto& e : job.envelopes) has_records = has_records || e.epoch == keyring::record_epoch;
   if (has_records && kr->records_in_flight)
     return done(fail(errc::storage, "another membership change of this panel is being stored; retry"));
+  // Every push is judged, open spaces included (an open space admits only
+  // unsealed changes, and records only as its founding). Plain changes only
+  // read the keyring; records are applied to a copy.
   std::optional<keyring::state> next;
-  if (has_records || kr->state.secured()) {
-    next = kr->state;
-    bool first = kr->empty;
-    for (const auto& e : job.envelopes) {
-      if (auto ok = keyring::admit(*next, space_, e, first, static_cast<std::uint64_t>(wall_ms())); !ok)
-        return done(fail(ok.err()));
-      first = false;
-    }
-    if (!has_records) next.reset();  // plain changes only read the keyring
+  if (has_records) next = kr->state;
+  keyring::state& judge = next ? *next : kr->state;
+  bool first = kr->empty;
+  for (const auto& e : job.envelopes) {
+    if (auto ok = keyring::admit(judge, space_, e, first, static_cast<std::uint64_t>(wall_ms())); !ok)
+      return done(fail(ok.err()));
+    first = false;
   }
   if (has_records) kr->records_in_flight = true;
 

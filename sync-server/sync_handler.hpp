@@ -53,7 +53,10 @@ class sync_handler {
   reply on_frame(const bytes& frame) { return on_frame(frame.data(), frame.size()); }
   // A text frame: the protocol is binary only.
   reply on_text_frame();
-  // A frame over limits::max_frame_bytes that the transport refused to read.
+  // The largest frame this session may send now: small before auth (hello
+  // and auth only), max_frame_bytes after.
+  std::size_t frame_limit() const;
+  // A frame over frame_limit() that the transport refused to read.
   reply on_oversized_frame();
   // After the space's keyring changed: error{revoked} and a close when this
   // session's device (or its member) was removed; nothing otherwise.

@@ -21,6 +21,14 @@ inline constexpr std::size_t outbound_pause_frames = 2;
 // is seconds of a busy panel; 512 KiB is a pack import in flight.
 inline constexpr std::size_t outbound_max_frames = 64;
 inline constexpr std::size_t outbound_max_bytes = 512 * 1024;
+// Server-wide: the outbound queues of all sessions together. Each session's
+// own bound (above, plus up to two answer frames) times thousands of
+// sessions that stop reading would be gigabytes; past this cap the sessions
+// holding the most are told to resync and closed until the total is under
+// three quarters of it. 64 MiB is hundreds of busy readers' worth of frames
+// and keeps the whole server well inside a small VM's memory. The default of
+// --max-outbound-mb.
+inline constexpr std::size_t outbound_global_max_bytes = 64u << 20;
 // Live frames queued behind a write are merged into one frame up to this
 // size (one syscall instead of many for a reader that fell a little behind).
 inline constexpr std::size_t live_coalesce_max_bytes = 256 * 1024;
@@ -42,6 +50,12 @@ inline constexpr std::size_t group_commit_max_changes = 4096;
 // auto-checkpoint is only a backstop at this many pages (4 KiB each: 64 MiB).
 inline constexpr auto wal_checkpoint_interval = 500ms;
 inline constexpr int wal_autocheckpoint_pages = 16384;
+
+// Start-up integrity check of the SQLite store (quick_check reads every
+// page): within this budget a store of a few GB is checked whole; a bigger
+// one starts anyway, and says the check was incomplete. Reads still check
+// each change's digest.
+inline constexpr auto startup_check_budget = 20s;
 
 // Snapshots: complete snapshots kept per space. Two, so a download in
 // progress survives one newer upload.

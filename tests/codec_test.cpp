@@ -126,3 +126,26 @@ TEST_CASE("codec: welcome carries the snapshot cursor from v3 only; snapshot blo
   old.resize(100, 1);
   CHECK_FALSE(codec::decode_snapshot_blob(old).ok());
 }
+
+TEST_CASE("codec: a frame decodes at most max_frame_items items, whatever its bytes declare") {
+  // One array of a million nils in 1 MiB: refused as too large, not built.
+  bytes frame(limits::max_frame_bytes, 0xc0);
+  auto n = static_cast<std::uint32_t>(frame.size() - 5);
+  frame[0] = 0xdd;
+  for (int i = 0; i < 4; ++i) frame[1 + i] = static_cast<std::uint8_t>(n >> (24 - 8 * i));
+  auto r = codec::decode(frame);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.err().code == errc::too_large);
+  // Many small arrays nested in one: the budget counts every item.
+  bytes nested{0xdc, 0x10, 0x00};  // array16 of 4096
+  for (int i = 0; i < 4096; ++i) nested.insert(nested.end(), {0x92, 0xc0, 0xc0});
+  auto r2 = codec::decode(nested);
+  REQUIRE_FALSE(r2.ok());
+  CHECK(r2.err().code == errc::too_large);
+  // A full changes page is well inside the budget.
+  proto::changes page;
+  for (std::uint32_t i = 0; i < limits::max_pull_changes; ++i) page.items.push_back({i + 1, bytes(100, 7)});
+  page.next = limits::max_pull_changes;
+  auto ok = codec::decode(codec::encode(page));
+  CHECK(ok.ok());
+}

@@ -56,3 +56,12 @@ add_executable(server_fuzz_corpus_test server_fuzz_corpus_test.cpp $<TARGET_OBJE
 target_link_libraries(server_fuzz_corpus_test PRIVATE client_core doctest::doctest)
 target_compile_definitions(server_fuzz_corpus_test PRIVATE PACKLINE_CORPUS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/corpus")
 add_test(NAME server_fuzz_corpus_test COMMAND server_fuzz_corpus_test)
+
+# The server as an attacker meets it: hostile targets and frames over raw
+# sockets, the server-wide memory cap, damaged store files (real binary).
+add_executable(server_hardening_test server_hardening_test.cpp $<TARGET_OBJECTS:test_main>)
+target_link_libraries(server_hardening_test PRIVATE server_test_support doctest::doctest)
+target_include_directories(server_hardening_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+add_dependencies(server_hardening_test packline-server)
+add_test(NAME server_hardening_test COMMAND server_hardening_test)
+set_tests_properties(server_hardening_test PROPERTIES TIMEOUT 300)

@@ -43,6 +43,18 @@ TEST_CASE("server static: target paths are decoded and never escape the root") {
   CHECK(decode_target_path("/bad%4").empty());
   CHECK(decode_target_path("relative").empty());
   CHECK(decode_target_path("/ok..name") == "/ok..name");
+  // A second slash would make the rest an absolute path when joined.
+  CHECK(decode_target_path("//etc/passwd").empty());
+  CHECK(decode_target_path("/a//b").empty());
+  CHECK(decode_target_path("/%2Fetc%2Fpasswd").empty());
+  CHECK(decode_target_path("/%2fetc").empty());
+  CHECK(decode_target_path("/%5Cetc").empty());
+  CHECK(decode_target_path("/%2E%2E/x").empty());
+  CHECK(decode_target_path("/.%2e/x").empty());
+  CHECK(decode_target_path("/.env").empty());
+  CHECK(decode_target_path("/a%0ab").empty());
+  CHECK(decode_target_path("/" + std::string(2000, 'a')).empty());
+  CHECK(decode_target_path("/assets/") == "/assets/");
 }
 
 TEST_CASE("server static: index fallback and cache policy") {
@@ -69,6 +81,15 @@ TEST_CASE("server static: index fallback and cache policy") {
   CHECK_FALSE(resolve_static(root, "/missing.js"));
   CHECK_FALSE(resolve_static(root, "/../secret"));
   CHECK_FALSE(resolve_static(tmp.sub("nowhere"), "/"));
+  // Symlinks out of the root: the real path decides, and no app shell either.
+  write_file(tmp.sub("secret.txt"), "secret");
+  std::filesystem::create_symlink(tmp.sub("secret.txt"), root + "/leak.txt");
+  std::filesystem::create_symlink(tmp.sub("secret.txt"), root + "/leak");
+  std::filesystem::create_symlink(tmp.path(), root + "/up");
+  CHECK_FALSE(resolve_static(root, "/leak.txt"));
+  CHECK_FALSE(resolve_static(root, "/leak"));
+  CHECK_FALSE(resolve_static(root, "/up/secret.txt"));
+  CHECK_FALSE(resolve_static(root, "//" + tmp.sub("secret.txt")));
 }
 
 TEST_CASE("server options: defaults, flags and errors") {

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "packline/crypto.hpp"
 #include "sqlite_store.hpp"
@@ -34,7 +35,7 @@ std::unique_ptr<sqlite_store> open_store(const std::string& dir) {
 TEST_CASE("server store: append assigns consecutive server sequences per space") {
   test::temp_dir tmp;
   auto db = open_store(tmp.sub("data"));
-  CHECK(db->schema_version() == 2);
+  CHECK(db->schema_version() == 3);
   bytes space_a = filled(16, 0xa1), space_b = filled(16, 0xb2);
   bytes alice = filled(32, 1), bob = filled(32, 2);
 
@@ -141,7 +142,7 @@ TEST_CASE("server store: survives reopen") {
   }
   CHECK(std::filesystem::exists(tmp.sub("data/server.db")));
   auto db = open_store(tmp.sub("data"));
-  CHECK(db->schema_version() == 2);
+  CHECK(db->schema_version() == 3);
   CHECK(db->cursor(space).value() == 2);
   // The default space is chosen once and kept.
   CHECK(db->ensure_default_space(filled(16, 0x99)).value() == def);
@@ -323,4 +324,40 @@ TEST_CASE_TEMPLATE("server store contract: sequences, replays, paging, group com
   CHECK(db.read_snapshot(a, 0, 0, 10).value().meta.cursor == 8);
   CHECK(db.read_snapshot(a, 5, 0, 10).err().code == errc::not_found);  // only the newest two are kept
   CHECK(db.read_snapshot(b, 0, 0, 10).value().meta.cursor == 0);
+}
+
+TEST_CASE("server store: a change altered on disk fails its digest and is never returned") {
+  test::temp_dir tmp;
+  bytes space = filled(16, 0xd1), actor = filled(32, 7);
+  {
+    auto db = open_store(tmp.sub("data"));
+    std::vector<incoming_change> batch;
+    for (std::uint64_t s = 1; s <= 3; ++s) {
+      auto c = change(actor, s, 300);
+      std::string mark = "MARK-" + std::to_string(s) + "-";
+      std::copy(mark.begin(), mark.end(), c.envelope.begin() + 10);
+      batch.push_back(c);
+    }
+    REQUIRE(db->append(space, batch).ok());
+  }
+  const std::string path = tmp.sub("data/server.db");
+  std::string file;
+  {
+    std::ifstream in(path, std::ios::binary);
+    file.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto at = file.find("MARK-2-");
+  REQUIRE(at != std::string::npos);
+  file[at + 12] ^= 0x10;
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << file;
+
+  auto db = open_store(tmp.sub("data"));
+  // The change before it is served; the page that would carry it is an error.
+  auto first = db->changes_since(space, 0, 1, 1 << 20);
+  REQUIRE(first.ok());
+  CHECK(first->items.size() == 1);
+  auto bad = db->changes_since(space, 1, 10, 1 << 20);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.err().code == errc::damaged);
+  CHECK(bad.err().message.find("fails its digest") != std::string::npos);
 }

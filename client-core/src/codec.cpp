@@ -86,19 +86,22 @@ struct node {
 };
 
 constexpr int max_depth = 8;
+// An envelope is one array of seven fields.
+constexpr std::size_t max_envelope_items = 16;
 
 class tree_builder : public msgpack::null_visitor {
  public:
   node root;
   bool too_large = false;
-  bool visit_nil() { return leaf().kind = node::nil, true; }
-  bool visit_boolean(bool v) { auto& n = leaf(); n.kind = node::boolean; n.b = v; return true; }
-  bool visit_positive_integer(std::uint64_t v) { auto& n = leaf(); n.kind = node::uint; n.u = v; return true; }
-  bool visit_negative_integer(std::int64_t v) { auto& n = leaf(); n.kind = node::sint; n.i = v; return true; }
-  bool visit_float32(float v) { auto& n = leaf(); n.kind = node::f64; n.d = v; return true; }
-  bool visit_float64(double v) { auto& n = leaf(); n.kind = node::f64; n.d = v; return true; }
-  bool visit_str(const char* v, std::uint32_t s) { auto& n = leaf(); n.kind = node::str; n.p = v; n.n = s; return true; }
-  bool visit_bin(const char* v, std::uint32_t s) { auto& n = leaf(); n.kind = node::bin; n.p = v; n.n = s; return true; }
+  explicit tree_builder(std::size_t max_items) : budget_(max_items) {}
+  bool visit_nil() { return take() && (leaf().kind = node::nil, true); }
+  bool visit_boolean(bool v) { if (!take()) return false; auto& n = leaf(); n.kind = node::boolean; n.b = v; return true; }
+  bool visit_positive_integer(std::uint64_t v) { if (!take()) return false; auto& n = leaf(); n.kind = node::uint; n.u = v; return true; }
+  bool visit_negative_integer(std::int64_t v) { if (!take()) return false; auto& n = leaf(); n.kind = node::sint; n.i = v; return true; }
+  bool visit_float32(float v) { if (!take()) return false; auto& n = leaf(); n.kind = node::f64; n.d = v; return true; }
+  bool visit_float64(double v) { if (!take()) return false; auto& n = leaf(); n.kind = node::f64; n.d = v; return true; }
+  bool visit_str(const char* v, std::uint32_t s) { if (!take()) return false; auto& n = leaf(); n.kind = node::str; n.p = v; n.n = s; return true; }
+  bool visit_bin(const char* v, std::uint32_t s) { if (!take()) return false; auto& n = leaf(); n.kind = node::bin; n.p = v; n.n = s; return true; }
   bool visit_ext(const char*, std::uint32_t) { return false; }  // no ext types in the protocol
   bool start_array(std::uint32_t num) { return open(node::array, num); }
   bool start_array_item() { return true; }
@@ -120,9 +123,16 @@ class tree_builder : public msgpack::null_visitor {
     items.emplace_back();
     return items.back();
   }
+  // Every decoded item costs a node (tens of bytes) for one byte of input:
+  // the message's own budget, not its size, bounds the tree.
+  bool take() {
+    if (budget_ == 0) return too_large = true, false;
+    --budget_;
+    return true;
+  }
   bool open(node::kind_t k, std::uint32_t num) {
-    // Every element takes at least one byte: a count beyond the frame limit is a lie.
-    if (stack_.size() >= max_depth || num > limits::max_frame_bytes) return too_large = true, false;
+    // A container's items come out of the same budget: a count beyond it is refused before any reserve.
+    if (stack_.size() >= max_depth || !take() || num > budget_) return too_large = true, false;
     node& n = leaf();
     n.kind = k;
     n.n = num;
@@ -131,6 +141,7 @@ class tree_builder : public msgpack::null_visitor {
     return true;
   }
   std::vector<node*> stack_;
+  std::size_t budget_;
 };
 
 // msgpack-cxx throws when an ext32 header declares 0xffffffff bytes, before
@@ -149,11 +160,13 @@ bool has_ext32_overflow(const std::uint8_t* d, std::size_t n) {
   return false;
 }
 
-result<node> parse_tree(const std::uint8_t* data, std::size_t size, std::size_t limit) {
+// `max_items` bounds the decoded items (every value and container counts):
+// decoding costs time and memory in proportion to the input, never more.
+result<node> parse_tree(const std::uint8_t* data, std::size_t size, std::size_t limit, std::size_t max_items) {
   if (size > limit) return make_error(errc::too_large, "frame is larger than the limit");
   if (size == 0) return make_error(errc::malformed, "empty frame");
   if (has_ext32_overflow(data, size)) return make_error(errc::malformed, "frame holds an unsupported type");
-  tree_builder tb;
+  tree_builder tb(max_items);
   std::size_t off = 0;
   bool ok = msgpack::parse(reinterpret_cast<const char*>(data), size, off, tb);
   if (tb.too_large) return make_error(errc::too_large, "frame nests too deep or declares too many items");
@@ -501,7 +514,7 @@ bytes encode(const proto::message& m) {
 }
 
 result<proto::message> decode(const std::uint8_t* data, std::size_t size) {
-  auto tree = parse_tree(data, size, limits::max_frame_bytes);
+  auto tree = parse_tree(data, size, limits::max_frame_bytes, limits::max_frame_items);
   if (!tree) return tree.err();
   return decode_tree(*tree);
 }
@@ -521,7 +534,7 @@ bytes encode_envelope(const envelope& e) {
 }
 
 result<envelope> decode_envelope(const std::uint8_t* data, std::size_t size) {
-  auto tree = parse_tree(data, size, limits::max_envelope_bytes);
+  auto tree = parse_tree(data, size, limits::max_envelope_bytes, max_envelope_items);
   if (!tree) return tree.err();
   if (tree->kind != node::array) return shape("envelope");
   reader r{*tree};
@@ -886,7 +899,7 @@ bytes encode_snapshot(const replica_snapshot& s) {
 }
 
 result<replica_snapshot> decode_snapshot(const bytes& b) {
-  auto tree = parse_tree(b.data(), b.size(), limits::max_replica_snapshot_bytes);
+  auto tree = parse_tree(b.data(), b.size(), limits::max_replica_snapshot_bytes, b.size());
   if (!tree) return tree.err();
   if (tree->kind != node::array) return shape("snapshot");
   reader r{*tree};
@@ -959,7 +972,7 @@ bytes encode_snapshot_blob(const snapshot_blob& b) {
 }
 
 result<snapshot_blob> decode_snapshot_blob(const bytes& b) {
-  auto tree = parse_tree(b.data(), b.size(), limits::max_snapshot_blob_bytes);
+  auto tree = parse_tree(b.data(), b.size(), limits::max_snapshot_blob_bytes, b.size());
   if (!tree) return tree.err();
   if (tree->kind != node::array || tree->items.empty()) return make_error(errc::malformed, "not a Packline snapshot");
   reader r{*tree};
@@ -1013,7 +1026,9 @@ bytes encode_keyring(const keyring::record& r) {
 result<keyring::record> decode_keyring(const bytes& b) {
   // A sealed key is 32 + 48 bytes; 256 leaves room for other key sizes.
   constexpr std::size_t max_field = 256;
-  auto tree = parse_tree(b.data(), b.size(), limits::max_envelope_bytes);
+  // A record's fixed fields, and a device and a sealed key per grant.
+  constexpr std::size_t max_items = 64 + 3 * keyring::max_grants;
+  auto tree = parse_tree(b.data(), b.size(), limits::max_envelope_bytes, max_items);
   if (!tree) return tree.err();
   if (tree->kind != node::array) return shape("keyring record");
   reader r{*tree};

@@ -28,6 +28,7 @@ const char* errc_message(errc e) noexcept {
     case errc::lease_expired: return "this device has been offline too long; connect to the server to unlock it";
     case errc::no_key: return "this device does not hold the key for that part of the panel's data";
     case errc::forbidden: return "a change breaks the panel's rules";
+    case errc::damaged: return "the server's copy of this panel is damaged; its operator must restore it from a backup";
   }
   return "unknown error";
 }

@@ -377,4 +377,11 @@ bytes keyed_hash(const secret& key, std::string_view msg, std::size_t out) {
   return h;
 }
 
+bytes digest(const std::uint8_t* data, std::size_t size, std::size_t out) {
+  out = std::clamp<std::size_t>(out, crypto_generichash_BYTES_MIN, crypto_generichash_BYTES_MAX);
+  bytes h(out);
+  crypto_generichash(h.data(), h.size(), data, size, nullptr, 0);
+  return h;
+}
+
 }  // namespace packline::crypto

@@ -167,4 +167,8 @@ result<secret> derive_key(std::string_view passphrase, const bytes& salt16, kdf_
 // derived ids that must not reveal the key.
 bytes keyed_hash(const secret& key, std::string_view msg, std::size_t out = 16);
 
+// BLAKE2b without a key, `out` bytes (16..64): a digest that detects damage
+// to stored bytes (not a secret, not a signature).
+bytes digest(const std::uint8_t* data, std::size_t size, std::size_t out = 16);
+
 }  // namespace packline::crypto

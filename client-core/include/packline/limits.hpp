@@ -46,6 +46,17 @@ inline constexpr std::size_t max_push_envelopes = 256;
 // Changes per pull answer (the server also stops at max_frame_bytes).
 inline constexpr std::uint32_t max_pull_changes = 512;
 
+// Decoded items (values and containers) in one frame: a changes or live
+// frame holds max_pull_changes entries of three items, an ack
+// max_push_envelopes of four, plus the message's own few. A frame may not
+// make the decoder build a tree larger than this, whatever its bytes say.
+inline constexpr std::size_t max_frame_items = 4 * max_pull_changes + 64;
+
+// A session that has not authenticated yet may send hello and auth only
+// (under 200 bytes): a frame over this before auth is refused, so an
+// unauthenticated client costs next to nothing to read.
+inline constexpr std::size_t max_preauth_frame_bytes = 64 * 1024;
+
 // Ops in one change and lengths inside an op.
 inline constexpr std::size_t max_ops_per_change = 4096;
 inline constexpr std::size_t max_name_bytes = 64;     // table and field names

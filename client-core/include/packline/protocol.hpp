@@ -62,6 +62,7 @@ inline constexpr std::uint32_t error_gone = 11;    // the snapshot asked for is 
 inline constexpr std::uint32_t error_not_member = 12;  // the device is not a member (or not yet: push its join first)
 inline constexpr std::uint32_t error_revoked = 13;     // the device or its member was removed; closes at once
 inline constexpr std::uint32_t error_forbidden = 14;   // an envelope breaks the keyring (bad record, wrong epoch)
+inline constexpr std::uint32_t error_unavailable = 15; // the server's stored data of this space is damaged; closes
 
 // Bytes signed by the device in `auth`.
 bytes auth_transcript(const bytes& nonce, const bytes& space);

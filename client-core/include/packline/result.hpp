@@ -32,6 +32,7 @@ enum class errc : std::uint32_t {
   lease_expired = 18,       // offline longer than the panel's lease: keys dropped, reconnect
   no_key = 19,              // no space key of that epoch on this device (yet)
   forbidden = 20,           // an authentic change breaks the panel's rules or keyring
+  damaged = 21,             // the server's stored data is damaged (failed its digest or integrity check)
 };
 
 // Plain-words description of each code, used when no better text exists.
