@@ -861,6 +861,37 @@ TEST_CASE("workflow: a draft dropped on a question keeps that question's section
   CHECK(outcome[q[0]] == "Q1 answered at the meeting; Q2 answered in writing");
 }
 
+TEST_CASE("workflow: a question is at most 2,000 words and a note 5,000; longer text is refused with its count") {
+  panel p;
+  auto rep = p.import(test::read_pack(test::december_2020));
+  auto it = p.item(rep.meeting, "5");
+  std::string words;
+  for (int i = 0; i < 2001; ++i) words += "word ";
+  p.as(p.m1);
+  auto long_q = wf::draft_question(*p.r, it.id, words, t0);
+  CHECK(err(long_q) == "A question can have at most 2,000 words; this one has 2,001. Shorten it and save again.");
+  CHECK(wf::questions(*p.r, rep.meeting)->empty());
+  auto q = wf::draft_question(*p.r, it.id, "Short question", t0);
+  REQUIRE(q.ok());
+  wf::question_draft d;
+  d.section.clear();
+  d.target.clear();
+  d.body = words;
+  CHECK(wf::edit_question(*p.r, *q, d, t0 + 1).err().code == errc::invalid_argument);
+  CHECK(wf::questions(*p.r, rep.meeting)->at(0).body == "Short question");
+  auto blocks = wf::blocks(*p.r, it.id);
+  REQUIRE(!blocks->empty());
+  wf::annotation_draft a;
+  a.block = blocks->front().id;
+  a.start = 0;
+  a.end = 4;
+  a.kind = "note";
+  for (int i = 0; i < 3000; ++i) a.body += "note words ";
+  CHECK(err(wf::annotate(*p.r, a, t0)) == "A note can have at most 5,000 words; this one has 6,000. Shorten it and save again.");
+  a.body = words;  // 2,001 words: fine for a note
+  CHECK(wf::annotate(*p.r, a, t0).ok());
+}
+
 TEST_CASE("workflow: the chair consolidates drafts with provenance; members see what became of theirs") {
   panel p;
   auto rep = p.import(test::read_pack(test::december_2020));

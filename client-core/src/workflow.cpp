@@ -207,6 +207,19 @@ result<void> add_text(replica& r, std::vector<op>& ops, const char* table, const
   return {};
 }
 
+// The limits on long text, in words (limits.hpp), with the count in the message.
+std::string thousands(std::int64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  return s;
+}
+result<void> check_words(const std::string& text, std::int64_t max, const char* what) {
+  std::int64_t n = pack::count_words(text);
+  if (n <= max) return {};
+  return make_error(errc::invalid_argument, std::string(what) + " can have at most " + thousands(max) + " words; this one has " +
+                                                thousands(n) + ". Shorten it and save again.");
+}
+
 // A position key between two neighbours of an ordered list ("" = an end).
 result<std::string> between(const std::string& lo, const std::string& hi) { return key_between(lo, hi); }
 
@@ -890,6 +903,7 @@ result<std::string> annotate(replica& r, const annotation_draft& d, std::uint64_
   auto pri = check_visibility(r, d.visibility, d.priority);
   if (!pri) return pri.err();
   if (d.kind == "note" && d.body.empty()) return make_error(errc::invalid_argument, "a note needs some text");
+  PL_TRY(check_words(d.body, limits::max_note_words, "A note"));
   std::string text = b->text("text");
   if (d.start < 0 || d.end <= d.start || static_cast<std::size_t>(d.end) > text.size())
     return make_error(errc::invalid_argument, "the selected range is outside the paragraph");
@@ -930,6 +944,7 @@ result<void> edit_annotation(replica& r, const std::string& id, const std::strin
   auto pri = check_visibility(r, visibility, priority);
   if (!pri) return pri.err();
   if (x->text("kind") == "note" && body.empty()) return make_error(errc::invalid_argument, "a note needs some text");
+  PL_TRY(check_words(body, limits::max_note_words, "A note"));
   // The words are written again: sealed when they become private, open when they stop being so.
   std::vector<op> ops{set("annotation", x->id, "edited_at", num(static_cast<std::int64_t>(now_ms)))};
   PL_TRY(annotation_words(r, ops, x->id, visibility, *pri,
@@ -1225,6 +1240,7 @@ result<std::string> draft_question(replica& r, const question_draft& d, std::uin
   std::string text = d.body;
   while (!text.empty() && (text.back() == ' ' || text.back() == '\n')) text.pop_back();
   if (text.empty()) return make_error(errc::invalid_argument, "the question is empty");
+  PL_TRY(check_words(text, limits::max_question_words, "A question"));
   if (d.subparts < 1 || d.subparts > 26) return make_error(errc::invalid_argument, "a question has 1 to 26 parts");
   auto it = find_row(r, "pack_item", *item);
   if (!it) return it.err();
@@ -1265,6 +1281,7 @@ result<void> edit_question(replica& r, const std::string& question_id, const que
   auto q = need_row(r, "question", question_id, "question");
   if (!q) return q.err();
   std::vector<op> ops;
+  PL_TRY(check_words(d.body, limits::max_question_words, "A question"));
   if (!d.body.empty()) PL_TRY(add_text(r, ops, "question", q->id, "body", d.body));
   if (!d.target.empty()) ops.push_back(set("question", q->id, "target", str(d.target)));
   if (!d.section.empty()) ops.push_back(set("question", q->id, "section", str(d.section)));
@@ -1498,6 +1515,7 @@ result<std::string> draft_kloe(replica& r, const kloe& k, std::uint64_t now_ms) 
   auto p = need_row(r, "priority", k.priority, "priority");
   if (!p) return p.err();
   if (k.topic.empty()) return make_error(errc::invalid_argument, "a KLOE needs a topic");
+  PL_TRY(check_words(k.bullets, limits::max_note_words, "A KLOE's lines of enquiry"));
   PL_TRY(check_approach(k.approach.empty() ? std::string("Agenda") : k.approach));
   bytes id = new_row_id();
   std::vector<op> ops{set("kloe", id, "priority", p->id), set("kloe", id, "topic", str(k.topic)),
@@ -1519,6 +1537,7 @@ result<void> edit_kloe(replica& r, const kloe& k, std::uint64_t now_ms) {
   auto x = need_row(r, "kloe", k.id, "KLOE");
   if (!x) return x.err();
   if (!k.approach.empty()) PL_TRY(check_approach(k.approach));
+  PL_TRY(check_words(k.bullets, limits::max_note_words, "A KLOE's lines of enquiry"));
   std::vector<op> ops;
   set_given(ops, "kloe", x->id, "topic", k.topic);
   if (!k.bullets.empty()) PL_TRY(add_text(r, ops, "kloe", x->id, "bullets", k.bullets));
@@ -1556,6 +1575,7 @@ result<void> edit_forward_item(replica& r, const forward_item& f, std::uint64_t 
   auto x = need_row(r, "forward_plan", f.id, "forward plan row");
   if (!x) return x.err();
   if (!f.approach.empty()) PL_TRY(check_approach(f.approach));
+  PL_TRY(check_words(f.notes, limits::max_note_words, "A forward plan row's notes"));
   std::vector<op> ops;
   if (!f.notes.empty()) PL_TRY(add_text(r, ops, "forward_plan", x->id, "notes", f.notes));
   for (auto [field, v] : {std::pair{"lead", &f.lead}, {"kloes", &f.kloes}, {"approach", &f.approach}})
@@ -1595,6 +1615,7 @@ result<std::vector<consolidated>> groups(replica& r, const std::string& meeting_
 
 namespace {
 result<void> fill_consolidated(replica& r, std::vector<op>& ops, const bytes& id, const consolidated_draft& c) {
+  PL_TRY(check_words(c.body, limits::max_question_words, "A question"));
   if (!c.body.empty()) PL_TRY(add_text(r, ops, "consolidated_question", id, "body", c.body));
   if (!c.section.empty()) ops.push_back(set("consolidated_question", id, "section", str(c.section)));
   if (!c.target.empty()) ops.push_back(set("consolidated_question", id, "target", str(c.target)));
@@ -1716,6 +1737,7 @@ result<std::vector<std::string>> split_consolidated(replica& r, const std::strin
   auto a = me(r);
   if (!a) return a.err();
   if (bodies.size() < 2) return make_error(errc::invalid_argument, "a split gives at least two questions");
+  for (auto& b : bodies) PL_TRY(check_words(b, limits::max_question_words, "A question"));
   auto x = need_row(r, "consolidated_question", id, "consolidated question");
   if (!x) return x.err();
   auto list = consolidated_list(r, hex_of(*x, "meeting"));
