@@ -112,9 +112,6 @@ std::string shared_view(replica& r, const std::string& meeting) {
   for (auto& i : val(wf::items(r, meeting, true)))
     o << "item " << i.id << " " << i.number << " " << i.title << " " << i.pages << " " << i.removed << "\n";
   for (auto& p : val(wf::packs(r, meeting))) o << "pack " << p.id << " v" << p.version << " " << p.blocks << "\n";
-  for (auto& q : val(wf::questions(r, meeting)))
-    o << "question " << q.id << " by " << q.author << " [" << q.status << "] " << q.section << " / " << q.target << " / "
-      << q.priority << " / " << q.item << " x" << q.subparts << " {" << q.outcome << "}: " << q.body << "\n";
   for (auto& p : val(wf::priorities(r))) {
     o << "priority " << p.id << " " << p.number << " " << p.title << " leads";
     for (auto& l : p.leads) o << " " << l;
@@ -144,9 +141,13 @@ std::string shared_view(replica& r, const std::string& meeting) {
   return o.str();
 }
 
-// What the signed-in member may read of their own and others' notes, and their read mark.
+// What the signed-in member may read: the questions (others' drafts once
+// submitted), their own and others' notes, and their read mark.
 std::string member_view(replica& r, const std::string& meeting) {
   std::ostringstream o;
+  for (auto& q : val(wf::questions(r, meeting)))
+    o << "question " << q.id << " by " << q.author << " [" << q.status << "] " << q.section << " / " << q.target << " / "
+      << q.priority << " / " << q.item << " x" << q.subparts << " {" << q.outcome << "}: " << q.body << "\n";
   for (auto& a : val(wf::annotations(r, meeting)))
     o << "annotation " << a.id << " by " << a.author << " " << a.kind << " " << a.visibility << " " << a.priority << " "
       << wf::to_string(a.status) << " " << a.block << " " << a.cur_start << "-" << a.cur_end << " '" << a.quote << "': " << a.body

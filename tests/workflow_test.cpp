@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "packline/demo.hpp"
 #include "packline/export.hpp"
@@ -890,6 +891,38 @@ TEST_CASE("workflow: a question is at most 2,000 words and a note 5,000; longer 
   CHECK(err(wf::annotate(*p.r, a, t0)) == "A note can have at most 5,000 words; this one has 6,000. Shorten it and save again.");
   a.body = words;  // 2,001 words: fine for a note
   CHECK(wf::annotate(*p.r, a, t0).ok());
+}
+
+TEST_CASE("workflow: a draft is its author's own until submitted; drafts from before stay as they were") {
+  panel p;
+  auto rep = p.import(test::read_pack(test::december_2020));
+  auto it = p.item(rep.meeting, "5");
+  p.as(p.m1);
+  auto mine = wf::draft_question(*p.r, it.id, "My draft, not ready", t0);
+  REQUIRE(mine.ok());
+  // A draft written before the rule (no private_draft), as an older build made it.
+  bytes old = new_row_id();
+  auto ops = p.r->text_ops("question", old, "body", "An older draft");
+  REQUIRE(ops.ok());
+  for (auto [f, v] : {std::pair<const char*, value>{"meeting", from_hex(rep.meeting)}, {"item", from_hex(it.id)},
+                      {"author", from_hex(p.m1)}, {"status", std::string("draft")}})
+    ops->push_back(set_op("question", old, f, v));
+  REQUIRE(p.r->commit(std::move(*ops), t0).ok());
+  auto seen_by = [&](const std::string& who) {
+    p.as(who);
+    std::set<std::string> ids;
+    auto qs = wf::questions(*p.r, rep.meeting);
+    REQUIRE(qs.ok());
+    for (auto& q : *qs) ids.insert(q.id);
+    return ids;
+  };
+  CHECK(seen_by(p.m1) == std::set<std::string>{*mine, to_hex(old)});
+  CHECK(seen_by(p.m2) == std::set<std::string>{to_hex(old)});
+  CHECK(seen_by(p.chair) == std::set<std::string>{to_hex(old)});
+  p.as(p.m1);
+  REQUIRE(wf::submit_question(*p.r, *mine, t0 + 1).ok());
+  CHECK(seen_by(p.chair) == std::set<std::string>{*mine, to_hex(old)});
+  CHECK(seen_by(p.m2) == std::set<std::string>{*mine, to_hex(old)});
 }
 
 TEST_CASE("workflow: the chair consolidates drafts with provenance; members see what became of theirs") {

@@ -1689,12 +1689,18 @@ result<std::vector<row>> replica::rows(const std::string& table, const std::stri
 bytes replica::digest() {
   (void)flush_rows();
   bytes acc;
+  // Columns by name, not by their place in the table: a column a migration
+  // adds comes after `_reg` in an older file and before it in a new one.
   std::vector<std::pair<std::string, std::string>> tables;
-  for (auto& [table, cols] : columns_) tables.emplace_back(table, "id");
-  tables.emplace_back("reg", "tbl, row, field, hlc_wall, hlc_counter, actor");
-  for (auto& [table, order] : tables) {
+  for (auto& [table, cols] : columns_) {
+    std::string select = "_reg";
+    for (auto& c : cols) select += ", \"" + c + "\"";
+    tables.emplace_back(table, "SELECT " + select + " FROM \"" + table + "\" ORDER BY id");
+  }
+  tables.emplace_back("reg", "SELECT * FROM reg ORDER BY tbl, row, field, hlc_wall, hlc_counter, actor");
+  for (auto& [table, query] : tables) {
     append(acc, table);
-    auto s = db_->prepare("SELECT * FROM \"" + table + "\" ORDER BY " + order);
+    auto s = db_->prepare(query);
     if (!s) continue;
     int reg_column = -1;
     for (int i = 0; i < (*s)->columns(); ++i)

@@ -1208,8 +1208,12 @@ result<std::vector<question>> questions(replica& r, const std::string& meeting_i
   for (auto& a : *answers)
     if (!a.consolidated.empty()) answer_to[a.consolidated] = &a;
   std::vector<question> out;
+  const std::string me_id = signed_in_member(r);
   for (auto& x : *rows) {
     question q = to_question(x, meeting_id);
+    // A draft is its author's own until submitted (drafts from before this
+    // rule have no private_draft and stay as they were).
+    if (q.status == "draft" && q.author != me_id && int_of(x, "private_draft") == 1) continue;
     std::string into, each;
     bool any_answer = false;
     for (auto* c : merged[q.id]) {
@@ -1251,6 +1255,7 @@ result<std::string> draft_question(replica& r, const question_draft& d, std::uin
       set("question", id, "item", *item),
       set("question", id, "author", a->member),
       set("question", id, "status", str("draft")),
+      set("question", id, "private_draft", num(1)),
       set("question", id, "target", str(d.target)),
       set("question", id, "section", str(d.section)),
       set("question", id, "subparts", num(d.subparts)),

@@ -45,6 +45,8 @@ result<std::vector<meeting>> meetings(replica& r);
 result<meeting> meeting_by_id(replica& r, const std::string& meeting_id);
 // Current agenda items of a meeting (include_removed: also items a later version dropped).
 result<std::vector<agenda_item>> items(replica& r, const std::string& meeting_id, bool include_removed = false);
+// A meeting's questions as the signed-in member may see them: another
+// member's draft only once submitted.
 result<std::vector<question>> questions(replica& r, const std::string& meeting_id);
 
 // Which member this device acts for (a local setting).
