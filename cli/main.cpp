@@ -3,8 +3,11 @@
 // syncs over the Beast WebSocket client of tests/support, and reads PDFs with
 // Debian's pdftotext (poppler-utils), handing the core one text per page.
 // Single-threaded; every command opens the replica, works, saves, exits.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -14,6 +17,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -43,8 +47,9 @@ const char* usage =
     "  invite NAME ROLE [--days N]   (admin device) add a member and print a one-time invite code\n"
     "  join --server URL --invite CODE   redeem an invite on a new device\n"
     "  remove MEMBER | revoke DEVICE     (admin device) both start a new key epoch\n"
-    "  With PACKLINE_PASSPHRASE set, replica.db is sealed at rest (Argon2id + XChaCha20-Poly1305);\n"
-    "  replica.db.bak keeps the previous good state.\n"
+    "  A secured panel's replica.db is always sealed at rest (Argon2id + XChaCha20-Poly1305) under a\n"
+    "  passphrase of at least 10 characters, asked on the terminal without echo (PACKLINE_PASSPHRASE\n"
+    "  gives it to a script instead); replica.db.bak keeps the previous good state.\n"
     "  sync             send local changes, receive everyone else's, then exit\n"
     "  status           device, server, member, changes not yet sent\n"
     "  members          list the panel's members\n"
@@ -169,16 +174,40 @@ struct device {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
     return s;
   }
-  // At rest (issue 4): sealed under PACKLINE_PASSPHRASE when it is set.
-  static const char* passphrase() { return std::getenv("PACKLINE_PASSPHRASE"); }
+  // At rest: the passphrase is asked on the terminal, without echo, once
+  // per run; PACKLINE_PASSPHRASE (for scripts) is used instead when set.
+  static result<std::string> passphrase(const std::string& why) {
+    static std::optional<std::string> known;
+    if (known) return *known;
+    if (const char* env = std::getenv("PACKLINE_PASSPHRASE")) return *(known = std::string(env));
+    int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY);
+    if (fd < 0)
+      return make_error(errc::wrong_passphrase, why + ", and there is no terminal to ask for the passphrase on "
+                                                      "(set PACKLINE_PASSPHRASE to give it to a script)");
+    std::string prompt = why + ". Passphrase (not shown): ";
+    termios was{}, quiet{};
+    bool tty = ::tcgetattr(fd, &was) == 0;
+    quiet = was;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    if (tty) ::tcsetattr(fd, TCSAFLUSH, &quiet);
+    (void)!::write(fd, prompt.data(), prompt.size());
+    std::string p;
+    char c = 0;
+    while (::read(fd, &c, 1) == 1 && c != '\n') p += c;
+    if (tty) ::tcsetattr(fd, TCSAFLUSH, &was);
+    (void)!::write(fd, "\n", 1);
+    ::close(fd);
+    return *(known = std::move(p));
+  }
   result<std::unique_ptr<replica>> open_image(const std::string& image) {
     bytes b(image.begin(), image.end());
     if (at_rest::is_sealed(b)) {
-      if (!passphrase()) return make_error(errc::wrong_passphrase, "this device's data is locked: set PACKLINE_PASSPHRASE");
-      return replica::open_sealed(b, passphrase(), now_ms());
+      auto p = passphrase("This device's copy of the panel is sealed");
+      if (!p) return p.err();
+      return replica::open_sealed(b, *p, now_ms());
     }
     auto r = replica::open(b);
-    if (r && passphrase()) PL_TRY((*r)->set_passphrase(passphrase()));  // sealed from the next save on
+    if (r && std::getenv("PACKLINE_PASSPHRASE")) PL_TRY((*r)->set_passphrase(std::getenv("PACKLINE_PASSPHRASE")));  // sealed from the next save on
     return r;
   }
   result<void> open(bool create) {
@@ -212,10 +241,17 @@ struct device {
     auto r = replica::create(crypto::random_bytes(32));
     if (!r) return r.err();
     rep = std::move(*r);
-    if (passphrase()) PL_TRY(rep->set_passphrase(passphrase()));
+    if (std::getenv("PACKLINE_PASSPHRASE")) PL_TRY(rep->set_passphrase(std::getenv("PACKLINE_PASSPHRASE")));
     return save();
   }
   result<void> save() {
+    // A copy holding panel keys (a secured panel's, the admin key, an
+    // invite) is never written unsealed: the passphrase is asked for first.
+    if (!rep->has_passphrase() && (rep->is_admin() || rep->secured() || rep->joining())) {
+      auto p = passphrase("This device now holds the panel's keys and its copy is sealed at rest");
+      if (!p) return p.err();
+      PL_TRY(rep->set_passphrase(*p));
+    }
     auto b = rep->has_passphrase() ? rep->save_sealed() : rep->save();
     if (!b) return b.err();
     // The previous file (opened fine) stays as the last good state.

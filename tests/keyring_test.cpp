@@ -667,3 +667,24 @@ TEST_CASE("keyring: a member's read mark reaches their other device only; others
   REQUIRE(refused.size() == 1);
   CHECK(refused[0].find("only the member records what they have read") != std::string::npos);
 }
+
+TEST_CASE("keyring: a delayed change is judged with the role its device had where the server stored it") {
+  panel p;
+  bytes vc_member = new_row_id();
+  REQUIRE(p.clerk->commit({set("member", vc_member, "name", std::string("Cllr Vice")), set("member", vc_member, "role", std::string("vice_chair"))}, t0).ok());
+  auto vc = p.join("vice_chair", vc_member);
+  auto other = p.join("member");
+  bytes cq = new_row_id();
+  REQUIRE(vc->commit({set("consolidated_question", cq, "body", std::string("Q1 as consolidated"))}, t0).ok());
+  CHECK(p.srv.sync(*vc).empty());
+  // Afterwards the vice-chair steps down, and a removal moves the panel to epoch 2.
+  REQUIRE(p.clerk->set_member_role(vc_member, "member", t0).ok());
+  REQUIRE(p.clerk->remove_member(other->my_member(), t0).ok());
+  p.srv.sync(*p.clerk);
+  CHECK(p.clerk->rows("consolidated_question", "id", cq)->size() == 1);  // judged in order: a vice-chair's edit
+
+  // A new tablet gets epoch 2 with its invite and epoch 1 only later: the
+  // edit waits for its key and is judged after the role record applied.
+  auto fresh = p.join("member");
+  CHECK(fresh->rows("consolidated_question", "id", cq)->size() == 1);
+}

@@ -19,7 +19,11 @@ std::uint32_t be32(const std::uint8_t* p) {
 bool is_sealed(const bytes& b) { return b.size() >= header_bytes && std::equal(magic.begin(), magic.end(), b.begin()); }
 
 result<storage_key> new_key(std::string_view passphrase, crypto::kdf_params p) {
-  if (passphrase.empty()) return make_error(errc::invalid_argument, "a passphrase cannot be empty");
+  std::size_t chars = 0;
+  for (char c : passphrase) chars += (static_cast<unsigned char>(c) & 0xc0) != 0x80;  // UTF-8: count lead bytes
+  if (chars < min_passphrase_chars)
+    return make_error(errc::invalid_argument, "a passphrase needs at least " + std::to_string(min_passphrase_chars) +
+                                                  " characters: it is all that protects this device's copy if the tablet is lost");
   bytes salt = crypto::random_bytes(crypto::kdf_salt_bytes);
   auto k = crypto::derive_key(passphrase, salt, p);
   if (!k) return k.err();

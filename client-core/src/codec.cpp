@@ -267,7 +267,8 @@ result<proto::message> decode_tree(const node& root) {
       welcome m;
       m.space = r.bin(16, true);
       m.cursor = r.u64();
-      if (root.items.size() == 4) m.snapshot = r.u64();  // v3
+      if (root.items.size() >= 4) m.snapshot = r.u64();  // v3
+      if (root.items.size() == 5) m.time = r.u64();      // v4
       if (!r.done()) return shape("welcome");
       return message{m};
     }
@@ -459,8 +460,9 @@ bytes encode(const proto::message& m) {
         } else if constexpr (std::is_same_v<T, auth>) {
           head(msg_type::auth, 1); pack_bin(pk, x.signature);
         } else if constexpr (std::is_same_v<T, welcome>) {
-          head(msg_type::welcome, x.snapshot ? 3 : 2); pack_bin(pk, x.space); pk.pack_uint64(x.cursor);
-          if (x.snapshot) pk.pack_uint64(*x.snapshot);
+          head(msg_type::welcome, x.time ? 4 : x.snapshot ? 3 : 2); pack_bin(pk, x.space); pk.pack_uint64(x.cursor);
+          if (x.snapshot || x.time) pk.pack_uint64(x.snapshot.value_or(0));  // v4 carries v3's field too
+          if (x.time) pk.pack_uint64(*x.time);
         } else if constexpr (std::is_same_v<T, push>) {
           head(msg_type::push, 1);
           pk.pack_array(static_cast<std::uint32_t>(x.envelopes.size()));
@@ -1000,12 +1002,12 @@ bytes snapshot_blob_header(const snapshot_blob& b) {
 
 // ---------- keyring records (issue 4) ----------
 // [kind, admin_pk, member, device, xpk, invite_id, invite_pk, sealed, role,
-//  expires_ms, at_ms, lease_ms, epoch, [[device, sealed], ...], sig]
+//  expires_ms, at_ms, lease_ms, epoch, [[device, sealed], ...], prev, sig]
 // Fixed arity: unused fields are empty; keyring::state checks exact sizes.
 bytes encode_keyring(const keyring::record& r) {
   byte_sink sink;
   packer pk(sink);
-  pk.pack_array(15);
+  pk.pack_array(16);
   pk.pack_uint8(static_cast<std::uint8_t>(r.k));
   for (const bytes* b : {&r.admin_pk, &r.member, &r.device, &r.xpk, &r.invite_id, &r.invite_pk, &r.sealed}) pack_bin(pk, *b);
   pack_str(pk, r.role);
@@ -1019,6 +1021,7 @@ bytes encode_keyring(const keyring::record& r) {
     pack_bin(pk, g.device);
     pack_bin(pk, g.sealed);
   }
+  pack_bin(pk, r.prev);
   pack_bin(pk, r.sig);
   return sink.take();
 }
@@ -1043,6 +1046,7 @@ result<keyring::record> decode_keyring(const bytes& b) {
   k.lease_ms = r.u64();
   k.epoch = static_cast<std::uint32_t>(r.u64(0xffffffff));
   const node* grants = r.array(keyring::max_grants);
+  k.prev = r.bin(32, false);
   k.sig = r.bin(64, false);
   if (!r.done()) return shape("keyring record");
   for (const node& g : grants->items) {

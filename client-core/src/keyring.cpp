@@ -20,13 +20,21 @@ bytes signed_bytes(const bytes& space, const record& r) {
   record copy = r;
   copy.sig.clear();
   bytes out;
-  append(out, std::string_view("packline-keyring-v1"));
+  append(out, std::string_view("packline-keyring-v2"));
   append(out, space);
   append(out, codec::encode_keyring(copy));
   return out;
 }
 
 void sign(record& r, const bytes& space, const crypto::signing_key& k) { r.sig = k.sign(signed_bytes(space, r)); }
+
+bytes record_hash(const bytes& space, const record& r) {
+  bytes b = signed_bytes(space, r);
+  append(b, r.sig);
+  return crypto::sha256(b);
+}
+
+bool chained(kind k) { return k != kind::genesis && k != kind::join && k != kind::member_key; }
 
 bool state::admits(const record& r, const bytes& device) {
   return (r.k == kind::join && r.device == device) || (r.k == kind::enrol && r.device == device) ||
@@ -58,18 +66,25 @@ std::vector<std::pair<bytes, device_info>> state::devices(const bytes& member) c
 }
 
 result<void> state::check(const bytes& space, const record& r, const bytes& actor, bool first) const {
+  // Every admin-signed kind but genesis is chained: it applies only right
+  // after the record it names, so none applies twice or out of its place.
   auto admin_signed = [&]() -> result<void> {
     if (!crypto::verify(admin_pk_, signed_bytes(space, r), r.sig)) return refuse("record not signed by the panel's admin key");
+    if (r.prev.size() != 32) return refuse("this record does not name the record it follows");
+    if (r.prev != head_)
+      return refuse("this record was made on an outdated keyring (it does not follow the panel's latest record); "
+                    "the admin device syncs and makes it again");
     return {};
   };
   if (r.k == kind::genesis) {
     if (secured()) return refuse("the panel is already founded");
     if (!first) return refuse("a panel can only be secured as its first change");
-    if (r.admin_pk.size() != 32 || r.lease_ms == 0) return refuse("malformed genesis");
+    if (r.admin_pk.size() != 32 || r.lease_ms == 0 || !r.prev.empty()) return refuse("malformed genesis");
     if (!crypto::verify(r.admin_pk, signed_bytes(space, r), r.sig)) return refuse("genesis not signed by its admin key");
     return {};
   }
   if (!secured()) return refuse("the panel has no keyring yet");
+  if (seen_.count(record_hash(space, r))) return refuse("this record was applied already (a record is never sent twice)");
   // Every record but a join or an enrol of the sender itself comes from a member device.
   if (!admits(r, actor)) PL_TRY(may_write(actor));
   switch (r.k) {
@@ -184,6 +199,12 @@ result<void> state::apply(const bytes& space, const record& r, const bytes& acto
     case kind::member_key: break;
   }
   applied_.insert({actor, seq});
+  bytes h = record_hash(space, r);
+  if (r.k == kind::genesis || chained(r.k)) {
+    head_ = h;
+    ++length_;
+  }
+  seen_.insert(std::move(h));
   return {};
 }
 

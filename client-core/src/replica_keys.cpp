@@ -31,6 +31,8 @@ constexpr std::string_view k_locked = "lease:locked";
 constexpr std::string_view k_nokey = "nokey:";          // + 20-digit server_seq: changes held for their epoch key
 constexpr std::string_view k_own = "krown:";            // + 20-digit seq: our keyring records not applied yet
 constexpr std::string_view private_magic = "PLP1";
+// The role whose devices publish a secured panel's snapshots (see can_snapshot).
+const std::string publisher_role = "clerk";
 
 std::string num_key(std::string_view prefix, std::uint64_t n, int width) {
   char buf[32];
@@ -72,14 +74,22 @@ bytes invite_id_of(const crypto::secret& s) { return crypto::keyed_hash(s, "pack
 
 error refused(std::string why) { return make_error(errc::forbidden, std::move(why)); }
 
-// The devices a remove/revoke record takes out (read before it applies).
-std::vector<bytes> taken_out(const keyring::state& kr, const keyring::record& r) {
-  std::vector<bytes> out;
-  if (r.k == keyring::kind::revoke) out.push_back(r.device);
+
+// What a record changes of devices, read before it applies: the devices a
+// remove/revoke takes out, and the roles a role record ends.
+}  // namespace
+
+replica::device_notes_t replica::device_notes(const keyring::state& kr, const keyring::record& r) {
+  device_notes_t n;
+  if (r.k == keyring::kind::revoke) n.out.push_back(r.device);
   if (r.k == keyring::kind::remove)
-    for (auto& [pk, d] : kr.devices(r.member)) out.push_back(pk);
-  return out;
+    for (auto& [pk, d] : kr.devices(r.member)) n.out.push_back(pk);
+  if (r.k == keyring::kind::role)
+    for (auto& [pk, d] : kr.devices(r.member)) n.roles.emplace_back(pk, d.role);
+  return n;
 }
+
+namespace {
 
 result<std::optional<std::uint64_t>> server_seq_in(db& d, const char* table, const bytes& actor, std::uint64_t seq) {
   // Table names are constants of this file, never input.
@@ -114,14 +124,14 @@ result<void> replica::load_keys() {
     auto e = env ? codec::decode_envelope(*env) : result<envelope>(make_error(errc::malformed));
     auto rec = e ? codec::decode_keyring(e->payload) : result<keyring::record>(e.err());
     if (!rec) return make_error(errc::corrupt_replica, "the stored keyring of this panel is damaged");
-    auto out = taken_out(keys_->kr, *rec);
+    auto notes = device_notes(keys_->kr, *rec);
     if (!keys_->kr.apply(sp, *rec, e->actor, e->seq, keys_->log_size == 0))
       return make_error(errc::corrupt_replica, "the stored keyring of this panel is damaged");
     ++keys_->log_size;
-    if (!out.empty()) {
+    if (!notes.out.empty() || !notes.roles.empty()) {
       auto at = server_seq_in(*db_, "change_log", e->actor, e->seq);
       if (!at) return at.err();
-      for (auto& pk : out) keys_->out_at.emplace(pk, at->value_or(0));
+      keep_notes(notes, at->value_or(0));
     }
   }
   auto own = mlist(*db_, k_own);
@@ -299,7 +309,8 @@ result<void> replica::check_remote(const envelope& e, const change_body& body) {
   PL_TRY(flush_rows());  // the rules read the tables
   const keyring::device_info* d = kr.device(e.actor);
   if (!d || (d->revoked && !stored_before_out(e))) return refused("change by a device that is not a member");
-  rules::role role = rules::parse_role(d->role);
+  std::string role_name = role_as_of(e, d->role);
+  rules::role role = rules::parse_role(role_name);
   // What the rules need of a row before this change: does it exist, and its
   // author (or a priority's leads). One small query per row, not rows():
   // this runs for every remote change (bench/run crypto, sync_path).
@@ -339,6 +350,7 @@ result<void> replica::check_remote(const envelope& e, const change_body& body) {
     c.actor = d->member;
     c.panel_has_clerk = true;  // roles come from the admin-signed keyring, never self-assigned
     const char* af = rules::author_field(o.table);
+    c.names_author = af && rules::sets_field(body.ops, o.table, o.row, af);
     if (af || o.table == "member") {
       auto& r = find(o.table, o.row);
       c.row_exists = r.exists;
@@ -351,7 +363,7 @@ result<void> replica::check_remote(const envelope& e, const change_body& body) {
     if (o.table == "member" && o.field == "role" && role != rules::role::clerk && !rules::chairs(role))
       return refused("change " + std::to_string(e.seq) + " refused: only the clerk or the chair records roles");
     if (auto r = rules::check(c, role); !r)
-      return refused("change " + std::to_string(e.seq) + " by a " + d->role + " refused: " + r.err().message);
+      return refused("change " + std::to_string(e.seq) + " by a " + role_name + " refused: " + r.err().message);
   }
   return {};
 }
@@ -379,6 +391,30 @@ result<std::uint64_t> replica::commit_record(keyring::record r, std::uint64_t no
   return next_seq_++;
 }
 
+result<std::uint64_t> replica::commit_admin(keyring::record r, std::uint64_t now_ms) {
+  if (keyring::chained(r.k)) r.prev = chain_tip();
+  keyring::sign(r, space(), *keys_->admin);
+  return commit_record(std::move(r), now_ms);
+}
+
+bytes replica::chain_tip() {
+  (void)settle_acked();
+  bytes tip = keys_->kr.head();
+  bytes sp = space();
+  auto sel = db_->prepare("SELECT envelope FROM change_log WHERE actor = ?1 AND seq = ?2");
+  if (!sel) return tip;
+  for (std::uint64_t seq : keys_->own_records) {
+    (*sel)->bind(1, device_id()).bind(2, static_cast<std::int64_t>(seq));
+    auto r = (*sel)->step();
+    bytes env = r && *r ? (*sel)->column_blob(0) : bytes{};
+    (*sel)->reset();
+    auto e = codec::decode_envelope(env);
+    auto rec = e ? codec::decode_keyring(e->payload) : result<keyring::record>(e.err());
+    if (rec && (rec->k == keyring::kind::genesis || keyring::chained(rec->k))) tip = keyring::record_hash(sp, *rec);
+  }
+  return tip;
+}
+
 result<apply_status> replica::apply_record(const envelope& e, const bytes& env_bytes, std::uint64_t server_seq, std::uint64_t now_ms) {
   auto logged = in_log(e.actor, e.seq);
   if (!logged) return logged.err();
@@ -394,7 +430,7 @@ result<apply_status> replica::apply_record(const envelope& e, const bytes& env_b
   }
   // Records apply in server order; the first change of a space is the only
   // place for a genesis.
-  auto out = taken_out(keys_->kr, *rec);
+  auto notes = device_notes(keys_->kr, *rec);
   auto r = keys_->kr.apply(space(), *rec, e.actor, e.seq, server_seq == 1);
   if (e.actor == device_id() && keys_->own_records.erase(e.seq))  // applied, or refused for good
     PL_TRY(mdel(*db_, num_key(k_own, e.seq, 20)));
@@ -403,7 +439,7 @@ result<apply_status> replica::apply_record(const envelope& e, const bytes& env_b
     else if (unacked) PL_TRY(acked(e.actor, e.seq, server_seq));
     return r.err();
   }
-  for (auto& pk : out) keys_->out_at.emplace(pk, server_seq);
+  keep_notes(notes, server_seq);
   {
     transaction tx(*db_);
     PL_TRY(meta_set(*db_, num_key(k_log, keys_->log_size, 20), env_bytes));
@@ -479,13 +515,34 @@ result<void> replica::settle_acked() {
 // applied in server order, where the current keyring is the one as of it.
 // Roles are taken as the keyring has them now (a role change is rare and
 // not part of this check).
+// Roles likewise: a change is judged with the role its device had when the
+// server stored it, so every replica judges a delayed change the same way.
+std::uint64_t replica::judged_at(const envelope& e) {
+  if (keys_->judging && keys_->judging->actor == e.actor && keys_->judging->seq == e.seq) return keys_->judging->server_seq;
+  if (auto w = server_seq_in(*db_, "waiting", e.actor, e.seq); w && *w) return **w;
+  return 0;
+}
+
 bool replica::stored_before_out(const envelope& e) {
   auto out = keys_->out_at.find(e.actor);
   if (out == keys_->out_at.end()) return false;
-  std::uint64_t at = 0;
-  if (keys_->judging && keys_->judging->actor == e.actor && keys_->judging->seq == e.seq) at = keys_->judging->server_seq;
-  else if (auto w = server_seq_in(*db_, "waiting", e.actor, e.seq); w && *w) at = **w;
+  std::uint64_t at = judged_at(e);
   return at != 0 && at < out->second;
+}
+
+std::string replica::role_as_of(const envelope& e, const std::string& now_role) {
+  auto h = keys_->role_before.find(e.actor);
+  if (h == keys_->role_before.end()) return now_role;
+  std::uint64_t at = judged_at(e);
+  if (at == 0) return now_role;
+  for (auto& [changed_at, role] : h->second)
+    if (at < changed_at) return role;
+  return now_role;
+}
+
+void replica::keep_notes(const device_notes_t& n, std::uint64_t server_seq) {
+  for (auto& pk : n.out) keys_->out_at.emplace(pk, server_seq);
+  for (auto& [pk, role] : n.roles) keys_->role_before[pk].emplace_back(server_seq, role);
 }
 
 std::vector<std::pair<std::uint32_t, crypto::secret>> replica::keys_for_me(const keyring::record& r) {
@@ -561,8 +618,7 @@ result<void> replica::record_side_effects(const keyring::record& r, const bytes&
           auto sealed = crypto::seal_to(d->xpk, key);
           if (!sealed) return sealed.err();
           g.sealed = std::move(*sealed);
-          keyring::sign(g, space(), *keys_->admin);
-          auto c = commit_record(std::move(g), clock_.last().wall_ms);
+          auto c = commit_admin(std::move(g), clock_.last().wall_ms);
           if (!c) return c.err();
         }
       }
@@ -630,8 +686,7 @@ result<void> replica::found_space(const bytes& space16, const bytes& member, con
   g.k = keyring::kind::genesis;
   g.admin_pk = admin.public_key();
   g.lease_ms = keyring::default_lease_ms;
-  keyring::sign(g, space16, admin);
-  if (auto c = commit_record(std::move(g), now_ms); !c) return c.err();
+  if (auto c = commit_admin(std::move(g), now_ms); !c) return c.err();
 
   keyring::record en;
   en.k = keyring::kind::enrol;
@@ -639,8 +694,7 @@ result<void> replica::found_space(const bytes& space16, const bytes& member, con
   en.role = role;
   en.device = device_id();
   en.xpk = keys_->box.public_key();
-  keyring::sign(en, space16, admin);
-  if (auto c = commit_record(std::move(en), now_ms); !c) return c.err();
+  if (auto c = commit_admin(std::move(en), now_ms); !c) return c.err();
 
   crypto::secret key = crypto::secret::random(crypto::aead_key_bytes);
   keyring::record ep;
@@ -649,8 +703,7 @@ result<void> replica::found_space(const bytes& space16, const bytes& member, con
   auto sealed = crypto::seal_to(keys_->box.public_key(), key);
   if (!sealed) return sealed.err();
   ep.grants.push_back({device_id(), std::move(*sealed)});
-  keyring::sign(ep, space16, admin);
-  if (auto c = commit_record(std::move(ep), now_ms); !c) return c.err();
+  if (auto c = commit_admin(std::move(ep), now_ms); !c) return c.err();
   PL_TRY(store_epoch_key(1, key));
 
   crypto::secret mk = crypto::secret::random(crypto::aead_key_bytes);
@@ -682,8 +735,7 @@ result<std::string> replica::create_invite(const bytes& member, const std::strin
   auto sealed = crypto::seal_to(ib->public_key(), keys_->epochs.at(ep));
   if (!sealed) return sealed.err();
   r.sealed = std::move(*sealed);
-  keyring::sign(r, space(), *keys_->admin);
-  if (auto c = commit_record(std::move(r), now_ms); !c) return c.err();
+  if (auto c = commit_admin(std::move(r), now_ms); !c) return c.err();
   return keyring::format_invite(code);
 }
 
@@ -732,8 +784,7 @@ result<void> replica::rotate(std::uint64_t now_ms, const bytes& without_member, 
     ep.grants.push_back({device_id(), std::move(*sealed)});
   }
   std::uint32_t n = ep.epoch;
-  keyring::sign(ep, space(), *keys_->admin);
-  if (auto c = commit_record(std::move(ep), now_ms); !c) return c.err();
+  if (auto c = commit_admin(std::move(ep), now_ms); !c) return c.err();
   return store_epoch_key(n, key);
 }
 
@@ -743,8 +794,7 @@ result<void> replica::remove_member(const bytes& member, std::uint64_t now_ms) {
   keyring::record r;
   r.k = keyring::kind::remove;
   r.member = member;
-  keyring::sign(r, space(), *keys_->admin);
-  if (auto c = commit_record(std::move(r), now_ms); !c) return c.err();
+  if (auto c = commit_admin(std::move(r), now_ms); !c) return c.err();
   return rotate(now_ms, member, {});
 }
 
@@ -754,8 +804,7 @@ result<void> replica::revoke_device(const bytes& device, std::uint64_t now_ms) {
   keyring::record r;
   r.k = keyring::kind::revoke;
   r.device = device;
-  keyring::sign(r, space(), *keys_->admin);
-  if (auto c = commit_record(std::move(r), now_ms); !c) return c.err();
+  if (auto c = commit_admin(std::move(r), now_ms); !c) return c.err();
   return rotate(now_ms, {}, device);
 }
 
@@ -765,8 +814,7 @@ result<void> replica::set_lease(std::uint64_t lease_ms, std::uint64_t now_ms) {
   keyring::record r;
   r.k = keyring::kind::lease;
   r.lease_ms = lease_ms;
-  keyring::sign(r, space(), *keys_->admin);
-  auto c = commit_record(std::move(r), now_ms);
+  auto c = commit_admin(std::move(r), now_ms);
   if (!c) return c.err();
   return {};
 }
@@ -779,8 +827,7 @@ result<void> replica::set_member_role(const bytes& member, const std::string& ro
   r.k = keyring::kind::role;
   r.member = member;
   r.role = role;
-  keyring::sign(r, space(), *keys_->admin);
-  auto c = commit_record(std::move(r), now_ms);
+  auto c = commit_admin(std::move(r), now_ms);
   if (!c) return c.err();
   return {};
 }
@@ -819,7 +866,12 @@ bool replica::can_snapshot() {
   if (!settle_acked() || keys_->locked || joining()) return false;
   auto held = mlist(*db_, k_nokey);
   if (!held || !held->empty()) return false;  // the image would miss a change below the cursor
-  if (keys_->kr.secured()) return keys_->epochs.count(keys_->kr.epoch()) > 0;
+  if (keys_->kr.secured()) {
+    // A new tablet believes a snapshot whole, so only the clerk's devices
+    // publish one (start_from_blob refuses any other signer).
+    const auto* me = keys_->kr.device(device_id());
+    return me && me->role == publisher_role && keys_->epochs.count(keys_->kr.epoch()) > 0;
+  }
   return write_epoch() == 0;  // a founder before its genesis is stored holds a key but is not secured yet
 }
 
@@ -880,6 +932,8 @@ result<std::uint64_t> replica::start_from_blob(const bytes& blob_bytes, const st
     std::string signer = "device " + to_hex(bytes(blob->device.begin(), blob->device.begin() + 4));
     const auto* d = kr.device(blob->device);
     if (!d || d->revoked) return refused("the snapshot is signed by " + signer + ", which was not a device of the panel at the snapshot's cursor");
+    if (d->role != publisher_role)
+      return refused("the snapshot is signed by " + signer + ", a " + d->role + "'s; only the clerk's devices publish snapshots");
     // A snapshot is trusted whole, so not from a device taken out since
     // (a lost tablet may have uploaded before it was revoked).
     for (auto& rec : later)

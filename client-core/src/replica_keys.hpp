@@ -23,6 +23,8 @@ struct replica::keys {
   std::uint64_t log_size = 0;                        // keyring records applied
   std::set<std::uint64_t> own_records;               // seqs of our records not applied yet (settle_acked)
   std::map<bytes, std::uint64_t> out_at;             // device -> server_seq of the remove/revoke that took it out
+  // device -> (server_seq of a role record, the device's role until then), in server order
+  std::map<bytes, std::vector<std::pair<std::uint64_t, std::string>>> role_before;
   struct judged { bytes actor; std::uint64_t seq = 0, server_seq = 0; };
   std::optional<judged> judging;                     // a held change being retried, with its server_seq
   bool settling = false;

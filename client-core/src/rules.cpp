@@ -70,6 +70,10 @@ const char* author_field(std::string_view table) {
   return nullptr;
 }
 
+bool sets_field(const std::vector<op>& ops, std::string_view table, const bytes& row, std::string_view field) {
+  return std::any_of(ops.begin(), ops.end(), [&](const op& o) { return o.table == table && o.row == row && o.field == field; });
+}
+
 bool valid_question_status(std::string_view s) {
   static constexpr std::array<std::string_view, 8> all = {"draft", "submitted", "consolidated", "asked",
                                                          "answered", "answered_in_writing", "withdrawn", "held_over"};
@@ -80,6 +84,17 @@ result<void> check(const row_change& c, role r) {
   if (c.actor.size() != 16) return refuse("sign in as a panel member first");
   if (r == role::none) return refuse("this member has no role on the panel");
   const std::string& t = c.table;
+
+  // A row names the member who made it, whoever writes it and whenever: its
+  // author field and created_by hold only the writer's own id, and a new row
+  // of a table with an author names its author in the change that makes it.
+  const char* af = author_field(t);
+  if (c.field == "created_by" || (af && c.field == af)) {
+    bool own = std::holds_alternative<bytes>(c.val) && std::get<bytes>(c.val) == c.actor;
+    if (!own) return refuse(t == "reading" ? "only the member records what they have read"
+                                           : "a " + t + " names the member who writes it, never another member");
+  }
+  if (af && !c.row_exists && !c.names_author) return refuse("a new " + t + " names its author: the member who creates it");
 
   if (clerk_table(t)) {
     if (r != role::clerk) {
@@ -102,11 +117,8 @@ result<void> check(const row_change& c, role r) {
     return {};
   }
   if (t == "question") {
-    if (!c.row_exists) {
-      if (!panel_member(r)) return refuse("only panel members draft questions");
-      return {};
-    }
-    bool author = c.row_author.empty() || c.row_author == c.actor;
+    if (!c.row_exists && !panel_member(r)) return refuse("only panel members draft questions");
+    bool author = !c.row_exists || c.row_author.empty() || c.row_author == c.actor;
     if (c.field == "status") {
       std::string s = str(c.val);
       if (!valid_question_status(s)) return refuse("'" + s + "' is not a question status");
@@ -143,8 +155,6 @@ result<void> check(const row_change& c, role r) {
     // What a member has read (issue 6) is theirs alone: the row names its
     // member, and only that member writes it.
     if (!c.row_author.empty() && c.row_author != c.actor) return refuse("only the member records what they have read");
-    if (c.field == "member" && (!std::holds_alternative<bytes>(c.val) || std::get<bytes>(c.val) != c.actor))
-      return refuse("only the member records what they have read");
     return {};
   }
   if (t == "kloe") {

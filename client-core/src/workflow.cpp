@@ -138,6 +138,7 @@ result<void> check_ops(replica& r, const actor& a, const std::vector<op>& ops) {
     c.val = o.val;
     c.actor = a.member;
     const char* af = rules::author_field(o.table);
+    c.names_author = af && rules::sets_field(ops, o.table, o.row, af);
     if (af || o.table == "member") {
       auto key = std::make_pair(o.table, o.row);
       auto it = cache.find(key);

@@ -484,7 +484,14 @@ class client {
     val rej = val::array();
     for (auto& s : s_.take_rejections()) rej.call<void>("push", s);
     o.set("rejected", rej);
+    if (auto off = s_.take_clock_offset()) o.set("clockOffset", static_cast<double>(*off));
     return o;
+  }
+  val refused_changes() {
+    return list_val(r_->refused_changes(), [](val& o, const replica::refused_change& c) {
+      o.set("serverSeq", static_cast<double>(c.server_seq)); o.set("device", to_hex(c.actor));
+      o.set("seq", static_cast<double>(c.seq)); o.set("reason", c.reason); o.set("final", c.final);
+    });
   }
   void on_close() { s_.on_close(); }
   val flush() { return frames_val(s_.flush()); }
@@ -586,6 +593,7 @@ EMSCRIPTEN_BINDINGS(packline) {
       .function("pendingCount", &client::pending_count)
       .function("syncState", &client::sync_state)
       .function("snapshotProgress", &client::snapshot_progress)
+      .function("refusedChanges", &client::refused_changes)
       .function("onOpen", &client::on_open)
       .function("onFrame", &client::on_frame)
       .function("onClose", &client::on_close)

@@ -14,8 +14,8 @@ std::uint64_t wall_ms() {
 }
 
 namespace {
-std::unique_ptr<replica> new_replica(const bytes& space) {
-  auto r = replica::create(crypto::random_bytes(32));
+std::unique_ptr<replica> new_replica(const bytes& space, const bytes& seed = crypto::random_bytes(32)) {
+  auto r = replica::create(seed);
   if (!r) return nullptr;
   if (!space.empty() && !r.value()->set_space(space)) return nullptr;
   return std::move(r.value());
@@ -23,6 +23,7 @@ std::unique_ptr<replica> new_replica(const bytes& space) {
 }  // namespace
 
 sync_client::sync_client(const bytes& space) : rep_(new_replica(space)), session_(*rep_) {}
+sync_client::sync_client(const bytes& space, const bytes& seed) : rep_(new_replica(space, seed)), session_(*rep_) {}
 
 std::uint64_t sync_client::commit(std::vector<op> ops) {
   auto seq = rep_->commit(std::move(ops), wall_ms());
@@ -118,6 +119,7 @@ bool sync_all(const std::vector<sync_client*>& clients, milliseconds limit, mill
 }
 
 raw_device::raw_device() : key_(crypto::signing_key::generate()) {}
+raw_device::raw_device(const bytes& seed) : key_(crypto::signing_key::from_seed(seed).value()) {}
 
 bool raw_device::connect(std::uint16_t port) { return ws_.connect("127.0.0.1", port, "/sync"); }
 

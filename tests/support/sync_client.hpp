@@ -26,6 +26,9 @@ class sync_client {
   // A new device; joins `space` (16 bytes) up front when given, so it can
   // commit offline before ever connecting.
   explicit sync_client(const bytes& space = {});
+  // A device whose secret is the 32-byte `seed` (a test that also speaks
+  // frames as this device, raw_device(seed)).
+  sync_client(const bytes& space, const bytes& seed);
 
   replica& rep() { return *rep_; }
   sync_session& session() { return session_; }
@@ -72,6 +75,7 @@ bool sync_all(const std::vector<sync_client*>& clients,
 class raw_device {
  public:
   raw_device();
+  explicit raw_device(const bytes& seed);  // the device of that 32-byte secret
   const bytes& id() const { return key_.public_key(); }
   const crypto::signing_key& key() const { return key_; }
   ws_client& ws() { return ws_; }

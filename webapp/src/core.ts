@@ -267,6 +267,18 @@ export interface FrameResult {
   error?: CoreError;
   // Remote changes this replica refused, in plain words (a rule was broken).
   rejected?: string[];
+  // After a welcome from a v4 server: the server's clock minus nowMs (ms).
+  clockOffset?: number;
+}
+
+// A remote change this tablet refused, kept and tried again at every welcome.
+export interface RefusedChange {
+  serverSeq: number;
+  device: string;
+  seq: number;
+  reason: string;
+  // Refused by the panel's rules, as on every tablet (not tried again).
+  final: boolean;
 }
 
 type Ok = Fallible<Record<string, never>>;
@@ -342,6 +354,7 @@ export interface Client {
   syncState(): SyncState;
   // Bytes of the panel's snapshot downloaded so far by a new device, or null.
   snapshotProgress(): { received: number; total: number } | null;
+  refusedChanges(): Fallible<RefusedChange[]>;
   onOpen(): Uint8Array[];
   onFrame(frame: Uint8Array, nowMs: number): FrameResult;
   onClose(): void;

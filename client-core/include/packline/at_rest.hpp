@@ -20,7 +20,13 @@ struct storage_key {
   crypto::kdf_params params;
 };
 
-// A fresh key (random salt) for a new device or a passphrase change.
+// The shortest passphrase a copy is sealed under, in characters (the web
+// form says the same; the core enforces it for every host).
+inline constexpr std::size_t min_passphrase_chars = 10;
+
+// A fresh key (random salt) for a new device or a passphrase change;
+// errc::invalid_argument, with the reason, for a passphrase shorter than
+// min_passphrase_chars.
 result<storage_key> new_key(std::string_view passphrase, crypto::kdf_params p = crypto::storage_kdf);
 // The key that opens `sealed` if the passphrase is right (reads salt and
 // parameters from its header); malformed header: errc::corrupt_replica.

@@ -4,6 +4,9 @@
 // plaintext envelopes (epoch = record_epoch), signed by the panel's admin key
 // (or, for a join, by the invite's key), so the server and every replica run
 // the same state::apply over the same records in server order and agree.
+// Every admin-signed record names its predecessor (`prev`, the hash of the
+// record the chain held last), so a record applies once, in its place, and
+// nowhere else: an old promotion or removal sent again is refused.
 // Pure values and functions: no I/O, no clock (times come in the records).
 #pragma once
 #include <cstdint>
@@ -73,14 +76,22 @@ struct record {
   std::uint64_t expires_ms = 0, at_ms = 0, lease_ms = 0;
   std::uint32_t epoch = 0;
   std::vector<grant> grants;
+  // 32: the chain head this record follows (hash of the previous chained
+  // record). Every admin-signed kind but genesis has one; a join (signed by
+  // its invite, made offline from a code) and a member key do not.
+  bytes prev;
   bytes sig;  // 64: admin signature, or the invite key's for a join
   bool operator==(const record&) const = default;
 };
 
-// What the admin (or invite) key signs: "packline-keyring-v1" || space ||
+// What the admin (or invite) key signs: "packline-keyring-v2" || space ||
 // the encoded record with an empty sig.
 bytes signed_bytes(const bytes& space, const record& r);
 void sign(record& r, const bytes& space, const crypto::signing_key& k);
+// The record's place in the chain: SHA-256 of its signed bytes and signature.
+bytes record_hash(const bytes& space, const record& r);
+// Is `k` one of the kinds chained by `prev` (genesis starts the chain)?
+bool chained(kind k);
 
 struct device_info {
   bytes member;
@@ -120,6 +131,10 @@ class state {
   std::vector<std::pair<bytes, device_info>> devices(const bytes& member = {}) const;
   bool member_removed(const bytes& member) const { return removed_.count(member) > 0; }
   std::uint32_t epoch() const { return epoch_; }
+  // The chain's head (hash of the last chained record; empty before genesis)
+  // and how many chained records it holds: what a device states it has seen.
+  const bytes& head() const { return head_; }
+  std::uint64_t length() const { return length_; }
   std::uint64_t lease_ms() const { return lease_ms_; }
   const bytes& admin_pk() const { return admin_pk_; }
 
@@ -132,6 +147,9 @@ class state {
   std::map<bytes, invite_info> invites_;
   std::set<bytes> removed_;
   std::set<std::pair<bytes, std::uint64_t>> applied_;
+  bytes head_;
+  std::uint64_t length_ = 0;
+  std::set<bytes> seen_;  // record_hash of every record applied (a body applies once)
 };
 
 // The server's check of one pushed envelope (signature already verified) of

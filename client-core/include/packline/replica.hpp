@@ -151,6 +151,25 @@ class replica {
     return end_batch(f());
   }
 
+  // A remote change this replica refused (apply, apply_page, or a held one
+  // that failed once its predecessors came), with the reason in plain words.
+  // The pull cursor moves past it, so it is kept here: nothing is skipped for
+  // good. `final`: the panel's rules refused it as of its place in server
+  // order, which every replica judges alike (it is known, never applied);
+  // the others are tried again by retry_refused.
+  struct refused_change {
+    std::uint64_t server_seq = 0;
+    bytes actor;  // empty when the envelope did not decode (seq is then server_seq)
+    std::uint64_t seq = 0;
+    std::string reason;
+    bool final = false;
+  };
+  result<std::vector<refused_change>> refused_changes();
+  // Applies again, in server order, every refused change that is not final;
+  // those refused again stay listed. Returns how many applied (or are held
+  // for a predecessor) now. A sync session calls it at every welcome.
+  result<std::size_t> retry_refused(std::uint64_t now_ms);
+
   // Own changes the server has not acknowledged, oldest first.
   std::vector<bytes> pending(std::size_t max);
   std::size_t pending_count();
@@ -287,6 +306,11 @@ class replica {
   result<apply_status> apply_record(const envelope& e, const bytes& env_bytes, std::uint64_t server_seq, std::uint64_t now_ms);
   result<void> record_refused(const envelope& e, const bytes& env_bytes, std::uint64_t server_seq);
   result<std::uint64_t> commit_record(keyring::record r, std::uint64_t now_ms);
+  // An admin record: placed after the chain's tip (chain_tip), signed with
+  // the admin key, committed.
+  result<std::uint64_t> commit_admin(keyring::record r, std::uint64_t now_ms);
+  // The keyring head after this device's own records not applied yet.
+  bytes chain_tip();
   result<void> record_side_effects(const keyring::record& r, const bytes& actor);
   result<void> store_epoch_key(std::uint32_t epoch, const crypto::secret& k);
   result<void> rotate(std::uint64_t now_ms, const bytes& without_member, const bytes& without_device);
@@ -295,6 +319,20 @@ class replica {
   result<void> retry_sealed(std::uint64_t now_ms);
   result<void> settle_acked();
   bool stored_before_out(const envelope& e);
+  // The cursor of the snapshot this replica started from (0: none).
+  std::uint64_t snapshot_cursor();
+  // The server_seq of the change being judged when it is applied out of
+  // server order (held for a key, or waiting); 0 when applied in order.
+  std::uint64_t judged_at(const envelope& e);
+  // The role of `device` (now `now_role`) when the server stored `e`.
+  std::string role_as_of(const envelope& e, const std::string& now_role);
+  // What a keyring record changed of devices, kept with its server_seq.
+  struct device_notes_t {
+    std::vector<bytes> out;                              // taken out (remove/revoke)
+    std::vector<std::pair<bytes, std::string>> roles;   // (device, its role before a role record)
+  };
+  static device_notes_t device_notes(const keyring::state& kr, const keyring::record& r);  // read before it applies
+  void keep_notes(const device_notes_t& n, std::uint64_t server_seq);
   // apply(): the change about to be judged sits at server_seq (so a change
   // of a device removed later is judged as of its place even when the
   // keyring is ahead of the cursor).
@@ -324,6 +362,10 @@ class replica {
   // apply() after the envelope decoded and its signature checked.
   result<apply_status> apply_verified(const envelope& e, const bytes& envelope_bytes, std::uint64_t server_seq,
                                       std::uint64_t now_ms);
+  result<void> keep_refused(const bytes& env_bytes, const envelope* e, std::uint64_t server_seq, const error& why);
+  // `outcome`, after keeping the change when it is a refusal.
+  result<apply_status> kept_if_refused(const bytes& env_bytes, const envelope* e, std::uint64_t server_seq,
+                                       result<apply_status> outcome);
   std::uint64_t text_counter_ = 1;        // next char id of this device
 };
 

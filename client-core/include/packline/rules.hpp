@@ -35,12 +35,19 @@ struct row_change {
   bytes actor;               // member writing
   bool row_exists = false;   // the row had fields before this change
   bytes row_author;          // the row's author_field() value (empty for a new row)
+  bool names_author = false;  // the change writes the row's author_field() (sets_field)
   std::vector<bytes> leads;  // kloe: lead members of the kloe's priority (see lead_ids)
   bool panel_has_clerk = true;  // member: a new panel's first member may make themself clerk
 };
 
 // ok, or errc::forbidden with a sentence naming the rule that was broken.
+// A write that creates a row is judged as an update by the row's author: a
+// new row names its writer as author (and created_by), and its first status
+// and every field pass the rules an update by its author would.
 result<void> check(const row_change& c, role actor_role);
+
+// Does the change `ops` write `field` of (table, row)?
+bool sets_field(const std::vector<op>& ops, std::string_view table, const bytes& row, std::string_view field);
 
 // A priority's `leads` field (comma-separated hex member ids) as ids.
 std::vector<bytes> lead_ids(std::string_view leads);

@@ -3,8 +3,10 @@
 // new version, with what changed and where every annotation now stands);
 // record answers and actions; add members (in a secured panel: one-time
 // invites, made on the admin device); set up the plan's priorities and their
-// leads. Parsing, versioning, invites and every rule are the core's.
+// leads; see the changes from other tablets this tablet refused, and why.
+// Parsing, versioning, invites and every rule are the core's.
 
+import { nowMs } from '../clock';
 import { rows, securedPanel, type ImportReport, type Meeting } from '../core';
 import { failed, isChair, type Ctx, type View } from '../ctx';
 import { h, replaceChildren, userText } from '../dom';
@@ -38,6 +40,7 @@ export class ClerkView implements View {
   private inviteForm!: HTMLElement;
   private memberForm!: HTMLElement;
   private readonly priorities = h('div', {});
+  private readonly refused = h('div', { id: 'refused-changes' });
   private readonly error = h('p', { class: 'error', role: 'alert', id: 'clerk-error' });
   private input: string | string[] | null = null;
   private source = '';
@@ -63,7 +66,7 @@ export class ClerkView implements View {
       e.preventDefault();
       if (this.report(this.ctx.write('The action was not added', () => this.ctx.client.addAction({
         meeting: this.meetingId, text: actText.value.trim(), owner: actOwner.value.trim(), due: actDue.value, status: 'open',
-      }, Date.now())))) actText.value = actOwner.value = actDue.value = '';
+      }, nowMs())))) actText.value = actOwner.value = actDue.value = '';
     });
 
     const invName = h('input', { id: 'invite-name', name: 'name', autocomplete: 'off', required: true });
@@ -80,7 +83,7 @@ export class ClerkView implements View {
       e.preventDefault();
       const name = invName.value.trim();
       const days = Number(invDays.value);
-      const now = Date.now();
+      const now = nowMs();
       const r = this.ctx.write('The invite was not created',
         () => this.ctx.client.inviteMember(name, invRole.value, now, days * 24 * 3600 * 1000));
       if (!this.report(r) || failed(r)) return;
@@ -99,7 +102,7 @@ export class ClerkView implements View {
     this.memberForm = memForm;
     memForm.addEventListener('submit', (e) => {
       e.preventDefault();
-      if (this.report(this.ctx.write('The member was not added', () => this.ctx.client.addMember(memName.value.trim(), memRole.value, Date.now())))) {
+      if (this.report(this.ctx.write('The member was not added', () => this.ctx.client.addMember(memName.value.trim(), memRole.value, nowMs())))) {
         memName.value = '';
       }
     });
@@ -112,7 +115,7 @@ export class ClerkView implements View {
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Add priority')));
     prForm.addEventListener('submit', (e) => {
       e.preventDefault();
-      if (this.report(this.ctx.write('The priority was not added', () => this.ctx.client.addPriority(Number(prNum.value), prTitle.value.trim(), Date.now())))) {
+      if (this.report(this.ctx.write('The priority was not added', () => this.ctx.client.addPriority(Number(prNum.value), prTitle.value.trim(), nowMs())))) {
         prNum.value = prTitle.value = '';
       }
     });
@@ -139,6 +142,11 @@ export class ClerkView implements View {
       h('section', { class: 'panel', 'aria-labelledby': 'plan-title' },
         h('h2', { id: 'plan-title' }, 'Plan priorities and leads'), this.priorities, prForm),
       this.forwardPlan.root,
+      h('section', { class: 'panel', 'aria-labelledby': 'refused-title' },
+        h('h2', { id: 'refused-title' }, 'Changes this tablet refused'),
+        h('p', { class: 'hint' }, 'Changes from other tablets that this tablet could not apply, with the reason. ' +
+          'They are kept and tried again each time the tablet connects; a change the panel’s rules refuse is refused on every tablet.'),
+        this.refused),
     );
     this.file.setAttribute('aria-describedby', 'pack-file-hint');
   }
@@ -167,6 +175,16 @@ export class ClerkView implements View {
     replaceChildren(this.members, this.ctx.members.map((m) => h('li', {}, `${m.name} · ${roleLabel(m.role)}`)));
     this.renderEnrolment();
     this.renderPriorities();
+    this.renderRefused();
+  }
+
+  private renderRefused(): void {
+    const refused = rows(this.ctx.client.refusedChanges(), this.ctx.readError);
+    replaceChildren(this.refused, refused.length === 0
+      ? h('p', { class: 'empty' }, 'None: this tablet has applied every change it received.')
+      : h('ul', { class: 'plain-list' }, refused.map((c) => h('li', {},
+        `Change ${c.seq} of device ${c.device ? c.device.slice(0, 8) : '(unreadable)'} (number ${c.serverSeq} on the server): ${c.reason}. `,
+        h('span', { class: 'hint' }, c.final ? 'Refused by the panel’s rules on every tablet.' : 'Tried again at the next connection.')))));
   }
 
   // Secured panel: invites on the admin device; open panel (the demo): members
@@ -258,7 +276,7 @@ export class ClerkView implements View {
     const input = this.input;
     if (!input) return;
     this.importStatus.textContent = 'Publishing…';
-    const r = this.ctx.write('The pack was not published', () => this.ctx.client.importPack(input, { source: this.source }, Date.now()));
+    const r = this.ctx.write('The pack was not published', () => this.ctx.client.importPack(input, { source: this.source }, nowMs()));
     if (failed(r)) {
       this.importStatus.textContent = '';
       this.importError.textContent = r.error;
@@ -304,7 +322,7 @@ export class ClerkView implements View {
       h('span', { class: 'meta' }, [a.owner, a.due && `due ${dateLabel(a.due)}`, statusLabel(a.status || 'open'), a.carried ? 'carried over' : ''].filter(Boolean).join(' · ')),
       a.status !== 'closed' ? h('button', {
         type: 'button', 'aria-label': `Close action: ${a.text.slice(0, 50)}`,
-        onclick: () => this.report(this.ctx.write('Not closed', () => client.setActionStatus(a.id, 'closed', Date.now()))),
+        onclick: () => this.report(this.ctx.write('Not closed', () => client.setActionStatus(a.id, 'closed', nowMs()))),
       }, 'Close') : null))) : h('p', { class: 'empty' }, 'No actions yet.'));
   }
 
@@ -319,7 +337,7 @@ export class ClerkView implements View {
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, `Record the answer to Q${n}`)));
     form.addEventListener('submit', (e) => {
       e.preventDefault();
-      this.report(this.ctx.write('The answer was not recorded', () => this.ctx.client.recordResponse(id, text.value.trim(), time.value.trim(), written.checked, Date.now())));
+      this.report(this.ctx.write('The answer was not recorded', () => this.ctx.client.recordResponse(id, text.value.trim(), time.value.trim(), written.checked, nowMs())));
     });
     return form;
   }
@@ -336,7 +354,7 @@ export class ClerkView implements View {
         const cb = h('input', { type: 'checkbox', id, checked: p.leads.includes(m.id) });
         cb.addEventListener('change', () => {
           const leads = cb.checked ? [...p.leads, m.id] : p.leads.filter((x) => x !== m.id);
-          this.report(this.ctx.write('The leads were not changed', () => this.ctx.client.setPriorityLeads(p.id, leads, Date.now())));
+          this.report(this.ctx.write('The leads were not changed', () => this.ctx.client.setPriorityLeads(p.id, leads, nowMs())));
         });
         return h('div', { class: 'check' }, cb, h('label', { for: id }, m.name));
       })))) : h('p', { class: 'empty' }, 'No priorities yet. A pack with the Police and Crime Plan adds them, or add them here.'));

@@ -1,4 +1,4 @@
--- Replica schema v8 (PRAGMA user_version = 8). 1. Every long-text field
+-- Replica schema v9 (PRAGMA user_version = 9). 1. Every long-text field
 -- (question and consolidated question bodies, KLOE lines of enquiry,
 -- forward-plan notes) is a text CRDT only. Earlier builds wrote some of them
 -- as plain registers (a KLOE's lines when drafted, forward-plan notes on

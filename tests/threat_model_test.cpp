@@ -1,0 +1,351 @@
+// The threat model in code (PROTOCOL.md "Threat model"): a councillor with a
+// modified client. They are an ordinary current member whose device key
+// signs whatever they craft; they need no network position. Each case crafts
+// records, changes or snapshots through the core's lower layers, pushes them
+// to the real packline-server over a real socket, and then reads what an
+// honest new tablet shows. Every case failed before the defence it names.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <memory>
+
+#include "packline/at_rest.hpp"
+#include "packline/codec.hpp"
+#include "packline/keyring.hpp"
+#include "support/cli_run.hpp"
+#include "support/server_process.hpp"
+#include "support/sync_client.hpp"
+
+using namespace packline;
+using namespace packline::test;
+
+namespace {
+
+op set(const char* table, const bytes& row, const char* field, value v) { return set_op(table, row, field, std::move(v)); }
+
+// A device of the panel: an honest replica and session, plus its secret so
+// the attacker can also speak raw frames as the same device.
+struct device {
+  bytes seed = crypto::random_bytes(32);
+  std::unique_ptr<sync_client> c = std::make_unique<sync_client>(bytes{}, seed);
+  bytes member;
+  std::string code;  // the invite it joined with
+  replica& rep() { return c->rep(); }
+};
+
+// A secured panel on the real server: the clerk's device founded it.
+struct panel {
+  temp_dir tmp;
+  server_process srv{tmp.sub("data"), tmp.sub("server.log")};
+  bytes space = crypto::random_bytes(16);
+  device clerk;
+
+  panel() {
+    REQUIRE(crypto::init().ok());
+    REQUIRE_MESSAGE(srv.start(), srv.error());
+    clerk.member = new_row_id();
+    REQUIRE(clerk.rep().found_space(space, clerk.member, "clerk", wall_ms()).ok());
+    REQUIRE(clerk.rep().commit({set("member", clerk.member, "name", std::string("Dana (clerk)")),
+                                set("member", clerk.member, "role", std::string("clerk"))}, wall_ms()).ok());
+    REQUIRE(clerk.c->connect(srv.port()));
+    REQUIRE(clerk.c->sync());
+    REQUIRE(clerk.rep().secured());
+  }
+
+  // The clerk invites `member` (a new member row unless given) as `role`;
+  // a new device redeems the code and syncs.
+  std::unique_ptr<device> join(const std::string& role, bytes member = {}) {
+    if (member.empty()) {
+      member = new_row_id();
+      REQUIRE(clerk.rep().commit({set("member", member, "name", "Cllr " + role), set("member", member, "role", role)},
+                                 wall_ms()).ok());
+    }
+    auto code = clerk.rep().create_invite(member, role, wall_ms());
+    REQUIRE(code.ok());
+    clerk.c->flush();
+    REQUIRE(clerk.c->sync());
+    auto d = std::make_unique<device>();
+    d->member = member;
+    d->code = *code;
+    REQUIRE(d->rep().redeem_invite(*code, wall_ms()).ok());
+    REQUIRE(d->c->connect(srv.port()));
+    REQUIRE(d->c->sync());
+    REQUIRE(sync_all({clerk.c.get(), d->c.get()}));  // the clerk grants; member keys settle
+    REQUIRE_FALSE(d->rep().joining());
+    return d;
+  }
+
+  // An honest new tablet of a new member: what anyone joining now is shown.
+  std::unique_ptr<device> new_tablet() { return join("member"); }
+
+  void settle(std::vector<device*> ds) {
+    std::vector<sync_client*> cs{clerk.c.get()};
+    for (auto* d : ds) cs.push_back(d->c.get());
+    REQUIRE(sync_all(cs));
+  }
+};
+
+// The attacker's modified client: speaks frames as `d`'s device.
+struct modified_client {
+  raw_device raw;
+  explicit modified_client(panel& p, device& d) : raw(d.seed) {
+    REQUIRE(raw.connect(p.srv.port()));
+    REQUIRE(raw.handshake(p.space).has_value());
+  }
+  // Every keyring record the server holds (any member may fetch them).
+  std::vector<envelope> keyring() {
+    std::vector<envelope> out;
+    std::uint64_t since = 0;
+    for (;;) {
+      REQUIRE(raw.send(proto::keyring_get{since}));
+      auto m = raw.next();
+      REQUIRE((m && std::holds_alternative<proto::keyring_page>(*m)));
+      auto& pg = std::get<proto::keyring_page>(*m);
+      for (auto& it : pg.items) out.push_back(codec::decode_envelope(it.envelope).value());
+      if (!pg.more || pg.items.empty()) break;
+      since = pg.next;
+    }
+    return out;
+  }
+  // Pushes `payload` as a keyring record of this device (seq far ahead of
+  // its honest changes). Returns the server's answer: 0 stored, else the error code.
+  std::uint32_t push_record(const bytes& space, const bytes& payload, std::uint64_t seq) {
+    envelope e;
+    e.space = space;
+    e.seq = seq;
+    e.epoch = keyring::record_epoch;
+    e.payload = payload;
+    crypto::sign_envelope(e, raw.key());
+    REQUIRE(raw.send(proto::push{{codec::encode_envelope(e)}}));
+    auto m = raw.next();
+    REQUIRE(m.has_value());
+    if (std::holds_alternative<proto::ack>(*m)) return 0;
+    REQUIRE(std::holds_alternative<proto::error>(*m));
+    return std::get<proto::error>(*m).code;
+  }
+};
+
+std::vector<keyring::record> records_of(const std::vector<envelope>& log, keyring::kind k) {
+  std::vector<keyring::record> out;
+  for (auto& e : log)
+    if (auto r = codec::decode_keyring(e.payload); r && r->k == k) out.push_back(*r);
+  return out;
+}
+
+std::size_t count_rows(replica& r, const char* table, const bytes& id) {
+  auto rows = r.rows(table, "id", id);
+  REQUIRE(rows.ok());
+  return rows->size();
+}
+
+}  // namespace
+
+// ---- keyring records are bound to their place ---------------------------------
+
+TEST_CASE("threat model: a demoted vice-chair who re-sends their old promotion stays demoted") {
+  panel p;
+  auto vc = p.join("member");
+  REQUIRE(p.clerk.rep().set_member_role(vc->member, "vice_chair", wall_ms()).ok());
+  REQUIRE(p.clerk.rep().set_member_role(vc->member, "member", wall_ms()).ok());
+  p.clerk.c->flush();
+  p.settle({vc.get()});
+  REQUIRE(vc->rep().my_role() == "member");
+
+  modified_client atk(p, *vc);
+  auto promotions = records_of(atk.keyring(), keyring::kind::role);
+  REQUIRE(promotions.size() == 2);
+  REQUIRE(promotions[0].role == "vice_chair");
+  CHECK(atk.push_record(p.space, codec::encode_keyring(promotions[0]), 1000) == proto::error_forbidden);
+
+  // Their edit of the consolidated list, as a vice-chair would make it.
+  bytes cq = new_row_id();
+  REQUIRE(vc->rep().commit({set("consolidated_question", cq, "body", std::string("MARKER-CONSOLIDATED"))}, wall_ms()).ok());
+  vc->c->flush();
+  p.settle({vc.get()});
+
+  auto fresh = p.new_tablet();
+  CHECK(fresh->rep().keyring().device(vc->rep().device_id())->role == "member");
+  CHECK(count_rows(fresh->rep(), "consolidated_question", cq) == 0);
+  CHECK(count_rows(p.clerk.rep(), "consolidated_question", cq) == 0);
+}
+
+TEST_CASE("threat model: a member who re-sends an old removal cannot throw out a re-admitted member") {
+  panel p;
+  auto atk_dev = p.join("member");
+  auto bob = p.join("member");
+  REQUIRE(p.clerk.rep().remove_member(bob->member, wall_ms()).ok());
+  p.clerk.c->flush();
+  p.settle({atk_dev.get()});
+  auto bob_again = p.join("member", bob->member);  // the clerk re-admits Bob on a new tablet
+
+  modified_client atk(p, *atk_dev);
+  auto removals = records_of(atk.keyring(), keyring::kind::remove);
+  REQUIRE(removals.size() == 1);
+  CHECK(atk.push_record(p.space, codec::encode_keyring(removals[0]), 1000) == proto::error_forbidden);
+
+  p.settle({atk_dev.get(), bob_again.get()});
+  auto fresh = p.new_tablet();
+  CHECK(fresh->rep().keyring().may_write(bob_again->rep().device_id()).ok());
+  CHECK(p.clerk.rep().keyring().may_write(bob_again->rep().device_id()).ok());
+}
+
+// ---- a created row is bound to its signer -------------------------------------
+
+TEST_CASE("threat model: a member cannot create a row in another's name or in a status their role may not set") {
+  panel p;
+  auto chair = p.join("chair");
+  auto atk = p.join("member");
+  // Through the replica's lower layer (no workflow checks): a question by
+  // "the chair", already consolidated; a note by "the clerk"; a question of
+  // their own, born consolidated.
+  bytes q = new_row_id(), note = new_row_id(), own = new_row_id();
+  REQUIRE(atk->rep().commit({set("question", q, "author", chair->member), set("question", q, "body", std::string("MARKER-FORGED-Q")),
+                             set("question", q, "status", std::string("consolidated"))}, wall_ms()).ok());
+  REQUIRE(atk->rep().commit({set("annotation", note, "author", p.clerk.member), set("annotation", note, "body", std::string("MARKER-FORGED-NOTE")),
+                             set("annotation", note, "visibility", std::string("panel"))}, wall_ms()).ok());
+  REQUIRE(atk->rep().commit({set("question", own, "author", atk->member), set("question", own, "body", std::string("MARKER-OWN")),
+                             set("question", own, "status", std::string("consolidated"))}, wall_ms()).ok());
+  atk->c->flush();
+  p.settle({chair.get(), atk.get()});
+
+  auto fresh = p.new_tablet();
+  for (auto* r : {&fresh->rep(), &p.clerk.rep(), &chair->rep()}) {
+    CHECK(count_rows(*r, "question", q) == 0);
+    CHECK(count_rows(*r, "annotation", note) == 0);
+    CHECK(count_rows(*r, "question", own) == 0);
+  }
+}
+
+// ---- a new tablet only believes what it can verify ------------------------------
+
+namespace {
+
+// The space key of the epoch the attacker's invite carried: any member can
+// open it from their own invite code and the invite record.
+crypto::secret key_from_invite(modified_client& atk, const std::string& code) {
+  auto c = keyring::parse_invite(code);
+  REQUIRE(c.ok());
+  auto box = crypto::box_key::derive(c->secret.expose());
+  REQUIRE(box.ok());
+  for (auto& r : records_of(atk.keyring(), keyring::kind::invite))
+    if (auto k = box->open(r.sealed)) return std::move(*k);
+  FAIL("no invite record opens with the code");
+  return crypto::secret{};
+}
+
+// A snapshot made from the signer's own honest image, altered: `title` as the
+// meeting's title, written as by `writer`, and a covered list that claims
+// `covered_actor`'s changes up to seq 1,000,000. Sealed under `key`, signed
+// by `signer`, uploaded.
+void upload_forged_snapshot(panel& p, device& signer, const crypto::secret& key, const bytes& meeting,
+                            const std::string& title, const bytes& writer, const bytes& covered_actor) {
+  auto image = signer.rep().snapshot();
+  REQUIRE(image.ok());
+  auto s = codec::decode_snapshot(*image);
+  REQUIRE(s.ok());
+  std::uint64_t cursor = s->cursor;
+  for (auto& c : s->covered)
+    if (c.actor == covered_actor) c.seq = 1'000'000;
+  std::uint64_t w = 0;
+  for (int i = 0; i < 8; ++i) w = (w << 8) | writer[i];
+  s->regs.push_back({"meeting", meeting, "title", reg_ref{w, hlc_timestamp{wall_ms() + 1000, 0}}, title});
+  snapshot_blob b;
+  b.space = p.space;
+  b.cursor = cursor;
+  b.epoch = 1;
+  b.device = crypto::signing_key::from_seed(signer.seed)->public_key();
+  REQUIRE(crypto::seal_snapshot(b, codec::encode_snapshot(*s), &key, *crypto::signing_key::from_seed(signer.seed)).ok());
+  bytes blob = codec::encode_snapshot_blob(b);
+  modified_client raw(p, signer);
+  REQUIRE(raw.raw.send(proto::snapshot_put{cursor, blob.size(), 0, blob}));
+  auto m = raw.raw.next();
+  REQUIRE((m && std::holds_alternative<proto::snapshot_ack>(*m)));
+  REQUIRE(std::get<proto::snapshot_ack>(*m).complete);
+}
+
+std::string title_on(replica& r, const bytes& meeting) {
+  auto rows = r.rows("meeting", "id", meeting);
+  REQUIRE(rows.ok());
+  return rows->empty() ? std::string{} : rows->front().text("title");
+}
+
+}  // namespace
+
+TEST_CASE("threat model: a member's forged snapshot shows a new tablet nothing, and hides none of the clerk's later changes") {
+  panel p;
+  bytes meeting = new_row_id();
+  REQUIRE(p.clerk.rep().commit({set("meeting", meeting, "title", std::string("Budget scrutiny"))}, wall_ms()).ok());
+  p.clerk.c->flush();
+  auto atk = p.join("member");
+  p.settle({atk.get()});
+
+  modified_client raw(p, *atk);
+  crypto::secret key = key_from_invite(raw, atk->code);
+  upload_forged_snapshot(p, *atk, key, meeting, "MEETING CANCELLED", p.clerk.rep().device_id(),
+                         p.clerk.rep().device_id());
+  // The clerk goes on: a later change of theirs must reach every new tablet.
+  REQUIRE(p.clerk.rep().commit({set("meeting", meeting, "title", std::string("Budget scrutiny (room 2)"))}, wall_ms()).ok());
+  p.clerk.c->flush();
+  p.settle({atk.get()});
+
+  auto fresh = p.new_tablet();
+  CHECK(title_on(fresh->rep(), meeting) == "Budget scrutiny (room 2)");
+}
+
+TEST_CASE("threat model: a snapshot cannot make a new tablet skip a change stored after it") {
+  panel p;
+  bytes meeting = new_row_id();
+  REQUIRE(p.clerk.rep().commit({set("meeting", meeting, "title", std::string("Budget scrutiny"))}, wall_ms()).ok());
+  p.clerk.c->flush();
+  auto clerk2 = p.join("clerk");  // a clerk's device may publish; its covered list is still checked
+  auto chair = p.join("chair");
+  p.settle({clerk2.get(), chair.get()});
+
+  modified_client raw(p, *clerk2);
+  crypto::secret key = key_from_invite(raw, clerk2->code);
+  upload_forged_snapshot(p, *clerk2, key, meeting, "Budget scrutiny", p.clerk.rep().device_id(),
+                         chair->rep().device_id());
+  bytes cq = new_row_id();
+  REQUIRE(chair->rep().commit({set("consolidated_question", cq, "body", std::string("MARKER-CHAIR-LATER"))}, wall_ms()).ok());
+  chair->c->flush();
+  p.settle({clerk2.get(), chair.get()});
+
+  auto fresh = p.new_tablet();
+  CHECK(count_rows(fresh->rep(), "consolidated_question", cq) == 1);
+}
+
+// ---- a finder of a lost tablet --------------------------------------------------
+
+TEST_CASE("threat model: a copy is never sealed under a short passphrase, and the CLI never writes keys unsealed") {
+  REQUIRE(crypto::init().ok());
+  device d;
+  auto weak = d.rep().set_passphrase("123456789");
+  REQUIRE_FALSE(weak.ok());
+  CHECK(weak.err().message.find("at least 10 characters") != std::string::npos);
+  CHECK_FALSE(d.rep().has_passphrase());
+  CHECK(d.rep().set_passphrase("1234567890").ok());
+
+  temp_dir tmp;
+  server_process srv(tmp.sub("data"), tmp.sub("server.log"));
+  REQUIRE_MESSAGE(srv.start(), srv.error());
+  std::string url = "ws://127.0.0.1:" + std::to_string(srv.port());
+  auto found = [&](const std::string& dir, const std::string& env) {
+    // setsid: no controlling terminal, so the CLI cannot ask and must refuse.
+    return run_cli(PACKLINE_CLI_BIN, tmp.sub(dir), {"found", "--server", url, "--name", "Dana", "--role", "clerk"},
+                   tmp.sub("stderr.txt"), env + "setsid ");
+  };
+  auto no_pass = found("a", "");
+  CHECK(no_pass.code != 0);
+  CHECK_MESSAGE(no_pass.err.find("passphrase") != std::string::npos, no_pass.err);
+  auto short_pass = found("b", "PACKLINE_PASSPHRASE=short ");
+  CHECK(short_pass.code != 0);
+  CHECK_MESSAGE(short_pass.err.find("at least 10 characters") != std::string::npos, short_pass.err);
+  for (const char* dir : {"a", "b"}) {
+    std::string bytes = slurp_dir(tmp.sub(dir));
+    CHECK_MESSAGE(bytes.find("key:admin") == std::string::npos, dir);  // no admin key in any unsealed copy
+  }
+  auto ok = found("c", "PACKLINE_PASSPHRASE='correct horse battery' ");
+  CHECK_MESSAGE(ok.code == 0, ok.err);
+  std::string sealed = slurp_dir(tmp.sub("c"));
+  CHECK(sealed.find("key:admin") == std::string::npos);
+}
