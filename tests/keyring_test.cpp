@@ -675,7 +675,7 @@ TEST_CASE("keyring: a delayed change is judged with the role its device had wher
   auto vc = p.join("vice_chair", vc_member);
   auto other = p.join("member");
   bytes cq = new_row_id();
-  REQUIRE(vc->commit({set("consolidated_question", cq, "body", std::string("Q1 as consolidated"))}, t0).ok());
+  REQUIRE(vc->commit({set("consolidated_question", cq, "section", std::string("Q1 as consolidated"))}, t0).ok());
   CHECK(p.srv.sync(*vc).empty());
   // Afterwards the vice-chair steps down, and a removal moves the panel to epoch 2.
   REQUIRE(p.clerk->set_member_role(vc_member, "member", t0).ok());

@@ -147,8 +147,8 @@ hlc_timestamp stamp_of(const bytes& env) {
 TEST_CASE("replica: a change dated a year ahead or behind applies, and the far-ahead date is not adopted") {
   auto ahead = fresh(), right = fresh(), behind = fresh();
   bytes q = new_row_id(), p = new_row_id();
-  REQUIRE(ahead->commit({set(q, "body", std::string("from the future"))}, true_now + year_ms).ok());
-  REQUIRE(behind->commit({set(p, "body", std::string("from the past"))}, true_now - year_ms).ok());
+  REQUIRE(ahead->commit({set(q, "target", std::string("from the future"))}, true_now + year_ms).ok());
+  REQUIRE(behind->commit({set(p, "target", std::string("from the past"))}, true_now - year_ms).ok());
   auto a = right->apply(ahead->pending(1)[0], 1, true_now);
   REQUIRE(a.ok());
   CHECK(*a == apply_status::applied);
@@ -227,7 +227,7 @@ TEST_CASE("replica: a refused change is tried again and applies once it can") {
   REQUIRE(made.ok());
   auto& b = *made;
   bytes q = new_row_id();
-  REQUIRE(a->commit({set(q, "body", std::string("drafted"))}, 1000).ok());
+  REQUIRE(a->commit({set(q, "target", std::string("drafted"))}, 1000).ok());
   REQUIRE(a->commit({set(q, "status", std::string("submitted"))}, 1001).ok());
   auto ea = a->pending(10);
   // b does not know its panel yet: both changes are refused, and kept.

@@ -311,7 +311,7 @@ export class MeetingView implements View {
       h('button', {
         type: 'button', class: 'primary',
         onclick: () => {
-          const r = this.ctx.write('Not saved', () => this.ctx.client.editQuestion(q.id, { item: '', body: body.value, section: '', target: '', subparts: 0 }, Date.now()));
+          const r = this.ctx.write('Not saved', () => this.ctx.client.editQuestion(q.id, { item: '', body: body.value, section: '', target: '', subparts: 0 }, nowMs()));
           status.textContent = failed(r) ? r.error : '';
           if (!failed(r)) {
             this.editing = null;
