@@ -41,7 +41,7 @@ std::vector<op> question_ops(const bytes& author) {
   bytes q = new_row_id();
   return {set("question", q, "author", author), set("question", q, "status", std::string("draft")),
           set("question", q, "target", std::string("PCC")), set("question", q, "section", std::string("In quarter")),
-          set("question", q, "body",
+          set("question", q, "target",
               std::string("Can the Commissioner explain why the proportion of 999 calls answered within ten seconds fell in "
                           "the quarter, what the force is doing about call handler vacancies, and when the panel can "
                           "expect performance to return to the national target? What does the Commissioner make of it?"))};

@@ -890,7 +890,7 @@ bytes question_edit(std::uint64_t i, std::uint64_t rows) {
   std::memcpy(row.data(), &r, sizeof r);
   std::string body = "Question " + std::to_string(r) + ", revision " + std::to_string(i / rows) +
                      ": what is the Commissioner doing about the rise in recorded crime this quarter?";
-  b.ops.push_back(op{op_kind::set, "question", row, i % 2 ? "body" : "status",
+  b.ops.push_back(op{op_kind::set, "question", row, i % 2 ? "target" : "status",
                      i % 2 ? value(body) : value(std::string("draft"))});
   return codec::encode_body(b);
 }

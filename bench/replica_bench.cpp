@@ -226,7 +226,7 @@ int main(int argc, char** argv) {
         std::vector<op>& ops = changes.emplace_back();
         ops.reserve(per * 5);
         for (int j = i; j < i + per; ++j) {
-          ops.push_back(set(rows[j], "body", std::string("How will the Commissioner improve response times?")));
+          ops.push_back(set(rows[j], "priority", std::string("How will the Commissioner improve response times?")));
           ops.push_back(set(rows[j], "status", std::string("draft")));
           ops.push_back(set(rows[j], "target", std::string("PCC")));
           ops.push_back(set(rows[j], "section", std::string("In quarter")));

@@ -441,8 +441,8 @@ wf::consolidated_draft consolidated_args(const args& a, const std::string& body)
   c.sources = a.has("from") ? split_list(a.get("from")) : std::vector<std::string>{};
   c.lead = a.get("lead");
   c.lead_label = a.get("lead-label");
-  c.section = a.get("section", "In quarter");
-  c.target = a.get("target", "PCC");
+  c.section = a.get("section");  // (a new question's defaults are the core's)
+  c.target = a.get("target");
   c.body = body;
   return c;
 }

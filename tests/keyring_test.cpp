@@ -135,14 +135,14 @@ TEST_CASE("keyring: a founded panel syncs sealed changes; the server's log holds
   CHECK(member->write_epoch() == 1);
   CHECK(title_of(*member, meeting) == "MARKER-MEETING-4711");
   bytes q = new_row_id();
-  REQUIRE(member->commit({set("question", q, "author", member->my_member()), set("question", q, "body", std::string("MARKER-QUESTION-0815")),
+  REQUIRE(member->commit({set("question", q, "author", member->my_member()), set("question", q, "target", std::string("MARKER-QUESTION-0815")),
                           set("question", q, "status", std::string("draft"))}, t0).ok());
   CHECK(p.srv.sync(*member).empty());
   CHECK(p.srv.sync(*p.clerk).empty());
   auto qs = p.clerk->rows("question", "id", q);
   REQUIRE(qs.ok());
   REQUIRE(qs->size() == 1);
-  CHECK(qs->front().text("body") == "MARKER-QUESTION-0815");
+  CHECK(qs->front().text("target") == "MARKER-QUESTION-0815");
   for (auto& env : p.srv.log) {
     CHECK_FALSE(contains(env, "MARKER-"));
     CHECK_FALSE(contains(env, "Dana Whitfield"));
@@ -156,9 +156,9 @@ TEST_CASE("keyring: a forged change is rejected on every replica and the sync go
   // A member writes the consolidated list (chair only) by a raw commit that
   // skips the workflow's local check: the server cannot see it, replicas refuse it.
   bytes cq = new_row_id();
-  REQUIRE(member->commit({set("consolidated_question", cq, "body", std::string("forged"))}, t0).ok());
+  REQUIRE(member->commit({set("consolidated_question", cq, "section", std::string("forged"))}, t0).ok());
   bytes q = new_row_id();
-  REQUIRE(member->commit({set("question", q, "author", member->my_member()), set("question", q, "body", std::string("honest"))}, t0).ok());
+  REQUIRE(member->commit({set("question", q, "author", member->my_member()), set("question", q, "target", std::string("honest"))}, t0).ok());
   CHECK(p.srv.sync(*member).empty());
   for (replica* r : {p.clerk.get(), chair.get()}) {
     auto refused = p.srv.sync(*r);
@@ -169,12 +169,12 @@ TEST_CASE("keyring: a forged change is rejected on every replica and the sync go
     CHECK(r->waiting_count() == 0);
   }
   // Only the author edits a draft: the chair's edit of the member's body is refused by the others.
-  REQUIRE(chair->commit({set("question", q, "body", std::string("chair rewrote it"))}, t0).ok());
+  REQUIRE(chair->commit({set("question", q, "target", std::string("chair rewrote it"))}, t0).ok());
   p.srv.sync(*chair);
   auto refused = p.srv.sync(*p.clerk);
   REQUIRE(refused.size() == 1);
   CHECK(refused[0].find("only the author edits a draft") != std::string::npos);
-  CHECK(p.clerk->rows("question", "id", q)->front().text("body") == "honest");
+  CHECK(p.clerk->rows("question", "id", q)->front().text("target") == "honest");
   // The clerk publishes meetings; a member may not.
   REQUIRE(member->commit({set("meeting", new_row_id(), "title", std::string("fake meeting"))}, t0).ok());
   p.srv.sync(*member);
@@ -187,7 +187,7 @@ TEST_CASE("keyring: forged signature, replayed change and wrong epoch") {
   panel p;
   auto member = p.join("member");
   bytes q = new_row_id();
-  REQUIRE(member->commit({set("question", q, "author", member->my_member()), set("question", q, "body", std::string("x"))}, t0).ok());
+  REQUIRE(member->commit({set("question", q, "author", member->my_member()), set("question", q, "target", std::string("x"))}, t0).ok());
   auto pending = member->pending(10);
   REQUIRE(pending.size() == 1);
   auto e = codec::decode_envelope(pending[0]);
@@ -244,7 +244,7 @@ TEST_CASE("keyring: forged signature, replayed change and wrong epoch") {
   envelope plain = *e;
   plain.seq = e->seq + 2;
   plain.epoch = 0;
-  plain.payload = codec::encode_body(change_body{{t0, 0}, {set("question", q, "body", std::string("y"))}, {}}, member->device_id());
+  plain.payload = codec::encode_body(change_body{{t0, 0}, {set("question", q, "target", std::string("y"))}, {}}, member->device_id());
   plain.signature = member->key_sign(crypto::envelope_to_sign(plain));
   auto unsealed = p.clerk->apply(codec::encode_envelope(plain), p.srv.log.size() + 2, t0);
   REQUIRE_FALSE(unsealed.ok());
@@ -262,7 +262,7 @@ TEST_CASE("keyring: a removed member is refused at once and cannot read the next
   CHECK(p.srv.kr.epoch() == 2);
   CHECK(p.clerk->write_epoch() == 2);
   // Refused by the server for pushes and pulls.
-  REQUIRE(alice->commit({set("question", new_row_id(), "body", std::string("after removal"))}, t0 + 2000).ok());
+  REQUIRE(alice->commit({set("question", new_row_id(), "target", std::string("after removal"))}, t0 + 2000).ok());
   CHECK(p.srv.push(*alice).err().code == errc::revoked);
   CHECK(p.srv.pull(*alice).err().code == errc::revoked);
   // The clerk writes under epoch 2; Bob reads it, Alice (handed the bytes anyway) cannot.
@@ -302,10 +302,10 @@ TEST_CASE("keyring: a revoked device is refused; the member's other device goes 
   CHECK(laptop->my_member() == m);
   REQUIRE(p.clerk->revoke_device(tablet->device_id(), t0 + 1000).ok());
   p.srv.sync(*p.clerk);
-  REQUIRE(tablet->commit({set("question", new_row_id(), "body", std::string("lost tablet"))}, t0 + 2000).ok());
+  REQUIRE(tablet->commit({set("question", new_row_id(), "target", std::string("lost tablet"))}, t0 + 2000).ok());
   CHECK(p.srv.push(*tablet).err().code == errc::revoked);
   bytes q = new_row_id();
-  REQUIRE(laptop->commit({set("question", q, "author", m), set("question", q, "body", std::string("still here"))}, t0 + 2000).ok());
+  REQUIRE(laptop->commit({set("question", q, "author", m), set("question", q, "target", std::string("still here"))}, t0 + 2000).ok());
   p.srv.sync(*laptop);
   CHECK(laptop->write_epoch() == 2);
   CHECK(p.srv.sync(*p.clerk).empty());
@@ -399,7 +399,7 @@ TEST_CASE("keyring: past the offline lease the replica locks and drops its keys 
   replica& r = **stale;
   CHECK(r.locked());
   CHECK(r.write_epoch() == 0);
-  CHECK(r.commit({set("question", new_row_id(), "body", std::string("x"))}, later).err().code == errc::lease_expired);
+  CHECK(r.commit({set("question", new_row_id(), "target", std::string("x"))}, later).err().code == errc::lease_expired);
   auto resaved = r.save_sealed();
   REQUIRE(resaved.ok());
   auto reopened = replica::open_sealed(*resaved, "member passphrase", later);
@@ -514,14 +514,17 @@ TEST_CASE("keyring: any lead of a priority edits its KLOEs on every replica; oth
                           t0).ok());
   p.srv.sync(*p.clerk);
   for (replica* r : {lead1.get(), lead2.get(), other.get()}) p.srv.sync(*r);
-  REQUIRE(lead1->commit({set("kloe", kloe, "priority", priority), set("kloe", kloe, "owner", lead1->my_member()),
-                         set("kloe", kloe, "bullets", std::string("- Farm thefts"))}, t0 + 1).ok());
+  auto ops = lead1->text_ops("kloe", kloe, "bullets", "- Farm thefts");
+  REQUIRE(ops.ok());
+  ops->push_back(set("kloe", kloe, "priority", priority));
+  ops->push_back(set("kloe", kloe, "owner", lead1->my_member()));
+  REQUIRE(lead1->commit(std::move(*ops), t0 + 1).ok());
   CHECK(p.srv.sync(*lead1).empty());
   CHECK(p.srv.sync(*lead2).empty());
-  REQUIRE(lead2->commit({set("kloe", kloe, "bullets", std::string("- Farm thefts\n- Hare coursing"))}, t0 + 2).ok());
+  REQUIRE(lead2->set_text("kloe", kloe, "bullets", "- Farm thefts\n- Hare coursing", t0 + 2).ok());
   CHECK(p.srv.sync(*lead2).empty());
   CHECK(p.srv.sync(*other).empty());
-  REQUIRE(other->commit({set("kloe", kloe, "bullets", std::string("not a lead's words"))}, t0 + 3).ok());
+  REQUIRE(other->set_text("kloe", kloe, "bullets", "not a lead's words", t0 + 3).ok());
   p.srv.sync(*other);
   auto refused = p.srv.sync(*p.clerk);
   REQUIRE(refused.size() == 1);
@@ -602,14 +605,14 @@ TEST_CASE("keyring: a removed member's change counts if the server stored it bef
   bytes before = new_row_id(), after = new_row_id(), meeting = new_row_id();
   REQUIRE(alice->commit({set("question", before, "author", alice->my_member()),
                          set("question", before, "meeting", meeting),
-                         set("question", before, "body", std::string("MARKER-STORED-BEFORE"))}, t0 + 10).ok());
+                         set("question", before, "target", std::string("MARKER-STORED-BEFORE"))}, t0 + 10).ok());
   CHECK(p.srv.sync(*alice).empty());
   REQUIRE(p.clerk->remove_member(alice->my_member(), t0 + 20).ok());
   p.srv.sync(*p.clerk);
   // A server that failed to refuse her stores one more change after the removal.
   REQUIRE(alice->commit({set("question", after, "author", alice->my_member()),
                          set("question", after, "meeting", meeting),
-                         set("question", after, "body", std::string("MARKER-STORED-AFTER"))}, t0 + 30).ok());
+                         set("question", after, "target", std::string("MARKER-STORED-AFTER"))}, t0 + 30).ok());
   for (auto& raw : alice->pending(10)) p.srv.log.push_back(raw);
   // Bob joins after the removal: his invite carries epoch 2, so Alice's
   // changes (epoch 1) are held until the clerk grants him epoch 1, by which
@@ -620,7 +623,7 @@ TEST_CASE("keyring: a removed member's change counts if the server stored it bef
   auto q = bob->rows("question", "id", before);
   REQUIRE(q.ok());
   REQUIRE(q->size() == 1);
-  CHECK(q->front().text("body") == "MARKER-STORED-BEFORE");
+  CHECK(q->front().text("target") == "MARKER-STORED-BEFORE");
   CHECK(bob->rows("question", "id", after)->empty());
   // The clerk, which applied them in server order, agrees.
   CHECK(p.clerk->rows("question", "id", before)->size() == 1);
@@ -672,7 +675,7 @@ TEST_CASE("keyring: a delayed change is judged with the role its device had wher
   auto vc = p.join("vice_chair", vc_member);
   auto other = p.join("member");
   bytes cq = new_row_id();
-  REQUIRE(vc->commit({set("consolidated_question", cq, "body", std::string("Q1 as consolidated"))}, t0).ok());
+  REQUIRE(vc->commit({set("consolidated_question", cq, "section", std::string("Q1 as consolidated"))}, t0).ok());
   CHECK(p.srv.sync(*vc).empty());
   // Afterwards the vice-chair steps down, and a removal moves the panel to epoch 2.
   REQUIRE(p.clerk->set_member_role(vc_member, "member", t0).ok());

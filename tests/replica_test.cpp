@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <random>
 
 #include "packline/codec.hpp"
@@ -24,20 +25,20 @@ std::unique_ptr<replica> fresh(const bytes& space = demo::space_id()) {
 }
 op set(const bytes& row, const char* field, value v) { return op{op_kind::set, "question", row, field, std::move(v)}; }
 void deliver(replica& to, const std::vector<bytes>& envs) {
-  for (auto& e : envs) REQUIRE(to.apply(e, 0, 100'000).ok());
+  for (auto& e : envs) { auto r = to.apply(e, 0, 100'000); REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.err().message)); }
 }
 }  // namespace
 
 TEST_CASE("replica: commit materialises and stays pending until acked") {
   auto r = fresh();
   bytes q = new_row_id();
-  auto seq = r->commit({set(q, "body", std::string("Why?")), set(q, "status", std::string("draft"))}, 1000);
+  auto seq = r->commit({set(q, "target", std::string("Why?")), set(q, "status", std::string("draft"))}, 1000);
   REQUIRE(seq.ok());
   CHECK(*seq == 1);
   auto rows = r->rows("question");
   REQUIRE(rows.ok());
   REQUIRE(rows->size() == 1);
-  CHECK((*rows)[0].text("body") == "Why?");
+  CHECK((*rows)[0].text("target") == "Why?");
   CHECK(r->pending_count() == 1);
   REQUIRE(r->acked(r->device_id(), 1, 17).ok());
   CHECK(r->pending_count() == 0);
@@ -46,8 +47,8 @@ TEST_CASE("replica: commit materialises and stays pending until acked") {
 TEST_CASE("replica: apply is idempotent and any order gives the same state") {
   auto a = fresh(), b = fresh();
   bytes q = new_row_id();
-  REQUIRE(a->commit({set(q, "body", std::string("from a"))}, 1000).ok());
-  REQUIRE(b->commit({set(q, "body", std::string("from b"))}, 1000).ok());
+  REQUIRE(a->commit({set(q, "target", std::string("from a"))}, 1000).ok());
+  REQUIRE(b->commit({set(q, "target", std::string("from b"))}, 1000).ok());
   REQUIRE(a->commit({set(q, "status", std::string("submitted"))}, 1001).ok());
   auto ea = a->pending(100), eb = b->pending(100);
   std::vector<bytes> all = ea;
@@ -72,18 +73,18 @@ TEST_CASE("replica: apply is idempotent and any order gives the same state") {
 TEST_CASE("replica: later HLC wins; ties broken by actor") {
   auto a = fresh(), b = fresh();
   bytes q = new_row_id();
-  REQUIRE(a->commit({set(q, "body", std::string("old"))}, 1000).ok());
-  REQUIRE(b->commit({set(q, "body", std::string("new"))}, 2000).ok());
+  REQUIRE(a->commit({set(q, "target", std::string("old"))}, 1000).ok());
+  REQUIRE(b->commit({set(q, "target", std::string("new"))}, 2000).ok());
   deliver(*a, b->pending(10));
-  CHECK((*a->rows("question"))[0].text("body") == "new");
+  CHECK((*a->rows("question"))[0].text("target") == "new");
   deliver(*b, a->pending(10));
-  CHECK((*b->rows("question"))[0].text("body") == "new");
+  CHECK((*b->rows("question"))[0].text("target") == "new");
 }
 
 TEST_CASE("replica: save and open continue where they stopped") {
   auto r = fresh();
   bytes q = new_row_id();
-  REQUIRE(r->commit({set(q, "body", std::string("kept"))}, 1000).ok());
+  REQUIRE(r->commit({set(q, "target", std::string("kept"))}, 1000).ok());
   auto img = r->save();
   REQUIRE(img.ok());
   auto r2 = replica::open(*img);
@@ -109,7 +110,7 @@ TEST_CASE("replica: corrupt or truncated image is reported, not opened") {
 TEST_CASE("replica: forged and foreign-space changes are refused, and kept with their reason") {
   auto a = fresh(), b = fresh();
   bytes q = new_row_id();
-  REQUIRE(a->commit({set(q, "body", std::string("x"))}, 1000).ok());
+  REQUIRE(a->commit({set(q, "target", std::string("x"))}, 1000).ok());
   auto env = a->pending(1)[0];
   bytes forged = env;
   forged[forged.size() - 70] ^= 1;  // inside the payload
@@ -146,8 +147,8 @@ hlc_timestamp stamp_of(const bytes& env) {
 TEST_CASE("replica: a change dated a year ahead or behind applies, and the far-ahead date is not adopted") {
   auto ahead = fresh(), right = fresh(), behind = fresh();
   bytes q = new_row_id(), p = new_row_id();
-  REQUIRE(ahead->commit({set(q, "body", std::string("from the future"))}, true_now + year_ms).ok());
-  REQUIRE(behind->commit({set(p, "body", std::string("from the past"))}, true_now - year_ms).ok());
+  REQUIRE(ahead->commit({set(q, "target", std::string("from the future"))}, true_now + year_ms).ok());
+  REQUIRE(behind->commit({set(p, "target", std::string("from the past"))}, true_now - year_ms).ok());
   auto a = right->apply(ahead->pending(1)[0], 1, true_now);
   REQUIRE(a.ok());
   CHECK(*a == apply_status::applied);
@@ -226,7 +227,7 @@ TEST_CASE("replica: a refused change is tried again and applies once it can") {
   REQUIRE(made.ok());
   auto& b = *made;
   bytes q = new_row_id();
-  REQUIRE(a->commit({set(q, "body", std::string("drafted"))}, 1000).ok());
+  REQUIRE(a->commit({set(q, "target", std::string("drafted"))}, 1000).ok());
   REQUIRE(a->commit({set(q, "status", std::string("submitted"))}, 1001).ok());
   auto ea = a->pending(10);
   // b does not know its panel yet: both changes are refused, and kept.
@@ -311,7 +312,7 @@ TEST_CASE("replica: concurrent writes keep the loser as a conflict, and a later 
 TEST_CASE("replica: a change waits for its causal predecessors") {
   auto a = fresh(), b = fresh(), c = fresh();
   bytes q = new_row_id();
-  REQUIRE(a->commit({set(q, "body", std::string("first"))}, 1000).ok());
+  REQUIRE(a->commit({set(q, "target", std::string("first"))}, 1000).ok());
   REQUIRE(a->commit({set(q, "status", std::string("submitted"))}, 1001).ok());
   auto ea = a->pending(10);
   deliver(*b, {ea[0]});
@@ -819,7 +820,7 @@ TEST_CASE("replica: load_snapshot starts an empty replica in place and refuses o
   // A replica with a change of its own keeps it: the snapshot is refused.
   auto c = fresh();
   REQUIRE(c->set_space(demo::space_id()).ok());
-  REQUIRE(c->commit({set(new_row_id(), "body", std::string("mine"))}, 3000).ok());
+  REQUIRE(c->commit({set(new_row_id(), "target", std::string("mine"))}, 3000).ok());
   bytes before = c->digest();
   CHECK(c->load_snapshot(*snap).err().code == errc::bad_state);
   CHECK(c->digest() == before);
@@ -831,4 +832,71 @@ TEST_CASE("replica: load_snapshot starts an empty replica in place and refuses o
   CHECK_FALSE(d->load_snapshot(torn).ok());
   CHECK(d->cursor() == 0);
   CHECK(d->rows("member")->empty());
+}
+
+TEST_CASE("replica: a long-text field takes only text edits, and text edits only long-text fields") {
+  auto r = fresh();
+  bytes k = new_row_id();
+  auto plain = r->commit({op{op_kind::set, "kloe", k, "bullets", std::string("Farm thefts")}}, 1000);
+  REQUIRE_FALSE(plain.ok());
+  CHECK(plain.err().code == errc::invalid_argument);
+  CHECK(plain.err().message == "kloe.bullets is long text: write it with text edits");
+  CHECK(r->pending_count() == 0);
+  CHECK_FALSE(r->commit({set(k, "body", std::string("x"))}, 1000).ok());  // a question's body, likewise
+  // The reverse mix: a register field cannot be read or written as text.
+  bytes q = new_row_id();
+  REQUIRE(r->commit({set(q, "target", std::string("PCC"))}, 1000).ok());
+  CHECK(r->edit_text("question", q, "target", 0, 0, "x", 2000).err().message == "question.target is not long text");
+  CHECK(r->set_text("question", q, "target", "Treasurer", 2000).err().code == errc::invalid_argument);
+  CHECK(r->text("question", q, "target").empty());
+  for (auto [t, f] : {std::pair{"question", "body"}, {"consolidated_question", "body"}, {"kloe", "bullets"}, {"forward_plan", "notes"}})
+    CHECK(long_text(t, f));
+  CHECK_FALSE(long_text("question", "target"));
+}
+
+TEST_CASE("replica: a schema v7 file with KLOE lines as plain values keeps their text, as text both tablets edit") {
+  // replica-v7.sqlite was written by the schema v7 build's workflow: a lead
+  // drafted "Rural crime" (lines written as a plain value) and "Road safety"
+  // (drafted the same way, then a line added through edit_kloe, which wrote
+  // text edits next to the plain value), and the clerk's import wrote a
+  // forward-plan row's notes as a plain value.
+  std::ifstream f(PACKLINE_FIXTURES "/replica-v7.sqlite", std::ios::binary);
+  REQUIRE(f.good());
+  bytes img((std::istreambuf_iterator<char>(f)), {});
+  auto opened = replica::open(img);
+  REQUIRE(opened.ok());
+  replica& a = **opened;
+  std::map<std::string, bytes> kloe;
+  auto ks = a.rows("kloe");
+  for (auto& x : *ks) kloe[x.text("topic")] = x.id;
+  REQUIRE(kloe.size() == 2);
+  CHECK(a.text("kloe", kloe["Rural crime"], "bullets") == "Farm thefts\nWildlife crime");
+  CHECK(a.text("kloe", kloe["Road safety"], "bullets") == "Speeding on the A35\nCamera vans\nSchool routes");
+  auto fp = a.rows("forward_plan");
+  REQUIRE(fp->size() == 1);
+  CHECK(a.text("forward_plan", fp->front().id, "notes") == "Update requested by the panel");
+  CHECK(fp->front().text("notes") == "Update requested by the panel");
+  CHECK(a.conflicts("kloe")->empty());
+  // A second tablet starts from this one's snapshot; both edit the lines
+  // offline (one appends, one prepends) and each gets the other's edit.
+  auto b = replica::from_snapshot(crypto::random_bytes(32), *a.snapshot());
+  REQUIRE(b.ok());
+  CHECK((*b)->digest() == a.digest());
+  const bytes& rural = kloe["Rural crime"];
+  REQUIRE(a.set_text("kloe", rural, "bullets", "Farm thefts\nWildlife crime\nHare coursing", 1'700'000'010'000).ok());
+  REQUIRE((*b)->set_text("kloe", rural, "bullets", "Fly-tipping\nFarm thefts\nWildlife crime", 1'700'000'010'000).ok());
+  auto from_a = a.pending(100), from_b = (*b)->pending(100);
+  REQUIRE(!from_a.empty());
+  REQUIRE(!from_b.empty());
+  REQUIRE((*b)->apply(from_a.back(), 0, 1'700'000'020'000).ok());
+  REQUIRE(a.apply(from_b.back(), 0, 1'700'000'020'000).ok());
+  const char* both = "Fly-tipping\nFarm thefts\nWildlife crime\nHare coursing";
+  CHECK(a.text("kloe", rural, "bullets") == both);
+  CHECK((*b)->text("kloe", rural, "bullets") == both);
+  CHECK((*b)->digest() == a.digest());
+  // Saved and opened again, the file is v9 and reads the same.
+  auto again = replica::open(*a.save());
+  REQUIRE(again.ok());
+  CHECK((*again)->text("kloe", rural, "bullets") == both);
+  CHECK((*again)->digest() == a.digest());
 }

@@ -43,7 +43,7 @@ struct device {
   envelope make(const bytes& space, const std::string& body, std::size_t pad = 0) {
     change_body b;
     b.hlc = hlc_timestamp{1000 + next_seq, 0};
-    b.ops.push_back(op{op_kind::set, "question", bytes(16, 1), "body", body + std::string(pad, 'x')});
+    b.ops.push_back(op{op_kind::set, "question", bytes(16, 1), "target", body + std::string(pad, 'x')});
     envelope e;
     e.space = space;
     e.seq = next_seq++;

@@ -375,7 +375,7 @@ namespace {
 void write_questions(sync_client& c, std::size_t n, const std::string& tag) {
   for (std::size_t i = 0; i < n; ++i) {
     bytes q = new_row_id();
-    c.commit({op{op_kind::set, "question", q, "body", tag + std::to_string(i) + std::string(600, 'x')},
+    c.commit({op{op_kind::set, "question", q, "target", tag + std::to_string(i) + std::string(600, 'x')},
               op{op_kind::set, "question", q, "status", std::string("draft")}});
   }
 }
@@ -493,7 +493,7 @@ TEST_CASE("server: a secured panel's sealed snapshot starts an invited tablet; t
   // The tablet keeps writing, sealed; both converge; nobody uploads again at
   // the same threshold (b started from it, a made it).
   bytes q = new_row_id();
-  b.commit({op{op_kind::set, "question", q, "author", member}, op{op_kind::set, "question", q, "body", std::string("MARKER-QUESTION")},
+  b.commit({op{op_kind::set, "question", q, "author", member}, op{op_kind::set, "question", q, "target", std::string("MARKER-QUESTION")},
             op{op_kind::set, "question", q, "status", std::string("draft")}});
   REQUIRE(sync_all({&a, &b}));
   CHECK(a.rep().rows("question")->size() == 1);

@@ -112,7 +112,7 @@ TEST_CASE("server membership: strangers, invites, removal, revocation, forgeries
   {
     sync_handler hs(*f.db, f.stats, bytes(16, 0), "stranger");
     stranger.connect(hs, space);
-    REQUIRE(stranger.r->commit({set("question", new_row_id(), "body", std::string("spam"))}, now).ok());
+    REQUIRE(stranger.r->commit({set("question", new_row_id(), "target", std::string("spam"))}, now).ok());
     CHECK(error_of(stranger.push(hs)) == proto::error_not_member);
   }
 
@@ -141,7 +141,7 @@ TEST_CASE("server membership: strangers, invites, removal, revocation, forgeries
     en.xpk = bytes(32, 1);
     keyring::sign(en, space, crypto::signing_key::generate());
     bytes q = new_row_id();
-    REQUIRE(alice.r->commit({set("question", q, "author", alice_member), set("question", q, "body", std::string("MARKER-ALICE"))}, now).ok());
+    REQUIRE(alice.r->commit({set("question", q, "author", alice_member), set("question", q, "target", std::string("MARKER-ALICE"))}, now).ok());
     auto pending = alice.r->pending(10);
     REQUIRE(pending.size() == 1);
     auto e = *codec::decode_envelope(pending[0]);

@@ -80,7 +80,7 @@ TEST_CASE("sync: pending changes are pushed once and cleared by the ack") {
   auto r = fresh();
   REQUIRE(r->set_space(demo::space_id()).ok());
   bytes q = new_row_id();
-  REQUIRE(r->commit({op{op_kind::set, "question", q, "body", std::string("offline draft")}}, 900).ok());
+  REQUIRE(r->commit({op{op_kind::set, "question", q, "target", std::string("offline draft")}}, 900).ok());
   sync_session s(*r);
   CHECK(s.flush().empty());  // not connected: nothing to send
   auto after = handshake(s, *r, 0);
@@ -292,7 +292,7 @@ void write_history(fake_server& srv, std::size_t n, std::uint64_t t0) {
   REQUIRE(w->set_space(demo::space_id()).ok());
   for (std::size_t i = 0; i < n; ++i) {
     bytes q = new_row_id();
-    REQUIRE(w->commit({op{op_kind::set, "question", q, "body", std::string(200, 'a' + i % 26)},
+    REQUIRE(w->commit({op{op_kind::set, "question", q, "target", std::string(200, 'a' + i % 26)},
                        op{op_kind::set, "question", q, "status", std::string("draft")}}, t0 + i).ok());
   }
   for (auto& e : w->pending(n)) srv.log.push_back(e);
@@ -350,7 +350,7 @@ TEST_CASE("sync: a caught-up device uploads a snapshot in chunks; a new device s
   srv.notify(u.sa, *a);
   CHECK(b->digest() == a->digest());
   bytes q = new_row_id();
-  REQUIRE(b->commit({op{op_kind::set, "question", q, "body", std::string("after the snapshot")}}, 30'000).ok());
+  REQUIRE(b->commit({op{op_kind::set, "question", q, "target", std::string("after the snapshot")}}, 30'000).ok());
   srv.serve(sb, *b, sb.flush());
   CHECK(b->pending_count() == 0);
   srv.notify(u.sa, *a);
@@ -568,7 +568,7 @@ TEST_CASE("sync: a secured panel's sealed snapshot starts an invited device; it 
 
   // b writes on top, sealed; the clerk reads it; both converge.
   bytes q = new_row_id();
-  REQUIRE(b->commit({set("question", q, "author", b->my_member()), set("question", q, "body", std::string("MARKER-Q")),
+  REQUIRE(b->commit({set("question", q, "author", b->my_member()), set("question", q, "target", std::string("MARKER-Q")),
                      set("question", q, "status", std::string("draft"))}, p.t + 5000).ok());
   srv.serve(*sb, *b, sb->flush());
   CHECK(b->pending_count() == 0);
@@ -671,7 +671,7 @@ TEST_CASE("sync: a device whose join is stored before the snapshot's cursor star
   p.clerk_sync();
   CHECK(b->digest() == p.clerk->digest());
   bytes q = new_row_id();
-  REQUIRE(b->commit({set("question", q, "author", b->my_member()), set("question", q, "body", std::string("mine")),
+  REQUIRE(b->commit({set("question", q, "author", b->my_member()), set("question", q, "target", std::string("mine")),
                      set("question", q, "status", std::string("draft"))}, p.t + 50'000).ok());
   srv.serve(sb, *b, sb.flush());
   p.clerk_sync();

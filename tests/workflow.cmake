@@ -37,3 +37,6 @@ if(TARGET server_test_support)
   set_tests_properties(cli_test PROPERTIES TIMEOUT 300
     ENVIRONMENT "PACKLINE_SERVER_BIN=$<TARGET_FILE:packline-server>")
 endif()
+
+# What members see converges across tablets (random workflow operations offline).
+packline_workflow_test(workflow_convergence_test workflow_convergence_test.cpp)

@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "packline/demo.hpp"
+#include "packline/export.hpp"
 #include "packline/limits.hpp"
 #include "packline/rules.hpp"
 #include "packline/workflow.hpp"
@@ -809,6 +811,125 @@ PACKS_TEST_CASE("workflow: editing a consolidated question's sources marks added
   CHECK(status[q[1]] == "submitted");
   CHECK(status[q[2]] == "consolidated");
   CHECK(wf::consolidated_list(*p.r, rep.meeting)->at(0).sources == e.sources);
+}
+
+PACKS_TEST_CASE("workflow: a draft dropped on a question keeps that question's section and lead; one in two questions gets each outcome") {
+  panel p;
+  auto rep = p.import(test::read_pack(test::december_2020));
+  auto it = p.item(rep.meeting, "5");
+  std::vector<std::string> q;
+  for (auto* who : {&p.m1, &p.m2}) {
+    p.as(*who);
+    auto id = wf::draft_question(*p.r, it.id, "Question from " + *who, t0);
+    REQUIRE(wf::submit_question(*p.r, *id, t0).ok());
+    q.push_back(*id);
+  }
+  p.as(p.chair);
+  wf::consolidated_draft c;
+  c.meeting = rep.meeting;
+  c.sources = {q[0]};
+  c.body = "What is the forecast overspend?";
+  c.section = "Finance";
+  c.lead = p.m1;
+  auto finance = wf::consolidate(*p.r, c, t0 + 1);
+  REQUIRE(finance.ok());
+  c.body = "How many officers are in post?";
+  c.section.clear();  // the default
+  c.lead = p.m2;
+  auto officers = wf::consolidate(*p.r, c, t0 + 2);
+  REQUIRE(officers.ok());
+  // The drag: only the sources change.
+  wf::consolidated_draft drop;
+  drop.sources = {q[0], q[1]};
+  REQUIRE(wf::edit_consolidated(*p.r, *finance, drop, t0 + 3).ok());
+  auto list = wf::consolidated_list(*p.r, rep.meeting);
+  CHECK(list->at(0).section == "Finance");
+  CHECK(list->at(0).lead == p.m1);
+  CHECK(list->at(0).target == "PCC");
+  CHECK(list->at(1).section == "In quarter");
+  auto md = exporter::markdown(*p.r, rep.meeting);
+  REQUIRE(md.ok());
+  CHECK(md->find("Finance") < md->find("What is the forecast overspend?"));
+  // q[0] is in both questions: Q1 answered at the meeting, Q2 in writing.
+  std::map<std::string, std::string> outcome;
+  auto read = [&] {
+    auto qs = wf::questions(*p.r, rep.meeting);
+    REQUIRE(qs.ok());
+    for (auto& x : *qs) outcome[x.id] = x.outcome;
+  };
+  read();
+  CHECK(outcome[q[0]] == "merged into Q1 and Q2");
+  p.as(p.clerk);
+  REQUIRE(wf::record_response(*p.r, *finance, "Set out in the report.", "01:20:24", false, t0 + 4).ok());
+  read();
+  CHECK(outcome[q[0]] == "Q1 answered at the meeting; Q2 not answered yet");
+  CHECK(outcome[q[1]] == "answered at the meeting (Q1)");
+  REQUIRE(wf::record_response(*p.r, *officers, "1,312 officers.", "", true, t0 + 5).ok());
+  read();
+  CHECK(outcome[q[0]] == "Q1 answered at the meeting; Q2 answered in writing");
+}
+
+PACKS_TEST_CASE("workflow: a question is at most 2,000 words and a note 5,000; longer text is refused with its count") {
+  panel p;
+  auto rep = p.import(test::read_pack(test::december_2020));
+  auto it = p.item(rep.meeting, "5");
+  std::string words;
+  for (int i = 0; i < 2001; ++i) words += "word ";
+  p.as(p.m1);
+  auto long_q = wf::draft_question(*p.r, it.id, words, t0);
+  CHECK(err(long_q) == "A question can have at most 2,000 words; this one has 2,001. Shorten it and save again.");
+  CHECK(wf::questions(*p.r, rep.meeting)->empty());
+  auto q = wf::draft_question(*p.r, it.id, "Short question", t0);
+  REQUIRE(q.ok());
+  wf::question_draft d;
+  d.section.clear();
+  d.target.clear();
+  d.body = words;
+  CHECK(wf::edit_question(*p.r, *q, d, t0 + 1).err().code == errc::invalid_argument);
+  CHECK(wf::questions(*p.r, rep.meeting)->at(0).body == "Short question");
+  auto blocks = wf::blocks(*p.r, it.id);
+  REQUIRE(!blocks->empty());
+  wf::annotation_draft a;
+  a.block = blocks->front().id;
+  a.start = 0;
+  a.end = 4;
+  a.kind = "note";
+  for (int i = 0; i < 3000; ++i) a.body += "note words ";
+  CHECK(err(wf::annotate(*p.r, a, t0)) == "A note can have at most 5,000 words; this one has 6,000. Shorten it and save again.");
+  a.body = words;  // 2,001 words: fine for a note
+  CHECK(wf::annotate(*p.r, a, t0).ok());
+}
+
+PACKS_TEST_CASE("workflow: a draft is its author's own until submitted; drafts from before stay as they were") {
+  panel p;
+  auto rep = p.import(test::read_pack(test::december_2020));
+  auto it = p.item(rep.meeting, "5");
+  p.as(p.m1);
+  auto mine = wf::draft_question(*p.r, it.id, "My draft, not ready", t0);
+  REQUIRE(mine.ok());
+  // A draft written before the rule (no private_draft), as an older build made it.
+  bytes old = new_row_id();
+  auto ops = p.r->text_ops("question", old, "body", "An older draft");
+  REQUIRE(ops.ok());
+  for (auto [f, v] : {std::pair<const char*, value>{"meeting", from_hex(rep.meeting)}, {"item", from_hex(it.id)},
+                      {"author", from_hex(p.m1)}, {"status", std::string("draft")}})
+    ops->push_back(set_op("question", old, f, v));
+  REQUIRE(p.r->commit(std::move(*ops), t0).ok());
+  auto seen_by = [&](const std::string& who) {
+    p.as(who);
+    std::set<std::string> ids;
+    auto qs = wf::questions(*p.r, rep.meeting);
+    REQUIRE(qs.ok());
+    for (auto& q : *qs) ids.insert(q.id);
+    return ids;
+  };
+  CHECK(seen_by(p.m1) == std::set<std::string>{*mine, to_hex(old)});
+  CHECK(seen_by(p.m2) == std::set<std::string>{to_hex(old)});
+  CHECK(seen_by(p.chair) == std::set<std::string>{to_hex(old)});
+  p.as(p.m1);
+  REQUIRE(wf::submit_question(*p.r, *mine, t0 + 1).ok());
+  CHECK(seen_by(p.chair) == std::set<std::string>{*mine, to_hex(old)});
+  CHECK(seen_by(p.m2) == std::set<std::string>{*mine, to_hex(old)});
 }
 
 PACKS_TEST_CASE("workflow: the chair consolidates drafts with provenance; members see what became of theirs") {

@@ -22,7 +22,8 @@
 namespace packline {
 namespace {
 
-const std::set<std::string> system_tables = {"meta", "change_log", "reg", "text_state", "waiting", "covered", "heads", "lww_v2", "reg_v3", "refused"};
+const std::set<std::string> system_tables = {"meta", "change_log", "reg", "text_state", "waiting", "covered", "heads", "lww_v2", "reg_v3",
+                                            "refused", "texts_v7"};
 
 // Identifiers come from the schema itself (table_info), never from input,
 // before they are spliced into SQL.
@@ -78,6 +79,24 @@ result<void> migrate(db& d) {
   return {};
 }
 
+
+// The long-text fields (see long_text()).
+constexpr std::array<std::pair<std::string_view, std::string_view>, 4> long_text_fields = {{
+    {"question", "body"}, {"consolidated_question", "body"}, {"kloe", "bullets"}, {"forward_plan", "notes"}}};
+
+// Who "typed" text that reached a long-text field as a register write (an
+// older client's change, a schema v7 file): an id every replica derives alike
+// from the field and the write (`what`: its writer and HLC). Such ids never
+// travel as inserts (on the wire an insert is its change's actor's); later
+// edits name these characters like any others.
+bytes seed_actor(const std::string& table, const bytes& row, const std::string& field, const bytes& what) {
+  bytes in = to_bytes("packline seed text");
+  for (const bytes& part : {to_bytes(table), row, to_bytes(field), what}) {
+    in.push_back(0);
+    append(in, part);
+  }
+  return crypto::sha256(in);
+}
 
 std::int64_t as_int(const value& v) { return std::holds_alternative<std::int64_t>(v) ? std::get<std::int64_t>(v) : 0; }
 
@@ -462,6 +481,12 @@ std::string row::text(std::string_view f) const {
 
 bytes new_row_id() { return crypto::random_bytes(16); }
 
+bool long_text(std::string_view table, std::string_view field) {
+  for (auto [t, f] : long_text_fields)
+    if (t == table && f == field) return true;
+  return false;
+}
+
 replica::replica(std::unique_ptr<db> d, crypto::signing_key k)
     : db_(std::move(d)), key_(std::move(k)), cache_(std::make_unique<row_cache>()) {}
 replica::~replica() = default;
@@ -476,6 +501,7 @@ result<std::unique_ptr<replica>> replica::create(const bytes& device_seed) {
   PL_TRY(meta_set(**d, "device_seed", device_seed));
   std::unique_ptr<replica> r(new replica(std::move(*d), std::move(*key)));
   PL_TRY(r->load_state());
+  PL_TRY(r->upgrade_v7_texts());  // (nothing to turn into text: drops the marker)
   return r;
 }
 
@@ -494,6 +520,7 @@ result<std::unique_ptr<replica>> replica::open(const bytes& image) {
   PL_TRY(r->load_state());
   PL_TRY(r->upgrade_v2_registers());
   PL_TRY(r->upgrade_v3_conflicts());
+  PL_TRY(r->upgrade_v7_texts());
   return r;
 }
 
@@ -588,6 +615,60 @@ result<void> replica::upgrade_v3_conflicts() {
     }
     return db_->exec("DROP TABLE reg_v3");
   });
+}
+
+// Schema v9: long-text fields are text only. 009_text_fields.sql left a
+// marker table; here, once, a field a register wrote (a KLOE's lines from
+// draft_kloe, forward-plan notes from an import) becomes text, and the
+// field's registers go. Where text edits already made a text, it stays.
+result<void> replica::upgrade_v7_texts() {
+  auto present = has_table(*db_, "texts_v7");
+  if (!present) return present.err();
+  if (!*present) return {};
+  return batch([&]() -> result<void> {
+    for (auto [tv, fv] : long_text_fields) {
+      std::string table(tv), field(fv);
+      const std::string* t = materialised(table, field);
+      if (!t) continue;
+      std::vector<bytes> ids;
+      auto s = db_->prepare("SELECT id FROM \"" + table + "\"");
+      if (!s) return s.err();
+      PL_TRY(each_row(*s, [&](stmt& st) { ids.push_back(st.column_blob(0)); }));
+      for (auto& id : ids) {
+        auto w = work_for(*t, id);
+        if (!w) return w.err();
+        field_reg* m = (*w)->find(field);
+        if (!m) continue;
+        auto d = doc(table, id, field);
+        if (!d) return d.err();
+        if ((*d)->run_count() == 0) {
+          auto v = m->val ? result<value>(*m->val) : stored(**w, field);
+          if (!v) return v.err();
+          op o = set_op(table, id, field, *v);
+          PL_TRY(text_from_register(o, m->hlc, m->writer));
+        }
+        changing(**w);
+        (*w)->regs.erase((*w)->regs.begin() + (m - (*w)->regs.data()));
+        PL_TRY(store_doc(table, id, field));
+      }
+    }
+    return db_->exec("DROP TABLE texts_v7");
+  });
+}
+
+result<void> replica::text_from_register(const op& o, const hlc_timestamp& hlc, std::uint64_t writer) {
+  auto d = doc(o.table, o.row, o.field);
+  if (!d) return d.err();
+  (*d)->remove(0, (*d)->size());
+  const std::string* s = std::get_if<std::string>(&o.val);
+  if (s && !s->empty()) {
+    bytes write = bytes_of(writer);
+    for (std::uint64_t n : {hlc.wall_ms, static_cast<std::uint64_t>(hlc.counter)})
+      for (int i = 7; i >= 0; --i) write.push_back(static_cast<std::uint8_t>(n >> (8 * i)));
+    std::uint64_t counter = 1;
+    (*d)->insert(seed_actor(o.table, o.row, o.field, write), counter, 0, *s);
+  }
+  return {};
 }
 
 result<bytes> replica::save() {
@@ -1052,20 +1133,26 @@ result<void> replica::apply_ops(change_body& body, const bytes& actor) {
     if (o.row.size() != 16 || o.field == "id" || o.field[0] == '_' || o.table.empty() || o.field.empty())
       return make_error(errc::malformed, "an operation names an invalid row or field");
   std::vector<const op*> texts;  // text fields touched, stored once at the end
+  std::uint64_t writer = writer_of(actor);
   for (const op& o : body.ops) {
-    if (o.kind == op_kind::set) continue;
-    auto d = doc(o.table, o.row, o.field);
-    if (!d) return d.err();
-    auto r = (*d)->apply(o.text);
-    if (!r) return make_error(errc::malformed, "a text edit does not fit its text: " + r.err().message);
+    bool text_field = long_text(o.table, o.field);
+    if (o.kind == op_kind::set && !text_field) continue;
+    if (o.kind == op_kind::set) {
+      PL_TRY(text_from_register(o, body.hlc, writer));
+    } else {
+      if (!text_field) return make_error(errc::malformed, "a text edit names a field that is not long text");
+      auto d = doc(o.table, o.row, o.field);
+      if (!d) return d.err();
+      auto r = (*d)->apply(o.text);
+      if (!r) return make_error(errc::malformed, "a text edit does not fit its text: " + r.err().message);
+    }
     bool seen = false;
     for (const op* t : texts) seen = seen || (t->table == o.table && t->row == o.row && t->field == o.field);
     if (!seen) texts.push_back(&o);
   }
-  std::uint64_t writer = writer_of(actor);
   for (std::size_t i = 0; i < body.ops.size(); ++i) {
     op& o = body.ops[i];
-    if (o.kind != op_kind::set) continue;
+    if (o.kind != op_kind::set || long_text(o.table, o.field)) continue;
     const std::string* t = materialised(o.table, o.field);
     if (!t) {
       PL_TRY(set_unknown(o, body.hlc, bytes_of(writer)));
@@ -1097,6 +1184,10 @@ result<std::uint64_t> replica::commit(std::vector<op> ops, std::uint64_t now_ms)
   bytes sp = space();
   if (sp.empty()) return make_error(errc::bad_state, "this device has not joined a panel yet");
   for (op& o : ops) {
+    if ((o.kind == op_kind::set) == long_text(o.table, o.field))
+      return make_error(errc::invalid_argument, o.kind == op_kind::set
+                                                    ? o.table + "." + o.field + " is long text: write it with text edits"
+                                                    : o.table + "." + o.field + " is not long text: write it as a value");
     if (o.kind != op_kind::set) continue;
     auto p = current_writes(o);
     if (!p) return p.err();
@@ -1130,6 +1221,7 @@ result<std::uint64_t> replica::commit(std::vector<op> ops, std::uint64_t now_ms)
 result<std::uint64_t> replica::edit_text(const std::string& table, const bytes& row, const std::string& field, std::size_t pos,
                                          std::size_t del, const std::string& insert, std::uint64_t now_ms) {
   if (row.size() != 16) return make_error(errc::invalid_argument, "a row id is 16 bytes");
+  if (!long_text(table, field)) return make_error(errc::invalid_argument, table + "." + field + " is not long text");
   auto d = doc(table, row, field);
   if (!d) return d.err();
   std::vector<op> ops;
@@ -1146,6 +1238,7 @@ result<std::uint64_t> replica::edit_text(const std::string& table, const bytes& 
 result<std::vector<op>> replica::text_ops(const std::string& table, const bytes& row, const std::string& field,
                                           const std::string& text) {
   if (row.size() != 16) return make_error(errc::invalid_argument, "a row id is 16 bytes");
+  if (!long_text(table, field)) return make_error(errc::invalid_argument, table + "." + field + " is not long text");
   auto cached = doc(table, row, field);
   if (!cached) return cached.err();
   // Edits are made on a copy: the caller may still decide not to commit them.
@@ -1156,6 +1249,31 @@ result<std::vector<op>> replica::text_ops(const std::string& table, const bytes&
   while (pre < now.size() && pre < want.size() && now[pre] == want[pre]) ++pre;
   std::size_t suf = 0;
   while (suf < now.size() - pre && suf < want.size() - pre && now[now.size() - 1 - suf] == want[want.size() - 1 - suf]) ++suf;
+  // The edit sits on word (best: line) boundaries, so a word another tablet
+  // deletes at the same time takes none of this edit's letters along, and
+  // two lines added at one place stay two lines. A pure insertion or removal
+  // slides along equal letters to the best-placed spot ("Tom " typed before
+  // "Tim" is not "om T" after "T"); a replacement widens to whole words.
+  auto space = [](char32_t c) { return c == U' ' || c == U'\n' || c == U'\t'; };
+  std::size_t n = now.size(), del = n - pre - suf, ins = want.size() - pre - suf;
+  if ((del == 0) != (ins == 0)) {
+    const std::u32string& base = del ? now : want;  // the text that holds the slid block
+    std::size_t len = del ? del : ins, lo = pre, hi = pre;
+    while (lo > 0 && base[lo - 1] == base[lo - 1 + len]) --lo;
+    while (hi + len < base.size() && base[hi] == base[hi + len]) ++hi;
+    auto score = [&](std::size_t at) {
+      auto edge = [&](bool none, char32_t c) { return none || c == U'\n' ? 2 : space(c) ? 1 : 0; };
+      return edge(at == 0, at ? base[at - 1] : 0) + edge(at + len == base.size(), base[at + len - 1]);
+    };
+    std::size_t best = pre;
+    for (std::size_t at = lo; at <= hi; ++at)
+      if (score(at) > score(best)) best = at;
+    pre = best;
+    suf = base.size() - best - len;
+  } else if (del && ins) {
+    while (pre > 0 && !space(now[pre - 1]) && (pre == n || !space(now[pre]))) --pre;
+    while (suf > 0 && !space(now[n - suf]) && !space(now[n - suf - 1])) --suf;
+  }
   std::vector<op> ops;
   auto add = [&](std::vector<text_op> tops) {
     for (auto& t : tops)
@@ -1175,6 +1293,7 @@ result<std::uint64_t> replica::set_text(const std::string& table, const bytes& r
 }
 
 std::string replica::text(const std::string& table, const bytes& row, const std::string& field) {
+  if (!long_text(table, field)) return {};
   auto d = doc(table, row, field);
   return d ? (*d)->text() : std::string{};
 }
@@ -1536,7 +1655,9 @@ result<void> replica::load_snapshot(const bytes& snapshot_bytes) {
     PL_TRY(meta_set(*db_, "space", snap->space));
     auto cov = db_->prepare("INSERT OR REPLACE INTO covered(actor, seq) VALUES(?1, ?2)");
     auto head = db_->prepare("INSERT OR IGNORE INTO heads(actor, seq) VALUES(?1, ?2)");
-    auto put = db_->prepare("INSERT INTO text_state(tbl, row, field, doc) VALUES(?1,?2,?3,?4)");
+    // (A snapshot of an older replica may also hold a register write of the
+    // field, made into text above: the text is what the field holds.)
+    auto put = db_->prepare("INSERT OR REPLACE INTO text_state(tbl, row, field, doc) VALUES(?1,?2,?3,?4)");
     if (!cov) return cov.err();
     if (!head) return head.err();
     if (!put) return put.err();
@@ -1551,6 +1672,7 @@ result<void> replica::load_snapshot(const bytes& snapshot_bytes) {
     for (std::size_t i = 0; i < snap->texts.size(); ++i) {
       auto& t = snap->texts[i];
       PL_TRY((*put)->bind(1, std::string_view(t.table)).bind(2, t.row).bind(3, std::string_view(t.field)).bind(4, t.doc).run());
+      docs_.erase(doc_key(t.table, t.row, t.field));
       PL_TRY(materialise(t.table, t.row, t.field, texts[i]));
     }
     PL_TRY(meta_set(*db_, "snapshot_cursor", static_cast<std::int64_t>(snap->cursor)));
@@ -1638,12 +1760,18 @@ result<std::vector<row>> replica::rows(const std::string& table, const std::stri
 bytes replica::digest() {
   (void)flush_rows();
   bytes acc;
+  // Columns by name, not by their place in the table: a column a migration
+  // adds comes after `_reg` in an older file and before it in a new one.
   std::vector<std::pair<std::string, std::string>> tables;
-  for (auto& [table, cols] : columns_) tables.emplace_back(table, "id");
-  tables.emplace_back("reg", "tbl, row, field, hlc_wall, hlc_counter, actor");
-  for (auto& [table, order] : tables) {
+  for (auto& [table, cols] : columns_) {
+    std::string select = "_reg";
+    for (auto& c : cols) select += ", \"" + c + "\"";
+    tables.emplace_back(table, "SELECT " + select + " FROM \"" + table + "\" ORDER BY id");
+  }
+  tables.emplace_back("reg", "SELECT * FROM reg ORDER BY tbl, row, field, hlc_wall, hlc_counter, actor");
+  for (auto& [table, query] : tables) {
     append(acc, table);
-    auto s = db_->prepare("SELECT * FROM \"" + table + "\" ORDER BY " + order);
+    auto s = db_->prepare(query);
     if (!s) continue;
     int reg_column = -1;
     for (int i = 0; i < (*s)->columns(); ++i)

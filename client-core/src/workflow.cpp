@@ -208,6 +208,19 @@ result<void> add_text(replica& r, std::vector<op>& ops, const char* table, const
   return {};
 }
 
+// The limits on long text, in words (limits.hpp), with the count in the message.
+std::string thousands(std::int64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  return s;
+}
+result<void> check_words(const std::string& text, std::int64_t max, const char* what) {
+  std::int64_t n = pack::count_words(text);
+  if (n <= max) return {};
+  return make_error(errc::invalid_argument, std::string(what) + " can have at most " + thousands(max) + " words; this one has " +
+                                                thousands(n) + ". Shorten it and save again.");
+}
+
 // A position key between two neighbours of an ordered list ("" = an end).
 result<std::string> between(const std::string& lo, const std::string& hi) { return key_between(lo, hi); }
 
@@ -456,7 +469,7 @@ struct chunker {
     std::size_t n = o.table.size() + o.field.size() + o.row.size() + 12;
     if (auto* s = std::get_if<std::string>(&o.val)) n += s->size();
     if (auto* b = std::get_if<bytes>(&o.val)) n += b->size();
-    return n + 9;
+    return n + 9 + o.text.content.size() + 2 * (o.text.left.actor.size() + o.text.right.actor.size() + o.text.id.actor.size());
   }
   result<void> add(op o, std::size_t units = 0) {
     std::size_t n = size_of(o);
@@ -681,6 +694,13 @@ result<import_report> import_pack(replica& r, const pack::parsed& p, const impor
     for (auto& x : *old_items)
       if (!listed.count(x.id) && !x.text("number").empty() && x.text("number")[0] != 'S' && int_of(x, "removed") == 0)
         last.push_back(set("pack_item", x.id, "removed", num(1)));
+  // A row's notes come from the pack while nobody has written any: the chair
+  // and the clerk edit them in the app, and a republication leaves their words.
+  auto old_plan = r.rows("forward_plan");
+  if (!old_plan) return old_plan.err();
+  std::set<bytes> has_notes;
+  for (auto& x : *old_plan)
+    if (!x.text("notes").empty()) has_notes.insert(x.id);
   for (std::size_t i = 0; i < p.forward_plan.size(); ++i) {
     const auto& f = p.forward_plan[i];
     bytes id = derived_id("forward_plan", {}, f.meeting_label + "\n" + f.title);
@@ -688,7 +708,7 @@ result<import_report> import_pack(replica& r, const pack::parsed& p, const impor
     last.push_back(set("forward_plan", id, "meeting_label", str(f.meeting_label)));
     last.push_back(set("forward_plan", id, "meeting_date", str(f.meeting_date)));
     last.push_back(set("forward_plan", id, "title", str(f.title)));
-    last.push_back(set("forward_plan", id, "notes", str(f.notes)));
+    if (!has_notes.count(id)) PL_TRY(add_text(r, last, "forward_plan", id, "notes", f.notes));
     last.push_back(set("forward_plan", id, "raised_by", str(f.raised_by)));
     last.push_back(set("forward_plan", id, "lead", str(f.lead)));
     last.push_back(set("forward_plan", id, "kloes", str(f.kloes)));
@@ -928,6 +948,7 @@ result<std::string> annotate(replica& r, const annotation_draft& d, std::uint64_
   auto pri = check_visibility(r, d.visibility, d.priority);
   if (!pri) return pri.err();
   if (d.kind == "note" && d.body.empty()) return make_error(errc::invalid_argument, "a note needs some text");
+  PL_TRY(check_words(d.body, limits::max_note_words, "A note"));
   std::string text = b->text("text");
   if (d.start < 0 || d.end <= d.start || static_cast<std::size_t>(d.end) > text.size())
     return make_error(errc::invalid_argument, "the selected range is outside the paragraph");
@@ -968,6 +989,7 @@ result<void> edit_annotation(replica& r, const std::string& id, const std::strin
   auto pri = check_visibility(r, visibility, priority);
   if (!pri) return pri.err();
   if (x->text("kind") == "note" && body.empty()) return make_error(errc::invalid_argument, "a note needs some text");
+  PL_TRY(check_words(body, limits::max_note_words, "A note"));
   // The words are written again: sealed when they become private, open when they stop being so.
   std::vector<op> ops{set("annotation", x->id, "edited_at", num(static_cast<std::int64_t>(now_ms)))};
   PL_TRY(annotation_words(r, ops, x->id, visibility, *pri,
@@ -1222,15 +1244,33 @@ result<std::vector<question>> questions(replica& r, const std::string& meeting_i
   if (!rows) return rows.err();
   auto list = consolidated_list(r, meeting_id);
   if (!list) return list.err();
-  std::map<std::string, std::vector<std::int64_t>> merged;
+  std::map<std::string, std::vector<const consolidated*>> merged;
   for (auto& c : *list)
-    for (auto& s : c.sources) merged[s].push_back(c.number);
+    for (auto& s : c.sources) merged[s].push_back(&c);
+  auto answers = responses(r, meeting_id);
+  if (!answers) return answers.err();
+  std::map<std::string, const response*> answer_to;  // consolidated id -> its answer
+  for (auto& a : *answers)
+    if (!a.consolidated.empty()) answer_to[a.consolidated] = &a;
   std::vector<question> out;
+  const std::string me_id = signed_in_member(r);
   for (auto& x : *rows) {
     question q = to_question(x, meeting_id);
-    std::string into;
-    for (auto n : merged[q.id]) into += (into.empty() ? "Q" : " and Q") + std::to_string(n);
-    if (q.status == "held_over") q.outcome = "held over to the next meeting";
+    // A draft is its author's own until submitted (drafts from before this
+    // rule have no private_draft and stay as they were).
+    if (q.status == "draft" && q.author != me_id && int_of(x, "private_draft") == 1) continue;
+    std::string into, each;
+    bool any_answer = false;
+    for (auto* c : merged[q.id]) {
+      into += (into.empty() ? "Q" : " and Q") + std::to_string(c->number);
+      // A draft in several questions: each one's own outcome.
+      auto a = answer_to.find(c->id);
+      any_answer = any_answer || a != answer_to.end();
+      each += (each.empty() ? "Q" : "; Q") + std::to_string(c->number) +
+              (a == answer_to.end() ? " not answered yet" : a->second->written ? " answered in writing" : " answered at the meeting");
+    }
+    if (merged[q.id].size() > 1 && any_answer && q.status != "withdrawn") q.outcome = each;
+    else if (q.status == "held_over") q.outcome = "held over to the next meeting";
     else if (q.status == "withdrawn") q.outcome = "withdrawn";
     else if (q.status == "answered_in_writing") q.outcome = "answered in writing" + (into.empty() ? "" : " (" + into + ")");
     else if (q.status == "answered") q.outcome = "answered at the meeting" + (into.empty() ? "" : " (" + into + ")");
@@ -1249,6 +1289,7 @@ result<std::string> draft_question(replica& r, const question_draft& d, std::uin
   std::string text = d.body;
   while (!text.empty() && (text.back() == ' ' || text.back() == '\n')) text.pop_back();
   if (text.empty()) return make_error(errc::invalid_argument, "the question is empty");
+  PL_TRY(check_words(text, limits::max_question_words, "A question"));
   if (d.subparts < 1 || d.subparts > 26) return make_error(errc::invalid_argument, "a question has 1 to 26 parts");
   auto it = find_row(r, "pack_item", *item);
   if (!it) return it.err();
@@ -1259,6 +1300,7 @@ result<std::string> draft_question(replica& r, const question_draft& d, std::uin
       set("question", id, "item", *item),
       set("question", id, "author", a->member),
       set("question", id, "status", str("draft")),
+      set("question", id, "private_draft", num(1)),
       set("question", id, "target", str(d.target)),
       set("question", id, "section", str(d.section)),
       set("question", id, "subparts", num(d.subparts)),
@@ -1289,6 +1331,7 @@ result<void> edit_question(replica& r, const std::string& question_id, const que
   auto q = need_row(r, "question", question_id, "question");
   if (!q) return q.err();
   std::vector<op> ops;
+  PL_TRY(check_words(d.body, limits::max_question_words, "A question"));
   if (!d.body.empty()) PL_TRY(add_text(r, ops, "question", q->id, "body", d.body));
   if (!d.target.empty()) ops.push_back(set("question", q->id, "target", str(d.target)));
   if (!d.section.empty()) ops.push_back(set("question", q->id, "section", str(d.section)));
@@ -1522,17 +1565,18 @@ result<std::string> draft_kloe(replica& r, const kloe& k, std::uint64_t now_ms) 
   auto p = need_row(r, "priority", k.priority, "priority");
   if (!p) return p.err();
   if (k.topic.empty()) return make_error(errc::invalid_argument, "a KLOE needs a topic");
+  PL_TRY(check_words(k.bullets, limits::max_note_words, "A KLOE's lines of enquiry"));
   PL_TRY(check_approach(k.approach.empty() ? std::string("Agenda") : k.approach));
   bytes id = new_row_id();
-  auto c = commit_checked(r, *a,
-                          {set("kloe", id, "priority", p->id), set("kloe", id, "topic", str(k.topic)),
-                           set("kloe", id, "owner", a->member), set("kloe", id, "bullets", str(k.bullets)),
-                           set("kloe", id, "target_meeting", str(k.target_meeting)),
-                           set("kloe", id, "approach", str(k.approach.empty() ? "Agenda" : k.approach)),
-                           set("kloe", id, "status", str(k.status.empty() ? "draft" : k.status)),
-                           set("kloe", id, "created_by", a->member),
-                           set("kloe", id, "created_at", num(static_cast<std::int64_t>(now_ms)))},
-                          now_ms);
+  std::vector<op> ops{set("kloe", id, "priority", p->id), set("kloe", id, "topic", str(k.topic)),
+                      set("kloe", id, "owner", a->member),
+                      set("kloe", id, "target_meeting", str(k.target_meeting)),
+                      set("kloe", id, "approach", str(k.approach.empty() ? "Agenda" : k.approach)),
+                      set("kloe", id, "status", str(k.status.empty() ? "draft" : k.status)),
+                      set("kloe", id, "created_by", a->member),
+                      set("kloe", id, "created_at", num(static_cast<std::int64_t>(now_ms)))};
+  PL_TRY(add_text(r, ops, "kloe", id, "bullets", k.bullets));
+  auto c = commit_checked(r, *a, std::move(ops), now_ms);
   if (!c) return c.err();
   return to_hex(id);
 }
@@ -1543,6 +1587,7 @@ result<void> edit_kloe(replica& r, const kloe& k, std::uint64_t now_ms) {
   auto x = need_row(r, "kloe", k.id, "KLOE");
   if (!x) return x.err();
   if (!k.approach.empty()) PL_TRY(check_approach(k.approach));
+  PL_TRY(check_words(k.bullets, limits::max_note_words, "A KLOE's lines of enquiry"));
   std::vector<op> ops;
   set_given(ops, "kloe", x->id, "topic", k.topic);
   if (!k.bullets.empty()) PL_TRY(add_text(r, ops, "kloe", x->id, "bullets", k.bullets));
@@ -1580,8 +1625,10 @@ result<void> edit_forward_item(replica& r, const forward_item& f, std::uint64_t 
   auto x = need_row(r, "forward_plan", f.id, "forward plan row");
   if (!x) return x.err();
   if (!f.approach.empty()) PL_TRY(check_approach(f.approach));
+  PL_TRY(check_words(f.notes, limits::max_note_words, "A forward plan row's notes"));
   std::vector<op> ops;
-  for (auto [field, v] : {std::pair{"notes", &f.notes}, {"lead", &f.lead}, {"kloes", &f.kloes}, {"approach", &f.approach}})
+  if (!f.notes.empty()) PL_TRY(add_text(r, ops, "forward_plan", x->id, "notes", f.notes));
+  for (auto [field, v] : {std::pair{"lead", &f.lead}, {"kloes", &f.kloes}, {"approach", &f.approach}})
     set_given(ops, "forward_plan", x->id, field, *v);
   return commit_edit(r, *a, std::move(ops), now_ms);
 }
@@ -1618,6 +1665,7 @@ result<std::vector<consolidated>> groups(replica& r, const std::string& meeting_
 
 namespace {
 result<void> fill_consolidated(replica& r, std::vector<op>& ops, const bytes& id, const consolidated_draft& c) {
+  PL_TRY(check_words(c.body, limits::max_question_words, "A question"));
   if (!c.body.empty()) PL_TRY(add_text(r, ops, "consolidated_question", id, "body", c.body));
   if (!c.section.empty()) ops.push_back(set("consolidated_question", id, "section", str(c.section)));
   if (!c.target.empty()) ops.push_back(set("consolidated_question", id, "target", str(c.target)));
@@ -1661,6 +1709,9 @@ result<std::string> add_consolidated(replica& r, const consolidated_draft& c, bo
   auto m = id_arg(c.meeting, "meeting");
   if (!m) return m.err();
   if (!group && c.body.empty()) return make_error(errc::invalid_argument, "a consolidated question needs its wording");
+  consolidated_draft d = c;
+  if (!group && d.section.empty()) d.section = "In quarter";
+  if (!group && d.target.empty()) d.target = "PCC";
   if (group && c.sources.size() < 2) return make_error(errc::invalid_argument, "a group has at least two drafts");
   auto list = consolidated_rows(r, c.meeting, group);
   if (!list) return list.err();
@@ -1673,7 +1724,7 @@ result<std::string> add_consolidated(replica& r, const consolidated_draft& c, bo
                       set("consolidated_question", id, "status", str(group ? grouped : "listed")),
                       set("consolidated_question", id, "created_by", a->member),
                       set("consolidated_question", id, "created_at", num(static_cast<std::int64_t>(now_ms)))};
-  PL_TRY(fill_consolidated(r, ops, id, c));
+  PL_TRY(fill_consolidated(r, ops, id, d));
   PL_TRY(source_statuses(r, ops, *m, {}, c.sources, !group));
   auto cm = commit_checked(r, *a, std::move(ops), now_ms);
   if (!cm) return cm.err();
@@ -1690,8 +1741,6 @@ result<std::string> group_drafts(replica& r, const std::string& meeting_id, cons
   consolidated_draft c;
   c.meeting = meeting_id;
   c.sources = question_ids;
-  c.section.clear();
-  c.target.clear();
   return add_consolidated(r, c, true, now_ms);
 }
 
@@ -1710,7 +1759,10 @@ result<void> merge_group(replica& r, const std::string& group_id, const consolid
   std::vector<op> ops{set("consolidated_question", x->id, "status", str("listed")),
                       set("consolidated_question", x->id, "position", str(*pos)),
                       set("consolidated_question", x->id, "sources", str(join_ids(sources)))};
-  PL_TRY(fill_consolidated(r, ops, x->id, c));
+  consolidated_draft d = c;  // a group has no section or target of its own yet
+  if (d.section.empty() && x->text("section").empty()) d.section = "In quarter";
+  if (d.target.empty() && x->text("target").empty()) d.target = "PCC";
+  PL_TRY(fill_consolidated(r, ops, x->id, d));
   PL_TRY(source_statuses(r, ops, bytes_of(*x, "meeting"), {}, sources));
   return commit_edit(r, *a, std::move(ops), now_ms);
 }
@@ -1735,13 +1787,16 @@ result<std::vector<std::string>> split_consolidated(replica& r, const std::strin
   auto a = me(r);
   if (!a) return a.err();
   if (bodies.size() < 2) return make_error(errc::invalid_argument, "a split gives at least two questions");
+  for (auto& b : bodies) PL_TRY(check_words(b, limits::max_question_words, "A question"));
   auto x = need_row(r, "consolidated_question", id, "consolidated question");
   if (!x) return x.err();
   auto list = consolidated_list(r, hex_of(*x, "meeting"));
   if (!list) return list.err();
+  // The parts go between it and the next question (the next greater key:
+  // moves made at once on two tablets can leave neighbours with one key).
   std::string next;
-  for (std::size_t i = 0; i < list->size(); ++i)
-    if ((*list)[i].id == id && i + 1 < list->size()) next = (*list)[i + 1].position;
+  for (auto& c : *list)
+    if (c.position > x->text("position") && (next.empty() || c.position < next)) next = c.position;
   std::vector<op> ops;
   PL_TRY(add_text(r, ops, "consolidated_question", x->id, "body", bodies[0]));
   std::vector<std::string> ids{id};
@@ -1781,7 +1836,15 @@ result<void> move_consolidated(replica& r, const std::string& id, const std::str
     if (!y) return y.err();
     hi = y->text("position");
   }
-  if (!lo.empty() && !hi.empty() && !(lo < hi)) return make_error(errc::invalid_argument, "those neighbours are not in that order");
+  if (!lo.empty() && !hi.empty() && !(lo < hi)) {
+    // Moves made at once on two tablets can leave neighbours with one key
+    // (the list shows them by id): the question goes right after `after_id`.
+    auto list = consolidated_list(r, hex_of(*x, "meeting"));
+    if (!list) return list.err();
+    hi.clear();
+    for (auto& c : *list)
+      if (c.position > lo && c.id != id && (hi.empty() || c.position < hi)) hi = c.position;
+  }
   auto pos = between(lo, hi);
   if (!pos) return pos.err();
   auto cm = commit_checked(r, *a, {set("consolidated_question", x->id, "position", str(*pos))}, now_ms);

@@ -166,6 +166,13 @@ export async function draft(page, body) {
   await page.getByText('Draft saved on this tablet.').waitFor({ timeout: WAIT_MS });
 }
 
+// A draft is its author's own until submitted: this submits it (offline too),
+// so other members' tablets list it.
+export async function submitDraft(page, body) {
+  await page.getByRole('button', { name: `Submit to the chair: ${body.slice(0, 60)}` }).click();
+  await page.locator(`.my-questions li.question`, { hasText: body }).locator('.q-status-submitted').waitFor({ timeout: WAIT_MS });
+}
+
 // A screenshot of the viewport once scrolling has settled (smooth scrolls to
 // a chosen item would otherwise be caught halfway).
 export async function shot(page, name) {

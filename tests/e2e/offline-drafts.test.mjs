@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   draft, draftingMembers, launchBrowser, listedQuestions, openFirstItem, openTablet, shot,
-  signIn, uniqueText, waitForHeader, waitForQuestions, waitForStored,
+  signIn, submitDraft, uniqueText, waitForHeader, waitForQuestions, waitForStored,
 } from './browser.mjs';
 import { PacklineServer } from './server.mjs';
 
@@ -54,6 +54,11 @@ test('two offline tablets draft questions, then converge when back online', asyn
   await draft(b.page, qb);
   await waitForHeader(a.page, 'Offline', 1);
   await waitForHeader(b.page, 'Offline', 1);
+  // A draft is its author's own until submitted; both submit, still offline.
+  await submitDraft(a.page, qa);
+  await submitDraft(b.page, qb);
+  await waitForHeader(a.page, 'Offline', 2);
+  await waitForHeader(b.page, 'Offline', 2);
   // Offline, each tablet has only its own draft.
   assert.deepEqual((await listedQuestions(a.page)).map((q) => q.body), [qa]);
   assert.deepEqual((await listedQuestions(b.page)).map((q) => q.body), [qb]);

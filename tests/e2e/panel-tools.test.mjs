@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test as nodeTest } from 'node:test';
 import {
-  TABLET_LANDSCAPE, TABLET_PORTRAIT, assertAccessible, draft, launchBrowser, openFirstItem, openMeeting,
+  TABLET_LANDSCAPE, TABLET_PORTRAIT, assertAccessible, draft, launchBrowser, submitDraft, openFirstItem, openMeeting,
   openTablet, shot, signIn, smallTargets, uniqueText, waitForHeader, waitForPage,
 } from './browser.mjs';
 import { packText, withoutPacks } from './packs.mjs';
@@ -239,11 +239,15 @@ test('board: the chair groups drafts without merging, ungroups, merges a group; 
   await openMeeting(a);
   await openFirstItem(a);
   await draft(a, qa);
+  await submitDraft(a, qa);  // (a draft is its author's own until submitted)
   await draft(a, qc);
+  await submitDraft(a, qc);  // (a draft is its author's own until submitted)
   await openMeeting(b);
   await openFirstItem(b);
   await draft(b, qb);
+  await submitDraft(b, qb);  // (a draft is its author's own until submitted)
   await draft(b, qd);
+  await submitDraft(b, qd);  // (a draft is its author's own until submitted)
   await waitForHeader(a, 'Synced', 0);
   await waitForHeader(b, 'Synced', 0);
 
@@ -359,6 +363,7 @@ test('board: on a tablet, a draft dragged by touch (and then one by mouse) onto 
   await openMeeting(b);
   await openFirstItem(b);
   await draft(b, qe);
+  await submitDraft(b, qe);  // (a draft is its author's own until submitted)
   await waitForHeader(b, 'Synced', 0);
 
   const chair = tablets.find((t) => t.page.tabletName === 'chair').page;
@@ -390,6 +395,7 @@ test('board: on a tablet, a draft dragged by touch (and then one by mouse) onto 
   // The same handle with a mouse, onto Q1.
   const qf = uniqueText('How many rural crime reports came in online last year?');
   await draft(b, qf);
+  await submitDraft(b, qf);  // (a draft is its author's own until submitted)
   await waitForHeader(b, 'Synced', 0);
   const card2 = chair.locator('.draft-card', { hasText: qf });
   await card2.waitFor();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   draft, draftingMembers, header, launchBrowser, listedQuestions, openFirstItem, openTablet, shot,
-  signIn, uniqueText, waitForHeader, waitForPage, waitForQuestions,
+  signIn, submitDraft, uniqueText, waitForHeader, waitForPage, waitForQuestions,
 } from './browser.mjs';
 import { PacklineServer } from './server.mjs';
 
@@ -33,6 +33,7 @@ test('drafts survive a server crash and restart; both tablets converge', async (
 
   const q1 = uniqueText('Acknowledged before the crash: what is the force doing on rural crime?');
   await draft(a.page, q1);
+  await submitDraft(a.page, q1);  // (a draft is its author's own until submitted)
   await waitForHeader(a.page, 'Synced', 0); // acknowledged by the server
   await waitForQuestions(b.page, [q1]);
 
@@ -45,9 +46,11 @@ test('drafts survive a server crash and restart; both tablets converge', async (
   const q3 = uniqueText('Drafted while the server was down, by B');
   await draft(a.page, q2);
   await draft(b.page, q3);
+  await submitDraft(a.page, q2);
+  await submitDraft(b.page, q3);
   for (const t of [a, b]) {
     const h = await header(t.page);
-    assert.equal(h.pending, '1 pending', `${t.page.tabletName}: the new draft is pending while the server is down`);
+    assert.equal(h.pending, '2 pending', `${t.page.tabletName}: the new draft and its submission are pending while the server is down`);
     assert.notEqual(h.conn, 'Synced');
   }
   await shot(a.page, 'server-restart-1-server-down');

@@ -42,7 +42,7 @@ void sync_client::flush() {
 
 bytes sync_client::draft_question(const std::string& body) {
   bytes id = new_row_id();
-  commit({op{op_kind::set, "question", id, "body", body},
+  commit({op{op_kind::set, "question", id, "target", body},
           op{op_kind::set, "question", id, "status", std::string("draft")}});
   return id;
 }
@@ -158,7 +158,7 @@ std::optional<proto::welcome> raw_device::handshake(const bytes& space, std::uin
 envelope raw_device::make_envelope(const bytes& space, std::uint64_t seq, const std::string& body) {
   change_body b;
   b.hlc = hlc_timestamp{wall_ms(), 0};
-  b.ops.push_back(op{op_kind::set, "question", new_row_id(), "body", body});
+  b.ops.push_back(op{op_kind::set, "question", new_row_id(), "target", body});
   envelope e;
   e.space = space;
   e.seq = seq;

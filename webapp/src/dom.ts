@@ -43,3 +43,26 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   if (!el) throw new Error(`missing #${id}`);
   return el as T;
 }
+
+// What a member typed, as lists show it: dir="auto" (right-to-left text keeps
+// its punctuation), and text longer than `keep` characters collapsed behind
+// "Show more" (a 50,000-character paste must not make a list thousands of
+// pixels tall).
+const COLLAPSE_AT = 600;
+export function userText(tag: 'p' | 'span' | 'div', text: string, attrs: Attrs = {}, keep = COLLAPSE_AT): HTMLElement {
+  const el = h(tag, { ...attrs, dir: 'auto' });
+  if (text.length <= keep) {
+    el.append(text);
+    return el;
+  }
+  const shown = h('span', {}, text.slice(0, keep).trimEnd() + '…');
+  const more = h('button', { type: 'button', class: 'link show-more', 'aria-expanded': 'false' }, 'Show more');
+  more.addEventListener('click', () => {
+    const open = more.getAttribute('aria-expanded') !== 'true';
+    shown.textContent = open ? text : text.slice(0, keep).trimEnd() + '…';
+    more.setAttribute('aria-expanded', String(open));
+    more.textContent = open ? 'Show less' : 'Show more';
+  });
+  el.append(shown, ' ', more);
+  return el;
+}

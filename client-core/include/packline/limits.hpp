@@ -87,4 +87,11 @@ inline constexpr std::uint32_t max_snapshot_restarts = 3;
 // not drag every replica's clock into the future (hlc.hpp).
 inline constexpr std::uint64_t max_clock_skew_ms = 5 * 60 * 1000;
 
+// Long text members type (workflow.cpp): a question (a draft or the chair's
+// wording) is read out at a meeting, so a page at most; a note, KLOE lines or
+// forward-plan notes may be longer. A 50,000-character paste is refused with
+// its word count, not stored (it made the board 30,000 px tall).
+inline constexpr std::int64_t max_question_words = 2000;
+inline constexpr std::int64_t max_note_words = 5000;
+
 }  // namespace packline::limits

@@ -73,7 +73,7 @@ class replica {
   // logs as pending, applies. Writing a field that has conflicts resolves them.
   result<std::uint64_t> commit(std::vector<op> ops, std::uint64_t now_ms);
 
-  // Long text (text CRDT): replace `del` code points at `pos` with `insert`.
+  // Long text (text CRDT; long_text() fields only): replace `del` code points at `pos` with `insert`.
   result<std::uint64_t> edit_text(const std::string& table, const bytes& row, const std::string& field,
                                   std::size_t pos, std::size_t del, const std::string& insert, std::uint64_t now_ms);
   // Sets a long-text field to `text` as the smallest edit from its current text
@@ -272,6 +272,10 @@ class replica {
   result<std::vector<reg_ref>> current_writes(const op& o);
   result<void> upgrade_v2_registers();
   result<void> upgrade_v3_conflicts();
+  result<void> upgrade_v7_texts();
+  // A register write of a long-text field (an older client's change, a file
+  // from schema v7): its text replaces the field's text, as text edits.
+  result<void> text_from_register(const op& o, const hlc_timestamp& hlc, std::uint64_t writer);
   result<void> materialise(const std::string& table, const bytes& row, const std::string& field, const value& v);
   result<text_doc*> doc(const std::string& table, const bytes& row, const std::string& field);
   result<void> store_doc(const std::string& table, const bytes& row, const std::string& field);
@@ -366,5 +370,11 @@ class replica {
 };
 
 bytes new_row_id();  // 16 random bytes
+
+// Long-text fields (text CRDT): question and consolidated question bodies,
+// KLOE lines of enquiry, forward-plan notes. Only text edits write them (a
+// register write is refused), and text() and the text edits refuse any other
+// field, so one field never holds both kinds of write.
+bool long_text(std::string_view table, std::string_view field);
 
 }  // namespace packline

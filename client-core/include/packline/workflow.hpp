@@ -34,7 +34,9 @@ struct question {
   std::string priority;
   std::int64_t subparts = 1;
   // What became of the draft: "merged into Q4", "held over", "answered in writing", ...
-  // (empty while nothing has: the status says it)
+  // (empty while nothing has: the status says it); a draft in several
+  // questions, once one is answered, names each: "Q1 answered at the
+  // meeting; Q3 answered in writing".
   std::string outcome;
 };
 
@@ -43,6 +45,8 @@ result<std::vector<meeting>> meetings(replica& r);
 result<meeting> meeting_by_id(replica& r, const std::string& meeting_id);
 // Current agenda items of a meeting (include_removed: also items a later version dropped).
 result<std::vector<agenda_item>> items(replica& r, const std::string& meeting_id, bool include_removed = false);
+// A meeting's questions as the signed-in member may see them: another
+// member's draft only once submitted.
 result<std::vector<question>> questions(replica& r, const std::string& meeting_id);
 
 // Which member this device acts for (a local setting).
@@ -261,10 +265,13 @@ struct consolidated {
   std::vector<std::string> sources;  // question ids merged into it
   std::int64_t number = 0;           // 1-based place in the list
 };
+// An edit changes only the fields given (a draft dropped on a question keeps
+// its section and lead); a new question's section is "In quarter" and its
+// target "PCC" unless given.
 struct consolidated_draft {
   std::string meeting;
   std::vector<std::string> sources;
-  std::string body, section = "In quarter", lead, lead_label, priority, target = "PCC";
+  std::string body, section, lead, lead_label, priority, target;
 };
 // Chair or vice-chair. Appends at the end of the list; sources become "consolidated".
 result<std::string> consolidate(replica& r, const consolidated_draft& c, std::uint64_t now_ms);

@@ -8,7 +8,7 @@
 import { nowMs, today as todayDate } from '../clock';
 import { rows, type Consolidated, type Item, type Meeting, type Priority, type Question } from '../core';
 import { failed, isChair, type Ctx, type View } from '../ctx';
-import { h, replaceChildren } from '../dom';
+import { h, replaceChildren, userText } from '../dom';
 import { SECTIONS, dateLabel, statusLabel } from '../labels';
 
 // Near the top or bottom edge of the window while dragging, the page scrolls
@@ -43,7 +43,7 @@ export class BoardView implements View {
   // A group's wording being written, kept across updates.
   private readonly groupBodies = new Map<string, HTMLTextAreaElement>();
   // The merge form, kept across updates.
-  private readonly mergeBody = h('textarea', { id: 'merge-body', name: 'body', rows: 4 });
+  private readonly mergeBody = h('textarea', { dir: 'auto', id: 'merge-body', name: 'body', rows: 4 });
   private readonly mergeSection = h('select', { id: 'merge-section', name: 'section' }, SECTIONS.map((s) => h('option', { value: s }, s)));
   private readonly mergeLead = h('select', { id: 'merge-lead', name: 'lead' });
   private readonly mergeLabel = h('input', { id: 'merge-label', name: 'label', placeholder: 'e.g. Priority Two (Sherry)' });
@@ -134,7 +134,7 @@ export class BoardView implements View {
       const label = `group ${g.number}`;
       let body = this.groupBodies.get(g.id);
       if (!body) {
-        body = h('textarea', { id: `group-body-${g.id}`, rows: 4 });
+        body = h('textarea', { dir: 'auto', id: `group-body-${g.id}`, rows: 4 });
         body.value = g.sources.map((id) => this.questions.find((q) => q.id === id)?.body ?? '').filter(Boolean).join('\n\n');
         this.groupBodies.set(g.id, body);
       }
@@ -152,7 +152,10 @@ export class BoardView implements View {
               if (this.report(this.ctx.write('Not merged', () => this.ctx.client.mergeGroup(g.id, {
                 body: wording.value.trim(), section: this.mergeSection.value, lead: this.mergeLead.value,
                 leadLabel: this.mergeLabel.value.trim(), priority: this.mergePriority.value,
-              }, nowMs())))) this.groupBodies.delete(g.id);
+              }, nowMs())))) {
+                this.groupBodies.delete(g.id);
+                this.resetMergeForm();
+              }
             },
           }, 'Merge into the list'),
           h('button', {
@@ -191,7 +194,7 @@ export class BoardView implements View {
         const handle = h('span', { class: 'drag-handle', 'aria-hidden': 'true', title: 'Drag onto a question of the final list' }, '⠿');
         handle.addEventListener('pointerdown', (e) => this.startDrag(e, q.id, li));
         const li = h('li', { class: `question draft-card status-${q.status}`, 'data-question': q.id },
-          h('div', { class: 'choose' }, handle, cb, h('label', { for: `choose-${q.id}` }, h('span', { class: 'body' }, q.body))),
+          h('div', { class: 'choose' }, handle, cb, h('label', { for: `choose-${q.id}` }, userText('span', q.body, { class: 'body' }))),
           h('p', { class: 'byline' }, h('span', { class: 'author' }, this.ctx.name(q.author)),
             p ? ` · Priority ${p.number}` : '', ` · ${q.section} · `, statusLabel(q.status),
             q.outcome && q.outcome !== q.status ? ` · ${q.outcome}` : '',
@@ -213,10 +216,17 @@ export class BoardView implements View {
       const li = h('li', { class: 'consolidated', 'data-consolidated': c.id },
         h('p', { class: 'cq-head' }, h('strong', {}, `Q${c.number}`), ` · ${c.section}`,
           c.lead || c.leadLabel ? ` · Question Lead – ${c.leadLabel || this.ctx.name(c.lead)}` : '', p ? ` · Priority ${p.number}` : ''),
-        h('p', { class: 'body' }, c.body),
+        userText('p', c.body, { class: 'body' }),
+        // A draft may sit in two questions (the chair's choice): said, not hidden.
+        sources.map((q) => {
+          const also = list.filter((o) => o.id !== c.id && o.sources.includes(q.id)).map((o) => `Q${o.number}`);
+          return also.length
+            ? h('p', { class: 'notice in-two' }, `${this.ctx.name(q.author)}’s draft is also in ${also.join(' and ')}.`)
+            : null;
+        }),
         sources.length ? h('details', { class: 'provenance' },
           h('summary', {}, `From ${sources.length} draft${sources.length === 1 ? '' : 's'}: ${[...new Set(sources.map((q) => this.ctx.name(q.author)))].join(', ')}`),
-          h('ul', {}, sources.map((q) => h('li', {}, h('span', { class: 'author' }, `${this.ctx.name(q.author)}: `), q.body)))) : null,
+          h('ul', {}, sources.map((q) => h('li', {}, h('span', { class: 'author' }, `${this.ctx.name(q.author)}: `), userText('span', q.body))))) : null,
         h('div', { class: 'actions' },
           h('button', { type: 'button', disabled: i === 0, 'aria-label': `Move up Q${c.number}`, onclick: () => this.move(list, i, -1) }, 'Move up'),
           h('button', { type: 'button', disabled: i === list.length - 1, 'aria-label': `Move down Q${c.number}`, onclick: () => this.move(list, i, 1) }, 'Move down'),
@@ -330,8 +340,16 @@ export class BoardView implements View {
     if (ok) {
       this.chosen.clear();
       this.mergeBody.value = '';
-      this.mergeLabel.value = '';
+      this.resetMergeForm();
     }
+  }
+
+  // After a merge the form starts afresh: the next question must not
+  // silently get the last one's lead or section.
+  private resetMergeForm(): void {
+    this.mergeLabel.value = '';
+    this.mergeLead.value = '';
+    this.mergeSection.value = SECTIONS[0];
   }
 
   // A draft dropped on a question of the list joins its provenance.
@@ -356,7 +374,7 @@ export class BoardView implements View {
   }
 
   private edit(li: HTMLElement, c: Consolidated): void {
-    const body = h('textarea', { id: `edit-${c.id}`, rows: 4 });
+    const body = h('textarea', { dir: 'auto', id: `edit-${c.id}`, rows: 4 });
     body.value = c.body;
     const section = h('select', { id: `edit-section-${c.id}` }, SECTIONS.map((s) => h('option', { value: s }, s)));
     section.value = c.section;
@@ -381,7 +399,7 @@ export class BoardView implements View {
   }
 
   private split(li: HTMLElement, c: Consolidated): void {
-    const parts = h('textarea', { id: `split-${c.id}`, rows: 6 });
+    const parts = h('textarea', { dir: 'auto', id: `split-${c.id}`, rows: 6 });
     parts.value = c.body;
     const form = h('form', { class: 'edit-form' },
       field(`split-${c.id}`, `Split Q${c.number}: one question per paragraph (leave a blank line between them)`, parts),

@@ -9,7 +9,7 @@
 import { nowMs } from '../clock';
 import { rows, securedPanel, type ImportPlan, type ImportReport, type Meeting, type PackSource } from '../core';
 import { failed, isChair, type Ctx, type View } from '../ctx';
-import { h, replaceChildren } from '../dom';
+import { h, replaceChildren, userText } from '../dom';
 import { dateLabel, roleLabel, statusLabel } from '../labels';
 import { pickMeeting } from './board';
 import { ForwardPlan } from './forwardplan';
@@ -240,7 +240,7 @@ export class ClerkView implements View {
   }
 
   private showInvite(name: string, role: string, until: Date, code: string): void {
-    const out = h('textarea', { id: 'invite-code-out', readonly: true, rows: 3, spellcheck: 'false' }, code);
+    const out = h('textarea', { dir: 'auto', id: 'invite-code-out', readonly: true, rows: 3, spellcheck: 'false' }, code);
     const copied = h('span', { class: 'saved', role: 'status' });
     replaceChildren(this.invite,
       h('p', {}, `Invite for ${name} (${roleLabel(role)}): one use, valid until ${until.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}. It works once it has reached the server: check that nothing is pending above.`),
@@ -414,7 +414,7 @@ export class ClerkView implements View {
         this.answerForms.set(c.id, form);
       }
       return h('li', { 'data-consolidated': c.id },
-        h('p', { class: 'body' }, h('strong', {}, `Q${c.number}. `), c.body),
+        h('p', { class: 'body' }, h('strong', {}, `Q${c.number}. `), userText('span', c.body)),
         answered.map((x) => h('p', { class: 'answer' }, x.written ? 'Answered in writing: ' : `Answered at ${x.recordingTime || 'the meeting'}: `, x.text)),
         answered.length ? null : form);
     })) : h('p', { class: 'empty' }, 'The chair has not made the final list for this meeting yet.'));
@@ -430,7 +430,7 @@ export class ClerkView implements View {
   }
 
   private answerForm(id: string, n: number): HTMLElement {
-    const text = h('textarea', { id: `answer-${id}`, rows: 3 });
+    const text = h('textarea', { dir: 'auto', id: `answer-${id}`, rows: 3 });
     const time = h('input', { id: `answer-time-${id}`, placeholder: '01:20:24', inputmode: 'numeric' });
     const written = h('input', { type: 'checkbox', id: `answer-written-${id}` });
     const form = h('form', { class: 'answer-form' },

@@ -79,9 +79,9 @@ export class ForwardPlan {
   private build(f: ForwardItem): RowForm {
     const id = `${this.idPrefix}-fp-${f.id}`;
     const ro = !this.canEdit();
-    const notes = h('textarea', { id: `${id}-notes`, rows: 2, readonly: ro });
+    const notes = h('textarea', { dir: 'auto', id: `${id}-notes`, rows: 2, readonly: ro });
     const lead = h('input', { id: `${id}-lead`, readonly: ro });
-    const kloes = h('textarea', { id: `${id}-kloes`, rows: 3, readonly: ro });
+    const kloes = h('textarea', { dir: 'auto', id: `${id}-kloes`, rows: 3, readonly: ro });
     const approach = h('select', { id: `${id}-approach`, disabled: ro },
       h('option', { value: '' }, 'Not set'), h('option', { value: 'Agenda' }, 'Agenda item'),
       h('option', { value: 'SSR' }, 'Spotlight Scrutiny Review (SSR)'));

@@ -3,9 +3,9 @@
 // them, the meeting's open actions, and every question of the meeting.
 
 import { nowMs } from '../clock';
-import { rows, type Item, type Meeting, type Priority, type Question } from '../core';
+import { rows, type Consolidated, type Item, type Meeting, type Priority, type Question, type Response } from '../core';
 import { failed, isPanelMember, type Ctx, type View } from '../ctx';
-import { h, replaceChildren } from '../dom';
+import { h, replaceChildren, userText } from '../dom';
 import { SECTIONS, TARGETS, dateLabel, pagesLabel, statusLabel, timeAgo } from '../labels';
 
 // A draft started elsewhere (from a highlight in the reader): its item and text.
@@ -26,6 +26,8 @@ export class MeetingView implements View {
   private readonly mine = h('div', {});
   private readonly actionsList = h('div', {});
   private readonly allQuestions = h('div', {});
+  private readonly finalList = h('div', {});
+  private editing: string | null = null;  // the own draft whose wording is open for editing
   // The chosen item's parts, kept across updates so the form keeps its text.
   private itemId: string | null = null;
   private itemHeader: HTMLElement | null = null;
@@ -45,6 +47,8 @@ export class MeetingView implements View {
         this.itemPanel),
       h('section', { class: 'panel my-questions', 'aria-labelledby': 'mine-title' },
         h('h2', { id: 'mine-title' }, 'My questions'), this.mine),
+      h('section', { class: 'panel final-list', 'aria-labelledby': 'final-title' },
+        h('h2', { id: 'final-title' }, 'The final question list'), this.finalList),
       h('section', { class: 'panel open-actions', 'aria-labelledby': 'actions-title' },
         h('h2', { id: 'actions-title' }, 'Actions'), this.actionsList),
       h('section', { class: 'panel all-questions', 'aria-labelledby': 'all-q-title' },
@@ -96,7 +100,10 @@ export class MeetingView implements View {
     }));
 
     this.renderItemPanel(meeting, items, questions, priorities);
-    this.renderMine(items, questions);
+    const list = rows(client.consolidatedList(meeting.id), this.ctx.readError);
+    const answers = rows(client.responses(meeting.id), this.ctx.readError);
+    this.renderMine(items, questions, list, answers);
+    this.renderFinal(list, answers);
     this.renderActions(meeting);
     replaceChildren(this.allQuestions, items.map((it) => {
       const qs = questions.filter((q) => q.item === it.id);
@@ -128,7 +135,7 @@ export class MeetingView implements View {
     const sorted = [...qs].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
     return h('ul', { class: 'questions' }, sorted.map((q) =>
       h('li', { class: 'question', 'data-question': q.id },
-        h('p', { class: 'body' }, q.body),
+        userText('p', q.body, { class: 'body' }),
         h('p', { class: 'byline' },
           h('span', { class: 'author' }, this.author(q)),
           ' · ', h('span', { class: `q-status q-status-${q.status}` }, statusLabel(q.status)),
@@ -188,7 +195,7 @@ export class MeetingView implements View {
   }
 
   private buildForm(itemId: string, priorities: Priority[]): HTMLElement {
-    const textarea = h('textarea', { id: 'question-body', name: 'body', rows: 5, 'aria-describedby': 'question-hint' });
+    const textarea = h('textarea', { dir: 'auto', id: 'question-body', name: 'body', rows: 5, 'aria-describedby': 'question-hint' });
     if (seed && seed.item === itemId) {
       textarea.value = seed.body;
       seed = null;
@@ -238,7 +245,18 @@ export class MeetingView implements View {
     return form;
   }
 
-  private renderMine(items: Item[], questions: Question[]): void {
+  // The chair's list as it stands, each question with its answer once recorded.
+  private renderFinal(list: Consolidated[], answers: Response[]): void {
+    replaceChildren(this.finalList, list.length
+      ? h('ol', { class: 'questions final' }, list.map((c) => h('li', { class: 'question', 'data-consolidated': c.id },
+        h('p', { class: 'cq-head' }, h('strong', {}, `Q${c.number}`), ` · ${c.section}`,
+          c.lead || c.leadLabel ? ` · Question Lead – ${c.leadLabel || this.ctx.name(c.lead)}` : ''),
+        userText('p', c.body, { class: 'body' }),
+        answerOf(c, answers))))
+      : h('p', { class: 'empty' }, 'The chair has not put the final list together yet.'));
+  }
+
+  private renderMine(items: Item[], questions: Question[], list: Consolidated[], answers: Response[]): void {
     const mine = questions.filter((q) => q.author === this.ctx.me);
     if (!mine.length) {
       replaceChildren(this.mine, h('p', { class: 'empty' }, 'You have not drafted a question for this meeting.'));
@@ -251,12 +269,21 @@ export class MeetingView implements View {
     const status = h('p', { class: 'error', role: 'alert', id: 'mine-error' });
     replaceChildren(this.mine, status, h('ul', { class: 'questions' }, mine.map((q) =>
       h('li', { class: 'question mine', 'data-question': q.id },
-        h('p', { class: 'body' }, q.body),
+        this.editing === q.id ? this.editForm(q, status) : userText('p', q.body, { class: 'body' }),
         h('p', { class: 'byline' }, `On ${itemName(q.item)} · ${q.section} · to the ${q.target} · `,
           h('span', { class: `q-status q-status-${q.status}` }, statusLabel(q.status)),
           q.outcome ? h('strong', { class: 'outcome' }, ` · ${q.outcome}`) : null),
-        q.status === 'draft'
+        // What it became: the list's question, its wording and its answer.
+        list.filter((c) => c.sources.includes(q.id)).map((c) => h('div', { class: 'became', 'data-became': c.id },
+          h('p', { class: 'meta' }, `Became Q${c.number} on the final list:`),
+          userText('p', c.body, { class: 'body' }),
+          answerOf(c, answers))),
+        q.status === 'draft' && this.editing !== q.id
           ? h('div', { class: 'actions' },
+            h('button', {
+              type: 'button', 'aria-label': `Edit: ${q.body.slice(0, 60)}`,
+              onclick: () => { this.editing = q.id; this.update(); document.getElementById(`edit-body-${q.id}`)?.focus(); },
+            }, 'Edit'),
             h('button', {
               type: 'button', class: 'primary', 'aria-label': `Submit to the chair: ${q.body.slice(0, 60)}`,
               onclick: () => {
@@ -275,6 +302,26 @@ export class MeetingView implements View {
       ))));
   }
 
+  // The author's own draft, edited in place (offline too: the edit is a text
+  // edit of the draft's wording, merged with edits from their other tablets).
+  private editForm(q: Question, status: HTMLElement): HTMLElement {
+    const body = h('textarea', { dir: 'auto', id: `edit-body-${q.id}`, rows: 4, 'aria-label': 'Your question' });
+    body.value = q.body;
+    return h('div', { class: 'edit-draft' }, body, h('div', { class: 'actions' },
+      h('button', {
+        type: 'button', class: 'primary',
+        onclick: () => {
+          const r = this.ctx.write('Not saved', () => this.ctx.client.editQuestion(q.id, { item: '', body: body.value, section: '', target: '', subparts: 0 }, nowMs()));
+          status.textContent = failed(r) ? r.error : '';
+          if (!failed(r)) {
+            this.editing = null;
+            this.update();
+          }
+        },
+      }, 'Save'),
+      h('button', { type: 'button', onclick: () => { this.editing = null; this.update(); } }, 'Cancel')));
+  }
+
   private renderActions(meeting: Meeting): void {
     const acts = rows(this.ctx.client.actions(meeting.id), this.ctx.readError);
     replaceChildren(this.actionsList, acts.length
@@ -284,6 +331,16 @@ export class MeetingView implements View {
           statusLabel(a.status || 'open'), a.carried ? 'carried from an earlier meeting' : ''].filter(Boolean).join(' · ')))))
       : h('p', { class: 'empty' }, 'No actions recorded.'));
   }
+}
+
+// A list question's answer: the words, and when it was given (the recording
+// time) or that it came in writing.
+function answerOf(c: Consolidated, answers: Response[]): HTMLElement | null {
+  const a = answers.find((x) => x.consolidated === c.id);
+  if (!a) return null;
+  return h('div', { class: 'answer' },
+    h('p', { class: 'meta' }, a.written ? 'Written answer' : `Answered at the meeting${a.recordingTime ? ` (recording ${a.recordingTime})` : ''}`),
+    userText('p', a.text, { class: 'body' }));
 }
 
 function detail(term: string, value: string): HTMLElement[] {

@@ -6,7 +6,7 @@
 import { nowMs } from '../clock';
 import { rows, type Conflict, type Kloe, type Priority } from '../core';
 import { failed, isChair, type Ctx, type View } from '../ctx';
-import { h, replaceChildren } from '../dom';
+import { h, replaceChildren, userText } from '../dom';
 import { dateLabel, statusLabel } from '../labels';
 import { ForwardPlan } from './forwardplan';
 
@@ -42,7 +42,7 @@ export class PriorityView implements View {
 
   constructor(private readonly ctx: Ctx, private priorityId: string) {
     const topic = h('input', { id: 'new-kloe-topic', name: 'topic' });
-    const bullets = h('textarea', { id: 'new-kloe-bullets', name: 'bullets', rows: 4 });
+    const bullets = h('textarea', { dir: 'auto', id: 'new-kloe-bullets', name: 'bullets', rows: 4 });
     const target = h('input', { id: 'new-kloe-target', name: 'target', placeholder: 'e.g. February 2021' });
     const approach = approachSelect('new-kloe-approach');
     const error = h('p', { class: 'error', role: 'alert' });
@@ -131,7 +131,7 @@ export class PriorityView implements View {
   private buildForm(k: Kloe): KloeForm {
     const id = `kloe-${k.id}`;
     const topic = h('input', { id: `${id}-topic`, name: 'topic' });
-    const bullets = h('textarea', { id: `${id}-bullets`, name: 'bullets', rows: 4 });
+    const bullets = h('textarea', { dir: 'auto', id: `${id}-bullets`, name: 'bullets', rows: 4 });
     const target = h('input', { id: `${id}-target`, name: 'target' });
     const approach = approachSelect(`${id}-approach`);
     const conflicts = h('div', { class: 'conflicts' });
@@ -203,7 +203,7 @@ export class PriorityView implements View {
       if (!qs.length) continue;
       out.push(h('h3', {}, `${m.title || 'Meeting'}, ${dateLabel(m.date)}`),
         h('ul', { class: 'questions' }, qs.map((q) => h('li', { class: 'question', 'data-question': q.id },
-          h('p', { class: 'body' }, q.body),
+          userText('p', q.body, { class: 'body' }),
           h('p', { class: 'byline' }, h('span', { class: 'author' }, this.ctx.name(q.author)), ` · ${q.section} · `,
             statusLabel(q.status), q.outcome ? ` · ${q.outcome}` : '')))));
     }

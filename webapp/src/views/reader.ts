@@ -8,7 +8,7 @@
 import { nowMs } from '../clock';
 import { isError, rows, type Annotation, type Block, type BlockChange, type Item, type Meeting, type Visibility } from '../core';
 import { failed, type Ctx, type View } from '../ctx';
-import { h, replaceChildren } from '../dom';
+import { h, replaceChildren, userText } from '../dom';
 import { VISIBILITY_LABELS, dateLabel, pagesLabel } from '../labels';
 import { seedDraft } from './meeting';
 
@@ -47,7 +47,7 @@ export class ReaderView implements View {
     (Object.keys(VISIBILITY_LABELS) as Visibility[]).map((v) => h('option', { value: v }, VISIBILITY_LABELS[v])));
   private readonly priority = h('select', { id: 'annotation-priority', name: 'priority' });
   private readonly priorityField: HTMLElement;
-  private readonly note = h('textarea', { id: 'annotation-note', name: 'note', rows: 2 });
+  private readonly note = h('textarea', { dir: 'auto', id: 'annotation-note', name: 'note', rows: 2 });
   private readonly barError = h('p', { class: 'error', role: 'alert', id: 'annotation-error' });
   private readonly listError = h('p', { class: 'error', role: 'alert', id: 'annotation-list-error' });
   private readonly keyStatus = h('p', { class: 'visually-hidden', role: 'status', id: 'keyboard-selection' });
@@ -344,7 +344,7 @@ export class ReaderView implements View {
       changed ? h('span', { class: 'badge' }, 'Changed') : null,
       anns.filter((a) => a.kind === 'note' || a.author !== this.ctx.me).map((a) =>
         h('p', { class: `margin-note vis-${a.visibility}`, 'data-annotation': a.id },
-          h('span', { class: 'who' }, `${this.ctx.name(a.author)}: `), a.body || 'highlighted')));
+          h('span', { class: 'who' }, `${this.ctx.name(a.author)}: `), userText('span', a.body || 'highlighted'))));
     return h('div', { class: `block-row${changed ? ' changed' : ''}` }, el, margin);
   }
 
@@ -386,7 +386,7 @@ export class ReaderView implements View {
 
   private startEdit(a: Annotation): void {
     const id = `edit-ann-${a.id}`;
-    const body = h('textarea', { id: `${id}-body`, rows: 3 });
+    const body = h('textarea', { dir: 'auto', id: `${id}-body`, rows: 3 });
     body.value = a.body;
     const vis = h('select', { id: `${id}-vis` },
       (Object.keys(VISIBILITY_LABELS) as Visibility[]).map((v) => h('option', { value: v }, VISIBILITY_LABELS[v])));

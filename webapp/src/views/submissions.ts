@@ -25,7 +25,7 @@ export class PublicSubmissions {
   private readonly kind = h('select', { id: 'submission-kind', name: 'kind' },
     h('option', { value: 'question' }, 'Question'), h('option', { value: 'statement' }, 'Statement'));
   private readonly received = h('input', { id: 'submission-received', name: 'received', type: 'datetime-local' });
-  private readonly body = h('textarea', { id: 'submission-body', name: 'body', rows: 6 });
+  private readonly body = h('textarea', { dir: 'auto', id: 'submission-body', name: 'body', rows: 6 });
   private meetingId = '';
 
   constructor(private readonly ctx: Ctx) {
