@@ -1076,7 +1076,9 @@ bool fill_space(net::io_context& ioc, std::uint16_t port, const bytes& space, st
   if (!run_until(ioc, [&] { return w.ready || !w.error.empty(); }, 10)) return false;
   auto tf = clk::now();
   while (w.acked < n && w.error.empty() && clk::now() - tf < std::chrono::seconds(180)) {
-    w.push(payload, std::min<std::uint64_t>(limits::max_push_envelopes, n - w.seq));
+    // As many as fit one frame (an envelope is its payload plus ~200 bytes).
+    std::uint64_t fit = (limits::max_frame_bytes - 1024) / (static_cast<std::uint64_t>(payload) + 200);
+    w.push(payload, std::min<std::uint64_t>({limits::max_push_envelopes, fit, n - w.seq}));
     run_until(ioc, [&] { return !w.push_in_flight || !w.error.empty(); }, 30);
   }
   w.c->drop();
@@ -1088,7 +1090,8 @@ bool fill_space(net::io_context& ioc, std::uint16_t port, const bytes& space, st
 // prober that times /healthz, while `load` runs (hostile or stalled clients).
 struct member_probe {
   std::vector<std::uint32_t> ack_us, health_us;
-  void run(net::io_context& ioc, std::uint16_t port, double seconds, const std::function<void()>& load) {
+  void run(net::io_context& ioc, std::uint16_t port, double seconds, const std::function<void()>& load,
+           const std::function<bool()>& done = nullptr) {
     device m;
     m.key = crypto::signing_key::generate();
     m.space = crypto::random_bytes(16);
@@ -1096,7 +1099,7 @@ struct member_probe {
     run_until(ioc, [&] { return m.ready || !m.error.empty(); }, 10);
     auto end = clk::now() + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(seconds));
     auto next_health = clk::now();
-    while (clk::now() < end && m.error.empty()) {
+    while (clk::now() < end && m.error.empty() && !(done && done())) {
       if (load) load();
       if (!m.push_in_flight) {
         auto t0 = now_ns();
@@ -1114,6 +1117,7 @@ struct member_probe {
     }
     if (!m.error.empty()) note("member: %s", m.error.c_str());
     m.c->drop();
+    run_for(ioc, 0.1);  // its handlers end before `m` does
   }
 };
 
@@ -1285,9 +1289,16 @@ void case_stalled(const options& o, const std::string& impl, const std::string& 
     peak = std::max(peak, srv.rss_mib());
   };
   member_probe probe;
-  probe.run(ioc, port, std::max(o.seconds, 20.0), [&] {
+  // Until every stalled session has come and been answered (or refused),
+  // then `seconds` more; 120 s at most.
+  std::optional<clk::time_point> all_in;
+  probe.run(ioc, port, 120, [&] {
     if (started < o.idle_conns) add_some();
     else peak = std::max(peak, srv.rss_mib());
+  }, [&] {
+    if (started < o.idle_conns) return false;
+    if (!all_in) all_in = clk::now();
+    return clk::now() - *all_in > std::chrono::duration<double>(o.seconds);
   });
   int ready = 0;
   for (auto& d : devs) ready += d->ready;

@@ -26,6 +26,7 @@
 #include "packline/crypto.hpp"
 #include "packline/export.hpp"
 #include "packline/pack_import.hpp"
+#include "pdf_source.hpp"
 #include "packline/sync.hpp"
 #include "packline/workflow.hpp"
 #include "ws_client.hpp"
@@ -55,9 +56,11 @@ const char* usage =
     "  members          list the panel's members\n"
     "  add-member NAME ROLE      (clerk or chair)\n"
     "  sign-in MEMBER            act as this member on this device\n"
-    "  import [--dry-run] [--json] [--meeting ID] [--title T] FILE\n"
+    "  import [--dry-run] [--json] [--meeting ID] [--title T] [--add-members] [--add-priorities] FILE\n"
     "                   import an agenda pack (.txt or .pdf) as clerk; --dry-run previews,\n"
-    "                   --meeting adds FILE to that meeting as a supplement\n"
+    "                   --meeting adds FILE to that meeting as a supplement (minutes, late papers);\n"
+    "                   new front-sheet members and plan priorities are listed, and written only\n"
+    "                   with --add-members / --add-priorities\n"
     "  meetings         list meetings\n"
     "  items MEETING    list a meeting's agenda items\n"
     "  blocks ITEM      the text of an item, block by block\n"
@@ -332,38 +335,6 @@ result<void> sync_now(device& d, const std::string& url, bool quiet_output = fal
   return make_error(errc::storage, "sync did not finish within 60 s; what arrived is kept");
 }
 
-// pdftotext (poppler-utils): one text per page, split on form feeds.
-result<std::vector<std::string>> pdf_pages(const std::string& path) {
-  std::string cmd = "pdftotext -enc UTF-8 -q '";
-  for (char c : path) {
-    if (c == '\'') cmd += "'\\''";
-    else cmd += c;
-  }
-  cmd += "' - 2>/dev/null";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return make_error(errc::storage, "could not run pdftotext");
-  std::string out;
-  char buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = ::pclose(p);
-  if (st != 0) {
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-      return make_error(errc::bad_state, "reading PDFs needs pdftotext: apt-get install poppler-utils");
-    return make_error(errc::invalid_argument, "pdftotext could not read " + path + " (is it a PDF?)");
-  }
-  std::vector<std::string> pages;
-  std::size_t from = 0;
-  for (;;) {
-    auto ff = out.find('\f', from);
-    pages.push_back(out.substr(from, ff == std::string::npos ? std::string::npos : ff - from));
-    if (ff == std::string::npos) break;
-    from = ff + 1;
-  }
-  if (pages.size() > 1 && pages.back().find_first_not_of(" \n\r\t") == std::string::npos) pages.pop_back();
-  return pages;
-}
-
 bool is_pdf(const std::string& path, const std::string& head) {
   return head.rfind("%PDF", 0) == 0 || (path.size() > 4 && (path.substr(path.size() - 4) == ".pdf" || path.substr(path.size() - 4) == ".PDF"));
 }
@@ -383,16 +354,12 @@ int cmd_import(device& d, const args& a) {
   auto t0 = std::chrono::steady_clock::now();
   result<pack::parsed> p = make_error(errc::invalid_argument, "");
   if (is_pdf(file, text)) {
-    auto pages = pdf_pages(file);
-    if (!pages) return fail(pages.err());
-    std::cerr << "import: " << pages->size() << " PDF pages\n";
-    if (a.has("meeting")) {
-      std::string joined;
-      for (auto& pg : *pages) joined += pg + "\f";
-      p = pack::parse_supplement(joined, a.get("title"));
-    } else {
-      p = pack::parse_pages(*pages, progress);
-    }
+    auto src = cli::pdf_source(file);
+    if (!src) return fail(src.err());
+    std::cerr << "import: " << src->pages.size() << " PDF pages" << (src->outline.empty() ? "" : ", with an outline") << "\n";
+    t0 = std::chrono::steady_clock::now();  // structuring time, without the extraction
+    if (a.has("meeting")) p = pack::parse_supplement_source(*src, a.get("title"));
+    else p = pack::parse_source(*src, progress);
   } else if (a.has("meeting")) {
     p = pack::parse_supplement(text, a.get("title"));
   } else {
@@ -423,6 +390,8 @@ int cmd_import(device& d, const args& a) {
   auto slash = file.rfind('/');
   o.source = slash == std::string::npos ? file : file.substr(slash + 1);
   o.progress = progress;
+  o.add_members = a.has("add-members");
+  o.add_priorities = a.has("add-priorities");
   auto rep = wf::import_pack(*d.rep, *p, o, now_ms());
   if (!rep) return fail(rep.err());
   if (auto s = d.save(); !s) return fail(s.err());
@@ -434,7 +403,22 @@ int cmd_import(device& d, const args& a) {
   std::cout << "imported " << rep->kind << " as version " << rep->version << " of meeting " << rep->meeting << ": "
             << rep->items << " items, " << rep->blocks << " blocks in " << rep->changes << " changes (" << total_ms
             << " ms)\n";
-  if (rep->members) std::cout << rep->members << " members added from the front sheet\n";
+  // What the front sheet and the plan matched; new ones only with the clerk's confirmation.
+  std::size_t matched = 0, fresh = 0;
+  std::string fresh_names;
+  for (auto& mm : rep->plan.members) {
+    if (!mm.member.empty()) ++matched;
+    else fresh_names += (fresh++ ? ", " : "") + mm.name + (mm.role == "member" ? "" : " (" + mm.role + ")");
+    if (!mm.note.empty()) std::cout << "  " << mm.name << ": " << mm.note << "\n";
+  }
+  if (!rep->plan.members.empty()) std::cout << "front sheet: " << matched << " members matched on the panel";
+  if (rep->members) std::cout << ", " << rep->members << " added: " << fresh_names << "\n";
+  else if (fresh) std::cout << "; " << fresh << " not on the panel and not added (confirm with --add-members): " << fresh_names << "\n";
+  else if (!rep->plan.members.empty()) std::cout << "\n";
+  std::size_t new_priorities = 0;
+  for (auto& pm : rep->plan.priorities) new_priorities += pm.priority.empty();
+  if (rep->priorities) std::cout << rep->priorities << " priorities added from the plan\n";
+  else if (new_priorities) std::cout << new_priorities << " priorities in the plan not added (confirm with --add-priorities)\n";
   if (rep->answers || rep->answers_unplaced)
     std::cout << rep->answers << " answers recorded (" << rep->answers_linked << " tied to questions on the list"
               << (rep->answers_to_drafts ? ", " + std::to_string(rep->answers_to_drafts) + " to members' own drafts" : "")
@@ -475,7 +459,7 @@ int run(int argc, char** argv) {
     return v.empty() ? 2 : 0;
   }
   std::string cmd = v[0];
-  args a = parse_args(std::vector<std::string>(v.begin() + 1, v.end()), {"dry-run", "json", "written", "statement"});
+  args a = parse_args(std::vector<std::string>(v.begin() + 1, v.end()), {"dry-run", "json", "written", "statement", "add-members", "add-priorities"});
   if (auto c = crypto::init(); !c) return fail(c.err());
   device d{dir, nullptr};
   const std::uint64_t now = now_ms();

@@ -1,8 +1,10 @@
 // Verification pool and store thread with group commit (see engine.hpp).
-// Ordering: the store thread takes jobs in FIFO order and posts completions in
-// that order, so the io thread sees pushes of a space in server-sequence
-// order (the hub publishes live frames in that order). A session has one
-// request in flight, so its own requests cannot overtake each other.
+// Ordering: the store thread takes pushes in FIFO order and posts their
+// completions in that order, so the io thread sees pushes of a space in
+// server-sequence order (the hub publishes live frames in that order).
+// Waiting pushes go before other jobs (pulls, snapshots, auth): a pull that
+// runs later only sees more. A session has one request in flight, so its
+// own requests cannot overtake each other.
 #include "engine.hpp"
 
 #include "log.hpp"
@@ -55,7 +57,7 @@ void engine::push(push_job job, std::function<void(push_outcome)> done) {
       stats_.store_queue.fetch_add(1, std::memory_order_relaxed);
       {
         std::lock_guard<std::mutex> sl(smu_);
-        sq_.push_back(store_item{std::move(owned), {}});
+        pushes_.push_back(std::move(owned));
       }
       scv_.notify_one();
     });
@@ -67,7 +69,7 @@ void engine::run(std::function<void(store&)> job) {
   stats_.store_queue.fetch_add(1, std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> l(smu_);
-    sq_.push_back(store_item{nullptr, std::move(job)});
+    jobs_.push_back(std::move(job));
   }
   scv_.notify_one();
 }
@@ -112,34 +114,30 @@ void engine::flush_group(std::vector<std::unique_ptr<append_item>>& group) {
 }
 
 void engine::store_loop() {
-  std::vector<std::unique_ptr<append_item>> group;
   for (;;) {
-    std::deque<store_item> batch;
+    std::vector<std::unique_ptr<append_item>> group;
+    std::function<void(store&)> job;
     {
       std::unique_lock<std::mutex> l(smu_);
-      scv_.wait(l, [&] { return sstop_ || !sq_.empty(); });
-      if (sq_.empty()) return;  // stopping and drained
-      batch.swap(sq_);
-    }
-    stats_.store_queue.fetch_sub(static_cast<std::int64_t>(batch.size()), std::memory_order_relaxed);
-    // Consecutive pushes form one group commit; any other job flushes the
-    // group first so FIFO order holds (a pull sees every earlier ack).
-    std::size_t group_changes = 0;
-    for (auto& it : batch) {
-      if (it.append) {
-        group_changes += it.append->job.batch.size();
-        group.push_back(std::move(it.append));
-        if (group_changes >= tuning::group_commit_max_changes) {
-          flush_group(group);
-          group_changes = 0;
-        }
-      } else {
-        flush_group(group);
-        group_changes = 0;
-        it.job(db_);
+      scv_.wait(l, [&] { return sstop_ || !pushes_.empty() || !jobs_.empty(); });
+      if (pushes_.empty() && jobs_.empty()) return;  // stopping and drained
+      // Every waiting push first, as one group commit: members' acks never
+      // wait behind other sessions' page reads, and one sync covers them all.
+      std::size_t changes = 0;
+      while (!pushes_.empty() && changes < tuning::group_commit_max_changes) {
+        changes += pushes_.front()->job.batch.size();
+        group.push_back(std::move(pushes_.front()));
+        pushes_.pop_front();
+      }
+      if (group.empty()) {
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
       }
     }
-    flush_group(group);
+    stats_.store_queue.fetch_sub(group.empty() ? 1 : static_cast<std::int64_t>(group.size()),
+                                 std::memory_order_relaxed);
+    if (!group.empty()) flush_group(group);
+    else job(db_);
   }
 }
 

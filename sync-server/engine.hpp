@@ -41,10 +41,6 @@ class engine final : public services {
     push_outcome out;
     std::function<void(push_outcome)> done;
   };
-  struct store_item {
-    std::unique_ptr<append_item> append;  // either this
-    std::function<void(store&)> job;      // or this
-  };
   void verify_loop();
   void store_loop();
   void flush_group(std::vector<std::unique_ptr<append_item>>& group);
@@ -61,7 +57,8 @@ class engine final : public services {
 
   std::mutex smu_;
   std::condition_variable scv_;
-  std::deque<store_item> sq_;
+  std::deque<std::unique_ptr<append_item>> pushes_;  // verified, waiting to be stored
+  std::deque<std::function<void(store&)>> jobs_;     // everything else, in order
   bool sstop_ = false;
   std::thread store_thread_;
   bool stopped_ = false;

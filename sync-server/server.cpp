@@ -55,6 +55,7 @@ class closable {
   // Bytes queued for the peer (WebSocket sessions), and what to do when the
   // server as a whole holds too many: drop them, tell the peer to resync, close.
   virtual std::size_t queued() const { return 0; }
+  virtual bool closing() const { return false; }
   virtual void shed() {}
 
  protected:
@@ -95,13 +96,22 @@ struct shared_state {
     shed_scheduled = false;
     if (outbound_bytes <= a.opts.outbound_cap) return;
     std::vector<std::pair<std::size_t, closable*>> big;
-    for (auto* s : sessions)
-      if (auto q = s->queued()) big.emplace_back(q, s);
+    std::size_t releasing = 0;  // held by sessions already closing: freed soon
+    for (auto* s : sessions) {
+      if (s->closing()) releasing += s->queued();
+      else if (auto q = s->queued()) big.emplace_back(q, s);
+    }
     std::sort(big.begin(), big.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    // Shed only as much as brings the total under three quarters of the cap
+    // once freed (a frame being written is freed when its write ends or the
+    // connection is cut), biggest first: a member holding an ack is spared.
+    std::size_t target = a.opts.outbound_cap / 4 * 3;
+    std::size_t after = outbound_bytes - std::min(outbound_bytes, releasing);
     std::size_t shed_sessions = 0;
     for (auto& [q, s] : big) {
-      if (outbound_bytes <= a.opts.outbound_cap / 4 * 3) break;
+      if (after <= target) break;
       s->shed();
+      after -= std::min(after, q);
       ++shed_sessions;
     }
     log(log_level::warn, "server outbound memory over its cap; busiest sessions told to resync",
@@ -293,7 +303,8 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   }
 
   void shutdown() override { begin_close(websocket::close_code::going_away); }
-  std::size_t queued() const override { return close_started_ ? 0 : queued_bytes_; }
+  std::size_t queued() const override { return queued_bytes_; }
+  bool closing() const override { return closing_; }
   void shed() override {
     state_->a.stats.sessions_shed.fetch_add(1, std::memory_order_relaxed);
     resync();
@@ -331,8 +342,11 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
 
   void do_read() {
     if (reading_ || busy_ || closing_) return;
-    // Backpressure: while answers pile up unread, stop taking new requests.
+    // Backpressure: while answers pile up unread, stop taking new requests;
+    // and while the server as a whole is over its cap, a session still
+    // holding bytes waits until they are written.
     if (queue_.size() - live_frames_ >= tuning::outbound_pause_frames) return;
+    if (queued_bytes_ > 0 && state_->outbound_bytes > state_->a.opts.outbound_cap) return;
     reading_ = true;
     read_some();
   }

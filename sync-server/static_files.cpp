@@ -131,7 +131,10 @@ const std::array<header, 4>& security_headers() {
   static const std::array<header, 4> h{{
       {"Content-Security-Policy",
        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; "
-       "connect-src 'self'; img-src 'self' data: blob:; style-src 'self'; font-src 'self' data:; "
+       "connect-src 'self' blob:; img-src 'self' data: blob:; font-src 'self' data:; "
+       // The printable export is a blob: page with its own <style>; a blob:
+       // document inherits this policy. Styles cannot run code.
+       "style-src 'self' 'unsafe-inline'; "
        "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"},
       {"X-Content-Type-Options", "nosniff"},
       {"Referrer-Policy", "same-origin"},

@@ -28,7 +28,8 @@ std::string short_hex(const bytes& b) {
 
 constexpr std::uint64_t max_seq = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
 
-// The server's clock, for a join's claimed time only (keyring::admit).
+// The server's clock, for a join's claimed time (keyring::admit) and for
+// welcome (v4), so a device learns that its own clock is off.
 std::int64_t wall_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -229,11 +230,12 @@ void sync_handler::on_auth(const proto::auth& m, done_fn done) {
           {{"peer", peer_}, {"device", short_hex(device_)}, {"space", to_hex(space_)},
            {"cursor", cur.value()}, {"version", version_}});
       reply r;
-      proto::welcome w{space_, cur.value(), std::nullopt};
+      proto::welcome w{space_, cur.value(), std::nullopt, std::nullopt};
       // A snapshot that cannot be read only costs a full pull (and maybe one
       // more upload): the session goes on.
       if (snap) w.snapshot = *snap ? snap->value().meta.cursor : 0;
       if (snap && !*snap) log(log_level::error, "snapshot not read", {{"peer", peer_}, {"text", snap->err().message}});
+      if (version_ >= 4) w.time = static_cast<std::uint64_t>(wall_ms());
       r.frames.push_back(codec::encode(w));
       r.joined = true;
       done(std::move(r));

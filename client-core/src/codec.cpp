@@ -267,7 +267,8 @@ result<proto::message> decode_tree(const node& root) {
       welcome m;
       m.space = r.bin(16, true);
       m.cursor = r.u64();
-      if (root.items.size() == 4) m.snapshot = r.u64();  // v3
+      if (root.items.size() >= 4) m.snapshot = r.u64();  // v3
+      if (root.items.size() == 5) m.time = r.u64();      // v4
       if (!r.done()) return shape("welcome");
       return message{m};
     }
@@ -459,8 +460,9 @@ bytes encode(const proto::message& m) {
         } else if constexpr (std::is_same_v<T, auth>) {
           head(msg_type::auth, 1); pack_bin(pk, x.signature);
         } else if constexpr (std::is_same_v<T, welcome>) {
-          head(msg_type::welcome, x.snapshot ? 3 : 2); pack_bin(pk, x.space); pk.pack_uint64(x.cursor);
-          if (x.snapshot) pk.pack_uint64(*x.snapshot);
+          head(msg_type::welcome, x.time ? 4 : x.snapshot ? 3 : 2); pack_bin(pk, x.space); pk.pack_uint64(x.cursor);
+          if (x.snapshot || x.time) pk.pack_uint64(x.snapshot.value_or(0));  // v4 carries v3's field too
+          if (x.time) pk.pack_uint64(*x.time);
         } else if constexpr (std::is_same_v<T, push>) {
           head(msg_type::push, 1);
           pk.pack_array(static_cast<std::uint32_t>(x.envelopes.size()));

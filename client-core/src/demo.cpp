@@ -44,6 +44,7 @@ result<std::vector<bytes>> envelopes(std::uint64_t now_ms) {
   if (!p) return p.err();
   workflow::import_options o;
   o.source = "sample-pack.txt";
+  o.add_members = o.add_priorities = true;  // the demo's clerk confirms the front sheet and the plan
   auto imported = workflow::import_pack(rep, *p, o, now_ms);
   if (!imported) return imported.err();
   return rep.pending(1000);

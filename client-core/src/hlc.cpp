@@ -13,9 +13,8 @@ hlc_timestamp hlc_clock::tick(std::uint64_t now_ms) {
   return last_;
 }
 
-result<hlc_timestamp> hlc_clock::observe(hlc_timestamp remote, std::uint64_t now_ms) {
-  if (remote.wall_ms > now_ms + limits::max_clock_skew_ms)
-    return make_error(errc::clock_skew, "a change is dated too far in the future; check that device's clock");
+hlc_timestamp hlc_clock::observe(hlc_timestamp remote, std::uint64_t now_ms) {
+  if (remote.wall_ms > now_ms + limits::max_clock_skew_ms) return last_;  // not adopted (hlc.hpp)
   std::uint64_t wall = std::max({last_.wall_ms, remote.wall_ms, now_ms});
   std::uint32_t counter = 0;
   if (wall == last_.wall_ms && wall == remote.wall_ms) counter = std::max(last_.counter, remote.counter) + 1;

@@ -6,188 +6,63 @@
 // every step is a heuristic with a fallback that keeps the text as blocks.
 #include "packline/pack_import.hpp"
 
+#include "pack_text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "packline/crypto.hpp"
 
 namespace packline::pack {
 namespace {
 
-// ---- text helpers ---------------------------------------------------------
-
-std::string_view trim(std::string_view s) {
-  auto sp = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; };
-  while (!s.empty() && sp(s.front())) s.remove_prefix(1);
-  while (!s.empty() && sp(s.back())) s.remove_suffix(1);
-  // Non-breaking spaces left by converters.
-  while (s.size() >= 2 && static_cast<unsigned char>(s[0]) == 0xc2 && static_cast<unsigned char>(s[1]) == 0xa0) s.remove_prefix(2);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string o(s);
-  for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return o;
-}
-
-bool starts_with_ci(std::string_view s, std::string_view p) {
-  if (s.size() < p.size()) return false;
-  for (std::size_t i = 0; i < p.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(p[i]))) return false;
-  return true;
-}
-
-bool contains_ci(std::string_view s, std::string_view p) { return lower(s).find(lower(p)) != std::string::npos; }
-
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
-}
-
-// Share of upper-case among ASCII letters (-1 when there are fewer than 3).
-double upper_ratio(std::string_view s) {
-  int letters = 0, upper = 0;
-  for (char c : s) {
-    if (std::isalpha(static_cast<unsigned char>(c))) {
-      ++letters;
-      if (std::isupper(static_cast<unsigned char>(c))) ++upper;
-    }
-  }
-  return letters < 3 ? -1.0 : static_cast<double>(upper) / letters;
-}
-
-// "5 - 14", "5-14", "5 – 14" or "7".
-bool parse_range(std::string_view s, int& first, int& last) {
-  s = trim(s);
-  std::string t;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == 0xe2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80) {  // en/em dash
-      t += '-';
-      i += 2;
-    } else if (c != ' ') {
-      t += static_cast<char>(c);
-    }
-  }
-  auto dash = t.find('-');
-  if (dash == std::string::npos) {
-    if (!all_digits(t) || t.size() > 4) return false;
-    first = last = std::stoi(t);
-    return true;
-  }
-  std::string a = t.substr(0, dash), b = t.substr(dash + 1);
-  if (!all_digits(a) || !all_digits(b) || a.size() > 4 || b.size() > 4) return false;
-  first = std::stoi(a);
-  last = std::stoi(b);
-  return first > 0 && last >= first;
-}
-
-constexpr std::array<std::string_view, 12> month_names = {"january", "february", "march",     "april",   "may",      "june",
-                                                          "july",    "august",   "september", "october", "november", "december"};
-
-int month_of(std::string_view w) {
-  std::string l = lower(w);
-  if (l.size() < 3) return 0;
-  for (std::size_t i = 0; i < month_names.size(); ++i)
-    if (month_names[i].substr(0, l.size()) == l || (l.size() > 3 && l.substr(0, 3) == month_names[i].substr(0, 3) &&
-                                                     month_names[i].find(l) == 0))
-      return static_cast<int>(i) + 1;
-  if (l == "sept") return 9;
-  return 0;
-}
-
-std::vector<std::string> words_of(std::string_view s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (std::isalnum(static_cast<unsigned char>(c))) cur += c;
-    else if (!cur.empty()) out.push_back(std::exchange(cur, {}));
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
-
-std::string two(int v) {
-  char b[16];
-  std::snprintf(b, sizeof b, "%02d", v);
-  return b;
-}
-
-// "10.00 am", "2.30pm", "10am", "14:00" → "HH:MM".
-std::string parse_time(std::string_view s) {
-  std::string l = lower(s);
-  for (std::size_t i = 0; i < l.size(); ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(l[i])) || (i > 0 && std::isdigit(static_cast<unsigned char>(l[i - 1])))) continue;
-    std::size_t j = i;
-    int h = 0, m = 0;
-    while (j < l.size() && std::isdigit(static_cast<unsigned char>(l[j])) && j - i < 2) h = h * 10 + (l[j++] - '0');
-    bool has_min = false;
-    if (j + 2 < l.size() && (l[j] == '.' || l[j] == ':') && std::isdigit(static_cast<unsigned char>(l[j + 1])) &&
-        std::isdigit(static_cast<unsigned char>(l[j + 2]))) {
-      m = (l[j + 1] - '0') * 10 + (l[j + 2] - '0');
-      j += 3;
-      has_min = true;
-    }
-    std::size_t k = j;
-    while (k < l.size() && l[k] == ' ') ++k;
-    bool am = l.compare(k, 2, "am") == 0, pm = l.compare(k, 2, "pm") == 0;
-    if (!am && !pm && !has_min) continue;
-    if (pm && h < 12) h += 12;
-    if (am && h == 12) h = 0;
-    if (h > 23 || m > 59) continue;
-    return two(h) + ":" + two(m);
-  }
-  return {};
-}
+using namespace detail;
 
 // ---- lines and blocks -----------------------------------------------------
 
-struct line {
-  std::string text;
-  int page = 0;  // 1-based page when the source had page breaks
-};
-
-std::vector<line> split_lines(const std::vector<std::string>& pages) {
+// The neutral form's lines, numbered per page (per file when unpaged).
+// Converters glue bold runs into one line: "A**B**C" is three lines.
+std::vector<line> split_lines(const source& src) {
   std::vector<line> out;
-  for (std::size_t p = 0; p < pages.size(); ++p) {
-    std::string_view t = pages[p];
-    std::size_t at = 0;
-    while (at <= t.size()) {
-      auto nl = t.find('\n', at);
-      std::string_view ln = t.substr(at, nl == std::string_view::npos ? std::string_view::npos : nl - at);
-      // Converters glue bold runs into one line: "A**B**C" is three lines.
-      std::string s(ln);
+  // The body text's size: the size most lines are printed in.
+  std::map<long, std::size_t> sizes;
+  for (const auto& pg : src.pages)
+    for (const auto& tl : pg.lines)
+      if (tl.size > 0 && !tl.text.empty()) ++sizes[std::lround(tl.size * 2)];
+  double body = 0;
+  std::size_t most = 0;
+  for (auto [sz, n] : sizes)
+    if (n > most) most = n, body = sz / 2.0;
+  int no = 0;
+  for (std::size_t p = 0; p < src.pages.size(); ++p) {
+    int page = src.paged ? static_cast<int>(p) + 1 : 0;
+    if (src.paged) no = 0;
+    for (const auto& tl : src.pages[p].lines) {
+      ++no;
+      const std::string& s = tl.text;
       if (s.find("**") != std::string::npos) {
         std::size_t from = 0;
         for (;;) {
           auto m = s.find("**", from);
           std::string part = std::string(trim(std::string_view(s).substr(from, m == std::string::npos ? std::string::npos : m - from)));
-          if (!part.empty()) out.push_back({part, static_cast<int>(p) + 1});
+          if (!part.empty()) out.push_back({part, page, no, tl.size, true});
           if (m == std::string::npos) break;
           from = m + 2;
         }
-        out.push_back({"", static_cast<int>(p) + 1});
+        out.push_back({"", page, no});
       } else {
-        if (!s.empty() && s.back() == '\r') s.pop_back();
-        out.push_back({std::move(s), static_cast<int>(p) + 1});
+        std::string t = s;
+        if (!t.empty() && t.back() == '\r') t.pop_back();
+        out.push_back({std::move(t), page, no, tl.size, tl.size > 0 && body > 0 && tl.size >= body * 1.15});
       }
-      if (nl == std::string_view::npos) break;
-      at = nl + 1;
     }
-    out.push_back({"", static_cast<int>(p) + 1});
+    out.push_back({"", page, no});
   }
   return out;
-}
-
-bool is_page_marker(std::string_view s, int* n = nullptr) {
-  s = trim(s);
-  if (!starts_with_ci(s, "page ")) return false;
-  auto rest = trim(s.substr(5));
-  if (!all_digits(rest) || rest.size() > 4) return false;
-  if (n) *n = std::stoi(std::string(rest));
-  return true;
 }
 
 bool is_list_item(std::string_view s) {
@@ -201,6 +76,8 @@ bool is_list_item(std::string_view s) {
 bool is_heading(std::string_view s) {
   s = trim(s);
   if (s.empty() || s.size() > 100 || s.find('\t') != std::string_view::npos) return false;
+  // "Priority 2: Supporting Victims".
+  if (starts_with_ci(s, "priority ") && s.size() > 10 && is_digit(s[9]) && s.size() < 90 && s.back() != '.') return true;
   double up = upper_ratio(s);
   if (up >= 0.8) return true;
   // "1. BACKGROUND", "5. Update on Covid 19 - Verbal" (numbered, short, no full stop).
@@ -244,19 +121,28 @@ bool ends_sentence(std::string_view t) {
   return c == '.' || c == '?' || c == '!' || c == ':' || c == ';';
 }
 
+// The text of a list item without its bullet ("- ", "* ", "• "): the reader draws its own.
+std::string without_bullet(std::string_view t) {
+  std::size_t n = static_cast<unsigned char>(t[0]) == 0xe2 ? 3 : 1;
+  return std::string(trim(t.substr(n)));
+}
+
 // Runs of non-empty lines become paragraphs; headings, list items, table rows
-// and page footers stand alone. Returns blocks with the page of their first line.
-std::vector<block> make_blocks(const std::vector<line>& lines) {
+// and page footers stand alone. Returns blocks with the page of their first
+// line, and (in `first_line`) the index of that line.
+std::vector<block> make_blocks(const std::vector<line>& lines, std::vector<std::size_t>& first_line) {
   std::vector<block> out;
   bool open = false;
-  for (auto& l : lines) {
+  for (std::size_t li = 0; li < lines.size(); ++li) {
+    const auto& l = lines[li];
     std::string_view t = trim(l.text);
     if (t.empty()) {
       open = false;
       continue;
     }
     std::string k = kind_of(l.text);
-    std::string text = k == "table_row" ? std::string(l.text) : std::string(t);
+    if (k == "paragraph" && l.strong && l.size > 0 && t.size() < 100 && !ends_sentence(t)) k = "heading";  // PDF headings
+    std::string text = k == "table_row" ? std::string(l.text) : k == "list_item" ? without_bullet(t) : std::string(t);
     if (k == "table_row") {
       while (!text.empty() && (text.back() == '\r' || text.back() == ' ')) text.pop_back();
     }
@@ -265,13 +151,14 @@ std::vector<block> make_blocks(const std::vector<line>& lines) {
     // has no blank lines between paragraphs).
     int a = 0, b = 0;
     bool alone = starts_label(t) || parse_range(t, a, b);
-    if (k == "paragraph" && open && out.back().kind == "paragraph" && !alone) {
+    if (k == "paragraph" && open && out.back().kind == "paragraph" && !alone && out.back().page == l.page) {
       out.back().text += " ";
       out.back().text += t;
       open = !ends_sentence(t);
       continue;
     }
     out.push_back(block{k, std::move(text), l.page, -1});
+    first_line.push_back(li);
     open = k == "paragraph" && !alone && !ends_sentence(t);
   }
   return out;
@@ -279,51 +166,13 @@ std::vector<block> make_blocks(const std::vector<line>& lines) {
 
 std::size_t text_size(const block& b) { return b.text.size() + 40; }  // headings take room on a page too
 
-// ---- front sheet ----------------------------------------------------------
-
-std::string after_colon(std::string_view s) {
-  auto c = s.find(':');
-  return c == std::string_view::npos ? std::string{} : std::string(trim(s.substr(c + 1)));
-}
-
-void parse_membership(meeting_info& m, std::string_view names) {
-  m.membership = std::string(trim(names));
-  std::string s = m.membership;
-  // Split on ", " and " and ".
-  std::vector<std::string> parts;
-  std::size_t from = 0;
-  for (;;) {
-    std::size_t c = s.find(", ", from), a = s.find(" and ", from);
-    std::size_t cut = std::min(c, a);
-    parts.emplace_back(trim(std::string_view(s).substr(from, cut == std::string::npos ? std::string::npos : cut - from)));
-    if (cut == std::string::npos) break;
-    from = cut + (cut == c ? 2 : 5);
-  }
-  for (auto& p : parts) {
-    if (p.empty()) continue;
-    std::string name = p;
-    auto br = p.find('(');
-    if (br != std::string::npos) {
-      std::string tag = lower(p.substr(br));
-      name = std::string(trim(std::string_view(p).substr(0, br)));
-      if (tag.find("vice") != std::string::npos) m.vice_chair = name;
-      else if (tag.find("chair") != std::string::npos) m.chair = name;
-      else if (tag.find("independent") != std::string::npos) m.independent_members.push_back(name);
-    }
-    m.members.push_back(name);  // as printed ("Cllr ..." where the pack says so)
-  }
-}
-
-// "The deadline ... is 8.30am on Monday 7 December 2020."
-std::string parse_deadline(std::string_view s) {
-  if (!contains_ci(s, "deadline")) return {};
-  std::string d = parse_date(s), t = parse_time(s);
-  if (d.empty() || t.empty()) return {};
-  return d + " " + t;
-}
-
+// A running banner: the panel's name in capitals ("DORSET POLICE AND CRIME PANEL").
 bool is_banner(std::string_view s) {
-  return contains_ci(s, "police and crime panel") || contains_ci(s, "police & crime panel");
+  if (contains_ci(s, "police and crime panel") || contains_ci(s, "police & crime panel")) return true;
+  if (upper_ratio(s) < 0.8) return false;
+  for (std::string_view w : {"panel", "committee", "board", "cabinet", "council", "commission"})
+    if (contains_ci(s, w)) return true;
+  return false;
 }
 
 // ---- documents ------------------------------------------------------------
@@ -371,33 +220,39 @@ int explicit_item(std::string_view s) {
 
 bool blank_page(std::string_view s) { return contains_ci(s, "page is intentionally left blank"); }
 
-// Pages by interpolation between anchors (block index, page) over text size.
-void spread_pages(std::vector<block>& bs, std::size_t from, std::size_t to, int first, int last) {
-  if (from >= to || first <= 0) return;
-  if (last < first) last = first;
-  std::vector<std::pair<std::size_t, int>> anchors{{from, first}};
-  for (std::size_t i = from; i < to; ++i) {
+// Pages of text with no page breaks: a page exists only where the source
+// marks one. A footer "Page N" is on page N, and so is everything after a
+// footer "Page N-1" up to it; a paper starts on the printed page the agenda
+// gives it. Other blocks get no page (0) rather than a guess.
+void mark_pages(parsed& p) {
+  auto& bs = p.blocks;
+  for (auto& b : bs) b.page = 0;
+  // (position*2, page ended there): a footer ends its page at the block; a
+  // paper starting on page F ends page F-1 just before its first block.
+  std::vector<std::pair<std::size_t, int>> ends;
+  for (std::size_t i = 0; i < bs.size(); ++i) {
     int n = 0;
-    if (bs[i].kind == "page_marker" && is_page_marker(bs[i].text, &n) && n >= anchors.back().second && n <= last)
-      anchors.push_back({i, n});
-  }
-  anchors.push_back({to, last + 1});
-  std::vector<std::size_t> cum(to - from + 1, 0);
-  for (std::size_t i = from; i < to; ++i) cum[i - from + 1] = cum[i - from] + text_size(bs[i]);
-  for (std::size_t a = 0; a + 1 < anchors.size(); ++a) {
-    auto [i0, p0] = anchors[a];
-    auto [i1, p1] = anchors[a + 1];
-    // A footer "Page N" closes page N: the segment before it runs p0..N.
-    int span = a + 1 == anchors.size() - 1 ? p1 - p0 : p1 - p0 + 1;
-    if (span < 1) span = 1;
-    double total = static_cast<double>(cum[i1 - from] - cum[i0 - from]);
-    for (std::size_t i = i0; i < i1; ++i) {
-      double at = total > 0 ? (cum[i - from] - cum[i0 - from]) / total : 0;
-      int pg = p0 + static_cast<int>(at * span);
-      if (a + 1 < anchors.size() - 1) pg = std::min(pg, p1);
-      bs[i].page = std::clamp(pg, first, last);
+    if (bs[i].kind == "page_marker" && is_page_marker(bs[i].text, &n)) {
+      bs[i].page = n;
+      ends.push_back({2 * i + 1, n});
     }
   }
+  for (const auto& d : p.documents)
+    if (d.first_page > 0 && d.first_block < bs.size()) {
+      bs[d.first_block].page = d.first_page;
+      ends.push_back({2 * d.first_block, d.first_page - 1});
+    }
+  std::sort(ends.begin(), ends.end());
+  for (std::size_t k = 0; k + 1 < ends.size(); ++k) {
+    auto [from, n0] = ends[k];
+    auto [to, n1] = ends[k + 1];
+    if (n1 != n0 + 1) continue;
+    for (std::size_t i = (from + 1) / 2; 2 * i < to; ++i) bs[i].page = n1;
+  }
+  int last = 0;
+  for (auto& it : p.items) last = std::max(last, it.last_page);
+  for (auto& b : bs) last = std::max(last, b.page);
+  p.pages = last;
 }
 
 // A title-sized line: headings, and mixed-case titles such as
@@ -428,26 +283,33 @@ std::string first_heading_title(const std::vector<block>& bs, std::size_t from, 
 }
 
 // Finds where each item's document starts (block indices, ascending).
-void find_documents(parsed& p, std::size_t agenda_end) {
+void find_documents(parsed& p, std::size_t agenda_end, const std::vector<int>& start_page) {
   auto& bs = p.blocks;
   std::size_t from = agenda_end;
   bool first = true;
   std::vector<std::pair<int, std::size_t>> starts;  // item index, block
   for (std::size_t k = 0; k < p.items.size(); ++k) {
     auto& it = p.items[k];
-    if (it.first_page <= 0) continue;
+    int phys = start_page[k];
+    if (it.first_page <= 0 && phys <= 0) continue;
+    std::size_t found = bs.size();
+    // 1. The physical page, from the outline, page labels or page breaks.
+    if (phys > 0) {
+      for (std::size_t i = first ? from : from + 1; i < bs.size(); ++i)
+        if (bs[i].page >= phys) { found = i; break; }
+      if (found < bs.size()) {
+        starts.push_back({static_cast<int>(k), found});
+        from = found;
+        first = false;
+        continue;
+      }
+    }
     if (first) {
       starts.push_back({static_cast<int>(k), from});
       first = false;
       continue;
     }
-    std::size_t found = bs.size();
     int num = all_digits(it.number) ? std::stoi(it.number) : -2;
-    // 1. Exact pages from PDF page breaks.
-    if (p.pages_exact && it.first_page <= p.pages) {
-      for (std::size_t i = from + 1; i < bs.size(); ++i)
-        if (bs[i].page >= it.first_page) { found = i; break; }
-    }
     // 2. "AGENDA NO: 8".
     for (std::size_t i = from + 1; found == bs.size() && i < bs.size(); ++i)
       if (explicit_item(bs[i].text) == num) found = i;
@@ -666,6 +528,17 @@ void parse_forward_plan(parsed& p) {
 
 // ---- plan priorities ------------------------------------------------------
 
+// "one " .. "ten " at the start of s: its value, and `d` set past it.
+int number_in_words(std::string_view s, std::size_t& d) {
+  static constexpr std::array<std::string_view, 10> w = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"};
+  for (std::size_t i = 0; i < w.size(); ++i)
+    if (starts_with_ci(s, w[i]) && (s.size() == w[i].size() || !is_alpha(s[w[i].size()]))) {
+      d = w[i].size();
+      return static_cast<int>(i) + 1;
+    }
+  return 0;
+}
+
 std::string title_case(std::string_view s) {
   static const std::array<std::string_view, 10> small = {"and", "of", "the", "for", "at", "to", "in", "on", "with", "our"};
   std::string out;
@@ -694,16 +567,43 @@ std::string title_case(std::string_view s) {
   return out;
 }
 
+// Priorities come only from a plan (a document whose item or title names a
+// plan) or from explicit "Priority 1: ..." headings.
+bool in_plan(const parsed& p, const block& b) {
+  if (b.item >= 0 && static_cast<std::size_t>(b.item) < p.items.size()) {
+    const auto& it = p.items[static_cast<std::size_t>(b.item)];
+    return contains_ci(it.title, "plan") || contains_ci(it.document, "plan");
+  }
+  return false;
+}
+
 void parse_priorities(parsed& p) {
   auto& bs = p.blocks;
+  // "Priority 1: Protecting people", "PRIORITY 2 – Working together".
+  for (const auto& b : bs) {
+    if (b.kind != "heading" && !(b.kind == "paragraph" && b.text.size() < 90)) continue;
+    std::string_view t = trim(b.text);
+    if (!starts_with_ci(t, "priority ")) continue;
+    std::string rest = plain_dashes(t.substr(9));
+    std::size_t d = 0;
+    while (d < rest.size() && is_digit(rest[d])) ++d;
+    int n = d && d <= 2 ? std::stoi(rest.substr(0, d)) : number_in_words(rest, d);
+    if (n <= 0 || d >= rest.size() || (rest[d] != ':' && rest[d] != ' ' && rest[d] != '-' && rest[d] != '.')) continue;
+    std::string title(trim(rest.substr(d)));
+    while (!title.empty() && (title[0] == ':' || title[0] == '-' || title[0] == '.' || title[0] == ' ')) title.erase(0, 1);
+    if (title.empty() || title.size() > 80 || title.back() == '.') continue;
+    if (std::any_of(p.priorities.begin(), p.priorities.end(), [&](const priority& x) { return x.number == n; })) continue;
+    p.priorities.push_back({n, upper_ratio(title) > 0.9 ? title_case(title) : title});
+  }
+  if (!p.priorities.empty()) return;
   // "...has identified six priorities. These priorities ... are:" then bullets.
   for (std::size_t i = 0; i < bs.size() && p.priorities.empty(); ++i) {
     std::string_view t = trim(bs[i].text);
-    if (!contains_ci(t, "priorities") || t.empty() || t.back() != ':') continue;
+    if (!contains_ci(t, "priorities") || t.empty() || t.back() != ':' || !(in_plan(p, bs[i]) || p.kind == "report")) continue;
     for (std::size_t j = i + 1; j < bs.size(); ++j) {
       if (bs[j].kind == "paragraph") continue;
       if (bs[j].kind != "list_item") break;
-      std::string_view li = trim(trim(bs[j].text).substr(1));
+      std::string_view li = trim(bs[j].text);  // the bullet is already off
       if (li.empty() || std::isdigit(static_cast<unsigned char>(li[0])) || li.size() > 60 || li.back() == '.') break;
       p.priorities.push_back({static_cast<int>(p.priorities.size()) + 1, std::string(li)});
     }
@@ -711,7 +611,8 @@ void parse_priorities(parsed& p) {
   if (!p.priorities.empty()) return;
   // Monitoring report pages: the pillar's name in capitals after "This Period / Last Period".
   for (std::size_t i = 0; i < bs.size(); ++i) {
-    if (!(bs[i].kind == "table_row" && contains_ci(bs[i].text, "this period") && contains_ci(bs[i].text, "last period")))
+    if (!(bs[i].kind == "table_row" && contains_ci(bs[i].text, "this period") && contains_ci(bs[i].text, "last period")) ||
+        !in_plan(p, bs[i]))
       continue;
     std::size_t j = i + 1;
     std::string name;
@@ -743,19 +644,33 @@ constexpr std::size_t chars_per_page = 3200;
 
 // ---- answers in minutes and question-and-answer appendices -----------------
 
-// Takes "(01:20:24 on recording)" (or "(1:20:24)") out of `t`; returns "01:20:24" or "".
+// Takes a recording time out of `t`: "(01:20:24 on recording)", "(00.35.11
+// on the recording)", "(20:25 on recording)" (minutes and seconds),
+// "(01:52.00 ...)", "(1:20:24)". Returns "HH:MM:SS" or "".
 std::string take_recording_time(std::string& t) {
-  auto digit = [](std::string_view v, std::size_t i) { return i < v.size() && std::isdigit(static_cast<unsigned char>(v[i])); };
   for (auto open = t.find('('); open != std::string::npos; open = t.find('(', open + 1)) {
     auto close = t.find(')', open);
     if (close == std::string::npos) break;
     std::string_view in = trim(std::string_view(t).substr(open + 1, close - open - 1));
-    std::size_t h = 0;
-    while (digit(in, h)) ++h;
-    if (h < 1 || h > 2 || in.size() < h + 6 || in[h] != ':' || !digit(in, h + 1) || !digit(in, h + 2) || in[h + 3] != ':' ||
-        !digit(in, h + 4) || !digit(in, h + 5) || digit(in, h + 6))
-      continue;
-    std::string time = (h == 1 ? "0" : "") + std::string(in.substr(0, h + 6));
+    std::vector<int> parts;
+    std::size_t i = 0;
+    while (i < in.size() && parts.size() < 4) {
+      std::size_t d = 0;
+      while (i + d < in.size() && is_digit(in[i + d])) ++d;
+      if (d == 0 || d > 2) break;
+      parts.push_back(std::stoi(std::string(in.substr(i, d))));
+      i += d;
+      if (i < in.size() && (in[i] == ':' || in[i] == '.') && i + 1 < in.size() && is_digit(in[i + 1])) ++i;
+      else break;
+    }
+    std::string_view after = trim(in.substr(i));
+    bool cited = after.empty() || contains_ci(after, "recording") || contains_ci(after, "webcast") || contains_ci(after, "video");
+    if (parts.size() < 2 || parts.size() > 3 || !cited) continue;
+    // Two parts: minutes and seconds unless "on recording" follows "hh.mm" of a clock (never: seconds < 60 both ways).
+    int h = parts.size() == 3 ? parts[0] : 0, m = parts[parts.size() - 2], sec = parts.back();
+    if (m > 59 || sec > 59) continue;
+    if (parts.size() == 2 && !contains_ci(after, "recording") && !contains_ci(after, "webcast")) continue;
+    std::string time = two(h) + ":" + two(m) + ":" + two(sec);
     std::size_t from = open;
     while (from > 0 && t[from - 1] == ' ') --from;
     t.erase(from, close + 1 - from);
@@ -813,6 +728,12 @@ void parse_answers(parsed& p) {
     if (contains_ci(p.items[i].title, "minutes")) {
       minutes = static_cast<int>(i);
       minutes_of = parse_date(p.items[i].description);
+      if (minutes_of.empty()) minutes_of = parse_date(p.items[i].title);
+      for (std::size_t b = 0, seen = 0; minutes_of.empty() && b < p.blocks.size() && seen < 6; ++b)
+        if (p.blocks[b].item == static_cast<int>(i)) {
+          ++seen;
+          if (contains_ci(p.blocks[b].text, "minutes") || contains_ci(p.blocks[b].text, "held on")) minutes_of = parse_date(p.blocks[b].text);
+        }
       break;
     }
   int qa_item = -2;  // the item whose questions-and-answers section is being read (-2: none)
@@ -868,8 +789,8 @@ void parse_answers(parsed& p) {
     if (b.item != minutes || (b.kind != "paragraph" && b.kind != "list_item")) continue;
     std::string time = take_recording_time(t);
     bool on_question = contains_ci(t, "question") || contains_ci(t, "asked");
-    if (!(on_question && (!time.empty() || starts_with_ci(t, "in response to") || contains_ci(t, "asked a question"))))
-      continue;
+    // An answer needs its meeting and the time it was given on the recording.
+    if (!on_question || time.empty() || date.empty()) continue;
     answer a;
     a.meeting_date = date;
     if (question_head(t, number, rest)) a.number = number;
@@ -877,190 +798,123 @@ void parse_answers(parsed& p) {
     a.recording_time = time;
     p.answers.push_back(std::move(a));
   }
+  // An appendix entry with neither a recording time nor a written response records no answer.
+  std::erase_if(p.answers, [](const answer& a) { return a.recording_time.empty() && !a.written; });
 }
 
-result<parsed> parse_agenda_pack(parsed p, std::size_t agenda_at, std::size_t front_end, const progress_fn& progress) {
-  auto& bs = p.blocks;
-  // Items: "1 APOLOGIES", numbered in sequence, then an optional page range and
-  // the purpose line(s).
-  std::size_t i = agenda_at + 1, agenda_end = bs.size();
-  int expect = 1;
-  int cur = -1;
-  for (; i < bs.size(); ++i) {
-    std::string_view t = trim(bs[i].text);
-    if (t == "Page No." || starts_with_ci(t, "page no")) continue;
-    // "12 URGENT ITEMS": number then a capitalised title.
-    std::size_t d = 0;
-    while (d < t.size() && std::isdigit(static_cast<unsigned char>(t[d]))) ++d;
-    if (d > 0 && d <= 2 && d < t.size() && (t[d] == ' ' || t[d] == '.') && std::stoi(std::string(t.substr(0, d))) == expect &&
-        upper_ratio(t.substr(d)) >= 0.7) {
-      item it;
-      it.number = std::string(t.substr(0, d));
-      it.title = std::string(trim(t.substr(d + 1)));
-      p.items.push_back(std::move(it));
-      cur = static_cast<int>(p.items.size()) - 1;
-      bs[i].item = cur;
-      ++expect;
-      continue;
-    }
-    if (cur < 0) continue;
-    auto& it = p.items[cur];
-    int a = 0, b = 0;
-    if (it.pages.empty() && it.description.empty() && parse_range(t, a, b)) {
-      it.first_page = a;
-      it.last_page = b;
-      it.pages = a == b ? std::to_string(a) : std::to_string(a) + " - " + std::to_string(b);
-      bs[i].item = cur;
-      continue;
-    }
-    // The agenda ends at the first capitals banner after the items.
-    if (bs[i].kind == "heading" && upper_ratio(t) > 0.9 && words_of(t).size() >= 2) {
-      agenda_end = i;
-      break;
-    }
-    bs[i].item = cur;
-    if (it.description.empty()) it.description = std::string(t);
-    std::string dl = p.meeting.public_deadline.empty() ? parse_deadline(t) : std::string{};
-    if (!dl.empty()) p.meeting.public_deadline = dl;
-  }
-  if (p.items.empty()) return make_error(errc::invalid_argument, "the agenda lists no numbered items (\"1 APOLOGIES\", ...)");
-  for (auto& it : p.items) {
-    std::string all = lower(it.title + " " + it.description);
-    it.exempt = all.find("exempt") != std::string::npos || all.find("exclusion of the press") != std::string::npos;
-  }
-  if (progress) progress("parse", 1, 3);
-
-  find_documents(p, agenda_end);
-  if (progress) progress("parse", 2, 3);
-
-  // Pages.
-  int first_doc_page = 0, last_page = 0;
-  for (auto& it : p.items) {
-    if (it.first_page > 0 && (first_doc_page == 0 || it.first_page < first_doc_page)) first_doc_page = it.first_page;
-    last_page = std::max(last_page, it.last_page);
-  }
-  if (p.pages_exact) {
-    p.pages = bs.empty() ? 0 : std::max(p.pages, bs.back().page);
-  } else {
-    std::size_t front = p.documents.empty() ? bs.size() : p.documents.front().first_block;
-    int front_pages = first_doc_page > 1 ? first_doc_page - 1
-                                         : static_cast<int>((total_size(bs, 0, front) + chars_per_page - 1) / chars_per_page);
-    spread_pages(bs, 0, front, 1, std::max(1, front_pages));
-    for (auto& d : p.documents) spread_pages(bs, d.first_block, d.first_block + d.blocks, d.first_page, d.last_page);
-    p.pages = std::max(last_page, front_pages);
-    (void)front_end;
-  }
-  split_appendices(p);
-  // Items without papers sit on the agenda pages.
-  parse_forward_plan(p);
-  parse_priorities(p);
-  parse_answers(p);
-  return p;
+// One item for the whole text: a single report, a supplement, or a document
+// in which no agenda was recognised (the clerk structures it in the app).
+void whole_document(parsed& p, const std::string& title, double confidence) {
+  item it;
+  it.number = "1";
+  it.title = title;
+  int n = p.pages_exact ? p.pages : 0;
+  it.first_page = n ? 1 : 0;
+  it.last_page = n;
+  it.pages = n == 0 ? std::string{} : n == 1 ? "1" : "1 - " + std::to_string(n);
+  it.document = title;
+  it.found = evidence{p.blocks.empty() ? 0 : p.blocks.front().page, 1, confidence};
+  p.items.push_back(it);
+  for (auto& b : p.blocks) b.item = 0;
+  p.documents.push_back(document{0, title, it.first_page, it.last_page, 0, p.blocks.size()});
 }
 
-parsed base_parse(const std::vector<std::string>& pages) {
+std::size_t readable(const source& src) {
+  std::size_t n = 0;
+  for (const auto& pg : src.pages)
+    for (const auto& l : pg.lines)
+      for (char c : l.text) n += std::isalnum(static_cast<unsigned char>(c)) ? 1 : 0;
+  return n;
+}
+
+// Lines, blocks and fingerprint of any source.
+parsed base_parse(const source& src, std::vector<line>& lines, std::vector<std::size_t>& first_line) {
   parsed p;
-  p.pages_exact = pages.size() > 1;
-  p.pages = static_cast<int>(pages.size());
-  auto lines = split_lines(pages);
-  p.blocks = make_blocks(lines);
+  p.pages_exact = src.paged;
+  p.pages = src.paged ? static_cast<int>(src.pages.size()) : 0;
+  lines = split_lines(src);
+  p.blocks = make_blocks(lines, first_line);
   std::string all;
-  for (auto& pg : pages) {
-    all += pg;
-    all += '\n';
-  }
+  for (const auto& pg : src.pages)
+    for (const auto& l : pg.lines) {
+      all += l.text;
+      all += '\n';
+    }
   p.fingerprint = text_hash(all);
   return p;
 }
 
-result<parsed> parse(const std::vector<std::string>& pages, const progress_fn& progress) {
-  std::size_t size = 0;
-  for (auto& pg : pages) size += pg.size();
-  if (size == 0) return make_error(errc::invalid_argument, "the file is empty");
-  for (auto& pg : pages)
-    for (char c : pg)
-      if (c == '\0') return make_error(errc::invalid_argument, "the file is not text (is it a PDF? import PDFs with the native client)");
+constexpr const char* no_text =
+    "the file has no readable text (a scanned PDF holds only pictures of its pages): ask for the PDF the committee system "
+    "published, or a text copy";
+
+result<parsed> parse_core(const source& src, const progress_fn& progress) {
+  if (readable(src) == 0) return make_error(errc::invalid_argument, no_text);
   if (progress) progress("parse", 0, 3);
-  parsed p = base_parse(pages);
+  std::vector<line> lines;
+  std::vector<std::size_t> first_line;
+  parsed p = base_parse(src, lines, first_line);
   auto& bs = p.blocks;
-  // Front sheet: Date:/Time:/Venue:/Membership: before the agenda heading.
-  std::size_t agenda_at = bs.size();
-  for (std::size_t i = 0; i < bs.size() && i < 200; ++i) {
-    std::string t = normalise(bs[i].text);
-    std::string compact;
-    for (char c : t)
-      if (c != ' ') compact += c;
-    if (lower(compact) == "agenda") {
-      agenda_at = i;
+  auto& m = p.meeting;
+  std::size_t agenda_end_line = read_agenda(p, lines);
+  // One report for a meeting: "POLICE AND CRIME PANEL – 7 July 2021" on top,
+  // and numbered sections but no agenda heading.
+  std::size_t banner = bs.size();
+  for (std::size_t i = 0; i < bs.size() && i < 6; ++i)
+    if (is_banner(bs[i].text) && !parse_date(bs[i].text).empty()) {
+      banner = i;
       break;
     }
-  }
-  auto& m = p.meeting;
-  for (std::size_t i = 0; i < std::min(agenda_at, bs.size()); ++i) {
-    std::string_view t = trim(bs[i].text);
-    if (m.body.empty() && bs[i].kind != "page_marker") m.body = std::string(t);
-    if (starts_with_ci(t, "date:")) m.date = parse_date(t);
-    else if (starts_with_ci(t, "time:")) m.time = parse_time(t);
-    else if (starts_with_ci(t, "venue:")) m.venue = after_colon(t);
-    else if (starts_with_ci(t, "membership")) {
-      auto q = lower(t).find("quorum");
-      if (q != std::string::npos) {
-        auto w = words_of(t.substr(q));
-        if (w.size() >= 2 && all_digits(w[1])) m.quorum = std::stoi(w[1]);
-      }
-      std::string rest = after_colon(t);
-      if (!rest.empty() && rest[0] == '(') rest.clear();
-      if (rest.empty() && i + 1 < bs.size()) rest = bs[i + 1].text;
-      parse_membership(m, rest);
-    }
-  }
-  if (agenda_at < bs.size() && !m.date.empty()) {
+  bool agenda_heading = std::any_of(m.found.begin(), m.found.end(), [](const auto& f) { return f.first == "agenda"; });
+  if (banner < bs.size() && !agenda_heading) p.items.clear();
+  std::vector<int> starts = paper_pages(p, src);
+  if (progress) progress("parse", 1, 3);
+  if (!p.items.empty()) {
     p.kind = "agenda_pack";
     m.title = m.body;
-    return parse_agenda_pack(std::move(p), agenda_at, agenda_at, progress);
-  }
-  // One report for a meeting: "POLICE AND CRIME PANEL – 7 July 2021" on top.
-  for (std::size_t i = 0; i < bs.size() && i < 6; ++i) {
-    std::string_view t = trim(bs[i].text);
-    if (!is_banner(t) || parse_date(t).empty()) continue;
-    p.kind = "report";
-    m.date = parse_date(t);
-    std::string head(t);
-    auto dash = head.find("\xe2\x80\x93");
-    if (dash == std::string::npos) dash = head.find(" - ");
-    m.body = m.title = title_case(normalise(head.substr(0, dash)));
-    item it;
-    it.number = "1";
-    std::size_t start = i + 1;
-    it.title = first_heading_title(bs, start, bs.size(), "Report");
-    for (std::size_t j = start; j < bs.size() && j < start + 8; ++j) {
-      if (contains_ci(bs[j].text, "purpose of")) {
+    std::size_t agenda_end = static_cast<std::size_t>(
+        std::lower_bound(first_line.begin(), first_line.end(), agenda_end_line) - first_line.begin());
+    find_documents(p, agenda_end, starts);
+    if (progress) progress("parse", 2, 3);
+    if (!src.paged) mark_pages(p);
+    split_appendices(p);
+  } else {
+    if (banner < bs.size()) {
+      p.kind = "report";
+      std::string head(trim(bs[banner].text));
+      m.date = parse_date(head);
+      auto dash = head.find("\xe2\x80\x93");
+      if (dash == std::string::npos) dash = head.find(" - ");
+      m.body = m.title = title_case(normalise(head.substr(0, dash)));
+      m.found.clear();
+      m.found.push_back({"date", evidence{bs[banner].page, static_cast<int>(lines[first_line[banner]].no), 0.85}});
+      whole_document(p, first_heading_title(bs, banner + 1, bs.size(), "Report"), 0.8);
+      for (std::size_t j = banner + 1; j < bs.size() && j < banner + 9; ++j) {
+        if (!contains_ci(bs[j].text, "purpose of")) continue;
         for (std::size_t k = j + 1; k < bs.size(); ++k)
-          if (bs[k].kind == "paragraph") { it.description = bs[k].text; break; }
+          if (bs[k].kind == "paragraph") {
+            p.items[0].description = bs[k].text;
+            break;
+          }
         break;
       }
+    } else {
+      // No agenda recognised: still a document, its text kept for the clerk.
+      p.kind = "document";
+      m.title = m.body;
+      std::string title = first_heading_title(bs, 0, bs.size(), m.body.empty() ? std::string("Document") : m.body);
+      whole_document(p, title, 0.2);
+      p.warnings.push_back(
+          "no agenda was recognised: the whole file is kept as one document; add, rename and place its items in the "
+          "app before members rely on them");
     }
-    std::size_t size = total_size(bs, 0, bs.size());
-    int n = std::max(1, static_cast<int>((size + chars_per_page - 1) / chars_per_page));
-    if (p.pages_exact) n = p.pages;
-    it.first_page = 1;
-    it.last_page = n;
-    it.pages = n == 1 ? "1" : "1 - " + std::to_string(n);
-    it.document = it.title;
-    p.items.push_back(it);
-    for (auto& b : bs) b.item = 0;
-    p.documents.push_back(document{0, it.title, 1, n, 0, bs.size()});
-    if (!p.pages_exact) spread_pages(bs, 0, bs.size(), 1, n);
-    p.pages = n;
-    parse_forward_plan(p);
-    parse_priorities(p);
-    parse_answers(p);
-    return p;
+    if (!src.paged) mark_pages(p);
   }
-  return make_error(errc::invalid_argument,
-                    "this is not an agenda pack: found no front sheet with \"Date:\" and an \"AGENDA\" of numbered items, "
-                    "and no meeting heading such as \"POLICE AND CRIME PANEL – 7 July 2021\". To add it to a meeting as a "
-                    "supplement, import it into that meeting");
+  parse_forward_plan(p);
+  parse_priorities(p);
+  parse_answers(p);
+  if (progress) progress("parse", 3, 3);
+  return p;
 }
 
 std::vector<std::string> split_form_feeds(std::string_view text) {
@@ -1148,46 +1002,130 @@ int count_words(std::string_view s) {
   return n;
 }
 
+std::vector<text_line> lines_of_runs(std::vector<text_run> runs) {
+  std::erase_if(runs, [](const text_run& r) { return trim(r.text).empty(); });
+  std::stable_sort(runs.begin(), runs.end(), [](const text_run& a, const text_run& b) { return a.y < b.y; });
+  // Runs whose tops are within half a line of each other share a line.
+  std::vector<std::vector<text_run>> rows;
+  for (auto& r : runs) {
+    double tol = std::max(1.0, (r.size > 0 ? r.size : 10) * 0.5);
+    if (!rows.empty() && std::abs(rows.back().front().y - r.y) <= tol) rows.back().push_back(std::move(r));
+    else rows.push_back({std::move(r)});
+  }
+  std::vector<text_line> out;
+  double last_bottom = -1;
+  for (auto& row : rows) {
+    std::stable_sort(row.begin(), row.end(), [](const text_run& a, const text_run& b) { return a.x < b.x; });
+    text_line l;
+    l.x = row.front().x;
+    l.y = row.front().y;
+    l.bold = true;
+    double end = -1;
+    for (auto& r : row) {
+      double sz = r.size > 0 ? r.size : 10;
+      if (end >= 0) {
+        double gap = r.x - end;
+        if (gap > sz * 1.5) l.text += '\t';
+        else if (gap > sz * 0.15 && !l.text.empty() && l.text.back() != ' ' && r.text.front() != ' ') l.text += ' ';
+      }
+      l.text += r.text;
+      end = r.x + r.width;
+      l.size = std::max(l.size, sz);
+      l.bold = l.bold && r.bold;
+    }
+    // A gap of more than a line and a half is a paragraph break.
+    if (last_bottom >= 0 && l.y - last_bottom > l.size * 1.2) out.push_back(text_line{});
+    last_bottom = l.y + l.size;
+    std::string t(trim(l.text));
+    l.text = t;
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+source source_of_text(std::string_view text) {
+  source src;
+  auto pages = split_form_feeds(text);
+  src.paged = pages.size() > 1;
+  for (auto& pg : pages) {
+    source_page sp;
+    std::size_t from = 0;
+    for (;;) {
+      auto nl = pg.find('\n', from);
+      sp.lines.push_back(text_line{pg.substr(from, nl == std::string::npos ? std::string::npos : nl - from)});
+      if (nl == std::string::npos) break;
+      from = nl + 1;
+    }
+    src.pages.push_back(std::move(sp));
+  }
+  return src;
+}
+
+result<parsed> parse_source(const source& s, const progress_fn& progress) {
+  if (s.pages.empty()) return make_error(errc::invalid_argument, "the file has no pages");
+  return parse_core(s, progress);
+}
+
+// Text that holds NUL bytes is not text (an image, a PDF read as text, ...).
+static result<void> check_text(std::string_view text) {
+  if (trim(text).empty()) return make_error(errc::invalid_argument, "the file is empty");
+  if (text.find('\0') != std::string_view::npos)
+    return make_error(errc::invalid_argument, "the file is not text: choose the pack as a PDF or a text file");
+  return {};
+}
+
 result<parsed> parse_text(std::string_view text, const progress_fn& progress) {
-  return parse(split_form_feeds(text), progress);
+  PL_TRY(check_text(text));
+  return parse_core(source_of_text(text), progress);
 }
 
 result<parsed> parse_pages(const std::vector<std::string>& pages, const progress_fn& progress) {
   if (pages.empty()) return make_error(errc::invalid_argument, "the file has no pages");
-  std::vector<std::string> ps = pages;
-  // One page still counts as paged input.
-  auto r = parse(ps, progress);
-  if (r && pages.size() == 1) r->pages_exact = true;
-  return r;
+  source src;
+  for (auto& pg : pages) {
+    source_page sp;
+    std::size_t from = 0;
+    for (;;) {
+      auto nl = pg.find('\n', from);
+      sp.lines.push_back(text_line{pg.substr(from, nl == std::string::npos ? std::string::npos : nl - from)});
+      if (nl == std::string::npos) break;
+      from = nl + 1;
+    }
+    src.pages.push_back(std::move(sp));
+  }
+  return parse_core(src, progress);
 }
 
-result<parsed> parse_supplement(std::string_view text, const std::string& title) {
-  auto pages = split_form_feeds(text);
-  std::size_t size = 0;
-  for (auto& pg : pages) size += trim(pg).size();
-  if (size == 0) return make_error(errc::invalid_argument, "the file is empty");
-  for (auto& pg : pages)
-    if (pg.find('\0') != std::string::npos) return make_error(errc::invalid_argument, "the file is not text");
-  parsed p = base_parse(pages);
+result<parsed> parse_supplement_source(const source& src, const std::string& title) {
+  if (readable(src) == 0) return make_error(errc::invalid_argument, no_text);
+  std::vector<line> lines;
+  std::vector<std::size_t> first_line;
+  parsed p = base_parse(src, lines, first_line);
   p.kind = "supplement";
-  item it;
-  it.title = title.empty() ? first_heading_title(p.blocks, 0, p.blocks.size(), "Supplement") : title;
-  if (it.title == "Supplement" && !p.blocks.empty()) it.title = p.blocks.front().text.substr(0, 80);
-  std::size_t sz = total_size(p.blocks, 0, p.blocks.size());
-  int n = p.pages_exact ? p.pages : std::max(1, static_cast<int>((sz + chars_per_page - 1) / chars_per_page));
-  it.first_page = 1;
-  it.last_page = n;
-  it.pages = n == 1 ? "1" : "1 - " + std::to_string(n);
-  it.document = it.title;
-  p.items.push_back(it);
-  for (auto& b : p.blocks) b.item = 0;
-  p.documents.push_back(document{0, it.title, 1, n, 0, p.blocks.size()});
-  if (!p.pages_exact) spread_pages(p.blocks, 0, p.blocks.size(), 1, n);
-  p.pages = n;
+  std::string t = title.empty() ? first_heading_title(p.blocks, 0, p.blocks.size(), "Supplement") : title;
+  if (t == "Supplement" && !p.blocks.empty()) t = p.blocks.front().text.substr(0, 80);
+  whole_document(p, t, 0.9);
+  if (!src.paged) mark_pages(p);
   parse_priorities(p);
   parse_answers(p);
   return p;
 }
+
+result<parsed> parse_supplement(std::string_view text, const std::string& title) {
+  PL_TRY(check_text(text));
+  return parse_supplement_source(source_of_text(text), title);
+}
+
+namespace {
+std::string fixed2(double v) {
+  char c[32];
+  std::snprintf(c, sizeof c, "%.2f", v);
+  return c;
+}
+std::string evidence_json(const evidence& e) {
+  return "{\"page\": " + std::to_string(e.page) + ", \"line\": " + std::to_string(e.line) + ", \"confidence\": " + fixed2(e.confidence) + "}";
+}
+}  // namespace
 
 std::string preview_json(const parsed& p) {
   auto q = [](std::string_view s) { return "\"" + json_escape(s) + "\""; };
@@ -1199,15 +1137,23 @@ std::string preview_json(const parsed& p) {
   for (std::size_t i = 0; i < m.members.size(); ++i) o += (i ? ", " : "") + q(m.members[i]);
   o += "], \"independent_members\": [";
   for (std::size_t i = 0; i < m.independent_members.size(); ++i) o += (i ? ", " : "") + q(m.independent_members[i]);
-  o += "]},\n  \"items\": [";
+  o += "], \"body\": " + q(m.body) + ", \"vice_chairs\": [";
+  for (std::size_t i = 0; i < m.vice_chairs.size(); ++i) o += (i ? ", " : "") + q(m.vice_chairs[i]);
+  o += "], \"evidence\": {";
+  for (std::size_t i = 0; i < m.found.size(); ++i) o += (i ? ", " : "") + q(m.found[i].first) + ": " + evidence_json(m.found[i].second);
+  o += "}},\n  \"items\": [";
   for (std::size_t i = 0; i < p.items.size(); ++i) {
     const auto& it = p.items[i];
     o += std::string(i ? "," : "") + "\n    {\"number\": " + q(it.number) + ", \"title\": " + q(it.title) +
          ", \"pages\": " + q(it.pages) + ", \"first_page\": " + std::to_string(it.first_page) +
          ", \"last_page\": " + std::to_string(it.last_page) + ", \"exempt\": " + (it.exempt ? "true" : "false") +
-         ", \"document\": " + q(it.document) + ", \"description\": " + q(it.description) + "}";
+         ", \"document\": " + q(it.document) + ", \"description\": " + q(it.description) + ", \"minute\": " + q(it.minute) +
+         ", \"parent\": " + q(it.parent) + ", \"note\": " + q(it.note) + ", \"evidence\": " + evidence_json(it.found) +
+         ", \"confidence\": " + fixed2(it.found.confidence) + "}";
   }
   o += "\n  ],\n  \"pages\": " + std::to_string(p.pages) + ", \"pages_exact\": " + (p.pages_exact ? "true" : "false") +
+       ", \"outline_used\": " + (p.outline_used ? "true" : "false") +
+       ", \"page_labels_used\": " + (p.page_labels_used ? "true" : "false") +
        ", \"blocks\": " + std::to_string(p.blocks.size()) + ", \"documents\": " + std::to_string(p.documents.size()) +
        ",\n  \"appendices\": [";
   bool any = false;

@@ -22,7 +22,7 @@
 namespace packline {
 namespace {
 
-const std::set<std::string> system_tables = {"meta", "change_log", "reg", "text_state", "waiting", "covered", "heads", "lww_v2", "reg_v3"};
+const std::set<std::string> system_tables = {"meta", "change_log", "reg", "text_state", "waiting", "covered", "heads", "lww_v2", "reg_v3", "refused"};
 
 // Identifiers come from the schema itself (table_info), never from input,
 // before they are spliced into SQL.
@@ -503,9 +503,12 @@ result<void> replica::load_state() {
   columns_ = std::move(*cols);
   memo_ = {};
   PL_TRY(load_counters());
-  auto h = db_->prepare("SELECT hlc_wall, hlc_counter FROM change_log ORDER BY hlc_wall DESC, hlc_counter DESC LIMIT 1");
+  // The clock starts from this device's own last stamp, not from any stamp
+  // in the log: a change from a device whose clock is far ahead is applied
+  // but never adopted (hlc.hpp), not even after a restart.
+  auto h = db_->prepare("SELECT hlc_wall, hlc_counter FROM change_log WHERE actor = ?1 ORDER BY hlc_wall DESC, hlc_counter DESC LIMIT 1");
   if (!h) return h.err();
-  auto hr = (*h)->step();
+  auto hr = (*h)->bind(1, device_id()).step();
   if (!hr) return hr.err();
   if (*hr)
     clock_ = hlc_clock({static_cast<std::uint64_t>((*h)->column_int(0)), static_cast<std::uint32_t>((*h)->column_int(1))});
@@ -1236,8 +1239,7 @@ std::optional<change_ref> replica::missing_dep(const bytes& actor, std::uint64_t
 
 result<void> replica::apply_change(const envelope& e, const bytes& env_bytes, change_body& body, std::uint64_t server_seq,
                                    std::uint64_t now_ms) {
-  auto seen = clock_.observe(body.hlc, now_ms);
-  if (!seen) return seen.err();
+  clock_.observe(body.hlc, now_ms);  // never a reason to refuse: see "How replicas converge"
   if (auto ok = check_remote(e, body); !ok) {  // the panel's rules (issue 4): known, ops not applied
     PL_TRY(record_refused(e, env_bytes, server_seq));
     return ok.err();
@@ -1285,16 +1287,21 @@ result<void> replica::drain_waiting(const bytes& actor, std::uint64_t seq, std::
     for (auto& h : woken) {
       auto e = codec::decode_envelope(h.env);
       auto body = e ? open_change(*e) : result<change_body>(e.err());
+      result<void> done = body ? result<void>{} : result<void>(body.err());
       if (e && body) {
         if (auto need = missing_dep(h.actor, h.seq, *body)) {
           PL_TRY((*park)->bind(1, h.actor).bind(2, static_cast<std::int64_t>(h.seq)).bind(3, need->actor)
                      .bind(4, static_cast<std::int64_t>(need->seq)).run());
           continue;
         }
-        // A held change that fails now (e.g. its text edit does not fit) is
-        // dropped: it can never apply, and it must not block the others.
-        if (apply_change(*e, h.env, *body, h.server_seq, now_ms) || applied(h.actor, h.seq)) arrived.push_back({h.actor, h.seq});
+        done = apply_change(*e, h.env, *body, h.server_seq, now_ms);
+        if (done || applied(h.actor, h.seq)) arrived.push_back({h.actor, h.seq});
       }
+      // A held change that fails now (e.g. its text edit does not fit) leaves
+      // the waiting list, so it does not block the others, for the refused
+      // list (tried again later unless the rules judged it).
+      if (!done && done.err().code == errc::storage) return done.err();
+      if (!done) PL_TRY(keep_refused(h.env, e ? &*e : nullptr, h.server_seq, done.err()));
       PL_TRY((*rm)->bind(1, h.actor).bind(2, static_cast<std::int64_t>(h.seq)).run());
     }
   }
@@ -1303,9 +1310,70 @@ result<void> replica::drain_waiting(const bytes& actor, std::uint64_t seq, std::
 
 result<apply_status> replica::apply(const bytes& envelope_bytes, std::uint64_t server_seq, std::uint64_t now_ms) {
   auto e = codec::decode_envelope(envelope_bytes);
-  if (!e) return e.err();
-  PL_TRY(crypto::verify_envelope(*e));
-  return apply_verified(*e, envelope_bytes, server_seq, now_ms);
+  if (!e) return kept_if_refused(envelope_bytes, nullptr, server_seq, e.err());
+  if (auto v = crypto::verify_envelope(*e); !v) return kept_if_refused(envelope_bytes, &*e, server_seq, v.err());
+  return kept_if_refused(envelope_bytes, &*e, server_seq, apply_verified(*e, envelope_bytes, server_seq, now_ms));
+}
+
+// ---- refused changes ----------------------------------------------------------
+// The pull cursor moves past every change it was handed, so a change that is
+// refused is kept (008_refused.sql) with its reason, and tried again; nothing
+// is skipped for good. A storage failure is no refusal: the page is undone.
+
+result<void> replica::keep_refused(const bytes& env_bytes, const envelope* e, std::uint64_t server_seq, const error& why) {
+  auto s = db_->prepare("INSERT OR REPLACE INTO refused(actor, seq, server_seq, reason, envelope) VALUES(?1,?2,?3,?4,?5)");
+  if (!s) return s.err();
+  // An envelope that does not even decode is named by its place on the server
+  // (an empty actor binds as NULL).
+  bytes actor = e ? e->actor : bytes{};
+  auto seq = static_cast<std::int64_t>(e ? e->seq : server_seq);
+  std::string reason = why.message.empty() ? errc_message(why.code) : why.message;
+  return (*s)->bind(1, actor).bind(2, seq).bind(3, static_cast<std::int64_t>(server_seq)).bind(4, std::string_view(reason))
+      .bind(5, env_bytes).run();
+}
+
+result<apply_status> replica::kept_if_refused(const bytes& env_bytes, const envelope* e, std::uint64_t server_seq,
+                                              result<apply_status> outcome) {
+  if (!outcome && outcome.err().code != errc::storage) PL_TRY(keep_refused(env_bytes, e, server_seq, outcome.err()));
+  return outcome;
+}
+
+result<std::vector<replica::refused_change>> replica::refused_changes() {
+  std::vector<refused_change> out;
+  auto s = db_->prepare("SELECT r.server_seq, r.actor, r.seq, r.reason, c.seq IS NOT NULL FROM refused r "
+                        "LEFT JOIN change_log c ON c.actor = r.actor AND c.seq = r.seq ORDER BY r.server_seq, r.actor, r.seq");
+  if (!s) return s.err();
+  PL_TRY(each_row(*s, [&](stmt& st) {
+    out.push_back({static_cast<std::uint64_t>(st.column_int(0)), st.column_blob(1), static_cast<std::uint64_t>(st.column_int(2)),
+                   st.column_text(3), st.column_int(4) != 0});
+  }));
+  return out;
+}
+
+result<std::size_t> replica::retry_refused(std::uint64_t now_ms) {
+  auto list = refused_changes();
+  if (!list) return list.err();
+  std::size_t applied_now = 0;
+  auto done = batch([&]() -> result<void> {
+    auto env = db_->prepare("SELECT envelope FROM refused WHERE actor IS ?1 AND seq = ?2");
+    auto del = db_->prepare("DELETE FROM refused WHERE actor IS ?1 AND seq = ?2");
+    if (!env) return env.err();
+    if (!del) return del.err();
+    for (auto& c : *list) {
+      if (c.final) continue;
+      auto r = (*env)->bind(1, c.actor).bind(2, static_cast<std::int64_t>(c.seq)).step();
+      if (!r) return r.err();
+      bytes b = *r ? (*env)->column_blob(0) : bytes{};
+      (*env)->reset();
+      PL_TRY((*del)->bind(1, c.actor).bind(2, static_cast<std::int64_t>(c.seq)).run());
+      auto a = apply(b, c.server_seq, now_ms);  // kept again when refused again
+      if (!a && a.err().code == errc::storage) return a.err();
+      if (a) ++applied_now;
+    }
+    return {};
+  });
+  if (!done) return done.err();
+  return applied_now;
 }
 
 result<std::vector<result<apply_status>>> replica::apply_page(const std::vector<page_change>& page, std::uint64_t now_ms) {
@@ -1322,18 +1390,14 @@ result<std::vector<result<apply_status>>> replica::apply_page(const std::vector<
   auto done = batch([&]() -> result<void> {
     std::size_t k = 0;
     for (std::size_t i = 0; i < page.size(); ++i) {
-      if (!es[i]) {
-        out.push_back(es[i].err());
-        continue;
-      }
-      if (!signed_ok.ok(k++)) {
-        auto why = crypto::verify_envelope(*es[i]);  // again, for its error (rare)
-        if (!why) {
-          out.push_back(why.err());
-          continue;
-        }
-      }
-      auto a = apply_verified(*es[i], *page[i].envelope, page[i].server_seq, now_ms);
+      const bytes& env = *page[i].envelope;
+      const envelope* e = es[i] ? &*es[i] : nullptr;
+      auto a = [&]() -> result<apply_status> {
+        if (!e) return es[i].err();
+        if (!signed_ok.ok(k++)) PL_TRY(crypto::verify_envelope(*e));  // again, for its error (rare)
+        return apply_verified(*e, env, page[i].server_seq, now_ms);
+      }();
+      a = kept_if_refused(env, e, page[i].server_seq, std::move(a));
       if (!a && a.err().code == errc::storage) return a.err();
       out.push_back(std::move(a));
     }
@@ -1370,8 +1434,6 @@ result<apply_status> replica::apply_verified(const envelope& e, const bytes& env
     return body.err();
   }
   if (auto need = missing_dep(e.actor, e.seq, *body)) {
-    if (body->hlc.wall_ms > now_ms + limits::max_clock_skew_ms)
-      return make_error(errc::clock_skew, "a change is dated too far in the future; check that device's clock");
     auto w = db_->prepare("INSERT OR IGNORE INTO waiting(actor, seq, envelope, server_seq, need_actor, need_seq) VALUES(?1,?2,?3,?4,?5,?6)");
     if (!w) return w.err();
     PL_TRY((*w)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).bind_ref(3, envelope_bytes)
@@ -1470,7 +1532,6 @@ result<void> replica::load_snapshot(const bytes& snapshot_bytes) {
     if (!d) return make_error(errc::malformed, "a snapshot holds a damaged text");
     texts.push_back(d->text());
   }
-  hlc_timestamp latest;
   PL_TRY(batch([&]() -> result<void> {
     PL_TRY(meta_set(*db_, "space", snap->space));
     auto cov = db_->prepare("INSERT OR REPLACE INTO covered(actor, seq) VALUES(?1, ?2)");
@@ -1486,7 +1547,6 @@ result<void> replica::load_snapshot(const bytes& snapshot_bytes) {
       // conflicts as on the replica that made the snapshot.
       change_body one{e.write.hlc, {op{op_kind::set, e.table, e.row, e.field, std::move(e.val), {}, {}}}, {}};
       PL_TRY(apply_ops(one, bytes_of(e.write.writer)));
-      latest = std::max(latest, e.write.hlc);
     }
     for (std::size_t i = 0; i < snap->texts.size(); ++i) {
       auto& t = snap->texts[i];
@@ -1496,7 +1556,9 @@ result<void> replica::load_snapshot(const bytes& snapshot_bytes) {
     PL_TRY(meta_set(*db_, "snapshot_cursor", static_cast<std::int64_t>(snap->cursor)));
     return set_cursor(snap->cursor);
   }));
-  clock_ = hlc_clock(std::max(latest, clock_.last()));  // never behind our own join
+  // The clock stays this device's own (its join): the snapshot's stamps are
+  // not adopted, as a remote change's are not when far ahead (hlc.hpp); a
+  // later write supersedes what it saw by its pred, whatever the stamps.
   return {};
 }
 

@@ -1,6 +1,7 @@
 // Client side of the sync protocol (schema/PROTOCOL.md): hello/auth, then one
-// pull and one push in flight at a time. Rejected remote changes are reported
-// and skipped so one bad change never stops the sync of everything else.
+// pull and one push in flight at a time. Refused remote changes are reported
+// and kept by the replica (tried again at every welcome), so one bad change
+// never stops the sync of everything else and none is skipped for good.
 // Snapshots (v2, v3): an empty replica starts from the newest snapshot (in a
 // secured panel: after the keyring records it needs to check and open it) and
 // pulls the tail; a device that has applied limits::snapshot_every_changes
@@ -60,6 +61,7 @@ sync_state sync_session::state() const {
 }
 
 std::vector<std::string> sync_session::take_rejections() { return std::exchange(rejections_, {}); }
+std::optional<std::int64_t> sync_session::take_clock_offset() { return std::exchange(clock_offset_, std::nullopt); }
 bool sync_session::take_dirty() { return std::exchange(dirty_, false); }
 
 std::optional<transfer_progress> sync_session::snapshot_progress() const {
@@ -71,8 +73,9 @@ std::vector<bytes> sync_session::flush() { return phase_ == phase::ready ? next_
 
 // One frame's changes, in server order, as one storage transaction
 // (replica::apply_page: signatures checked together). A refused change is
-// reported and skipped (the cursor moves on); a storage failure undoes the
-// page so nothing is lost (it is pulled again).
+// reported and the cursor moves on: the replica keeps it in its refused list
+// and tries it again at the next welcome (replica::retry_refused); a storage
+// failure undoes the page so nothing is lost (it is pulled again).
 result<void> sync_session::apply_page(const std::vector<proto::stored_change>& items, std::uint64_t now_ms) {
   std::vector<replica::page_change> page;
   std::uint64_t last = r_.cursor();
@@ -254,6 +257,13 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
           if (phase_ != phase::auth_sent) return make_error(errc::bad_state, "unexpected welcome");
           PL_TRY(r_.set_space(msg.space));
           PL_TRY(r_.contacted(now_ms));  // the offline lease starts again (issue 4)
+          // v4: how far the host's clock is from the server's (for the UI).
+          if (msg.time) clock_offset_ = static_cast<std::int64_t>(*msg.time) - static_cast<std::int64_t>(now_ms);
+          // What this replica refused before gets another chance (e.g. a
+          // change that failed with a since-fixed bug, or once a key came).
+          auto retried = r_.retry_refused(now_ms);
+          if (!retried) return retried.err();
+          if (*retried > 0) dirty_ = true;
           phase_ = phase::ready;
           server_cursor_ = msg.cursor;
           server_snapshot_ = msg.snapshot;

@@ -485,6 +485,55 @@ result<void> import_answers(replica& r, const pack::parsed& p, const bytes& meet
 
 }  // namespace
 
+// A person's name for matching: lower case, titles off ("Cllr", "Councillor", "Mr", ...).
+std::string person_key(const std::string& name) {
+  std::string k = name_key(name);
+  for (const char* t : {"mr ", "mrs ", "ms ", "miss ", "dr "})
+    if (k.rfind(t, 0) == 0) k = k.substr(std::string_view(t).size());
+  return k;
+}
+
+result<import_plan> plan_import(replica& r, const pack::parsed& p) {
+  import_plan plan;
+  if (p.kind == "supplement") return plan;
+  auto known = r.rows("member");
+  if (!known) return known.err();
+  std::string chair;  // the panel's chair, if it has one
+  for (auto& x : *known)
+    if (x.text("role") == "chair") chair = x.text("name");
+  const auto& m = p.meeting;
+  std::set<std::string> seen;
+  for (const auto& name : m.members) {
+    if (!seen.insert(person_key(name)).second) continue;
+    member_match mm;
+    mm.name = name;
+    bool independent = std::find(m.independent_members.begin(), m.independent_members.end(), name) != m.independent_members.end();
+    bool vice = std::find(m.vice_chairs.begin(), m.vice_chairs.end(), name) != m.vice_chairs.end() || name == m.vice_chair;
+    mm.role = name == m.chair ? "chair" : vice ? "vice_chair" : independent ? "independent_member" : "member";
+    for (auto& x : *known)
+      if (person_key(x.text("name")) == person_key(name)) mm.member = to_hex(x.id);
+    if (mm.member.empty() && mm.role == "chair") {
+      if (!chair.empty()) {
+        mm.role = "member";
+        mm.note = "the panel already has a chair (" + chair + "); added as a member";
+      }
+      chair = name;
+    }
+    plan.members.push_back(std::move(mm));
+  }
+  auto have = r.rows("priority");
+  if (!have) return have.err();
+  for (const auto& pr : p.priorities) {
+    priority_match pm;
+    pm.number = pr.number;
+    pm.title = pr.title;
+    for (auto& x : *have)
+      if (lower(x.text("title")) == lower(pr.title) || int_of(x, "number") == pr.number) pm.priority = to_hex(x.id);
+    plan.priorities.push_back(std::move(pm));
+  }
+  return plan;
+}
+
 result<import_report> import_pack(replica& r, const pack::parsed& p, const import_options& o, std::uint64_t now_ms) {
   auto a = me(r);
   if (!a) return a.err();
@@ -646,42 +695,37 @@ result<import_report> import_pack(replica& r, const pack::parsed& p, const impor
     last.push_back(set("forward_plan", id, "approach", str(f.approach)));
     last.push_back(set("forward_plan", id, "source", pack_id));
   }
-  if (!supplement) {
-    // The front sheet's membership: a member row for each name not on the
-    // panel yet, with the role the pack states (roles of existing members are
-    // the clerk's to change).
-    auto known = r.rows("member");
-    if (!known) return known.err();
-    std::set<std::string> names;
-    for (auto& x : *known) names.insert(name_key(x.text("name")));
-    const auto& m = p.meeting;
-    for (const auto& name : m.members) {
-      if (!names.insert(name_key(name)).second) continue;
-      bool independent = std::find(m.independent_members.begin(), m.independent_members.end(), name) != m.independent_members.end();
-      const char* role = name == m.chair ? "chair" : name == m.vice_chair ? "vice_chair" : independent ? "independent_member" : "member";
-      bytes id = derived_id("member", {}, name_key(name));
-      last.push_back(set("member", id, "name", str(name)));
-      last.push_back(set("member", id, "role", str(role)));
+  auto plan = plan_import(r, p);
+  if (!plan) return plan.err();
+  std::size_t added_priorities = 0;
+  if (!supplement && o.add_members) {
+    // Confirmed front-sheet members: a row for each name not on the panel
+    // yet, with the role the pack states (never a second chair; roles of
+    // existing members are the clerk's to change).
+    for (const auto& mm : plan->members) {
+      if (!mm.member.empty()) continue;
+      bytes id = derived_id("member", {}, name_key(mm.name));
+      last.push_back(set("member", id, "name", str(mm.name)));
+      last.push_back(set("member", id, "role", str(mm.role)));
       last.push_back(set("member", id, "created_by", a->member));
       last.push_back(set("member", id, "created_at", num(now)));
       ++rep.members;
     }
   }
   PL_TRY(import_answers(r, p, meeting_id, a->member, now_ms, last, rep));
-  auto have = r.rows("priority");
-  if (!have) return have.err();
-  std::size_t added_priorities = 0;
-  for (const auto& pr : p.priorities) {
-    bool dup = std::any_of(have->begin(), have->end(), [&](const row& x) { return lower(x.text("title")) == lower(pr.title); });
-    if (dup) continue;
-    bytes id = derived_id("priority", {}, lower(pr.title));
-    last.push_back(set("priority", id, "number", num(pr.number)));
-    last.push_back(set("priority", id, "title", str(pr.title)));
-    last.push_back(set("priority", id, "plan", str(p.meeting.date.substr(0, 4))));
-    last.push_back(set("priority", id, "created_by", a->member));
-    last.push_back(set("priority", id, "created_at", num(now)));
-    ++added_priorities;
+  if (o.add_priorities) {
+    for (const auto& pm : plan->priorities) {
+      if (!pm.priority.empty()) continue;
+      bytes id = derived_id("priority", {}, lower(pm.title));
+      last.push_back(set("priority", id, "number", num(pm.number)));
+      last.push_back(set("priority", id, "title", str(pm.title)));
+      last.push_back(set("priority", id, "plan", str(p.meeting.date.substr(0, 4))));
+      last.push_back(set("priority", id, "created_by", a->member));
+      last.push_back(set("priority", id, "created_at", num(now)));
+      ++added_priorities;
+    }
   }
+  rep.plan = std::move(*plan);
   for (auto& x : last) PL_TRY(ch.add(std::move(x)));
   ch.done = total;
   PL_TRY(ch.flush());

@@ -165,6 +165,25 @@ pack::progress_fn progress_of(const val& f) {
   };
 }
 
+val plan_val(const wf::import_plan& plan) {
+  val o = val::object();
+  val ms = val::array();
+  for (auto& m : plan.members) {
+    val x = val::object();
+    x.set("name", m.name); x.set("role", m.role); x.set("member", m.member); x.set("note", m.note);
+    ms.call<void>("push", x);
+  }
+  val ps = val::array();
+  for (auto& p : plan.priorities) {
+    val x = val::object();
+    x.set("number", num(p.number)); x.set("title", p.title); x.set("priority", p.priority);
+    ps.call<void>("push", x);
+  }
+  o.set("members", ms);
+  o.set("priorities", ps);
+  return o;
+}
+
 val import_report_val(const result<wf::import_report>& r) {
   if (!r) return err_val(r.err());
   val o = val::object();
@@ -178,15 +197,45 @@ val import_report_val(const result<wf::import_report>& r) {
   val anns = val::array();
   for (auto& a : r->annotations) { val x = val::object(); fill_annotation(x, a); anns.call<void>("push", x); }
   o.set("annotations", anns);
+  o.set("membersAdded", static_cast<double>(r->members));
+  o.set("plan", plan_val(r->plan));
   return o;
 }
 
-val preview_val(const result<pack::parsed>& p) {
-  if (!p) return err_val(p.err());
-  val o = val::object();
-  o.set("json", pack::preview_json(*p));
-  return o;
+// The neutral form pdf.js gives (webapp/src/pdf.ts): {pages: [{text (runs
+// joined by NUL), geom (Float64Array: x, y, width, size, bold per run),
+// label}], outline: [{title, page, level}]}; the core groups each page's runs
+// into lines, as it does for poppler natively.
+pack::source source_of(const val& o) {
+  pack::source s;
+  val pages = o["pages"];
+  unsigned n = pages["length"].as<unsigned>();
+  for (unsigned i = 0; i < n; ++i) {
+    val pg = pages[i];
+    std::string text = pg["text"].as<std::string>();
+    std::vector<double> g = emscripten::convertJSArrayToNumberVector<double>(pg["geom"]);
+    std::vector<pack::text_run> runs;
+    std::size_t from = 0;
+    for (std::size_t k = 0; 5 * k + 4 < g.size(); ++k) {
+      auto end = text.find('\0', from);
+      runs.push_back({text.substr(from, end == std::string::npos ? std::string::npos : end - from), g[5 * k], g[5 * k + 1],
+                      g[5 * k + 2], g[5 * k + 3], g[5 * k + 4] != 0});
+      from = end == std::string::npos ? text.size() : end + 1;
+    }
+    pack::source_page sp;
+    sp.lines = pack::lines_of_runs(std::move(runs));
+    get(pg, "label", sp.label);
+    s.pages.push_back(std::move(sp));
+  }
+  val ol = o["outline"];
+  if (!ol.isUndefined() && !ol.isNull()) {
+    unsigned k = ol["length"].as<unsigned>();
+    for (unsigned i = 0; i < k; ++i)
+      s.outline.push_back({ol[i]["title"].as<std::string>(), ol[i]["page"].as<int>(), ol[i]["level"].as<int>()});
+  }
+  return s;
 }
+
 
 class client {
  public:
@@ -250,8 +299,25 @@ class client {
   }
 
   // ---- packs ----
-  val preview_pages(const val& pages) { return preview_val(pack::parse_pages(strings_of(pages))); }
-  val preview_text(const std::string& text) { return preview_val(pack::parse_text(text)); }
+  // The preview: what was read (JSON, with evidence and confidence) and what
+  // it would do to the panel's members and priorities (for the clerk to confirm).
+  val preview(const result<pack::parsed>& p) {
+    if (!p) return err_val(p.err());
+    val o = val::object();
+    o.set("json", pack::preview_json(*p));
+    auto plan = wf::plan_import(*r_, *p);
+    if (plan) o.set("plan", plan_val(*plan));
+    return o;
+  }
+  val preview_pages(const val& pages) { return preview(pack::parse_pages(strings_of(pages))); }
+  val preview_text(const std::string& text) { return preview(pack::parse_text(text)); }
+  val preview_supplement(const std::string& text) { return preview(pack::parse_supplement(text)); }
+  val preview_source(const val& src, const val& options) {
+    auto progress = progress_of(options["onProgress"]);
+    if (!options["supplement"].isUndefined() && options["supplement"].as<bool>())
+      return preview(pack::parse_supplement_source(source_of(src)));
+    return preview(pack::parse_source(source_of(src), progress));
+  }
   // Parses (pages: string[] one per PDF page, or text: string) and imports.
   val import_pack(const val& input, const val& options, double now) {
     auto progress = progress_of(options["onProgress"]);
@@ -259,7 +325,10 @@ class client {
     std::string title;
     get(options, "title", title);
     bool supplement = !options["supplement"].isUndefined() && options["supplement"].as<bool>();
-    if (supplement) p = pack::parse_supplement(input.as<std::string>(), title);
+    bool structured = !input.isString() && !input.isArray() && input.typeOf().as<std::string>() == "object";
+    if (supplement && structured) p = pack::parse_supplement_source(source_of(input), title);
+    else if (supplement) p = pack::parse_supplement(input.as<std::string>(), title);
+    else if (structured) p = pack::parse_source(source_of(input), progress);
     else if (input.isArray()) p = pack::parse_pages(strings_of(input), progress);
     else if (input.isString()) p = pack::parse_text(input.as<std::string>(), progress);
     if (!p) return err_val(p.err());
@@ -267,6 +336,8 @@ class client {
     get(options, "meeting", o.meeting_id); get(options, "source", o.source);
     o.title = title;
     o.progress = progress;
+    o.add_members = !options["addMembers"].isUndefined() && options["addMembers"].as<bool>();
+    o.add_priorities = !options["addPriorities"].isUndefined() && options["addPriorities"].as<bool>();
     return import_report_val(wf::import_pack(*r_, *p, o, ms(now)));
   }
   val packs(const std::string& meeting) {
@@ -484,7 +555,14 @@ class client {
     val rej = val::array();
     for (auto& s : s_.take_rejections()) rej.call<void>("push", s);
     o.set("rejected", rej);
+    if (auto off = s_.take_clock_offset()) o.set("clockOffset", static_cast<double>(*off));
     return o;
+  }
+  val refused_changes() {
+    return list_val(r_->refused_changes(), [](val& o, const replica::refused_change& c) {
+      o.set("serverSeq", static_cast<double>(c.server_seq)); o.set("device", to_hex(c.actor));
+      o.set("seq", static_cast<double>(c.seq)); o.set("reason", c.reason); o.set("final", c.final);
+    });
   }
   void on_close() { s_.on_close(); }
   val flush() { return frames_val(s_.flush()); }
@@ -540,6 +618,8 @@ EMSCRIPTEN_BINDINGS(packline) {
       .function("addMember", &client::add_member)
       .function("previewPages", &client::preview_pages)
       .function("previewText", &client::preview_text)
+      .function("previewSource", &client::preview_source)
+      .function("previewSupplement", &client::preview_supplement)
       .function("importPack", &client::import_pack)
       .function("packs", &client::packs)
       .function("blocks", &client::blocks)
@@ -586,6 +666,7 @@ EMSCRIPTEN_BINDINGS(packline) {
       .function("pendingCount", &client::pending_count)
       .function("syncState", &client::sync_state)
       .function("snapshotProgress", &client::snapshot_progress)
+      .function("refusedChanges", &client::refused_changes)
       .function("onOpen", &client::on_open)
       .function("onFrame", &client::on_frame)
       .function("onClose", &client::on_close)

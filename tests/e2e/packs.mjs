@@ -2,11 +2,15 @@
 // CI), and a PDF made from one by the system Chromium, so the clerk's import
 // runs pdf.js on a real PDF: one PDF page per printed page of the pack (the
 // text's "Page N" footers end a page).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { repoRoot } from './server.mjs';
 
 export const packsDir = resolve(process.env.PACKLINE_PACKS ?? join(repoRoot, '..', 'shared', 'packs'));
+// A clone alone has no real packs: the suites built on them are skipped, each
+// test reported by name (node:test's `skip` option takes this reason).
+export const havePacks = existsSync(join(packsDir, 'pcp-2020-12-10-agenda-pack.txt'));
+export const withoutPacks = havePacks ? false : `the real packs are not at ${packsDir}`;
 
 export function packText(name = 'pcp-2020-12-10-agenda-pack.txt') {
   return readFileSync(join(packsDir, name), 'utf8');

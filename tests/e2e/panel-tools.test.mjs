@@ -8,12 +8,15 @@
 // the list. Then every main screen at both tablet sizes: axe-core finds no
 // serious or critical violation, and a screenshot goes to tests/e2e/artifacts/.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, test as nodeTest } from 'node:test';
 import {
   TABLET_LANDSCAPE, TABLET_PORTRAIT, assertAccessible, draft, launchBrowser, openFirstItem, openMeeting,
   openTablet, shot, signIn, smallTargets, uniqueText, waitForHeader, waitForPage,
 } from './browser.mjs';
-import { packText } from './packs.mjs';
+import { packText, withoutPacks } from './packs.mjs';
+
+// Built on the real packs of ../shared/packs: every test is skipped, by name, without them.
+const test = (name, fn) => nodeTest(name, { skip: withoutPacks }, fn);
 import { PacklineServer } from './server.mjs';
 
 const CLERK = 'Dana Whitfield';

@@ -10,12 +10,15 @@
 //   drafts with provenance, reorders, assigns the question lead and exports;
 // - the clerk records the answer, and the member sees what became of the draft.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, test as nodeTest } from 'node:test';
 import {
   TABLET_LANDSCAPE, TABLET_PORTRAIT, assertAccessible, draft, launchBrowser, openMeeting, openTablet, shot,
   signIn, uniqueText, waitForHeader, waitForPage, waitForQuestions,
 } from './browser.mjs';
-import { packPages, packPdf, packText } from './packs.mjs';
+import { packPages, packPdf, packText, withoutPacks } from './packs.mjs';
+
+// Built on the real packs of ../shared/packs: every test is skipped, by name, without them.
+const test = (name, fn) => nodeTest(name, { skip: withoutPacks }, fn);
 import { PacklineServer } from './server.mjs';
 
 const CLERK = 'Dana Whitfield';

@@ -20,6 +20,7 @@ test('wasm: a new client has a device id and persists through save/open', () => 
   assert.match(client.deviceId(), /^[0-9a-f]{64}$/);
   assert.equal(client.pendingCount(), 0);
   assert.equal(client.syncState(), 'offline');
+  assert.deepEqual(client.refusedChanges(), []);  // nothing refused yet (the clerk's list)
   const { bytes } = client.save();
   assert.ok(bytes instanceof Uint8Array && bytes.length > 1000);
   const reopened = core.openClient(bytes);

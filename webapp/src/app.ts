@@ -5,6 +5,7 @@
 // IndexedDB, then flushed to the server. A view is built once per route and
 // then only updated, so incoming sync never wipes what the member is typing.
 
+import { clockWarning } from './clock';
 import { NOT_MEMBER, REVOKED, isError, rows, securedPanel, type Client, type CoreError, type Fallible, type Member, type Priority } from './core';
 import type { Ctx, View } from './ctx';
 import { isChair } from './ctx';
@@ -47,7 +48,7 @@ export class App implements Ctx {
       },
       onFrameHandled: () => this.saver.saveSoon(),
       onRejected: (reasons) => showBanner(
-        `A change from another device was refused: ${reasons.join('; ')}`, 'info'),
+        `A change from another device was refused: ${reasons.join('; ')}. It is kept and tried again; the clerk’s page lists it.`, 'info'),
       onError: (m) => showBanner(m, 'error'),
       onSyncError: (e) => {
         if (e.code === NOT_MEMBER || e.code === REVOKED) {
@@ -132,6 +133,12 @@ export class App implements Ctx {
     pending.title = n === 0
       ? 'Every change is on the server'
       : `${n} change${n === 1 ? '' : 's'} saved on this tablet, not yet on the server`;
+    // A device clock far from the server's: the member is told (and the
+    // tablet goes on working on the corrected time, clock.ts).
+    const warning = clockWarning();
+    const clock = byId('clock-banner');
+    if (clock.textContent !== warning) clock.textContent = warning;
+    clock.hidden = warning === '';
   }
 
   private renderNav(): void {

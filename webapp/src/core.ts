@@ -145,15 +145,31 @@ export interface ImportReport {
   changes: number;
   forwardPlan: number;
   priorities: number;
+  membersAdded: number;
+  plan: ImportPlan;
   unchanged: boolean;
   changedBlocks: BlockChange[];
   annotations: Annotation[];
+}
+// What an import would do to the panel: matched (member/priority set) or new.
+export interface ImportPlan {
+  members: { name: string; role: string; member: string; note: string }[];
+  priorities: { number: number; title: string; priority: string }[];
+}
+// The import's neutral form as pdf.js reads a PDF (webapp/src/pdf.ts): per
+// page, its text runs joined by NUL and five numbers per run (x, y from the
+// top, width, size, bold 0/1), its page label; the outline with pages.
+export interface PackSource {
+  pages: { text: string; geom: Float64Array; label: string }[];
+  outline: { title: string; page: number; level: number }[];
 }
 export interface ImportOptions {
   meeting?: string;
   source?: string;
   title?: string;
   supplement?: boolean;
+  addMembers?: boolean;
+  addPriorities?: boolean;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 export interface Priority {
@@ -267,6 +283,18 @@ export interface FrameResult {
   error?: CoreError;
   // Remote changes this replica refused, in plain words (a rule was broken).
   rejected?: string[];
+  // After a welcome from a v4 server: the server's clock minus nowMs (ms).
+  clockOffset?: number;
+}
+
+// A remote change this tablet refused, kept and tried again at every welcome.
+export interface RefusedChange {
+  serverSeq: number;
+  device: string;
+  seq: number;
+  reason: string;
+  // Refused by the panel's rules, as on every tablet (not tried again).
+  final: boolean;
 }
 
 type Ok = Fallible<Record<string, never>>;
@@ -293,9 +321,11 @@ export interface Client {
   myRole(): string;
   signIn(memberId: string): Ok;
   addMember(name: string, role: string, nowMs: number): Id;
-  previewPages(pages: string[]): Fallible<{ json: string }>;
-  previewText(text: string): Fallible<{ json: string }>;
-  importPack(input: string | string[], options: ImportOptions, nowMs: number): Fallible<ImportReport>;
+  previewPages(pages: string[]): Fallible<{ json: string; plan?: ImportPlan }>;
+  previewText(text: string): Fallible<{ json: string; plan?: ImportPlan }>;
+  previewSupplement(text: string): Fallible<{ json: string; plan?: ImportPlan }>;
+  previewSource(source: PackSource, options: { supplement?: boolean; onProgress?: ImportOptions['onProgress'] }): Fallible<{ json: string; plan?: ImportPlan }>;
+  importPack(input: string | string[] | PackSource, options: ImportOptions, nowMs: number): Fallible<ImportReport>;
   packs(meetingId: string): Fallible<PackVersion[]>;
   blocks(itemId: string): Fallible<Block[]>;
   packChanges(fromPack: string, toPack: string): Fallible<BlockChange[]>;
@@ -342,6 +372,7 @@ export interface Client {
   syncState(): SyncState;
   // Bytes of the panel's snapshot downloaded so far by a new device, or null.
   snapshotProgress(): { received: number; total: number } | null;
+  refusedChanges(): Fallible<RefusedChange[]>;
   onOpen(): Uint8Array[];
   onFrame(frame: Uint8Array, nowMs: number): FrameResult;
   onClose(): void;

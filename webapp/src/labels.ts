@@ -1,5 +1,7 @@
 // Plain-words labels for values the core returns as codes.
 
+import { nowMs } from './clock';
+
 const ROLES: Record<string, string> = {
   chair: 'Chair',
   vice_chair: 'Vice-chair',
@@ -44,7 +46,7 @@ export function pagesLabel(p: string): string {
   return /[-–,]/.test(p) ? `Pages ${p.replace('-', '–')}` : `Page ${p}`;
 }
 
-export function timeAgo(ms: number, now = Date.now()): string {
+export function timeAgo(ms: number, now = nowMs()): string {
   if (!ms) return '';
   const d = new Date(ms);
   const sameDay = new Date(now).toDateString() === d.toDateString();

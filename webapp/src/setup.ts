@@ -4,6 +4,7 @@
 // their checks are the core's; this module only asks, shows and stores bytes.
 // A new copy replaces a stored one only after it exists; the old one is kept aside.
 
+import { nowMs } from './clock';
 import {
   CORRUPT_REPLICA, INVALID_ARGUMENT, WRONG_PASSPHRASE, isError, type Client, type Core, type CoreError,
 } from './core';
@@ -135,7 +136,7 @@ export function showUnlock(core: Core, store: ReplicaStore, bytes: Uint8Array, o
 }
 
 async function unlock(core: Core, store: ReplicaStore, bytes: Uint8Array, passphrase: string): Promise<Opened | { problem: string }> {
-  const r = core.openSealedClient(bytes, passphrase, Date.now());
+  const r = core.openSealedClient(bytes, passphrase, nowMs());
   if (!isError(r)) return { client: r.client };
   if (r.error.code === WRONG_PASSPHRASE) return { problem: WRONG_PASSPHRASE_TEXT };
   if (r.error.code !== CORRUPT_REPLICA) return { problem: `This tablet’s copy could not be opened: ${r.error.message}. Nothing was changed.` };
@@ -147,7 +148,7 @@ async function unlock(core: Core, store: ReplicaStore, bytes: Uint8Array, passph
   } catch {
     prev = null;
   }
-  const good = prev && core.isSealed(prev) ? core.openSealedClient(prev, passphrase, Date.now()) : null;
+  const good = prev && core.isSealed(prev) ? core.openSealedClient(prev, passphrase, nowMs()) : null;
   if (!good || isError(good)) {
     return { problem: `${damaged} No earlier good copy opens with this passphrase. Nothing has been deleted: connect to the network and ask the clerk to set this tablet up again.` };
   }
@@ -179,7 +180,7 @@ function refusal(e: CoreError): string {
 // Redeems the invite on a new device and syncs until the server has taken the
 // join and sent the panel; then signs in as the invited member.
 async function join(client: Client, code: string, status: (s: string) => void): Promise<string | null> {
-  const redeemed = client.redeemInvite(code, Date.now());
+  const redeemed = client.redeemInvite(code, nowMs());
   if (isError(redeemed)) {
     return redeemed.error.code === INVALID_ARGUMENT
       ? 'That is not a Packline invite code. Check that all 96 letters and digits are there.'
@@ -257,7 +258,7 @@ export function showFound(core: Core, store: ReplicaStore, old: Uint8Array | nul
     form);
   onSealedSetup({ core, form, pass, error, busy, button, store, old }, 'Creating the panel’s keys and protecting them with your passphrase…',
     async (client) => {
-      const f = client.foundPanel(name.value.trim(), role.value, Date.now());
+      const f = client.foundPanel(name.value.trim(), role.value, nowMs());
       return isError(f) ? `The panel was not set up: ${f.error.message}.` : null;
     }, founded);
 }

@@ -3,6 +3,7 @@
 // browser's online/offline events. Single-threaded (the page's event loop): every
 // callback checks that its socket is still the current one.
 
+import { nowMs, serverTimeWas } from './clock';
 import type { Client, CoreError } from './core';
 
 // Backoff between reconnects: short, because a panel meeting is the moment a
@@ -119,11 +120,15 @@ export class SyncTransport {
     };
     ws.onmessage = (ev: MessageEvent) => {
       if (this.ws !== ws || !(ev.data instanceof ArrayBuffer)) return;
-      const r = this.client.onFrame(new Uint8Array(ev.data), Date.now());
+      const mono = performance.now();
+      const sent = nowMs();
+      const r = this.client.onFrame(new Uint8Array(ev.data), sent);
+      if (r.clockOffset !== undefined) serverTimeWas(sent, mono, r.clockOffset);
       this.send(r.frames);
       this.events.onFrameHandled();
       if (r.rejected && r.rejected.length > 0) this.events.onRejected(r.rejected);
-      this.events.onChange(r.changed);
+      // The server's time moves the dates shown (clock.ts): re-render then too.
+      this.events.onChange(r.changed || r.clockOffset !== undefined);
       if (r.error) {
         console.warn(`sync: ${r.error.message} (code ${r.error.code}); reconnecting`);
         this.events.onSyncError?.(r.error);

@@ -9,10 +9,10 @@ namespace packline::limits {
 // Protocol version spoken by this build (hello carries the version the
 // client wants). Version 2 adds snapshots and live frames; version 3 signed
 // (and in secured panels sealed) snapshots, welcome's snapshot cursor and
-// keyring_get; a server also
+// keyring_get; version 4 the server's time in welcome; a server also
 // speaks every version down to min_protocol_version, so tablets that have not
 // updated their cached webapp keep syncing (v1: notify + pull only).
-inline constexpr std::uint32_t protocol_version = 3;
+inline constexpr std::uint32_t protocol_version = 4;
 inline constexpr std::uint32_t min_protocol_version = 1;
 
 // A frame holds at most one push or one changes batch; 1 MiB keeps a batch of
@@ -82,8 +82,9 @@ inline constexpr std::uint64_t snapshot_every_changes = 1000;
 // a row. After this many restarts the client pulls the history instead.
 inline constexpr std::uint32_t max_snapshot_restarts = 3;
 
-// A remote HLC more than this ahead of our clock is refused (issue: skewed
-// tablet clocks must not drag every replica's clock into the future).
+// A remote HLC more than this ahead of our clock is not adopted by our clock
+// (its change applies all the same): one tablet with a clock far ahead must
+// not drag every replica's clock into the future (hlc.hpp).
 inline constexpr std::uint64_t max_clock_skew_ms = 5 * 60 * 1000;
 
 }  // namespace packline::limits

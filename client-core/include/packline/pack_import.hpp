@@ -1,13 +1,18 @@
-// Agenda pack import, part one: text (or PDF text per page) to a parsed pack —
-// meeting, agenda items with page ranges, the documents that follow, blocks
-// with page numbers, forward plan rows, plan priorities. Pure: no replica, no
-// I/O; the CLI reads files and runs pdftotext, workflow::import_pack() writes
-// the result into a replica. Unrecognised text is kept as plain blocks.
+// Agenda pack import, part one: a document in the neutral form (pages of
+// lines with size, weight and position, the PDF's outline and page labels;
+// text is the same form without styles) to a parsed pack — meeting, agenda
+// items with page ranges, the documents that follow, blocks with page
+// numbers, forward plan rows, plan priorities, each recognised thing with its
+// evidence and a confidence. Pure: no replica, no I/O; the CLI (poppler) and
+// the webapp (pdf.js) build the form, workflow::import_pack() writes the
+// result into a replica. Unrecognised text is kept as plain blocks, and a
+// document with no recognisable agenda is still imported (kind "document").
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "packline/result.hpp"
@@ -16,6 +21,48 @@ namespace packline::pack {
 
 // Called as work advances: stage ("parse", "write"), done, total.
 using progress_fn = std::function<void(std::string_view stage, std::size_t done, std::size_t total)>;
+
+// ---- the neutral form ------------------------------------------------------
+
+struct text_line {
+  std::string text;
+  double size = 0;    // font size in points (0: unknown, as in plain text)
+  bool bold = false;
+  double x = 0, y = 0;  // left and top on the page, in points
+};
+struct source_page {
+  std::vector<text_line> lines;
+  std::string label;  // the PDF's page label ("5", "iii"), "" when it has none
+};
+struct outline_entry {
+  std::string title;
+  int page = 0;   // 1-based physical page it points to (0: none)
+  int level = 0;  // 0: top level
+};
+struct source {
+  std::vector<source_page> pages;
+  std::vector<outline_entry> outline;
+  bool paged = true;  // false: plain text with no page breaks
+};
+// Plain text as the neutral form: form feeds (pdftotext) mark pages.
+source source_of_text(std::string_view text);
+
+// A run of text as PDF readers give it (poppler's pdftohtml, pdf.js): the
+// core groups a page's runs into lines, so every reader yields the same lines.
+struct text_run {
+  std::string text;
+  double x = 0, y = 0;  // left and top, in points, y growing down the page
+  double width = 0, size = 0;
+  bool bold = false;
+};
+std::vector<text_line> lines_of_runs(std::vector<text_run> runs);
+
+// Where a recognised thing was read (page 0: the source has no pages; line is
+// then counted from the start of the file) and how sure the reading is (0-1).
+struct evidence {
+  int page = 0, line = 0;
+  double confidence = 0;
+};
 
 struct meeting_info {
   std::string body;        // "Dorset Police and Crime Panel"
@@ -29,6 +76,9 @@ struct meeting_info {
   std::vector<std::string> independent_members;  // those marked "(Independent Member)"
   int quorum = 0;
   std::string public_deadline;  // "YYYY-MM-DD HH:MM" local time, when the pack states it
+  std::vector<std::string> vice_chairs;  // all of them when the pack names two
+  // Evidence per field read: "body", "date", "time", "venue", "members", "chair", "quorum".
+  std::vector<std::pair<std::string, evidence>> found;
 };
 
 struct item {
@@ -36,6 +86,10 @@ struct item {
   int first_page = 0, last_page = 0;  // 0: the item has no papers (verbal, standing)
   bool exempt = false;
   std::string document;  // title of the document that follows for this item
+  std::string minute;    // minute number printed with or instead of the item number ("39/20")
+  std::string parent;    // a sub-item's parent number ("5" for "5(a)")
+  std::string note;      // "To Follow", "Verbal Report", "To Note" instead of pages
+  evidence found;
 };
 
 struct block {
@@ -77,7 +131,7 @@ struct answer {
 };
 
 struct parsed {
-  std::string kind;  // "agenda_pack", "report" (one report for a meeting), "supplement"
+  std::string kind;  // "agenda_pack", "report" (one report for a meeting), "supplement", "document" (no agenda found)
   meeting_info meeting;
   std::vector<item> items;
   std::vector<document> documents;
@@ -88,18 +142,23 @@ struct parsed {
   int pages = 0;
   bool pages_exact = false;  // from PDF page breaks; otherwise estimated from ranges and "Page N" footers
   std::string fingerprint;   // hex digest of the normalised text (same file, same fingerprint)
+  bool outline_used = false;       // the PDF's outline placed or gave items
+  bool page_labels_used = false;   // printed page numbers mapped through the PDF's page labels
   std::vector<std::string> warnings;
 };
 
-// Text of a whole pack; form feeds (pdftotext) mark page breaks. A text that
-// is neither an agenda pack nor a meeting report is errc::invalid_argument
-// with a sentence saying what was looked for.
+// Any document in the neutral form. Only one with no readable text is
+// refused (errc::invalid_argument, saying why); one with no recognisable
+// agenda is kind "document", its text kept for the clerk to structure.
+result<parsed> parse_source(const source& s, const progress_fn& progress = {});
+// Text of a whole pack; form feeds (pdftotext) mark page breaks.
 result<parsed> parse_text(std::string_view text, const progress_fn& progress = {});
 // One string per PDF page, first page first.
 result<parsed> parse_pages(const std::vector<std::string>& pages, const progress_fn& progress = {});
-// A document added to an existing meeting (late paper, appendix, supplement):
-// any non-empty text is accepted; `title` defaults to its first heading.
+// A document added to an existing meeting (late paper, appendix, minutes,
+// supplement): any readable text is accepted; `title` defaults to its first heading.
 result<parsed> parse_supplement(std::string_view text, const std::string& title = {});
+result<parsed> parse_supplement_source(const source& s, const std::string& title = {});
 
 // What an import would recover, as JSON (the CLI's `import --dry-run --json`).
 std::string preview_json(const parsed& p);

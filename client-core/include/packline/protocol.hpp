@@ -27,7 +27,14 @@ struct challenge { bytes nonce; bytes space; };
 struct auth { bytes signature; };
 // v3 adds `snapshot`: the cursor of the newest complete snapshot (0: none).
 // Absent on a v1/v2 session (and in what a v2 server sends).
-struct welcome { bytes space; std::uint64_t cursor = 0; std::optional<std::uint64_t> snapshot; };
+// v4 adds `time`: the server's wall clock (Unix ms) as it sent the welcome, so
+// a device can tell that its own clock is off (and by how much).
+struct welcome {
+  bytes space;
+  std::uint64_t cursor = 0;
+  std::optional<std::uint64_t> snapshot;
+  std::optional<std::uint64_t> time;
+};
 struct push { std::vector<bytes> envelopes; };
 struct ack_entry { bytes actor; std::uint64_t seq = 0; std::uint64_t server_seq = 0; };
 struct ack { std::vector<ack_entry> entries; };

@@ -151,6 +151,25 @@ class replica {
     return end_batch(f());
   }
 
+  // A remote change this replica refused (apply, apply_page, or a held one
+  // that failed once its predecessors came), with the reason in plain words.
+  // The pull cursor moves past it, so it is kept here: nothing is skipped for
+  // good. `final`: the panel's rules refused it as of its place in server
+  // order, which every replica judges alike (it is known, never applied);
+  // the others are tried again by retry_refused.
+  struct refused_change {
+    std::uint64_t server_seq = 0;
+    bytes actor;  // empty when the envelope did not decode (seq is then server_seq)
+    std::uint64_t seq = 0;
+    std::string reason;
+    bool final = false;
+  };
+  result<std::vector<refused_change>> refused_changes();
+  // Applies again, in server order, every refused change that is not final;
+  // those refused again stay listed. Returns how many applied (or are held
+  // for a predecessor) now. A sync session calls it at every welcome.
+  result<std::size_t> retry_refused(std::uint64_t now_ms);
+
   // Own changes the server has not acknowledged, oldest first.
   std::vector<bytes> pending(std::size_t max);
   std::size_t pending_count();
@@ -342,6 +361,10 @@ class replica {
   // apply() after the envelope decoded and its signature checked.
   result<apply_status> apply_verified(const envelope& e, const bytes& envelope_bytes, std::uint64_t server_seq,
                                       std::uint64_t now_ms);
+  result<void> keep_refused(const bytes& env_bytes, const envelope* e, std::uint64_t server_seq, const error& why);
+  // `outcome`, after keeping the change when it is a refusal.
+  result<apply_status> kept_if_refused(const bytes& env_bytes, const envelope* e, std::uint64_t server_seq,
+                                       result<apply_status> outcome);
   std::uint64_t text_counter_ = 1;        // next char id of this device
 };
 

@@ -22,7 +22,7 @@ enum class errc : std::uint32_t {
   storage = 9,              // the store failed; nothing was lost, retry
   not_found = 10,           // no such row/meeting/item
   invalid_argument = 11,    // caller passed a value the call cannot use
-  clock_skew = 12,          // remote timestamp too far in the future
+  clock_skew = 12,          // no longer produced (a change is never refused for its time); the number stays taken
   corrupt_replica = 13,     // replica image is damaged
   crypto = 14,              // crypto primitive failed (e.g. no randomness)
   // Issue 4: keys, membership and the replica at rest.

@@ -37,6 +37,11 @@ class sync_session {
   // Remote changes this replica refused (reason), since the last call; also
   // a snapshot that could not be used (the history is pulled instead).
   std::vector<std::string> take_rejections();
+  // After a welcome from a v4 server: the server's clock minus the now_ms
+  // the host passed with that welcome (positive: the host's clock is
+  // behind), once; nullopt otherwise. The host corrects the dates it shows
+  // by it and tells the member when it is large.
+  std::optional<std::int64_t> take_clock_offset();
   // Whether the last applied frame changed materialised state (for the UI).
   bool take_dirty();
   // The snapshot download of an empty replica ("Downloading pack history…
@@ -84,6 +89,7 @@ class sync_session {
   // has no keyring_get: only open panels use its snapshots.
   std::optional<std::uint64_t> server_snapshot_;
   std::vector<std::string> rejections_;
+  std::optional<std::int64_t> clock_offset_;
   bool dirty_ = false;
   std::optional<download> download_;
   std::optional<upload> upload_;

@@ -77,7 +77,29 @@ struct import_options {
   std::string source;      // file name, for the record
   std::string title;       // supplement title
   pack::progress_fn progress;
+  // What the preview showed the clerk (import_plan) and the clerk confirmed:
+  // without these, front-sheet members and plan priorities are reported, never written.
+  bool add_members = false;
+  bool add_priorities = false;
 };
+// What an import would do with the front sheet's members and the plan's
+// priorities, matched against the panel by name (titles such as "Cllr"
+// ignored) and by number or title: the preview shows it before anything is written.
+struct member_match {
+  std::string name, role;  // as the pack states; role: chair, vice_chair, independent_member, member
+  std::string member;      // the panel member it matches ("" : would be added)
+  std::string note;        // why a stated role is not given ("the panel already has a chair: ...")
+};
+struct priority_match {
+  std::int64_t number = 0;
+  std::string title;
+  std::string priority;  // the panel's priority it matches ("" : would be added)
+};
+struct import_plan {
+  std::vector<member_match> members;
+  std::vector<priority_match> priorities;
+};
+result<import_plan> plan_import(replica& r, const pack::parsed& p);
 struct block_view { std::string id, item, kind, text, hash; std::int64_t page = 0, position = 0; };
 struct block_change {
   std::string kind;  // added, removed, changed
@@ -101,7 +123,8 @@ struct import_report {
   std::string meeting, pack, kind;
   std::int64_t version = 1;
   std::size_t items = 0, blocks = 0, changes = 0, forward_plan = 0, priorities = 0;
-  std::size_t members = 0;  // added from the front sheet's membership
+  std::size_t members = 0;  // added from the front sheet's membership (when confirmed)
+  import_plan plan;         // what was matched and what was (or, unconfirmed, was not) added
   // Answers recorded in minutes and question-and-answer appendices, as
   // responses: how many, how many tied to a question on the list, and how
   // many are minutes of a meeting the panel has no record of (not imported).

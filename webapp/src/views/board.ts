@@ -5,6 +5,7 @@
 // question lead and section; hold a draft over; export the list as Markdown
 // or printable HTML. Ordering keys, provenance and the export are the core's.
 
+import { nowMs, today as todayDate } from '../clock';
 import { rows, type Consolidated, type Item, type Meeting, type Priority, type Question } from '../core';
 import { failed, isChair, type Ctx, type View } from '../ctx';
 import { h, replaceChildren } from '../dom';
@@ -151,18 +152,18 @@ export class BoardView implements View {
               if (this.report(this.ctx.write('Not merged', () => this.ctx.client.mergeGroup(g.id, {
                 body: wording.value.trim(), section: this.mergeSection.value, lead: this.mergeLead.value,
                 leadLabel: this.mergeLabel.value.trim(), priority: this.mergePriority.value,
-              }, Date.now())))) this.groupBodies.delete(g.id);
+              }, nowMs())))) this.groupBodies.delete(g.id);
             },
           }, 'Merge into the list'),
           h('button', {
             type: 'button', 'aria-label': `Ungroup ${label}`,
-            onclick: () => this.report(this.ctx.write('Not ungrouped', () => this.ctx.client.removeConsolidated(g.id, Date.now()))),
+            onclick: () => this.report(this.ctx.write('Not ungrouped', () => this.ctx.client.removeConsolidated(g.id, nowMs()))),
           }, 'Ungroup')));
     }) : h('li', { class: 'empty' }, 'No groups. Choose two or more drafts and press “Group without merging”.'));
   }
 
   private group(): void {
-    const ok = this.report(this.ctx.write('Not grouped', () => this.ctx.client.groupDrafts(this.meetingId, [...this.chosen], Date.now())));
+    const ok = this.report(this.ctx.write('Not grouped', () => this.ctx.client.groupDrafts(this.meetingId, [...this.chosen], nowMs())));
     if (ok) {
       this.chosen.clear();
       this.mergeBody.value = '';
@@ -198,7 +199,7 @@ export class BoardView implements View {
           q.status === 'held_over' ? null : h('div', { class: 'actions' },
             h('button', {
               type: 'button', 'aria-label': `Hold over: ${q.body.slice(0, 50)}`,
-              onclick: () => this.report(this.ctx.write('Not held over', () => this.ctx.client.setQuestionStatus(q.id, 'held_over', Date.now()))),
+              onclick: () => this.report(this.ctx.write('Not held over', () => this.ctx.client.setQuestionStatus(q.id, 'held_over', nowMs()))),
             }, 'Hold over')));
         return li;
       })))) : h('p', { class: 'empty' }, 'No drafts for this meeting yet.'));
@@ -223,7 +224,7 @@ export class BoardView implements View {
           h('button', { type: 'button', 'aria-label': `Split Q${c.number}`, onclick: () => this.split(li, c) }, 'Split'),
           h('button', {
             type: 'button', 'aria-label': `Remove Q${c.number}`,
-            onclick: () => this.report(this.ctx.write('Not removed', () => this.ctx.client.removeConsolidated(c.id, Date.now()))),
+            onclick: () => this.report(this.ctx.write('Not removed', () => this.ctx.client.removeConsolidated(c.id, nowMs()))),
           }, 'Remove')),
       );
       return li;
@@ -325,7 +326,7 @@ export class BoardView implements View {
       meeting: this.meetingId, sources: [...this.chosen], body: this.mergeBody.value.trim(),
       section: this.mergeSection.value, lead: this.mergeLead.value, leadLabel: this.mergeLabel.value.trim(),
       priority: this.mergePriority.value,
-    }, Date.now())));
+    }, nowMs())));
     if (ok) {
       this.chosen.clear();
       this.mergeBody.value = '';
@@ -338,9 +339,9 @@ export class BoardView implements View {
     if (c.sources.includes(qid)) return;
     if (this.report(this.ctx.write('Not merged', () => this.ctx.client.editConsolidated(c.id, {
       meeting: this.meetingId, sources: [...c.sources, qid], body: '',
-    }, Date.now())))) {
+    }, nowMs())))) {
       this.report(this.ctx.write('Merged, but the draft’s status was not updated',
-        () => this.ctx.client.setQuestionStatus(qid, 'consolidated', Date.now())));
+        () => this.ctx.client.setQuestionStatus(qid, 'consolidated', nowMs())));
     }
   }
 
@@ -350,7 +351,7 @@ export class BoardView implements View {
     // Between the new neighbours: after list[j] going down, before list[j] going up.
     const after = dir === 1 ? list[j].id : (list[j - 1]?.id ?? '');
     const before = dir === 1 ? (list[j + 1]?.id ?? '') : list[j].id;
-    this.report(this.ctx.write('Not moved', () => this.ctx.client.moveConsolidated(c.id, after, before, Date.now())));
+    this.report(this.ctx.write('Not moved', () => this.ctx.client.moveConsolidated(c.id, after, before, nowMs())));
     queueMicrotask(() => document.querySelector<HTMLElement>(`[data-consolidated="${c.id}"] button[aria-label^="Move "]:not([disabled])`)?.focus());
   }
 
@@ -373,7 +374,7 @@ export class BoardView implements View {
       e.preventDefault();
       this.report(this.ctx.write('Not saved', () => this.ctx.client.editConsolidated(c.id, {
         meeting: this.meetingId, sources: [], body: body.value.trim(), section: section.value, lead: lead.value, leadLabel: label.value.trim(),
-      }, Date.now())));
+      }, nowMs())));
     });
     li.append(form);
     body.focus();
@@ -389,7 +390,7 @@ export class BoardView implements View {
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       const bodies = parts.value.split(/\n\s*\n/).map((s) => s.trim()).filter(Boolean);
-      this.report(this.ctx.write('Not split', () => this.ctx.client.splitConsolidated(c.id, bodies, Date.now())));
+      this.report(this.ctx.write('Not split', () => this.ctx.client.splitConsolidated(c.id, bodies, nowMs())));
     });
     li.append(form);
     parts.focus();
@@ -427,7 +428,7 @@ function fillSelect(sel: HTMLSelectElement, options: [string, string][], value: 
 
 export function pickMeeting(meetings: Meeting[]): Meeting | undefined {
   // The next meeting from today, else the latest one.
-  const today = new Date().toISOString().slice(0, 10);
+  const today = todayDate();
   const sorted = [...meetings].sort((a, b) => a.date.localeCompare(b.date));
   return sorted.find((m) => m.date >= today) ?? sorted[sorted.length - 1];
 }

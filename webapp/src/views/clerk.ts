@@ -3,9 +3,11 @@
 // new version, with what changed and where every annotation now stands);
 // record answers and actions; add members (in a secured panel: one-time
 // invites, made on the admin device); set up the plan's priorities and their
-// leads. Parsing, versioning, invites and every rule are the core's.
+// leads; see the changes from other tablets this tablet refused, and why.
+// Parsing, versioning, invites and every rule are the core's.
 
-import { rows, securedPanel, type ImportReport, type Meeting } from '../core';
+import { nowMs } from '../clock';
+import { rows, securedPanel, type ImportPlan, type ImportReport, type Meeting, type PackSource } from '../core';
 import { failed, isChair, type Ctx, type View } from '../ctx';
 import { h, replaceChildren } from '../dom';
 import { dateLabel, roleLabel, statusLabel } from '../labels';
@@ -13,12 +15,30 @@ import { pickMeeting } from './board';
 import { ForwardPlan } from './forwardplan';
 import { PublicSubmissions } from './submissions';
 
+interface Evidence { page: number; line: number; confidence: number }
 interface Preview {
-  meeting?: { title?: string; date?: string; time?: string; venue?: string };
-  items?: { number: string; title: string; pages: string }[];
+  meeting?: { title?: string; date?: string; time?: string; venue?: string; chair?: string; quorum?: number; members?: string[]; evidence?: Record<string, Evidence> };
+  items?: { number: string; title: string; pages: string; note: string; exempt: boolean; parent: string; evidence: Evidence; confidence: number }[];
   pages?: number;
   kind?: string;
+  outline_used?: boolean;
+  page_labels_used?: boolean;
   warnings?: string[];
+}
+
+// Below this, a recognised thing is listed for the clerk to check first.
+const DOUBTFUL = 0.8;
+const where = (e?: Evidence): string => !e ? '' : `${e.page ? `page ${e.page}, ` : ''}line ${e.line}`;
+const sureness = (c: number): string => c >= DOUBTFUL ? 'sure' : 'check';
+
+// What kind of file the clerk chose, from its name, type and first bytes.
+function fileKind(f: File, head: Uint8Array): 'pdf' | 'text' | 'image' | 'word' | 'other' {
+  const magic = String.fromCharCode(...head.slice(0, 5));
+  if (magic.startsWith('%PDF') || f.type === 'application/pdf' || /\.pdf$/i.test(f.name)) return 'pdf';
+  if (f.type.startsWith('image/') || magic.startsWith('\x89PNG') || (head[0] === 0xff && head[1] === 0xd8)) return 'image';
+  if (/\.(docx?|odt|rtf)$/i.test(f.name) || f.type.includes('word')) return 'word';
+  if (f.type.startsWith('text/') || /\.(txt|text|md)$/i.test(f.name) || !head.includes(0)) return 'text';
+  return 'other';
 }
 
 export class ClerkView implements View {
@@ -28,6 +48,9 @@ export class ClerkView implements View {
   private readonly importError = h('p', { class: 'error', role: 'alert', id: 'import-error' });
   private readonly preview = h('div', { class: 'preview' });
   private readonly meetingSelect = h('select', { id: 'clerk-meeting', name: 'meeting' });
+  // A new pack (its meeting found or made from the front sheet), or minutes or
+  // a supplement added to a meeting already here.
+  private readonly importInto = h('select', { id: 'import-into', name: 'into' });
   private readonly answers = h('div', {});
   private readonly actionsList = h('div', {});
   private readonly members = h('ul', { class: 'plain-list' });
@@ -38,8 +61,13 @@ export class ClerkView implements View {
   private inviteForm!: HTMLElement;
   private memberForm!: HTMLElement;
   private readonly priorities = h('div', {});
+  private readonly refused = h('div', { id: 'refused-changes' });
   private readonly error = h('p', { class: 'error', role: 'alert', id: 'clerk-error' });
-  private input: string | string[] | null = null;
+  private input: string | PackSource | null = null;
+  private plan: ImportPlan | null = null;
+  private supplementTitle = '';
+  private readonly addMembers = h('input', { type: 'checkbox', id: 'import-add-members' });
+  private readonly addPriorities = h('input', { type: 'checkbox', id: 'import-add-priorities' });
   private source = '';
   private meetingId: string;
   private answerForms = new Map<string, HTMLElement>();
@@ -49,6 +77,10 @@ export class ClerkView implements View {
   constructor(private readonly ctx: Ctx, meetingId: string) {
     this.meetingId = meetingId;
     this.file.addEventListener('change', () => void this.readFile());
+    this.importInto.addEventListener('change', () => { if (this.file.files?.length) void this.readFile(); });
+    // pdf.js loads while the clerk picks a file, not after.
+    this.file.addEventListener('focus', () => void import('../pdf'), { once: true });
+    this.file.addEventListener('pointerdown', () => void import('../pdf'), { once: true });
     this.meetingSelect.addEventListener('change', () => this.ctx.navigate(`#/clerk/${this.meetingSelect.value}`));
 
     const actText = h('input', { id: 'action-text', name: 'text' });
@@ -63,7 +95,7 @@ export class ClerkView implements View {
       e.preventDefault();
       if (this.report(this.ctx.write('The action was not added', () => this.ctx.client.addAction({
         meeting: this.meetingId, text: actText.value.trim(), owner: actOwner.value.trim(), due: actDue.value, status: 'open',
-      }, Date.now())))) actText.value = actOwner.value = actDue.value = '';
+      }, nowMs())))) actText.value = actOwner.value = actDue.value = '';
     });
 
     const invName = h('input', { id: 'invite-name', name: 'name', autocomplete: 'off', required: true });
@@ -80,7 +112,7 @@ export class ClerkView implements View {
       e.preventDefault();
       const name = invName.value.trim();
       const days = Number(invDays.value);
-      const now = Date.now();
+      const now = nowMs();
       const r = this.ctx.write('The invite was not created',
         () => this.ctx.client.inviteMember(name, invRole.value, now, days * 24 * 3600 * 1000));
       if (!this.report(r) || failed(r)) return;
@@ -99,7 +131,7 @@ export class ClerkView implements View {
     this.memberForm = memForm;
     memForm.addEventListener('submit', (e) => {
       e.preventDefault();
-      if (this.report(this.ctx.write('The member was not added', () => this.ctx.client.addMember(memName.value.trim(), memRole.value, Date.now())))) {
+      if (this.report(this.ctx.write('The member was not added', () => this.ctx.client.addMember(memName.value.trim(), memRole.value, nowMs())))) {
         memName.value = '';
       }
     });
@@ -112,7 +144,7 @@ export class ClerkView implements View {
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Add priority')));
     prForm.addEventListener('submit', (e) => {
       e.preventDefault();
-      if (this.report(this.ctx.write('The priority was not added', () => this.ctx.client.addPriority(Number(prNum.value), prTitle.value.trim(), Date.now())))) {
+      if (this.report(this.ctx.write('The priority was not added', () => this.ctx.client.addPriority(Number(prNum.value), prTitle.value.trim(), nowMs())))) {
         prNum.value = prTitle.value = '';
       }
     });
@@ -125,6 +157,7 @@ export class ClerkView implements View {
       h('section', { class: 'panel', 'aria-labelledby': 'import-title' },
         h('h2', { id: 'import-title' }, 'Publish a pack'),
         h('p', { class: 'hint', id: 'pack-file-hint' }, 'A PDF or a text file of the agenda pack. Publishing a revised file of the same meeting makes a new version; members see what changed.'),
+        field('import-into', 'Publish as', this.importInto),
         field('pack-file', 'Pack file', this.file),
         this.importError, this.importStatus, this.preview),
       h('section', { class: 'panel', 'aria-labelledby': 'after-title' },
@@ -139,6 +172,11 @@ export class ClerkView implements View {
       h('section', { class: 'panel', 'aria-labelledby': 'plan-title' },
         h('h2', { id: 'plan-title' }, 'Plan priorities and leads'), this.priorities, prForm),
       this.forwardPlan.root,
+      h('section', { class: 'panel', 'aria-labelledby': 'refused-title' },
+        h('h2', { id: 'refused-title' }, 'Changes this tablet refused'),
+        h('p', { class: 'hint' }, 'Changes from other tablets that this tablet could not apply, with the reason. ' +
+          'They are kept and tried again each time the tablet connects; a change the panel’s rules refuse is refused on every tablet.'),
+        this.refused),
     );
     this.file.setAttribute('aria-describedby', 'pack-file-hint');
   }
@@ -158,6 +196,13 @@ export class ClerkView implements View {
       this.meetingSelect.dataset.sig = sig;
     }
     this.meetingSelect.value = this.meetingId;
+    if (this.importInto.dataset.sig !== sig) {
+      const chosen = this.importInto.value;
+      replaceChildren(this.importInto, h('option', { value: '' }, 'A new agenda pack (its meeting is read from the front sheet)'),
+        meetings.map((m) => h('option', { value: m.id }, `Minutes or a supplement for ${m.title || 'the meeting'}, ${dateLabel(m.date)}`)));
+      this.importInto.value = chosen;
+      this.importInto.dataset.sig = sig;
+    }
     const meeting = meetings.find((m) => m.id === this.meetingId);
     if (meeting) {
       this.renderAfter(meeting);
@@ -167,6 +212,16 @@ export class ClerkView implements View {
     replaceChildren(this.members, this.ctx.members.map((m) => h('li', {}, `${m.name} · ${roleLabel(m.role)}`)));
     this.renderEnrolment();
     this.renderPriorities();
+    this.renderRefused();
+  }
+
+  private renderRefused(): void {
+    const refused = rows(this.ctx.client.refusedChanges(), this.ctx.readError);
+    replaceChildren(this.refused, refused.length === 0
+      ? h('p', { class: 'empty' }, 'None: this tablet has applied every change it received.')
+      : h('ul', { class: 'plain-list' }, refused.map((c) => h('li', {},
+        `Change ${c.seq} of device ${c.device ? c.device.slice(0, 8) : '(unreadable)'} (number ${c.serverSeq} on the server): ${c.reason}. `,
+        h('span', { class: 'hint' }, c.final ? 'Refused by the panel’s rules on every tablet.' : 'Tried again at the next connection.')))));
   }
 
   // Secured panel: invites on the admin device; open panel (the demo): members
@@ -211,28 +266,42 @@ export class ClerkView implements View {
     replaceChildren(this.preview);
     this.importError.textContent = '';
     this.input = null;
+    this.plan = null;
     if (!f) return;
     this.source = f.name;
-    const isPdf = f.type === 'application/pdf' || /\.pdf$/i.test(f.name);
+    const started = performance.now();
+    const kind = fileKind(f, new Uint8Array(await f.slice(0, 4096).arrayBuffer()));
+    const refuse = (why: string): void => {
+      this.importStatus.textContent = '';
+      this.importError.textContent = `${f.name}: ${why} Nothing was published.`;
+    };
+    if (kind === 'image') return refuse('this is a picture, not an agenda pack. Choose the pack as a PDF or a text file.');
+    if (kind === 'word') return refuse('this is a word-processor file. Save it as PDF, then choose the PDF here.');
+    if (kind === 'other') return refuse('this is neither a PDF nor a text file. Choose the pack as a PDF or a text file.');
+    let r;
     try {
-      if (isPdf) {
+      if (kind === 'pdf') {
         this.importStatus.textContent = 'Reading the PDF…';
-        const { pdfPages } = await import('../pdf');
-        this.input = await pdfPages(await f.arrayBuffer(), (d, t) => { this.importStatus.textContent = `Reading the PDF: page ${d} of ${t}…`; });
+        const { pdfSource } = await import('../pdf');
+        // Progress every few pages: a status change per page would cost more than the page.
+        const src = await pdfSource(await f.arrayBuffer(), (d, t) => {
+          if (d === t || d % 10 === 1) this.importStatus.textContent = `Reading the PDF: page ${d} of ${t}…`;
+        });
+        this.importStatus.textContent = 'Finding the agenda…';
+        await new Promise((resolve) => setTimeout(resolve, 0));  // let the status show
+        this.input = src;
+        r = this.ctx.client.previewSource(src, { supplement: !!this.importInto.value });
       } else {
         this.input = await f.text();
+        r = this.importInto.value ? this.ctx.client.previewSupplement(this.input) : this.ctx.client.previewText(this.input);
       }
     } catch (e) {
-      this.importStatus.textContent = '';
-      this.importError.textContent = `${f.name} could not be read${isPdf ? ' as a PDF' : ''}: ${e instanceof Error ? e.message : String(e)}. Nothing was published.`;
-      return;
-    }
-    const r = Array.isArray(this.input) ? this.ctx.client.previewPages(this.input) : this.ctx.client.previewText(this.input);
-    if ('error' in r && r.error) {
-      this.importStatus.textContent = '';
-      this.importError.textContent = `${f.name} is not a pack Packline can read: ${r.error.message}. Nothing was published.`;
       this.input = null;
-      return;
+      return refuse(`it could not be read${kind === 'pdf' ? ' as a PDF (is it damaged or password-protected?)' : ''}: ${e instanceof Error ? e.message : String(e)}.`);
+    }
+    if ('error' in r && r.error) {
+      this.input = null;
+      return refuse(`${r.error.message}.`);
     }
     let p: Preview = {};
     try {
@@ -240,16 +309,64 @@ export class ClerkView implements View {
     } catch {
       // the preview is only shown; publishing does not depend on it
     }
-    this.importStatus.textContent = `Read ${f.name}. Check what was found, then publish.`;
+    this.plan = (r as { plan?: ImportPlan }).plan ?? null;
+    this.supplementTitle = this.importInto.value ? p.items?.[0]?.title ?? '' : '';
+    const secs = (performance.now() - started) / 1000;
+    this.importStatus.textContent = `Read ${f.name} in ${secs < 10 ? secs.toFixed(1) : Math.round(secs)} s. Check what was found, then publish.`;
+    this.renderPreview(p);
+  }
+
+  private renderPreview(p: Preview): void {
     const items = p.items ?? [];
+    const m = p.meeting ?? {};
+    const ev = m.evidence ?? {};
+    const fields: [string, string, string][] = [
+      ['Committee', m.title ?? '', 'body'], ['Date', m.date ? dateLabel(m.date) : '', 'date'], ['Time', m.time ?? '', 'time'],
+      ['Venue', m.venue ?? '', 'venue'], ['Chair', m.chair ?? '', 'chair'], ['Quorum', m.quorum ? String(m.quorum) : '', 'quorum'],
+    ];
+    const doubtful = items.filter((it) => it.confidence < DOUBTFUL).length +
+      fields.filter(([, v, k]) => v && ev[k] && ev[k].confidence < DOUBTFUL).length;
+    const plan = this.plan ?? { members: [], priorities: [] };
+    const newMembers = plan.members.filter((x) => !x.member);
+    const newPriorities = plan.priorities.filter((x) => !x.priority);
+    this.addMembers.checked = false;
+    this.addPriorities.checked = false;
     replaceChildren(this.preview,
       h('h3', {}, 'What the pack contains'),
-      h('p', {}, [p.meeting?.title, p.meeting?.date ? dateLabel(p.meeting.date) : '', p.meeting?.time, p.meeting?.venue].filter(Boolean).join(' · ')),
-      h('p', { class: 'meta', id: 'preview-count' }, `${items.length} agenda item${items.length === 1 ? '' : 's'}${p.pages ? `, ${p.pages} pages` : ''}`),
-      items.length ? h('table', { class: 'preview-items' },
+      p.kind === 'supplement' ? h('p', { class: 'notice', id: 'preview-supplement' },
+        `To be added to ${this.importInto.selectedOptions[0]?.textContent?.replace(/^Minutes or a supplement for /, '') ?? 'the meeting'} as “${p.items?.[0]?.title ?? ''}”` +
+        `${(p as { answers?: unknown[] }).answers?.length ? `, with ${(p as { answers?: unknown[] }).answers?.length} answers and their recording times` : ''}.`) : null,
+      p.kind === 'document' ? h('p', { class: 'notice', id: 'preview-no-agenda' },
+        'No agenda was recognised in this file. It will be published as one document, every page kept; check it in the reader after publishing.') : null,
+      h('table', { class: 'preview-fields', id: 'preview-meeting' },
+        h('caption', { class: 'visually-hidden' }, 'Meeting details found'),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Detail'), h('th', { scope: 'col' }, 'Found'), h('th', { scope: 'col' }, 'Where'), h('th', { scope: 'col' }, 'Confidence'))),
+        h('tbody', {}, fields.map(([label, value, k]) => h('tr', { class: ev[k] && ev[k].confidence < DOUBTFUL ? 'doubtful' : '' },
+          h('th', { scope: 'row' }, label), h('td', { dir: 'auto' }, value || '—'), h('td', {}, where(ev[k])),
+          h('td', {}, ev[k] ? sureness(ev[k].confidence) : (value ? '' : 'not found')))))),
+      h('p', { class: 'meta', id: 'preview-count' }, `${items.length} agenda item${items.length === 1 ? '' : 's'}${p.pages ? `, ${p.pages} pages` : ''}` +
+        `${p.outline_used ? ', placed with the PDF\u2019s bookmarks' : ''}${p.page_labels_used ? ', page numbers from the PDF\u2019s page labels' : ''}` +
+        (doubtful ? `. ${doubtful} thing${doubtful === 1 ? '' : 's'} marked “check” may be misread: look at ${doubtful === 1 ? 'it' : 'them'} first.` : '.')),
+      items.length ? h('table', { class: 'preview-items', id: 'preview-items' },
         h('caption', { class: 'visually-hidden' }, 'Agenda items found'),
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'No.'), h('th', { scope: 'col' }, 'Title'), h('th', { scope: 'col' }, 'Pages'))),
-        h('tbody', {}, items.map((it) => h('tr', {}, h('td', {}, it.number), h('td', {}, it.title), h('td', {}, it.pages))))) : null,
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'No.'), h('th', { scope: 'col' }, 'Title'), h('th', { scope: 'col' }, 'Pages'),
+          h('th', { scope: 'col' }, 'Where'), h('th', { scope: 'col' }, 'Confidence'))),
+        h('tbody', {}, items.map((it) => h('tr', { class: it.confidence < DOUBTFUL ? 'doubtful' : '' },
+          h('td', {}, it.number), h('td', { dir: 'auto' }, it.title, it.exempt ? h('span', { class: 'meta' }, ' (exempt)') : null),
+          h('td', {}, it.pages || it.note), h('td', {}, where(it.evidence)), h('td', {}, sureness(it.confidence)))))) : null,
+      plan.members.length ? h('div', { class: 'plan', id: 'preview-members' },
+        h('h4', {}, 'Members on the front sheet'),
+        h('ul', { class: 'plain-list' }, plan.members.map((x) => h('li', { dir: 'auto' },
+          x.member ? `${x.name}: already on the panel (matched by name)` : `${x.name}: not on the panel; would be added as ${roleLabel(x.role)}`,
+          x.note ? h('span', { class: 'meta' }, ` (${x.note})`) : null))),
+        newMembers.length ? h('div', { class: 'field check' }, this.addMembers,
+          h('label', { for: 'import-add-members' }, `Add ${newMembers.length === 1 ? 'this member' : `these ${newMembers.length} members`} to the panel`)) : null) : null,
+      plan.priorities.length ? h('div', { class: 'plan', id: 'preview-priorities' },
+        h('h4', {}, 'Priorities in the plan'),
+        h('ul', { class: 'plain-list' }, plan.priorities.map((x) => h('li', { dir: 'auto' },
+          `${x.number}. ${x.title}: ${x.priority ? 'already on the panel (matched)' : 'new'}`))),
+        newPriorities.length ? h('div', { class: 'field check' }, this.addPriorities,
+          h('label', { for: 'import-add-priorities' }, `Add ${newPriorities.length === 1 ? 'this priority' : `these ${newPriorities.length} priorities`}`)) : null) : null,
       p.warnings?.length ? h('ul', { class: 'warnings' }, p.warnings.map((w) => h('li', {}, w))) : null,
       h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => this.publish() }, 'Publish this pack')));
   }
@@ -258,7 +375,9 @@ export class ClerkView implements View {
     const input = this.input;
     if (!input) return;
     this.importStatus.textContent = 'Publishing…';
-    const r = this.ctx.write('The pack was not published', () => this.ctx.client.importPack(input, { source: this.source }, Date.now()));
+    const r = this.ctx.write('The pack was not published', () => this.ctx.client.importPack(input,
+      { source: this.source, addMembers: this.addMembers.checked, addPriorities: this.addPriorities.checked,
+        ...(this.importInto.value ? { supplement: true, meeting: this.importInto.value, title: this.supplementTitle } : {}) }, nowMs()));
     if (failed(r)) {
       this.importStatus.textContent = '';
       this.importError.textContent = r.error;
@@ -274,6 +393,8 @@ export class ClerkView implements View {
       ? 'This file is already the current version of the pack: nothing changed.'
       : `Published version ${rep.version}: ${rep.items} items, ${rep.blocks} passages.` +
         (rep.version > 1 ? ` ${rep.changedBlocks.length} passage${rep.changedBlocks.length === 1 ? '' : 's'} changed since the last version.` : '') +
+        (rep.membersAdded ? ` ${rep.membersAdded} member${rep.membersAdded === 1 ? '' : 's'} added to the panel.` : '') +
+        (rep.priorities ? ` ${rep.priorities} priorit${rep.priorities === 1 ? 'y' : 'ies'} added.` : '') +
         (rep.annotations.length ? ` Members’ annotations: ${[...statuses].map(([s, n]) => `${n} ${s.replace('_', ' ')}`).join(', ')}.` : '')),
     h('p', {}, h('a', { href: `#/read/${rep.meeting}` }, 'Open the published pack')));
     this.meetingId = rep.meeting;
@@ -304,7 +425,7 @@ export class ClerkView implements View {
       h('span', { class: 'meta' }, [a.owner, a.due && `due ${dateLabel(a.due)}`, statusLabel(a.status || 'open'), a.carried ? 'carried over' : ''].filter(Boolean).join(' · ')),
       a.status !== 'closed' ? h('button', {
         type: 'button', 'aria-label': `Close action: ${a.text.slice(0, 50)}`,
-        onclick: () => this.report(this.ctx.write('Not closed', () => client.setActionStatus(a.id, 'closed', Date.now()))),
+        onclick: () => this.report(this.ctx.write('Not closed', () => client.setActionStatus(a.id, 'closed', nowMs()))),
       }, 'Close') : null))) : h('p', { class: 'empty' }, 'No actions yet.'));
   }
 
@@ -319,7 +440,7 @@ export class ClerkView implements View {
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, `Record the answer to Q${n}`)));
     form.addEventListener('submit', (e) => {
       e.preventDefault();
-      this.report(this.ctx.write('The answer was not recorded', () => this.ctx.client.recordResponse(id, text.value.trim(), time.value.trim(), written.checked, Date.now())));
+      this.report(this.ctx.write('The answer was not recorded', () => this.ctx.client.recordResponse(id, text.value.trim(), time.value.trim(), written.checked, nowMs())));
     });
     return form;
   }
@@ -336,7 +457,7 @@ export class ClerkView implements View {
         const cb = h('input', { type: 'checkbox', id, checked: p.leads.includes(m.id) });
         cb.addEventListener('change', () => {
           const leads = cb.checked ? [...p.leads, m.id] : p.leads.filter((x) => x !== m.id);
-          this.report(this.ctx.write('The leads were not changed', () => this.ctx.client.setPriorityLeads(p.id, leads, Date.now())));
+          this.report(this.ctx.write('The leads were not changed', () => this.ctx.client.setPriorityLeads(p.id, leads, nowMs())));
         });
         return h('div', { class: 'check' }, cb, h('label', { for: id }, m.name));
       })))) : h('p', { class: 'empty' }, 'No priorities yet. A pack with the Police and Crime Plan adds them, or add them here.'));

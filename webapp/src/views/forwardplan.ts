@@ -3,6 +3,7 @@
 // PCP lead, KLOEs and approach (Agenda or SSR); others read it. Who may edit
 // and what an approach may be are the core's rules: the view shows its words.
 
+import { nowMs } from '../clock';
 import { rows, type ForwardItem } from '../core';
 import { failed, isChair, type Ctx } from '../ctx';
 import { h, replaceChildren } from '../dom';
@@ -105,7 +106,7 @@ export class ForwardPlan {
       if (lead.value !== stored.lead) edit.lead = lead.value;
       if (kloes.value !== stored.kloes) edit.kloes = kloes.value;
       if (approach.value && approach.value !== stored.approach) edit.approach = approach.value;
-      const r = this.ctx.write('Not saved', () => this.ctx.client.editForwardItem(edit, Date.now()));
+      const r = this.ctx.write('Not saved', () => this.ctx.client.editForwardItem(edit, nowMs()));
       error.textContent = failed(r) ? r.error : '';
       if (!failed(r)) {
         rf.dirty = false;

@@ -2,6 +2,7 @@
 // draft form (section, target, priority), my questions with what became of
 // them, the meeting's open actions, and every question of the meeting.
 
+import { nowMs } from '../clock';
 import { rows, type Item, type Meeting, type Priority, type Question } from '../core';
 import { failed, isPanelMember, type Ctx, type View } from '../ctx';
 import { h, replaceChildren } from '../dom';
@@ -219,7 +220,7 @@ export class MeetingView implements View {
       const r = this.ctx.write('Your question was not saved', () => this.ctx.client.draftQuestion({
         item: itemId, body: textarea.value, section: section.value, target: target.value,
         priority: this.prioritySelect?.value ?? '',
-      }, Date.now()));
+      }, nowMs()));
       if (failed(r)) {
         error.textContent = r.error;
         textarea.focus();
@@ -259,14 +260,14 @@ export class MeetingView implements View {
             h('button', {
               type: 'button', class: 'primary', 'aria-label': `Submit to the chair: ${q.body.slice(0, 60)}`,
               onclick: () => {
-                const r = this.ctx.write('Not submitted', () => this.ctx.client.submitQuestion(q.id, Date.now()));
+                const r = this.ctx.write('Not submitted', () => this.ctx.client.submitQuestion(q.id, nowMs()));
                 status.textContent = failed(r) ? r.error : '';
               },
             }, 'Submit to the chair'),
             h('button', {
               type: 'button', 'aria-label': `Withdraw: ${q.body.slice(0, 60)}`,
               onclick: () => {
-                const r = this.ctx.write('Not withdrawn', () => this.ctx.client.setQuestionStatus(q.id, 'withdrawn', Date.now()));
+                const r = this.ctx.write('Not withdrawn', () => this.ctx.client.setQuestionStatus(q.id, 'withdrawn', nowMs()));
                 status.textContent = failed(r) ? r.error : '';
               },
             }, 'Withdraw'))

@@ -1,6 +1,7 @@
 // Meetings: upcoming first, then past; for each the pack, my questions (by
 // status) and open actions, with links into the meeting and its reader.
 
+import { today as todayDate } from '../clock';
 import { rows, type Meeting } from '../core';
 import type { Ctx, View } from '../ctx';
 import { h, replaceChildren } from '../dom';
@@ -26,7 +27,7 @@ export class MeetingsView implements View {
   update(): void {
     const { client } = this.ctx;
     const meetings = rows(client.meetings(), this.ctx.readError);
-    const today = new Date().toISOString().slice(0, 10);
+    const today = todayDate();
     const up = meetings.filter((m) => m.date >= today).sort((a, b) => a.date.localeCompare(b.date));
     const past = meetings.filter((m) => m.date < today).sort((a, b) => b.date.localeCompare(a.date));
     const empty = navigator.onLine ? 'None yet. New meetings appear here when the clerk publishes them.'

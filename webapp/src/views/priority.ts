@@ -3,6 +3,7 @@
 // are shown to choose from — the core keeps them as a conflict), and the
 // members' questions on that priority across meetings.
 
+import { nowMs } from '../clock';
 import { rows, type Conflict, type Kloe, type Priority } from '../core';
 import { failed, isChair, type Ctx, type View } from '../ctx';
 import { h, replaceChildren } from '../dom';
@@ -56,7 +57,7 @@ export class PriorityView implements View {
       e.preventDefault();
       const r = this.ctx.write('The KLOE was not added', () => this.ctx.client.draftKloe({
         priority: this.priorityId, topic: topic.value, bullets: bullets.value, targetMeeting: target.value, approach: approach.value,
-      }, Date.now()));
+      }, nowMs()));
       error.textContent = failed(r) ? r.error : '';
       if (!failed(r)) {
         topic.value = bullets.value = target.value = '';
@@ -156,7 +157,7 @@ export class PriorityView implements View {
       if (bullets.value !== stored.bullets) edit.bullets = bullets.value;
       if (target.value !== stored.targetMeeting) edit.targetMeeting = target.value;
       if (approach.value !== (stored.approach || 'Agenda')) edit.approach = approach.value;
-      const r = this.ctx.write('Not saved', () => this.ctx.client.editKloe(edit, Date.now()));
+      const r = this.ctx.write('Not saved', () => this.ctx.client.editKloe(edit, nowMs()));
       error.textContent = failed(r) ? r.error : '';
       if (!failed(r)) {
         f.dirty = false;
@@ -186,7 +187,7 @@ export class PriorityView implements View {
               type: 'button', 'aria-label': `Keep version ${i + 1} of the ${(FIELD_LABELS[c.field] ?? c.field).toLowerCase()}`,
               onclick: () => {
                 if (!key) return;
-                const r = this.ctx.write('Not kept', () => this.ctx.client.editKloe({ id: k.id, [key]: v }, Date.now()));
+                const r = this.ctx.write('Not kept', () => this.ctx.client.editKloe({ id: k.id, [key]: v }, nowMs()));
                 f.error.textContent = failed(r) ? r.error : '';
                 if (!failed(r)) f.dirty = false;
               },

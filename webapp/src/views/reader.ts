@@ -5,6 +5,7 @@
 // re-anchoring are the core's; this view only turns a DOM selection into a
 // block id and UTF-8 byte offsets, and back.
 
+import { nowMs } from '../clock';
 import { isError, rows, type Annotation, type Block, type BlockChange, type Item, type Meeting, type Visibility } from '../core';
 import { failed, type Ctx, type View } from '../ctx';
 import { h, replaceChildren } from '../dom';
@@ -254,7 +255,7 @@ export class ReaderView implements View {
       replaceChildren(this.changedNote);
       return [];
     }
-    const markRead = () => this.ctx.write('Not marked as read', () => this.ctx.client.markRead(reading.currentPack, Date.now()));
+    const markRead = () => this.ctx.write('Not marked as read', () => this.ctx.client.markRead(reading.currentPack, nowMs()));
     if (!reading.currentPack) {
       replaceChildren(this.changedNote);
       return [];
@@ -406,7 +407,7 @@ export class ReaderView implements View {
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       const r = this.ctx.write('Not saved', () => this.ctx.client.editAnnotation(a.id, body.value.trim(),
-        vis.value as Visibility, vis.value === 'priority' ? pri.value : '', Date.now()));
+        vis.value as Visibility, vis.value === 'priority' ? pri.value : '', nowMs()));
       if (failed(r)) {
         error.textContent = r.error;
         return;
@@ -422,7 +423,7 @@ export class ReaderView implements View {
 
   private remove(a: Annotation): void {
     if (!confirm(`Delete your ${a.kind} on “${a.quote.slice(0, 60)}”?`)) return;
-    const r = this.ctx.write('Not deleted', () => this.ctx.client.deleteAnnotation(a.id, Date.now()));
+    const r = this.ctx.write('Not deleted', () => this.ctx.client.deleteAnnotation(a.id, nowMs()));
     this.listError.textContent = failed(r) ? r.error : '';
     if (this.editing?.id === a.id) this.editing = null;
     queueMicrotask(() => document.getElementById('ann-title')?.focus());
@@ -482,7 +483,7 @@ export class ReaderView implements View {
       body: this.note.value.trim(),
       visibility: this.visibility.value as Visibility,
       priority: this.visibility.value === 'priority' ? this.priority.value : '',
-    }, Date.now()));
+    }, nowMs()));
     if (failed(r)) {
       this.barError.textContent = r.error;
       return;

@@ -3,6 +3,7 @@
 // rules (word limit, one per person per meeting, the first N accepted, the
 // deadline) are the core's; every replica derives the same decisions.
 
+import { nowMs } from '../clock';
 import { rows, isError, type Submission } from '../core';
 import { failed, type Ctx } from '../ctx';
 import { h, replaceChildren } from '../dom';
@@ -41,7 +42,7 @@ export class PublicSubmissions {
       e.preventDefault();
       this.record();
     });
-    this.received.value = localInput(Date.now());
+    this.received.value = localInput(nowMs());
     this.root = h('section', { class: 'panel', 'aria-labelledby': 'public-title' },
       h('h2', { id: 'public-title' }, 'Public questions and statements'),
       this.rulesText, form, this.outcome,
@@ -67,11 +68,11 @@ export class PublicSubmissions {
   }
 
   private record(): void {
-    const receivedAt = this.received.value ? new Date(this.received.value).getTime() : Date.now();
+    const receivedAt = this.received.value ? new Date(this.received.value).getTime() : nowMs();
     const r = this.ctx.write('Not recorded', () => this.ctx.client.recordSubmission({
       meeting: this.meetingId, name: this.name.value.trim(), kind: this.kind.value as 'question' | 'statement',
       body: this.body.value.trim(), receivedAt,
-    }, Date.now()));
+    }, nowMs()));
     if (failed(r)) {
       this.error.textContent = r.error;
       return;
@@ -81,7 +82,7 @@ export class PublicSubmissions {
     replaceChildren(this.outcome, h('p', { class: s.accepted ? 'saved' : 'refusal' },
       `Recorded the ${s.kind} from ${s.name} (${s.words} words). ${decision(s)}`));
     this.name.value = this.body.value = '';
-    this.received.value = localInput(Date.now());
+    this.received.value = localInput(nowMs());
   }
 }
 
