@@ -349,3 +349,33 @@ TEST_CASE("threat model: a copy is never sealed under a short passphrase, and th
   std::string sealed = slurp_dir(tmp.sub("c"));
   CHECK(sealed.find("key:admin") == std::string::npos);
 }
+
+// ---- superseded keys are retired ------------------------------------------------
+
+TEST_CASE("threat model: a member cannot seal a change under a superseded key on purpose") {
+  panel p;
+  auto atk = p.join("member");
+  auto leaver = p.join("member");
+  REQUIRE(p.clerk.rep().remove_member(leaver->member, wall_ms()).ok());  // epoch 2: the leaver holds epoch 1
+  p.clerk.c->flush();
+  p.settle({atk.get()});
+  REQUIRE(atk->rep().write_epoch() == 2);
+
+  modified_client raw(p, *atk);
+  crypto::secret old_key = key_from_invite(raw, atk->code);  // epoch 1's key
+  bytes q = new_row_id();
+  change_body b;
+  b.hlc = hlc_timestamp{wall_ms(), 0};
+  b.ops = {set("question", q, "author", atk->member), set("question", q, "body", std::string("MARKER-OLD-EPOCH")),
+           set("question", q, "status", std::string("draft"))};
+  envelope e;
+  e.space = p.space;
+  e.seq = 1000;
+  e.epoch = 1;
+  REQUIRE(crypto::seal_envelope(e, codec::encode_body(b), old_key, *crypto::signing_key::from_seed(atk->seed)).ok());
+  REQUIRE(raw.raw.send(proto::push{{codec::encode_envelope(e)}}));
+  auto m = raw.raw.next();
+  REQUIRE((m && std::holds_alternative<proto::error>(*m)));
+  CHECK(std::get<proto::error>(*m).code == proto::error_forbidden);
+  CHECK(std::get<proto::error>(*m).text.find("re-seal") != std::string::npos);
+}

@@ -225,6 +225,9 @@ result<void> admit(state& s, const bytes& space, const envelope& e, bool first, 
   if (e.epoch == 0) return refuse("an unsealed change in a secured panel");
   if (e.epoch > s.epoch())
     return refuse("wrong epoch: sealed under epoch " + std::to_string(e.epoch) + ", the panel is at epoch " + std::to_string(s.epoch()));
+  if (e.epoch < s.epoch())
+    return refuse("superseded epoch: sealed under epoch " + std::to_string(e.epoch) + ", the panel's key is now epoch " +
+                  std::to_string(s.epoch()) + "; pull the keyring and re-seal the change under it");
   return {};
 }
 

@@ -86,6 +86,7 @@ replica::device_notes_t replica::device_notes(const keyring::state& kr, const ke
     for (auto& [pk, d] : kr.devices(r.member)) n.out.push_back(pk);
   if (r.k == keyring::kind::role)
     for (auto& [pk, d] : kr.devices(r.member)) n.roles.emplace_back(pk, d.role);
+  if (r.k == keyring::kind::epoch) n.epoch = r.epoch;
   return n;
 }
 
@@ -128,7 +129,7 @@ result<void> replica::load_keys() {
     if (!keys_->kr.apply(sp, *rec, e->actor, e->seq, keys_->log_size == 0))
       return make_error(errc::corrupt_replica, "the stored keyring of this panel is damaged");
     ++keys_->log_size;
-    if (!notes.out.empty() || !notes.roles.empty()) {
+    if (!notes.out.empty() || !notes.roles.empty() || notes.epoch != 0) {
       auto at = server_seq_in(*db_, "change_log", e->actor, e->seq);
       if (!at) return at.err();
       keep_notes(notes, at->value_or(0));
@@ -224,6 +225,11 @@ result<change_body> replica::open_change(const envelope& e) {
     if (e.epoch > kr.epoch())
       return refused("wrong epoch: change sealed under epoch " + std::to_string(e.epoch) + ", the panel is at epoch " +
                      std::to_string(kr.epoch()));
+    // A superseded key is retired: a change stored after the next epoch
+    // began is refused (a removed member holds the old key).
+    if (std::uint32_t at = epoch_as_of(e); e.epoch < at)
+      return refused("change " + std::to_string(e.seq) + " is sealed under epoch " + std::to_string(e.epoch) +
+                     ", superseded by epoch " + std::to_string(at) + " when the server stored it");
   }
   if (e.epoch == 0) return codec::decode_body(e.payload, e.actor);
   auto k = keys_->epochs.find(e.epoch);
@@ -543,6 +549,16 @@ std::string replica::role_as_of(const envelope& e, const std::string& now_role) 
 void replica::keep_notes(const device_notes_t& n, std::uint64_t server_seq) {
   for (auto& pk : n.out) keys_->out_at.emplace(pk, server_seq);
   for (auto& [pk, role] : n.roles) keys_->role_before[pk].emplace_back(server_seq, role);
+  if (n.epoch != 0) keys_->epoch_from.emplace_back(server_seq, n.epoch);
+}
+
+std::uint32_t replica::epoch_as_of(const envelope& e) {
+  std::uint64_t at = judged_at(e);
+  if (at == 0) return keys_->kr.epoch();  // applied in server order: the keyring is as of it
+  std::uint32_t ep = 0;
+  for (auto& [from, n] : keys_->epoch_from)
+    if (from < at) ep = n;
+  return ep;
 }
 
 std::vector<std::pair<std::uint32_t, crypto::secret>> replica::keys_for_me(const keyring::record& r) {

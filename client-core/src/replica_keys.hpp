@@ -25,6 +25,7 @@ struct replica::keys {
   std::map<bytes, std::uint64_t> out_at;             // device -> server_seq of the remove/revoke that took it out
   // device -> (server_seq of a role record, the device's role until then), in server order
   std::map<bytes, std::vector<std::pair<std::uint64_t, std::string>>> role_before;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> epoch_from;  // (server_seq of an epoch record, its epoch), in order
   struct judged { bytes actor; std::uint64_t seq = 0, server_seq = 0; };
   std::optional<judged> judging;                     // a held change being retried, with its server_seq
   bool settling = false;

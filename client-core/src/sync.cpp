@@ -175,7 +175,11 @@ std::vector<bytes> sync_session::next_frames() {
     out.push_back(codec::encode(proto::pull{r_.cursor(), limits::max_pull_changes}));
     pull_in_flight_ = true;
   }
-  if (!push_in_flight_) {
+  // A secured panel's device pulls before it pushes: a rotation it has not
+  // seen re-seals its unsent changes (replica::reseal_pending) first, since
+  // the server refuses a superseded epoch.
+  bool behind = pull_in_flight_ || download_ || server_cursor_ > r_.cursor();
+  if (!push_in_flight_ && !(behind && !joining && r_.secured())) {
     // Fill a push up to the envelope count and frame size limits.
     auto envs = r_.pending(limits::max_push_envelopes);
     std::size_t total = 64;

@@ -326,10 +326,13 @@ class replica {
   std::uint64_t judged_at(const envelope& e);
   // The role of `device` (now `now_role`) when the server stored `e`.
   std::string role_as_of(const envelope& e, const std::string& now_role);
+  // The panel's epoch when the server stored `e`.
+  std::uint32_t epoch_as_of(const envelope& e);
   // What a keyring record changed of devices, kept with its server_seq.
   struct device_notes_t {
     std::vector<bytes> out;                              // taken out (remove/revoke)
     std::vector<std::pair<bytes, std::string>> roles;   // (device, its role before a role record)
+    std::uint32_t epoch = 0;                             // an epoch record: the epoch it starts
   };
   static device_notes_t device_notes(const keyring::state& kr, const keyring::record& r);  // read before it applies
   void keep_notes(const device_notes_t& n, std::uint64_t server_seq);
