@@ -159,7 +159,7 @@ TEST_CASE("threat model: a demoted vice-chair who re-sends their old promotion s
 
   // Their edit of the consolidated list, as a vice-chair would make it.
   bytes cq = new_row_id();
-  REQUIRE(vc->rep().commit({set("consolidated_question", cq, "body", std::string("MARKER-CONSOLIDATED"))}, wall_ms()).ok());
+  REQUIRE(vc->rep().commit({set("consolidated_question", cq, "section", std::string("MARKER-CONSOLIDATED"))}, wall_ms()).ok());
   vc->c->flush();
   p.settle({vc.get()});
 
@@ -199,11 +199,11 @@ TEST_CASE("threat model: a member cannot create a row in another's name or in a 
   // "the chair", already consolidated; a note by "the clerk"; a question of
   // their own, born consolidated.
   bytes q = new_row_id(), note = new_row_id(), own = new_row_id();
-  REQUIRE(atk->rep().commit({set("question", q, "author", chair->member), set("question", q, "body", std::string("MARKER-FORGED-Q")),
+  REQUIRE(atk->rep().commit({set("question", q, "author", chair->member), set("question", q, "target", std::string("MARKER-FORGED-Q")),
                              set("question", q, "status", std::string("consolidated"))}, wall_ms()).ok());
   REQUIRE(atk->rep().commit({set("annotation", note, "author", p.clerk.member), set("annotation", note, "body", std::string("MARKER-FORGED-NOTE")),
                              set("annotation", note, "visibility", std::string("panel"))}, wall_ms()).ok());
-  REQUIRE(atk->rep().commit({set("question", own, "author", atk->member), set("question", own, "body", std::string("MARKER-OWN")),
+  REQUIRE(atk->rep().commit({set("question", own, "author", atk->member), set("question", own, "target", std::string("MARKER-OWN")),
                              set("question", own, "status", std::string("consolidated"))}, wall_ms()).ok());
   atk->c->flush();
   p.settle({chair.get(), atk.get()});
@@ -306,7 +306,7 @@ TEST_CASE("threat model: a snapshot cannot make a new tablet skip a change store
   upload_forged_snapshot(p, *clerk2, key, meeting, "Budget scrutiny", p.clerk.rep().device_id(),
                          chair->rep().device_id());
   bytes cq = new_row_id();
-  REQUIRE(chair->rep().commit({set("consolidated_question", cq, "body", std::string("MARKER-CHAIR-LATER"))}, wall_ms()).ok());
+  REQUIRE(chair->rep().commit({set("consolidated_question", cq, "section", std::string("MARKER-CHAIR-LATER"))}, wall_ms()).ok());
   chair->c->flush();
   p.settle({clerk2.get(), chair.get()});
 
@@ -366,7 +366,7 @@ TEST_CASE("threat model: a member cannot seal a change under a superseded key on
   bytes q = new_row_id();
   change_body b;
   b.hlc = hlc_timestamp{wall_ms(), 0};
-  b.ops = {set("question", q, "author", atk->member), set("question", q, "body", std::string("MARKER-OLD-EPOCH")),
+  b.ops = {set("question", q, "author", atk->member), set("question", q, "target", std::string("MARKER-OLD-EPOCH")),
            set("question", q, "status", std::string("draft"))};
   envelope e;
   e.space = p.space;
