@@ -188,20 +188,7 @@ std::uint32_t error_code_of(raw_ws& ws) {
   return 0;
 }
 
-std::uint32_t expect_error(raw_device& d) {
-  for (int i = 0; i < 10; ++i) {
-    auto m = d.next(5s);
-    if (!m) return 0;
-    if (auto* e = get<proto::error>(m)) return e->code;
-  }
-  return 0;
-}
 
-std::uint64_t metric(const std::string& text, const std::string& name) {
-  auto at = text.find("\n" + name + " ");
-  if (at == std::string::npos) return ~0ull;
-  return std::stoull(text.substr(at + name.size() + 2));
-}
 
 void write_file(const std::string& path, const std::string& text) {
   fs::create_directories(fs::path(path).parent_path());

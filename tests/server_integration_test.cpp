@@ -22,21 +22,7 @@ using namespace std::chrono_literals;
 namespace {
 
 
-// Reads until an error frame; returns its code (0 if none came).
-std::uint32_t expect_error(raw_device& d) {
-  for (int i = 0; i < 10; ++i) {
-    auto m = d.next(5s);
-    if (!m) return 0;
-    if (auto* e = get<proto::error>(m)) return e->code;
-  }
-  return 0;
-}
 
-std::uint64_t metric(const std::string& text, const std::string& name) {
-  auto at = text.find("\n" + name + " ");
-  if (at == std::string::npos) return ~0ull;
-  return std::stoull(text.substr(at + name.size() + 2));
-}
 
 }  // namespace
 

@@ -33,11 +33,6 @@ std::optional<T> next_of(raw_device& d, std::chrono::milliseconds wait = 5s) {
   return std::nullopt;
 }
 
-std::uint64_t metric(const std::string& text, const std::string& name) {
-  auto at = text.find("\n" + name + " ");
-  if (at == std::string::npos) return ~0ull;
-  return std::stoull(text.substr(at + name.size() + 2));
-}
 
 std::string metrics_of(std::uint16_t port) { return http_get("127.0.0.1", port, "/metrics").body; }
 

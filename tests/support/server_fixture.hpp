@@ -3,6 +3,7 @@
 #pragma once
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,24 @@ struct server_fixture {
 template <class T>
 const T* get(const std::optional<proto::message>& m) {
   return m ? std::get_if<T>(&*m) : nullptr;
+}
+
+// One sample of /metrics text by name (~0 when absent).
+inline std::uint64_t metric(const std::string& text, const std::string& name) {
+  auto at = text.find("\n" + name + " ");
+  if (at == std::string::npos) return ~0ull;
+  return std::stoull(text.substr(at + name.size() + 2));
+}
+
+// Reads frames until an error frame; its code (0 if none came).
+template <class Device>
+std::uint32_t expect_error(Device& d) {
+  for (int i = 0; i < 10; ++i) {
+    auto m = d.next(std::chrono::seconds(5));
+    if (!m) return 0;
+    if (auto* e = get<proto::error>(m)) return e->code;
+  }
+  return 0;
 }
 
 }  // namespace packline::test
