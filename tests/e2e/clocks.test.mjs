@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  TABLET_LANDSCAPE, draft, draftingMembers, launchBrowser, listedQuestions, openFirstItem, openMeeting, shot,
+  TABLET_LANDSCAPE, draft, submitDraft, draftingMembers, launchBrowser, listedQuestions, openFirstItem, openMeeting, shot,
   signIn, uniqueText, waitForHeader, waitForPage, waitForQuestions, waitForStored,
 } from './browser.mjs';
 import { PacklineServer } from './server.mjs';
@@ -112,6 +112,8 @@ test('tablets a year ahead and a year behind lose nothing, are told, and show th
     await openFirstItem(t.page);
     const body = uniqueText(`Question from the tablet whose clock is ${t.page.tabletName}`);
     await draft(t.page, body);
+    // A draft is its author's own until submitted.
+    await submitDraft(t.page, body);
     bodies.push(body);
   }
   for (const t of tablets) {
@@ -140,6 +142,7 @@ test('tablets a year ahead and a year behind lose nothing, are told, and show th
     await openMeeting(t.page);
     await openFirstItem(t.page);
     await draft(t.page, body);
+    await submitDraft(t.page, body);
     bodies.push(body);
   }
   for (const t of tablets) {
