@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   draft, draftingMembers, launchBrowser, listedQuestions, openFirstItem, openTablet, shot,
-  signIn, uniqueText, waitForHeader, waitForPage, waitForQuestions, waitForStored,
+  signIn, submitDraft, uniqueText, waitForHeader, waitForPage, waitForQuestions, waitForStored,
 } from './browser.mjs';
 import { PacklineServer } from './server.mjs';
 
@@ -57,6 +57,12 @@ test('offline cold start: the app loads from the service worker and shows stored
   // Back online with the server up again: the offline draft is delivered.
   await server.launch();
   await context.setOffline(false);
+  await waitForHeader(page, 'Synced', 0);
+  // A draft is its author's own until submitted: both are submitted, so
+  // another member's tablet lists them.
+  await openFirstItem(page);
+  await submitDraft(page, q1);
+  await submitDraft(page, q2);
   await waitForHeader(page, 'Synced', 0);
   const fresh = await openTablet(browser, server.url, { name: 'fresh' });
   const [, other = member] = await draftingMembers(fresh.page);
