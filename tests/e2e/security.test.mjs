@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test as nodeTest } from 'node:test';
 import {
-  TABLET_LANDSCAPE, TABLET_PORTRAIT, assertAccessible, closeProfileTablets, draft, launchBrowser, openFirstItem,
+  TABLET_LANDSCAPE, TABLET_PORTRAIT, assertAccessible, closeProfileTablets, draft, submitDraft, launchBrowser, openFirstItem,
   openMeeting, openProfileTablet, openTablet, shot, waitForHeader, waitForPage, waitForStored,
 } from './browser.mjs';
 import { packText, withoutPacks } from './packs.mjs';
@@ -186,6 +186,7 @@ test('security: a new tablet joins with the invite and drafts; a used or expired
   await openMeeting(page, MEETING);
   await openFirstItem(page);
   await draft(page, Q_MARKER);
+  await submitDraft(page, Q_MARKER);  // (a draft is its author's own until submitted)
   await page.getByRole('link', { name: 'Read the pack' }).click();
   await page.locator('.pack-text [data-block]').first().waitFor();
   const selected = await page.evaluate(() => {

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test as nodeTest } from 'node:test';
 import {
-  TABLET_LANDSCAPE, TABLET_PORTRAIT, assertAccessible, draft, launchBrowser, openMeeting, openTablet, shot,
+  TABLET_LANDSCAPE, TABLET_PORTRAIT, assertAccessible, draft, submitDraft, launchBrowser, openMeeting, openTablet, shot,
   signIn, uniqueText, waitForHeader, waitForPage, waitForQuestions,
 } from './browser.mjs';
 import { packPages, packPdf, packText, withoutPacks } from './packs.mjs';
@@ -236,6 +236,7 @@ test('offline then merge: three members, the lead (two tablets) and the chair; t
     await openMeeting(t.page, MEETING);
     await t.page.getByRole('navigation', { name: 'Agenda' }).getByRole('button', { name: /FRAUD AND CYBER CRIME/ }).click();
     await draft(t.page, body);
+    await submitDraft(t.page, body);  // (a draft is its author's own until submitted)
   }
   // The lead edits the same KLOE on both tablets: the topic differently on
   // each (a conflict to resolve), the lines of enquiry on one only.
