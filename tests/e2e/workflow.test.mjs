@@ -150,8 +150,11 @@ test('member: reads the pack, searches it, highlights and notes with visibility,
   await body.press('End');
   await body.pressSequentially('What are the figures behind this?');
   await a.page.getByLabel('Plan priority').selectOption({ label: '1. Cut crime and anti-social behaviour' });
+  const typed = await body.inputValue();
   await a.page.getByRole('button', { name: 'Save draft' }).click();
   await a.page.getByText('Draft saved on this tablet.').waitFor();
+  // A draft is its author's own until submitted; the lead sees it once it is.
+  await a.page.getByRole('button', { name: `Submit to the chair: ${typed.slice(0, 60)}` }).click();
   await waitForHeader(a.page, 'Synced', 0);
 
   // The clerk republishes a revised pack: version 2, with what changed.
