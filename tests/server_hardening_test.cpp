@@ -113,9 +113,9 @@ struct raw_ws {
     while (head.find("\r\n\r\n") == std::string::npos && ::recv(s.fd, &c, 1, 0) == 1) head += c;
     ok = head.rfind("HTTP/1.1 101", 0) == 0;
   }
-  // A binary frame header (masked, as clients must) declaring `len` bytes,
-  // then the first `send` bytes of its payload.
-  bool frame(std::uint64_t len, std::size_t send, std::uint8_t fill = 0xc0) {
+  // A binary frame's header (masked with key 0, as clients must mask)
+  // declaring `len` payload bytes.
+  bool header(std::uint64_t len) {
     std::string h;
     h += static_cast<char>(0x82);
     if (len < 126) {
@@ -129,24 +129,13 @@ struct raw_ws {
       for (int i = 7; i >= 0; --i) h += static_cast<char>((len >> (8 * i)) & 0xff);
     }
     h += std::string(4, '\0');  // mask key 0: the payload goes as it is
-    if (!s.write_all(h)) return false;
-    std::string body(send, static_cast<char>(fill));
-    return s.write_all(body);
+    return s.write_all(h);
   }
-  bool send(const bytes& payload) {
-    std::string h;
-    h += static_cast<char>(0x82);
-    std::uint64_t len = payload.size();
-    if (len < 126) {
-      h += static_cast<char>(0x80 | len);
-    } else {
-      h += static_cast<char>(0x80 | 126);
-      h += static_cast<char>(len >> 8);
-      h += static_cast<char>(len & 0xff);
-    }
-    h += std::string(4, '\0');
-    return s.write_all(h) && s.write_all(payload.data(), payload.size());
+  // A header declaring `len` bytes, then only the first `send` of them.
+  bool frame(std::uint64_t len, std::size_t send, std::uint8_t fill = 0xc0) {
+    return header(len) && s.write_all(std::string(send, static_cast<char>(fill)));
   }
+  bool send(const bytes& payload) { return header(payload.size()) && s.write_all(payload.data(), payload.size()); }
   // hello, challenge, auth, welcome as `key`'s device.
   bool handshake(const crypto::signing_key& key, const bytes& space) {
     if (!ok || !send(codec::encode(proto::hello{limits::protocol_version, key.public_key(), space}))) return false;
