@@ -1043,20 +1043,25 @@ std::vector<text_line> lines_of_runs(std::vector<text_run> runs) {
   return out;
 }
 
+// One page of plain text: a line per newline, without styles.
+static source_page page_of_lines(const std::string& pg) {
+  source_page sp;
+  std::size_t from = 0;
+  for (;;) {
+    auto nl = pg.find('\n', from);
+    sp.lines.push_back(text_line{pg.substr(from, nl == std::string::npos ? std::string::npos : nl - from)});
+    if (nl == std::string::npos) break;
+    from = nl + 1;
+  }
+  return sp;
+}
+
 source source_of_text(std::string_view text) {
   source src;
   auto pages = split_form_feeds(text);
   src.paged = pages.size() > 1;
   for (auto& pg : pages) {
-    source_page sp;
-    std::size_t from = 0;
-    for (;;) {
-      auto nl = pg.find('\n', from);
-      sp.lines.push_back(text_line{pg.substr(from, nl == std::string::npos ? std::string::npos : nl - from)});
-      if (nl == std::string::npos) break;
-      from = nl + 1;
-    }
-    src.pages.push_back(std::move(sp));
+    src.pages.push_back(page_of_lines(pg));
   }
   return src;
 }
@@ -1083,15 +1088,7 @@ result<parsed> parse_pages(const std::vector<std::string>& pages, const progress
   if (pages.empty()) return make_error(errc::invalid_argument, "the file has no pages");
   source src;
   for (auto& pg : pages) {
-    source_page sp;
-    std::size_t from = 0;
-    for (;;) {
-      auto nl = pg.find('\n', from);
-      sp.lines.push_back(text_line{pg.substr(from, nl == std::string::npos ? std::string::npos : nl - from)});
-      if (nl == std::string::npos) break;
-      from = nl + 1;
-    }
-    src.pages.push_back(std::move(sp));
+    src.pages.push_back(page_of_lines(pg));
   }
   return parse_core(src, progress);
 }
