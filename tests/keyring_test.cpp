@@ -697,3 +697,60 @@ TEST_CASE("keyring: a delayed change is judged with the role its device had wher
   auto fresh = p.join("member");
   CHECK(fresh->rows("consolidated_question", "id", cq)->size() == 1);
 }
+
+TEST_CASE("keyring: a device that joined while the admin rotated offline waits, asks once, and gets the new key") {
+  panel p;
+  auto alice = p.join("member");
+  bytes carol_member = new_row_id();
+  auto code = p.clerk->create_invite(carol_member, "member", t0);
+  REQUIRE(code.ok());
+  p.srv.sync(*p.clerk);
+  // The clerk removes Alice offline; Carol joins meanwhile (the epoch before).
+  REQUIRE(p.clerk->remove_member(alice->my_member(), t0 + 1000).ok());
+  auto carol = device();
+  REQUIRE(carol->redeem_invite(*code, t0).ok());
+  p.srv.sync(*carol);
+  REQUIRE_FALSE(carol->joining());
+  CHECK(carol->write_epoch() == 1);
+  CHECK_FALSE(carol->waiting_for_key());
+  // The rotation is stored after the join; its grants do not name Carol.
+  REQUIRE(p.srv.push(*p.clerk).ok());
+  CHECK(p.srv.kr.epoch() == 2);
+  CHECK_FALSE(p.srv.kr.has_key(carol->device_id(), 2));
+  REQUIRE(p.srv.pull(*carol).ok());
+  CHECK(carol->waiting_for_key());
+  // Her change waits on the tablet; she asks once.
+  bytes q = new_row_id();
+  REQUIRE(carol->commit({set("question", q, "author", carol_member), set("question", q, "status", std::string("draft"))},
+                        t0 + 2000).ok());
+  REQUIRE(carol->tend_keys(t0 + 2000).ok());
+  REQUIRE(carol->tend_keys(t0 + 2001).ok());
+  auto out = carol->pending(100);
+  CHECK(out.size() == 1);  // the key request only: the change is under the superseded epoch
+  REQUIRE(p.srv.push(*carol).ok());
+  REQUIRE(carol->tend_keys(t0 + 3000).ok());
+  CHECK(carol->pending(100).empty());
+  // The clerk's device applies its rotation in server order and grants.
+  p.srv.sync(*p.clerk);
+  CHECK(p.srv.kr.has_key(carol->device_id(), 2));
+  p.srv.sync(*carol);
+  CHECK_FALSE(carol->waiting_for_key());
+  CHECK(carol->write_epoch() == 2);
+  CHECK(carol->pending_count() == 0);  // re-sealed under epoch 2 and stored
+  // A key request names the sender and an epoch the panel has.
+  keyring::record ask;
+  ask.k = keyring::kind::key_request;
+  ask.device = carol->device_id();
+  ask.epoch = 3;
+  envelope e;
+  e.space = p.srv.space;
+  e.seq = 500;
+  e.epoch = keyring::record_epoch;
+  e.payload = codec::encode_keyring(ask);
+  keyring::state copy = p.srv.kr;
+  {
+    auto k = crypto::signing_key::generate();
+    crypto::sign_envelope(e, k);
+    CHECK(keyring::admit(copy, p.srv.space, e, false, t0).err().code == errc::not_member);
+  }
+}

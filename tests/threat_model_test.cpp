@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <thread>
 
 #include "packline/at_rest.hpp"
 #include "packline/codec.hpp"
@@ -233,6 +234,38 @@ crypto::secret key_from_invite(modified_client& atk, const std::string& code) {
   return crypto::secret{};
 }
 
+// Every change the server stores (what its operator, or anyone holding a
+// copy of its data, has).
+std::vector<proto::stored_change> server_stored(modified_client& atk, std::uint64_t since = 0) {
+  std::vector<proto::stored_change> out;
+  for (;;) {
+    REQUIRE(atk.raw.send(proto::pull{since, limits::max_pull_changes}));
+    auto m = atk.raw.next();
+    REQUIRE((m && std::holds_alternative<proto::changes>(*m)));
+    auto& pg = std::get<proto::changes>(*m);
+    out.insert(out.end(), pg.items.begin(), pg.items.end());
+    if (!pg.more || pg.items.empty()) break;
+    since = pg.next;
+  }
+  return out;
+}
+
+std::vector<envelope> server_changes(modified_client& atk) {
+  std::vector<envelope> out;
+  for (auto& it : server_stored(atk)) out.push_back(codec::decode_envelope(it.envelope).value());
+  return out;
+}
+
+// Whether `key` opens a stored change whose body holds `marker`.
+bool opens_marker(const std::vector<envelope>& changes, const crypto::secret& key, const std::string& marker) {
+  for (auto& e : changes) {
+    if (e.epoch == 0 || e.epoch == keyring::record_epoch) continue;
+    auto pt = crypto::open_envelope(e, key);
+    if (pt && std::string(pt->begin(), pt->end()).find(marker) != std::string::npos) return true;
+  }
+  return false;
+}
+
 // A snapshot made from the signer's own honest image, altered: `title` as the
 // meeting's title, written as by `writer`, and a covered list that claims
 // `covered_actor`'s changes up to seq 1,000,000. Sealed under `key`, signed
@@ -359,10 +392,11 @@ TEST_CASE("threat model: a member cannot seal a change under a superseded key on
   REQUIRE(p.clerk.rep().remove_member(leaver->member, wall_ms()).ok());  // epoch 2: the leaver holds epoch 1
   p.clerk.c->flush();
   p.settle({atk.get()});
-  REQUIRE(atk->rep().write_epoch() == 2);
+  REQUIRE(atk->rep().write_epoch() > 1);
+  REQUIRE(atk->rep().write_epoch() == p.clerk.rep().write_epoch());
 
   modified_client raw(p, *atk);
-  crypto::secret old_key = key_from_invite(raw, atk->code);  // epoch 1's key
+  crypto::secret old_key = key_from_invite(raw, atk->code);  // epoch 1's key (the attacker's invite's)
   bytes q = new_row_id();
   change_body b;
   b.hlc = hlc_timestamp{wall_ms(), 0};
@@ -378,4 +412,176 @@ TEST_CASE("threat model: a member cannot seal a change under a superseded key on
   REQUIRE((m && std::holds_alternative<proto::error>(*m)));
   CHECK(std::get<proto::error>(*m).code == proto::error_forbidden);
   CHECK(std::get<proto::error>(*m).text.find("re-seal") != std::string::npos);
+}
+
+TEST_CASE("threat model: a used or expired invite code, with all the server's data, opens nothing written afterwards") {
+  panel p;
+  // Used: the invited tablet joined; someone intercepted the code (a letter).
+  auto joined = p.join("member");
+  auto reader = p.join("member");  // any member, to fetch what the server stores
+  REQUIRE(p.clerk.rep().commit({set("meeting", new_row_id(), "title", std::string("MARKER-AFTER-USE"))}, wall_ms()).ok());
+  p.clerk.c->flush();
+  p.settle({joined.get(), reader.get()});
+
+  // Expired: an invite nobody redeemed, its week over.
+  bytes late = new_row_id();
+  auto expired = p.clerk.rep().create_invite(late, "member", wall_ms(), 1);
+  REQUIRE(expired.ok());
+  p.clerk.c->flush();
+  p.settle({joined.get(), reader.get()});
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  p.clerk.c->disconnect();
+  REQUIRE(p.clerk.c->connect(p.srv.port()));  // the clerk's tablet sees the invite has expired
+  p.settle({joined.get(), reader.get()});
+  REQUIRE(p.clerk.rep().commit({set("meeting", new_row_id(), "title", std::string("MARKER-AFTER-EXPIRY"))}, wall_ms()).ok());
+  p.clerk.c->flush();
+  p.settle({joined.get(), reader.get()});
+
+  modified_client atk(p, *reader);
+  auto stored = server_changes(atk);
+  crypto::secret used_key = key_from_invite(atk, joined->code);
+  CHECK_FALSE(opens_marker(stored, used_key, "MARKER-AFTER-USE"));
+  CHECK_FALSE(opens_marker(stored, used_key, "MARKER-AFTER-EXPIRY"));
+  crypto::secret expired_key = key_from_invite(atk, *expired);
+  CHECK_FALSE(opens_marker(stored, expired_key, "MARKER-AFTER-EXPIRY"));
+  // The honest members read both.
+  CHECK(reader->rep().write_epoch() == p.clerk.rep().write_epoch());
+  CHECK(joined->rep().write_epoch() == p.clerk.rep().write_epoch());
+}
+
+TEST_CASE("threat model: a tablet that joined while the clerk rotated offline asks for the new key and recovers") {
+  panel p;
+  auto leaver = p.join("member");
+  auto writer = p.join("member");
+  // The clerk hands out an invite, then removes the leaver offline.
+  bytes newcomer_member = new_row_id();
+  auto code = p.clerk.rep().create_invite(newcomer_member, "member", wall_ms());
+  REQUIRE(code.ok());
+  p.clerk.c->flush();
+  p.settle({leaver.get(), writer.get()});
+  p.clerk.c->disconnect();
+  REQUIRE(p.clerk.rep().remove_member(leaver->member, wall_ms()).ok());
+
+  // Meanwhile the newcomer joins with the invite's key (the epoch before).
+  device newcomer;
+  REQUIRE(newcomer.rep().redeem_invite(*code, wall_ms()).ok());
+  REQUIRE(newcomer.c->connect(p.srv.port()));
+  REQUIRE(newcomer.c->sync());
+  REQUIRE_FALSE(newcomer.rep().joining());
+  std::uint32_t before = newcomer.rep().write_epoch();
+
+  // The rotation reaches the server after the join, pushed as an older
+  // build of the clerk's app would (no grant follows it).
+  {
+    raw_device clerk_raw(p.clerk.seed);
+    REQUIRE(clerk_raw.connect(p.srv.port()));
+    REQUIRE(clerk_raw.handshake(p.space).has_value());
+    auto records = p.clerk.rep().pending(16);
+    REQUIRE(records.size() >= 2);
+    REQUIRE(clerk_raw.send(proto::push{records}));
+    auto m = clerk_raw.next();
+    REQUIRE((m && std::holds_alternative<proto::ack>(*m)));
+  }
+  REQUIRE(writer->c->sync());
+  std::uint32_t rotated = writer->rep().keyring().epoch();
+  REQUIRE(rotated > before);
+  bytes marker = new_row_id();
+  REQUIRE(writer->rep().commit({set("question", marker, "author", writer->member),
+                                set("question", marker, "target", std::string("MARKER-NEW-EPOCH")),
+                                set("question", marker, "status", std::string("submitted"))}, wall_ms()).ok());
+  writer->c->flush();
+  REQUIRE(writer->c->sync());
+
+  // The newcomer sees the new epoch without its key: it waits, says so,
+  // holds its own change back, and asks.
+  for (int i = 0; i < 20; ++i) newcomer.c->step(std::chrono::milliseconds(100));
+  CHECK(newcomer.rep().waiting_for_key());
+  bytes q = new_row_id();
+  newcomer.c->commit({set("question", q, "author", newcomer_member), set("question", q, "target", std::string("while waiting")),
+                      set("question", q, "status", std::string("draft"))});
+  for (int i = 0; i < 10; ++i) newcomer.c->step(std::chrono::milliseconds(100));
+  CHECK(newcomer.rep().pending_count() >= 1);
+  modified_client look(p, *writer);
+  bool asked = false;
+  for (auto& r : records_of(look.keyring(), keyring::kind::key_request))
+    asked = asked || (r.device == newcomer.rep().device_id() && r.epoch == rotated);
+  CHECK(asked);
+
+  // The clerk's tablet comes back: it grants; the newcomer recovers by itself.
+  REQUIRE(p.clerk.c->connect(p.srv.port()));
+  REQUIRE(sync_all({p.clerk.c.get(), newcomer.c.get(), writer->c.get()}));
+  CHECK_FALSE(newcomer.rep().waiting_for_key());
+  CHECK(newcomer.rep().write_epoch() == rotated);
+  CHECK(newcomer.rep().pending_count() == 0);
+  auto seen = newcomer.rep().rows("question", "id", marker);
+  REQUIRE(seen.ok());
+  REQUIRE(seen->size() == 1);
+  CHECK(seen->front().text("target") == "MARKER-NEW-EPOCH");
+  // Its held change went out, re-sealed under the new key.
+  bool resealed = false;
+  modified_client after(p, *writer);
+  for (auto& e : server_changes(after))
+    resealed = resealed || (e.actor == newcomer.rep().device_id() && e.epoch == rotated);
+  CHECK(resealed);
+}
+
+TEST_CASE("threat model: a tablet whose clock is a year off joins a secured panel") {
+  panel p;
+  constexpr std::uint64_t year_ms = 365ull * 24 * 60 * 60 * 1000;
+  for (std::int64_t sign : {-1, 1}) {
+    bytes member = new_row_id();
+    auto code = p.clerk.rep().create_invite(member, "member", wall_ms());
+    REQUIRE(code.ok());
+    p.clerk.c->flush();
+    REQUIRE(p.clerk.c->sync());
+    device d;
+    REQUIRE(d.rep().redeem_invite(*code, static_cast<std::uint64_t>(static_cast<std::int64_t>(wall_ms()) + sign * static_cast<std::int64_t>(year_ms))).ok());
+    REQUIRE(d.c->connect(p.srv.port()));
+    CHECK(sync_all({p.clerk.c.get(), d.c.get()}));
+    CHECK_FALSE(d.rep().joining());
+    CHECK(d.rep().write_epoch() >= 1);
+    CHECK(d.rep().keyring().device(d.rep().device_id()) != nullptr);
+  }
+}
+
+TEST_CASE("threat model: a server that withholds a keyring record from one tablet is caught by the next change it passes on") {
+  panel p;
+  auto m = p.join("member");
+  auto w = p.join("member");
+  p.settle({m.get(), w.get()});
+  m->c->disconnect();
+  // The clerk changes the keyring (here the lease); another member, who saw
+  // it, writes.
+  REQUIRE(p.clerk.rep().set_lease(3ull * 24 * 60 * 60 * 1000, wall_ms()).ok());
+  p.clerk.c->flush();
+  p.settle({w.get()});
+  bytes q = new_row_id();
+  REQUIRE(w->rep().commit({set("question", q, "author", w->member), set("question", q, "target", std::string("MARKER-AFTER-RECORD")),
+                           set("question", q, "status", std::string("submitted"))}, wall_ms()).ok());
+  w->c->flush();
+  p.settle({w.get()});
+
+  // The operator serves the first member's tablet everything but that record.
+  std::vector<proto::stored_change> served;
+  {
+    modified_client op(p, *m);
+    served = server_stored(op, m->rep().cursor());
+  }
+  std::vector<std::string> refusals;
+  bool withheld = false;
+  for (auto& it : served) {
+    auto e = codec::decode_envelope(it.envelope).value();
+    if (e.epoch == keyring::record_epoch && codec::decode_keyring(e.payload)->k == keyring::kind::lease) {
+      withheld = true;
+      continue;
+    }
+    if (auto a = m->rep().apply(it.envelope, it.server_seq, wall_ms()); !a) refusals.push_back(a.err().message);
+  }
+  REQUIRE(withheld);
+  bool caught = false;
+  for (auto& r : refusals) caught = caught || r.find("withholding a record") != std::string::npos;
+  CHECK(caught);
+  auto rows = m->rep().rows("question", "id", q);
+  REQUIRE(rows.ok());
+  CHECK(rows->empty());
 }

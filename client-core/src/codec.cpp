@@ -594,7 +594,7 @@ std::size_t body_size_hint(const change_body& c) {
 bytes encode_body(const change_body& c, const bytes& actor) {
   byte_sink sink(body_size_hint(c));
   packer pk(sink);
-  pk.pack_array(c.deps.empty() ? 3 : 4);
+  pk.pack_array(c.keyring != 0 ? 5 : c.deps.empty() ? 3 : 4);
   pk.pack_uint64(c.hlc.wall_ms);
   pk.pack_uint32(c.hlc.counter);
   pk.pack_array(static_cast<std::uint32_t>(c.ops.size()));
@@ -626,10 +626,11 @@ bytes encode_body(const change_body& c, const bytes& actor) {
       pk.pack_uint64(o.text.len);
     }
   }
-  if (!c.deps.empty()) {
+  if (!c.deps.empty() || c.keyring != 0) {
     pk.pack_array(static_cast<std::uint32_t>(c.deps.size()));
     for (auto& d : c.deps) { pk.pack_array(2); pack_bin(pk, d.actor); pk.pack_uint64(d.seq); }
   }
+  if (c.keyring != 0) pk.pack_uint64(c.keyring);
   return sink.take();
 }
 
@@ -800,7 +801,7 @@ result<change_body> decode_body(const bytes& b, const bytes& actor) {
   if (b.empty()) return make_error(errc::malformed, "empty frame");
   cursor c{b.data(), b.data() + b.size()};
   change_body out;
-  std::uint32_t n = c.array(4);
+  std::uint32_t n = c.array(5);
   if (!c.ok || n < 3) return shape("change");
   out.hlc.wall_ms = c.u64();
   out.hlc.counter = static_cast<std::uint32_t>(c.u64(0xffffffff));
@@ -853,7 +854,7 @@ result<change_body> decode_body(const bytes& b, const bytes& actor) {
       return shape("op: unknown kind");
     }
   }
-  if (n == 4) {
+  if (n >= 4) {
     std::uint32_t nd = c.array(static_cast<std::uint32_t>(limits::max_deps));
     if (!c.ok) return shape("change deps");
     for (std::uint32_t i = 0; i < nd; ++i) {
@@ -864,6 +865,10 @@ result<change_body> decode_body(const bytes& b, const bytes& actor) {
       if (!c.ok || d.seq == 0) return shape("change dep");
       out.deps.push_back(std::move(d));
     }
+  }
+  if (n == 5) {
+    out.keyring = c.u64();
+    if (!c.ok || out.keyring == 0) return shape("change keyring length");
   }
   if (c.p != c.end) return make_error(errc::malformed, "trailing bytes after the message");
   return out;
@@ -1037,7 +1042,7 @@ result<keyring::record> decode_keyring(const bytes& b) {
   reader r{*tree};
   keyring::record k;
   auto kind = r.u64(255);
-  if (kind < 1 || kind > 11) return shape("keyring record: kind");
+  if (kind < 1 || kind > 12) return shape("keyring record: kind");
   k.k = static_cast<keyring::kind>(kind);
   for (bytes* f : {&k.admin_pk, &k.member, &k.device, &k.xpk, &k.invite_id, &k.invite_pk, &k.sealed}) *f = r.bin(max_field, false);
   k.role = r.str(limits::max_name_bytes);

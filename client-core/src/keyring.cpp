@@ -34,7 +34,15 @@ bytes record_hash(const bytes& space, const record& r) {
   return crypto::sha256(b);
 }
 
-bool chained(kind k) { return k != kind::genesis && k != kind::join && k != kind::member_key; }
+bool chained(kind k) {
+  return k != kind::genesis && k != kind::join && k != kind::member_key && k != kind::key_request;
+}
+
+bool state::invite_key_spent(std::uint32_t epoch, std::uint64_t now_ms) const {
+  for (auto& [id, inv] : invites_)
+    if (inv.epoch == epoch && !inv.sealed.empty() && (inv.used || inv.expires_ms < now_ms)) return true;
+  return false;
+}
 
 bool state::admits(const record& r, const bytes& device) {
   return (r.k == kind::join && r.device == device) || (r.k == kind::enrol && r.device == device) ||
@@ -145,6 +153,12 @@ result<void> state::check(const bytes& space, const record& r, const bytes& acto
       if (r.member.size() != 16 || !valid_role(r.role)) return refuse("malformed role change");
       return admin_signed();
     }
+    case kind::key_request: {
+      // Unchained and unsigned by the admin: a member device asks, the
+      // admin's device answers with a grant if the keyring shows none.
+      if (r.device != actor || r.epoch == 0 || r.epoch > epoch_) return refuse("malformed key request");
+      return {};
+    }
     case kind::member_key: {
       if (r.member.size() != 16 || r.device.size() != 32 || r.sealed.empty()) return refuse("malformed member key");
       auto from = device(actor);
@@ -179,8 +193,12 @@ result<void> state::apply(const bytes& space, const record& r, const bytes& acto
       devices_[r.device] = device_info{inv.member, inv.role, r.xpk, false};
       break;
     }
-    case kind::epoch: epoch_ = r.epoch; break;
-    case kind::grant: break;
+    case kind::epoch:
+      epoch_ = r.epoch;
+      for (auto& g : r.grants) keys_.insert({g.device, r.epoch});
+      break;
+    case kind::grant: keys_.insert({r.device, r.epoch}); break;
+    case kind::key_request: break;
     case kind::remove:
       removed_.insert(r.member);
       for (auto& [pk, d] : devices_)

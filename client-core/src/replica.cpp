@@ -1196,6 +1196,7 @@ result<std::uint64_t> replica::commit(std::vector<op> ops, std::uint64_t now_ms)
   auto deps = heads();
   if (!deps) return deps.err();
   change_body body{clock_.tick(now_ms), std::move(ops), std::move(*deps)};
+  body.keyring = keyring().length();  // what this device has seen of the panel's keyring (0: open panel)
   envelope e;
   e.space = sp;
   e.seq = next_seq_;
@@ -1686,13 +1687,21 @@ result<void> replica::load_snapshot(const bytes& snapshot_bytes) {
 
 std::vector<bytes> replica::pending(std::size_t max) {
   std::vector<bytes> out;
-  auto s = db_->prepare("SELECT envelope FROM change_log WHERE server_seq IS NULL ORDER BY seq LIMIT ?1");
+  // Waiting for the current epoch's key: changes sealed under a superseded
+  // one stay here (the server refuses them) until the grant re-seals them;
+  // keyring records (a key request) go.
+  bool records_only = waiting_for_key();
+  auto s = db_->prepare("SELECT envelope FROM change_log WHERE server_seq IS NULL ORDER BY seq");
   if (!s) return out;
-  (*s)->bind(1, static_cast<std::int64_t>(max));
-  for (;;) {
+  while (out.size() < max) {
     auto r = (*s)->step();
     if (!r || !*r) break;
-    out.push_back((*s)->column_blob(0));
+    bytes env = (*s)->column_blob(0);
+    if (records_only) {
+      auto e = codec::decode_envelope(env);
+      if (!e || e->epoch != keyring::record_epoch) continue;
+    }
+    out.push_back(std::move(env));
   }
   (*s)->reset();
   return out;

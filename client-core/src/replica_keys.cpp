@@ -30,6 +30,7 @@ constexpr std::string_view k_contact = "lease:contact";  // last welcome from th
 constexpr std::string_view k_locked = "lease:locked";
 constexpr std::string_view k_nokey = "nokey:";          // + 20-digit server_seq: changes held for their epoch key
 constexpr std::string_view k_own = "krown:";            // + 20-digit seq: our keyring records not applied yet
+constexpr std::string_view k_asked = "key:asked";       // the last epoch this device asked the admin for
 constexpr std::string_view private_magic = "PLP1";
 // The role whose devices publish a secured panel's snapshots (see can_snapshot).
 const std::string publisher_role = "clerk";
@@ -315,6 +316,14 @@ result<void> replica::check_remote(const envelope& e, const change_body& body) {
   PL_TRY(flush_rows());  // the rules read the tables
   const keyring::device_info* d = kr.device(e.actor);
   if (!d || (d->revoked && !stored_before_out(e))) return refused("change by a device that is not a member");
+  // Every keyring record its writer had seen was stored before the change,
+  // so it is here by now (records are never undone): if not, the server is
+  // keeping one from this device.
+  if (body.keyring > kr.length())
+    return refused("change " + std::to_string(e.seq) + " of device " + to_hex(e.actor.data(), 4) + " was written after " +
+                   std::to_string(body.keyring) + " records of the panel's keyring, but the server has sent this tablet only " +
+                   std::to_string(kr.length()) + ": it is withholding a record (a removal, a role or a new key). Tell the clerk");
+
   std::string role_name = role_as_of(e, d->role);
   rules::role role = rules::parse_role(role_name);
   // What the rules need of a row before this change: does it exist, and its
@@ -598,6 +607,10 @@ result<void> replica::record_side_effects(const keyring::record& r, const bytes&
     case keyring::kind::invite:
       for (auto& [ep, key] : keys_for_me(r))
         if (!keys_->epochs.count(ep)) PL_TRY(store_epoch_key(ep, key));
+      // A device that joined while the admin's rotation was offline is not
+      // in its grants: the admin's device grants it the new key now.
+      if (r.k == keyring::kind::epoch && is_admin())
+        for (auto& [pk, d] : kr.devices()) PL_TRY(grant_key(pk, r.epoch));
       break;
     case keyring::kind::join:
     case keyring::kind::enrol: {
@@ -621,22 +634,11 @@ result<void> replica::record_side_effects(const keyring::record& r, const bytes&
       // Another device: the admin grants it the epochs its invite did not
       // carry; a device of the same member shares the member key.
       if (is_admin() && r.k == keyring::kind::join) {
-        const auto* inv = kr.invite(r.invite_id);
         // Every epoch so far: a new member reads the panel's history (the
         // packs were published before they joined).
-        (void)inv;
-        for (auto& [ep, key] : keys_->epochs) {
-          if (ep > kr.epoch()) continue;  // an epoch of ours not yet on the server
-          keyring::record g;
-          g.k = keyring::kind::grant;
-          g.epoch = ep;
-          g.device = r.device;
-          auto sealed = crypto::seal_to(d->xpk, key);
-          if (!sealed) return sealed.err();
-          g.sealed = std::move(*sealed);
-          auto c = commit_admin(std::move(g), clock_.last().wall_ms);
-          if (!c) return c.err();
-        }
+        std::vector<std::uint32_t> held;
+        for (auto& [ep, key] : keys_->epochs) held.push_back(ep);
+        for (std::uint32_t ep : held) PL_TRY(grant_key(r.device, ep));
       }
       auto mine = kr.device(me);
       if (mine && !mine->revoked && mine->member == d->member) {
@@ -655,6 +657,9 @@ result<void> replica::record_side_effects(const keyring::record& r, const bytes&
       }
       break;
     }
+    case keyring::kind::key_request:
+      if (is_admin()) PL_TRY(grant_key(r.device, r.epoch));
+      break;
     case keyring::kind::member_key:
       if (r.device == me && !keys_->members.count(r.member)) {
         auto mk = keys_->box.open(r.sealed);
@@ -802,6 +807,85 @@ result<void> replica::rotate(std::uint64_t now_ms, const bytes& without_member, 
   std::uint32_t n = ep.epoch;
   if (auto c = commit_admin(std::move(ep), now_ms); !c) return c.err();
   return store_epoch_key(n, key);
+}
+
+result<void> replica::grant_key(const bytes& device, std::uint32_t epoch) {
+  const auto& kr = keys_->kr;
+  const auto* d = kr.device(device);
+  auto key = keys_->epochs.find(epoch);
+  if (!d || d->revoked || epoch > kr.epoch() || key == keys_->epochs.end() || kr.has_key(device, epoch)) return {};
+  keyring::record g;
+  g.k = keyring::kind::grant;
+  g.epoch = epoch;
+  g.device = device;
+  auto sealed = crypto::seal_to(d->xpk, key->second);
+  if (!sealed) return sealed.err();
+  g.sealed = std::move(*sealed);
+  auto c = commit_admin(std::move(g), clock_.last().wall_ms);
+  if (!c) return c.err();
+  return {};
+}
+
+bool replica::waiting_for_key() {
+  if (!secured() || keys_->locked || joining()) return false;
+  const auto* me = keys_->kr.device(device_id());
+  return me && !me->revoked && keys_->kr.epoch() > 0 && !keys_->epochs.count(keys_->kr.epoch());
+}
+
+result<void> replica::tend_keys(std::uint64_t now_ms) {
+  if (!secured() || keys_->locked) return {};
+  const auto& kr = keys_->kr;
+  if (is_admin()) {
+    if (write_epoch() == kr.epoch() && kr.invite_key_spent(kr.epoch(), now_ms)) return rotate(now_ms, {}, {});
+    return {};
+  }
+  if (!waiting_for_key() || kr.has_key(device_id(), kr.epoch())) return {};
+  auto asked = meta_get(*db_, k_asked);
+  if (!asked) return asked.err();
+  if (std::holds_alternative<std::int64_t>(*asked) && std::get<std::int64_t>(*asked) >= kr.epoch()) return {};
+  keyring::record r;
+  r.k = keyring::kind::key_request;
+  r.device = device_id();
+  r.epoch = kr.epoch();
+  if (auto c = commit_record(std::move(r), now_ms); !c) return c.err();
+  return meta_set(*db_, k_asked, static_cast<std::int64_t>(kr.epoch()));
+}
+
+result<void> replica::restamp_join(std::uint64_t server_ms) {
+  auto inv = meta_get(*db_, k_invite);
+  if (!inv) return inv.err();
+  const bytes* secret = as_bytes(*inv);
+  if (!secret) return {};
+  auto sel = db_->prepare("SELECT seq, envelope FROM change_log WHERE actor = ?1 AND server_seq IS NULL ORDER BY seq");
+  if (!sel) return sel.err();
+  (*sel)->bind(1, device_id());
+  std::optional<envelope> join;
+  keyring::record rec;
+  for (;;) {
+    auto r = (*sel)->step();
+    if (!r) return r.err();
+    if (!*r) break;
+    auto e = codec::decode_envelope((*sel)->column_blob(1));
+    if (!e || e->epoch != keyring::record_epoch) continue;
+    auto k = codec::decode_keyring(e->payload);
+    if (k && k->k == keyring::kind::join) {
+      join = std::move(*e);
+      rec = std::move(*k);
+      break;
+    }
+  }
+  (*sel)->reset();
+  if (!join || rec.at_ms == server_ms) return {};
+  crypto::secret s(*secret);
+  auto ik = crypto::signing_key::from_seed(s.expose());
+  if (!ik) return ik.err();
+  rec.at_ms = server_ms;
+  keyring::sign(rec, join->space, *ik);
+  join->payload = codec::encode_keyring(rec);
+  crypto::sign_envelope(*join, key_);
+  auto up = db_->prepare("UPDATE change_log SET envelope = ?3 WHERE actor = ?1 AND seq = ?2 AND server_seq IS NULL");
+  if (!up) return up.err();
+  return (*up)->bind(1, device_id()).bind(2, static_cast<std::int64_t>(join->seq)).bind(3, codec::encode_envelope(*join)).run();
 }
 
 result<void> replica::remove_member(const bytes& member, std::uint64_t now_ms) {

@@ -259,6 +259,9 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
           PL_TRY(r_.contacted(now_ms));  // the offline lease starts again (issue 4)
           // v4: how far the host's clock is from the server's (for the UI).
           if (msg.time) clock_offset_ = static_cast<std::int64_t>(*msg.time) - static_cast<std::int64_t>(now_ms);
+          // A join not yet pushed carries the server's time, not the
+          // tablet's: a tablet whose clock is far off still joins.
+          if (msg.time) PL_TRY(r_.restamp_join(*msg.time));
           // What this replica refused before gets another chance (e.g. a
           // change that failed with a since-fixed bug, or once a key came).
           auto retried = r_.retry_refused(now_ms);
@@ -271,6 +274,7 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
           // has something of its own by now (it then pulls everything).
           if (!wants_snapshot()) download_.reset();
           else if (!download_) download_.emplace();
+          if (!download_ && server_cursor_ <= r_.cursor()) PL_TRY(r_.tend_keys(msg.time.value_or(now_ms)));
           return next_frames();
         } else if constexpr (std::is_same_v<T, proto::ack>) {
           if (phase_ != phase::ready || !push_in_flight_) return make_error(errc::bad_state, "unexpected ack");
@@ -297,6 +301,7 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
           if (msg.next > r_.cursor()) PL_TRY(r_.set_cursor(msg.next));
           server_cursor_ = std::max(server_cursor_, r_.cursor() + (msg.more ? 1 : 0));
           pull_in_flight_ = false;
+          if (!msg.more) PL_TRY(r_.tend_keys(now_ms));
           return next_frames();
         } else if constexpr (std::is_same_v<T, proto::live>) {
           // v2: changes sent unasked once caught up. Applied when they follow
@@ -309,6 +314,7 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
           }
           PL_TRY(apply_page(msg.items, now_ms));
           server_cursor_ = std::max(server_cursor_, r_.cursor());
+          PL_TRY(r_.tend_keys(now_ms));
           return next_frames();
         } else if constexpr (std::is_same_v<T, proto::snapshot>) {
           if (phase_ != phase::ready || !download_ || !download_->in_flight)

@@ -252,6 +252,7 @@ class client {
   }
   val set_passphrase(const std::string& p) { return done(r_->set_passphrase(p)); }
   bool locked() { return r_->locked(); }
+  bool waiting_for_key() { return r_->waiting_for_key(); }
   val redeem_invite(const std::string& code, double now_ms) { return done(r_->redeem_invite(code, ms(now_ms))); }
   bool secured() const { return r_->secured(); }
   bool is_admin() const { return r_->is_admin(); }
@@ -601,6 +602,7 @@ EMSCRIPTEN_BINDINGS(packline) {
       .function("save", &client::save)
       .function("setPassphrase", &client::set_passphrase)
       .function("locked", &client::locked)
+      .function("waitingForKey", &client::waiting_for_key)
       .function("redeemInvite", &client::redeem_invite)
       .function("secured", &client::secured)
       .function("isAdmin", &client::is_admin)

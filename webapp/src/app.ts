@@ -139,6 +139,14 @@ export class App implements Ctx {
     const clock = byId('clock-banner');
     if (clock.textContent !== warning) clock.textContent = warning;
     clock.hidden = warning === '';
+    // After a key change the tablet reads nothing new until the clerk's
+    // tablet hands it the panel's new key; it asks, and recovers by itself.
+    const waiting = this.client.waitingForKey();
+    const key = byId('key-banner');
+    key.textContent = waiting
+      ? 'Waiting for the panel’s new key. The clerk’s tablet hands it over when it next connects; until then new changes from others cannot be read here, and yours wait on this tablet.'
+      : '';
+    key.hidden = !waiting;
   }
 
   private renderNav(): void {

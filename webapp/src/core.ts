@@ -306,6 +306,8 @@ export interface Client {
   setPassphrase(passphrase: string): Ok;
   // The panel's offline lease expired: keys dropped; only sync until the server accepts the device.
   locked(): boolean;
+  // The panel moved to a new key this device has not been given yet; it comes with a sync.
+  waitingForKey(): boolean;
   redeemInvite(code: string, nowMs: number): Ok;
   secured(): boolean;
   isAdmin(): boolean;

@@ -65,6 +65,11 @@ struct change_body {
   // Causal predecessors: the writer's heads when it committed. A replica
   // applies a change only after all of them.
   std::vector<change_ref> deps;
+  // Secured panels: how many chained keyring records the writer had applied
+  // (keyring::state::length). Sealed and signed with the change, so a
+  // server that withholds a record (a removal, a demotion) from one device
+  // is caught when that device reads a change of one that saw it.
+  std::uint64_t keyring = 0;
 };
 
 // A replica's state without its history: registers, texts and what it covers.

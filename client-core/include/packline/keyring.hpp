@@ -53,6 +53,7 @@ enum class kind : std::uint8_t {
   lease = 9,       // admin: the offline lease (lease_ms)
   member_key = 10, // a device of `member`: the member key sealed to another device of the member
   role = 11,       // admin: member's role changes
+  key_request = 12,  // a member device (= device, the envelope's actor) asks for the key of `epoch`
 };
 
 struct grant {
@@ -130,6 +131,15 @@ class state {
   // Current (non-revoked) devices, of one member when `member` is given.
   std::vector<std::pair<bytes, device_info>> devices(const bytes& member = {}) const;
   bool member_removed(const bytes& member) const { return removed_.count(member) > 0; }
+  // Has a record sealed the key of `epoch` to `device`'s own key (an epoch's
+  // grants, a grant)? The invite's key does not count: its secret is spent
+  // at the join, and the device re-opens its keys from its records after an
+  // offline lease. What the admin device reads to grant every device the
+  // keys it lacks.
+  bool has_key(const bytes& device, std::uint32_t epoch) const { return keys_.count({device, epoch}) > 0; }
+  // Unused invites whose sealed key is of `epoch`, and the used ones: a used
+  // or expired invite's key must not stay the panel's (the admin rotates).
+  bool invite_key_spent(std::uint32_t epoch, std::uint64_t now_ms) const;
   std::uint32_t epoch() const { return epoch_; }
   // The chain's head (hash of the last chained record; empty before genesis)
   // and how many chained records it holds: what a device states it has seen.
@@ -150,6 +160,7 @@ class state {
   bytes head_;
   std::uint64_t length_ = 0;
   std::set<bytes> seen_;  // record_hash of every record applied (a body applies once)
+  std::set<std::pair<bytes, std::uint32_t>> keys_;  // (device, epoch) whose key a record sealed to it
 };
 
 // The server's check of one pushed envelope (signature already verified) of

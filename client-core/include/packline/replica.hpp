@@ -224,6 +224,21 @@ class replica {
   result<void> set_lease(std::uint64_t lease_ms, std::uint64_t now_ms);
   // Admin: a member's role.
   result<void> set_member_role(const bytes& member, const std::string& role, std::uint64_t now_ms);
+  // The keyring has moved to an epoch whose key this device does not hold
+  // yet (the admin's device grants it): it reads nothing sealed under that
+  // epoch and holds back its own changes until the grant arrives ("Waiting
+  // for the panel's new key"); the grant re-seals them and opens what waited.
+  bool waiting_for_key();
+  // Run by the sync session once caught up. A device waiting for a key that
+  // no record grants it asks for it (a key_request, once per epoch). The
+  // admin's device starts a new epoch when an invite sealed to the current
+  // one has been used or has expired by `now_ms`, so a used or lost invite
+  // code opens nothing the panel writes afterwards.
+  result<void> tend_keys(std::uint64_t now_ms);
+  // Replaces this device's join, not yet on the server, by one dated
+  // `server_ms` (the server's clock from its welcome): admission then does
+  // not depend on the tablet's own clock.
+  result<void> restamp_join(std::uint64_t server_ms);
 
   // Private content: values sealed under this device's member key (only the
   // member's own devices hold it; other replicas keep the ciphertext).
@@ -314,6 +329,9 @@ class replica {
   result<void> record_side_effects(const keyring::record& r, const bytes& actor);
   result<void> store_epoch_key(std::uint32_t epoch, const crypto::secret& k);
   result<void> rotate(std::uint64_t now_ms, const bytes& without_member, const bytes& without_device);
+  // Admin: seals the key of `epoch` to `device` in a grant record, unless a
+  // record gave it that key already (or it is no current device).
+  result<void> grant_key(const bytes& device, std::uint32_t epoch);
   result<void> reseal_pending();
   result<void> hold_sealed(const envelope& e, const bytes& env_bytes, std::uint64_t server_seq);
   result<void> retry_sealed(std::uint64_t now_ms);
