@@ -53,9 +53,8 @@ class closable {
  public:
   virtual void shutdown() = 0;
   // Bytes queued for the peer (WebSocket sessions), and what to do when the
-  // server as a whole holds too many: drop them, tell the peer to resync, close.
+  // server as a whole holds too many: drop them and cut the connection.
   virtual std::size_t queued() const { return 0; }
-  virtual bool closing() const { return false; }
   virtual void shed() {}
 
  protected:
@@ -90,23 +89,22 @@ struct shared_state {
     net::post(ioc, [this] { shed(); });
   }
 
-  // The sessions holding the most are told to resync and closed until the
-  // total is back under the low mark; everyone else keeps syncing.
+  // The sessions holding the most are dropped until the total is back under
+  // the low mark; everyone else keeps syncing. A session holds bytes only
+  // while a write to it is in flight, so it could not be told anything before
+  // that frame is taken: it is cut at once, which frees its frames now, and
+  // the client reconnects and pulls from its cursor, as error{resync} asks.
   void shed() {
     shed_scheduled = false;
     if (outbound_bytes <= a.opts.outbound_cap) return;
     std::vector<std::pair<std::size_t, closable*>> big;
-    std::size_t releasing = 0;  // held by sessions already closing: freed soon
-    for (auto* s : sessions) {
-      if (s->closing()) releasing += s->queued();
-      else if (auto q = s->queued()) big.emplace_back(q, s);
-    }
+    for (auto* s : sessions)
+      if (auto q = s->queued()) big.emplace_back(q, s);
     std::sort(big.begin(), big.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    // Shed only as much as brings the total under three quarters of the cap
-    // once freed (a frame being written is freed when its write ends or the
-    // connection is cut), biggest first: a member holding an ack is spared.
+    // Biggest first, only as many as bring the total under three quarters of
+    // the cap: a member holding an ack is spared.
     std::size_t target = a.opts.outbound_cap / 4 * 3;
-    std::size_t after = outbound_bytes - std::min(outbound_bytes, releasing);
+    std::size_t after = outbound_bytes;
     std::size_t shed_sessions = 0;
     for (auto& [q, s] : big) {
       if (after <= target) break;
@@ -114,7 +112,7 @@ struct shared_state {
       after -= std::min(after, q);
       ++shed_sessions;
     }
-    log(log_level::warn, "server outbound memory over its cap; busiest sessions told to resync",
+    log(log_level::warn, "server outbound memory over its cap; busiest sessions dropped",
         {{"sessions", static_cast<std::uint64_t>(shed_sessions)},
          {"queued_bytes", static_cast<std::uint64_t>(outbound_bytes)}});
   }
@@ -304,10 +302,16 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
 
   void shutdown() override { begin_close(websocket::close_code::going_away); }
   std::size_t queued() const override { return queued_bytes_; }
-  bool closing() const override { return closing_; }
   void shed() override {
     state_->a.stats.sessions_shed.fetch_add(1, std::memory_order_relaxed);
-    resync();
+    log(log_level::warn, "server over its outbound cap; session dropped",
+        {{"peer", handler_.peer()}, {"bytes", static_cast<std::uint64_t>(queued_bytes_)}});
+    drop_queue();
+    live_ = false;
+    pending_notify_.reset();
+    closing_ = close_started_ = true;  // nothing more is queued or written
+    timer_.cancel();
+    cut();  // ends the write in flight, whose frame is then freed
   }
 
  private:
@@ -466,13 +470,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     log(log_level::warn, "outbound queue full; resync and close",
         {{"peer", handler_.peer()}, {"frames", static_cast<std::uint64_t>(queue_.size())},
          {"bytes", static_cast<std::uint64_t>(queued_bytes_)}});
-    // Keep the frame being written (Beast owns its buffer until the write ends).
-    while (queue_.size() > (writing_ ? 1u : 0u)) {
-      auto f = std::move(queue_.back());
-      queue_.pop_back();
-      queue_.push_front(std::move(f));
-      pop_front();
-    }
+    drop_queue();
     live_ = false;
     pending_notify_.reset();
     enqueue(out_frame{std::make_shared<const bytes>(codec::encode(proto::error{
@@ -485,6 +483,17 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (!ec) self->cut();
     });
+  }
+
+  // Drops every queued frame but the one being written: Beast owns its
+  // buffer until the write ends.
+  void drop_queue() {
+    while (queue_.size() > (writing_ ? 1u : 0u)) {
+      auto f = std::move(queue_.back());
+      queue_.pop_back();
+      queue_.push_front(std::move(f));
+      pop_front();
+    }
   }
 
   void cut() {
