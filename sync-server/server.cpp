@@ -143,75 +143,6 @@ std::string endpoint_name(const tcp::socket& s) {
   return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
-// The head of an encoded live frame [15, prev, [items...]] as codec.cpp
-// writes it: where its items start and how many there are. Lets sessions
-// merge queued live frames by copying bytes, without decoding envelopes.
-struct live_head {
-  std::uint64_t prev = 0;
-  std::uint32_t count = 0;
-  std::size_t items_at = 0;
-};
-
-std::optional<live_head> read_live_head(const bytes& f) {
-  std::size_t i = 0;
-  auto byte = [&]() -> int { return i < f.size() ? f[i++] : -1; };
-  auto be = [&](int n) -> std::optional<std::uint64_t> {
-    std::uint64_t v = 0;
-    for (int k = 0; k < n; ++k) {
-      int b = byte();
-      if (b < 0) return std::nullopt;
-      v = (v << 8) | static_cast<std::uint64_t>(b);
-    }
-    return v;
-  };
-  if (byte() != 0x93 || byte() != static_cast<int>(proto::msg_type::live)) return std::nullopt;
-  live_head h;
-  int b = byte();
-  std::optional<std::uint64_t> v;
-  if (b >= 0 && b <= 0x7f) v = static_cast<std::uint64_t>(b);
-  else if (b == 0xcc) v = be(1);
-  else if (b == 0xcd) v = be(2);
-  else if (b == 0xce) v = be(4);
-  else if (b == 0xcf) v = be(8);
-  if (!v) return std::nullopt;
-  h.prev = *v;
-  b = byte();
-  if (b >= 0x90 && b <= 0x9f) v = static_cast<std::uint64_t>(b & 0x0f);
-  else if (b == 0xdc) v = be(2);
-  else if (b == 0xdd) v = be(4);
-  else return std::nullopt;
-  if (!v) return std::nullopt;
-  h.count = static_cast<std::uint32_t>(*v);
-  h.items_at = i;
-  return h;
-}
-
-// One live frame holding the items of contiguous live frames, in order.
-bytes merge_live(const std::vector<const bytes*>& parts) {
-  std::uint32_t count = 0;
-  std::size_t size = 16;
-  std::uint64_t prev = 0;
-  for (std::size_t k = 0; k < parts.size(); ++k) {
-    auto h = read_live_head(*parts[k]);
-    if (k == 0) prev = h->prev;
-    count += h->count;
-    size += parts[k]->size() - h->items_at;
-  }
-  bytes out;
-  out.reserve(size);
-  out.push_back(0x93);
-  out.push_back(static_cast<std::uint8_t>(proto::msg_type::live));
-  out.push_back(0xcf);  // uint64: any msgpack width decodes the same
-  append_be(out, prev, 8);
-  out.push_back(0xdd);  // array32
-  append_be(out, count, 4);
-  for (const bytes* p : parts) {
-    auto h = read_live_head(*p);
-    out.insert(out.end(), p->begin() + static_cast<std::ptrdiff_t>(h->items_at), p->end());
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------------------
 
 template <class Stream>
@@ -430,7 +361,6 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
 
   void enqueue(out_frame f) {
     if (close_started_) return;
-    auto& st = state_->a.stats;
     account(f, +1);
     queue_.push_back(std::move(f));
     if (!writing_) do_write();
@@ -530,7 +460,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     std::uint64_t last = queue_[0].prev;
     for (const auto& f : queue_) {
       if (!f.live || f.prev != last) break;
-      auto head = read_live_head(*f.data);
+      auto head = codec::read_live_head(*f.data);
       if (!head || items + head->count > limits::max_pull_changes ||
           bytes_total + f.data->size() > tuning::live_coalesce_max_bytes)
         break;
@@ -541,7 +471,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
       ++n;
     }
     if (n < 2) return;
-    auto merged = std::make_shared<const bytes>(merge_live(parts));
+    auto merged = std::make_shared<const bytes>(codec::merge_live(parts));
     std::uint64_t prev = queue_[0].prev;
     for (std::size_t i = 0; i < n; ++i) pop_front();
     auto& st = state_->a.stats;
