@@ -73,7 +73,8 @@ std::string usage() {
          "  --tls-cert PEM certificate chain: serve HTTPS/WSS only (tablets on the internet)\n"
          "  --tls-key PEM  its private key (both or neither; plain HTTP is for loopback and tests)\n"
          "  --max-outbound-mb N  memory for frames queued to all clients together (default 64);\n"
-         "                 past it the clients holding the most are told to resync\n";
+         "                 past it the clients holding the most (readers that stopped) are cut\n"
+         "  --version      print the version and exit\n";
 }
 
 result<options> parse_options(const std::vector<std::string>& args) {
@@ -95,6 +96,8 @@ result<options> parse_options(const std::vector<std::string>& args) {
     };
     if (a == "--help" || a == "-h") {
       o.help = true;
+    } else if (a == "--version") {
+      o.version = true;
     } else if (a == "--demo") {
       o.demo = true;
     } else if (a == "--host") {

@@ -28,6 +28,7 @@ struct options {
   std::size_t outbound_cap = tuning::outbound_global_max_bytes;
   log_level level = log_level::info;
   bool help = false;
+  bool version = false;
 };
 
 // Parses argv (argv[0] is skipped). Errors are invalid_argument with a message.

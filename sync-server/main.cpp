@@ -25,6 +25,10 @@ int main(int argc, char** argv) {
     std::fputs(usage().c_str(), stdout);
     return 0;
   }
+  if (opts.value().version) {
+    std::puts("packline-server " PACKLINE_VERSION);
+    return 0;
+  }
   set_log_level(opts.value().level);
 #if defined(__GLIBC__)
   // Frames of 128 KiB and more (pull answers, pushes) get their own mapping,
