@@ -74,7 +74,27 @@ std::string usage() {
          "  --tls-key PEM  its private key (both or neither; plain HTTP is for loopback and tests)\n"
          "  --max-outbound-mb N  memory for frames queued to all clients together (default 64);\n"
          "                 past it the clients holding the most (readers that stopped) are cut\n"
-         "  --version      print the version and exit\n";
+         "  --version      print the version and exit\n"
+         "       packline-server backup DEST [--data DIR]\n"
+         "                 a consistent copy of the store into the empty folder DEST, while\n"
+         "                 the server runs (SQLite's online backup, then an integrity check)\n";
+}
+
+result<std::string> backup(const std::vector<std::string>& args) {
+  std::string data = options{}.data_dir, dest;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--data" && i + 1 < args.size()) data = args[++i];
+    else if (a.rfind("--data=", 0) == 0) data = a.substr(7);
+    else if (a.rfind("-", 0) == 0 || !dest.empty())
+      return make_error(errc::invalid_argument, "usage: packline-server backup DEST [--data DIR]; not understood: " + a);
+    else dest = a;
+  }
+  if (dest.empty()) return make_error(errc::invalid_argument, "usage: packline-server backup DEST [--data DIR]");
+  auto size = sqlite_store::backup(data, dest);
+  if (!size) return size.err();
+  return "backed up " + data + "/server.db to " + dest + "/server.db (" + std::to_string(*size) +
+         " bytes, integrity checked); to restore, stop the server and start it with --data " + dest;
 }
 
 result<options> parse_options(const std::vector<std::string>& args) {

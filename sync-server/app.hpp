@@ -35,6 +35,11 @@ struct options {
 result<options> parse_options(const std::vector<std::string>& args);
 std::string usage();
 
+// `packline-server backup DEST [--data DIR]`: a consistent online copy of the
+// store (sqlite_store::backup) while the server runs. The message says what
+// was written; errors say why not.
+result<std::string> backup(const std::vector<std::string>& args);
+
 // First existing of: <exe dir>/../webapp/dist, the source tree's webapp/dist.
 // When none exists, the source tree's path (static requests then 404).
 std::string default_webapp_dir();
