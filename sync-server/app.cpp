@@ -167,6 +167,8 @@ std::string default_webapp_dir() {
   std::error_code ec;
   std::vector<std::filesystem::path> candidates;
   auto exe = exe_dir();
+  // Installed (cmake --install): <prefix>/bin/../share/packline/webapp.
+  if (!exe.empty()) candidates.push_back(exe / ".." / "share" / "packline" / "webapp");
   if (!exe.empty()) candidates.push_back(exe / ".." / "webapp" / "dist");
   std::filesystem::path src(PACKLINE_SOURCE_DIR);
   if (!src.empty()) candidates.push_back(src / "webapp" / "dist");

@@ -40,7 +40,8 @@ std::string usage();
 // was written; errors say why not.
 result<std::string> backup(const std::vector<std::string>& args);
 
-// First existing of: <exe dir>/../webapp/dist, the source tree's webapp/dist.
+// First existing of: <exe dir>/../share/packline/webapp (installed),
+// <exe dir>/../webapp/dist, the source tree's webapp/dist.
 // When none exists, the source tree's path (static requests then 404).
 std::string default_webapp_dir();
 
