@@ -179,8 +179,16 @@ val plan_val(const wf::import_plan& plan) {
     x.set("number", num(p.number)); x.set("title", p.title); x.set("priority", p.priority);
     ps.call<void>("push", x);
   }
+  val cs = val::array();
+  for (auto& c : plan.corrections) {
+    val x = val::object();
+    x.set("item", c.item); x.set("number", c.number); x.set("title", c.title); x.set("field", c.field);
+    x.set("value", c.value); x.set("what", c.what); x.set("note", c.note);
+    cs.call<void>("push", x);
+  }
   o.set("members", ms);
   o.set("priorities", ps);
+  o.set("corrections", cs);
   return o;
 }
 
@@ -198,6 +206,7 @@ val import_report_val(const result<wf::import_report>& r) {
   for (auto& a : r->annotations) { val x = val::object(); fill_annotation(x, a); anns.call<void>("push", x); }
   o.set("annotations", anns);
   o.set("membersAdded", static_cast<double>(r->members));
+  o.set("corrections", static_cast<double>(r->corrections));
   o.set("plan", plan_val(r->plan));
   return o;
 }
@@ -288,9 +297,22 @@ class client {
       o.set("id", i.id); o.set("meeting", i.meeting); o.set("number", i.number); o.set("title", i.title);
       o.set("pages", i.pages); o.set("description", i.description); o.set("exempt", i.exempt);
       o.set("firstPage", num(i.first_page)); o.set("lastPage", num(i.last_page));
-      o.set("document", i.document); o.set("removed", i.removed);
+      o.set("document", i.document); o.set("removed", i.removed); o.set("placed", i.placed);
     });
   }
+  // The clerk's corrections to an agenda.
+  val add_item(const std::string& meeting, const std::string& number, const std::string& title, const std::string& after,
+               double now) {
+    return id_val(wf::add_item(*r_, meeting, number, title, after, ms(now)));
+  }
+  val rename_item(const std::string& id, const std::string& number, const std::string& title, double now) {
+    return done(wf::rename_item(*r_, id, number, title, ms(now)));
+  }
+  val move_item(const std::string& id, const std::string& after, double now) { return done(wf::move_item(*r_, id, after, ms(now))); }
+  val set_item_pages(const std::string& id, double first, double last, double now) {
+    return done(wf::set_item_pages(*r_, id, static_cast<std::int64_t>(first), static_cast<std::int64_t>(last), ms(now)));
+  }
+  val set_item_exempt(const std::string& id, bool exempt, double now) { return done(wf::set_item_exempt(*r_, id, exempt, ms(now))); }
   std::string signed_in_member() { return wf::signed_in_member(*r_); }
   std::string my_role() { return wf::my_role(*r_); }
   val sign_in(const std::string& member) { return done(wf::sign_in(*r_, member)); }
@@ -338,6 +360,7 @@ class client {
     o.progress = progress;
     o.add_members = !options["addMembers"].isUndefined() && options["addMembers"].as<bool>();
     o.add_priorities = !options["addPriorities"].isUndefined() && options["addPriorities"].as<bool>();
+    o.reapply_corrections = !options["reapplyCorrections"].isUndefined() && options["reapplyCorrections"].as<bool>();
     return import_report_val(wf::import_pack(*r_, *p, o, ms(now)));
   }
   val packs(const std::string& meeting) {
@@ -615,6 +638,11 @@ EMSCRIPTEN_BINDINGS(packline) {
       .function("signedInMember", &client::signed_in_member)
       .function("myRole", &client::my_role)
       .function("signIn", &client::sign_in)
+      .function("addItem", &client::add_item)
+      .function("renameItem", &client::rename_item)
+      .function("moveItem", &client::move_item)
+      .function("setItemPages", &client::set_item_pages)
+      .function("setItemExempt", &client::set_item_exempt)
       .function("addMember", &client::add_member)
       .function("previewPages", &client::preview_pages)
       .function("previewText", &client::preview_text)
