@@ -5,6 +5,7 @@
 #include <emscripten/val.h>
 
 #include "packline/at_rest.hpp"
+#include "packline/codec.hpp"
 #include "packline/crypto.hpp"
 #include "packline/export.hpp"
 #include "packline/pack_import.hpp"
@@ -246,6 +247,23 @@ pack::source source_of(const val& o) {
 }
 
 
+// The webapp's import worker (webapp/src/import-worker.ts): structures a
+// source off the page's thread; {json (the preview), parsed (bytes for
+// client.planImport and client.importPack)} or {error}.
+val parse_source(const val& src, const val& options) {
+  auto progress = progress_of(options["onProgress"]);
+  std::string title;
+  get(options, "title", title);
+  bool supplement = !options["supplement"].isUndefined() && options["supplement"].as<bool>();
+  auto p = supplement ? pack::parse_supplement_source(source_of(src), title) : pack::parse_source(source_of(src), progress);
+  if (!p) return err_val(p.err());
+  val o = val::object();
+  o.set("json", pack::preview_json(*p));
+  o.set("parsed", to_u8(codec::encode_parsed(*p)));
+  return o;
+}
+bool is_u8(const val& v) { return v.instanceof(val::global("Uint8Array")); }
+
 class client {
  public:
   explicit client(std::unique_ptr<replica> r) : r_(std::move(r)), s_(*r_) {}
@@ -331,6 +349,16 @@ class client {
     if (plan) o.set("plan", plan_val(*plan));
     return o;
   }
+  // What importing a structured pack (parseSource's bytes) would do to the panel.
+  val plan_import(const val& parsed) {
+    auto p = codec::decode_parsed(to_bytes(parsed));
+    if (!p) return err_val(p.err());
+    auto plan = wf::plan_import(*r_, *p);
+    if (!plan) return err_val(plan.err());
+    val o = val::object();
+    o.set("plan", plan_val(*plan));
+    return o;
+  }
   val preview_pages(const val& pages) { return preview(pack::parse_pages(strings_of(pages))); }
   val preview_text(const std::string& text) { return preview(pack::parse_text(text)); }
   val preview_supplement(const std::string& text) { return preview(pack::parse_supplement(text)); }
@@ -348,7 +376,8 @@ class client {
     get(options, "title", title);
     bool supplement = !options["supplement"].isUndefined() && options["supplement"].as<bool>();
     bool structured = !input.isString() && !input.isArray() && input.typeOf().as<std::string>() == "object";
-    if (supplement && structured) p = pack::parse_supplement_source(source_of(input), title);
+    if (structured && is_u8(input)) p = codec::decode_parsed(to_bytes(input));
+    else if (supplement && structured) p = pack::parse_supplement_source(source_of(input), title);
     else if (supplement) p = pack::parse_supplement(input.as<std::string>(), title);
     else if (structured) p = pack::parse_source(source_of(input), progress);
     else if (input.isArray()) p = pack::parse_pages(strings_of(input), progress);
@@ -644,6 +673,7 @@ EMSCRIPTEN_BINDINGS(packline) {
       .function("setItemPages", &client::set_item_pages)
       .function("setItemExempt", &client::set_item_exempt)
       .function("addMember", &client::add_member)
+      .function("planImport", &client::plan_import)
       .function("previewPages", &client::preview_pages)
       .function("previewText", &client::preview_text)
       .function("previewSource", &client::preview_source)
@@ -703,4 +733,5 @@ EMSCRIPTEN_BINDINGS(packline) {
   emscripten::function("openClient", &open_client);
   emscripten::function("openSealedClient", &open_sealed_client);
   emscripten::function("isSealed", &is_sealed);
+  emscripten::function("parseSource", &parse_source);
 }

@@ -336,7 +336,9 @@ export interface Client {
   previewText(text: string): Fallible<{ json: string; plan?: ImportPlan }>;
   previewSupplement(text: string): Fallible<{ json: string; plan?: ImportPlan }>;
   previewSource(source: PackSource, options: { supplement?: boolean; onProgress?: ImportOptions['onProgress'] }): Fallible<{ json: string; plan?: ImportPlan }>;
-  importPack(input: string | string[] | PackSource, options: ImportOptions, nowMs: number): Fallible<ImportReport>;
+  // The structured pack from the import worker (structure.ts): what importing it would do to the panel.
+  planImport(parsed: Uint8Array): Fallible<{ plan: ImportPlan }>;
+  importPack(input: string | string[] | PackSource | Uint8Array, options: ImportOptions, nowMs: number): Fallible<ImportReport>;
   packs(meetingId: string): Fallible<PackVersion[]>;
   blocks(itemId: string): Fallible<Block[]>;
   packChanges(fromPack: string, toPack: string): Fallible<BlockChange[]>;

@@ -8,10 +8,11 @@
 // Parsing, versioning, invites and every rule are the core's.
 
 import { nowMs } from '../clock';
-import { rows, securedPanel, type ImportPlan, type ImportReport, type Meeting, type PackSource } from '../core';
+import { rows, securedPanel, type ImportPlan, type ImportReport, type Meeting } from '../core';
 import { failed, isChair, type Ctx, type View } from '../ctx';
 import { h, replaceChildren, userText } from '../dom';
 import { dateLabel, roleLabel, statusLabel } from '../labels';
+import { structure, warmUp } from '../structure';
 import { pickMeeting } from './board';
 import { ForwardPlan } from './forwardplan';
 import { PublicSubmissions } from './submissions';
@@ -64,7 +65,7 @@ export class ClerkView implements View {
   private readonly priorities = h('div', {});
   private readonly refused = h('div', { id: 'refused-changes' });
   private readonly error = h('p', { class: 'error', role: 'alert', id: 'clerk-error' });
-  private input: string | PackSource | null = null;
+  private input: string | Uint8Array | null = null;
   private plan: ImportPlan | null = null;
   private supplementTitle = '';
   private readonly addMembers = h('input', { type: 'checkbox', id: 'import-add-members' });
@@ -80,9 +81,10 @@ export class ClerkView implements View {
     this.meetingId = meetingId;
     this.file.addEventListener('change', () => void this.readFile());
     this.importInto.addEventListener('change', () => { if (this.file.files?.length) void this.readFile(); });
-    // pdf.js loads while the clerk picks a file, not after.
-    this.file.addEventListener('focus', () => void import('../pdf'), { once: true });
-    this.file.addEventListener('pointerdown', () => void import('../pdf'), { once: true });
+    // pdf.js and the import worker's core load while the clerk picks a file, not after.
+    for (const ev of ['focus', 'pointerdown']) {
+      this.file.addEventListener(ev, () => { void import('../pdf'); warmUp(); }, { once: true });
+    }
     this.meetingSelect.addEventListener('change', () => this.ctx.navigate(`#/clerk/${this.meetingSelect.value}`));
 
     const actText = h('input', { id: 'action-text', name: 'text' });
@@ -289,10 +291,16 @@ export class ClerkView implements View {
         const src = await pdfSource(await f.arrayBuffer(), (d, t) => {
           if (d === t || d % 10 === 1) this.importStatus.textContent = `Reading the PDF: page ${d} of ${t}…`;
         });
-        this.importStatus.textContent = 'Finding the agenda…';
-        await new Promise((resolve) => setTimeout(resolve, 0));  // let the status show
-        this.input = src;
-        r = this.ctx.client.previewSource(src, { supplement: !!this.importInto.value });
+        // Structured in the import worker: the page stays usable meanwhile.
+        const n = src.pages.length;
+        this.importStatus.textContent = `Finding the agenda in ${n} pages…`;
+        const s = await structure(src, !!this.importInto.value, (d, t) => {
+          this.importStatus.textContent = `Finding the agenda in ${n} pages: step ${d + 1} of ${t + 1}…`;
+        });
+        if ('error' in s) return refuse(`${s.error}.`);
+        this.input = s.parsed;
+        const plan = this.ctx.client.planImport(s.parsed);
+        r = 'error' in plan ? plan : { json: s.json, plan: plan.plan };
       } else {
         this.input = await f.text();
         r = this.importInto.value ? this.ctx.client.previewSupplement(this.input) : this.ctx.client.previewText(this.input);
