@@ -99,25 +99,36 @@ test('import: a 300-page PDF is read with progress and structured within 3 s', a
   // A timer on the page keeps ticking while the pack is read and structured:
   // the page is never blocked for long (pdf.js and the core's structuring
   // run in workers).
-  // (From the app's first status on: handing the file to the page is the harness's work.)
+  // (From the app's first status to the preview: handing the file to the
+  // page is the harness's work.)
   await page.evaluate(() => {
     window.ticks = [];
-    window.ticker = setInterval(() => {
-      if (document.querySelector('#import-status')?.textContent && !document.querySelector('#preview-count')) window.ticks.push(performance.now());
-    }, 20);
+    window.ticker = setInterval(() => window.ticks.push(performance.now()), 20);
+    window.importStart = window.importEnd = 0;
+    new MutationObserver(() => {
+      if (!window.importStart && document.querySelector('#import-status')?.textContent) window.importStart = performance.now();
+      if (!window.importEnd && document.querySelector('#preview-count')) window.importEnd = performance.now();
+    }).observe(document.querySelector('.clerk'), { childList: true, characterData: true, subtree: true });
   });
   const t0 = Date.now();
   await choose('long.pdf', 'application/pdf', pdf);
   const wall = Date.now() - t0;
-  const ticks = await page.evaluate(() => { clearInterval(window.ticker); return window.ticks; });
-  const longest = Math.max(...ticks.slice(1).map((t, i) => t - ticks[i]));
+  await page.waitForTimeout(200);  // the first tick after the preview
+  const { ticks, start, end } = await page.evaluate(() => {
+    clearInterval(window.ticker);
+    return { ticks: window.ticks, start: window.importStart, end: window.importEnd };
+  });
+  // Pauses that began while the pack was read and structured (a tick is due
+  // every 20 ms, so one that began more than 25 ms before the preview).
+  const gaps = ticks.slice(1).map((t, i) => [ticks[i], t]).filter(([a, b]) => b > start && a < end - 25);
+  const longest = Math.max(...gaps.map(([a, b]) => b - a));
   assert.match(await page.locator('#preview-count').textContent(), /^3 agenda items, 300 pages/);
   assert.ok(seen.some((s) => /Reading the PDF: page \d+ of 300/.test(s)), 'progress is shown');
   // The clerk is told how long it took, from choosing the file to the preview.
   const status = await page.locator('#import-status').textContent();
   const secs = Number(/^Read long\.pdf in ([\d.]+) s\./.exec(status)?.[1]);
   console.log(`300-page PDF read and structured in Chromium in ${secs} s (${wall} ms with the file's upload to the page); ` +
-    `the page's longest pause meanwhile: ${Math.round(longest)} ms over ${ticks.length} ticks`);
+    `the page's longest pause meanwhile: ${Math.round(longest)} ms over ${gaps.length} ticks`);
   // The goal is 3 s on this machine; other work sharing its cores slows
   // everything alike, so a loaded machine gets proportionally longer.
   const load = Math.max(1, loadavg()[0] / cpus().length);

@@ -81,10 +81,11 @@ export class ClerkView implements View {
     this.meetingId = meetingId;
     this.file.addEventListener('change', () => void this.readFile());
     this.importInto.addEventListener('change', () => { if (this.file.files?.length) void this.readFile(); });
-    // pdf.js and the import worker's core load while the clerk picks a file, not after.
-    for (const ev of ['focus', 'pointerdown']) {
-      this.file.addEventListener(ev, () => { void import('../pdf'); warmUp(); }, { once: true });
-    }
+    // The import worker's core loads with the clerk's desk, pdf.js while the
+    // clerk picks a file: neither waits for the file.
+    warmUp();
+    this.file.addEventListener('focus', () => void import('../pdf'), { once: true });
+    this.file.addEventListener('pointerdown', () => void import('../pdf'), { once: true });
     this.meetingSelect.addEventListener('change', () => this.ctx.navigate(`#/clerk/${this.meetingSelect.value}`));
 
     const actText = h('input', { id: 'action-text', name: 'text' });
