@@ -99,14 +99,14 @@ test('import: a 300-page PDF is read with progress and structured within 3 s', a
   // A timer on the page keeps ticking while the pack is read and structured:
   // the page is never blocked for long (pdf.js and the core's structuring
   // run in workers).
-  // (From the app's first status to the preview: handing the file to the
-  // page is the harness's work.)
+  // (From the app's "Reading the PDF" to the preview: handing the file to
+  // the page is the harness's work.)
   await page.evaluate(() => {
     window.ticks = [];
     window.ticker = setInterval(() => window.ticks.push(performance.now()), 20);
     window.importStart = window.importEnd = 0;
     new MutationObserver(() => {
-      if (!window.importStart && document.querySelector('#import-status')?.textContent) window.importStart = performance.now();
+      if (!window.importStart && /^Reading the PDF/.test(document.querySelector('#import-status')?.textContent ?? '')) window.importStart = performance.now();
       if (!window.importEnd && document.querySelector('#preview-count')) window.importEnd = performance.now();
     }).observe(document.querySelector('.clerk'), { childList: true, characterData: true, subtree: true });
   });
