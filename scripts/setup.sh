@@ -9,7 +9,7 @@ deps=${PACKLINE_DEPS:-/opt/packline-deps}
 
 pkgs=(build-essential cmake ninja-build ccache pkg-config git
       libboost-dev libmsgpack-cxx-dev libsodium-dev libsqlite3-dev zlib1g-dev doctest-dev
-      emscripten chromium tcl autoconf automake libtool dpkg-dev ca-certificates poppler-utils
+      emscripten chromium tcl autoconf automake libtool dpkg-dev ca-certificates poppler-utils libpoppler-cpp-dev
       nodejs npm clang libclang-rt-14-dev libssl-dev openssl libcli11-dev)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,16 +1,18 @@
 // The clerk's desk: import a pack from a PDF (pdf.js text per page) or a text
 // file, preview what the core recovered, publish it (a revised file becomes a
-// new version, with what changed and where every annotation now stands);
+// new version, with what changed and where every annotation now stands, and
+// the clerk's corrections of the last version's agenda offered again);
 // record answers and actions; add members (in a secured panel: one-time
 // invites, made on the admin device); set up the plan's priorities and their
 // leads; see the changes from other tablets this tablet refused, and why.
 // Parsing, versioning, invites and every rule are the core's.
 
 import { nowMs } from '../clock';
-import { rows, securedPanel, type ImportPlan, type ImportReport, type Meeting, type PackSource } from '../core';
+import { rows, securedPanel, type ImportPlan, type ImportReport, type Meeting } from '../core';
 import { failed, isChair, type Ctx, type View } from '../ctx';
 import { h, replaceChildren, userText } from '../dom';
 import { dateLabel, roleLabel, statusLabel } from '../labels';
+import { structure, warmUp } from '../structure';
 import { pickMeeting } from './board';
 import { ForwardPlan } from './forwardplan';
 import { PublicSubmissions } from './submissions';
@@ -63,11 +65,12 @@ export class ClerkView implements View {
   private readonly priorities = h('div', {});
   private readonly refused = h('div', { id: 'refused-changes' });
   private readonly error = h('p', { class: 'error', role: 'alert', id: 'clerk-error' });
-  private input: string | PackSource | null = null;
+  private input: string | Uint8Array | null = null;
   private plan: ImportPlan | null = null;
   private supplementTitle = '';
   private readonly addMembers = h('input', { type: 'checkbox', id: 'import-add-members' });
   private readonly addPriorities = h('input', { type: 'checkbox', id: 'import-add-priorities' });
+  private readonly reapply = h('input', { type: 'checkbox', id: 'import-reapply' });
   private source = '';
   private meetingId: string;
   private answerForms = new Map<string, HTMLElement>();
@@ -78,7 +81,9 @@ export class ClerkView implements View {
     this.meetingId = meetingId;
     this.file.addEventListener('change', () => void this.readFile());
     this.importInto.addEventListener('change', () => { if (this.file.files?.length) void this.readFile(); });
-    // pdf.js loads while the clerk picks a file, not after.
+    // The import worker's core loads with the clerk's desk, pdf.js while the
+    // clerk picks a file: neither waits for the file.
+    warmUp();
     this.file.addEventListener('focus', () => void import('../pdf'), { once: true });
     this.file.addEventListener('pointerdown', () => void import('../pdf'), { once: true });
     this.meetingSelect.addEventListener('change', () => this.ctx.navigate(`#/clerk/${this.meetingSelect.value}`));
@@ -287,10 +292,16 @@ export class ClerkView implements View {
         const src = await pdfSource(await f.arrayBuffer(), (d, t) => {
           if (d === t || d % 10 === 1) this.importStatus.textContent = `Reading the PDF: page ${d} of ${t}…`;
         });
-        this.importStatus.textContent = 'Finding the agenda…';
-        await new Promise((resolve) => setTimeout(resolve, 0));  // let the status show
-        this.input = src;
-        r = this.ctx.client.previewSource(src, { supplement: !!this.importInto.value });
+        // Structured in the import worker: the page stays usable meanwhile.
+        const n = src.pages.length;
+        this.importStatus.textContent = `Finding the agenda in ${n} pages…`;
+        const s = await structure(src, !!this.importInto.value, (d, t) => {
+          this.importStatus.textContent = `Finding the agenda in ${n} pages: step ${d + 1} of ${t + 1}…`;
+        });
+        if ('error' in s) return refuse(`${s.error}.`);
+        this.input = s.parsed;
+        const plan = this.ctx.client.planImport(s.parsed);
+        r = 'error' in plan ? plan : { json: s.json, plan: plan.plan };
       } else {
         this.input = await f.text();
         r = this.importInto.value ? this.ctx.client.previewSupplement(this.input) : this.ctx.client.previewText(this.input);
@@ -326,18 +337,22 @@ export class ClerkView implements View {
     ];
     const doubtful = items.filter((it) => it.confidence < DOUBTFUL).length +
       fields.filter(([, v, k]) => v && ev[k] && ev[k].confidence < DOUBTFUL).length;
-    const plan = this.plan ?? { members: [], priorities: [] };
+    const plan: ImportPlan = this.plan ?? { members: [], priorities: [], corrections: [] };
     const newMembers = plan.members.filter((x) => !x.member);
     const newPriorities = plan.priorities.filter((x) => !x.priority);
     this.addMembers.checked = false;
     this.addPriorities.checked = false;
+    // The clerk's corrections of the last version: offered again, ticked.
+    const corrections = plan.corrections ?? [];
+    const toApply = corrections.filter((c) => c.value);
+    this.reapply.checked = toApply.length > 0;
     replaceChildren(this.preview,
       h('h3', {}, 'What the pack contains'),
       p.kind === 'supplement' ? h('p', { class: 'notice', id: 'preview-supplement' },
         `To be added to ${this.importInto.selectedOptions[0]?.textContent?.replace(/^Minutes or a supplement for /, '') ?? 'the meeting'} as “${p.items?.[0]?.title ?? ''}”` +
         `${(p as { answers?: unknown[] }).answers?.length ? `, with ${(p as { answers?: unknown[] }).answers?.length} answers and their recording times` : ''}.`) : null,
       p.kind === 'document' ? h('p', { class: 'notice', id: 'preview-no-agenda' },
-        'No agenda was recognised in this file. It will be published as one document, every page kept; check it in the reader after publishing.') : null,
+        'No agenda was recognised in this file. It will be published as one document, every page kept; after publishing, build its agenda in the reader (“Correct the agenda”).') : null,
       h('table', { class: 'preview-fields', id: 'preview-meeting' },
         h('caption', { class: 'visually-hidden' }, 'Meeting details found'),
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Detail'), h('th', { scope: 'col' }, 'Found'), h('th', { scope: 'col' }, 'Where'), h('th', { scope: 'col' }, 'Confidence'))),
@@ -367,6 +382,12 @@ export class ClerkView implements View {
           `${x.number}. ${x.title}: ${x.priority ? 'already on the panel (matched)' : 'new'}`))),
         newPriorities.length ? h('div', { class: 'field check' }, this.addPriorities,
           h('label', { for: 'import-add-priorities' }, `Add ${newPriorities.length === 1 ? 'this priority' : `these ${newPriorities.length} priorities`}`)) : null) : null,
+      corrections.length ? h('div', { class: 'plan', id: 'preview-corrections' },
+        h('h4', {}, 'Your corrections to the last version’s agenda'),
+        h('ul', { class: 'plain-list' }, corrections.map((c) => h('li', { dir: 'auto', class: c.value ? '' : 'meta' },
+          c.what, c.note ? h('span', { class: 'meta' }, ` (${c.note})`) : null, c.value ? null : h('span', { class: 'meta' }, ': nothing to do')))),
+        toApply.length ? h('div', { class: 'field check' }, this.reapply,
+          h('label', { for: 'import-reapply' }, `Apply ${toApply.length === 1 ? 'this correction' : `these ${toApply.length} corrections`} to the new version`)) : null) : null,
       p.warnings?.length ? h('ul', { class: 'warnings' }, p.warnings.map((w) => h('li', {}, w))) : null,
       h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => this.publish() }, 'Publish this pack')));
   }
@@ -377,6 +398,7 @@ export class ClerkView implements View {
     this.importStatus.textContent = 'Publishing…';
     const r = this.ctx.write('The pack was not published', () => this.ctx.client.importPack(input,
       { source: this.source, addMembers: this.addMembers.checked, addPriorities: this.addPriorities.checked,
+        reapplyCorrections: this.reapply.checked,
         ...(this.importInto.value ? { supplement: true, meeting: this.importInto.value, title: this.supplementTitle } : {}) }, nowMs()));
     if (failed(r)) {
       this.importStatus.textContent = '';
@@ -395,6 +417,7 @@ export class ClerkView implements View {
         (rep.version > 1 ? ` ${rep.changedBlocks.length} passage${rep.changedBlocks.length === 1 ? '' : 's'} changed since the last version.` : '') +
         (rep.membersAdded ? ` ${rep.membersAdded} member${rep.membersAdded === 1 ? '' : 's'} added to the panel.` : '') +
         (rep.priorities ? ` ${rep.priorities} priorit${rep.priorities === 1 ? 'y' : 'ies'} added.` : '') +
+        (rep.corrections ? ` ${rep.corrections} of your corrections to the agenda applied again.` : '') +
         (rep.annotations.length ? ` Members’ annotations: ${[...statuses].map(([s, n]) => `${n} ${s.replace('_', ' ')}`).join(', ')}.` : '')),
     h('p', {}, h('a', { href: `#/read/${rep.meeting}` }, 'Open the published pack')));
     this.meetingId = rep.meeting;
