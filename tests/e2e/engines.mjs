@@ -89,12 +89,21 @@ class Tablet {
     process.stderr.write(`# ${this.engine} ${this.name} +${((Date.now() - this.started) / 1000).toFixed(1)}s ${what}\n`);
   }
 
-  // Clicks the first visible selector match whose text includes text.
+  // Clicks the first visible selector match whose text includes text; again
+  // if the page re-rendered it between finding and clicking (sync traffic
+  // redraws lists).
   async click(selector, text) {
     this.step(`click ${selector} ${text ?? ''}`);
-    const id = `t${++marks}`;
-    await this.waitFor(`${selector} "${text ?? ''}"`, mark, [selector, text, id]);
-    await this.clickMarked(`[data-engine-target="${id}"]`);
+    for (let attempt = 1; ; attempt++) {
+      const id = `t${++marks}`;
+      await this.waitFor(`${selector} "${text ?? ''}"`, mark, [selector, text, id]);
+      try {
+        await this.clickMarked(`[data-engine-target="${id}"]`);
+        return;
+      } catch (e) {
+        if (attempt >= 5 || !/no element found|no such element|stale|detached/i.test(e.message)) throw e;
+      }
+    }
   }
 
   async type(selector, text) {

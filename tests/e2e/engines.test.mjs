@@ -3,9 +3,11 @@
 // WASM core under the app's CSP, sign in to the demo panel, read the pack, draft
 // and submit a question; with the server down the first tablet drafts again and
 // restarts from its service worker; once the server is back the second tablet
-// has both drafts. PACKLINE_ENGINES=webkit,firefox picks engines.
+// has both drafts. Then a secured panel: set up with a passphrase, an invite,
+// a join on another tablet, a cold start unlocked with the passphrase.
+// PACKLINE_ENGINES=webkit,firefox picks engines.
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { launchFirefox, launchWebKit } from './engines.mjs';
 import { PacklineServer } from './server.mjs';
 
@@ -13,6 +15,8 @@ const ENGINES = { webkit: launchWebKit, firefox: launchFirefox };
 const wanted = (process.env.PACKLINE_ENGINES ?? 'webkit,firefox').split(',').filter(Boolean);
 const WALK_MS = 180_000;
 
+const PASSPHRASE = 'harbour lantern copper meadow';
+const MEMBER_PASSPHRASE = 'orchard violin basalt tuesday';
 const uniqueText = (p) => `${p} (${Math.random().toString(36).slice(2, 8)})`;
 
 // The first upcoming meeting's pack, then its agenda, the first item, a saved
@@ -65,6 +69,10 @@ for (const engine of wanted) {
     let server;
     let browser;
     const tablets = [];
+    before(async () => {
+      server = await PacklineServer.start(`engines-${engine}`);
+      browser = await ENGINES[engine]();
+    });
     after(async () => {
       for (const t of tablets) t.saveLog();
       await browser?.close();
@@ -73,13 +81,11 @@ for (const engine of wanted) {
 
     test(`${engine}: two tablets sign in, draft online and offline, restart offline from the service worker, and converge`,
       { timeout: WALK_MS }, async () => {
-        server = await PacklineServer.start(`engines-${engine}`);
         // The app's CSP lets WebAssembly compile and nothing else be evaluated.
         const csp = (await fetch(server.url)).headers.get('content-security-policy') ?? '';
         assert.match(csp, /script-src[^;]*'wasm-unsafe-eval'/);
         assert.doesNotMatch(csp, /'unsafe-eval'/);
 
-        browser = await ENGINES[engine]();
         const a = await browser.open('a');
         const b = await browser.open('b');
         tablets.push(a, b);
@@ -141,6 +147,45 @@ for (const engine of wanted) {
         await showQuestions(b);
         await b.shot('4-second-tablet-synced');
         for (const t of [a, b]) assert.deepEqual(t.pageErrors(), [], `${engine} ${t.name}: no uncaught error in the page`);
+      });
+
+    // The secured panel's crypto in this engine: Argon2id and the sealed copy
+    // at rest, keys sealed to a joining device, the passphrase at a cold start.
+    test(`${engine}: a clerk sets up a secured panel and invites; a second tablet joins, and reopens with its passphrase`,
+      { timeout: WALK_MS }, async () => {
+        const clerk = await browser.open('clerk');
+        const member = await browser.open('member');
+        tablets.push(clerk, member);
+        await clerk.goto(`${server.url}#/new-panel`);
+        await clerk.type('#founder-name', 'Dana Whitfield');
+        await clerk.type('#passphrase', PASSPHRASE);
+        await clerk.type('#passphrase-again', PASSPHRASE);
+        await clerk.click('button', 'Set up the panel');
+        await clerk.waitFor('the clerk signed in', () => document.querySelector('#who')?.textContent?.includes('Dana Whitfield'), undefined, 60_000);
+        await clerk.waitForHeader('Synced', 0);
+        await clerk.click('a', 'Clerk');
+        await clerk.type('#invite-name', 'Cllr Jo Bennett');
+        await clerk.click('button', 'Create invite');
+        await clerk.waitFor('the invite code', () => /^[0-9a-f]{96}$/.test(document.querySelector('#invite-code-out')?.value.trim() ?? ''));
+        const code = await clerk.eval(() => document.querySelector('#invite-code-out').value.trim());
+        await clerk.shot('5-secured-invite');
+
+        await member.goto(`${server.url}#/join`);
+        await member.type('#invite-code', code);
+        await member.type('#passphrase', MEMBER_PASSPHRASE);
+        await member.type('#passphrase-again', MEMBER_PASSPHRASE);
+        await member.click('button', 'Join the panel');
+        await member.waitFor('the member signed in', () => document.querySelector('#who')?.textContent?.includes('Cllr Jo Bennett'), undefined, 60_000);
+        await member.waitForHeader('Synced', 0);
+        await member.waitFor('the replica to be stored', () => document.documentElement.dataset.stored === 'true');
+        // A cold start opens the sealed copy only with the passphrase.
+        await member.reload();
+        await member.type('#unlock-passphrase', MEMBER_PASSPHRASE);
+        await member.click('button', 'Unlock');
+        await member.waitFor('the member signed in again', () => document.querySelector('#who')?.textContent?.includes('Cllr Jo Bennett'), undefined, 60_000);
+        await member.waitForHeader('Synced', 0);
+        await member.shot('6-secured-unlocked');
+        for (const t of [clerk, member]) assert.deepEqual(t.pageErrors(), [], `${engine} ${t.name}: no uncaught error in the page`);
       });
   });
 }
