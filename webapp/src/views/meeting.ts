@@ -7,6 +7,7 @@ import { rows, type Consolidated, type Item, type Meeting, type Priority, type Q
 import { failed, isPanelMember, type Ctx, type View } from '../ctx';
 import { h, replaceChildren, userText } from '../dom';
 import { SECTIONS, TARGETS, dateLabel, pagesLabel, statusLabel, timeAgo } from '../labels';
+import { describe } from '../store';
 
 // A draft started elsewhere (from a highlight in the reader): its item and text.
 let seed: { item: string; body: string } | null = null;
@@ -238,7 +239,7 @@ export class MeetingView implements View {
       this.ctx.saved()
         .then(() => { saved.textContent = 'Draft saved on this tablet.'; })
         .catch((e: unknown) => {
-          error.textContent = `Your question is in the app but could not be stored on this tablet: ${String(e)}. Keep this page open while online so it reaches the server.`;
+          error.textContent = `Your question is in the app but could not be stored on this tablet (${describe(e)}). Keep this page open while online so it reaches the server.`;
         })
         .finally(() => { button.disabled = false; });
     });
