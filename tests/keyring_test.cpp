@@ -172,7 +172,7 @@ TEST_CASE("keyring: a forged change is rejected on every replica and the sync go
   for (replica* r : {p.clerk.get(), chair.get()}) {
     auto refused = p.srv.sync(*r);
     REQUIRE(refused.size() == 1);
-    CHECK(refused[0].find("only the chair or vice-chair edits the consolidated list") != std::string::npos);
+    CHECK(refused[0].find("only the chair or vice-chair edits the final question list") != std::string::npos);
     CHECK(r->rows("consolidated_question")->empty());
     CHECK(r->rows("question", "id", q)->size() == 1);  // the member's next change still applies
     CHECK(r->waiting_count() == 0);

@@ -141,7 +141,7 @@ result<void> check(const row_change& c, role r) {
     return {};
   }
   if (t == "consolidated_question") {
-    if (!chairs(r)) return refuse("only the chair or vice-chair edits the consolidated list");
+    if (!chairs(r)) return refuse("only the chair or vice-chair edits the final question list");
     return {};
   }
   if (t == "priority" || t == "panel_setting" || t == "forward_plan") {

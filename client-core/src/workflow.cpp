@@ -1578,6 +1578,7 @@ result<std::string> add_priority(replica& r, std::int64_t number, const std::str
   auto a = me(r);
   if (!a) return a.err();
   if (title.empty()) return make_error(errc::invalid_argument, "a priority needs a title");
+  if (number < 1) return make_error(errc::invalid_argument, "a priority needs its number in the plan (1 or more)");
   bytes id = derived_id("priority", {}, lower(title));
   auto c = commit_checked(r, *a,
                           {set("priority", id, "number", num(number)), set("priority", id, "title", str(title)),
@@ -1763,7 +1764,7 @@ result<std::string> add_consolidated(replica& r, const consolidated_draft& c, bo
   if (!a) return a.err();
   auto m = id_arg(c.meeting, "meeting");
   if (!m) return m.err();
-  if (!group && c.body.empty()) return make_error(errc::invalid_argument, "a consolidated question needs its wording");
+  if (!group && c.body.empty()) return make_error(errc::invalid_argument, "a question on the final list needs its wording");
   consolidated_draft d = c;
   if (!group && d.section.empty()) d.section = "In quarter";
   if (!group && d.target.empty()) d.target = "PCC";
@@ -1804,8 +1805,8 @@ result<void> merge_group(replica& r, const std::string& group_id, const consolid
   if (!a) return a.err();
   auto x = need_row(r, "consolidated_question", group_id, "group");
   if (!x) return x.err();
-  if (x->text("status") != grouped) return make_error(errc::bad_state, "that is already on the consolidated list");
-  if (c.body.empty()) return make_error(errc::invalid_argument, "a consolidated question needs its wording");
+  if (x->text("status") != grouped) return make_error(errc::bad_state, "that group is already on the final question list");
+  if (c.body.empty()) return make_error(errc::invalid_argument, "a question on the final list needs its wording");
   auto list = consolidated_list(r, hex_of(*x, "meeting"));
   if (!list) return list.err();
   auto pos = between(list->empty() ? std::string{} : list->back().position, {});

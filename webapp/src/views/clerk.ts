@@ -9,7 +9,7 @@
 import { nowMs } from '../clock';
 import { rows, securedPanel, type ImportPlan, type ImportReport, type Meeting, type PackSource } from '../core';
 import { failed, isChair, type Ctx, type View } from '../ctx';
-import { h, replaceChildren, userText } from '../dom';
+import { h, replaceChildren, showRefusal, userText } from '../dom';
 import { dateLabel, roleLabel, statusLabel } from '../labels';
 import { pickMeeting } from './board';
 import { ForwardPlan } from './forwardplan';
@@ -95,7 +95,7 @@ export class ClerkView implements View {
       e.preventDefault();
       if (this.report(this.ctx.write('The action was not added', () => this.ctx.client.addAction({
         meeting: this.meetingId, text: actText.value.trim(), owner: actOwner.value.trim(), due: actDue.value, status: 'open',
-      }, nowMs())))) actText.value = actOwner.value = actDue.value = '';
+      }, nowMs())), actForm)) actText.value = actOwner.value = actDue.value = '';
     });
 
     const invName = h('input', { id: 'invite-name', name: 'name', autocomplete: 'off', required: true });
@@ -115,7 +115,7 @@ export class ClerkView implements View {
       const now = nowMs();
       const r = this.ctx.write('The invite was not created',
         () => this.ctx.client.inviteMember(name, invRole.value, now, days * 24 * 3600 * 1000));
-      if (!this.report(r) || failed(r)) return;
+      if (!this.report(r, invForm) || failed(r)) return;
       invName.value = '';
       this.showInvite(name, invRole.value, new Date(now + days * 24 * 3600 * 1000), r.ok.code);
     });
@@ -131,7 +131,7 @@ export class ClerkView implements View {
     this.memberForm = memForm;
     memForm.addEventListener('submit', (e) => {
       e.preventDefault();
-      if (this.report(this.ctx.write('The member was not added', () => this.ctx.client.addMember(memName.value.trim(), memRole.value, nowMs())))) {
+      if (this.report(this.ctx.write('The member was not added', () => this.ctx.client.addMember(memName.value.trim(), memRole.value, nowMs())), memForm)) {
         memName.value = '';
       }
     });
@@ -144,7 +144,7 @@ export class ClerkView implements View {
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Add priority')));
     prForm.addEventListener('submit', (e) => {
       e.preventDefault();
-      if (this.report(this.ctx.write('The priority was not added', () => this.ctx.client.addPriority(Number(prNum.value), prTitle.value.trim(), nowMs())))) {
+      if (this.report(this.ctx.write('The priority was not added', () => this.ctx.client.addPriority(Number(prNum.value), prTitle.value.trim(), nowMs())), prForm)) {
         prNum.value = prTitle.value = '';
       }
     });
@@ -254,8 +254,9 @@ export class ClerkView implements View {
         }, 'Copy code'), copied));
   }
 
-  private report(r: { ok: unknown } | { error: string }): boolean {
-    this.error.textContent = failed(r) ? r.error : '';
+  // `from`: the form or control used, so a refusal shows next to it.
+  private report(r: { ok: unknown } | { error: string }, from?: EventTarget | Element | null): boolean {
+    showRefusal(this.error, failed(r) ? r.error : '', from instanceof Element ? from : null);
     return !failed(r);
   }
 
@@ -425,7 +426,7 @@ export class ClerkView implements View {
       h('span', { class: 'meta' }, [a.owner, a.due && `due ${dateLabel(a.due)}`, statusLabel(a.status || 'open'), a.carried ? 'carried over' : ''].filter(Boolean).join(' · ')),
       a.status !== 'closed' ? h('button', {
         type: 'button', 'aria-label': `Close action: ${a.text.slice(0, 50)}`,
-        onclick: () => this.report(this.ctx.write('Not closed', () => client.setActionStatus(a.id, 'closed', nowMs()))),
+        onclick: (e: Event) => this.report(this.ctx.write('Not closed', () => client.setActionStatus(a.id, 'closed', nowMs())), e.currentTarget),
       }, 'Close') : null))) : h('p', { class: 'empty' }, 'No actions yet.'));
   }
 
@@ -440,7 +441,7 @@ export class ClerkView implements View {
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, `Record the answer to Q${n}`)));
     form.addEventListener('submit', (e) => {
       e.preventDefault();
-      this.report(this.ctx.write('The answer was not recorded', () => this.ctx.client.recordResponse(id, text.value.trim(), time.value.trim(), written.checked, nowMs())));
+      this.report(this.ctx.write('The answer was not recorded', () => this.ctx.client.recordResponse(id, text.value.trim(), time.value.trim(), written.checked, nowMs())), form);
     });
     return form;
   }
@@ -457,7 +458,7 @@ export class ClerkView implements View {
         const cb = h('input', { type: 'checkbox', id, checked: p.leads.includes(m.id) });
         cb.addEventListener('change', () => {
           const leads = cb.checked ? [...p.leads, m.id] : p.leads.filter((x) => x !== m.id);
-          this.report(this.ctx.write('The leads were not changed', () => this.ctx.client.setPriorityLeads(p.id, leads, nowMs())));
+          this.report(this.ctx.write('The leads were not changed', () => this.ctx.client.setPriorityLeads(p.id, leads, nowMs())), cb);
         });
         return h('div', { class: 'check' }, cb, h('label', { for: id }, m.name));
       })))) : h('p', { class: 'empty' }, 'No priorities yet. A pack with the Police and Crime Plan adds them, or add them here.'));

@@ -5,7 +5,7 @@
 import { nowMs } from '../clock';
 import { rows, type Consolidated, type Item, type Meeting, type Priority, type Question, type Response } from '../core';
 import { failed, isPanelMember, type Ctx, type View } from '../ctx';
-import { h, replaceChildren, userText } from '../dom';
+import { h, replaceChildren, showRefusal, userText } from '../dom';
 import { SECTIONS, TARGETS, dateLabel, pagesLabel, statusLabel, timeAgo } from '../labels';
 import { describe } from '../store';
 
@@ -287,16 +287,16 @@ export class MeetingView implements View {
             }, 'Edit'),
             h('button', {
               type: 'button', class: 'primary', 'aria-label': `Submit to the chair: ${q.body.slice(0, 60)}`,
-              onclick: () => {
+              onclick: (e: Event) => {
                 const r = this.ctx.write('Not submitted', () => this.ctx.client.submitQuestion(q.id, nowMs()));
-                status.textContent = failed(r) ? r.error : '';
+                showRefusal(status, failed(r) ? r.error : '', e.currentTarget as Element);
               },
             }, 'Submit to the chair'),
             h('button', {
               type: 'button', 'aria-label': `Withdraw: ${q.body.slice(0, 60)}`,
-              onclick: () => {
+              onclick: (e: Event) => {
                 const r = this.ctx.write('Not withdrawn', () => this.ctx.client.setQuestionStatus(q.id, 'withdrawn', nowMs()));
-                status.textContent = failed(r) ? r.error : '';
+                showRefusal(status, failed(r) ? r.error : '', e.currentTarget as Element);
               },
             }, 'Withdraw'))
           : null,
@@ -313,7 +313,7 @@ export class MeetingView implements View {
         type: 'button', class: 'primary',
         onclick: () => {
           const r = this.ctx.write('Not saved', () => this.ctx.client.editQuestion(q.id, { item: '', body: body.value, section: '', target: '', subparts: 0 }, nowMs()));
-          status.textContent = failed(r) ? r.error : '';
+          showRefusal(status, failed(r) ? r.error : '', body);
           if (!failed(r)) {
             this.editing = null;
             this.update();
