@@ -383,13 +383,16 @@ TEST_CASE("threat model: a member cannot seal a change under a superseded key on
 
 // ---- a draft is its author's own -------------------------------------------------
 
-TEST_CASE("threat model: a member's modified client cannot read another member's unsubmitted draft") {
+TEST_CASE("threat model: a member's modified client cannot read another member's unsubmitted draft or private note") {
   namespace wf = packline::workflow;
   panel p;
-  bytes meeting = new_row_id(), pack = new_row_id(), item = new_row_id();
+  bytes meeting = new_row_id(), pack = new_row_id(), item = new_row_id(), block = new_row_id();
   REQUIRE(p.clerk.rep().commit({set("meeting", meeting, "title", std::string("Panel")), set("meeting", meeting, "pack", pack),
                                 set("pack", pack, "meeting", meeting), set("pack_item", item, "meeting", meeting),
-                                set("pack_item", item, "pack", pack), set("pack_item", item, "number", std::string("5"))},
+                                set("pack_item", item, "pack", pack), set("pack_item", item, "number", std::string("5")),
+                                set("block", block, "pack", pack), set("block", block, "item", item),
+                                set("block", block, "position", std::int64_t{1}),
+                                set("block", block, "text", std::string("The custody suite closed for repairs in the quarter."))},
                                wall_ms()).ok());
   p.clerk.c->flush();
   auto author = p.join("member");
@@ -398,6 +401,15 @@ TEST_CASE("threat model: a member's modified client cannot read another member's
   const std::string words = "MARKER-DRAFT will the custody suite at Avonmere reopen?";
   auto id = wf::draft_question(author->rep(), to_hex(item), words, wall_ms());
   REQUIRE_MESSAGE(id.ok(), id.err().message);
+  wf::annotation_draft note;
+  note.block = to_hex(block);
+  note.start = 4;
+  note.end = 17;
+  note.kind = "note";
+  note.body = "MARKER-NOTE ask why the repairs took a quarter";
+  note.visibility = "private";
+  auto nid = wf::annotate(author->rep(), note, wall_ms());
+  REQUIRE_MESSAGE(nid.ok(), nid.err().message);
   author->c->flush();
   p.settle({author.get(), atk.get()});
 
@@ -417,7 +429,7 @@ TEST_CASE("threat model: a member's modified client cannot read another member's
       if (e->epoch == keyring::record_epoch) continue;
       auto plain = crypto::open_envelope(*e, space_key);
       REQUIRE(plain.ok());
-      CHECK_FALSE(std::string(plain->begin(), plain->end()).find("MARKER-DRAFT") != std::string::npos);
+      CHECK_FALSE(std::string(plain->begin(), plain->end()).find("MARKER-") != std::string::npos);
       auto body = codec::decode_body(*plain, e->actor);
       REQUIRE(body.ok());
       for (auto& o : body->ops) {
@@ -443,8 +455,15 @@ TEST_CASE("threat model: a member's modified client cannot read another member's
   CHECK(mine.rows("question", "id", from_hex(*id))->front().text("body").empty());
   auto image = mine.save();
   REQUIRE(image.ok());
-  CHECK(std::string(image->begin(), image->end()).find("MARKER-DRAFT") == std::string::npos);
+  CHECK(std::string(image->begin(), image->end()).find("MARKER-") == std::string::npos);
   for (auto& q : *wf::questions(mine, to_hex(meeting))) CHECK(q.id != *id);
+  for (auto& a : *wf::annotations(mine, to_hex(meeting))) CHECK(a.id != *nid);
+  auto note_rows = mine.rows("annotation", "id", from_hex(*nid));
+  REQUIRE(note_rows->size() == 1);
+  const value* sealed_note = note_rows->front().get("body");
+  REQUIRE(sealed_note);
+  CHECK(replica::is_private(*sealed_note));
+  CHECK(mine.open_private(std::get<bytes>(*sealed_note)).err().code == errc::no_key);
 
   // Submitted, it is the panel's: the same tablet reads it.
   REQUIRE(wf::submit_question(author->rep(), *id, wall_ms()).ok());
