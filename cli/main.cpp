@@ -1,7 +1,7 @@
 // packline: the native command-line client, a thin executable on client-core.
 // It keeps the device's replica in <data>/replica.db (replica::save/open),
-// syncs over the Beast WebSocket client of tests/support, and reads PDFs with
-// Debian's pdftotext (poppler-utils), handing the core one text per page.
+// syncs over the network client (cli/net: ws:// or wss://), and reads PDFs
+// with Debian's poppler-utils. The commands are a table parsed by CLI11.
 // Single-threaded; every command opens the replica, works, saves, exits.
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -29,71 +30,127 @@
 #include "pdf_source.hpp"
 #include "packline/sync.hpp"
 #include "packline/workflow.hpp"
-#include "ws_client.hpp"
+#include "net/ws_client.hpp"
+
+#include <CLI/CLI.hpp>
 
 using namespace packline;
 namespace wf = packline::workflow;
 
 namespace {
 
-const char* usage =
-    "usage: packline [--data DIR] COMMAND [ARGS]\n"
-    "  --data DIR       this device's folder (default $PACKLINE_HOME or ./packline-client)\n"
-    "\n"
-    "  join --server ws://HOST:PORT [--name NAME --role ROLE]\n"
-    "                   join the server's default panel (invites: issue 4) and, with --name,\n"
-    "                   add yourself (member, independent_member; clerk when the panel has none)\n"
-    "  found --server URL --name NAME [--role clerk]\n"
-    "                   found a secured panel (new space; this device holds the admin key)\n"
-    "  invite NAME ROLE [--days N]   (admin device) add a member and print a one-time invite code\n"
-    "  join --server URL --invite CODE   redeem an invite on a new device\n"
-    "  remove MEMBER | revoke DEVICE     (admin device) both start a new key epoch\n"
-    "  A secured panel's replica.db is always sealed at rest (Argon2id + XChaCha20-Poly1305) under a\n"
-    "  passphrase of at least 10 characters, asked on the terminal without echo (PACKLINE_PASSPHRASE\n"
-    "  gives it to a script instead); replica.db.bak keeps the previous good state.\n"
-    "  sync             send local changes, receive everyone else's, then exit\n"
-    "  status           device, server, member, changes not yet sent\n"
-    "  members          list the panel's members\n"
-    "  add-member NAME ROLE      (clerk or chair)\n"
-    "  sign-in MEMBER            act as this member on this device\n"
-    "  import [--dry-run] [--json] [--meeting ID] [--title T] [--add-members] [--add-priorities] FILE\n"
-    "                   import an agenda pack (.txt or .pdf) as clerk; --dry-run previews,\n"
-    "                   --meeting adds FILE to that meeting as a supplement (minutes, late papers);\n"
-    "                   new front-sheet members and plan priorities are listed, and written only\n"
-    "                   with --add-members / --add-priorities\n"
-    "  meetings         list meetings\n"
-    "  items MEETING    list a meeting's agenda items\n"
-    "  blocks ITEM      the text of an item, block by block\n"
-    "  draft --item ITEM [--priority P] [--target T] [--section S] [--parts N] TEXT\n"
-    "  submit QUESTION\n"
-    "  questions MEETING\n"
-    "  consolidate --meeting M --from Q1,Q2 [--lead MEMBER] [--lead-label L] [--section S] TEXT\n"
-    "  list MEETING     the consolidated list\n"
-    "  export MEETING [--format md|html] [--out FILE]\n"
-    "  respond CONSOLIDATED [--at HH:MM:SS | --written] TEXT\n"
-    "  action --meeting M [--owner O] [--due YYYY-MM-DD] TEXT\n"
-    "  actions MEETING\n"
-    "  annotate --block BLOCK [--quote TEXT] [--note TEXT] [--visibility private|priority|panel] [--priority P]\n"
-    "                   highlight (or, with --note, annotate) the quoted words of a block (default: all of it)\n"
-    "  annotations MEETING   the annotations you may read, where each now sits\n"
-    "  annotation edit ANNOTATION [--note TEXT] [--visibility private|priority|panel] [--priority P]\n"
-    "                   (the author) what is not given stays as it is\n"
-    "  annotation delete ANNOTATION   (the author)\n"
-    "  read MEETING [--pack PACK]     mark the meeting's pack (default: its current version) as read\n"
-    "  changed MEETING   the blocks changed since the version you marked as read\n"
-    "  group --meeting M Q1,Q2[,...]  (chair) put drafts together without merging them\n"
-    "  groups MEETING   the groups not merged yet\n"
-    "  merge GROUP [--from Q1,Q2] [--lead MEMBER] [--lead-label L] [--section S] TEXT\n"
-    "                   (chair) the group becomes a consolidated question at the end of the list\n"
-    "  forward-plan     the forward plan's rows\n"
-    "  forward-plan edit ROW [--notes T] [--lead L] [--kloes K] [--approach Agenda|SSR]   (chair or clerk)\n"
-    "  priorities       the plan's priorities and their leads\n"
-    "  leads PRIORITY MEMBER[,MEMBER...]   (chair or clerk) set a priority's leads\n"
-    "  kloe draft --priority P --topic T [--meeting LABEL] [--approach Agenda|SSR] BULLETS   (a lead)\n"
-    "  kloe list [PRIORITY]\n"
-    "  submission --meeting M --name NAME [--statement] [--received \"YYYY-MM-DD HH:MM\"] TEXT\n"
-    "                   (clerk) record a public question or statement (UK time received, default now)\n"
-    "  submissions MEETING   public questions and statements with the panel's decision\n";
+// A command's arguments and options, as its body reads them.
+struct args {
+  std::vector<std::string> pos;
+  std::map<std::string, std::string> opt;
+  bool has(const std::string& k) const { return opt.count(k) > 0; }
+  std::string get(const std::string& k, const std::string& d = {}) const {
+    auto it = opt.find(k);
+    return it == opt.end() ? d : it->second;
+  }
+};
+
+// The commands, one row each: what it does, its arguments (in brackets when
+// optional), its options that take a value, its flags, and which options it
+// needs. CLI11 is built from this table, so every command has --help, an
+// unknown or misplaced option is an error, and nothing is guessed.
+struct command_spec {
+  std::string name;  // "kloe draft": a command and its sub-command
+  std::string help;
+  std::vector<std::string> args;
+  std::vector<std::pair<std::string, std::string>> options;
+  std::vector<std::pair<std::string, std::string>> flags;
+  std::vector<std::string> required;
+};
+
+using opts = std::vector<std::pair<std::string, std::string>>;
+const opts consolidated_opts = {{"meeting", "the meeting"},
+                                {"from", "the drafts it answers, Q1,Q2,..."},
+                                {"lead", "the member who asks it"},
+                                {"lead-label", "how the lead is shown"},
+                                {"section", "the list's section (the core's default when not given)"},
+                                {"target", "whom it is asked of"}};
+const opts visibility_opts = {{"visibility", "private, priority or panel"}, {"priority", "the priority, for priority visibility"}};
+
+const std::vector<command_spec>& commands() {
+  static const std::vector<command_spec> table = {
+      {"join", "join the server's panel (or, with --invite, a secured panel) from this device",
+       {}, {{"server", "ws://HOST:PORT or wss://HOST"}, {"name", "add yourself as this member"},
+            {"role", "your role with --name: member, independent_member (clerk when the panel has none)"},
+            {"invite", "the invite code of a secured panel"}}, {}, {"server"}},
+      {"found", "found a secured panel (a new space; this device holds the admin key)",
+       {}, {{"server", "ws://HOST:PORT or wss://HOST"}, {"name", "your name"}, {"role", "your role (default clerk)"}},
+       {}, {"server", "name"}},
+      {"invite", "(admin device) add a member and print a one-time invite code", {"NAME", "ROLE"},
+       {{"days", "days the invite stays valid (default 7)"}}},
+      {"remove", "(admin device) remove a member; starts a new key epoch", {"MEMBER"}},
+      {"revoke", "(admin device) revoke a lost device; starts a new key epoch", {"DEVICE"}},
+      {"sync", "send local changes, receive everyone else's, then exit", {},
+       {{"server", "another server address for this once"}}},
+      {"status", "device, server, member, changes not yet sent"},
+      {"members", "list the panel's members"},
+      {"add-member", "(clerk or chair) add a member", {"NAME", "ROLE"}},
+      {"sign-in", "act as this member on this device", {"MEMBER"}},
+      {"import", "(clerk) import an agenda pack (.txt or .pdf)", {"FILE"},
+       {{"meeting", "add FILE to this meeting as a supplement (minutes, late papers)"},
+        {"title", "the supplement's title"}},
+       {{"dry-run", "preview; nothing is written"},
+        {"json", "the preview as JSON"},
+        {"add-members", "add the front sheet's members who are not on the panel"},
+        {"add-priorities", "add the plan's priorities that are not on the panel"}}},
+      {"meetings", "list meetings"},
+      {"items", "a meeting's agenda items", {"MEETING"}},
+      {"blocks", "the text of an item, block by block", {"ITEM"}},
+      {"draft", "draft a question", {"TEXT"},
+       {{"item", "the agenda item"}, {"priority", "the plan's priority"}, {"target", "whom it is asked of (default PCC)"},
+        {"section", "the list's section (default In quarter)"}, {"parts", "how many parts it has (default 1)"}}},
+      {"submit", "submit your draft to the chair", {"QUESTION"}},
+      {"questions", "a meeting's questions", {"MEETING"}},
+      {"consolidate", "(chair) add a question to the final list", {"TEXT"}, consolidated_opts},
+      {"list", "the consolidated list", {"MEETING"}},
+      {"export", "the consolidated list as a document", {"MEETING"},
+       {{"format", "md or html (default md)"}, {"out", "write it to this file"}}},
+      {"respond", "(clerk) record an answer", {"CONSOLIDATED", "TEXT"},
+       {{"at", "HH:MM:SS in the meeting's recording"}}, {{"written", "answered in writing"}}},
+      {"action", "(clerk) record an action", {"TEXT"},
+       {{"meeting", "the meeting"}, {"owner", "who does it"}, {"due", "YYYY-MM-DD"}, {"question", "the question it follows"}}},
+      {"actions", "a meeting's actions", {"MEETING"}},
+      {"annotate", "highlight (or, with --note, annotate) the quoted words of a block (default: all of it)", {},
+       [] {
+         opts o = {{"block", "the block"}, {"quote", "the words"}, {"note", "the note"}};
+         o.insert(o.end(), visibility_opts.begin(), visibility_opts.end());
+         return o;
+       }(),
+       {}, {"block"}},
+      {"annotations", "the annotations you may read, where each now sits", {"MEETING"}},
+      {"annotation edit", "(the author) change a note; what is not given stays as it is", {"ANNOTATION"},
+       [] {
+         opts o = {{"note", "the note"}};
+         o.insert(o.end(), visibility_opts.begin(), visibility_opts.end());
+         return o;
+       }()},
+      {"annotation delete", "(the author) delete an annotation", {"ANNOTATION"}},
+      {"read", "mark the meeting's pack as read", {"MEETING"}, {{"pack", "this version (default: the current one)"}}},
+      {"changed", "the blocks changed since the version you marked as read", {"MEETING"}},
+      {"group", "(chair) put drafts together without merging them", {"QUESTIONS"}, {{"meeting", "the meeting"}}},
+      {"groups", "the groups not merged yet", {"MEETING"}},
+      {"merge", "(chair) the group becomes a consolidated question at the end of the list", {"GROUP", "TEXT"},
+       consolidated_opts},
+      {"forward-plan", "the forward plan's rows"},
+      {"forward-plan edit", "(chair or clerk) change a row", {"ROW"},
+       {{"notes", "the notes"}, {"lead", "the lead"}, {"kloes", "the key lines of enquiry"}, {"approach", "Agenda or SSR"}}},
+      {"priorities", "the plan's priorities and their leads"},
+      {"leads", "(chair or clerk) set a priority's leads", {"PRIORITY", "MEMBERS"}},
+      {"kloe draft", "(a lead) draft key lines of enquiry", {"BULLETS"},
+       {{"priority", "the priority"}, {"topic", "the topic"}, {"meeting", "the meeting's label"}, {"approach", "Agenda or SSR"}}},
+      {"kloe list", "key lines of enquiry", {"[PRIORITY]"}},
+      {"submission", "(clerk) record a public question or statement", {"TEXT"},
+       {{"meeting", "the meeting"}, {"name", "who sent it"}, {"received", "\"YYYY-MM-DD HH:MM\", UK time (default now)"}},
+       {{"statement", "a statement, not a question"}}},
+      {"submissions", "public questions and statements with the panel's decision", {"MEETING"}},
+  };
+  return table;
+}
 
 std::uint64_t now_ms() {
   using namespace std::chrono;
@@ -137,40 +194,27 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
-// Arguments: positionals and --options (flags without a value listed in `flags`).
-struct args {
-  std::vector<std::string> pos;
-  std::map<std::string, std::string> opt;
-  bool has(const std::string& k) const { return opt.count(k) > 0; }
-  std::string get(const std::string& k, const std::string& d = {}) const {
-    auto it = opt.find(k);
-    return it == opt.end() ? d : it->second;
-  }
-};
-
-args parse_args(const std::vector<std::string>& v, const std::vector<std::string>& flags) {
-  args a;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    const std::string& s = v[i];
-    if (s.rfind("--", 0) == 0 && s.size() > 2) {
-      std::string k = s.substr(2);
-      auto eq = k.find('=');
-      if (eq != std::string::npos) a.opt[k.substr(0, eq)] = k.substr(eq + 1);
-      else if (std::find(flags.begin(), flags.end(), k) != flags.end()) a.opt[k] = "1";
-      else if (i + 1 < v.size()) a.opt[k] = v[++i];
-      else a.opt[k] = "";
-    } else {
-      a.pos.push_back(s);
-    }
-  }
-  return a;
-}
-
 struct device {
   std::string dir;
+  std::string ca;  // --ca for this run; else the one kept at join
   std::unique_ptr<replica> rep;
 
   std::string path(const char* f) const { return dir + "/" + f; }
+  // How wss:// checks the server: the CA given now, the one kept when this
+  // device joined, or the system's CA store.
+  net::tls_options tls() const {
+    if (!ca.empty()) return {ca};
+    std::string kept;
+    return {read_file(path("ca.pem"), kept) ? path("ca.pem") : std::string{}};
+  }
+  // Where this device syncs: kept with the CA certificate it was given.
+  result<void> keep_server(const std::string& url) const {
+    if (!write_file(path("server"), url + "\n")) return make_error(errc::storage, "cannot write " + path("server"));
+    std::string pem;
+    if (!ca.empty() && (!read_file(ca, pem) || !write_file(path("ca.pem"), pem)))
+      return make_error(errc::storage, "cannot keep the CA certificate " + ca + " in " + path("ca.pem"));
+    return {};
+  }
   std::string server() const {
     std::string s;
     read_file(path("server"), s);
@@ -267,37 +311,13 @@ struct device {
   }
 };
 
-// ws://host:port[/path]
-bool parse_url(const std::string& url, std::string& host, std::uint16_t& port, std::string& target) {
-  std::string u = url;
-  if (u.rfind("ws://", 0) == 0) u = u.substr(5);
-  else if (u.rfind("http://", 0) == 0) u = u.substr(7);
-  auto slash = u.find('/');
-  target = slash == std::string::npos ? "/sync" : u.substr(slash);
-  if (target == "/") target = "/sync";
-  std::string hp = u.substr(0, slash);
-  auto colon = hp.rfind(':');
-  host = hp.substr(0, colon);
-  if (host.empty()) return false;
-  if (colon == std::string::npos) {
-    port = 80;
-    return true;
-  }
-  char* end = nullptr;
-  long p = std::strtol(hp.c_str() + colon + 1, &end, 10);
-  if (!end || *end || p <= 0 || p > 65535) return false;
-  port = static_cast<std::uint16_t>(p);
-  return true;
-}
-
 // Connects, authenticates, pushes and pulls until synced and quiet.
 result<void> sync_now(device& d, const std::string& url, bool quiet_output = false) {
-  std::string host, target;
-  std::uint16_t port = 0;
-  if (!parse_url(url, host, port, target)) return make_error(errc::invalid_argument, "not a server address: " + url);
-  test::ws_client ws;
+  auto ep = net::parse_url(url);
+  if (!ep) return ep.err();
+  net::ws_client ws;
   std::string err;
-  if (!ws.connect(host, port, target, &err)) return make_error(errc::storage, "cannot reach " + url + ": " + err);
+  if (!ws.connect(*ep, d.tls(), &err)) return make_error(errc::storage, "cannot reach " + url + ": " + err);
   sync_session s(*d.rep);
   for (auto& f : s.on_open()) ws.send(f);
   using clock = std::chrono::steady_clock;
@@ -306,7 +326,7 @@ result<void> sync_now(device& d, const std::string& url, bool quiet_output = fal
   std::size_t start_pending = d.rep->pending_count();
   while (clock::now() < deadline) {
     auto ev = ws.receive(std::chrono::milliseconds(100));
-    if (ev.k == test::ws_event::kind::frame) {
+    if (ev.k == net::ws_event::kind::frame) {
       last = clock::now();
       auto out = s.on_frame(ev.data, now_ms());
       if (!out) {
@@ -318,7 +338,7 @@ result<void> sync_now(device& d, const std::string& url, bool quiet_output = fal
       for (auto& r : s.take_rejections()) std::cerr << "packline: " << r << "\n";
       continue;
     }
-    if (ev.k != test::ws_event::kind::timeout) {
+    if (ev.k != net::ws_event::kind::timeout) {
       (void)d.save();
       return make_error(errc::storage, "the server closed the connection: " + ev.message);
     }
@@ -447,22 +467,109 @@ wf::consolidated_draft consolidated_args(const args& a, const std::string& body)
   return c;
 }
 
+// The command line, parsed by CLI11 from the table of commands.
+struct command_line {
+  std::string dir, ca, cmd;
+  args a;
+};
+
+// Fills `out`; returns an exit code when the run ends here (help, version,
+// a mistake in the command line, which is 2).
+std::optional<int> parse_command_line(int argc, char** argv, command_line& out) {
+  CLI::App app{"packline: a scrutiny panel's tablet on the command line. Every command has --help.", "packline"};
+  app.set_version_flag("--version", PACKLINE_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();  // --data and --ca may also follow the command
+  const char* home = std::getenv("PACKLINE_HOME");
+  out.dir = home ? home : "packline-client";
+  app.add_option("--data", out.dir, "this device's folder (default $PACKLINE_HOME or ./packline-client)");
+  app.add_option("--ca", out.ca,
+                 "the CA certificate (PEM) that signed a wss:// server's certificate; kept for later runs "
+                 "(default: the system's CA store)")
+      ->check(CLI::ExistingFile);
+  app.footer(
+      "A secured panel's replica.db is always sealed at rest (Argon2id + XChaCha20-Poly1305) under a passphrase of\n"
+      "at least 10 characters, asked on the terminal without echo (PACKLINE_PASSPHRASE gives it to a script\n"
+      "instead); replica.db.bak keeps the previous good state.");
+
+  struct slot {
+    const command_spec* spec;
+    CLI::App* app;
+    std::map<std::string, std::string> values;
+    std::vector<std::pair<std::string, CLI::Option*>> given;  // option or flag name, and the CLI11 option
+    std::vector<std::pair<std::string, std::string*>> positional;
+  };
+  std::deque<slot> slots;  // stable addresses: CLI11 writes into `values`
+  std::map<std::string, CLI::App*> by_name;
+  for (const auto& c : commands()) {
+    auto space = c.name.find(' ');
+    CLI::App* sub;
+    if (space == std::string::npos) {
+      sub = by_name[c.name] = app.add_subcommand(c.name, c.help);
+    } else {
+      auto word = c.name.substr(0, space);
+      auto& parent = by_name[word];
+      if (!parent) parent = app.add_subcommand(word, word + " " + c.name.substr(space + 1) + "|…")->require_subcommand(1);
+      sub = parent->add_subcommand(c.name.substr(space + 1), c.help);
+    }
+    auto& sl = slots.emplace_back(slot{&c, sub, {}, {}, {}});
+    for (const auto& [name, help] : c.options) {
+      auto* o = sub->add_option("--" + name, sl.values[name], help);
+      if (std::find(c.required.begin(), c.required.end(), name) != c.required.end()) o->required();
+      sl.given.emplace_back(name, o);
+    }
+    for (const auto& [name, help] : c.flags) sl.given.emplace_back("", sub->add_flag("--" + name, help));
+    for (const auto& arg : c.args) {
+      bool optional = arg.front() == '[';
+      std::string name = optional ? arg.substr(1, arg.size() - 2) : arg;
+      auto* o = sub->add_option(name, sl.values[name], name);
+      if (!optional) o->required();
+      sl.positional.emplace_back(name, &sl.values[name]);
+    }
+  }
+
+  std::vector<std::string> words(argv, argv + argc);
+  // `packline help` lists the commands (after --data DIR or --ca FILE too).
+  for (std::size_t i = 1; i < words.size(); ++i) {
+    if (words[i] == "--data" || words[i] == "--ca") ++i;
+    else if (words[i] == "help") words[i] = "--help";
+    else if (words[i].rfind("--", 0) != 0) break;
+  }
+  std::vector<char*> ptrs;
+  for (auto& w : words) ptrs.push_back(w.data());
+  try {
+    app.parse(static_cast<int>(ptrs.size()), ptrs.data());
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  // The deepest command given: a sub-command comes after its parent in the table.
+  const slot* chosen = nullptr;
+  for (const auto& sl : slots)
+    if (sl.app->parsed()) chosen = &sl;
+  if (!chosen) return 2;  // (CLI11 requires one)
+  const auto& name = chosen->spec->name;
+  auto space = name.find(' ');
+  out.cmd = name.substr(0, space);
+  if (space != std::string::npos) out.a.pos.push_back(name.substr(space + 1));
+  for (const auto& [opt, o] : chosen->given)
+    if (o->count() > 0) out.a.opt[opt.empty() ? o->get_name().substr(2) : opt] = opt.empty() ? "1" : chosen->values.at(opt);
+  for (const auto& [arg, value] : chosen->positional)
+    if (chosen->app->get_option(arg)->count() > 0) out.a.pos.push_back(*value);
+  return std::nullopt;
+}
+
 int run(int argc, char** argv) {
-  std::vector<std::string> v(argv + 1, argv + argc);
-  std::string dir = std::getenv("PACKLINE_HOME") ? std::getenv("PACKLINE_HOME") : "packline-client";
-  if (v.size() >= 2 && v[0] == "--data") {
-    dir = v[1];
-    v.erase(v.begin(), v.begin() + 2);
-  }
-  if (v.empty() || v[0] == "--help" || v[0] == "-h" || v[0] == "help") {
-    std::cout << usage;
-    return v.empty() ? 2 : 0;
-  }
-  std::string cmd = v[0];
-  args a = parse_args(std::vector<std::string>(v.begin() + 1, v.end()), {"dry-run", "json", "written", "statement", "add-members", "add-priorities"});
+  command_line line;
+  if (auto rc = parse_command_line(argc, argv, line)) return *rc;
+  const std::string& cmd = line.cmd;
+  const args& a = line.a;
   if (auto c = crypto::init(); !c) return fail(c.err());
-  device d{dir, nullptr};
+  device d{line.dir, line.ca, nullptr};
   const std::uint64_t now = now_ms();
+  // A mistyped server address is refused before anything is written.
+  if (a.has("server"))
+    if (auto ep = net::parse_url(a.get("server")); !ep) return fail(ep.err());
 
   if (cmd == "import") return cmd_import(d, a);
 
@@ -470,7 +577,7 @@ int run(int argc, char** argv) {
     std::string url = a.get("server");
     if (url.empty() || !a.has("name")) return fail("found needs --server ws://HOST:PORT --name NAME");
     if (auto o = d.open(true); !o) return fail(o.err());
-    if (!write_file(d.path("server"), url + "\n")) return fail("cannot write " + d.path("server"));
+    if (auto k = d.keep_server(url); !k) return fail(k.err());
     std::string role = a.get("role", "clerk");
     auto member = wf::found_panel(*d.rep, a.get("name"), role, now);
     if (!member) return fail(member.err());
@@ -483,7 +590,7 @@ int run(int argc, char** argv) {
     std::string url = a.get("server");
     if (url.empty()) return fail("join needs --server ws://HOST:PORT");
     if (auto o = d.open(true); !o) return fail(o.err());
-    if (!write_file(d.path("server"), url + "\n")) return fail("cannot write " + d.path("server"));
+    if (auto k = d.keep_server(url); !k) return fail(k.err());
     if (auto j = d.rep->redeem_invite(a.get("invite"), now); !j) return fail(j.err());
     if (auto s = sync_now(d, url); !s) return fail(s.err());
     bytes m = d.rep->my_member();
@@ -498,7 +605,7 @@ int run(int argc, char** argv) {
     std::string url = a.get("server");
     if (url.empty()) return fail("join needs --server ws://HOST:PORT");
     if (auto o = d.open(true); !o) return fail(o.err());
-    if (!write_file(d.path("server"), url + "\n")) return fail("cannot write " + d.path("server"));
+    if (auto k = d.keep_server(url); !k) return fail(k.err());
     if (auto s = sync_now(d, url); !s) return fail(s.err());
     std::cout << "joined panel " << to_hex(d.rep->space()) << " at " << url << "\n";
     if (a.has("name")) {
@@ -521,17 +628,9 @@ int run(int argc, char** argv) {
     std::cout << *id << "\n";
     return done(0);
   };
-  auto need = [&](std::size_t n, const char* what) {
-    if (a.pos.size() < n) {
-      std::cerr << "packline: " << cmd << " needs " << what << "\n";
-      return false;
-    }
-    return true;
-  };
 
   if (d.rep->locked() && cmd != "sync" && cmd != "status") return fail(make_error(errc::lease_expired));
   if (cmd == "invite") {
-    if (!need(2, "NAME ROLE")) return 2;
     auto days = std::strtoull(a.get("days", "7").c_str(), nullptr, 10);
     auto inv = wf::invite_member(*d.rep, a.pos[0], a.pos[1], now, days * 24 * 3600 * 1000);
     if (!inv) return fail(inv.err());
@@ -541,7 +640,6 @@ int run(int argc, char** argv) {
     return done(0);
   }
   if (cmd == "remove" || cmd == "revoke") {
-    if (!need(1, cmd == "remove" ? "MEMBER" : "DEVICE")) return 2;
     auto r = cmd == "remove" ? d.rep->remove_member(from_hex(a.pos[0]), now) : d.rep->revoke_device(from_hex(a.pos[0]), now);
     if (!r) return fail(r.err());
     std::cerr << "new key epoch " << d.rep->write_epoch() << "; run `packline sync` to publish it\n";
@@ -566,14 +664,12 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (cmd == "add-member") {
-    if (!need(2, "NAME ROLE")) return 2;
     auto m = wf::add_member(*d.rep, a.pos[0], a.pos[1], now);
     if (!m) return fail(m.err());
     std::cout << *m << "\n";
     return done(0);
   }
   if (cmd == "sign-in") {
-    if (!need(1, "MEMBER")) return 2;
     if (auto s = wf::sign_in(*d.rep, a.pos[0]); !s) return fail(s.err());
     return done(0);
   }
@@ -584,7 +680,6 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (cmd == "items") {
-    if (!need(1, "MEETING")) return 2;
     auto is = wf::items(*d.rep, a.pos[0]);
     if (!is) return fail(is.err());
     for (auto& i : *is)
@@ -593,14 +688,12 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (cmd == "blocks") {
-    if (!need(1, "ITEM")) return 2;
     auto bs = wf::blocks(*d.rep, a.pos[0]);
     if (!bs) return fail(bs.err());
     for (auto& b : *bs) std::cout << b.id << "  p." << b.page << "  " << b.kind << "  " << b.text << "\n";
     return 0;
   }
   if (cmd == "draft") {
-    if (!need(1, "TEXT")) return 2;
     wf::question_draft q;
     q.item = a.get("item");
     q.priority = a.get("priority");
@@ -612,31 +705,26 @@ int run(int argc, char** argv) {
     return created(id);
   }
   if (cmd == "submit") {
-    if (!need(1, "QUESTION")) return 2;
     if (auto s = wf::submit_question(*d.rep, a.pos[0], now); !s) return fail(s.err());
     return done(0);
   }
   if (cmd == "questions") {
-    if (!need(1, "MEETING")) return 2;
     auto qs = wf::questions(*d.rep, a.pos[0]);
     if (!qs) return fail(qs.err());
     for (auto& q : *qs) std::cout << q.id << "  " << (q.outcome.empty() ? q.status : q.outcome) << "  " << q.body << "\n";
     return 0;
   }
   if (cmd == "consolidate") {
-    if (!need(1, "TEXT")) return 2;
     auto id = wf::consolidate(*d.rep, consolidated_args(a, a.pos[0]), now);
     return created(id);
   }
   if (cmd == "list") {
-    if (!need(1, "MEETING")) return 2;
     auto l = wf::consolidated_list(*d.rep, a.pos[0]);
     if (!l) return fail(l.err());
     for (auto& c : *l) std::cout << c.id << "  Q" << c.number << "  " << c.section << "  " << c.body << "\n";
     return 0;
   }
   if (cmd == "export") {
-    if (!need(1, "MEETING")) return 2;
     std::string fmt = a.get("format", "md");
     auto out = fmt == "html" ? exporter::html(*d.rep, a.pos[0]) : exporter::markdown(*d.rep, a.pos[0]);
     if (!out) return fail(out.err());
@@ -648,12 +736,10 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (cmd == "respond") {
-    if (!need(2, "CONSOLIDATED TEXT")) return 2;
     auto id = wf::record_response(*d.rep, a.pos[0], a.pos[1], a.get("at"), a.has("written"), now);
     return created(id);
   }
   if (cmd == "action") {
-    if (!need(1, "TEXT")) return 2;
     wf::action ac;
     ac.meeting = a.get("meeting");
     ac.owner = a.get("owner");
@@ -664,7 +750,6 @@ int run(int argc, char** argv) {
     return created(id);
   }
   if (cmd == "actions") {
-    if (!need(1, "MEETING")) return 2;
     auto as = wf::actions(*d.rep, a.pos[0]);
     if (!as) return fail(as.err());
     for (auto& x : *as)
@@ -692,7 +777,6 @@ int run(int argc, char** argv) {
     return created(id);
   }
   if (cmd == "annotations") {
-    if (!need(1, "MEETING")) return 2;
     auto as = wf::annotations(*d.rep, a.pos[0]);
     if (!as) return fail(as.err());
     for (auto& x : *as)
@@ -701,9 +785,7 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (cmd == "annotation") {
-    std::string sub = a.pos.empty() ? std::string{} : a.pos[0];
-    if ((sub != "edit" && sub != "delete") || a.pos.size() < 2) return fail("annotation edit|delete ANNOTATION");
-    if (sub == "delete") {
+    if (a.pos[0] == "delete") {
       if (auto r = wf::delete_annotation(*d.rep, a.pos[1], now); !r) return fail(r.err());
       return done(0);
     }
@@ -715,7 +797,6 @@ int run(int argc, char** argv) {
     return done(0);
   }
   if (cmd == "read") {
-    if (!need(1, "MEETING")) return 2;
     std::string pack = a.get("pack");
     if (pack.empty()) {
       auto m = wf::meeting_by_id(*d.rep, a.pos[0]);
@@ -727,7 +808,6 @@ int run(int argc, char** argv) {
     return done(0);
   }
   if (cmd == "changed") {
-    if (!need(1, "MEETING")) return 2;
     auto c = wf::changed_since_read(*d.rep, a.pos[0]);
     if (!c) return fail(c.err());
     if (c->read_pack.empty()) {
@@ -741,12 +821,10 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (cmd == "group") {
-    if (!need(1, "Q1,Q2")) return 2;
     auto id = wf::group_drafts(*d.rep, a.get("meeting"), split_list(a.pos[0]), now);
     return created(id);
   }
   if (cmd == "groups") {
-    if (!need(1, "MEETING")) return 2;
     auto gs = wf::groups(*d.rep, a.pos[0]);
     if (!gs) return fail(gs.err());
     for (auto& g : *gs) {
@@ -757,13 +835,11 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (cmd == "merge") {
-    if (!need(2, "GROUP TEXT")) return 2;
     if (auto r = wf::merge_group(*d.rep, a.pos[0], consolidated_args(a, a.pos[1]), now); !r) return fail(r.err());
     return done(0);
   }
   if (cmd == "forward-plan") {
     if (!a.pos.empty() && a.pos[0] == "edit") {
-      if (!need(2, "edit ROW")) return 2;
       wf::forward_item f;
       f.id = a.pos[1];
       f.notes = a.get("notes");
@@ -791,14 +867,11 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (cmd == "leads") {
-    if (!need(2, "PRIORITY MEMBERS")) return 2;
     if (auto s = wf::set_priority_leads(*d.rep, a.pos[0], split_list(a.pos[1]), now); !s) return fail(s.err());
     return done(0);
   }
   if (cmd == "kloe") {
-    std::string sub = a.pos.empty() ? std::string{} : a.pos[0];
-    if (sub == "draft") {
-      if (!need(2, "draft BULLETS")) return 2;
+    if (a.pos[0] == "draft") {
       wf::kloe k;
       k.priority = a.get("priority");
       k.topic = a.get("topic");
@@ -808,17 +881,13 @@ int run(int argc, char** argv) {
       auto id = wf::draft_kloe(*d.rep, k, now);
       return created(id);
     }
-    if (sub == "list") {
-      auto ks = wf::kloes(*d.rep, a.pos.size() > 1 ? a.pos[1] : std::string{});
-      if (!ks) return fail(ks.err());
-      for (auto& k : *ks)
-        std::cout << k.id << "  " << k.approach << "  " << k.target_meeting << "  " << k.topic << "\n" << k.bullets << "\n";
-      return 0;
-    }
-    return fail("kloe draft ... | kloe list [PRIORITY]");
+    auto ks = wf::kloes(*d.rep, a.pos.size() > 1 ? a.pos[1] : std::string{});  // kloe list
+    if (!ks) return fail(ks.err());
+    for (auto& k : *ks)
+      std::cout << k.id << "  " << k.approach << "  " << k.target_meeting << "  " << k.topic << "\n" << k.bullets << "\n";
+    return 0;
   }
   if (cmd == "submission") {
-    if (!need(1, "TEXT")) return 2;
     wf::submission_draft sd;
     sd.meeting = a.get("meeting");
     sd.name = a.get("name");
@@ -836,7 +905,6 @@ int run(int argc, char** argv) {
     return done(0);
   }
   if (cmd == "submissions") {
-    if (!need(1, "MEETING")) return 2;
     auto ss = wf::submissions(*d.rep, a.pos[0]);
     if (!ss) return fail(ss.err());
     for (auto& x : *ss)
@@ -844,8 +912,7 @@ int run(int argc, char** argv) {
                 << "  (" << x.words << " words)\n";
     return 0;
   }
-  std::cerr << usage;
-  return 2;
+  return fail("no such command: " + cmd);  // (a row of the table without a body)
 }
 
 }  // namespace

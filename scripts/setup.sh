@@ -10,7 +10,7 @@ deps=${PACKLINE_DEPS:-/opt/packline-deps}
 pkgs=(build-essential cmake ninja-build ccache pkg-config git
       libboost-dev libmsgpack-cxx-dev libsodium-dev libsqlite3-dev zlib1g-dev doctest-dev
       emscripten chromium tcl autoconf automake libtool dpkg-dev ca-certificates poppler-utils
-      nodejs npm clang libclang-rt-14-dev libssl-dev openssl)
+      nodejs npm clang libclang-rt-14-dev libssl-dev openssl libcli11-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

@@ -53,9 +53,8 @@ class closable {
  public:
   virtual void shutdown() = 0;
   // Bytes queued for the peer (WebSocket sessions), and what to do when the
-  // server as a whole holds too many: drop them, tell the peer to resync, close.
+  // server as a whole holds too many: drop them and cut the connection.
   virtual std::size_t queued() const { return 0; }
-  virtual bool closing() const { return false; }
   virtual void shed() {}
 
  protected:
@@ -90,23 +89,22 @@ struct shared_state {
     net::post(ioc, [this] { shed(); });
   }
 
-  // The sessions holding the most are told to resync and closed until the
-  // total is back under the low mark; everyone else keeps syncing.
+  // The sessions holding the most are dropped until the total is back under
+  // the low mark; everyone else keeps syncing. A session holds bytes only
+  // while a write to it is in flight, so it could not be told anything before
+  // that frame is taken: it is cut at once, which frees its frames now, and
+  // the client reconnects and pulls from its cursor, as error{resync} asks.
   void shed() {
     shed_scheduled = false;
     if (outbound_bytes <= a.opts.outbound_cap) return;
     std::vector<std::pair<std::size_t, closable*>> big;
-    std::size_t releasing = 0;  // held by sessions already closing: freed soon
-    for (auto* s : sessions) {
-      if (s->closing()) releasing += s->queued();
-      else if (auto q = s->queued()) big.emplace_back(q, s);
-    }
+    for (auto* s : sessions)
+      if (auto q = s->queued()) big.emplace_back(q, s);
     std::sort(big.begin(), big.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    // Shed only as much as brings the total under three quarters of the cap
-    // once freed (a frame being written is freed when its write ends or the
-    // connection is cut), biggest first: a member holding an ack is spared.
+    // Biggest first, only as many as bring the total under three quarters of
+    // the cap: a member holding an ack is spared.
     std::size_t target = a.opts.outbound_cap / 4 * 3;
-    std::size_t after = outbound_bytes - std::min(outbound_bytes, releasing);
+    std::size_t after = outbound_bytes;
     std::size_t shed_sessions = 0;
     for (auto& [q, s] : big) {
       if (after <= target) break;
@@ -114,7 +112,7 @@ struct shared_state {
       after -= std::min(after, q);
       ++shed_sessions;
     }
-    log(log_level::warn, "server outbound memory over its cap; busiest sessions told to resync",
+    log(log_level::warn, "server outbound memory over its cap; busiest sessions dropped",
         {{"sessions", static_cast<std::uint64_t>(shed_sessions)},
          {"queued_bytes", static_cast<std::uint64_t>(outbound_bytes)}});
   }
@@ -143,75 +141,6 @@ std::string endpoint_name(const tcp::socket& s) {
   auto ep = s.remote_endpoint(ec);
   if (ec) return "?";
   return ep.address().to_string() + ":" + std::to_string(ep.port());
-}
-
-// The head of an encoded live frame [15, prev, [items...]] as codec.cpp
-// writes it: where its items start and how many there are. Lets sessions
-// merge queued live frames by copying bytes, without decoding envelopes.
-struct live_head {
-  std::uint64_t prev = 0;
-  std::uint32_t count = 0;
-  std::size_t items_at = 0;
-};
-
-std::optional<live_head> read_live_head(const bytes& f) {
-  std::size_t i = 0;
-  auto byte = [&]() -> int { return i < f.size() ? f[i++] : -1; };
-  auto be = [&](int n) -> std::optional<std::uint64_t> {
-    std::uint64_t v = 0;
-    for (int k = 0; k < n; ++k) {
-      int b = byte();
-      if (b < 0) return std::nullopt;
-      v = (v << 8) | static_cast<std::uint64_t>(b);
-    }
-    return v;
-  };
-  if (byte() != 0x93 || byte() != static_cast<int>(proto::msg_type::live)) return std::nullopt;
-  live_head h;
-  int b = byte();
-  std::optional<std::uint64_t> v;
-  if (b >= 0 && b <= 0x7f) v = static_cast<std::uint64_t>(b);
-  else if (b == 0xcc) v = be(1);
-  else if (b == 0xcd) v = be(2);
-  else if (b == 0xce) v = be(4);
-  else if (b == 0xcf) v = be(8);
-  if (!v) return std::nullopt;
-  h.prev = *v;
-  b = byte();
-  if (b >= 0x90 && b <= 0x9f) v = static_cast<std::uint64_t>(b & 0x0f);
-  else if (b == 0xdc) v = be(2);
-  else if (b == 0xdd) v = be(4);
-  else return std::nullopt;
-  if (!v) return std::nullopt;
-  h.count = static_cast<std::uint32_t>(*v);
-  h.items_at = i;
-  return h;
-}
-
-// One live frame holding the items of contiguous live frames, in order.
-bytes merge_live(const std::vector<const bytes*>& parts) {
-  std::uint32_t count = 0;
-  std::size_t size = 16;
-  std::uint64_t prev = 0;
-  for (std::size_t k = 0; k < parts.size(); ++k) {
-    auto h = read_live_head(*parts[k]);
-    if (k == 0) prev = h->prev;
-    count += h->count;
-    size += parts[k]->size() - h->items_at;
-  }
-  bytes out;
-  out.reserve(size);
-  out.push_back(0x93);
-  out.push_back(static_cast<std::uint8_t>(proto::msg_type::live));
-  out.push_back(0xcf);  // uint64: any msgpack width decodes the same
-  append_be(out, prev, 8);
-  out.push_back(0xdd);  // array32
-  append_be(out, count, 4);
-  for (const bytes* p : parts) {
-    auto h = read_live_head(*p);
-    out.insert(out.end(), p->begin() + static_cast<std::ptrdiff_t>(h->items_at), p->end());
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -304,10 +233,16 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
 
   void shutdown() override { begin_close(websocket::close_code::going_away); }
   std::size_t queued() const override { return queued_bytes_; }
-  bool closing() const override { return closing_; }
   void shed() override {
     state_->a.stats.sessions_shed.fetch_add(1, std::memory_order_relaxed);
-    resync();
+    log(log_level::warn, "server over its outbound cap; session dropped",
+        {{"peer", handler_.peer()}, {"bytes", static_cast<std::uint64_t>(queued_bytes_)}});
+    drop_queue();
+    live_ = false;
+    pending_notify_.reset();
+    closing_ = close_started_ = true;  // nothing more is queued or written
+    timer_.cancel();
+    cut();  // ends the write in flight, whose frame is then freed
   }
 
  private:
@@ -426,7 +361,6 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
 
   void enqueue(out_frame f) {
     if (close_started_) return;
-    auto& st = state_->a.stats;
     account(f, +1);
     queue_.push_back(std::move(f));
     if (!writing_) do_write();
@@ -466,13 +400,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     log(log_level::warn, "outbound queue full; resync and close",
         {{"peer", handler_.peer()}, {"frames", static_cast<std::uint64_t>(queue_.size())},
          {"bytes", static_cast<std::uint64_t>(queued_bytes_)}});
-    // Keep the frame being written (Beast owns its buffer until the write ends).
-    while (queue_.size() > (writing_ ? 1u : 0u)) {
-      auto f = std::move(queue_.back());
-      queue_.pop_back();
-      queue_.push_front(std::move(f));
-      pop_front();
-    }
+    drop_queue();
     live_ = false;
     pending_notify_.reset();
     enqueue(out_frame{std::make_shared<const bytes>(codec::encode(proto::error{
@@ -485,6 +413,17 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (!ec) self->cut();
     });
+  }
+
+  // Drops every queued frame but the one being written: Beast owns its
+  // buffer until the write ends.
+  void drop_queue() {
+    while (queue_.size() > (writing_ ? 1u : 0u)) {
+      auto f = std::move(queue_.back());
+      queue_.pop_back();
+      queue_.push_front(std::move(f));
+      pop_front();
+    }
   }
 
   void cut() {
@@ -521,7 +460,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     std::uint64_t last = queue_[0].prev;
     for (const auto& f : queue_) {
       if (!f.live || f.prev != last) break;
-      auto head = read_live_head(*f.data);
+      auto head = codec::read_live_head(*f.data);
       if (!head || items + head->count > limits::max_pull_changes ||
           bytes_total + f.data->size() > tuning::live_coalesce_max_bytes)
         break;
@@ -532,7 +471,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
       ++n;
     }
     if (n < 2) return;
-    auto merged = std::make_shared<const bytes>(merge_live(parts));
+    auto merged = std::make_shared<const bytes>(codec::merge_live(parts));
     std::uint64_t prev = queue_[0].prev;
     for (std::size_t i = 0; i < n; ++i) pop_front();
     auto& st = state_->a.stats;

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -408,4 +410,75 @@ PACKS_TEST_CASE("cli: annotation edit and delete, read marks, groups merged, for
   CHECK(changed.find("changed  p.") != std::string::npos);
   CHECK(changed.find("local and regional fraud figures") != std::string::npos);
   CHECK(line_with(ok("member", {"questions", meeting}), q1).find("merged into Q1") != std::string::npos);
+}
+
+TEST_CASE("cli: the command line is strict: every command has --help, and a mistyped option or stray word is refused") {
+  temp_dir tmp;
+  auto v = cli(tmp, "dev", {"--version"});
+  CHECK(v.code == 0);
+  CHECK(v.out.find('.') != std::string::npos);
+  // `packline help` lists the commands; each answers --help with its usage.
+  auto help = cli(tmp, "dev", {"help"});
+  REQUIRE(help.code == 0);
+  auto at = help.out.find("Subcommands:");
+  REQUIRE(at != std::string::npos);
+  std::istringstream in(help.out.substr(at));
+  std::string line;
+  std::size_t commands = 0;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    if (line.rfind("  ", 0) != 0) break;
+    std::string name = first_word(line.substr(2));
+    auto h = cli(tmp, "dev", {name, "--help"});
+    INFO(name);
+    CHECK(h.code == 0);
+    CHECK(h.out.find("Usage: packline " + name) != std::string::npos);
+    ++commands;
+  }
+  CHECK(commands >= 35);
+  // Mistakes are exit 2 with the reason, and nothing is done.
+  auto typo = cli(tmp, "dev", {"draft", "--itme", "5", "Why?"});
+  CHECK(typo.code == 2);
+  CHECK(typo.err.find("--itme") != std::string::npos);
+  auto stray = cli(tmp, "dev", {"submit", "Q1", "Q2"});
+  CHECK(stray.code == 2);
+  CHECK(stray.err.find("Q2") != std::string::npos);
+  auto missing = cli(tmp, "dev", {"respond", "Q1"});
+  CHECK(missing.code == 2);
+  CHECK(missing.err.find("TEXT") != std::string::npos);
+  CHECK(cli(tmp, "dev", {"kloe", "drafts"}).code == 2);
+  CHECK(cli(tmp, "dev", {"frobnicate"}).code == 2);
+  // An option of another command is not taken silently.
+  CHECK(cli(tmp, "dev", {"meetings", "--format", "html"}).code == 2);
+  CHECK_FALSE(std::filesystem::exists(tmp.sub("dev") + "/replica.db"));
+}
+
+TEST_CASE("cli: a server started with --tls-cert is reached over wss:// with --ca, which the device keeps") {
+  temp_dir tmp;
+  std::string cert = tmp.sub("cert.pem"), key = tmp.sub("key.pem");
+  REQUIRE(std::system(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+                       "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout " + key +
+                       " -out " + cert + " >/dev/null 2>&1").c_str()) == 0);
+  server_process srv(tmp.sub("data"), tmp.sub("server.log"), {"--tls-cert", cert, "--tls-key", key});
+  REQUIRE_MESSAGE(srv.start(), srv.error());
+  const std::string url = "wss://localhost:" + std::to_string(srv.port());
+
+  auto joined = cli(tmp, "clerk", {"--ca", cert, "join", "--server", url, "--name", "Dana", "--role", "clerk"});
+  INFO(joined.err);
+  REQUIRE(joined.code == 0);
+  auto drafted = cli(tmp, "clerk", {"add-member", "Ravi", "member"});
+  REQUIRE(drafted.code == 0);
+  // Later runs use the kept CA: no --ca.
+  auto synced = cli(tmp, "clerk", {"sync"});
+  INFO(synced.err);
+  CHECK(synced.code == 0);
+  auto other = cli(tmp, "member", {"--ca", cert, "join", "--server", url});
+  REQUIRE(other.code == 0);
+  CHECK(cli(tmp, "member", {"members"}).out.find("Ravi") != std::string::npos);
+  // A device that does not trust the certificate is refused in words, and
+  // never falls back to plain ws://.
+  auto untrusted = cli(tmp, "stranger", {"join", "--server", url});
+  CHECK(untrusted.code == 1);
+  CHECK(untrusted.err.find("certificate verify failed") != std::string::npos);
+  CHECK(srv.terminate() == 0);
 }

@@ -158,3 +158,28 @@ TEST_CASE("codec: a frame decodes at most max_frame_items items, whatever its by
   auto ok = codec::decode(codec::encode(page));
   CHECK(ok.ok());
 }
+
+TEST_CASE("codec: contiguous live frames merge into one, byte for byte, without decoding their envelopes") {
+  bytes a = codec::encode(proto::live{5, {{6, bytes{1}}, {7, bytes(300, 2)}}});
+  bytes b = codec::encode(proto::live{7, {{8, bytes(70000, 3)}}});
+  bytes c = codec::encode(proto::live{8, {}});
+  auto head = codec::read_live_head(a);
+  REQUIRE(head);
+  CHECK(head->prev == 5);
+  CHECK(head->count == 2);
+  bytes merged = codec::merge_live({&a, &b, &c});
+  auto d = codec::decode(merged);
+  REQUIRE(d.ok());
+  auto* l = std::get_if<proto::live>(&*d);
+  REQUIRE(l);
+  CHECK(l->prev == 5);
+  REQUIRE(l->items.size() == 3);
+  CHECK(l->items[0].server_seq == 6);
+  CHECK(l->items[1].envelope == bytes(300, 2));
+  CHECK(l->items[2].envelope == bytes(70000, 3));
+  // Anything else is not a live frame.
+  bytes other = codec::encode(proto::notify{9});
+  CHECK_FALSE(codec::read_live_head(other));
+  CHECK_FALSE(codec::read_live_head(bytes{0x93, 15}));
+  CHECK(codec::merge_live({&a, &other}).empty());
+}

@@ -11,11 +11,9 @@ function(packline_server_test name)
 endfunction()
 
 # Test support without Beast: temp folders, the server child process, the
-# sync clients. Beast stays in ws_client.cpp alone (one slow TU, cached).
-add_library(server_ws_client STATIC support/ws_client.cpp)
-target_link_libraries(server_ws_client PUBLIC client_core PRIVATE Boost::headers Threads::Threads)
+# sync clients, over the CLI's network client (cli/net, packline_net).
 add_library(server_test_support STATIC support/server_process.cpp support/sync_client.cpp)
-target_link_libraries(server_test_support PUBLIC client_core server_ws_client)
+target_link_libraries(server_test_support PUBLIC client_core packline_net)
 target_compile_definitions(server_test_support PRIVATE
   PACKLINE_SERVER_BIN="$<TARGET_FILE:packline-server>")
 
@@ -40,12 +38,9 @@ add_dependencies(server_scale_test packline-server)
 add_test(NAME server_scale_test COMMAND server_scale_test)
 set_tests_properties(server_scale_test PROPERTIES TIMEOUT 300)
 
-# TLS: the test's own TLS client (Beast + OpenSSL in one TU).
-find_package(OpenSSL REQUIRED)
-add_library(server_tls_client STATIC support/tls_client.cpp)
-target_link_libraries(server_tls_client PUBLIC client_core PRIVATE Boost::headers Threads::Threads OpenSSL::SSL OpenSSL::Crypto)
+# TLS: the network client over https:// and wss://, checked against the test's CA.
 add_executable(server_tls_test server_tls_test.cpp $<TARGET_OBJECTS:test_main>)
-target_link_libraries(server_tls_test PRIVATE server_test_support server_tls_client doctest::doctest)
+target_link_libraries(server_tls_test PRIVATE server_test_support doctest::doctest)
 target_include_directories(server_tls_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 add_dependencies(server_tls_test packline-server)
 add_test(NAME server_tls_test COMMAND server_tls_test)

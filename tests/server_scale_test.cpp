@@ -12,7 +12,6 @@
 #include "support/server_process.hpp"
 #include "support/sync_client.hpp"
 #include "support/server_fixture.hpp"
-#include "support/ws_client.hpp"
 
 using namespace packline;
 using namespace packline::test;

@@ -795,6 +795,43 @@ struct cursor {
   }
 };
 
+std::optional<live_head> read_live_head(const bytes& frame) {
+  cursor c{frame.data(), frame.data() + frame.size()};
+  live_head h;
+  if (c.array(3) != 3 || c.u64() != static_cast<std::uint64_t>(proto::msg_type::live)) return std::nullopt;
+  h.prev = c.u64();
+  h.count = c.array(UINT32_MAX);
+  if (!c.ok) return std::nullopt;
+  h.items_at = static_cast<std::size_t>(c.p - frame.data());
+  return h;
+}
+
+bytes merge_live(const std::vector<const bytes*>& parts) {
+  std::uint32_t count = 0;
+  std::size_t size = 16;
+  std::uint64_t prev = 0;
+  std::vector<live_head> heads;
+  for (const bytes* p : parts) {
+    auto h = read_live_head(*p);
+    if (!h) return {};
+    if (heads.empty()) prev = h->prev;
+    count += h->count;
+    size += p->size() - h->items_at;
+    heads.push_back(*h);
+  }
+  bytes out;
+  out.reserve(size);
+  out.push_back(0x93);
+  out.push_back(static_cast<std::uint8_t>(proto::msg_type::live));
+  out.push_back(0xcf);  // uint64: any msgpack width decodes the same
+  append_be(out, prev, 8);
+  out.push_back(0xdd);  // array32
+  append_be(out, count, 4);
+  for (std::size_t k = 0; k < parts.size(); ++k)
+    out.insert(out.end(), parts[k]->begin() + static_cast<std::ptrdiff_t>(heads[k].items_at), parts[k]->end());
+  return out;
+}
+
 result<change_body> decode_body(const bytes& b, const bytes& actor) {
   if (b.size() > limits::max_envelope_bytes) return make_error(errc::too_large, "frame is larger than the limit");
   if (b.empty()) return make_error(errc::malformed, "empty frame");

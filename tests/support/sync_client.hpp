@@ -15,9 +15,15 @@
 #include "packline/limits.hpp"
 #include "packline/replica.hpp"
 #include "packline/sync.hpp"
-#include "ws_client.hpp"
+#include "net/ws_client.hpp"
 
 namespace packline::test {
+
+// The tests speak through the CLI's network client.
+using net::http_get;
+using net::http_response;
+using net::ws_client;
+using net::ws_event;
 
 std::uint64_t wall_ms();
 

@@ -2,6 +2,9 @@
 // and back. Decoders check every type, size and count against limits.hpp and
 // never throw; a bad input is an errc::malformed or errc::too_large result.
 #pragma once
+#include <optional>
+#include <vector>
+
 #include "packline/change.hpp"
 #include "packline/keyring.hpp"
 #include "packline/protocol.hpp"
@@ -36,6 +39,19 @@ result<snapshot_blob> decode_snapshot_blob(const bytes& b);
 // What the blob's signature and AEAD bind besides the body:
 // "packline-snap-v1" || space || be64(cursor) || be32(epoch) || device.
 bytes snapshot_blob_header(const snapshot_blob& b);
+
+// Live frames [15, prev, [items...]] merged without decoding their envelopes:
+// a server session merges the live frames queued behind a slow write into
+// one by copying their items. The head says where the items start.
+struct live_head {
+  std::uint64_t prev = 0;
+  std::uint32_t count = 0;
+  std::size_t items_at = 0;
+};
+std::optional<live_head> read_live_head(const bytes& frame);
+// One live frame holding the items of `parts` (contiguous live frames, in
+// order); empty when one of them is not a live frame.
+bytes merge_live(const std::vector<const bytes*>& parts);
 
 // Keyring records (keyring.hpp): the payload of an envelope with
 // epoch = keyring::record_epoch.

@@ -1,16 +1,39 @@
-// A small blocking WebSocket + HTTP client for the server's integration tests.
-// The Beast code lives in ws_client.cpp only (one slow TU); this header is
-// plain. One thread drives a client; reads wait with a timeout.
+// The native network client: a small blocking WebSocket and HTTP client over
+// ws:// and wss:// (http:// and https://), used by the CLI, the benchmarks and
+// the server's tests. TLS checks the server's certificate against the system
+// CA store or a given CA file, and its host name. Boost.Beast and OpenSSL live
+// in ws_client.cpp only (one slow TU); this header is plain. One thread drives
+// a client; reads wait with a timeout.
 #pragma once
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "packline/bytes.hpp"
+#include "packline/result.hpp"
 
-namespace packline::test {
+namespace packline::net {
+
+// Where a server is: parsed from ws://, wss://, http:// or https:// URLs.
+struct endpoint {
+  bool tls = false;
+  std::string host;
+  std::uint16_t port = 0;
+  std::string target = "/sync";  // the path (a bare host or "/" means /sync)
+};
+
+// "ws://host:port/path" and the like; IPv6 hosts in brackets. Errors name
+// what is wrong in plain words.
+result<endpoint> parse_url(std::string_view url);
+
+// How TLS checks the server: against `ca_file` (PEM) when given, else the
+// system's CA store.
+struct tls_options {
+  std::string ca_file;
+};
 
 struct ws_event {
   enum class kind { frame, closed, timeout, error };
@@ -28,7 +51,9 @@ class ws_client {
   ws_client(const ws_client&) = delete;
   ws_client& operator=(const ws_client&) = delete;
 
-  // Opens ws://host:port/target. On failure returns false and fills *err.
+  // Opens the endpoint (wss when ep.tls). On failure returns false and fills *err.
+  bool connect(const endpoint& ep, const tls_options& tls = {}, std::string* err = nullptr);
+  // Opens ws://host:port/target.
   bool connect(const std::string& host, std::uint16_t port, const std::string& target = "/sync",
                std::string* err = nullptr);
   bool is_open() const;
@@ -53,7 +78,10 @@ struct http_response {
   std::map<std::string, std::string> headers;  // lower-case names
 };
 
+// One request (Connection: close), bounded by a 10 s timeout; https when ep.tls.
+http_response http_request(const endpoint& ep, const std::string& method = "GET", const tls_options& tls = {});
+// GET (or `method`) http://host:port/target.
 http_response http_get(const std::string& host, std::uint16_t port, const std::string& target,
                        const std::string& method = "GET");
 
-}  // namespace packline::test
+}  // namespace packline::net
