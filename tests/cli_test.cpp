@@ -389,7 +389,7 @@ PACKS_TEST_CASE("cli: annotation edit and delete, read marks, groups merged, for
   std::string q2 = first_word(ok("member", {"draft", "--item", item5, "What is behind the rise in hate crime?"}));
   ok("member", {"submit", q2});
   CHECK(refused("member", {"group", "--meeting", meeting, q1 + "," + q2})
-            .find("only the chair or vice-chair edits the consolidated list") != std::string::npos);
+            .find("only the chair or vice-chair edits the final question list") != std::string::npos);
   ok("member", {"sync"});
   ok("chair", {"join", "--server", url});
   ok("chair", {"sign-in", chair});

@@ -954,7 +954,7 @@ PACKS_TEST_CASE("workflow: the chair consolidates drafts with provenance; member
   c.meeting = m;
   c.sources = {q["a"], q["b"]};
   c.body = "Recorded hate crime is up 36.7% year to date. What lies behind the rise?";
-  CHECK(err(wf::consolidate(*p.r, c, t0)) == "only the chair or vice-chair edits the consolidated list");
+  CHECK(err(wf::consolidate(*p.r, c, t0)) == "only the chair or vice-chair edits the final question list");
   p.as(p.chair);
   c.lead = p.m1;
   c.lead_label = "Priority One (Sherry)";
@@ -1053,7 +1053,7 @@ PACKS_TEST_CASE("workflow: the chair groups drafts without merging them, then me
   CHECK(status() == v{"submitted", "submitted", "submitted", "submitted"});
   // Merge the first group: it goes on the list and its drafts are consolidated.
   wf::consolidated_draft c;
-  CHECK(err(wf::merge_group(*p.r, *g1, c, t0 + 13)) == "a consolidated question needs its wording");
+  CHECK(err(wf::merge_group(*p.r, *g1, c, t0 + 13)) == "a question on the final list needs its wording");
   c.body = "Recorded hate crime is up 36.7%: why?";
   c.lead = p.m1;
   REQUIRE(wf::merge_group(*p.r, *g1, c, t0 + 13).ok());
@@ -1198,7 +1198,7 @@ TEST_CASE("rules: who may write what") {
   CHECK_FALSE(rules::check(change("question", "status", std::string("nonsense"), true, me), role::member).ok());
   CHECK(rules::check(change("consolidated_question", "body", std::string("x")), role::vice_chair).ok());
   CHECK(rules::check(change("consolidated_question", "body", std::string("x")), role::member).err().message ==
-        "only the chair or vice-chair edits the consolidated list");
+        "only the chair or vice-chair edits the final question list");
   CHECK(rules::check(change("consolidated_question", "body", std::string("x")), role::member).err().code ==
         errc::forbidden);
   auto kloe_edit = change("kloe", "bullets", std::string("x"), true, other);

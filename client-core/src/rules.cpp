@@ -113,7 +113,8 @@ result<void> check(const row_change& c, role r) {
       std::string want = str(c.val);
       if (want == "member" || want == "independent_member") return {};
       if (!c.panel_has_clerk) return {};  // a new panel's first member sets it up
-      return refuse("only the clerk or the chair gives a member the role " + want);
+      std::replace(want.begin(), want.end(), '_', want == "vice_chair" ? '-' : ' ');
+      return refuse("only the clerk or the chair gives a member the role of " + want);
     }
     return {};
   }
@@ -141,7 +142,7 @@ result<void> check(const row_change& c, role r) {
     return {};
   }
   if (t == "consolidated_question") {
-    if (!chairs(r)) return refuse("only the chair or vice-chair edits the consolidated list");
+    if (!chairs(r)) return refuse("only the chair or vice-chair edits the final question list");
     return {};
   }
   if (t == "priority" || t == "panel_setting" || t == "forward_plan") {

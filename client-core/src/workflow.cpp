@@ -46,7 +46,9 @@ std::int64_t int_of(const row& r, std::string_view f, std::int64_t dflt = 0) {
 }
 result<bytes> id_arg(const std::string& hex, const char* what) {
   bytes b = from_hex(hex);
-  if (b.size() != 16) return make_error(errc::invalid_argument, std::string("not a valid ") + what + " id");
+  if (b.size() != 16)
+    return make_error(errc::invalid_argument, hex.empty() ? std::string("choose the ") + what + " first"
+                                                          : std::string("that ") + what + " is not known on this tablet");
   return b;
 }
 op set(const char* table, const bytes& row, const char* field, value v) { return set_op(table, row, field, std::move(v)); }
@@ -207,8 +209,8 @@ result<void> tombstone(replica& r, const char* table, const std::string& id, con
 // text to `text`, so concurrent edits of one draft merge instead of one
 // overwriting the other.
 result<void> add_text(replica& r, std::vector<op>& ops, const char* table, const bytes& row, const char* field,
-                      const std::string& text) {
-  auto t = r.text_ops(table, row, field, text);
+                      const std::string& text, const crypto::secret* key = nullptr) {
+  auto t = r.text_ops(table, row, field, text, key);
   if (!t) return t.err();
   for (auto& o : *t) ops.push_back(std::move(o));
   return {};
@@ -301,6 +303,12 @@ const char* to_string(anchor_status s) {
 
 // ---- members --------------------------------------------------------------
 
+namespace {
+std::string role_refused(const std::string& role) {
+  return "“" + role + "” is not a role on the panel: choose chair, vice-chair, member, independent member, clerk or officer";
+}
+}  // namespace
+
 result<std::vector<member>> members(replica& r) {
   auto rows = r.rows("member", {}, {}, "name");
   if (!rows) return rows.err();
@@ -327,7 +335,7 @@ std::string my_role(replica& r) {
 
 result<std::string> register_member(replica& r, const std::string& name, const std::string& role, std::uint64_t now_ms) {
   if (name.empty()) return make_error(errc::invalid_argument, "a member needs a name");
-  if (rules::parse_role(role) == rules::role::none) return make_error(errc::invalid_argument, "unknown role " + role);
+  if (rules::parse_role(role) == rules::role::none) return make_error(errc::invalid_argument, role_refused(role));
   bytes id = new_row_id();
   // A new member writes their own row; the rules decide whether the role is theirs to take.
   std::vector<op> ops{set("member", id, "name", str(name)), set("member", id, "role", str(role)),
@@ -342,7 +350,7 @@ result<std::string> add_member(replica& r, const std::string& name, const std::s
   auto a = me(r);
   if (!a) return a.err();
   if (name.empty()) return make_error(errc::invalid_argument, "a member needs a name");
-  if (rules::parse_role(role) == rules::role::none) return make_error(errc::invalid_argument, "unknown role " + role);
+  if (rules::parse_role(role) == rules::role::none) return make_error(errc::invalid_argument, role_refused(role));
   // A member already on the panel (say from a pack's front sheet) keeps their
   // row: only the role is set.
   auto known = r.rows("member");
@@ -364,7 +372,7 @@ result<std::string> add_member(replica& r, const std::string& name, const std::s
 
 result<std::string> found_panel(replica& r, const std::string& name, const std::string& role, std::uint64_t now_ms) {
   if (name.empty()) return make_error(errc::invalid_argument, "a member needs a name");
-  if (rules::parse_role(role) == rules::role::none) return make_error(errc::invalid_argument, "unknown role " + role);
+  if (rules::parse_role(role) == rules::role::none) return make_error(errc::invalid_argument, role_refused(role));
   bytes member = new_row_id();
   PL_TRY(r.found_space(crypto::random_bytes(16), member, role, now_ms));
   // No member is signed in yet: the founder's own row goes in unchecked, as
@@ -1606,6 +1614,12 @@ result<annotation> annotation_by_id(replica& r, const std::string& annotation_id
 
 namespace {
 
+// A question's status as members read it ("answered in writing").
+std::string status_words(std::string s) {
+  std::replace(s.begin(), s.end(), '_', ' ');
+  return s;
+}
+
 bool counts_as_asked(const std::string& status) {
   return status == "submitted" || status == "consolidated" || status == "asked" || status == "answered" ||
          status == "answered_in_writing";
@@ -1625,6 +1639,27 @@ question to_question(const row& x, const std::string& meeting_id) {
   q.priority = hex_of(x, "priority");
   q.subparts = std::max<std::int64_t>(1, int_of(x, "subparts", 1));
   return q;
+}
+
+// A question's words are sealed to its author while it is a draft made in a
+// secured panel (sealed_words; replica::words_key); on submit the author
+// discloses the draft's key (words_key) and every member reads them. The
+// key, empty when the words are open; errc::no_key on another member's
+// device before that.
+result<crypto::secret> words_key_of(replica& r, const row& x) {
+  if (int_of(x, "sealed_words") != 1) return crypto::secret{};
+  const value* k = x.get("words_key");
+  if (k && std::holds_alternative<bytes>(*k) && std::get<bytes>(*k).size() == crypto::aead_key_bytes)
+    return crypto::secret(std::get<bytes>(*k));
+  return r.words_key(bytes_of(x, "author"), x.id);
+}
+
+// The question's words, or nullopt where this device may not read them.
+std::optional<std::string> words_of(replica& r, const row& x) {
+  auto k = words_key_of(r, x);
+  if (!k) return std::nullopt;
+  if (k->empty()) return x.text("body");
+  return r.text("question", x.id, "body", &*k);
 }
 
 }  // namespace
@@ -1651,6 +1686,9 @@ result<std::vector<question>> questions(replica& r, const std::string& meeting_i
     // A draft is its author's own until submitted (drafts from before this
     // rule have no private_draft and stay as they were).
     if (q.status == "draft" && q.author != me_id && int_of(x, "private_draft") == 1) continue;
+    auto words = words_of(r, x);
+    if (!words) continue;  // sealed to its author (e.g. withdrawn before it was submitted)
+    q.body = std::move(*words);
     std::string into, each;
     bool any_answer = false;
     for (auto* c : merged[q.id]) {
@@ -1687,6 +1725,15 @@ result<std::string> draft_question(replica& r, const question_draft& d, std::uin
   if (!it) return it.err();
   if (!*it) return make_error(errc::not_found, "that agenda item is not in this pack");
   bytes id = new_row_id();
+  // In a secured panel the words are sealed to the author until submitted
+  // (the test is the change's own sealing, as for private notes).
+  const bool sealed = r.write_epoch() != 0;
+  crypto::secret key;
+  if (sealed) {
+    auto k = r.words_key(a->member, id);
+    if (!k) return make_error(errc::no_key, "this tablet has not received your private key yet: connect once, then save the draft again");
+    key = std::move(*k);
+  }
   std::vector<op> ops{
       set("question", id, "meeting", *(*it)->get("meeting")),
       set("question", id, "item", *item),
@@ -1704,7 +1751,8 @@ result<std::string> draft_question(replica& r, const question_draft& d, std::uin
     if (!p) return p.err();
     ops.push_back(set("question", id, "priority", *p));
   }
-  PL_TRY(add_text(r, ops, "question", id, "body", text));
+  if (sealed) ops.push_back(set("question", id, "sealed_words", num(1)));
+  PL_TRY(add_text(r, ops, "question", id, "body", text, sealed ? &key : nullptr));
   auto c = commit_checked(r, *a, std::move(ops), now_ms);
   if (!c) return c.err();
   return to_hex(id);
@@ -1724,7 +1772,11 @@ result<void> edit_question(replica& r, const std::string& question_id, const que
   if (!q) return q.err();
   std::vector<op> ops;
   PL_TRY(check_words(d.body, limits::max_question_words, "A question"));
-  if (!d.body.empty()) PL_TRY(add_text(r, ops, "question", q->id, "body", d.body));
+  if (!d.body.empty()) {
+    auto k = words_key_of(r, *q);
+    if (!k) return make_error(errc::forbidden, "only the author edits a draft");
+    PL_TRY(add_text(r, ops, "question", q->id, "body", d.body, k->empty() ? nullptr : &*k));
+  }
   if (!d.target.empty()) ops.push_back(set("question", q->id, "target", str(d.target)));
   if (!d.section.empty()) ops.push_back(set("question", q->id, "section", str(d.section)));
   if (d.subparts >= 1) ops.push_back(set("question", q->id, "subparts", num(d.subparts)));
@@ -1750,7 +1802,7 @@ result<void> submit_question(replica& r, const std::string& question_id, std::ui
   auto q = need_row(r, "question", question_id, "question");
   if (!q) return q.err();
   if (bytes_of(*q, "author") != a->member) return make_error(errc::forbidden, "only the author submits a draft");
-  if (q->text("status") != "draft") return make_error(errc::bad_state, "only a draft can be submitted; this question is " + q->text("status"));
+  if (q->text("status") != "draft") return make_error(errc::bad_state, "only a draft can be submitted; this question is " + status_words(q->text("status")) + " already");
   panel_rules pr = rules_of(r);
   auto all = r.rows("question", "meeting", *q->get("meeting"));
   if (!all) return all.err();
@@ -1768,10 +1820,13 @@ result<void> submit_question(replica& r, const std::string& question_id, std::ui
     msg += ". Your draft is kept.";
     return make_error(errc::forbidden, msg);
   }
-  auto c = commit_checked(r, *a,
-                          {set("question", q->id, "status", str("submitted")),
-                           set("question", q->id, "submitted_at", num(static_cast<std::int64_t>(now_ms)))},
-                          now_ms);
+  std::vector<op> ops{set("question", q->id, "status", str("submitted")),
+                      set("question", q->id, "submitted_at", num(static_cast<std::int64_t>(now_ms)))};
+  // Submitted, the words are the panel's: the draft's key is disclosed.
+  auto k = words_key_of(r, *q);
+  if (!k) return k.err();
+  if (!k->empty()) ops.push_back(set("question", q->id, "words_key", k->expose()));
+  auto c = commit_checked(r, *a, std::move(ops), now_ms);
   if (!c) return c.err();
   return {};
 }
@@ -1915,6 +1970,7 @@ result<std::string> add_priority(replica& r, std::int64_t number, const std::str
   auto a = me(r);
   if (!a) return a.err();
   if (title.empty()) return make_error(errc::invalid_argument, "a priority needs a title");
+  if (number < 1) return make_error(errc::invalid_argument, "a priority needs its number in the plan (1 or more)");
   bytes id = derived_id("priority", {}, lower(title));
   auto c = commit_checked(r, *a,
                           {set("priority", id, "number", num(number)), set("priority", id, "title", str(title)),
@@ -2100,7 +2156,7 @@ result<std::string> add_consolidated(replica& r, const consolidated_draft& c, bo
   if (!a) return a.err();
   auto m = id_arg(c.meeting, "meeting");
   if (!m) return m.err();
-  if (!group && c.body.empty()) return make_error(errc::invalid_argument, "a consolidated question needs its wording");
+  if (!group && c.body.empty()) return make_error(errc::invalid_argument, "a question on the final list needs its wording");
   consolidated_draft d = c;
   if (!group && d.section.empty()) d.section = "In quarter";
   if (!group && d.target.empty()) d.target = "PCC";
@@ -2141,8 +2197,8 @@ result<void> merge_group(replica& r, const std::string& group_id, const consolid
   if (!a) return a.err();
   auto x = need_row(r, "consolidated_question", group_id, "group");
   if (!x) return x.err();
-  if (x->text("status") != grouped) return make_error(errc::bad_state, "that is already on the consolidated list");
-  if (c.body.empty()) return make_error(errc::invalid_argument, "a consolidated question needs its wording");
+  if (x->text("status") != grouped) return make_error(errc::bad_state, "that group is already on the final question list");
+  if (c.body.empty()) return make_error(errc::invalid_argument, "a question on the final list needs its wording");
   auto list = consolidated_list(r, hex_of(*x, "meeting"));
   if (!list) return list.err();
   auto pos = between(list->empty() ? std::string{} : list->back().position, {});
@@ -2369,7 +2425,7 @@ result<void> import_answers(replica& r, const pack::parsed& p, const bytes& meet
     double best_draft = same_question;
     for (auto& x : drafts[m]) {
       if (to && std::find(sources.begin(), sources.end(), to_hex(x.id)) == sources.end()) continue;
-      if (double c = coverage(x.text("body"), printed); c >= best_draft) {
+      if (double c = coverage(words_of(r, x).value_or(""), printed); c >= best_draft) {
         best_draft = c;
         draft = &x;
       }

@@ -10,7 +10,7 @@
 import { nowMs } from '../clock';
 import { rows, securedPanel, type ImportPlan, type ImportReport, type Meeting } from '../core';
 import { failed, isChair, type Ctx, type View } from '../ctx';
-import { h, replaceChildren, userText } from '../dom';
+import { h, replaceChildren, showRefusal, userText } from '../dom';
 import { dateLabel, roleLabel, statusLabel } from '../labels';
 import { structure, warmUp } from '../structure';
 import { pickMeeting } from './board';
@@ -100,7 +100,7 @@ export class ClerkView implements View {
       e.preventDefault();
       if (this.report(this.ctx.write('The action was not added', () => this.ctx.client.addAction({
         meeting: this.meetingId, text: actText.value.trim(), owner: actOwner.value.trim(), due: actDue.value, status: 'open',
-      }, nowMs())))) actText.value = actOwner.value = actDue.value = '';
+      }, nowMs())), actForm)) actText.value = actOwner.value = actDue.value = '';
     });
 
     const invName = h('input', { id: 'invite-name', name: 'name', autocomplete: 'off', required: true });
@@ -120,7 +120,7 @@ export class ClerkView implements View {
       const now = nowMs();
       const r = this.ctx.write('The invite was not created',
         () => this.ctx.client.inviteMember(name, invRole.value, now, days * 24 * 3600 * 1000));
-      if (!this.report(r) || failed(r)) return;
+      if (!this.report(r, invForm) || failed(r)) return;
       invName.value = '';
       this.showInvite(name, invRole.value, new Date(now + days * 24 * 3600 * 1000), r.ok.code);
     });
@@ -136,7 +136,7 @@ export class ClerkView implements View {
     this.memberForm = memForm;
     memForm.addEventListener('submit', (e) => {
       e.preventDefault();
-      if (this.report(this.ctx.write('The member was not added', () => this.ctx.client.addMember(memName.value.trim(), memRole.value, nowMs())))) {
+      if (this.report(this.ctx.write('The member was not added', () => this.ctx.client.addMember(memName.value.trim(), memRole.value, nowMs())), memForm)) {
         memName.value = '';
       }
     });
@@ -149,7 +149,7 @@ export class ClerkView implements View {
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Add priority')));
     prForm.addEventListener('submit', (e) => {
       e.preventDefault();
-      if (this.report(this.ctx.write('The priority was not added', () => this.ctx.client.addPriority(Number(prNum.value), prTitle.value.trim(), nowMs())))) {
+      if (this.report(this.ctx.write('The priority was not added', () => this.ctx.client.addPriority(Number(prNum.value), prTitle.value.trim(), nowMs())), prForm)) {
         prNum.value = prTitle.value = '';
       }
     });
@@ -259,8 +259,9 @@ export class ClerkView implements View {
         }, 'Copy code'), copied));
   }
 
-  private report(r: { ok: unknown } | { error: string }): boolean {
-    this.error.textContent = failed(r) ? r.error : '';
+  // `from`: the form or control used, so a refusal shows next to it.
+  private report(r: { ok: unknown } | { error: string }, from?: EventTarget | Element | null): boolean {
+    showRefusal(this.error, failed(r) ? r.error : '', from instanceof Element ? from : null);
     return !failed(r);
   }
 
@@ -448,7 +449,7 @@ export class ClerkView implements View {
       h('span', { class: 'meta' }, [a.owner, a.due && `due ${dateLabel(a.due)}`, statusLabel(a.status || 'open'), a.carried ? 'carried over' : ''].filter(Boolean).join(' · ')),
       a.status !== 'closed' ? h('button', {
         type: 'button', 'aria-label': `Close action: ${a.text.slice(0, 50)}`,
-        onclick: () => this.report(this.ctx.write('Not closed', () => client.setActionStatus(a.id, 'closed', nowMs()))),
+        onclick: (e: Event) => this.report(this.ctx.write('Not closed', () => client.setActionStatus(a.id, 'closed', nowMs())), e.currentTarget),
       }, 'Close') : null))) : h('p', { class: 'empty' }, 'No actions yet.'));
   }
 
@@ -463,7 +464,7 @@ export class ClerkView implements View {
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, `Record the answer to Q${n}`)));
     form.addEventListener('submit', (e) => {
       e.preventDefault();
-      this.report(this.ctx.write('The answer was not recorded', () => this.ctx.client.recordResponse(id, text.value.trim(), time.value.trim(), written.checked, nowMs())));
+      this.report(this.ctx.write('The answer was not recorded', () => this.ctx.client.recordResponse(id, text.value.trim(), time.value.trim(), written.checked, nowMs())), form);
     });
     return form;
   }
@@ -480,7 +481,7 @@ export class ClerkView implements View {
         const cb = h('input', { type: 'checkbox', id, checked: p.leads.includes(m.id) });
         cb.addEventListener('change', () => {
           const leads = cb.checked ? [...p.leads, m.id] : p.leads.filter((x) => x !== m.id);
-          this.report(this.ctx.write('The leads were not changed', () => this.ctx.client.setPriorityLeads(p.id, leads, nowMs())));
+          this.report(this.ctx.write('The leads were not changed', () => this.ctx.client.setPriorityLeads(p.id, leads, nowMs())), cb);
         });
         return h('div', { class: 'check' }, cb, h('label', { for: id }, m.name));
       })))) : h('p', { class: 'empty' }, 'No priorities yet. A pack with the Police and Crime Plan adds them, or add them here.'));
