@@ -1,9 +1,14 @@
 // Native PDF reading for pack import: runs `pdftohtml -xml` and reads its
 // pages (<page>, <fontspec>, <text> with <b>) and outline (<outline>, nested
-// for levels, <item page="N">) into the neutral form.
+// for levels, <item page="N">) into the neutral form; the page labels, which
+// pdftohtml does not report, come from poppler's C++ library (poppler-cpp).
 #include "pdf_source.hpp"
 
+#include <poppler-document.h>
+#include <poppler-page.h>
 #include <sys/wait.h>
+
+#include <memory>
 
 #include <cstdio>
 #include <cstdlib>
@@ -135,7 +140,28 @@ result<pack::source> pdf_source(const std::string& path) {
       return make_error(errc::bad_state, "reading PDFs needs poppler's pdftohtml: apt-get install poppler-utils");
     return make_error(errc::invalid_argument, path + " could not be read as a PDF (is it damaged, or not a PDF?)");
   }
-  return source_of_pdf_xml(out);
+  auto src = source_of_pdf_xml(out);
+  if (!src) return src;
+  PL_TRY(read_page_labels(path, *src));
+  return src;
+}
+
+result<void> read_page_labels(const std::string& path, pack::source& src) {
+  std::unique_ptr<poppler::document> doc(poppler::document::load_from_file(path));
+  if (!doc || doc->is_locked()) return make_error(errc::invalid_argument, path + " could not be read as a PDF (is it damaged, or not a PDF?)");
+  std::vector<std::string> labels;
+  bool any = false;
+  for (int i = 0; i < doc->pages() && i < static_cast<int>(src.pages.size()); ++i) {
+    std::unique_ptr<poppler::page> pg(doc->create_page(i));
+    auto u = pg ? pg->label().to_utf8() : poppler::byte_array{};
+    labels.emplace_back(u.begin(), u.end());
+    // poppler numbers pages 1, 2, ... when the PDF has no labels; pdf.js
+    // gives none then, and the core reads both alike.
+    any = any || labels.back() != std::to_string(i + 1);
+  }
+  if (!any) return {};
+  for (std::size_t i = 0; i < labels.size(); ++i) src.pages[i].label = std::move(labels[i]);
+  return {};
 }
 
 }  // namespace packline::cli

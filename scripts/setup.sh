@@ -9,7 +9,8 @@ deps=${PACKLINE_DEPS:-/opt/packline-deps}
 
 pkgs=(build-essential cmake ninja-build ccache pkg-config git
       libboost-dev libmsgpack-cxx-dev libsodium-dev libsqlite3-dev zlib1g-dev doctest-dev
-      emscripten chromium tcl autoconf automake libtool dpkg-dev ca-certificates poppler-utils
+      emscripten chromium webkit2gtk-driver firefox-esr xvfb tcl autoconf automake libtool dpkg-dev ca-certificates
+      poppler-utils libpoppler-cpp-dev
       nodejs npm clang libclang-rt-14-dev libssl-dev openssl libcli11-dev)
 missing=()
 for p in "${pkgs[@]}"; do
@@ -44,7 +45,8 @@ fi
 
 "$here/scripts/build-wasm-deps.sh" "$deps"
 
-# Webapp dependencies (vite, typescript, playwright-core): only when the lock changed.
+# Webapp dependencies (vite, typescript, and the browser drivers playwright-core,
+# puppeteer-core, selenium-webdriver): only when the lock changed.
 stamp="$here/webapp/node_modules/.packline-lock"
 if [ -f "$here/webapp/package.json" ]; then
   want=$(cat "$here/webapp/package.json" "$here/webapp/package-lock.json" 2>/dev/null | sha256sum | cut -c1-16)

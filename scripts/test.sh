@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: doctest suites through CTest (unit,
 # server integration against the real binary), the WASM core under Node, and
-# the browser tests in real Chromium against the real server. Ends with each
+# the browser tests in real Chromium (and the shared walk in WebKitGTK and
+# Firefox ESR) against the real server. Ends with each
 # runner's own summary and a final 'N passed, N failed' line; exits non-zero
 # on any failure.
 set -uo pipefail
@@ -34,7 +35,7 @@ run() {  # run NAME KIND CMD...: KIND is ctest or node, to read the runner's own
 run "ctest: C++ unit and integration tests" ctest ctest --test-dir build --output-on-failure -j2
 run "fuzz: libFuzzer on the frame decoder and envelope parser (PACKLINE_FUZZ_SECONDS each)" node fuzz/run.sh
 run "node: the WASM core" node node --no-experimental-fetch --test tests/wasm/
-run "node: browser end-to-end tests in Chromium" node bash -c "cd webapp && npm run --silent test:e2e"
+run "node: browser end-to-end tests in Chromium, WebKit and Firefox" node bash -c "cd webapp && npm run --silent test:e2e"
 echo "=== summary (CTest counts test programs, node counts test cases)"
 [ "$total_fail" -gt 0 ] && status=1
 echo "all: $total_pass passed, $total_fail failed"

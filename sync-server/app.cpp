@@ -73,7 +73,28 @@ std::string usage() {
          "  --tls-cert PEM certificate chain: serve HTTPS/WSS only (tablets on the internet)\n"
          "  --tls-key PEM  its private key (both or neither; plain HTTP is for loopback and tests)\n"
          "  --max-outbound-mb N  memory for frames queued to all clients together (default 64);\n"
-         "                 past it the clients holding the most are told to resync\n";
+         "                 past it the clients holding the most (readers that stopped) are cut\n"
+         "  --version      print the version and exit\n"
+         "       packline-server backup DEST [--data DIR]\n"
+         "                 a consistent copy of the store into the empty folder DEST, while\n"
+         "                 the server runs (SQLite's online backup, then an integrity check)\n";
+}
+
+result<std::string> backup(const std::vector<std::string>& args) {
+  std::string data = options{}.data_dir, dest;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--data" && i + 1 < args.size()) data = args[++i];
+    else if (a.rfind("--data=", 0) == 0) data = a.substr(7);
+    else if (a.rfind("-", 0) == 0 || !dest.empty())
+      return make_error(errc::invalid_argument, "usage: packline-server backup DEST [--data DIR]; not understood: " + a);
+    else dest = a;
+  }
+  if (dest.empty()) return make_error(errc::invalid_argument, "usage: packline-server backup DEST [--data DIR]");
+  auto size = sqlite_store::backup(data, dest);
+  if (!size) return size.err();
+  return "backed up " + data + "/server.db to " + dest + "/server.db (" + std::to_string(*size) +
+         " bytes, integrity checked); to restore, stop the server and start it with --data " + dest;
 }
 
 result<options> parse_options(const std::vector<std::string>& args) {
@@ -95,6 +116,8 @@ result<options> parse_options(const std::vector<std::string>& args) {
     };
     if (a == "--help" || a == "-h") {
       o.help = true;
+    } else if (a == "--version") {
+      o.version = true;
     } else if (a == "--demo") {
       o.demo = true;
     } else if (a == "--host") {
@@ -144,6 +167,8 @@ std::string default_webapp_dir() {
   std::error_code ec;
   std::vector<std::filesystem::path> candidates;
   auto exe = exe_dir();
+  // Installed (cmake --install): <prefix>/bin/../share/packline/webapp.
+  if (!exe.empty()) candidates.push_back(exe / ".." / "share" / "packline" / "webapp");
   if (!exe.empty()) candidates.push_back(exe / ".." / "webapp" / "dist");
   std::filesystem::path src(PACKLINE_SOURCE_DIR);
   if (!src.empty()) candidates.push_back(src / "webapp" / "dist");

@@ -28,13 +28,20 @@ struct options {
   std::size_t outbound_cap = tuning::outbound_global_max_bytes;
   log_level level = log_level::info;
   bool help = false;
+  bool version = false;
 };
 
 // Parses argv (argv[0] is skipped). Errors are invalid_argument with a message.
 result<options> parse_options(const std::vector<std::string>& args);
 std::string usage();
 
-// First existing of: <exe dir>/../webapp/dist, the source tree's webapp/dist.
+// `packline-server backup DEST [--data DIR]`: a consistent online copy of the
+// store (sqlite_store::backup) while the server runs. The message says what
+// was written; errors say why not.
+result<std::string> backup(const std::vector<std::string>& args);
+
+// First existing of: <exe dir>/../share/packline/webapp (installed),
+// <exe dir>/../webapp/dist, the source tree's webapp/dist.
 // When none exists, the source tree's path (static requests then 404).
 std::string default_webapp_dir();
 

@@ -16,6 +16,11 @@
 int main(int argc, char** argv) {
   using namespace packline::server;
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] == "backup") {
+    auto done = backup({args.begin() + 1, args.end()});
+    std::fprintf(done ? stdout : stderr, "packline-server: %s\n", done ? done->c_str() : done.err().message.c_str());
+    return done ? 0 : 1;
+  }
   auto opts = parse_options(args);
   if (!opts) {
     std::fprintf(stderr, "packline-server: %s\n%s", opts.err().message.c_str(), usage().c_str());
@@ -23,6 +28,10 @@ int main(int argc, char** argv) {
   }
   if (opts.value().help) {
     std::fputs(usage().c_str(), stdout);
+    return 0;
+  }
+  if (opts.value().version) {
+    std::puts("packline-server " PACKLINE_VERSION);
     return 0;
   }
   set_log_level(opts.value().level);

@@ -682,21 +682,30 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>>, 
       return send(std::move(res));
     }
 
-    auto file = resolve_static(state_->a.webapp_dir, sv(req.target()));
+    auto file = resolve_static(state_->a.webapp_dir, sv(req.target()), sv(req[http::field::accept_encoding]));
     if (!file) return send(text_response(req, http::status::not_found, "not found\n"));
+    auto set_headers = [&](auto& res) {
+      res.set(http::field::server, server_name);
+      for (const auto& h : security_headers()) res.set(bsv(h.name), bsv(h.value));
+      res.set(http::field::content_type, file->content_type);
+      res.set(http::field::cache_control, file->cache_control);
+      res.set(http::field::etag, file->etag);
+      res.set(http::field::vary, "Accept-Encoding");
+      if (!file->encoding.empty()) res.set(http::field::content_encoding, file->encoding);
+      res.keep_alive(req.keep_alive());
+    };
+    // Unchanged since the browser's copy: 304, no body.
+    if (auto inm = req.find(http::field::if_none_match); inm != req.end() && etag_matches(sv(inm->value()), file->etag)) {
+      http::response<http::empty_body> res{http::status::not_modified, req.version()};
+      set_headers(res);
+      return send(std::move(res));
+    }
     beast::error_code ec;
     http::file_body::value_type body;
     body.open(file->path.c_str(), beast::file_mode::scan, ec);
     if (ec) return send(text_response(req, http::status::not_found, "not found\n"));
     auto size = body.size();
 
-    auto set_headers = [&](auto& res) {
-      res.set(http::field::server, server_name);
-      for (const auto& h : security_headers()) res.set(bsv(h.name), bsv(h.value));
-      res.set(http::field::content_type, file->content_type);
-      res.set(http::field::cache_control, file->cache_control);
-      res.keep_alive(req.keep_alive());
-    };
     if (req.method() == http::verb::head) {
       http::response<http::empty_body> res{http::status::ok, req.version()};
       set_headers(res);

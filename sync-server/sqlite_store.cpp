@@ -136,6 +136,50 @@ result<void> sqlite_store::backfill_digests() {
   return done({});
 }
 
+result<std::uint64_t> sqlite_store::backup(const std::string& dir, const std::string& dest_dir) {
+  namespace fs = std::filesystem;
+  const std::string src_path = (fs::path(dir) / "server.db").string();
+  const std::string dest_path = (fs::path(dest_dir) / "server.db").string();
+  const std::string tmp_path = dest_path + ".partial";
+  std::error_code ec;
+  if (!fs::is_regular_file(src_path, ec)) return make_error(errc::not_found, "no store at " + src_path);
+  if (fs::exists(dest_path, ec)) return make_error(errc::invalid_argument, dest_path + " already exists; back up into an empty folder");
+  fs::create_directories(dest_dir, ec);
+  if (ec) return make_error(errc::storage, "cannot create " + dest_dir + ": " + ec.message());
+  fs::remove(tmp_path, ec);
+  sqlite3 *src = nullptr, *dst = nullptr;
+  auto done = [&](result<std::uint64_t> r) {
+    sqlite3_close_v2(src);
+    sqlite3_close_v2(dst);
+    if (!r) fs::remove(tmp_path, ec);
+    return r;
+  };
+  auto failed = [&](sqlite3* db, const std::string& what) {
+    return done(make_error(errc::storage, what + ": " + (db ? sqlite3_errmsg(db) : "out of memory")));
+  };
+  if (sqlite3_open_v2(src_path.c_str(), &src, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) return failed(src, "open " + src_path);
+  sqlite3_busy_timeout(src, 5000);
+  if (sqlite3_open_v2(tmp_path.c_str(), &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK)
+    return failed(dst, "create " + tmp_path);
+  sqlite3_backup* b = sqlite3_backup_init(dst, "main", src, "main");
+  if (!b) return failed(dst, "backup");
+  int rc = sqlite3_backup_step(b, -1);  // every page, in one read transaction
+  sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) return failed(dst, "backup of " + src_path);
+  // The copy must open as the server opens it and pass a full check.
+  sqlite3_stmt* q = nullptr;
+  std::string verdict;
+  if (sqlite3_prepare_v2(dst, "PRAGMA integrity_check(1)", -1, &q, nullptr) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+    verdict = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+  sqlite3_finalize(q);
+  if (verdict != "ok") return done(make_error(errc::damaged, "the copy failed its integrity check: " + verdict));
+  sqlite3_close_v2(dst);
+  dst = nullptr;
+  fs::rename(tmp_path, dest_path, ec);
+  if (ec) return done(make_error(errc::storage, "cannot name the copy " + dest_path + ": " + ec.message()));
+  return done(static_cast<std::uint64_t>(fs::file_size(dest_path, ec)));
+}
+
 result<std::unique_ptr<sqlite_store>> sqlite_store::open(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

@@ -20,6 +20,11 @@ class sqlite_store final : public store {
   // Opens (creating the folder and the database if needed) `<dir>/server.db`
   // and applies the embedded migrations of schema/server.
   static result<std::unique_ptr<sqlite_store>> open(const std::string& dir);
+  // A consistent copy of `<dir>/server.db` as `<dest_dir>/server.db`, taken
+  // with SQLite's online backup API in one read transaction, so a running
+  // server goes on writing meanwhile; the copy is then checked with
+  // integrity_check. Never overwrites an existing copy. Returns its size.
+  static result<std::uint64_t> backup(const std::string& dir, const std::string& dest_dir);
   ~sqlite_store() override;
   sqlite_store(const sqlite_store&) = delete;
   sqlite_store& operator=(const sqlite_store&) = delete;

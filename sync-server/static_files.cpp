@@ -3,6 +3,9 @@
 // disk, and the real path of what remains must lie inside the real root.
 #include "static_files.hpp"
 
+#include <cctype>
+#include <cstdio>
+
 #include <array>
 #include <filesystem>
 #include <system_error>
@@ -31,6 +34,19 @@ constexpr std::size_t max_target_bytes = 1024;
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
 }
 
 bool is_regular(const std::filesystem::path& p) {
@@ -144,7 +160,8 @@ const std::array<header, 4>& security_headers() {
   return h;
 }
 
-std::optional<static_file> resolve_static(const std::string& root, std::string_view target) {
+std::optional<static_file> resolve_static(const std::string& root, std::string_view target,
+                                          std::string_view accept_encoding) {
   std::string url = decode_target_path(target);
   if (url.empty() || root.empty()) return std::nullopt;
   std::error_code ec;
@@ -184,7 +201,65 @@ std::optional<static_file> resolve_static(const std::string& root, std::string_v
   f.path = file->string();
   f.content_type = std::string(content_type_for(f.path));
   f.cache_control = std::string(cache_control_for(served_url));
+  // A copy compressed at build time (file.br, file.gz beside it, inside the
+  // root as well) when the browser takes it: brotli first, then gzip.
+  for (auto [coding, suffix] : {std::pair{"br", ".br"}, std::pair{"gzip", ".gz"}}) {
+    if (!accepts_encoding(accept_encoding, coding)) continue;
+    auto packed = inside(std::filesystem::path(f.path + suffix));
+    if (escaped) return std::nullopt;
+    if (packed && is_regular(*packed)) {
+      f.path = packed->string();
+      f.encoding = coding;
+      break;
+    }
+  }
+  std::error_code ec1, ec2;
+  auto size = std::filesystem::file_size(f.path, ec1);
+  auto mtime = std::filesystem::last_write_time(f.path, ec2);
+  if (ec1 || ec2) return std::nullopt;
+  char tag[64];
+  std::snprintf(tag, sizeof tag, "W/\"%llx-%llx%s%s\"", static_cast<unsigned long long>(size),
+                static_cast<unsigned long long>(mtime.time_since_epoch().count()), f.encoding.empty() ? "" : "-",
+                f.encoding.c_str());
+  f.etag = tag;
   return f;
+}
+
+bool accepts_encoding(std::string_view accept_encoding, std::string_view coding) {
+  // "gzip, deflate, br;q=1.0, zstd;q=0": each coding, with q=0 meaning no.
+  while (!accept_encoding.empty()) {
+    auto comma = accept_encoding.find(',');
+    std::string_view item = accept_encoding.substr(0, comma);
+    accept_encoding = comma == std::string_view::npos ? std::string_view{} : accept_encoding.substr(comma + 1);
+    auto semi = item.find(';');
+    std::string_view name = trim(item.substr(0, semi));
+    if (!iequals(name, coding)) continue;
+    if (semi == std::string_view::npos) return true;
+    std::string_view param = trim(item.substr(semi + 1));
+    if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
+      std::string_view q = trim(param.substr(2));
+      // q=0, q=0.0, q=0.000: refused; anything else is some preference.
+      return !(q.size() >= 1 && q[0] == '0' && q.find_first_not_of("0.", 0) == std::string_view::npos);
+    }
+    return true;
+  }
+  return false;
+}
+
+bool etag_matches(std::string_view if_none_match, std::string_view etag) {
+  // Weak comparison (RFC 9110 13.1.2): W/ prefixes are ignored; "*" matches.
+  auto opaque = [](std::string_view t) {
+    t = trim(t);
+    if (t.substr(0, 2) == "W/") t.remove_prefix(2);
+    return t;
+  };
+  if (trim(if_none_match) == "*") return true;
+  while (!if_none_match.empty()) {
+    auto comma = if_none_match.find(',');
+    if (opaque(if_none_match.substr(0, comma)) == opaque(etag)) return true;
+    if_none_match = comma == std::string_view::npos ? std::string_view{} : if_none_match.substr(comma + 1);
+  }
+  return false;
 }
 
 }  // namespace packline::server

@@ -47,30 +47,8 @@ sync_handler::sync_handler(store& db, metrics& stats, bytes default_space, std::
       default_space_(std::move(default_space)),
       peer_(std::move(peer)) {}
 
-std::uint32_t sync_handler::wire_code(errc e) {
-  auto c = static_cast<std::uint32_t>(e);
-  if (c >= 1 && c <= 9) return c;
-  switch (e) {
-    case errc::not_found:
-      return proto::error_gone;
-    case errc::not_member:
-      return proto::error_not_member;
-    case errc::revoked:
-      return proto::error_revoked;
-    case errc::forbidden:
-      return proto::error_forbidden;
-    case errc::damaged:
-      return proto::error_unavailable;
-    case errc::invalid_argument:
-      return static_cast<std::uint32_t>(errc::malformed);
-    default:
-      // crypto / corrupt / clock problems are the server's, not the client's.
-      return static_cast<std::uint32_t>(errc::storage);
-  }
-}
-
 reply sync_handler::fail(const error& e, std::uint32_t wire) {
-  std::uint32_t code = wire ? wire : wire_code(e.code);
+  std::uint32_t code = wire ? wire : proto::to_wire(e.code);
   // Damaged stored data: the space is refused from now on (never served).
   if (e.code == errc::damaged && !space_.empty() && stats_.unavailable_spaces.insert(to_hex(space_)).second)
     log(log_level::error, "space unavailable: stored data damaged", {{"space", to_hex(space_)}, {"text", e.message}});

@@ -68,10 +68,6 @@ class sync_handler {
   const bytes& device() const { return device_; }
   const std::string& peer() const { return peer_; }
 
-  // Wire code for any errc: codes 1..9 are the protocol's; the rest are
-  // internal failures the client can only retry (storage) or not fix (malformed).
-  static std::uint32_t wire_code(errc e);
-
  private:
   enum class phase { expect_hello, expect_auth, ready };
 

@@ -167,6 +167,22 @@ TEST_CASE("cli: a PDF's outline places the papers, and a PDF's outline alone giv
   CHECK(only.out.find("{\"number\": \"2\", \"title\": \"Anti-Social Behaviour Update\", \"pages\": \"3\"") != std::string::npos);
 }
 
+TEST_CASE("cli: a PDF's page labels map the agenda's printed page numbers to its pages (poppler)") {
+  temp_dir tmp;
+  // Two front pages numbered i and ii, then the papers from 1: "Pages 1 - 2"
+  // is the third and fourth page of the file (tests/corpus/makepdf.mjs).
+  auto r = cli(tmp, "dev", {"import", "--dry-run", "--json", std::string(PACKLINE_CORPUS_DIR) + "/p19-roman-front-pages.plain.pdf"});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("\"page_labels_used\": true") != std::string::npos);
+  CHECK(r.out.find("\"pages\": \"1 - 2\", \"first_page\": 1, \"last_page\": 2, \"exempt\": false, \"document\": \"MINUTES OF THE MEETING HELD ON 8 JULY 2025\"") != std::string::npos);
+  CHECK(r.out.find("\"pages\": \"3 - 4\", \"first_page\": 3, \"last_page\": 4, \"exempt\": false, \"document\": \"LIBRARY SERVICE REVIEW\"") != std::string::npos);
+  // A PDF without labels reports none (as pdf.js does).
+  auto plain = cli(tmp, "dev", {"import", "--dry-run", "--json", std::string(PACKLINE_CORPUS_DIR) + "/p17-paged-papers.plain.pdf"});
+  REQUIRE(plain.code == 0);
+  CHECK(plain.out.find("\"page_labels_used\": false") != std::string::npos);
+}
+
 PACKS_TEST_CASE("cli: clerk, chair and member work through the real server") {
   session s;
   auto& tmp = s.tmp;
@@ -373,7 +389,7 @@ PACKS_TEST_CASE("cli: annotation edit and delete, read marks, groups merged, for
   std::string q2 = first_word(ok("member", {"draft", "--item", item5, "What is behind the rise in hate crime?"}));
   ok("member", {"submit", q2});
   CHECK(refused("member", {"group", "--meeting", meeting, q1 + "," + q2})
-            .find("only the chair or vice-chair edits the consolidated list") != std::string::npos);
+            .find("only the chair or vice-chair edits the final question list") != std::string::npos);
   ok("member", {"sync"});
   ok("chair", {"join", "--server", url});
   ok("chair", {"sign-in", chair});

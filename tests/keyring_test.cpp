@@ -172,7 +172,7 @@ TEST_CASE("keyring: a forged change is rejected on every replica and the sync go
   for (replica* r : {p.clerk.get(), chair.get()}) {
     auto refused = p.srv.sync(*r);
     REQUIRE(refused.size() == 1);
-    CHECK(refused[0].find("only the chair or vice-chair edits the consolidated list") != std::string::npos);
+    CHECK(refused[0].find("only the chair or vice-chair edits the final question list") != std::string::npos);
     CHECK(r->rows("consolidated_question")->empty());
     CHECK(r->rows("question", "id", q)->size() == 1);  // the member's next change still applies
     CHECK(r->waiting_count() == 0);
@@ -510,6 +510,74 @@ TEST_CASE("keyring: a private note through the workflow is ciphertext on other m
   CHECK(replica::is_private(*again->front().get("body")));
   CHECK(replica::is_private(*again->front().get("quote")));
   CHECK(packline::workflow::annotations(*author, to_hex(meeting))->front().body == "MARKER-PRIVATE-AGAIN");
+}
+
+TEST_CASE("keyring: a draft's words are sealed to its author's devices until submitted; then the panel reads them") {
+  namespace wf = packline::workflow;
+  panel p;
+  bytes meeting = new_row_id(), pack = new_row_id(), item = new_row_id();
+  REQUIRE(p.clerk->commit({set("meeting", meeting, "title", std::string("Panel")), set("meeting", meeting, "pack", pack),
+                           set("pack", pack, "meeting", meeting), set("pack_item", item, "meeting", meeting),
+                           set("pack_item", item, "pack", pack), set("pack_item", item, "number", std::string("5"))}, t0).ok());
+  p.srv.sync(*p.clerk);
+  auto tablet = p.join("member");
+  auto phone = p.join("member", tablet->my_member());  // the author's second device
+  auto chair = p.join("chair");
+  auto other = p.join("member");
+  for (auto* r : {tablet.get(), phone.get()}) REQUIRE(wf::sign_in(*r, to_hex(tablet->my_member())).ok());
+  REQUIRE(wf::sign_in(*chair, to_hex(chair->my_member())).ok());
+  REQUIRE(wf::sign_in(*other, to_hex(other->my_member())).ok());
+  for (auto* r : {tablet.get(), phone.get(), chair.get(), other.get()}) p.srv.sync(*r);
+
+  auto id = wf::draft_question(*tablet, to_hex(item), "MARKER-SEALED how many officers patrol at night?", t0 + 5);
+  REQUIRE_MESSAGE(id.ok(), id.err().message);
+  for (auto* r : {tablet.get(), phone.get(), chair.get(), other.get(), p.clerk.get()}) CHECK(p.srv.sync(*r).empty());
+  auto body_on = [&](replica& r) {
+    auto qs = wf::questions(r, to_hex(meeting));
+    REQUIRE(qs.ok());
+    for (auto& q : *qs)
+      if (q.id == *id) return std::optional<std::string>(q.body);
+    return std::optional<std::string>();
+  };
+  // Both of the author's devices read it; nobody else's replica holds the words.
+  CHECK(body_on(*tablet) == "MARKER-SEALED how many officers patrol at night?");
+  CHECK(body_on(*phone) == "MARKER-SEALED how many officers patrol at night?");
+  for (replica* r : {chair.get(), other.get(), p.clerk.get()}) {
+    CHECK_FALSE(body_on(*r).has_value());
+    CHECK(r->rows("question", "id", from_hex(*id))->front().text("body").empty());
+    CHECK(r->text("question", from_hex(*id), "body").find("MARKER") == std::string::npos);
+    CHECK(r->words_key(tablet->my_member(), from_hex(*id)).err().code == errc::no_key);
+    auto image = r->save();
+    REQUIRE(image.ok());
+    CHECK_FALSE(contains(*image, "MARKER-SEALED"));
+  }
+  // Not even the author's own saved replica holds the words in the clear.
+  CHECK_FALSE(contains(*tablet->save(), "MARKER-SEALED"));
+  CHECK(wf::edit_question(*other, *id, {.body = "taken over"}, t0 + 6).err().message == "only the author edits a draft");
+
+  // Both devices edit the draft offline; the edits merge, still sealed.
+  wf::question_draft e1;
+  e1.body = "MARKER-SEALED how many officers patrol at night in the north?";
+  REQUIRE(wf::edit_question(*tablet, *id, e1, t0 + 7).ok());
+  wf::question_draft e2;
+  e2.body = "Chair, MARKER-SEALED how many officers patrol at night?";
+  REQUIRE(wf::edit_question(*phone, *id, e2, t0 + 7).ok());
+  for (auto* r : {tablet.get(), phone.get(), chair.get(), other.get(), tablet.get(), phone.get()}) p.srv.sync(*r);
+  const std::string merged = "Chair, MARKER-SEALED how many officers patrol at night in the north?";
+  CHECK(body_on(*tablet) == merged);
+  CHECK(body_on(*phone) == merged);
+  CHECK_FALSE(body_on(*other).has_value());
+  CHECK(chair->digest() == tablet->digest());  // the same sealed text on every replica
+
+  // Submitted: the chair and the panel read it, and a late edit from the
+  // other device (made before it heard of the submission) too.
+  REQUIRE(wf::submit_question(*tablet, *id, t0 + 8).ok());
+  wf::question_draft late;
+  late.body = merged + " And by day?";
+  REQUIRE(wf::edit_question(*phone, *id, late, t0 + 8).ok());
+  for (auto* r : {tablet.get(), phone.get(), chair.get(), other.get(), tablet.get()}) CHECK(p.srv.sync(*r).empty());
+  for (replica* r : {tablet.get(), phone.get(), chair.get(), other.get()}) CHECK(body_on(*r) == merged + " And by day?");
+  CHECK(chair->digest() == other->digest());
 }
 
 TEST_CASE("keyring: any lead of a priority edits its KLOEs on every replica; others' edits are refused") {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "packline/codec.hpp"
 #include "packline/demo.hpp"
 #include "packline/pack_import.hpp"
 #include "packs.hpp"
@@ -629,4 +630,27 @@ TEST_CASE("pack import: runs from any PDF reader become the same lines; the outl
   REQUIRE(q.ok());
   CHECK(q->outline_used);
   CHECK(item_lines(*q) == std::vector<std::string>{"|Housing allocations|2", "|Damp and mould|3"});
+}
+
+TEST_CASE("pack import: a structured pack crosses from the import worker to the core unchanged; damaged bytes are refused") {
+  for (const char* name : {"p06-minute-numbers", "p08-sub-items-two-vice-chairs", "p10-exempt-part-after", "p17-paged-papers"}) {
+    auto p = corpus(name);
+    bytes enc = codec::encode_parsed(p);
+    auto back = codec::decode_parsed(enc);
+    REQUIRE_MESSAGE(back.ok(), name << ": " << back.err().message);
+    CHECK_MESSAGE(pack::preview_json(*back) == pack::preview_json(p), name);
+    REQUIRE(back->blocks.size() == p.blocks.size());
+    for (std::size_t i = 0; i < p.blocks.size(); ++i) {
+      CHECK(back->blocks[i].text == p.blocks[i].text);
+      CHECK(back->blocks[i].item == p.blocks[i].item);
+      CHECK(back->blocks[i].page == p.blocks[i].page);
+    }
+    CHECK(codec::encode_parsed(*back) == enc);
+    bytes cut(enc.begin(), enc.begin() + static_cast<long>(enc.size() / 2));
+    CHECK(!codec::decode_parsed(cut).ok());
+  }
+  // A block naming an item that is not there.
+  auto p = corpus("p06-minute-numbers");
+  p.blocks.front().item = 99;
+  CHECK(codec::decode_parsed(codec::encode_parsed(p)).err().message == "malformed structured pack: block item");
 }

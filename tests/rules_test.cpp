@@ -30,6 +30,8 @@ constexpr write_case matrix[] = {
     {"meeting", "title", true, "NNNNYN"},           {"meeting", "title", false, "NNNNYN"},
     {"pack", "title", true, "NNNNYN"},              {"pack", "title", false, "NNNNYN"},
     {"pack_item", "title", true, "NNNNYN"},         {"pack_item", "title", false, "NNNNYN"},
+    {"pack_item", "placed", false, "NNNNYN"},       {"pack_item", "exempt", false, "NNNNYN"},
+    {"agenda_correction", "value", true, "NNNNYN"}, {"agenda_correction", "value", false, "NNNNYN"},
     {"block", "text", true, "NNNNYN"},              {"block", "text", false, "NNNNYN"},
     {"response", "body", true, "NNNNYN"},           {"response", "body", false, "NNNNYN"},
     {"action", "text", true, "NNNNYN"},             {"action", "text", false, "NNNNYN"},

@@ -9,7 +9,9 @@
 #include "log.hpp"
 #include "metrics.hpp"
 #include "static_files.hpp"
+#include "support/server_fixture.hpp"
 #include "support/server_process.hpp"
+#include "support/sync_client.hpp"
 
 using namespace packline;
 using namespace packline::server;
@@ -92,6 +94,105 @@ TEST_CASE("server static: index fallback and cache policy") {
   CHECK_FALSE(resolve_static(root, "//" + tmp.sub("secret.txt")));
 }
 
+TEST_CASE("server static: precompressed copies by Accept-Encoding, and ETags that follow the file") {
+  test::temp_dir tmp;
+  std::string root = tmp.sub("dist");
+  write_file(root + "/core/packline_core.wasm", "WASM");
+  write_file(root + "/core/packline_core.wasm.br", "BR");
+  write_file(root + "/core/packline_core.wasm.gz", "GZ");
+  write_file(root + "/index.html", "<!doctype html>");
+  write_file(root + "/index.html.gz", "GZ");
+  auto plain = resolve_static(root, "/core/packline_core.wasm");
+  REQUIRE(plain);
+  CHECK(plain->encoding.empty());
+  CHECK(plain->path == root + "/core/packline_core.wasm");
+  auto br = resolve_static(root, "/core/packline_core.wasm", "gzip, deflate, br");
+  REQUIRE(br);
+  CHECK(br->encoding == "br");
+  CHECK(br->path == root + "/core/packline_core.wasm.br");
+  CHECK(br->content_type == "application/wasm");  // of the file, not of its copy
+  auto gz = resolve_static(root, "/core/packline_core.wasm", "gzip, deflate");
+  REQUIRE(gz);
+  CHECK(gz->encoding == "gzip");
+  // q=0 refuses a coding; no copy means the file as it is.
+  CHECK(resolve_static(root, "/core/packline_core.wasm", "br;q=0, gzip;q=0.5")->encoding == "gzip");
+  CHECK(resolve_static(root, "/core/packline_core.wasm", "br;q=0.0, gzip;q=0")->encoding.empty());
+  CHECK(resolve_static(root, "/index.html", "br")->encoding.empty());
+  CHECK(resolve_static(root, "/", "gzip")->encoding == "gzip");
+  // Each variant has its own ETag; changing the file changes it.
+  CHECK(plain->etag != br->etag);
+  CHECK(br->etag != gz->etag);
+  CHECK(plain->etag.rfind("W/\"", 0) == 0);
+  write_file(root + "/core/packline_core.wasm", "WASM, rebuilt");
+  CHECK(resolve_static(root, "/core/packline_core.wasm")->etag != plain->etag);
+  // A copy that is a symlink out of the root is never read.
+  write_file(tmp.sub("secret"), "secret");
+  write_file(root + "/app.js", "x");
+  std::filesystem::create_symlink(tmp.sub("secret"), root + "/app.js.br");
+  CHECK_FALSE(resolve_static(root, "/app.js", "br"));
+  CHECK(resolve_static(root, "/app.js", "gzip"));
+
+  CHECK(accepts_encoding("gzip, deflate, br", "br"));
+  CHECK(accepts_encoding("GZIP", "gzip"));
+  CHECK(accepts_encoding(" br ; q=0.8 ", "br"));
+  CHECK_FALSE(accepts_encoding("br;q=0", "br"));
+  CHECK_FALSE(accepts_encoding("br;q=0.000", "br"));
+  CHECK_FALSE(accepts_encoding("gzip", "br"));
+  CHECK_FALSE(accepts_encoding("", "gzip"));
+  CHECK_FALSE(accepts_encoding("xbr, brx", "br"));
+  CHECK(etag_matches("W/\"a-b\"", "W/\"a-b\""));
+  CHECK(etag_matches("\"x\", W/\"a-b\"", "W/\"a-b\""));
+  CHECK(etag_matches("\"a-b\"", "W/\"a-b\""));  // weak comparison
+  CHECK(etag_matches("*", "W/\"a-b\""));
+  CHECK_FALSE(etag_matches("W/\"a-c\"", "W/\"a-b\""));
+  CHECK_FALSE(etag_matches("", "W/\"a-b\""));
+}
+
+TEST_CASE("server static: the real server answers 304 for an unchanged file and sends precompressed copies") {
+  test::temp_dir web;
+  write_file(web.sub("index.html"), "<!doctype html><title>shell</title>");
+  write_file(web.sub("core/packline_core.wasm"), std::string(4096, 'w'));
+  write_file(web.sub("core/packline_core.wasm.gz"), "GZIPPED");
+  write_file(web.sub("assets/index-abc.js"), "console.log(1)");
+  test::server_fixture f({"--webapp", web.path()});
+  net::endpoint wasm{false, "127.0.0.1", f.port(), "/core/packline_core.wasm"};
+  auto first = net::http_request(wasm);
+  REQUIRE(first.status == 200);
+  CHECK(first.body.size() == 4096);
+  CHECK(first.headers.count("content-encoding") == 0);
+  CHECK(first.headers["vary"] == "Accept-Encoding");
+  const std::string etag = first.headers["etag"];
+  REQUIRE_FALSE(etag.empty());
+  // Revalidation of an unchanged file: 304 with no body, headers kept.
+  auto again = net::http_request(wasm, "GET", {}, {{"If-None-Match", etag}});
+  CHECK(again.status == 304);
+  CHECK(again.body.empty());
+  CHECK(again.headers["etag"] == etag);
+  CHECK(again.headers.count("content-security-policy") == 1);
+  // The gzip copy when the browser takes it, with its own ETag.
+  auto gz = net::http_request(wasm, "GET", {}, {{"Accept-Encoding", "gzip, deflate"}});
+  CHECK(gz.status == 200);
+  CHECK(gz.body == "GZIPPED");
+  CHECK(gz.headers["content-encoding"] == "gzip");
+  CHECK(gz.headers["content-type"] == "application/wasm");
+  CHECK(gz.headers["etag"] != etag);
+  CHECK(net::http_request(wasm, "GET", {}, {{"Accept-Encoding", "gzip"}, {"If-None-Match", etag}}).status == 200);
+  // A deploy that changes the file: the old ETag no longer matches.
+  write_file(web.sub("core/packline_core.wasm"), std::string(4097, 'w'));
+  std::filesystem::remove(web.sub("core/packline_core.wasm.gz"));
+  auto changed = net::http_request(wasm, "GET", {}, {{"If-None-Match", etag}});
+  CHECK(changed.status == 200);
+  CHECK(changed.body.size() == 4097);
+  // Hashed assets are immutable; the shell is revalidated.
+  auto asset = net::http_request(net::endpoint{false, "127.0.0.1", f.port(), "/assets/index-abc.js"});
+  CHECK(asset.headers["cache-control"].find("immutable") != std::string::npos);
+  auto shell = net::http_request(net::endpoint{false, "127.0.0.1", f.port(), "/"});
+  CHECK(shell.headers["cache-control"] == "no-cache");
+  CHECK(net::http_request(net::endpoint{false, "127.0.0.1", f.port(), "/"}, "GET", {},
+                          {{"If-None-Match", shell.headers["etag"]}})
+            .status == 304);
+}
+
 TEST_CASE("server options: defaults, flags and errors") {
   auto d = parse_options({});
   REQUIRE(d.ok());
@@ -115,6 +216,7 @@ TEST_CASE("server options: defaults, flags and errors") {
   CHECK_FALSE(parse_options({"--port"}).ok());
   CHECK_FALSE(parse_options({"--bogus"}).ok());
   CHECK(parse_options({"--help"})->help);
+  CHECK(parse_options({"--version"})->version);
 }
 
 TEST_CASE("server log: one structured line with quoted values") {

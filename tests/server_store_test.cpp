@@ -4,11 +4,14 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <atomic>
 #include <fstream>
+#include <thread>
 
 #include "packline/crypto.hpp"
 #include "sqlite_store.hpp"
 #include "support/memory_store.hpp"
+#include "support/server_fixture.hpp"
 #include "support/server_process.hpp"
 
 using namespace packline;
@@ -360,4 +363,37 @@ TEST_CASE("server store: a change altered on disk fails its digest and is never 
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.err().code == errc::damaged);
   CHECK(bad.err().message.find("fails its digest") != std::string::npos);
+}
+
+TEST_CASE("server store: backup takes a consistent copy while the server runs and writes; a server starts on it") {
+  test::server_fixture f;
+  const bytes space = test::space_of(9);
+  REQUIRE(test::push_changes(f.port(), space, 40, 200));
+  // Pushes go on during the backup: the copy holds a consistent prefix.
+  std::atomic<bool> writing{true};
+  std::thread writer([&] {
+    while (writing) (void)test::push_changes(f.port(), test::space_of(10), 8, 100);
+  });
+  test::temp_dir out;
+  const std::string bin = test::server_binary();
+  const std::string cmd = bin + " backup " + out.sub("copy") + " --data " + f.tmp.sub("data") + " > " +
+                          out.sub("said.txt") + " 2>&1";
+  int rc = std::system(cmd.c_str());
+  writing = false;
+  writer.join();
+  std::ifstream said_in(out.sub("said.txt"));
+  std::string said((std::istreambuf_iterator<char>(said_in)), {});
+  INFO(said);
+  REQUIRE(rc == 0);
+  CHECK(said.find("integrity checked") != std::string::npos);
+  // Never over an existing copy.
+  CHECK(std::system((cmd + " ").c_str()) != 0);
+  // A second server on the copy serves every change acked before it.
+  test::server_process restored(out.sub("copy"), out.sub("restored.log"));
+  REQUIRE_MESSAGE(restored.start(), restored.error());
+  CHECK(test::pull_all(restored.port(), space) == 40);
+  CHECK(test::pull_all(restored.port(), test::space_of(10)) >= 0);
+  // A folder without a store is an error in words.
+  auto missing = std::system((bin + " backup " + out.sub("x") + " --data " + out.sub("nothing") + " 2>/dev/null").c_str());
+  CHECK(missing != 0);
 }

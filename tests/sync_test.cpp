@@ -111,6 +111,30 @@ TEST_CASE("sync: out-of-order and server error frames end the session") {
   CHECK(e.err().code == errc::bad_signature);
 }
 
+TEST_CASE("sync: every wire error is read as the core error the server meant") {
+  // Through the one table, both ways: a wire error ends the session with
+  // the errc the server meant (a damaged space is not a wrong passphrase),
+  // and each errc goes out as its wire code (storage stays 9: retry).
+  for (const auto& row : proto::wire_errors) {
+    auto r = fresh();
+    sync_session s(*r);
+    (void)handshake(s, *r, 0);
+    auto e = s.on_frame(codec::encode(proto::error{row.wire, "x"}), 1);
+    INFO(row.wire);
+    REQUIRE_FALSE(e.ok());
+    CHECK(e.err().code == row.local);
+    if (row.local != errc::storage) CHECK(proto::to_wire(row.local) == row.wire);
+  }
+  CHECK(proto::from_wire(proto::error_unavailable) == errc::damaged);
+  CHECK(proto::to_wire(errc::damaged) == proto::error_unavailable);
+  CHECK(proto::from_wire(proto::error_resync) == errc::storage);
+  for (std::uint32_t c = 1; c <= 9; ++c) CHECK(proto::to_wire(proto::from_wire(c)) == c);
+  // Unknown or internal: storage (retry), never some unrelated errc by number.
+  CHECK(proto::from_wire(99) == errc::storage);
+  CHECK(proto::to_wire(errc::wrong_passphrase) == static_cast<std::uint32_t>(errc::storage));
+  CHECK(proto::to_wire(errc::invalid_argument) == static_cast<std::uint32_t>(errc::malformed));
+}
+
 TEST_CASE("sync: a forged remote change is reported; its device's later changes wait for it") {
   auto r = fresh();
   sync_session s(*r);

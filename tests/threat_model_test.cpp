@@ -13,6 +13,7 @@
 #include "packline/at_rest.hpp"
 #include "packline/codec.hpp"
 #include "packline/keyring.hpp"
+#include "packline/workflow.hpp"
 #include "support/cli_run.hpp"
 #include "support/server_process.hpp"
 #include "support/sync_client.hpp"
@@ -584,4 +585,96 @@ TEST_CASE("threat model: a server that withholds a keyring record from one table
   auto rows = m->rep().rows("question", "id", q);
   REQUIRE(rows.ok());
   CHECK(rows->empty());
+// ---- a draft is its author's own -------------------------------------------------
+
+TEST_CASE("threat model: a member's modified client cannot read another member's unsubmitted draft or private note") {
+  namespace wf = packline::workflow;
+  panel p;
+  bytes meeting = new_row_id(), pack = new_row_id(), item = new_row_id(), block = new_row_id();
+  REQUIRE(p.clerk.rep().commit({set("meeting", meeting, "title", std::string("Panel")), set("meeting", meeting, "pack", pack),
+                                set("pack", pack, "meeting", meeting), set("pack_item", item, "meeting", meeting),
+                                set("pack_item", item, "pack", pack), set("pack_item", item, "number", std::string("5")),
+                                set("block", block, "pack", pack), set("block", block, "item", item),
+                                set("block", block, "position", std::int64_t{1}),
+                                set("block", block, "text", std::string("The custody suite closed for repairs in the quarter."))},
+                               wall_ms()).ok());
+  p.clerk.c->flush();
+  auto author = p.join("member");
+  auto atk = p.join("member");
+  REQUIRE(wf::sign_in(author->rep(), to_hex(author->member)).ok());
+  const std::string words = "MARKER-DRAFT will the custody suite at Avonmere reopen?";
+  auto id = wf::draft_question(author->rep(), to_hex(item), words, wall_ms());
+  REQUIRE_MESSAGE(id.ok(), id.err().message);
+  wf::annotation_draft note;
+  note.block = to_hex(block);
+  note.start = 4;
+  note.end = 17;
+  note.kind = "note";
+  note.body = "MARKER-NOTE ask why the repairs took a quarter";
+  note.visibility = "private";
+  auto nid = wf::annotate(author->rep(), note, wall_ms());
+  REQUIRE_MESSAGE(nid.ok(), nid.err().message);
+  author->c->flush();
+  p.settle({author.get(), atk.get()});
+
+  // From the server's data: every change the server holds, opened with the
+  // space key the attacker holds as a member.
+  modified_client raw(p, *atk);
+  crypto::secret space_key = key_from_invite(raw, atk->code);
+  std::size_t draft_ops = 0;
+  for (std::uint64_t since = 0;;) {
+    REQUIRE(raw.raw.send(proto::pull{since, 0}));
+    auto m = raw.raw.next();
+    REQUIRE((m && std::holds_alternative<proto::changes>(*m)));
+    auto& page = std::get<proto::changes>(*m);
+    for (auto& it : page.items) {
+      auto e = codec::decode_envelope(it.envelope);
+      REQUIRE(e.ok());
+      if (e->epoch == keyring::record_epoch) continue;
+      auto plain = crypto::open_envelope(*e, space_key);
+      REQUIRE(plain.ok());
+      CHECK_FALSE(std::string(plain->begin(), plain->end()).find("MARKER-") != std::string::npos);
+      auto body = codec::decode_body(*plain, e->actor);
+      REQUIRE(body.ok());
+      for (auto& o : body->ops) {
+        if (o.table != "question" || o.row != from_hex(*id)) continue;
+        ++draft_ops;
+        CHECK(o.text.content.find("MARKER") == std::string::npos);
+        CHECK(o.text.content.find("custody") == std::string::npos);
+      }
+    }
+    if (!page.more || page.items.empty()) break;
+    since = page.next;
+  }
+  CHECK(draft_ops > 0);  // the draft's changes were there to read
+
+  // From what its own replica received: no words, not even with its own key.
+  replica& mine = atk->rep();
+  REQUIRE(wf::sign_in(mine, to_hex(atk->member)).ok());
+  CHECK(mine.words_key(author->member, from_hex(*id)).err().code == errc::no_key);
+  auto own = mine.words_key(atk->member, from_hex(*id));
+  REQUIRE(own.ok());
+  CHECK(mine.text("question", from_hex(*id), "body", &*own).find("MARKER") == std::string::npos);
+  CHECK(mine.text("question", from_hex(*id), "body").find("MARKER") == std::string::npos);
+  CHECK(mine.rows("question", "id", from_hex(*id))->front().text("body").empty());
+  auto image = mine.save();
+  REQUIRE(image.ok());
+  CHECK(std::string(image->begin(), image->end()).find("MARKER-") == std::string::npos);
+  for (auto& q : *wf::questions(mine, to_hex(meeting))) CHECK(q.id != *id);
+  for (auto& a : *wf::annotations(mine, to_hex(meeting))) CHECK(a.id != *nid);
+  auto note_rows = mine.rows("annotation", "id", from_hex(*nid));
+  REQUIRE(note_rows->size() == 1);
+  const value* sealed_note = note_rows->front().get("body");
+  REQUIRE(sealed_note);
+  CHECK(replica::is_private(*sealed_note));
+  CHECK(mine.open_private(std::get<bytes>(*sealed_note)).err().code == errc::no_key);
+
+  // Submitted, it is the panel's: the same tablet reads it.
+  REQUIRE(wf::submit_question(author->rep(), *id, wall_ms()).ok());
+  author->c->flush();
+  p.settle({author.get(), atk.get()});
+  auto qs = wf::questions(mine, to_hex(meeting));
+  REQUIRE(qs.ok());
+  REQUIRE(qs->size() == 1);
+  CHECK(qs->front().body == words);
 }

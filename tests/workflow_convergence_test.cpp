@@ -1,14 +1,18 @@
 // Convergence of what members see: seven tablets (clerk, chair, vice-chair,
 // two pillar leads, one of them on two tablets, an independent member) run
 // random sequences of every workflow operation through random offline
-// periods, with reordered and duplicated delivery; after a full sync every
+// periods, with reordered and duplicated delivery, on device clocks off by
+// ±2 minutes, ±1 day or ±1 year and set wrong or right during the run
+// (support/clocks.hpp); after a full sync every
 // workflow query (members, meetings, items, questions with their outcomes,
 // KLOEs, priorities, forward plan, the board's groups and list, answers,
 // actions, public submissions, the Markdown export, and per member the
 // annotations they may read and their read marks) reads the same on every
 // tablet, and no word a member typed into a long-text field is lost unless
-// someone deleted it. PACKLINE_PROPERTY_SEEDS / PACKLINE_PROPERTY_OPS make
-// the run longer (as in convergence_test.cpp).
+// someone deleted it; no tablet stamps a change far ahead of its own clock,
+// and an edit made after seeing everything wins everywhere, whatever the
+// clocks say. PACKLINE_PROPERTY_SEEDS / PACKLINE_PROPERTY_OPS /
+// PACKLINE_PROPERTY_FIRST_SEED make the run longer (as in convergence_test.cpp).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -18,9 +22,12 @@
 #include <set>
 #include <sstream>
 
+#include "packline/codec.hpp"
 #include "packline/demo.hpp"
 #include "packline/export.hpp"
+#include "packline/limits.hpp"
 #include "packline/workflow.hpp"
+#include "support/clocks.hpp"
 
 using namespace packline;
 namespace wf = packline::workflow;
@@ -38,7 +45,7 @@ struct tablet {
   std::unique_ptr<replica> r;
   std::string member, role, name;
   bool online = true;
-  std::int64_t skew_ms = 0;
+  std::uint64_t clock_high = 0;   // the furthest its own clock has read
   std::vector<bytes> outbox;      // made while offline, not yet on the server
   std::set<bytes> sent;           // own envelopes already in the outbox or on the server
   std::vector<bool> got;          // server log entries applied (or own)
@@ -162,18 +169,35 @@ struct world {
   std::vector<tablet> tablets;
   std::vector<bytes> log;  // the server's order
   std::string meeting;
-  std::uint64_t clock = t0;
+  test::device_clocks clocks{7, t0};  // one clock a tablet (the run has seven)
   ledger words;
-  std::size_t done = 0, refused = 0, deliveries = 0, duplicates = 0;
+  std::size_t done = 0, refused = 0, deliveries = 0, duplicates = 0, clock_changes = 0;
   std::map<std::string, std::size_t> ops_done;
 
-  explicit world(std::uint64_t seed) : rng(seed) {}
+  // Tablets' clocks disagree by up to a year: one a year ahead, one a year behind.
+  explicit world(std::uint64_t seed) : rng(seed) { clocks.pick_all(rng); }
   std::size_t pick(std::size_t n) { return static_cast<std::size_t>(rng() % n); }
-  std::uint64_t now(const tablet& t) const { return static_cast<std::uint64_t>(static_cast<std::int64_t>(clock) + t.skew_ms); }
+  // What tablet t's own clock reads: every core call of t gets it, deliveries included.
+  std::uint64_t now(tablet& t) {
+    std::uint64_t ms = clocks.now(static_cast<std::size_t>(&t - tablets.data()));
+    t.clock_high = std::max(t.clock_high, ms);
+    return ms;
+  }
 
+  // A tablet's new changes, for the server. Their stamps never run more than
+  // the allowed skew ahead of what its own clock has read: another tablet's
+  // far-ahead stamp is never adopted.
   void collect(tablet& t) {
-    for (auto& e : t.r->pending(1'000'000))
-      if (t.sent.insert(e).second) t.outbox.push_back(e);
+    for (auto& e : t.r->pending(1'000'000)) {
+      if (!t.sent.insert(e).second) continue;
+      t.outbox.push_back(e);
+      auto env = codec::decode_envelope(e);
+      REQUIRE(env.ok());
+      auto body = codec::decode_body(env->payload, env->actor);
+      REQUIRE(body.ok());
+      CHECK_MESSAGE(body->hlc.wall_ms <= t.clock_high + limits::max_clock_skew_ms,
+                    "a change stamped " << (body->hlc.wall_ms - t.clock_high) / test::minute_ms << " minutes ahead of its tablet's clock");
+    }
   }
   void push(tablet& t) {
     for (auto& e : t.outbox) {
@@ -211,7 +235,6 @@ struct world {
     t.member = member;
     t.role = role;
     t.name = name;
-    t.skew_ms = static_cast<std::int64_t>(pick(240'000)) - 120'000;  // tablets' clocks disagree by up to 2 min
     t.got.assign(log.size(), false);
     return t;
   }
@@ -572,7 +595,8 @@ void run(std::uint64_t seed, std::uint64_t n_ops) {
   // (tablets 3 and 4 are one member's: Tom's two tablets)
 
   for (std::uint64_t step = 0; step < n_ops; ++step) {
-    w.clock += 1 + w.pick(20'000);
+    w.clocks.advance(1 + w.pick(20'000));
+    if (w.clocks.maybe_change(w.rng, 50)) ++w.clock_changes;  // a clock set wrong, or put right
     tablet& t = w.tablets[w.pick(w.tablets.size())];
     std::size_t what = w.pick(100);
     if (what < 8) {
@@ -655,11 +679,57 @@ void run(std::uint64_t seed, std::uint64_t n_ops) {
         if (h.find(w.words.container[word]) != std::string::npos) MESSAGE(h);
     }
   }
+  // Nothing refused for good: what one tablet refused, every other refused
+  // too, for the same reason (the rules judge the same change the same way).
+  auto refused_of = [&](tablet& t) {
+    std::set<std::string> out;
+    for (auto& x : val(t.r->refused_changes())) out.insert(to_hex(x.actor) + "/" + std::to_string(x.seq) + " " + x.reason);
+    return out;
+  };
+  for (auto& t : w.tablets) {
+    std::set<std::string> mine = refused_of(t), others;
+    for (auto& u : w.tablets)
+      if (&u != &t)
+        for (auto& x : refused_of(u)) others.insert(x);
+    CAPTURE(t.member);
+    for (auto& x : mine) CHECK_MESSAGE(others.count(x) == 1, "refused only here: " << x);
+  }
+  // An edit made after seeing everything wins on every tablet, whatever the
+  // clocks say: the clerk (clock right), the chair (a year ahead), the
+  // vice-chair (a year behind, after the chair), the clerk again.
+  w.clocks.set_skew(0, 0);
+  w.clocks.set_skew(1, test::year_ms);
+  w.clocks.set_skew(2, -test::year_ms);
+  auto fp = val(wf::forward_plan(*w.tablets[0].r));
+  REQUIRE(!fp.empty());
+  for (std::size_t i : {0, 1, 2, 0}) {
+    tablet& t = w.tablets[i];
+    CAPTURE(i);
+    wf::forward_item e;
+    e.id = fp[0].id;
+    e.kloes = "Seen everything, then set by tablet " + std::to_string(i) + " at " + std::to_string(w.now(t));
+    e.approach = i == 2 ? "SSR" : "Agenda";
+    REQUIRE(wf::edit_forward_item(*t.r, e, w.now(t)).ok());
+    w.collect(t);
+    w.push(t);
+    for (auto& u : w.tablets) {
+      w.pull(u, true);
+      auto row = val(wf::forward_plan(*u.r));
+      auto it = std::find_if(row.begin(), row.end(), [&](auto& f) { return f.id == e.id; });
+      REQUIRE(it != row.end());
+      CHECK(it->kloes == e.kloes);
+      CHECK(it->approach == e.approach);
+    }
+    w.clocks.advance(1'000);
+  }
+  for (std::size_t i = 1; i < w.tablets.size(); ++i) CHECK(shared_view(*w.tablets[i].r, w.meeting) == shared_view(*w.tablets[0].r, w.meeting));
+
   std::ostringstream ops;
   for (auto& [k, v] : w.ops_done) ops << " " << k << "=" << v;
   MESSAGE("seed " << seed << ": " << w.done << " operations done, " << w.refused << " refused by the rules; " << w.log.size()
                   << " changes, " << w.deliveries << " deliveries (" << w.duplicates << " duplicates); " << checked
-                  << " typed words traced;" << ops.str());
+                  << " typed words traced; " << w.clock_changes << " clock changes; " << refused_of(w.tablets[0]).size()
+                  << " changes refused on arrival;" << ops.str());
 }
 
 }  // namespace

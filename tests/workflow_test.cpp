@@ -954,7 +954,7 @@ PACKS_TEST_CASE("workflow: the chair consolidates drafts with provenance; member
   c.meeting = m;
   c.sources = {q["a"], q["b"]};
   c.body = "Recorded hate crime is up 36.7% year to date. What lies behind the rise?";
-  CHECK(err(wf::consolidate(*p.r, c, t0)) == "only the chair or vice-chair edits the consolidated list");
+  CHECK(err(wf::consolidate(*p.r, c, t0)) == "only the chair or vice-chair edits the final question list");
   p.as(p.chair);
   c.lead = p.m1;
   c.lead_label = "Priority One (Sherry)";
@@ -1053,7 +1053,7 @@ PACKS_TEST_CASE("workflow: the chair groups drafts without merging them, then me
   CHECK(status() == v{"submitted", "submitted", "submitted", "submitted"});
   // Merge the first group: it goes on the list and its drafts are consolidated.
   wf::consolidated_draft c;
-  CHECK(err(wf::merge_group(*p.r, *g1, c, t0 + 13)) == "a consolidated question needs its wording");
+  CHECK(err(wf::merge_group(*p.r, *g1, c, t0 + 13)) == "a question on the final list needs its wording");
   c.body = "Recorded hate crime is up 36.7%: why?";
   c.lead = p.m1;
   REQUIRE(wf::merge_group(*p.r, *g1, c, t0 + 13).ok());
@@ -1198,7 +1198,7 @@ TEST_CASE("rules: who may write what") {
   CHECK_FALSE(rules::check(change("question", "status", std::string("nonsense"), true, me), role::member).ok());
   CHECK(rules::check(change("consolidated_question", "body", std::string("x")), role::vice_chair).ok());
   CHECK(rules::check(change("consolidated_question", "body", std::string("x")), role::member).err().message ==
-        "only the chair or vice-chair edits the consolidated list");
+        "only the chair or vice-chair edits the final question list");
   CHECK(rules::check(change("consolidated_question", "body", std::string("x")), role::member).err().code ==
         errc::forbidden);
   auto kloe_edit = change("kloe", "bullets", std::string("x"), true, other);
@@ -1271,4 +1271,220 @@ TEST_CASE("workflow: an import adds members and priorities only when the clerk c
   for (auto& mm : rep3->plan.members) CHECK_FALSE(mm.member.empty());
   for (auto& pm : rep3->plan.priorities) CHECK_FALSE(pm.priority.empty());
   CHECK(wf::priorities(*p.r)->size() == 4);
+}
+
+// ---- the clerk's corrections to an agenda ---------------------------------
+
+namespace {
+
+// A file with no agenda the reader recognises: five pages, each opening
+// with a line of its own (form feeds end pages).
+std::string unagendaed(const std::string& first_page = {}) {
+  std::string s = first_page;
+  if (!s.empty()) s += "\f";
+  s += "Briefing for the Wrexby Panel\n\nA note on what follows, from the clerk's office, for the meeting in June.\n\f"
+       "The covering letter continues here with the background to the review.\n\f"
+       "Budget summary: spending stood at four point two million at the end of the quarter.\n\f"
+       "Budget detail: the overtime line rose by a tenth against the plan.\n\f"
+       "Confidential annex: the names of the staff affected by the restructure.\n";
+  return s;
+}
+
+std::vector<std::int64_t> pages_of(replica& r, const std::string& item) {
+  std::set<std::int64_t> pages;
+  auto bs = wf::blocks(r, item);
+  REQUIRE(bs.ok());
+  for (auto& b : *bs) pages.insert(b.page);
+  return {pages.begin(), pages.end()};
+}
+
+std::string agenda(replica& r, const std::string& meeting) {
+  std::string out;
+  auto items = wf::items(r, meeting);
+  REQUIRE(items.ok());
+  for (auto& i : *items)
+    out += i.number + " " + i.title + " [" + i.pages + "]" + (i.exempt ? " exempt" : "") + "; ";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("workflow: the clerk builds the agenda of a file with none: adds, renames, reorders, places pages, marks exempt") {
+  panel p;
+  auto rep = p.import(unagendaed());
+  CHECK(rep.kind == "document");
+  auto whole = p.items(rep.meeting);
+  REQUIRE(whole.size() == 1);
+  std::string letter = whole[0].id;
+  CHECK(pages_of(*p.r, letter) == std::vector<std::int64_t>{1, 2, 3, 4, 5});
+
+  auto budget = wf::add_item(*p.r, rep.meeting, "2", "Budget monitoring", letter, t0 + 1);
+  REQUIRE_MESSAGE(budget.ok(), err(budget));
+  REQUIRE(wf::set_item_pages(*p.r, *budget, 3, 4, t0 + 2).ok());
+  // The passages on pages 3 and 4 are the new item's; the rest stay where they were.
+  CHECK(pages_of(*p.r, *budget) == std::vector<std::int64_t>{3, 4});
+  CHECK(pages_of(*p.r, letter) == std::vector<std::int64_t>{1, 2, 5});
+  REQUIRE(wf::rename_item(*p.r, letter, "1", "Covering letter", t0 + 3).ok());
+  REQUIRE(wf::set_item_pages(*p.r, letter, 1, 2, t0 + 4).ok());
+  auto annex = wf::add_item(*p.r, rep.meeting, "3", "Staffing (exempt)", *budget, t0 + 5);
+  REQUIRE(annex.ok());
+  REQUIRE(wf::set_item_pages(*p.r, *annex, 5, 5, t0 + 6).ok());
+  REQUIRE(wf::set_item_exempt(*p.r, *annex, true, t0 + 7).ok());
+  CHECK(agenda(*p.r, rep.meeting) == "1 Covering letter [1 - 2]; 2 Budget monitoring [3 - 4]; 3 Staffing (exempt) [5] exempt; ");
+  CHECK(pages_of(*p.r, letter) == std::vector<std::int64_t>{1, 2});
+  CHECK(pages_of(*p.r, *annex) == std::vector<std::int64_t>{5});
+  // Reorder: the annex first, then back after the budget.
+  REQUIRE(wf::move_item(*p.r, *annex, "", t0 + 8).ok());
+  CHECK(agenda(*p.r, rep.meeting) == "3 Staffing (exempt) [5] exempt; 1 Covering letter [1 - 2]; 2 Budget monitoring [3 - 4]; ");
+  REQUIRE(wf::move_item(*p.r, *annex, *budget, t0 + 9).ok());
+  CHECK(agenda(*p.r, rep.meeting) == "1 Covering letter [1 - 2]; 2 Budget monitoring [3 - 4]; 3 Staffing (exempt) [5] exempt; ");
+
+  // Bad input is refused in plain words and changes nothing.
+  CHECK(err(wf::set_item_pages(*p.r, *budget, 4, 3, t0 + 10)) == "an item's last page cannot come before its first");
+  CHECK(err(wf::set_item_pages(*p.r, *budget, 3, 9, t0 + 10)) == "the pack has only 5 pages");
+  CHECK(err(wf::add_item(*p.r, rep.meeting, "4", "  ", "", t0 + 10)) == "an agenda item needs a title");
+  CHECK(err(wf::move_item(*p.r, *budget, *budget, t0 + 10)) == "an item cannot follow itself");
+
+  // A member's highlight on page 3 belongs to the item the clerk placed there.
+  p.as(p.m1);
+  auto bs = wf::blocks(*p.r, *budget);
+  REQUIRE(bs.ok());
+  REQUIRE(!bs->empty());
+  auto ann = wf::annotate(*p.r, {bs->front().id, 0, 6, "highlight", "", "panel", ""}, t0 + 11);
+  REQUIRE_MESSAGE(ann.ok(), err(ann));
+  CHECK(wf::annotation_by_id(*p.r, *ann)->item == *budget);
+  // Only the clerk corrects the agenda.
+  CHECK(err(wf::rename_item(*p.r, letter, "1", "Mine now", t0 + 12)) == "only the clerk corrects the agenda");
+  CHECK(err(wf::add_item(*p.r, rep.meeting, "9", "Any other business", "", t0 + 12)) == "only the clerk corrects the agenda");
+  CHECK(err(wf::set_item_exempt(*p.r, *budget, true, t0 + 12)) == "only the clerk corrects the agenda");
+  CHECK(err(wf::set_item_pages(*p.r, *budget, 1, 1, t0 + 12)) == "only the clerk corrects the agenda");
+  CHECK(err(wf::move_item(*p.r, *budget, "", t0 + 12)) == "only the clerk corrects the agenda");
+  CHECK(agenda(*p.r, rep.meeting) == "1 Covering letter [1 - 2]; 2 Budget monitoring [3 - 4]; 3 Staffing (exempt) [5] exempt; ");
+}
+
+TEST_CASE("workflow: a revised version of the pack offers the clerk's corrections again, pages found where they moved") {
+  panel p;
+  auto rep = p.import(unagendaed());
+  std::string letter = p.items(rep.meeting)[0].id;
+  REQUIRE(wf::rename_item(*p.r, letter, "1", "Covering letter", t0 + 1).ok());
+  REQUIRE(wf::set_item_pages(*p.r, letter, 1, 2, t0 + 2).ok());
+  auto budget = wf::add_item(*p.r, rep.meeting, "2", "Budget monitoring", letter, t0 + 3);
+  REQUIRE(budget.ok());
+  REQUIRE(wf::set_item_pages(*p.r, *budget, 3, 4, t0 + 4).ok());
+  auto annex = wf::add_item(*p.r, rep.meeting, "3", "Staffing", *budget, t0 + 5);
+  REQUIRE(annex.ok());
+  REQUIRE(wf::set_item_pages(*p.r, *annex, 5, 5, t0 + 6).ok());
+  REQUIRE(wf::set_item_exempt(*p.r, *annex, true, t0 + 7).ok());
+
+  // The revised file has a new first page (same meeting: the same first
+  // heading), so every page moved down by one.
+  std::string revised = unagendaed("Briefing for the Wrexby Panel\n\nRevised: a contents page was added.\n");
+  auto parsed = pack::parse_text(revised);
+  REQUIRE(parsed.ok());
+  REQUIRE(parsed->kind == "document");
+  auto plan = wf::plan_import(*p.r, *parsed);
+  REQUIRE(plan.ok());
+  std::map<std::string, std::string> offered;  // what → value (note)
+  for (auto& c : plan->corrections) offered[c.what] = c.value + (c.note.empty() ? "" : " (" + c.note + ")");
+  CHECK(offered["rename item 1 to “Covering letter”"] == "Covering letter");
+  CHECK(offered["add item 2 “Budget monitoring”"] == "1");
+  CHECK(offered["give item 2 pages 3 - 4"] == "4-5 (its first page is now page 4)");
+  CHECK(offered["give item 3 pages 5"] == "6-6 (its first page is now page 6)");
+  CHECK(offered["mark item 3 as exempt"] == "1");
+  // The covering letter's first page is the same text, now page 2; its
+  // second page moved with it.
+  CHECK(offered["give item 1 pages 1 - 2"] == "2-3 (its first page is now page 2)");
+
+  // Re-applied when the clerk keeps them ticked.
+  wf::import_options o;
+  o.reapply_corrections = true;
+  auto v2 = wf::import_pack(*p.r, *parsed, o, t0 + 20);
+  REQUIRE_MESSAGE(v2.ok(), err(result<void>(v2.err())));
+  CHECK(v2->version == 2);
+  CHECK(v2->corrections >= 7);
+  CHECK(agenda(*p.r, rep.meeting) == "1 Covering letter [2 - 3]; 2 Budget monitoring [4 - 5]; 3 Staffing [6] exempt; ");
+  CHECK(pages_of(*p.r, *budget) == std::vector<std::int64_t>{4, 5});
+  CHECK(pages_of(*p.r, *annex) == std::vector<std::int64_t>{6});
+  CHECK(pages_of(*p.r, letter) == std::vector<std::int64_t>{1, 2, 3});  // the new first page stays with the letter
+
+  // Not ticked: the version as the file gives it; the corrections are kept
+  // and offered at the next version again.
+  auto v3text = unagendaed("Briefing for the Wrexby Panel\n\nRevised again.\n");
+  auto parsed3 = pack::parse_text(v3text);
+  REQUIRE(parsed3.ok());
+  auto v3 = wf::import_pack(*p.r, *parsed3, {}, t0 + 30);
+  REQUIRE(v3.ok());
+  CHECK(v3->corrections == 0);
+  CHECK(p.items(rep.meeting).size() == 1);
+  CHECK(wf::plan_import(*p.r, *parsed3)->corrections.size() == plan->corrections.size());
+}
+
+TEST_CASE("workflow: the clerk's corrections made offline on two tablets converge, whatever order they arrive in") {
+  // The clerk on two tablets (one member, two devices) and a member's tablet.
+  panel p;
+  auto rep = p.import(unagendaed());
+  std::string letter = p.items(rep.meeting)[0].id;
+  auto budget = wf::add_item(*p.r, rep.meeting, "2", "Budget", letter, t0 + 1);
+  REQUIRE(budget.ok());
+  std::vector<bytes> log = p.r->pending(1'000'000);
+  std::vector<std::unique_ptr<replica>> tabs;
+  for (int k = 0; k < 2; ++k) {
+    auto x = replica::create(crypto::random_bytes(32));
+    REQUIRE(x.ok());
+    tabs.push_back(std::move(*x));
+    REQUIRE(tabs.back()->set_space(p.r->space()).ok());
+    for (std::size_t i = 0; i < log.size(); ++i) REQUIRE(tabs.back()->apply(log[i], i + 1, t0 + 2).ok());
+  }
+  replica& second = *tabs[0];
+  replica& member = *tabs[1];
+  REQUIRE(wf::sign_in(second, p.clerk).ok());
+  REQUIRE(wf::sign_in(member, p.m1).ok());
+  // Offline on both clerk tablets, at the same time.
+  REQUIRE(wf::rename_item(*p.r, letter, "1", "Letter", t0 + 10).ok());
+  REQUIRE(wf::set_item_pages(*p.r, *budget, 3, 4, t0 + 11).ok());
+  auto aob = wf::add_item(*p.r, rep.meeting, "3", "Annex", *budget, t0 + 12);
+  REQUIRE(aob.ok());
+  REQUIRE(wf::set_item_pages(*p.r, *aob, 5, 5, t0 + 13).ok());
+  REQUIRE(wf::rename_item(second, letter, "1", "Covering letter", t0 + 10).ok());
+  REQUIRE(wf::move_item(second, *budget, "", t0 + 11).ok());
+  REQUIRE(wf::set_item_pages(second, *budget, 2, 3, t0 + 12).ok());
+  REQUIRE(wf::set_item_exempt(second, *budget, true, t0 + 13).ok());
+  auto a = p.r->pending(1'000'000), b = second.pending(1'000'000);
+  std::uint64_t seq = log.size();
+  std::vector<std::pair<std::uint64_t, bytes>> server;
+  std::set<bytes> sent(log.begin(), log.end());
+  for (auto& e : a)
+    if (!sent.count(e)) server.push_back({++seq, e});
+  for (auto& e : b) server.push_back({++seq, e});
+  for (auto& [s, e] : server) {
+    REQUIRE(p.r->apply(e, s, t0 + 20).ok());
+    REQUIRE(second.apply(e, s, t0 + 20).ok());
+  }
+  for (auto it = server.rbegin(); it != server.rend(); ++it) REQUIRE(member.apply(it->second, it->first, t0 + 20).ok());
+  auto view = [&](replica& r) {
+    std::string out = agenda(r, rep.meeting);
+    auto items = wf::items(r, rep.meeting);
+    REQUIRE(items.ok());
+    for (auto& i : *items) {
+      out += i.number + ":";
+      for (auto pg : pages_of(r, i.id)) out += std::to_string(pg) + ",";
+    }
+    return out;
+  };
+  CHECK(view(*p.r) == view(second));
+  CHECK(view(*p.r) == view(member));
+  CHECK(p.r->digest() == member.digest());
+  CHECK(p.r->digest() == second.digest());
+  // Each item's passages are those of its pages: no page is in two items.
+  std::set<std::string> blocks;
+  std::size_t n = 0;
+  auto items = wf::items(member, rep.meeting);
+  REQUIRE(items.ok());
+  for (auto& i : *items) {
+    auto bs = wf::blocks(member, i.id);
+    REQUIRE(bs.ok());
+    for (auto& bl : *bs) blocks.insert(bl.id), ++n;
+  }
+  CHECK(blocks.size() == n);
+  CHECK(n == rep.blocks);
 }

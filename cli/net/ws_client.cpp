@@ -284,11 +284,13 @@ void ws_client::drop() {
 namespace {
 
 template <class Stream>
-http_response exchange(Stream& s, const endpoint& ep, const std::string& method) {
+http_response exchange(Stream& s, const endpoint& ep, const std::string& method,
+                       const std::map<std::string, std::string>& headers) {
   http_response out;
   http::request<http::empty_body> req{http::string_to_verb(method), ep.target, 11};
   req.set(http::field::host, host_header(ep));
   req.set(http::field::connection, "close");
+  for (const auto& [name, value] : headers) req.set(name, value);
   http::write(s, req);
   beast::flat_buffer buf;
   http::response_parser<http::string_body> parser;
@@ -308,7 +310,8 @@ http_response exchange(Stream& s, const endpoint& ep, const std::string& method)
 
 }  // namespace
 
-http_response http_request(const endpoint& ep, const std::string& method, const tls_options& tls) {
+http_response http_request(const endpoint& ep, const std::string& method, const tls_options& tls,
+                           const std::map<std::string, std::string>& headers) {
   try {
     asio::io_context ioc;
     tcp::resolver resolver(ioc);
@@ -319,7 +322,7 @@ http_response http_request(const endpoint& ep, const std::string& method, const 
       beast::get_lowest_layer(s).expires_after(10s);
       beast::get_lowest_layer(s).connect(results);
       tls_handshake(s, ep.host);
-      auto out = exchange(s, ep, method);
+      auto out = exchange(s, ep, method, headers);
       beast::error_code ec;
       s.shutdown(ec);
       return out;
@@ -327,7 +330,7 @@ http_response http_request(const endpoint& ep, const std::string& method, const 
     beast::tcp_stream s(ioc);
     s.expires_after(10s);
     s.connect(results);
-    auto out = exchange(s, ep, method);
+    auto out = exchange(s, ep, method, headers);
     beast::error_code ec;
     s.socket().shutdown(tcp::socket::shutdown_both, ec);
     return out;

@@ -78,8 +78,10 @@ struct http_response {
   std::map<std::string, std::string> headers;  // lower-case names
 };
 
-// One request (Connection: close), bounded by a 10 s timeout; https when ep.tls.
-http_response http_request(const endpoint& ep, const std::string& method = "GET", const tls_options& tls = {});
+// One request (Connection: close), bounded by a 10 s timeout; https when
+// ep.tls; `headers` are sent as given (e.g. Accept-Encoding, If-None-Match).
+http_response http_request(const endpoint& ep, const std::string& method = "GET", const tls_options& tls = {},
+                           const std::map<std::string, std::string>& headers = {});
 // GET (or `method`) http://host:port/target.
 http_response http_get(const std::string& host, std::uint16_t port, const std::string& target,
                        const std::string& method = "GET");

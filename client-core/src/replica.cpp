@@ -98,6 +98,43 @@ bytes seed_actor(const std::string& table, const bytes& row, const std::string& 
   return crypto::sha256(in);
 }
 
+// Sealed long text (replica::words_key): character c with id (typer,
+// counter) is stored as c + pad(id) over the Unicode scalar values
+// (surrogates left out, so every stored char is valid UTF-8). The pad is a
+// keyed BLAKE2b of the id, four chars per hash; a char id is typed once, so
+// no pad is ever used twice.
+constexpr std::uint32_t scalar_count = 0x110000 - 0x800;
+class char_pads {
+ public:
+  explicit char_pads(const crypto::secret& key) : key_(key) {}
+  char32_t seal(const bytes& typer, std::uint64_t counter, char32_t c) {
+    return from_index((to_index(c) + pad(typer, counter)) % scalar_count);
+  }
+  char32_t open(const bytes& typer, std::uint64_t counter, char32_t c) {
+    return from_index((to_index(c) + scalar_count - pad(typer, counter)) % scalar_count);
+  }
+
+ private:
+  static std::uint32_t to_index(char32_t c) { return c < 0xd800 ? c : c > 0x10ffff ? 0xfffd - 0x800 : c - 0x800; }
+  static char32_t from_index(std::uint32_t i) { return i < 0xd800 ? i : i + 0x800; }
+  std::uint32_t pad(const bytes& typer, std::uint64_t counter) {
+    if (typer != typer_ || counter / 4 != block_) {
+      typer_ = typer;
+      block_ = counter / 4;
+      std::string msg(typer.begin(), typer.end());
+      for (int i = 7; i >= 0; --i) msg.push_back(static_cast<char>(block_ >> (8 * i)));
+      hash_ = crypto::keyed_hash(key_, msg, 32);
+    }
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 8; ++i) v = v << 8 | hash_[(counter % 4) * 8 + i];
+    return static_cast<std::uint32_t>(v % scalar_count);
+  }
+  const crypto::secret& key_;
+  bytes typer_;
+  std::uint64_t block_ = 0;
+  bytes hash_;
+};
+
 std::int64_t as_int(const value& v) { return std::holds_alternative<std::int64_t>(v) ? std::get<std::int64_t>(v) : 0; }
 
 std::string doc_key(const std::string& table, const bytes& row, const std::string& field) {
@@ -723,16 +760,28 @@ const std::string* replica::materialised(const std::string& table, const std::st
 }
 
 // A column written outside a register (a text field's materialised text).
-result<void> replica::materialise(const std::string& table, const bytes& row, const std::string& field, const value& v) {
+result<void> replica::materialise(const std::string& table, const bytes& row, const std::string& field, const value& given) {
   const std::string* t = materialised(table, field);
   if (!t) return {};  // kept in reg/text_state for a later schema
   auto w = work_for(*t, row);
   if (!w) return w.err();
+  auto sealed = sealed_row(**w);
+  if (!sealed) return sealed.err();
+  const value v = *sealed ? value{std::string{}} : given;  // sealed text has no plain column
   changing(**w);
   for (auto& [f, old] : (*w)->texts)
     if (f == field) return old = v, result<void>{};
   (*w)->texts.emplace_back(field, v);
   return {};
+}
+
+result<bool> replica::sealed_row(row_work& w) {
+  field_reg* m = w.find("sealed_words");
+  if (!m) return false;
+  if (m->val) return as_int(*m->val) == 1;
+  auto v = stored(w, "sealed_words");
+  if (!v) return v.err();
+  return as_int(*v) == 1;
 }
 
 // The cached row (read from SQLite the first time). `table` is a key of columns_.
@@ -1237,7 +1286,7 @@ result<std::uint64_t> replica::edit_text(const std::string& table, const bytes& 
 }
 
 result<std::vector<op>> replica::text_ops(const std::string& table, const bytes& row, const std::string& field,
-                                          const std::string& text) {
+                                          const std::string& text, const crypto::secret* key) {
   if (row.size() != 16) return make_error(errc::invalid_argument, "a row id is 16 bytes");
   if (!long_text(table, field)) return make_error(errc::invalid_argument, table + "." + field + " is not long text");
   auto cached = doc(table, row, field);
@@ -1245,7 +1294,11 @@ result<std::vector<op>> replica::text_ops(const std::string& table, const bytes&
   // Edits are made on a copy: the caller may still decide not to commit them.
   text_doc scratch = **cached;
   text_doc* d = &scratch;
-  std::u32string now = utf8_to_u32(d->text()), want = utf8_to_u32(text);
+  std::optional<char_pads> pads;
+  if (key) pads.emplace(*key);
+  std::u32string now = utf8_to_u32(pads ? d->text([&](const bytes& a, std::uint64_t c, char32_t ch) { return pads->open(a, c, ch); })
+                                        : d->text()),
+                 want = utf8_to_u32(text);
   std::size_t pre = 0;
   while (pre < now.size() && pre < want.size() && now[pre] == want[pre]) ++pre;
   std::size_t suf = 0;
@@ -1281,7 +1334,12 @@ result<std::vector<op>> replica::text_ops(const std::string& table, const bytes&
       ops.push_back(op{t.k == text_op::kind::insert ? op_kind::text_insert : op_kind::text_remove, table, row, field, {}, std::move(t), {}});
   };
   if (now.size() - pre - suf) add(d->remove(pre, now.size() - pre - suf));
-  if (want.size() - pre - suf) add(d->insert(device_id(), text_counter_, pre, u32_to_utf8(want.substr(pre, want.size() - pre - suf))));
+  if (want.size() - pre - suf) {
+    std::u32string typed = want.substr(pre, want.size() - pre - suf);
+    if (pads)
+      for (std::size_t i = 0; i < typed.size(); ++i) typed[i] = pads->seal(device_id(), text_counter_ + i, typed[i]);
+    add(d->insert(device_id(), text_counter_, pre, u32_to_utf8(typed)));
+  }
   return ops;
 }
 
@@ -1293,10 +1351,13 @@ result<std::uint64_t> replica::set_text(const std::string& table, const bytes& r
   return commit(std::move(*ops), now_ms);
 }
 
-std::string replica::text(const std::string& table, const bytes& row, const std::string& field) {
+std::string replica::text(const std::string& table, const bytes& row, const std::string& field, const crypto::secret* key) {
   if (!long_text(table, field)) return {};
   auto d = doc(table, row, field);
-  return d ? (*d)->text() : std::string{};
+  if (!d) return {};
+  if (!key) return (*d)->text();
+  char_pads pads(*key);
+  return (*d)->text([&](const bytes& a, std::uint64_t c, char32_t ch) { return pads.open(a, c, ch); });
 }
 
 // Every change of `actor` up to the returned seq is known (applied, or

@@ -1133,6 +1133,13 @@ result<std::string> replica::open_private(const bytes& sealed) const {
   return s;
 }
 
+result<crypto::secret> replica::words_key(const bytes& member, const bytes& row) const {
+  auto mk = keys_->members.find(member);
+  if (member.empty() || mk == keys_->members.end())
+    return make_error(errc::no_key, "this device holds no key to that member's private words");
+  return crypto::secret(crypto::keyed_hash(mk->second, "packline sealed words " + std::string(row.begin(), row.end()), 32));
+}
+
 // ---- lease and at rest --------------------------------------------------------
 
 result<void> replica::contacted(std::uint64_t now_ms) {

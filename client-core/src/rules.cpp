@@ -13,7 +13,7 @@ result<void> refuse(std::string msg) { return make_error(errc::forbidden, std::m
 std::string str(const value& v) { return std::holds_alternative<std::string>(v) ? std::get<std::string>(v) : std::string{}; }
 
 bool clerk_table(std::string_view t) {
-  static constexpr std::array<std::string_view, 7> tables = {"meeting", "pack", "pack_item", "block",
+  static constexpr std::array<std::string_view, 8> tables = {"meeting", "pack", "pack_item", "block", "agenda_correction",
                                                             "response", "action", "public_submission"};
   return std::find(tables.begin(), tables.end(), t) != tables.end();
 }
@@ -100,6 +100,7 @@ result<void> check(const row_change& c, role r) {
     if (r != role::clerk) {
       if (t == "meeting" || t == "pack" || t == "pack_item" || t == "block")
         return refuse("only the clerk publishes packs and meetings");
+      if (t == "agenda_correction") return refuse("only the clerk corrects the agenda");
       if (t == "public_submission") return refuse("only the clerk records public questions and statements");
       return refuse("only the clerk records responses and actions");
     }
@@ -112,7 +113,8 @@ result<void> check(const row_change& c, role r) {
       std::string want = str(c.val);
       if (want == "member" || want == "independent_member") return {};
       if (!c.panel_has_clerk) return {};  // a new panel's first member sets it up
-      return refuse("only the clerk or the chair gives a member the role " + want);
+      std::replace(want.begin(), want.end(), '_', want == "vice_chair" ? '-' : ' ');
+      return refuse("only the clerk or the chair gives a member the role of " + want);
     }
     return {};
   }
@@ -140,7 +142,7 @@ result<void> check(const row_change& c, role r) {
     return {};
   }
   if (t == "consolidated_question") {
-    if (!chairs(r)) return refuse("only the chair or vice-chair edits the consolidated list");
+    if (!chairs(r)) return refuse("only the chair or vice-chair edits the final question list");
     return {};
   }
   if (t == "priority" || t == "panel_setting" || t == "forward_plan") {

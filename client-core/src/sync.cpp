@@ -362,11 +362,7 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
             }
             return next_frames();
           }
-          errc code = static_cast<errc>(msg.code);
-          if (msg.code == proto::error_not_member) code = errc::not_member;
-          if (msg.code == proto::error_revoked) code = errc::revoked;
-          if (msg.code == proto::error_forbidden) code = errc::forbidden;
-          return make_error(code, "the server refused: " + msg.text);
+          return make_error(proto::from_wire(msg.code), "the server refused: " + msg.text);
         } else {
           return make_error(errc::bad_state, "the server sent a message only clients send");
         }

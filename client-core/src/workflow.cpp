@@ -24,6 +24,12 @@ namespace {
 
 // ---- small helpers --------------------------------------------------------
 
+// "5 - 14", or "5" for one page.
+std::string range_of(std::int64_t a, std::int64_t b) {
+  return a == b ? std::to_string(a) : std::to_string(a) + " - " + std::to_string(b);
+}
+
+
 std::string hex_of(const row& r, std::string_view f) {
   const value* v = r.get(f);
   return v && std::holds_alternative<bytes>(*v) ? to_hex(std::get<bytes>(*v)) : std::string{};
@@ -40,7 +46,9 @@ std::int64_t int_of(const row& r, std::string_view f, std::int64_t dflt = 0) {
 }
 result<bytes> id_arg(const std::string& hex, const char* what) {
   bytes b = from_hex(hex);
-  if (b.size() != 16) return make_error(errc::invalid_argument, std::string("not a valid ") + what + " id");
+  if (b.size() != 16)
+    return make_error(errc::invalid_argument, hex.empty() ? std::string("choose the ") + what + " first"
+                                                          : std::string("that ") + what + " is not known on this tablet");
   return b;
 }
 op set(const char* table, const bytes& row, const char* field, value v) { return set_op(table, row, field, std::move(v)); }
@@ -201,8 +209,8 @@ result<void> tombstone(replica& r, const char* table, const std::string& id, con
 // text to `text`, so concurrent edits of one draft merge instead of one
 // overwriting the other.
 result<void> add_text(replica& r, std::vector<op>& ops, const char* table, const bytes& row, const char* field,
-                      const std::string& text) {
-  auto t = r.text_ops(table, row, field, text);
+                      const std::string& text, const crypto::secret* key = nullptr) {
+  auto t = r.text_ops(table, row, field, text, key);
   if (!t) return t.err();
   for (auto& o : *t) ops.push_back(std::move(o));
   return {};
@@ -295,6 +303,12 @@ const char* to_string(anchor_status s) {
 
 // ---- members --------------------------------------------------------------
 
+namespace {
+std::string role_refused(const std::string& role) {
+  return "“" + role + "” is not a role on the panel: choose chair, vice-chair, member, independent member, clerk or officer";
+}
+}  // namespace
+
 result<std::vector<member>> members(replica& r) {
   auto rows = r.rows("member", {}, {}, "name");
   if (!rows) return rows.err();
@@ -321,7 +335,7 @@ std::string my_role(replica& r) {
 
 result<std::string> register_member(replica& r, const std::string& name, const std::string& role, std::uint64_t now_ms) {
   if (name.empty()) return make_error(errc::invalid_argument, "a member needs a name");
-  if (rules::parse_role(role) == rules::role::none) return make_error(errc::invalid_argument, "unknown role " + role);
+  if (rules::parse_role(role) == rules::role::none) return make_error(errc::invalid_argument, role_refused(role));
   bytes id = new_row_id();
   // A new member writes their own row; the rules decide whether the role is theirs to take.
   std::vector<op> ops{set("member", id, "name", str(name)), set("member", id, "role", str(role)),
@@ -336,7 +350,7 @@ result<std::string> add_member(replica& r, const std::string& name, const std::s
   auto a = me(r);
   if (!a) return a.err();
   if (name.empty()) return make_error(errc::invalid_argument, "a member needs a name");
-  if (rules::parse_role(role) == rules::role::none) return make_error(errc::invalid_argument, "unknown role " + role);
+  if (rules::parse_role(role) == rules::role::none) return make_error(errc::invalid_argument, role_refused(role));
   // A member already on the panel (say from a pack's front sheet) keeps their
   // row: only the role is set.
   auto known = r.rows("member");
@@ -358,7 +372,7 @@ result<std::string> add_member(replica& r, const std::string& name, const std::s
 
 result<std::string> found_panel(replica& r, const std::string& name, const std::string& role, std::uint64_t now_ms) {
   if (name.empty()) return make_error(errc::invalid_argument, "a member needs a name");
-  if (rules::parse_role(role) == rules::role::none) return make_error(errc::invalid_argument, "unknown role " + role);
+  if (rules::parse_role(role) == rules::role::none) return make_error(errc::invalid_argument, role_refused(role));
   bytes member = new_row_id();
   PL_TRY(r.found_space(crypto::random_bytes(16), member, role, now_ms));
   // No member is signed in yet: the founder's own row goes in unchecked, as
@@ -415,6 +429,7 @@ agenda_item to_item(const row& x) {
   it.last_page = int_of(x, "last_page");
   it.document = x.text("document");
   it.removed = int_of(x, "removed") != 0;
+  it.placed = int_of(x, "placed") != 0;
   return it;
 }
 }  // namespace
@@ -446,6 +461,169 @@ result<std::vector<agenda_item>> items(replica& r, const std::string& meeting_id
     out.push_back(std::move(it));
   }
   return out;
+}
+
+// ---- the clerk's corrections to an agenda ---------------------------------
+
+namespace {
+
+// The signed-in clerk (the rules check each op again; this says it plainly first).
+result<actor> clerk(replica& r) {
+  auto a = me(r);
+  if (!a) return a.err();
+  if (a->role != rules::role::clerk) return make_error(errc::forbidden, "only the clerk corrects the agenda");
+  return a;
+}
+
+// A correction kept for the next version: one row per item and field.
+void keep_correction(std::vector<op>& ops, const actor& a, const bytes& meeting, const bytes& item, const char* field,
+                     const std::string& v, std::uint64_t now_ms, const std::string& anchor = {}) {
+  bytes id = derived_id("agenda_correction", item, field);
+  ops.push_back(set("agenda_correction", id, "meeting", meeting));
+  ops.push_back(set("agenda_correction", id, "item", item));
+  ops.push_back(set("agenda_correction", id, "field", str(field)));
+  ops.push_back(set("agenda_correction", id, "value", str(v)));
+  ops.push_back(set("agenda_correction", id, "anchor", str(anchor)));
+  ops.push_back(set("agenda_correction", id, "created_by", a.member));
+  ops.push_back(set("agenda_correction", id, "created_at", num(static_cast<std::int64_t>(now_ms))));
+}
+
+// Positions 1..n for the meeting's items with `item` after `after` ("" : first).
+result<void> place_after(replica& r, std::vector<op>& ops, const bytes& meeting, const bytes& item, const bytes& after) {
+  auto xs = r.rows("pack_item", "meeting", meeting, "position");
+  if (!xs) return xs.err();
+  std::vector<const row*> order;
+  const row* self = nullptr;
+  for (auto& x : *xs) {
+    if (int_of(x, "removed") != 0) continue;
+    if (x.id == item) self = &x;
+    else order.push_back(&x);
+  }
+  auto to = order.begin();
+  if (!after.empty()) {
+    to = std::find_if(order.begin(), order.end(), [&](const row* x) { return x->id == after; });
+    if (to == order.end()) return make_error(errc::not_found, "the item to place it after is not on this agenda");
+    ++to;
+  }
+  order.insert(to, self);
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    auto pos = static_cast<std::int64_t>(k + 1);
+    if (!order[k]) ops.push_back(set("pack_item", item, "position", num(pos)));
+    else if (int_of(*order[k], "position") != pos) ops.push_back(set("pack_item", order[k]->id, "position", num(pos)));
+  }
+  return {};
+}
+
+result<row> item_row(replica& r, const std::string& item_id) { return need_row(r, "pack_item", item_id, "agenda item"); }
+
+}  // namespace
+
+result<std::string> add_item(replica& r, const std::string& meeting_id, const std::string& number, const std::string& title,
+                             const std::string& after_item, std::uint64_t now_ms) {
+  auto a = clerk(r);
+  if (!a) return a.err();
+  auto m = need_row(r, "meeting", meeting_id, "meeting");
+  if (!m) return m.err();
+  std::string t = pack::normalise(title);
+  if (t.empty()) return make_error(errc::invalid_argument, "an agenda item needs a title");
+  bytes after;
+  if (!after_item.empty()) {
+    auto x = item_row(r, after_item);
+    if (!x) return x.err();
+    after = x->id;
+  }
+  bytes id = new_row_id();
+  auto now = static_cast<std::int64_t>(now_ms);
+  std::string n = pack::normalise(number);
+  std::vector<op> ops{set("pack_item", id, "meeting", m->id),     set("pack_item", id, "pack", bytes_of(*m, "pack")),
+                      set("pack_item", id, "number", str(n)),     set("pack_item", id, "title", str(t)),
+                      set("pack_item", id, "pages", str("")),     set("pack_item", id, "first_page", num(0)),
+                      set("pack_item", id, "last_page", num(0)),  set("pack_item", id, "exempt", num(0)),
+                      set("pack_item", id, "removed", num(0)),    set("pack_item", id, "placed", num(0)),
+                      set("pack_item", id, "created_by", a->member), set("pack_item", id, "created_at", num(now))};
+  PL_TRY(place_after(r, ops, m->id, id, after));
+  keep_correction(ops, *a, m->id, id, "added", "1", now_ms);
+  keep_correction(ops, *a, m->id, id, "number", n, now_ms);
+  keep_correction(ops, *a, m->id, id, "title", t, now_ms);
+  keep_correction(ops, *a, m->id, id, "position", after.empty() ? std::string{} : to_hex(after), now_ms);
+  auto c = commit_checked(r, *a, std::move(ops), now_ms);
+  if (!c) return c.err();
+  return to_hex(id);
+}
+
+result<void> rename_item(replica& r, const std::string& item_id, const std::string& number, const std::string& title,
+                         std::uint64_t now_ms) {
+  auto a = clerk(r);
+  if (!a) return a.err();
+  auto x = item_row(r, item_id);
+  if (!x) return x.err();
+  bytes meeting = bytes_of(*x, "meeting");
+  std::vector<op> ops;
+  std::string n = pack::normalise(number), t = pack::normalise(title);
+  if (!n.empty() && n != x->text("number")) {
+    ops.push_back(set("pack_item", x->id, "number", str(n)));
+    keep_correction(ops, *a, meeting, x->id, "number", n, now_ms);
+  }
+  if (!t.empty() && t != x->text("title")) {
+    ops.push_back(set("pack_item", x->id, "title", str(t)));
+    keep_correction(ops, *a, meeting, x->id, "title", t, now_ms);
+  }
+  return commit_edit(r, *a, std::move(ops), now_ms);
+}
+
+result<void> move_item(replica& r, const std::string& item_id, const std::string& after_item, std::uint64_t now_ms) {
+  auto a = clerk(r);
+  if (!a) return a.err();
+  auto x = item_row(r, item_id);
+  if (!x) return x.err();
+  bytes after;
+  if (!after_item.empty()) {
+    auto y = item_row(r, after_item);
+    if (!y) return y.err();
+    if (y->id == x->id) return make_error(errc::invalid_argument, "an item cannot follow itself");
+    after = y->id;
+  }
+  bytes meeting = bytes_of(*x, "meeting");
+  std::vector<op> ops;
+  PL_TRY(place_after(r, ops, meeting, x->id, after));
+  keep_correction(ops, *a, meeting, x->id, "position", after.empty() ? std::string{} : to_hex(after), now_ms);
+  return commit_edit(r, *a, std::move(ops), now_ms);
+}
+
+result<void> set_item_pages(replica& r, const std::string& item_id, std::int64_t first, std::int64_t last, std::uint64_t now_ms) {
+  auto a = clerk(r);
+  if (!a) return a.err();
+  auto x = item_row(r, item_id);
+  if (!x) return x.err();
+  auto pk = find_row(r, "pack", bytes_of(*x, "pack"));
+  if (!pk) return pk.err();
+  std::int64_t pages = *pk ? int_of(**pk, "pages") : 0;
+  if (!*pk || pages <= 0 || int_of(**pk, "pages_exact") == 0)
+    return make_error(errc::invalid_argument, "this pack has no page breaks, so its items cannot be placed by page");
+  if (first < 1 || last < first) return make_error(errc::invalid_argument, "an item's last page cannot come before its first");
+  if (last > pages) return make_error(errc::invalid_argument, "the pack has only " + std::to_string(pages) + " pages");
+  // The first page's text identifies that page in a revised version.
+  std::string text;
+  auto bs = r.rows("block", "pack", (*pk)->id, "position");
+  if (!bs) return bs.err();
+  for (auto& b : *bs)
+    if (int_of(b, "page") == first && b.text("kind") != "page_marker") text += b.text("text") + "\n";
+  std::string anchor = pack::text_hash(text);
+  bytes meeting = bytes_of(*x, "meeting");
+  std::vector<op> ops{set("pack_item", x->id, "first_page", num(first)), set("pack_item", x->id, "last_page", num(last)),
+                      set("pack_item", x->id, "pages", str(range_of(first, last))), set("pack_item", x->id, "placed", num(1))};
+  keep_correction(ops, *a, meeting, x->id, "pages", std::to_string(first) + "-" + std::to_string(last), now_ms, anchor);
+  return commit_edit(r, *a, std::move(ops), now_ms);
+}
+
+result<void> set_item_exempt(replica& r, const std::string& item_id, bool exempt, std::uint64_t now_ms) {
+  auto a = clerk(r);
+  if (!a) return a.err();
+  auto x = item_row(r, item_id);
+  if (!x) return x.err();
+  std::vector<op> ops{set("pack_item", x->id, "exempt", num(exempt ? 1 : 0))};
+  keep_correction(ops, *a, bytes_of(*x, "meeting"), x->id, "exempt", exempt ? "1" : "0", now_ms);
+  return commit_edit(r, *a, std::move(ops), now_ms);
 }
 
 // ---- packs ----------------------------------------------------------------
@@ -506,6 +684,170 @@ std::string person_key(const std::string& name) {
   return k;
 }
 
+namespace {
+
+// The meeting a pack is for: the one given, or the one of its date and
+// body, or (none yet) the id a new one gets.
+struct meeting_ref {
+  bytes id;
+  std::optional<row> existing;
+};
+result<meeting_ref> meeting_of(replica& r, const pack::parsed& p, const std::string& given) {
+  meeting_ref out;
+  if (!given.empty()) {
+    auto m = need_row(r, "meeting", given, "meeting");
+    if (!m) return m.err();
+    out.id = m->id;
+    out.existing = std::move(*m);
+    return out;
+  }
+  auto ms = r.rows("meeting", "date", str(p.meeting.date));
+  if (!ms) return ms.err();
+  for (auto& m : *ms)
+    if (lower(m.text("body")) == lower(p.meeting.body) || lower(m.text("title")) == lower(p.meeting.title) ||
+        m.text("body").empty()) {
+      out.id = m.id;
+      out.existing = m;
+      return out;
+    }
+  // Derived, so two clerks importing the same pack offline make one meeting.
+  out.id = derived_id("meeting", {}, p.meeting.date + "\n" + lower(p.meeting.body));
+  return out;
+}
+
+// Item ids: stable per meeting and number, so drafts and the clerk's
+// corrections survive republication.
+std::vector<bytes> item_ids_of(const pack::parsed& p, const bytes& meeting_id) {
+  std::vector<bytes> ids;
+  for (auto& it : p.items)
+    ids.push_back(p.kind == "supplement" ? derived_id("supplement", meeting_id, p.fingerprint)
+                                         : derived_id("item", meeting_id, it.number));
+  return ids;
+}
+
+// The clerk's corrections of a meeting's earlier versions as they apply to
+// the parsed pack `p` (items `ids`): what each would do, and the item fields
+// to write for them.
+struct corrections_plan {
+  std::vector<correction_match> list;
+  std::map<bytes, std::map<std::string, value>> fields;  // item → field → value
+  std::vector<bytes> readded;                             // items the clerk added, listed again
+};
+result<corrections_plan> plan_corrections(replica& r, const bytes& meeting, const pack::parsed& p, const std::vector<bytes>& ids) {
+  corrections_plan out;
+  if (p.kind == "supplement") return out;
+  auto cs = r.rows("agenda_correction", "meeting", meeting, "created_at");
+  if (!cs) return cs.err();
+  if (cs->empty()) return out;
+  auto olds = r.rows("pack_item", "meeting", meeting, "position");
+  if (!olds) return olds.err();
+  std::map<bytes, const row*> old;
+  for (auto& x : *olds) old[x.id] = &x;
+  std::map<bytes, std::size_t> index;
+  for (std::size_t k = 0; k < ids.size(); ++k) index[ids[k]] = k;
+  std::vector<bytes> order = ids;
+  bool moved = false;
+  std::map<std::int64_t, std::string> page_text;  // the new version's pages, to find a placed item's first page
+  auto label = [&](const bytes& item, std::string& number, std::string& title) {
+    auto k = index.find(item);
+    if (k != index.end()) number = p.items[k->second].number, title = p.items[k->second].title;
+    else if (old.count(item)) number = old[item]->text("number"), title = old[item]->text("title");
+  };
+  auto name = [&](const bytes& item) {
+    std::string n, t;
+    label(item, n, t);
+    return n.empty() ? "“" + t + "”" : "item " + n;
+  };
+  for (auto& c : *cs) {
+    correction_match m;
+    bytes item = bytes_of(c, "item");
+    m.item = to_hex(item);
+    m.field = c.text("field");
+    label(item, m.number, m.title);
+    std::string v = c.text("value");
+    bool listed = index.count(item) > 0;
+    bool present = listed || std::find(out.readded.begin(), out.readded.end(), item) != out.readded.end();
+    auto k = index.find(item);
+    const pack::item* parsed_item = k == index.end() ? nullptr : &p.items[k->second];
+    if (m.field == "added") {
+      m.what = "add " + name(item) + (m.title.empty() || m.number.empty() ? "" : " “" + m.title + "”");
+      if (listed) m.note = "this version lists it";
+      else if (!old.count(item)) m.note = "the item is gone";
+      else {
+        m.value = "1";
+        out.readded.push_back(item);
+        order.push_back(item);
+        moved = true;
+        out.fields[item]["removed"] = num(0);
+      }
+    } else if (!present) {
+      m.what = m.field + " of " + name(item);
+      m.note = "the item is not in this version";
+    } else if (m.field == "title" || m.field == "number") {
+      m.what = (m.field == "title" ? "rename " + name(item) + " to “" + v + "”" : "number “" + m.title + "” as " + v);
+      std::string now = parsed_item ? (m.field == "title" ? parsed_item->title : parsed_item->number)
+                                    : old[item]->text(m.field);
+      if (now == v && parsed_item) m.note = "already so in this version";
+      else m.value = v, out.fields[item][m.field] = str(v);
+    } else if (m.field == "exempt") {
+      bool want = v == "1";
+      m.what = (want ? "mark " : "unmark ") + name(item) + " as exempt";
+      if (parsed_item && parsed_item->exempt == want) m.note = "already so in this version";
+      else m.value = v, out.fields[item]["exempt"] = num(want ? 1 : 0);
+    } else if (m.field == "position") {
+      bytes after = v.empty() ? bytes{} : from_hex(v);
+      m.what = "place " + name(item) + (after.empty() ? " first" : " after " + name(after));
+      auto at = std::find(order.begin(), order.end(), item);
+      auto prev = at == order.begin() ? bytes{} : *(at - 1);
+      if (prev == after) m.note = "already so in this version";
+      else if (!after.empty() && std::find(order.begin(), order.end(), after) == order.end())
+        m.note = "the item it followed is not in this version";
+      else {
+        m.value = v;
+        order.erase(at);
+        auto to = after.empty() ? order.begin() : std::find(order.begin(), order.end(), after) + 1;
+        order.insert(to, item);
+        moved = true;
+      }
+    } else if (m.field == "pages") {
+      std::int64_t f = 0, l = 0;
+      std::sscanf(v.c_str(), "%lld-%lld", reinterpret_cast<long long*>(&f), reinterpret_cast<long long*>(&l));
+      if (page_text.empty())
+        for (auto& b : p.blocks)
+          if (b.page > 0 && b.kind != "page_marker") page_text[b.page] += b.text + "\n";
+      std::int64_t shift = 0;
+      bool seen = false;
+      for (auto& [page, text] : page_text)
+        if (pack::text_hash(text) == c.text("anchor")) {
+          shift = page - f;
+          seen = true;
+          break;
+        }
+      m.what = "give " + name(item) + " pages " + range_of(f, l);
+      if (f <= 0 || l < f) m.note = "no pages";
+      else if (!seen && l > p.pages) m.note = "this version has " + std::to_string(p.pages) + " pages";
+      else {
+        f += shift, l += shift;
+        l = std::min<std::int64_t>(l, p.pages);
+        if (shift != 0) m.note = "its first page is now page " + std::to_string(f);
+        else if (!seen) m.note = "its first page's text is not in this version: the same page numbers";
+        m.value = std::to_string(f) + "-" + std::to_string(l);
+        auto& fs = out.fields[item];
+        fs["first_page"] = num(f);
+        fs["last_page"] = num(l);
+        fs["pages"] = str(range_of(f, l));
+        fs["placed"] = num(1);
+      }
+    }
+    out.list.push_back(std::move(m));
+  }
+  if (moved)
+    for (std::size_t k = 0; k < order.size(); ++k) out.fields[order[k]]["position"] = num(static_cast<std::int64_t>(k + 1));
+  return out;
+}
+
+}  // namespace
+
 result<import_plan> plan_import(replica& r, const pack::parsed& p) {
   import_plan plan;
   if (p.kind == "supplement") return plan;
@@ -544,6 +886,11 @@ result<import_plan> plan_import(replica& r, const pack::parsed& p) {
       if (lower(x.text("title")) == lower(pr.title) || int_of(x, "number") == pr.number) pm.priority = to_hex(x.id);
     plan.priorities.push_back(std::move(pm));
   }
+  auto mt = meeting_of(r, p, {});
+  if (!mt) return mt.err();
+  auto cs = plan_corrections(r, mt->id, p, item_ids_of(p, mt->id));
+  if (!cs) return cs.err();
+  plan.corrections = std::move(cs->list);
   return plan;
 }
 
@@ -557,28 +904,12 @@ result<import_report> import_pack(replica& r, const pack::parsed& p, const impor
   rep.kind = p.kind;
 
   // The meeting: given, or found by date and body, or new.
-  bytes meeting_id;
-  std::optional<row> existing;
-  if (!o.meeting_id.empty()) {
-    auto m = need_row(r, "meeting", o.meeting_id, "meeting");
-    if (!m) return m.err();
-    meeting_id = m->id;
-    existing = std::move(*m);
-  } else if (supplement) {
+  if (o.meeting_id.empty() && supplement)
     return make_error(errc::invalid_argument, "choose the meeting this supplement belongs to");
-  } else {
-    auto ms = r.rows("meeting", "date", str(p.meeting.date));
-    if (!ms) return ms.err();
-    for (auto& m : *ms)
-      if (lower(m.text("body")) == lower(p.meeting.body) || lower(m.text("title")) == lower(p.meeting.title) ||
-          m.text("body").empty()) {
-        meeting_id = m.id;
-        existing = m;
-        break;
-      }
-    // Derived, so two clerks importing the same pack offline make one meeting.
-    if (meeting_id.empty()) meeting_id = derived_id("meeting", {}, p.meeting.date + "\n" + lower(p.meeting.body));
-  }
+  auto found = meeting_of(r, p, o.meeting_id);
+  if (!found) return found.err();
+  bytes meeting_id = found->id;
+  std::optional<row> existing = std::move(found->existing);
   bytes prev_pack = existing ? bytes_of(*existing, "pack") : bytes{};
   // Versions so far.
   auto old_packs = r.rows("pack", "meeting", meeting_id, "version");
@@ -601,17 +932,20 @@ result<import_report> import_pack(replica& r, const pack::parsed& p, const impor
   rep.pack = to_hex(pack_id);
   rep.version = version;
 
-  // Item ids: stable per meeting and number, so drafts survive republication.
   auto old_items = r.rows("pack_item", "meeting", meeting_id, "position");
   if (!old_items) return old_items.err();
-  std::vector<bytes> item_ids;
+  std::vector<bytes> item_ids = item_ids_of(p, meeting_id);
   std::int64_t supplement_pos = 1000;
   int supplements = 0;
   for (auto& x : *old_items)
     if (!x.text("number").empty() && x.text("number")[0] == 'S') ++supplements;
-  for (auto& it : p.items) {
-    if (supplement) item_ids.push_back(derived_id("supplement", meeting_id, p.fingerprint));
-    else item_ids.push_back(derived_id("item", meeting_id, it.number));
+  // The clerk's corrections of earlier versions, applied again when asked.
+  corrections_plan fixes;
+  if (o.reapply_corrections) {
+    auto cp = plan_corrections(r, meeting_id, p, item_ids);
+    if (!cp) return cp.err();
+    fixes = std::move(*cp);
+    for (auto& c : fixes.list) rep.corrections += c.value.empty() ? 0 : 1;
   }
 
   std::size_t total = p.blocks.size() + p.items.size() + 1;
@@ -667,6 +1001,15 @@ result<import_report> import_pack(replica& r, const pack::parsed& p, const impor
     last.push_back(set("meeting", meeting_id, "pack", pack_id));
   }
   std::set<bytes> listed;
+  // An item's field as the pack gives it, or as a correction re-applied sets it.
+  auto item_field = [&](const bytes& id, const char* field, value v) {
+    auto f = fixes.fields.find(id);
+    if (f != fixes.fields.end()) {
+      auto c = f->second.find(field);
+      if (c != f->second.end()) v = c->second;
+    }
+    last.push_back(set("pack_item", id, field, std::move(v)));
+  };
   for (std::size_t k = 0; k < p.items.size(); ++k) {
     const auto& it = p.items[k];
     const bytes& id = item_ids[k];
@@ -674,26 +1017,40 @@ result<import_report> import_pack(replica& r, const pack::parsed& p, const impor
     bool known = std::any_of(old_items->begin(), old_items->end(), [&](const row& x) { return x.id == id; });
     last.push_back(set("pack_item", id, "meeting", meeting_id));
     last.push_back(set("pack_item", id, "pack", pack_id));
-    last.push_back(set("pack_item", id, "position", num(supplement ? supplement_pos + supplements : static_cast<std::int64_t>(k + 1))));
-    last.push_back(set("pack_item", id, "number", str(supplement ? (known ? std::string{} : "S" + std::to_string(supplements + 1)) : it.number)));
-    if (supplement && known) last.pop_back();
-    last.push_back(set("pack_item", id, "title", str(supplement && !o.title.empty() ? o.title : it.title)));
-    last.push_back(set("pack_item", id, "pages", str(it.pages)));
-    last.push_back(set("pack_item", id, "first_page", num(it.first_page)));
-    last.push_back(set("pack_item", id, "last_page", num(it.last_page)));
+    item_field(id, "position", num(supplement ? supplement_pos + supplements : static_cast<std::int64_t>(k + 1)));
+    if (!(supplement && known))
+      item_field(id, "number", str(supplement ? "S" + std::to_string(supplements + 1) : it.number));
+    item_field(id, "title", str(supplement && !o.title.empty() ? o.title : it.title));
+    item_field(id, "pages", str(it.pages));
+    item_field(id, "first_page", num(it.first_page));
+    item_field(id, "last_page", num(it.last_page));
     last.push_back(set("pack_item", id, "description", str(it.description)));
-    last.push_back(set("pack_item", id, "exempt", num(it.exempt ? 1 : 0)));
+    item_field(id, "exempt", num(it.exempt ? 1 : 0));
     last.push_back(set("pack_item", id, "document", str(it.document)));
     last.push_back(set("pack_item", id, "removed", num(0)));
+    item_field(id, "placed", num(0));
     if (!known) {
       last.push_back(set("pack_item", id, "created_by", a->member));
       last.push_back(set("pack_item", id, "created_at", num(now)));
     }
   }
-  if (!supplement)
+  // Items the clerk added to an earlier version, added again.
+  for (auto& id : fixes.readded) {
+    listed.insert(id);
+    last.push_back(set("pack_item", id, "pack", pack_id));
+    for (auto& [field, v] : fixes.fields[id]) last.push_back(set("pack_item", id, field.c_str(), v));
+  }
+  if (!supplement) {
+    auto added = r.rows("agenda_correction", "meeting", meeting_id);
+    if (!added) return added.err();
+    std::set<bytes> by_clerk;
+    for (auto& c : *added)
+      if (c.text("field") == "added") by_clerk.insert(bytes_of(c, "item"));
     for (auto& x : *old_items)
-      if (!listed.count(x.id) && !x.text("number").empty() && x.text("number")[0] != 'S' && int_of(x, "removed") == 0)
+      if (!listed.count(x.id) && int_of(x, "removed") == 0 &&
+          (by_clerk.count(x.id) || (!x.text("number").empty() && x.text("number")[0] != 'S')))
         last.push_back(set("pack_item", x.id, "removed", num(1)));
+  }
   // A row's notes come from the pack while nobody has written any: the chair
   // and the clerk edit them in the app, and a republication leaves their words.
   auto old_plan = r.rows("forward_plan");
@@ -802,17 +1159,47 @@ double similarity(const std::string& a, const std::string& b) {
   for (auto& w : x) common += y.count(w);
   return static_cast<double>(common) / static_cast<double>(x.size() + y.size() - common);
 }
+
+// Items whose pages the clerk chose in the reader: a passage on such a page
+// is that item's (the narrowest range first), others stay with the item the
+// import gave them. Derived from replicated rows when read, so every tablet
+// shows the same agenda whatever order the clerk's changes arrive in.
+struct placement {
+  struct placed { bytes id; std::int64_t first, last, position; };
+  std::vector<placed> items;
+  bytes owner(const row& block) const {
+    std::int64_t page = int_of(block, "page");
+    const placed* best = nullptr;
+    for (auto& p : items)
+      if (page >= p.first && page <= p.last &&
+          (!best || std::make_tuple(p.last - p.first, p.position, p.id) < std::make_tuple(best->last - best->first, best->position, best->id)))
+        best = &p;
+    return best ? best->id : bytes_of(block, "item");
+  }
+};
+result<placement> placement_of(replica& r, const bytes& pack_id) {
+  placement out;
+  if (pack_id.empty()) return out;
+  auto xs = r.rows("pack_item", "pack", pack_id);
+  if (!xs) return xs.err();
+  for (auto& x : *xs)
+    if (int_of(x, "placed") != 0 && int_of(x, "removed") == 0 && int_of(x, "first_page") > 0)
+      out.items.push_back({x.id, int_of(x, "first_page"), int_of(x, "last_page"), int_of(x, "position")});
+  return out;
+}
 }  // namespace
 
 result<std::vector<block_view>> blocks(replica& r, const std::string& item_id) {
   auto it = need_row(r, "pack_item", item_id, "agenda item");
   if (!it) return it.err();
   bytes pk = bytes_of(*it, "pack");
-  auto rows = r.rows("block", "item", it->id, "position");
+  auto placed = placement_of(r, pk);
+  if (!placed) return placed.err();
+  auto rows = placed->items.empty() ? r.rows("block", "item", it->id, "position") : pack_blocks(r, pk);
   if (!rows) return rows.err();
   std::vector<block_view> out;
   for (auto& x : *rows)
-    if (bytes_of(x, "pack") == pk) out.push_back(to_block(x));
+    if (bytes_of(x, "pack") == pk && (placed->items.empty() || placed->owner(x) == it->id)) out.push_back(to_block(x));
   std::sort(out.begin(), out.end(), [](const block_view& a, const block_view& b) { return a.position < b.position; });
   return out;
 }
@@ -955,7 +1342,9 @@ result<std::string> annotate(replica& r, const annotation_draft& d, std::uint64_
   std::size_t s = char_start(text, static_cast<std::size_t>(d.start)), e = char_start(text, static_cast<std::size_t>(d.end));
   std::size_t ps = char_start(text, s > context_bytes ? s - context_bytes : 0);
   std::size_t se = char_start(text, std::min(text.size(), e + context_bytes));
-  bytes item = bytes_of(*b, "item");
+  auto placed = placement_of(r, bytes_of(*b, "pack"));
+  if (!placed) return placed.err();
+  bytes item = placed->owner(*b);
   auto it = find_row(r, "pack_item", item);
   if (!it) return it.err();
   bytes meeting = *it ? bytes_of(**it, "meeting") : bytes{};
@@ -1156,6 +1545,7 @@ result<std::vector<annotation>> annotations(replica& r, const std::string& meeti
   auto rows = r.rows("annotation", "meeting", *m, "created_at");
   if (!rows) return rows.err();
   std::map<bytes, std::vector<row>> current;  // pack → blocks
+  std::map<bytes, placement> placements;
   std::vector<annotation> out;
   for (auto& x : *rows) {
     annotation an;
@@ -1195,6 +1585,16 @@ result<std::vector<annotation>> annotations(replica& r, const std::string& meeti
     for (auto& b : current[pk])
       if (bytes_of(b, "item") != item) cands.push_back({&b, b.text("text")});
     resolve(an, x, *ob, cands);
+    // The item the passage is in now (the clerk may have placed it in another).
+    auto pl = placements.find(pk);
+    if (pl == placements.end()) {
+      auto p = placement_of(r, pk);
+      if (!p) return p.err();
+      pl = placements.emplace(pk, std::move(*p)).first;
+    }
+    if (!an.block.empty() && !pl->second.items.empty())
+      for (auto& b : current[pk])
+        if (to_hex(b.id) == an.block) an.item = to_hex(pl->second.owner(b));
     out.push_back(std::move(an));
   }
   return out;
@@ -1213,6 +1613,12 @@ result<annotation> annotation_by_id(replica& r, const std::string& annotation_id
 // ---- questions ------------------------------------------------------------
 
 namespace {
+
+// A question's status as members read it ("answered in writing").
+std::string status_words(std::string s) {
+  std::replace(s.begin(), s.end(), '_', ' ');
+  return s;
+}
 
 bool counts_as_asked(const std::string& status) {
   return status == "submitted" || status == "consolidated" || status == "asked" || status == "answered" ||
@@ -1233,6 +1639,27 @@ question to_question(const row& x, const std::string& meeting_id) {
   q.priority = hex_of(x, "priority");
   q.subparts = std::max<std::int64_t>(1, int_of(x, "subparts", 1));
   return q;
+}
+
+// A question's words are sealed to its author while it is a draft made in a
+// secured panel (sealed_words; replica::words_key); on submit the author
+// discloses the draft's key (words_key) and every member reads them. The
+// key, empty when the words are open; errc::no_key on another member's
+// device before that.
+result<crypto::secret> words_key_of(replica& r, const row& x) {
+  if (int_of(x, "sealed_words") != 1) return crypto::secret{};
+  const value* k = x.get("words_key");
+  if (k && std::holds_alternative<bytes>(*k) && std::get<bytes>(*k).size() == crypto::aead_key_bytes)
+    return crypto::secret(std::get<bytes>(*k));
+  return r.words_key(bytes_of(x, "author"), x.id);
+}
+
+// The question's words, or nullopt where this device may not read them.
+std::optional<std::string> words_of(replica& r, const row& x) {
+  auto k = words_key_of(r, x);
+  if (!k) return std::nullopt;
+  if (k->empty()) return x.text("body");
+  return r.text("question", x.id, "body", &*k);
 }
 
 }  // namespace
@@ -1259,6 +1686,9 @@ result<std::vector<question>> questions(replica& r, const std::string& meeting_i
     // A draft is its author's own until submitted (drafts from before this
     // rule have no private_draft and stay as they were).
     if (q.status == "draft" && q.author != me_id && int_of(x, "private_draft") == 1) continue;
+    auto words = words_of(r, x);
+    if (!words) continue;  // sealed to its author (e.g. withdrawn before it was submitted)
+    q.body = std::move(*words);
     std::string into, each;
     bool any_answer = false;
     for (auto* c : merged[q.id]) {
@@ -1295,6 +1725,15 @@ result<std::string> draft_question(replica& r, const question_draft& d, std::uin
   if (!it) return it.err();
   if (!*it) return make_error(errc::not_found, "that agenda item is not in this pack");
   bytes id = new_row_id();
+  // In a secured panel the words are sealed to the author until submitted
+  // (the test is the change's own sealing, as for private notes).
+  const bool sealed = r.write_epoch() != 0;
+  crypto::secret key;
+  if (sealed) {
+    auto k = r.words_key(a->member, id);
+    if (!k) return make_error(errc::no_key, "this tablet has not received your private key yet: connect once, then save the draft again");
+    key = std::move(*k);
+  }
   std::vector<op> ops{
       set("question", id, "meeting", *(*it)->get("meeting")),
       set("question", id, "item", *item),
@@ -1312,7 +1751,8 @@ result<std::string> draft_question(replica& r, const question_draft& d, std::uin
     if (!p) return p.err();
     ops.push_back(set("question", id, "priority", *p));
   }
-  PL_TRY(add_text(r, ops, "question", id, "body", text));
+  if (sealed) ops.push_back(set("question", id, "sealed_words", num(1)));
+  PL_TRY(add_text(r, ops, "question", id, "body", text, sealed ? &key : nullptr));
   auto c = commit_checked(r, *a, std::move(ops), now_ms);
   if (!c) return c.err();
   return to_hex(id);
@@ -1332,7 +1772,11 @@ result<void> edit_question(replica& r, const std::string& question_id, const que
   if (!q) return q.err();
   std::vector<op> ops;
   PL_TRY(check_words(d.body, limits::max_question_words, "A question"));
-  if (!d.body.empty()) PL_TRY(add_text(r, ops, "question", q->id, "body", d.body));
+  if (!d.body.empty()) {
+    auto k = words_key_of(r, *q);
+    if (!k) return make_error(errc::forbidden, "only the author edits a draft");
+    PL_TRY(add_text(r, ops, "question", q->id, "body", d.body, k->empty() ? nullptr : &*k));
+  }
   if (!d.target.empty()) ops.push_back(set("question", q->id, "target", str(d.target)));
   if (!d.section.empty()) ops.push_back(set("question", q->id, "section", str(d.section)));
   if (d.subparts >= 1) ops.push_back(set("question", q->id, "subparts", num(d.subparts)));
@@ -1358,7 +1802,7 @@ result<void> submit_question(replica& r, const std::string& question_id, std::ui
   auto q = need_row(r, "question", question_id, "question");
   if (!q) return q.err();
   if (bytes_of(*q, "author") != a->member) return make_error(errc::forbidden, "only the author submits a draft");
-  if (q->text("status") != "draft") return make_error(errc::bad_state, "only a draft can be submitted; this question is " + q->text("status"));
+  if (q->text("status") != "draft") return make_error(errc::bad_state, "only a draft can be submitted; this question is " + status_words(q->text("status")) + " already");
   panel_rules pr = rules_of(r);
   auto all = r.rows("question", "meeting", *q->get("meeting"));
   if (!all) return all.err();
@@ -1376,10 +1820,13 @@ result<void> submit_question(replica& r, const std::string& question_id, std::ui
     msg += ". Your draft is kept.";
     return make_error(errc::forbidden, msg);
   }
-  auto c = commit_checked(r, *a,
-                          {set("question", q->id, "status", str("submitted")),
-                           set("question", q->id, "submitted_at", num(static_cast<std::int64_t>(now_ms)))},
-                          now_ms);
+  std::vector<op> ops{set("question", q->id, "status", str("submitted")),
+                      set("question", q->id, "submitted_at", num(static_cast<std::int64_t>(now_ms)))};
+  // Submitted, the words are the panel's: the draft's key is disclosed.
+  auto k = words_key_of(r, *q);
+  if (!k) return k.err();
+  if (!k->empty()) ops.push_back(set("question", q->id, "words_key", k->expose()));
+  auto c = commit_checked(r, *a, std::move(ops), now_ms);
   if (!c) return c.err();
   return {};
 }
@@ -1523,6 +1970,7 @@ result<std::string> add_priority(replica& r, std::int64_t number, const std::str
   auto a = me(r);
   if (!a) return a.err();
   if (title.empty()) return make_error(errc::invalid_argument, "a priority needs a title");
+  if (number < 1) return make_error(errc::invalid_argument, "a priority needs its number in the plan (1 or more)");
   bytes id = derived_id("priority", {}, lower(title));
   auto c = commit_checked(r, *a,
                           {set("priority", id, "number", num(number)), set("priority", id, "title", str(title)),
@@ -1708,7 +2156,7 @@ result<std::string> add_consolidated(replica& r, const consolidated_draft& c, bo
   if (!a) return a.err();
   auto m = id_arg(c.meeting, "meeting");
   if (!m) return m.err();
-  if (!group && c.body.empty()) return make_error(errc::invalid_argument, "a consolidated question needs its wording");
+  if (!group && c.body.empty()) return make_error(errc::invalid_argument, "a question on the final list needs its wording");
   consolidated_draft d = c;
   if (!group && d.section.empty()) d.section = "In quarter";
   if (!group && d.target.empty()) d.target = "PCC";
@@ -1749,8 +2197,8 @@ result<void> merge_group(replica& r, const std::string& group_id, const consolid
   if (!a) return a.err();
   auto x = need_row(r, "consolidated_question", group_id, "group");
   if (!x) return x.err();
-  if (x->text("status") != grouped) return make_error(errc::bad_state, "that is already on the consolidated list");
-  if (c.body.empty()) return make_error(errc::invalid_argument, "a consolidated question needs its wording");
+  if (x->text("status") != grouped) return make_error(errc::bad_state, "that group is already on the final question list");
+  if (c.body.empty()) return make_error(errc::invalid_argument, "a question on the final list needs its wording");
   auto list = consolidated_list(r, hex_of(*x, "meeting"));
   if (!list) return list.err();
   auto pos = between(list->empty() ? std::string{} : list->back().position, {});
@@ -1977,7 +2425,7 @@ result<void> import_answers(replica& r, const pack::parsed& p, const bytes& meet
     double best_draft = same_question;
     for (auto& x : drafts[m]) {
       if (to && std::find(sources.begin(), sources.end(), to_hex(x.id)) == sources.end()) continue;
-      if (double c = coverage(x.text("body"), printed); c >= best_draft) {
+      if (double c = coverage(words_of(r, x).value_or(""), printed); c >= best_draft) {
         best_draft = c;
         draft = &x;
       }

@@ -5,6 +5,7 @@
 #include <emscripten/val.h>
 
 #include "packline/at_rest.hpp"
+#include "packline/codec.hpp"
 #include "packline/crypto.hpp"
 #include "packline/export.hpp"
 #include "packline/pack_import.hpp"
@@ -179,8 +180,16 @@ val plan_val(const wf::import_plan& plan) {
     x.set("number", num(p.number)); x.set("title", p.title); x.set("priority", p.priority);
     ps.call<void>("push", x);
   }
+  val cs = val::array();
+  for (auto& c : plan.corrections) {
+    val x = val::object();
+    x.set("item", c.item); x.set("number", c.number); x.set("title", c.title); x.set("field", c.field);
+    x.set("value", c.value); x.set("what", c.what); x.set("note", c.note);
+    cs.call<void>("push", x);
+  }
   o.set("members", ms);
   o.set("priorities", ps);
+  o.set("corrections", cs);
   return o;
 }
 
@@ -198,6 +207,7 @@ val import_report_val(const result<wf::import_report>& r) {
   for (auto& a : r->annotations) { val x = val::object(); fill_annotation(x, a); anns.call<void>("push", x); }
   o.set("annotations", anns);
   o.set("membersAdded", static_cast<double>(r->members));
+  o.set("corrections", static_cast<double>(r->corrections));
   o.set("plan", plan_val(r->plan));
   return o;
 }
@@ -236,6 +246,23 @@ pack::source source_of(const val& o) {
   return s;
 }
 
+
+// The webapp's import worker (webapp/src/import-worker.ts): structures a
+// source off the page's thread; {json (the preview), parsed (bytes for
+// client.planImport and client.importPack)} or {error}.
+val parse_source(const val& src, const val& options) {
+  auto progress = progress_of(options["onProgress"]);
+  std::string title;
+  get(options, "title", title);
+  bool supplement = !options["supplement"].isUndefined() && options["supplement"].as<bool>();
+  auto p = supplement ? pack::parse_supplement_source(source_of(src), title) : pack::parse_source(source_of(src), progress);
+  if (!p) return err_val(p.err());
+  val o = val::object();
+  o.set("json", pack::preview_json(*p));
+  o.set("parsed", to_u8(codec::encode_parsed(*p)));
+  return o;
+}
+bool is_u8(const val& v) { return v.instanceof(val::global("Uint8Array")); }
 
 class client {
  public:
@@ -289,9 +316,22 @@ class client {
       o.set("id", i.id); o.set("meeting", i.meeting); o.set("number", i.number); o.set("title", i.title);
       o.set("pages", i.pages); o.set("description", i.description); o.set("exempt", i.exempt);
       o.set("firstPage", num(i.first_page)); o.set("lastPage", num(i.last_page));
-      o.set("document", i.document); o.set("removed", i.removed);
+      o.set("document", i.document); o.set("removed", i.removed); o.set("placed", i.placed);
     });
   }
+  // The clerk's corrections to an agenda.
+  val add_item(const std::string& meeting, const std::string& number, const std::string& title, const std::string& after,
+               double now) {
+    return id_val(wf::add_item(*r_, meeting, number, title, after, ms(now)));
+  }
+  val rename_item(const std::string& id, const std::string& number, const std::string& title, double now) {
+    return done(wf::rename_item(*r_, id, number, title, ms(now)));
+  }
+  val move_item(const std::string& id, const std::string& after, double now) { return done(wf::move_item(*r_, id, after, ms(now))); }
+  val set_item_pages(const std::string& id, double first, double last, double now) {
+    return done(wf::set_item_pages(*r_, id, static_cast<std::int64_t>(first), static_cast<std::int64_t>(last), ms(now)));
+  }
+  val set_item_exempt(const std::string& id, bool exempt, double now) { return done(wf::set_item_exempt(*r_, id, exempt, ms(now))); }
   std::string signed_in_member() { return wf::signed_in_member(*r_); }
   std::string my_role() { return wf::my_role(*r_); }
   val sign_in(const std::string& member) { return done(wf::sign_in(*r_, member)); }
@@ -308,6 +348,16 @@ class client {
     o.set("json", pack::preview_json(*p));
     auto plan = wf::plan_import(*r_, *p);
     if (plan) o.set("plan", plan_val(*plan));
+    return o;
+  }
+  // What importing a structured pack (parseSource's bytes) would do to the panel.
+  val plan_import(const val& parsed) {
+    auto p = codec::decode_parsed(to_bytes(parsed));
+    if (!p) return err_val(p.err());
+    auto plan = wf::plan_import(*r_, *p);
+    if (!plan) return err_val(plan.err());
+    val o = val::object();
+    o.set("plan", plan_val(*plan));
     return o;
   }
   val preview_pages(const val& pages) { return preview(pack::parse_pages(strings_of(pages))); }
@@ -327,7 +377,8 @@ class client {
     get(options, "title", title);
     bool supplement = !options["supplement"].isUndefined() && options["supplement"].as<bool>();
     bool structured = !input.isString() && !input.isArray() && input.typeOf().as<std::string>() == "object";
-    if (supplement && structured) p = pack::parse_supplement_source(source_of(input), title);
+    if (structured && is_u8(input)) p = codec::decode_parsed(to_bytes(input));
+    else if (supplement && structured) p = pack::parse_supplement_source(source_of(input), title);
     else if (supplement) p = pack::parse_supplement(input.as<std::string>(), title);
     else if (structured) p = pack::parse_source(source_of(input), progress);
     else if (input.isArray()) p = pack::parse_pages(strings_of(input), progress);
@@ -339,6 +390,7 @@ class client {
     o.progress = progress;
     o.add_members = !options["addMembers"].isUndefined() && options["addMembers"].as<bool>();
     o.add_priorities = !options["addPriorities"].isUndefined() && options["addPriorities"].as<bool>();
+    o.reapply_corrections = !options["reapplyCorrections"].isUndefined() && options["reapplyCorrections"].as<bool>();
     return import_report_val(wf::import_pack(*r_, *p, o, ms(now)));
   }
   val packs(const std::string& meeting) {
@@ -617,7 +669,13 @@ EMSCRIPTEN_BINDINGS(packline) {
       .function("signedInMember", &client::signed_in_member)
       .function("myRole", &client::my_role)
       .function("signIn", &client::sign_in)
+      .function("addItem", &client::add_item)
+      .function("renameItem", &client::rename_item)
+      .function("moveItem", &client::move_item)
+      .function("setItemPages", &client::set_item_pages)
+      .function("setItemExempt", &client::set_item_exempt)
       .function("addMember", &client::add_member)
+      .function("planImport", &client::plan_import)
       .function("previewPages", &client::preview_pages)
       .function("previewText", &client::preview_text)
       .function("previewSource", &client::preview_source)
@@ -677,4 +735,5 @@ EMSCRIPTEN_BINDINGS(packline) {
   emscripten::function("openClient", &open_client);
   emscripten::function("openSealedClient", &open_sealed_client);
   emscripten::function("isSealed", &is_sealed);
+  emscripten::function("parseSource", &parse_source);
 }

@@ -186,7 +186,17 @@ test('security: a new tablet joins with the invite and drafts; a used or expired
   await openMeeting(page, MEETING);
   await openFirstItem(page);
   await draft(page, Q_MARKER);
-  await submitDraft(page, Q_MARKER);  // (a draft is its author's own until submitted)
+  // Unsubmitted, a draft is its author's own (sealed to them): the clerk's
+  // tablet lists a draft submitted after it, but not this one.
+  const later = `A later question, submitted at once ${run}`;
+  await draft(page, later);
+  await submitDraft(page, later);
+  await waitForHeader(page, 'Synced', 0);
+  await openMeeting(clerk.page, MEETING);
+  await waitForPage(clerk.page, 'the later draft on the clerk’s tablet', (q) => document.body.innerText.includes(q), later);
+  assert.equal(await clerk.page.evaluate((q) => document.body.innerText.includes(q), Q_MARKER), false,
+    'the unsubmitted draft is not on the clerk’s tablet');
+  await submitDraft(page, Q_MARKER);
   await page.getByRole('link', { name: 'Read the pack' }).click();
   await page.locator('.pack-text [data-block]').first().waitFor();
   const selected = await page.evaluate(() => {

@@ -12,6 +12,7 @@
 #include "packline/crypto.hpp"
 #include "packline/protocol.hpp"
 #include "support/server_process.hpp"
+#include "support/sync_client.hpp"
 
 namespace packline::test {
 
@@ -53,5 +54,45 @@ std::uint32_t expect_error(Device& d) {
   }
   return 0;
 }
+
+// Pushes `n` changes of `body_bytes` each into `space` as one device; true when all were acked.
+inline bool push_changes(std::uint16_t port, const bytes& space, int n, std::size_t body_bytes,
+                  const std::string& marker = "") {
+  raw_device d;
+  if (!d.connect(port) || !d.handshake(space)) return false;
+  std::uint64_t seq = 0;
+  while (seq < static_cast<std::uint64_t>(n)) {
+    proto::push p;
+    for (int k = 0; k < 4 && seq < static_cast<std::uint64_t>(n); ++k) {
+      ++seq;
+      std::string body = marker + std::to_string(seq) + ":" + std::string(body_bytes, 'x');
+      p.envelopes.push_back(d.encode(d.make_envelope(space, seq, body)));
+    }
+    if (!d.send(p)) return false;
+    auto m = d.next(std::chrono::seconds(10));
+    if (!get<proto::ack>(m)) return false;
+  }
+  return true;
+}
+
+// Pulls the whole space; the number of changes received, or -(error code).
+inline long long pull_all(std::uint16_t port, const bytes& space) {
+  raw_device d;
+  if (!d.connect(port) || !d.handshake(space)) return -1000;
+  std::uint64_t since = 0;
+  long long got = 0;
+  for (;;) {
+    d.send(proto::pull{since});
+    auto m = d.next(std::chrono::seconds(10));
+    if (auto* e = get<proto::error>(m)) return -static_cast<long long>(e->code);
+    auto* c = get<proto::changes>(m);
+    if (!c) return -1001;
+    got += static_cast<long long>(c->items.size());
+    since = c->next;
+    if (!c->more) return got;
+  }
+}
+
+inline bytes space_of(std::uint8_t b) { return bytes(16, b); }
 
 }  // namespace packline::test

@@ -44,10 +44,14 @@ temp_dir::~temp_dir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+std::string server_binary() {
+  const char* env = std::getenv("PACKLINE_SERVER_BIN");
+  return env && *env ? env : PACKLINE_SERVER_BIN;
+}
+
 server_process::server_process(std::string data_dir, std::string log_path, std::vector<std::string> extra_args)
     : data_dir_(std::move(data_dir)), log_path_(std::move(log_path)), extra_(std::move(extra_args)) {
-  const char* env = std::getenv("PACKLINE_SERVER_BIN");
-  binary_ = env && *env ? env : PACKLINE_SERVER_BIN;
+  binary_ = server_binary();
 }
 
 server_process::~server_process() {

@@ -27,6 +27,10 @@ class temp_dir {
 // folder for plaintext).
 std::string slurp_dir(const std::string& dir);
 
+// The packline-server binary under test: $PACKLINE_SERVER_BIN, else the one
+// this build made.
+std::string server_binary();
+
 class server_process {
  public:
   // `binary` defaults to the PACKLINE_SERVER_BIN compile definition (or env).

@@ -18,7 +18,7 @@ function walk(dir) {
 
 const files = walk(dist)
   .map((f) => relative(dist, f).split(sep).join('/'))
-  .filter((f) => f !== 'sw.js' && !f.split('/').some((part) => part.startsWith('.')))
+  .filter((f) => f !== 'sw.js' && !/\.(br|gz)$/.test(f) && !f.split('/').some((part) => part.startsWith('.')))
   .sort();
 const hash = createHash('sha256');
 for (const f of files) {

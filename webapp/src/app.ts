@@ -11,7 +11,7 @@ import type { Ctx, View } from './ctx';
 import { isChair } from './ctx';
 import { byId, h, replaceChildren } from './dom';
 import { CONN_LABELS, roleLabel } from './labels';
-import { ReplicaSaver, describe, type ReplicaStore } from './store';
+import { ReplicaSaver, type ReplicaStore } from './store';
 import { SyncTransport } from './sync';
 import { BoardView } from './views/board';
 import { ClerkView } from './views/clerk';
@@ -92,7 +92,9 @@ export class App implements Ctx {
     try {
       r = call();
     } catch (e) {
-      return { error: `${what}: something went wrong in the app (${describe(e)}). Nothing was changed.` };
+      // The details are for support (the console), not for the member.
+      console.error(`${what}:`, e);
+      return { error: `${what}: something went wrong in the app, so nothing was changed. Reload the page and try again.` };
     }
     if (isError(r)) return { error: `${what}: ${r.error.message}` };
     this.saver.saveNow().catch(() => {}); // failures are shown in the banner

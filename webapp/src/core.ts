@@ -40,6 +40,7 @@ export interface Item {
   lastPage: number;
   document: string;
   removed: boolean;
+  placed: boolean; // the clerk chose its pages in the reader
 }
 export interface Question {
   id: string;
@@ -146,6 +147,7 @@ export interface ImportReport {
   forwardPlan: number;
   priorities: number;
   membersAdded: number;
+  corrections: number; // the clerk's earlier corrections applied again
   plan: ImportPlan;
   unchanged: boolean;
   changedBlocks: BlockChange[];
@@ -155,6 +157,8 @@ export interface ImportReport {
 export interface ImportPlan {
   members: { name: string; role: string; member: string; note: string }[];
   priorities: { number: number; title: string; priority: string }[];
+  // The clerk's corrections of earlier versions, as they would apply ('' value: nothing to apply; note says why).
+  corrections: { item: string; number: string; title: string; field: string; value: string; what: string; note: string }[];
 }
 // The import's neutral form as pdf.js reads a PDF (webapp/src/pdf.ts): per
 // page, its text runs joined by NUL and five numbers per run (x, y from the
@@ -170,6 +174,7 @@ export interface ImportOptions {
   supplement?: boolean;
   addMembers?: boolean;
   addPriorities?: boolean;
+  reapplyCorrections?: boolean;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 export interface Priority {
@@ -323,11 +328,19 @@ export interface Client {
   myRole(): string;
   signIn(memberId: string): Ok;
   addMember(name: string, role: string, nowMs: number): Id;
+  // The clerk's corrections to the current version's agenda (afterItem '': first).
+  addItem(meetingId: string, number: string, title: string, afterItem: string, nowMs: number): Id;
+  renameItem(id: string, number: string, title: string, nowMs: number): Ok;
+  moveItem(id: string, afterItem: string, nowMs: number): Ok;
+  setItemPages(id: string, first: number, last: number, nowMs: number): Ok;
+  setItemExempt(id: string, exempt: boolean, nowMs: number): Ok;
   previewPages(pages: string[]): Fallible<{ json: string; plan?: ImportPlan }>;
   previewText(text: string): Fallible<{ json: string; plan?: ImportPlan }>;
   previewSupplement(text: string): Fallible<{ json: string; plan?: ImportPlan }>;
   previewSource(source: PackSource, options: { supplement?: boolean; onProgress?: ImportOptions['onProgress'] }): Fallible<{ json: string; plan?: ImportPlan }>;
-  importPack(input: string | string[] | PackSource, options: ImportOptions, nowMs: number): Fallible<ImportReport>;
+  // The structured pack from the import worker (structure.ts): what importing it would do to the panel.
+  planImport(parsed: Uint8Array): Fallible<{ plan: ImportPlan }>;
+  importPack(input: string | string[] | PackSource | Uint8Array, options: ImportOptions, nowMs: number): Fallible<ImportReport>;
   packs(meetingId: string): Fallible<PackVersion[]>;
   blocks(itemId: string): Fallible<Block[]>;
   packChanges(fromPack: string, toPack: string): Fallible<BlockChange[]>;

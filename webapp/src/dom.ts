@@ -38,6 +38,19 @@ export function replaceChildren(el: Element, ...children: (Child | Child[])[]): 
   append(el, children);
 }
 
+// A refusal shown where the member acted, not at the top of a long page:
+// the view's alert paragraph moves into the form, row or panel holding
+// `from` (the control used), just before its buttons, and into view.
+export function showRefusal(alert: HTMLElement, message: string, from?: Element | null): void {
+  alert.textContent = message;
+  const place = message ? from?.closest('form, li, fieldset, section') : null;
+  if (!place) return;
+  const buttons = [...place.children].find((c) => c.classList.contains('actions'));
+  if (buttons) buttons.before(alert);
+  else place.append(alert);
+  alert.scrollIntoView?.({ block: 'nearest' });
+}
+
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const el = document.getElementById(id);
   if (!el) throw new Error(`missing #${id}`);

@@ -7,7 +7,7 @@ import { App, showBanner } from './app';
 import { CORRUPT_REPLICA, isError, loadCore, type Client, type Core, type CoreError } from './core';
 import { byId, h, replaceChildren } from './dom';
 import { goToSetup, showFound, showJoin, showUnlock } from './setup';
-import { ReplicaStore, describe, requestPersistentStorage } from './store';
+import { ReplicaStore, describe, requestPersistentStorage, storagePersisted } from './store';
 
 // No client: the number of pending changes is not known.
 function pendingUnknown(): void {
@@ -106,14 +106,18 @@ async function run(client: Client, store: ReplicaStore, isNew: boolean, notice?:
 }
 
 // The browser may clear a site's storage when space runs low unless it is
-// persistent: asked at every start, and said in the footer.
+// persistent: asked at every start, and said in the footer, at once and again
+// once the request is answered (Firefox waits for the member's answer).
 async function persistStorage(): Promise<void> {
-  const persistent = await requestPersistentStorage();
-  const el = byId('storage-state');
-  el.dataset.persistent = String(persistent);
-  el.textContent = persistent
-    ? 'Storage on this tablet: kept (persistent).'
-    : 'Storage on this tablet: not guaranteed; the browser may clear it when space runs low. Sync often.';
+  const show = (persistent: boolean) => {
+    const el = byId('storage-state');
+    el.dataset.persistent = String(persistent);
+    el.textContent = persistent
+      ? 'Storage on this tablet: kept (persistent).'
+      : 'Storage on this tablet: not guaranteed; the browser may clear it when space runs low. Sync often.';
+  };
+  show(await storagePersisted());
+  show(await requestPersistentStorage());
 }
 
 // '#/join' and '#/new-panel' lead to the set-up screens on a tablet without a

@@ -87,6 +87,7 @@ export async function storagePersisted(): Promise<boolean> {
   }
 }
 
+// May wait for the member's answer: Firefox asks with a prompt.
 export async function requestPersistentStorage(): Promise<boolean> {
   try {
     // Asked every start: resolves at once (true) where it was granted before.

@@ -95,7 +95,8 @@ export class SyncTransport {
     try {
       ws = new WebSocket(this.url);
     } catch (e) {
-      this.events.onError(`Could not reach the server: ${String(e)}`);
+      console.warn('sync: no connection', e);
+      this.events.onError('Could not reach the server. Your work is kept on this tablet and sent once the connection is back.');
       this.scheduleRetry();
       return;
     }

@@ -1,5 +1,6 @@
-// The one codec: protocol frames, envelopes and change bodies to msgpack bytes
-// and back. Decoders check every type, size and count against limits.hpp and
+// The one codec: protocol frames, envelopes and change bodies (and a
+// structured pack, between the webapp's import worker and its core) to
+// msgpack bytes and back. Decoders check every type, size and count against limits.hpp and
 // never throw; a bad input is an errc::malformed or errc::too_large result.
 #pragma once
 #include <optional>
@@ -7,6 +8,7 @@
 
 #include "packline/change.hpp"
 #include "packline/keyring.hpp"
+#include "packline/pack_import.hpp"
 #include "packline/protocol.hpp"
 #include "packline/result.hpp"
 
@@ -57,5 +59,10 @@ bytes merge_live(const std::vector<const bytes*>& parts);
 // epoch = keyring::record_epoch.
 bytes encode_keyring(const keyring::record& r);
 result<keyring::record> decode_keyring(const bytes& b);
+
+// A structured pack (pack::parsed), as it crosses from the import worker,
+// which structures a PDF off the page's thread, to the replica's thread.
+bytes encode_parsed(const pack::parsed& p);
+result<pack::parsed> decode_parsed(const bytes& b);
 
 }  // namespace packline::codec

@@ -65,11 +65,40 @@ using message = std::variant<hello, challenge, auth, welcome, push, ack, pull, c
 // Wire error codes beyond errc's 1..9 (errc has no value for these).
 inline constexpr std::uint32_t error_resync = 10;  // outbound queue overflowed: reconnect and pull
 inline constexpr std::uint32_t error_gone = 11;    // the snapshot asked for is no longer kept
-// Issue 4: membership of a secured space (the space's keyring).
+// Membership of a secured space (the space's keyring).
 inline constexpr std::uint32_t error_not_member = 12;  // the device is not a member (or not yet: push its join first)
 inline constexpr std::uint32_t error_revoked = 13;     // the device or its member was removed; closes at once
 inline constexpr std::uint32_t error_forbidden = 14;   // an envelope breaks the keyring (bad record, wrong epoch)
 inline constexpr std::uint32_t error_unavailable = 15; // the server's stored data of this space is damaged; closes
+
+// The one table between the core's error codes and the wire's. errc 1..9
+// are the same numbers on the wire; these are the others. A core error not
+// in the table is the server's own trouble, sent as `storage` (retry); a wire
+// code the client does not know is taken the same way.
+struct wire_error_row {
+  errc local;
+  std::uint32_t wire;
+};
+inline constexpr wire_error_row wire_errors[] = {
+    {errc::not_found, error_gone},           {errc::not_member, error_not_member},
+    {errc::revoked, error_revoked},          {errc::forbidden, error_forbidden},
+    {errc::damaged, error_unavailable},      {errc::storage, error_resync},
+    {errc::malformed, static_cast<std::uint32_t>(errc::malformed)},
+};
+constexpr std::uint32_t to_wire(errc e) {
+  auto c = static_cast<std::uint32_t>(e);
+  if (c >= 1 && c <= 9) return c;
+  if (e == errc::invalid_argument) return static_cast<std::uint32_t>(errc::malformed);
+  for (const auto& r : wire_errors)
+    if (r.local == e) return r.wire;
+  return static_cast<std::uint32_t>(errc::storage);
+}
+constexpr errc from_wire(std::uint32_t code) {
+  if (code >= 1 && code <= 9) return static_cast<errc>(code);
+  for (const auto& r : wire_errors)
+    if (r.wire == code) return r.local;
+  return errc::storage;
+}
 
 // Bytes signed by the device in `auth`.
 bytes auth_transcript(const bytes& nonce, const bytes& space);

@@ -81,9 +81,13 @@ class replica {
   result<std::uint64_t> set_text(const std::string& table, const bytes& row, const std::string& field,
                                  const std::string& text, std::uint64_t now_ms);
   // Ops for set_text without committing (to add to a larger transaction).
+  // With `key` the field is sealed text (see words_key): its current text is
+  // read with the key and the inserted text is sealed under it.
   result<std::vector<op>> text_ops(const std::string& table, const bytes& row, const std::string& field,
-                                   const std::string& text);
-  std::string text(const std::string& table, const bytes& row, const std::string& field);
+                                   const std::string& text, const crypto::secret* key = nullptr);
+  // The field's text; sealed text is read with its `key`.
+  std::string text(const std::string& table, const bytes& row, const std::string& field,
+                   const crypto::secret* key = nullptr);
 
   // Fields of a table (optionally one row) with concurrent writes of
   // different values (equal concurrent values are not reported).
@@ -246,6 +250,16 @@ class replica {
   // The plaintext, or errc::no_key when this device is not the member's.
   result<std::string> open_private(const bytes& sealed) const;
   static bool is_private(const value& v);
+  // Sealed long text: a member's private words of one row (a draft in a
+  // secured panel) kept in the same text CRDT as open text. Each character
+  // is stored moved by a keyed pseudo-random pad of its character id over the
+  // Unicode scalar values, so every replica holds, merges and hashes the same
+  // text while only a holder of the key reads it (a row holding sealed text
+  // materialises its long-text columns as ""). The key of `row` is derived
+  // from `member`'s member key, so only that member's devices hold it (until
+  // the member discloses it, e.g. on submitting the draft);
+  // errc::no_key on any other device.
+  result<crypto::secret> words_key(const bytes& member, const bytes& row) const;
 
   // The server accepted this device (sync welcome): starts the lease anew,
   // and unlocks a replica whose lease had expired (keys unwrapped again from
@@ -292,6 +306,8 @@ class replica {
   // from schema v7): its text replaces the field's text, as text edits.
   result<void> text_from_register(const op& o, const hlc_timestamp& hlc, std::uint64_t writer);
   result<void> materialise(const std::string& table, const bytes& row, const std::string& field, const value& v);
+  // The row holds sealed text (its sealed_words field is 1).
+  result<bool> sealed_row(row_work& w);
   result<text_doc*> doc(const std::string& table, const bytes& row, const std::string& field);
   result<void> store_doc(const std::string& table, const bytes& row, const std::string& field);
   bool applied(const bytes& actor, std::uint64_t seq);

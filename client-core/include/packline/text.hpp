@@ -25,6 +25,10 @@ struct text_ref {
   bool operator==(const text_ref&) const = default;
 };
 
+// UTF-8 <-> code points, replacing invalid sequences with U+FFFD.
+std::u32string utf8_to_u32(std::string_view s);
+std::string u32_to_utf8(std::u32string_view s);
+
 struct text_op {
   enum class kind : std::uint8_t { insert = 1, remove = 2 } k = kind::insert;
   text_ref id;            // insert: first new char; remove: first removed char
@@ -46,6 +50,20 @@ class text_doc {
   result<void> apply(const text_op& op);
 
   std::string text() const;
+  // The visible text with each char c given as f(typer, its counter, c):
+  // sealed text (replica::text_ops with a key) opens char by char.
+  template <class F>
+  std::string text(F&& f) const {
+    std::u32string out;
+    out.reserve(visible_);
+    for (std::uint32_t bid : order_)
+      for (std::uint32_t r : blocks_[bid].runs) {
+        const run& x = runs_[r];
+        if (x.deleted) continue;
+        for (std::uint32_t k = 0; k < x.len; ++k) out.push_back(f(agents_[x.id.agent], x.id.seq + k, content_[x.content + k]));
+      }
+    return u32_to_utf8(out);
+  }
   std::size_t size() const { return visible_; }
   // Runs held (for tests and benchmarks).
   std::size_t run_count() const { return runs_.size(); }
@@ -112,9 +130,5 @@ class text_doc {
   std::uint32_t cache_pos_ = 0;
   std::uint64_t cache_prefix_ = 0;
 };
-
-// UTF-8 <-> code points, replacing invalid sequences with U+FFFD.
-std::u32string utf8_to_u32(std::string_view s);
-std::string u32_to_utf8(std::u32string_view s);
 
 }  // namespace packline

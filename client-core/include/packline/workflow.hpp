@@ -27,6 +27,7 @@ struct agenda_item {
   std::int64_t first_page = 0, last_page = 0;
   std::string document;  // title of the paper that follows
   bool removed = false;  // dropped by a later version of the pack
+  bool placed = false;   // the clerk chose its pages in the reader: the passages on them are its own
 };
 struct question {
   std::string id, meeting, item, author, target, section, body, status;
@@ -85,6 +86,8 @@ struct import_options {
   // without these, front-sheet members and plan priorities are reported, never written.
   bool add_members = false;
   bool add_priorities = false;
+  // Re-apply the clerk's corrections of earlier versions (import_plan::corrections).
+  bool reapply_corrections = false;
 };
 // What an import would do with the front sheet's members and the plan's
 // priorities, matched against the panel by name (titles such as "Cllr"
@@ -99,9 +102,20 @@ struct priority_match {
   std::string title;
   std::string priority;  // the panel's priority it matches ("" : would be added)
 };
+// A correction the clerk made to an earlier version's agenda, as it would be
+// applied to the version being imported ("" value: nothing left to apply,
+// `note` says why).
+struct correction_match {
+  std::string item, number, title;  // the item as it stands in the new version (or stood, when added)
+  std::string field;                // added, title, number, position, pages, exempt
+  std::string value;                // what it would be set to ("" : nothing to do)
+  std::string what;                 // in plain words: "rename item 2 to “Budget”"
+  std::string note;                 // "already so in this version", "page 4 is now page 5", ...
+};
 struct import_plan {
   std::vector<member_match> members;
   std::vector<priority_match> priorities;
+  std::vector<correction_match> corrections;  // the clerk's corrections, offered again
 };
 result<import_plan> plan_import(replica& r, const pack::parsed& p);
 struct block_view { std::string id, item, kind, text, hash; std::int64_t page = 0, position = 0; };
@@ -134,6 +148,7 @@ struct import_report {
   // many are minutes of a meeting the panel has no record of (not imported).
   std::size_t answers = 0, answers_linked = 0, answers_unplaced = 0;
   std::size_t answers_to_drafts = 0;  // of them, tied to a member's own draft as well (or instead)
+  std::size_t corrections = 0;  // the clerk's earlier corrections applied again
   bool unchanged = false;  // the same file was already the current version
   // Republication: what changed since the previous version and where every
   // annotation now stands (nothing is deleted).
@@ -145,6 +160,22 @@ struct import_report {
 // changes that fit the envelope limits; the new version becomes current with
 // the last change. A supplement (kind "supplement") needs options.meeting_id.
 result<import_report> import_pack(replica& r, const pack::parsed& p, const import_options& o, std::uint64_t now_ms);
+
+// ---- the clerk's corrections to an agenda ---------------------------------
+// Clerk: each is an ordinary change to the items of the meeting's current
+// version, and is also kept as a correction the next version offers again.
+// An item added by the clerk (after `after_item`, "" : first).
+result<std::string> add_item(replica& r, const std::string& meeting_id, const std::string& number, const std::string& title,
+                             const std::string& after_item, std::uint64_t now_ms);
+// A new number and title ("" : left as they are).
+result<void> rename_item(replica& r, const std::string& item_id, const std::string& number, const std::string& title,
+                         std::uint64_t now_ms);
+// Moves the item after `after_item` ("" : to the top).
+result<void> move_item(replica& r, const std::string& item_id, const std::string& after_item, std::uint64_t now_ms);
+// The item's papers are pages first..last of the pack (as the reader numbers
+// them): the passages on them become the item's.
+result<void> set_item_pages(replica& r, const std::string& item_id, std::int64_t first, std::int64_t last, std::uint64_t now_ms);
+result<void> set_item_exempt(replica& r, const std::string& item_id, bool exempt, std::uint64_t now_ms);
 
 struct pack_version { std::string id, meeting, title, source, kind, fingerprint; std::int64_t version = 0, pages = 0, blocks = 0, created_at = 0; };
 result<std::vector<pack_version>> packs(replica& r, const std::string& meeting_id);

@@ -8,7 +8,7 @@
 import { nowMs, today as todayDate } from '../clock';
 import { rows, type Consolidated, type Item, type Meeting, type Priority, type Question } from '../core';
 import { failed, isChair, type Ctx, type View } from '../ctx';
-import { h, replaceChildren, userText } from '../dom';
+import { h, replaceChildren, showRefusal, userText } from '../dom';
 import { SECTIONS, dateLabel, statusLabel } from '../labels';
 
 // Near the top or bottom edge of the window while dragging, the page scrolls
@@ -148,11 +148,11 @@ export class BoardView implements View {
         h('div', { class: 'actions' },
           h('button', {
             type: 'button', class: 'primary', 'aria-label': `Merge into the list: ${label}`,
-            onclick: () => {
+            onclick: (e: Event) => {
               if (this.report(this.ctx.write('Not merged', () => this.ctx.client.mergeGroup(g.id, {
                 body: wording.value.trim(), section: this.mergeSection.value, lead: this.mergeLead.value,
                 leadLabel: this.mergeLabel.value.trim(), priority: this.mergePriority.value,
-              }, nowMs())))) {
+              }, nowMs())), e.currentTarget)) {
                 this.groupBodies.delete(g.id);
                 this.resetMergeForm();
               }
@@ -160,13 +160,13 @@ export class BoardView implements View {
           }, 'Merge into the list'),
           h('button', {
             type: 'button', 'aria-label': `Ungroup ${label}`,
-            onclick: () => this.report(this.ctx.write('Not ungrouped', () => this.ctx.client.removeConsolidated(g.id, nowMs()))),
+            onclick: (e: Event) => this.report(this.ctx.write('Not ungrouped', () => this.ctx.client.removeConsolidated(g.id, nowMs())), e.currentTarget),
           }, 'Ungroup')));
     }) : h('li', { class: 'empty' }, 'No groups. Choose two or more drafts and press “Group without merging”.'));
   }
 
   private group(): void {
-    const ok = this.report(this.ctx.write('Not grouped', () => this.ctx.client.groupDrafts(this.meetingId, [...this.chosen], nowMs())));
+    const ok = this.report(this.ctx.write('Not grouped', () => this.ctx.client.groupDrafts(this.meetingId, [...this.chosen], nowMs())), this.mergeCount);
     if (ok) {
       this.chosen.clear();
       this.mergeBody.value = '';
@@ -202,7 +202,7 @@ export class BoardView implements View {
           q.status === 'held_over' ? null : h('div', { class: 'actions' },
             h('button', {
               type: 'button', 'aria-label': `Hold over: ${q.body.slice(0, 50)}`,
-              onclick: () => this.report(this.ctx.write('Not held over', () => this.ctx.client.setQuestionStatus(q.id, 'held_over', nowMs()))),
+              onclick: (e: Event) => this.report(this.ctx.write('Not held over', () => this.ctx.client.setQuestionStatus(q.id, 'held_over', nowMs())), e.currentTarget),
             }, 'Hold over')));
         return li;
       })))) : h('p', { class: 'empty' }, 'No drafts for this meeting yet.'));
@@ -234,7 +234,7 @@ export class BoardView implements View {
           h('button', { type: 'button', 'aria-label': `Split Q${c.number}`, onclick: () => this.split(li, c) }, 'Split'),
           h('button', {
             type: 'button', 'aria-label': `Remove Q${c.number}`,
-            onclick: () => this.report(this.ctx.write('Not removed', () => this.ctx.client.removeConsolidated(c.id, nowMs()))),
+            onclick: (e: Event) => this.report(this.ctx.write('Not removed', () => this.ctx.client.removeConsolidated(c.id, nowMs())), e.currentTarget),
           }, 'Remove')),
       );
       return li;
@@ -326,8 +326,9 @@ export class BoardView implements View {
     this.drag = null;
   }
 
-  private report(r: { ok: unknown } | { error: string }): boolean {
-    this.status.textContent = failed(r) ? r.error : '';
+  // `from`: the control used, so a refusal shows next to it.
+  private report(r: { ok: unknown } | { error: string }, from?: EventTarget | Element | null): boolean {
+    showRefusal(this.status, failed(r) ? r.error : '', from instanceof Element ? from : null);
     return !failed(r);
   }
 
@@ -336,7 +337,7 @@ export class BoardView implements View {
       meeting: this.meetingId, sources: [...this.chosen], body: this.mergeBody.value.trim(),
       section: this.mergeSection.value, lead: this.mergeLead.value, leadLabel: this.mergeLabel.value.trim(),
       priority: this.mergePriority.value,
-    }, nowMs())));
+    }, nowMs())), this.mergeCount);
     if (ok) {
       this.chosen.clear();
       this.mergeBody.value = '';
@@ -355,11 +356,12 @@ export class BoardView implements View {
   // A draft dropped on a question of the list joins its provenance.
   private addSource(c: Consolidated, qid: string): void {
     if (c.sources.includes(qid)) return;
+    const at = this.list.querySelector(`[data-consolidated="${c.id}"] .cq-head`);
     if (this.report(this.ctx.write('Not merged', () => this.ctx.client.editConsolidated(c.id, {
       meeting: this.meetingId, sources: [...c.sources, qid], body: '',
-    }, nowMs())))) {
+    }, nowMs())), at)) {
       this.report(this.ctx.write('Merged, but the draft’s status was not updated',
-        () => this.ctx.client.setQuestionStatus(qid, 'consolidated', nowMs())));
+        () => this.ctx.client.setQuestionStatus(qid, 'consolidated', nowMs())), at);
     }
   }
 
@@ -369,7 +371,8 @@ export class BoardView implements View {
     // Between the new neighbours: after list[j] going down, before list[j] going up.
     const after = dir === 1 ? list[j].id : (list[j - 1]?.id ?? '');
     const before = dir === 1 ? (list[j + 1]?.id ?? '') : list[j].id;
-    this.report(this.ctx.write('Not moved', () => this.ctx.client.moveConsolidated(c.id, after, before, nowMs())));
+    this.report(this.ctx.write('Not moved', () => this.ctx.client.moveConsolidated(c.id, after, before, nowMs())),
+      this.list.querySelector(`[data-consolidated="${c.id}"] .cq-head`));
     queueMicrotask(() => document.querySelector<HTMLElement>(`[data-consolidated="${c.id}"] button[aria-label^="Move "]:not([disabled])`)?.focus());
   }
 
@@ -392,7 +395,7 @@ export class BoardView implements View {
       e.preventDefault();
       this.report(this.ctx.write('Not saved', () => this.ctx.client.editConsolidated(c.id, {
         meeting: this.meetingId, sources: [], body: body.value.trim(), section: section.value, lead: lead.value, leadLabel: label.value.trim(),
-      }, nowMs())));
+      }, nowMs())), body);
     });
     li.append(form);
     body.focus();
@@ -408,7 +411,7 @@ export class BoardView implements View {
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       const bodies = parts.value.split(/\n\s*\n/).map((s) => s.trim()).filter(Boolean);
-      this.report(this.ctx.write('Not split', () => this.ctx.client.splitConsolidated(c.id, bodies, nowMs())));
+      this.report(this.ctx.write('Not split', () => this.ctx.client.splitConsolidated(c.id, bodies, nowMs())), parts);
     });
     li.append(form);
     parts.focus();
@@ -417,7 +420,7 @@ export class BoardView implements View {
   private export(format: 'markdown' | 'html'): void {
     const r = this.ctx.client.exportList(this.meetingId, format);
     if ('error' in r && r.error) {
-      this.status.textContent = `The list could not be exported: ${r.error.message}`;
+      showRefusal(this.status, `The list could not be exported: ${r.error.message}`, this.exportOut);
       return;
     }
     const text = (r as { text: string }).text;

@@ -1,16 +1,18 @@
 // The clerk's desk: import a pack from a PDF (pdf.js text per page) or a text
 // file, preview what the core recovered, publish it (a revised file becomes a
-// new version, with what changed and where every annotation now stands);
+// new version, with what changed and where every annotation now stands, and
+// the clerk's corrections of the last version's agenda offered again);
 // record answers and actions; add members (in a secured panel: one-time
 // invites, made on the admin device); set up the plan's priorities and their
 // leads; see the changes from other tablets this tablet refused, and why.
 // Parsing, versioning, invites and every rule are the core's.
 
 import { nowMs } from '../clock';
-import { rows, securedPanel, type ImportPlan, type ImportReport, type Meeting, type PackSource } from '../core';
+import { rows, securedPanel, type ImportPlan, type ImportReport, type Meeting } from '../core';
 import { failed, isChair, type Ctx, type View } from '../ctx';
-import { h, replaceChildren, userText } from '../dom';
+import { h, replaceChildren, showRefusal, userText } from '../dom';
 import { dateLabel, roleLabel, statusLabel } from '../labels';
+import { structure, warmUp } from '../structure';
 import { pickMeeting } from './board';
 import { ForwardPlan } from './forwardplan';
 import { PublicSubmissions } from './submissions';
@@ -63,11 +65,12 @@ export class ClerkView implements View {
   private readonly priorities = h('div', {});
   private readonly refused = h('div', { id: 'refused-changes' });
   private readonly error = h('p', { class: 'error', role: 'alert', id: 'clerk-error' });
-  private input: string | PackSource | null = null;
+  private input: string | Uint8Array | null = null;
   private plan: ImportPlan | null = null;
   private supplementTitle = '';
   private readonly addMembers = h('input', { type: 'checkbox', id: 'import-add-members' });
   private readonly addPriorities = h('input', { type: 'checkbox', id: 'import-add-priorities' });
+  private readonly reapply = h('input', { type: 'checkbox', id: 'import-reapply' });
   private source = '';
   private meetingId: string;
   private answerForms = new Map<string, HTMLElement>();
@@ -78,7 +81,9 @@ export class ClerkView implements View {
     this.meetingId = meetingId;
     this.file.addEventListener('change', () => void this.readFile());
     this.importInto.addEventListener('change', () => { if (this.file.files?.length) void this.readFile(); });
-    // pdf.js loads while the clerk picks a file, not after.
+    // The import worker's core loads with the clerk's desk, pdf.js while the
+    // clerk picks a file: neither waits for the file.
+    warmUp();
     this.file.addEventListener('focus', () => void import('../pdf'), { once: true });
     this.file.addEventListener('pointerdown', () => void import('../pdf'), { once: true });
     this.meetingSelect.addEventListener('change', () => this.ctx.navigate(`#/clerk/${this.meetingSelect.value}`));
@@ -95,7 +100,7 @@ export class ClerkView implements View {
       e.preventDefault();
       if (this.report(this.ctx.write('The action was not added', () => this.ctx.client.addAction({
         meeting: this.meetingId, text: actText.value.trim(), owner: actOwner.value.trim(), due: actDue.value, status: 'open',
-      }, nowMs())))) actText.value = actOwner.value = actDue.value = '';
+      }, nowMs())), actForm)) actText.value = actOwner.value = actDue.value = '';
     });
 
     const invName = h('input', { id: 'invite-name', name: 'name', autocomplete: 'off', required: true });
@@ -115,7 +120,7 @@ export class ClerkView implements View {
       const now = nowMs();
       const r = this.ctx.write('The invite was not created',
         () => this.ctx.client.inviteMember(name, invRole.value, now, days * 24 * 3600 * 1000));
-      if (!this.report(r) || failed(r)) return;
+      if (!this.report(r, invForm) || failed(r)) return;
       invName.value = '';
       this.showInvite(name, invRole.value, new Date(now + days * 24 * 3600 * 1000), r.ok.code);
     });
@@ -131,7 +136,7 @@ export class ClerkView implements View {
     this.memberForm = memForm;
     memForm.addEventListener('submit', (e) => {
       e.preventDefault();
-      if (this.report(this.ctx.write('The member was not added', () => this.ctx.client.addMember(memName.value.trim(), memRole.value, nowMs())))) {
+      if (this.report(this.ctx.write('The member was not added', () => this.ctx.client.addMember(memName.value.trim(), memRole.value, nowMs())), memForm)) {
         memName.value = '';
       }
     });
@@ -144,7 +149,7 @@ export class ClerkView implements View {
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Add priority')));
     prForm.addEventListener('submit', (e) => {
       e.preventDefault();
-      if (this.report(this.ctx.write('The priority was not added', () => this.ctx.client.addPriority(Number(prNum.value), prTitle.value.trim(), nowMs())))) {
+      if (this.report(this.ctx.write('The priority was not added', () => this.ctx.client.addPriority(Number(prNum.value), prTitle.value.trim(), nowMs())), prForm)) {
         prNum.value = prTitle.value = '';
       }
     });
@@ -254,8 +259,9 @@ export class ClerkView implements View {
         }, 'Copy code'), copied));
   }
 
-  private report(r: { ok: unknown } | { error: string }): boolean {
-    this.error.textContent = failed(r) ? r.error : '';
+  // `from`: the form or control used, so a refusal shows next to it.
+  private report(r: { ok: unknown } | { error: string }, from?: EventTarget | Element | null): boolean {
+    showRefusal(this.error, failed(r) ? r.error : '', from instanceof Element ? from : null);
     return !failed(r);
   }
 
@@ -287,10 +293,16 @@ export class ClerkView implements View {
         const src = await pdfSource(await f.arrayBuffer(), (d, t) => {
           if (d === t || d % 10 === 1) this.importStatus.textContent = `Reading the PDF: page ${d} of ${t}…`;
         });
-        this.importStatus.textContent = 'Finding the agenda…';
-        await new Promise((resolve) => setTimeout(resolve, 0));  // let the status show
-        this.input = src;
-        r = this.ctx.client.previewSource(src, { supplement: !!this.importInto.value });
+        // Structured in the import worker: the page stays usable meanwhile.
+        const n = src.pages.length;
+        this.importStatus.textContent = `Finding the agenda in ${n} pages…`;
+        const s = await structure(src, !!this.importInto.value, (d, t) => {
+          this.importStatus.textContent = `Finding the agenda in ${n} pages: step ${d + 1} of ${t + 1}…`;
+        });
+        if ('error' in s) return refuse(`${s.error}.`);
+        this.input = s.parsed;
+        const plan = this.ctx.client.planImport(s.parsed);
+        r = 'error' in plan ? plan : { json: s.json, plan: plan.plan };
       } else {
         this.input = await f.text();
         r = this.importInto.value ? this.ctx.client.previewSupplement(this.input) : this.ctx.client.previewText(this.input);
@@ -326,18 +338,22 @@ export class ClerkView implements View {
     ];
     const doubtful = items.filter((it) => it.confidence < DOUBTFUL).length +
       fields.filter(([, v, k]) => v && ev[k] && ev[k].confidence < DOUBTFUL).length;
-    const plan = this.plan ?? { members: [], priorities: [] };
+    const plan: ImportPlan = this.plan ?? { members: [], priorities: [], corrections: [] };
     const newMembers = plan.members.filter((x) => !x.member);
     const newPriorities = plan.priorities.filter((x) => !x.priority);
     this.addMembers.checked = false;
     this.addPriorities.checked = false;
+    // The clerk's corrections of the last version: offered again, ticked.
+    const corrections = plan.corrections ?? [];
+    const toApply = corrections.filter((c) => c.value);
+    this.reapply.checked = toApply.length > 0;
     replaceChildren(this.preview,
       h('h3', {}, 'What the pack contains'),
       p.kind === 'supplement' ? h('p', { class: 'notice', id: 'preview-supplement' },
         `To be added to ${this.importInto.selectedOptions[0]?.textContent?.replace(/^Minutes or a supplement for /, '') ?? 'the meeting'} as “${p.items?.[0]?.title ?? ''}”` +
         `${(p as { answers?: unknown[] }).answers?.length ? `, with ${(p as { answers?: unknown[] }).answers?.length} answers and their recording times` : ''}.`) : null,
       p.kind === 'document' ? h('p', { class: 'notice', id: 'preview-no-agenda' },
-        'No agenda was recognised in this file. It will be published as one document, every page kept; check it in the reader after publishing.') : null,
+        'No agenda was recognised in this file. It will be published as one document, every page kept; after publishing, build its agenda in the reader (“Correct the agenda”).') : null,
       h('table', { class: 'preview-fields', id: 'preview-meeting' },
         h('caption', { class: 'visually-hidden' }, 'Meeting details found'),
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Detail'), h('th', { scope: 'col' }, 'Found'), h('th', { scope: 'col' }, 'Where'), h('th', { scope: 'col' }, 'Confidence'))),
@@ -367,6 +383,12 @@ export class ClerkView implements View {
           `${x.number}. ${x.title}: ${x.priority ? 'already on the panel (matched)' : 'new'}`))),
         newPriorities.length ? h('div', { class: 'field check' }, this.addPriorities,
           h('label', { for: 'import-add-priorities' }, `Add ${newPriorities.length === 1 ? 'this priority' : `these ${newPriorities.length} priorities`}`)) : null) : null,
+      corrections.length ? h('div', { class: 'plan', id: 'preview-corrections' },
+        h('h4', {}, 'Your corrections to the last version’s agenda'),
+        h('ul', { class: 'plain-list' }, corrections.map((c) => h('li', { dir: 'auto', class: c.value ? '' : 'meta' },
+          c.what, c.note ? h('span', { class: 'meta' }, ` (${c.note})`) : null, c.value ? null : h('span', { class: 'meta' }, ': nothing to do')))),
+        toApply.length ? h('div', { class: 'field check' }, this.reapply,
+          h('label', { for: 'import-reapply' }, `Apply ${toApply.length === 1 ? 'this correction' : `these ${toApply.length} corrections`} to the new version`)) : null) : null,
       p.warnings?.length ? h('ul', { class: 'warnings' }, p.warnings.map((w) => h('li', {}, w))) : null,
       h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => this.publish() }, 'Publish this pack')));
   }
@@ -377,6 +399,7 @@ export class ClerkView implements View {
     this.importStatus.textContent = 'Publishing…';
     const r = this.ctx.write('The pack was not published', () => this.ctx.client.importPack(input,
       { source: this.source, addMembers: this.addMembers.checked, addPriorities: this.addPriorities.checked,
+        reapplyCorrections: this.reapply.checked,
         ...(this.importInto.value ? { supplement: true, meeting: this.importInto.value, title: this.supplementTitle } : {}) }, nowMs()));
     if (failed(r)) {
       this.importStatus.textContent = '';
@@ -395,6 +418,7 @@ export class ClerkView implements View {
         (rep.version > 1 ? ` ${rep.changedBlocks.length} passage${rep.changedBlocks.length === 1 ? '' : 's'} changed since the last version.` : '') +
         (rep.membersAdded ? ` ${rep.membersAdded} member${rep.membersAdded === 1 ? '' : 's'} added to the panel.` : '') +
         (rep.priorities ? ` ${rep.priorities} priorit${rep.priorities === 1 ? 'y' : 'ies'} added.` : '') +
+        (rep.corrections ? ` ${rep.corrections} of your corrections to the agenda applied again.` : '') +
         (rep.annotations.length ? ` Members’ annotations: ${[...statuses].map(([s, n]) => `${n} ${s.replace('_', ' ')}`).join(', ')}.` : '')),
     h('p', {}, h('a', { href: `#/read/${rep.meeting}` }, 'Open the published pack')));
     this.meetingId = rep.meeting;
@@ -425,7 +449,7 @@ export class ClerkView implements View {
       h('span', { class: 'meta' }, [a.owner, a.due && `due ${dateLabel(a.due)}`, statusLabel(a.status || 'open'), a.carried ? 'carried over' : ''].filter(Boolean).join(' · ')),
       a.status !== 'closed' ? h('button', {
         type: 'button', 'aria-label': `Close action: ${a.text.slice(0, 50)}`,
-        onclick: () => this.report(this.ctx.write('Not closed', () => client.setActionStatus(a.id, 'closed', nowMs()))),
+        onclick: (e: Event) => this.report(this.ctx.write('Not closed', () => client.setActionStatus(a.id, 'closed', nowMs())), e.currentTarget),
       }, 'Close') : null))) : h('p', { class: 'empty' }, 'No actions yet.'));
   }
 
@@ -440,7 +464,7 @@ export class ClerkView implements View {
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, `Record the answer to Q${n}`)));
     form.addEventListener('submit', (e) => {
       e.preventDefault();
-      this.report(this.ctx.write('The answer was not recorded', () => this.ctx.client.recordResponse(id, text.value.trim(), time.value.trim(), written.checked, nowMs())));
+      this.report(this.ctx.write('The answer was not recorded', () => this.ctx.client.recordResponse(id, text.value.trim(), time.value.trim(), written.checked, nowMs())), form);
     });
     return form;
   }
@@ -457,7 +481,7 @@ export class ClerkView implements View {
         const cb = h('input', { type: 'checkbox', id, checked: p.leads.includes(m.id) });
         cb.addEventListener('change', () => {
           const leads = cb.checked ? [...p.leads, m.id] : p.leads.filter((x) => x !== m.id);
-          this.report(this.ctx.write('The leads were not changed', () => this.ctx.client.setPriorityLeads(p.id, leads, nowMs())));
+          this.report(this.ctx.write('The leads were not changed', () => this.ctx.client.setPriorityLeads(p.id, leads, nowMs())), cb);
         });
         return h('div', { class: 'check' }, cb, h('label', { for: id }, m.name));
       })))) : h('p', { class: 'empty' }, 'No priorities yet. A pack with the Police and Crime Plan adds them, or add them here.'));

@@ -5,8 +5,9 @@
 import { nowMs } from '../clock';
 import { rows, type Consolidated, type Item, type Meeting, type Priority, type Question, type Response } from '../core';
 import { failed, isPanelMember, type Ctx, type View } from '../ctx';
-import { h, replaceChildren, userText } from '../dom';
+import { h, replaceChildren, showRefusal, userText } from '../dom';
 import { SECTIONS, TARGETS, dateLabel, pagesLabel, statusLabel, timeAgo } from '../labels';
+import { describe } from '../store';
 
 // A draft started elsewhere (from a highlight in the reader): its item and text.
 let seed: { item: string; body: string } | null = null;
@@ -238,7 +239,7 @@ export class MeetingView implements View {
       this.ctx.saved()
         .then(() => { saved.textContent = 'Draft saved on this tablet.'; })
         .catch((e: unknown) => {
-          error.textContent = `Your question is in the app but could not be stored on this tablet: ${String(e)}. Keep this page open while online so it reaches the server.`;
+          error.textContent = `Your question is in the app but could not be stored on this tablet (${describe(e)}). Keep this page open while online so it reaches the server.`;
         })
         .finally(() => { button.disabled = false; });
     });
@@ -286,16 +287,16 @@ export class MeetingView implements View {
             }, 'Edit'),
             h('button', {
               type: 'button', class: 'primary', 'aria-label': `Submit to the chair: ${q.body.slice(0, 60)}`,
-              onclick: () => {
+              onclick: (e: Event) => {
                 const r = this.ctx.write('Not submitted', () => this.ctx.client.submitQuestion(q.id, nowMs()));
-                status.textContent = failed(r) ? r.error : '';
+                showRefusal(status, failed(r) ? r.error : '', e.currentTarget as Element);
               },
             }, 'Submit to the chair'),
             h('button', {
               type: 'button', 'aria-label': `Withdraw: ${q.body.slice(0, 60)}`,
-              onclick: () => {
+              onclick: (e: Event) => {
                 const r = this.ctx.write('Not withdrawn', () => this.ctx.client.setQuestionStatus(q.id, 'withdrawn', nowMs()));
-                status.textContent = failed(r) ? r.error : '';
+                showRefusal(status, failed(r) ? r.error : '', e.currentTarget as Element);
               },
             }, 'Withdraw'))
           : null,
@@ -312,7 +313,7 @@ export class MeetingView implements View {
         type: 'button', class: 'primary',
         onclick: () => {
           const r = this.ctx.write('Not saved', () => this.ctx.client.editQuestion(q.id, { item: '', body: body.value, section: '', target: '', subparts: 0 }, nowMs()));
-          status.textContent = failed(r) ? r.error : '';
+          showRefusal(status, failed(r) ? r.error : '', body);
           if (!failed(r)) {
             this.editing = null;
             this.update();

@@ -45,7 +45,7 @@ export class PriorityView implements View {
     const bullets = h('textarea', { dir: 'auto', id: 'new-kloe-bullets', name: 'bullets', rows: 4 });
     const target = h('input', { id: 'new-kloe-target', name: 'target', placeholder: 'e.g. February 2021' });
     const approach = approachSelect('new-kloe-approach');
-    const error = h('p', { class: 'error', role: 'alert' });
+    const error = h('p', { class: 'error', role: 'alert', id: 'new-kloe-error' });
     this.newForm = h('form', { class: 'panel kloe-new', 'aria-labelledby': 'new-kloe-title' },
       h('h3', { id: 'new-kloe-title' }, 'New key line of enquiry'),
       field('new-kloe-topic', 'Topic', topic),

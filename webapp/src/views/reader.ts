@@ -3,13 +3,16 @@
 // it" after a republication, and highlights and notes: select text, choose who
 // sees it, and it shows in the margin and in the list. Anchors, visibility and
 // re-anchoring are the core's; this view only turns a DOM selection into a
-// block id and UTF-8 byte offsets, and back.
+// block id and UTF-8 byte offsets, and back. The clerk corrects the agenda
+// here too (AgendaEditor), marking where an item starts and ends at the page
+// markers while reading.
 
 import { nowMs } from '../clock';
 import { isError, rows, type Annotation, type Block, type BlockChange, type Item, type Meeting, type Visibility } from '../core';
 import { failed, type Ctx, type View } from '../ctx';
 import { h, replaceChildren, userText } from '../dom';
 import { VISIBILITY_LABELS, dateLabel, pagesLabel } from '../labels';
+import { AgendaEditor } from './agenda';
 import { seedDraft } from './meeting';
 
 const SEARCH_DEBOUNCE_MS = 150;
@@ -59,9 +62,12 @@ export class ReaderView implements View {
   private itemId: string | null;
   private renderedItem = '';
   private renderedSig = '';
+  private readonly agendaEditor: AgendaEditor | null;
 
   constructor(private readonly ctx: Ctx, readonly meetingId: string, item: string | null) {
     this.itemId = item;
+    this.agendaEditor = ctx.role === 'clerk' ? new AgendaEditor(ctx, meetingId) : null;
+    this.agendaEditor?.target.addEventListener('change', () => { this.renderedSig = ''; this.update(); });
     this.priorityField = h('div', { class: 'field', hidden: true },
       h('label', { for: 'annotation-priority' }, 'Priority group'), this.priority);
     this.visibility.addEventListener('change', () => { this.priorityField.hidden = this.visibility.value !== 'priority'; });
@@ -94,7 +100,7 @@ export class ReaderView implements View {
         this.title, this.changedNote, searchForm, this.results),
       h('div', { class: 'reader-columns' },
         h('nav', { class: 'panel reader-nav', 'aria-labelledby': 'reader-nav-title' },
-          h('h2', { id: 'reader-nav-title' }, 'Items'), this.itemNav),
+          h('h2', { id: 'reader-nav-title' }, 'Items'), this.itemNav, this.agendaEditor?.root ?? null),
         h('div', { class: 'panel reader-main' },
           h('p', { class: 'hint', id: 'keyboard-hint' },
             'Keyboard: Tab into the text, Up and Down move between passages, Shift with Left or Right (Ctrl for whole words) selects, Enter adds a highlight or note.'),
@@ -224,7 +230,7 @@ export class ReaderView implements View {
     const items = rows(client.items(meeting.id, false), this.ctx.readError);
     const packs = rows(client.packs(meeting.id), this.ctx.readError);
     const current = packs.find((p) => p.id === meeting.pack);
-    this.title.textContent = `${meeting.title || 'Meeting'}, ${dateLabel(meeting.date)}: the pack` +
+    this.title.textContent = `${meeting.title || 'Meeting'}${meeting.date ? `, ${dateLabel(meeting.date)}` : ''}: the pack` +
       (current ? ` (version ${current.version}${current.pages ? `, ${current.pages} pages` : ''})` : '');
     const withPapers = items.filter((i) => i.firstPage > 0);
     if (!this.itemId || !items.some((i) => i.id === this.itemId)) this.itemId = (withPapers[0] ?? items[0])?.id ?? null;
@@ -235,10 +241,11 @@ export class ReaderView implements View {
       h('a', {
         href: `#/read/${meeting.id}/${it.id}`, 'aria-current': it.id === this.itemId ? 'page' : null,
       }, h('span', { class: 'num' }, it.number), ' ', it.title,
-      h('span', { class: 'meta' }, ` ${pagesLabel(it.pages)}`),
+      h('span', { class: 'meta' }, ` ${pagesLabel(it.pages)}`), it.exempt ? h('span', { class: 'badge exempt' }, ' Exempt') : null,
       changedItems.has(it.id) ? h('span', { class: 'badge' }, ' Changed') : null))));
 
     const item = items.find((i) => i.id === this.itemId);
+    this.agendaEditor?.show(items, item);
     const annotations = rows(client.annotations(meeting.id), this.ctx.readError);
     if (item) this.renderItem(item, annotations.filter((a) => a.item === item.id), changes);
     this.renderList(meeting, item, annotations.filter((a) => a.item === item?.id));
@@ -288,13 +295,14 @@ export class ReaderView implements View {
 
   private renderItem(item: Item, anns: Annotation[], changes: BlockChange[]): void {
     const blocks = rows(this.ctx.client.blocks(item.id), this.ctx.readError);
-    const sig = `${item.id}|${blocks.length}|${blocks[0]?.id ?? ''}|${anns.map((a) => `${a.id}${a.block}${a.curStart}-${a.curEnd}${a.editedAt}`).join()}|${changes.length}`;
+    const sig = `${item.id}|${item.number}|${item.title}|${this.agendaEditor?.targetLabel() ?? ''}|${blocks.length}|${blocks[0]?.id ?? ''}|${blocks.at(-1)?.id ?? ''}|${anns.map((a) => `${a.id}${a.block}${a.curStart}-${a.curEnd}${a.editedAt}`).join()}|${changes.length}`;
     if (sig === this.renderedSig) return;
     this.renderedSig = sig;
     this.renderedItem = item.id;
     this.blocksById = new Map(blocks.map((b) => [b.id, b]));
     const changed = new Set(changes.filter((c) => c.kind !== 'removed').map((c) => c.newBlock));
-    const heading = h('h2', { id: 'reader-item-title', tabindex: '-1' }, `${item.number}. ${item.title}`,
+    const heading = h('h2', { id: 'reader-item-title', tabindex: '-1' }, `${item.number ? `${item.number}. ` : ''}${item.title}`,
+      item.exempt ? h('span', { class: 'badge exempt' }, ' Exempt') : null,
       item.pages ? h('span', { class: 'meta' }, ` · ${pagesLabel(item.pages)}`) : null);
     if (!blocks.length) {
       replaceChildren(this.article, heading, h('p', { class: 'empty' },
@@ -307,7 +315,7 @@ export class ReaderView implements View {
       if (b.kind === 'page_marker') continue;
       if (b.page && b.page !== page) {
         page = b.page;
-        out.push(h('div', { class: 'page-marker', id: `page-${page}` }, h('span', {}, `Page ${page}`)));
+        out.push(this.pageMarker(page));
       }
       const mine = anns.filter((a) => a.block === b.id && a.status !== 'orphaned');
       out.push(this.blockRow(b, mine, changed.has(b.id)));
@@ -315,6 +323,16 @@ export class ReaderView implements View {
     replaceChildren(this.article, out);
     const first = this.article.querySelector<HTMLElement>('[data-block]');
     if (first) first.tabIndex = 0;
+  }
+
+  // "Page N"; for the clerk, where the item being placed starts or ends.
+  private pageMarker(page: number): HTMLElement {
+    const ed = this.agendaEditor;
+    return h('div', { class: 'page-marker', id: `page-${page}` }, h('span', {}, `Page ${page}`),
+      ed ? [
+        h('button', { type: 'button', class: 'small', 'aria-label': `${ed.targetLabel()} starts on page ${page}`, onclick: () => ed.startsAt(page) }, 'Starts here'),
+        h('button', { type: 'button', class: 'small', 'aria-label': `${ed.targetLabel()} ends on page ${page}`, onclick: () => ed.endsAt(page) }, 'Ends here'),
+      ] : null);
   }
 
   private blockRow(b: Block, anns: Annotation[], changed: boolean): HTMLElement {
