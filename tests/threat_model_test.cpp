@@ -585,6 +585,8 @@ TEST_CASE("threat model: a server that withholds a keyring record from one table
   auto rows = m->rep().rows("question", "id", q);
   REQUIRE(rows.ok());
   CHECK(rows->empty());
+}
+
 // ---- a draft is its author's own -------------------------------------------------
 
 TEST_CASE("threat model: a member's modified client cannot read another member's unsubmitted draft or private note") {
