@@ -6,6 +6,8 @@
 // honest new tablet shows. Every case failed before the defence it names.
 #include <doctest/doctest.h>
 
+#include <map>
+
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -233,6 +235,31 @@ crypto::secret key_from_invite(modified_client& atk, const std::string& code) {
     if (auto k = box->open(r.sealed)) return std::move(*k);
   FAIL("no invite record opens with the code");
   return crypto::secret{};
+}
+
+// Every epoch key a member's device `d` holds, as a modified client would
+// gather them: its invite's, and each epoch or grant record sealed to it.
+std::map<std::uint32_t, crypto::secret> keys_held(modified_client& atk, device& d) {
+  std::map<std::uint32_t, crypto::secret> out;
+  auto c = keyring::parse_invite(d.code);
+  REQUIRE(c.ok());
+  auto ib = crypto::box_key::derive(c->secret.expose());
+  auto db = crypto::box_key::derive(d.seed);
+  REQUIRE((ib.ok() && db.ok()));
+  const bytes& me = d.rep().device_id();
+  for (auto& e : atk.keyring()) {
+    auto r = codec::decode_keyring(e.payload);
+    if (!r) continue;
+    if (r->k == keyring::kind::invite)
+      if (auto k = ib->open(r->sealed)) out.emplace(r->epoch, std::move(*k));
+    if (r->k == keyring::kind::grant && r->device == me)
+      if (auto k = db->open(r->sealed)) out.emplace(r->epoch, std::move(*k));
+    if (r->k == keyring::kind::epoch)
+      for (auto& g : r->grants)
+        if (g.device == me)
+          if (auto k = db->open(g.sealed)) out.emplace(r->epoch, std::move(*k));
+  }
+  return out;
 }
 
 // Every change the server stores (what its operator, or anyone holding a
@@ -603,6 +630,9 @@ TEST_CASE("threat model: a member's modified client cannot read another member's
   p.clerk.c->flush();
   auto author = p.join("member");
   auto atk = p.join("member");
+  // Each join starts a new epoch on the clerk's device: everyone takes it
+  // before writing (a change sealed under a superseded epoch is refused).
+  p.settle({author.get(), atk.get()});
   REQUIRE(wf::sign_in(author->rep(), to_hex(author->member)).ok());
   const std::string words = "MARKER-DRAFT will the custody suite at Avonmere reopen?";
   auto id = wf::draft_question(author->rep(), to_hex(item), words, wall_ms());
@@ -619,10 +649,11 @@ TEST_CASE("threat model: a member's modified client cannot read another member's
   author->c->flush();
   p.settle({author.get(), atk.get()});
 
-  // From the server's data: every change the server holds, opened with the
-  // space key the attacker holds as a member.
+  // From the server's data: every change the server holds, opened with
+  // every epoch key the attacker holds as a member.
   modified_client raw(p, *atk);
-  crypto::secret space_key = key_from_invite(raw, atk->code);
+  auto held = keys_held(raw, *atk);
+  REQUIRE_FALSE(held.empty());
   std::size_t draft_ops = 0;
   for (std::uint64_t since = 0;;) {
     REQUIRE(raw.raw.send(proto::pull{since, 0}));
@@ -633,7 +664,9 @@ TEST_CASE("threat model: a member's modified client cannot read another member's
       auto e = codec::decode_envelope(it.envelope);
       REQUIRE(e.ok());
       if (e->epoch == keyring::record_epoch) continue;
-      auto plain = crypto::open_envelope(*e, space_key);
+      auto key = held.find(e->epoch);
+      REQUIRE_MESSAGE(key != held.end(), "a member holds the key of every epoch since it joined: " << e->epoch);
+      auto plain = crypto::open_envelope(*e, key->second);
       REQUIRE(plain.ok());
       CHECK_FALSE(std::string(plain->begin(), plain->end()).find("MARKER-") != std::string::npos);
       auto body = codec::decode_body(*plain, e->actor);
