@@ -5,7 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { artifacts, repoRoot } from './server.mjs';
+import { after, before } from 'node:test';
+import { PacklineServer, artifacts, repoRoot } from './server.mjs';
 
 const require = createRequire(join(repoRoot, 'webapp', 'package.json'));
 const { chromium } = require('playwright-core');
@@ -234,4 +235,27 @@ export function smallTargets(page) {
       return !big(r);
     })
     .map((e) => `${e.tagName.toLowerCase()} "${(e.textContent || e.getAttribute('aria-label') || '').trim().slice(0, 40)}" ${Math.round(e.getBoundingClientRect().width)}x${Math.round(e.getBoundingClientRect().height)}`));
+}
+
+// A test file's real server and browser (started before its tests, stopped
+// after them), and its tablets: `tablet(name, member)` opens one signed in as
+// that member, kept by name in `byName`; all are closed at the end.
+export function panelSession(serverName) {
+  const session = { server: null, browser: null, byName: {} };
+  before(async () => {
+    session.server = await PacklineServer.start(serverName);
+    session.browser = await launchBrowser();
+  });
+  after(async () => {
+    for (const t of Object.values(session.byName)) await t.context.close().catch(() => {});
+    await session.browser?.close();
+    await session.server?.stop();
+  });
+  session.tablet = async (name, member, viewport = TABLET_LANDSCAPE) => {
+    const t = await openTablet(session.browser, session.server.url, { name, viewport });
+    session.byName[name] = t;
+    await signIn(t.page, member, { meeting: false });
+    return t;
+  };
+  return session;
 }

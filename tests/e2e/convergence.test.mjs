@@ -5,36 +5,18 @@
 // member's draft over the word limit is refused in plain words; a long one
 // is collapsed behind "Show more" and marked dir="auto".
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  TABLET_LANDSCAPE, TABLET_PORTRAIT, draft, launchBrowser, openFirstItem, openMeeting, openTablet, shot, signIn, uniqueText,
+  TABLET_LANDSCAPE, TABLET_PORTRAIT, draft, openFirstItem, openMeeting, panelSession, shot, uniqueText,
   waitForHeader, waitForPage,
 } from './browser.mjs';
-import { PacklineServer } from './server.mjs';
 
 const CHAIR = 'Cllr Alex Morgan';
 const VICE = 'Cllr Priya Shah';
 const MEMBER = 'Cllr Jo Bennett';
 
-let server;
-let browser;
-const tablets = [];
-before(async () => {
-  server = await PacklineServer.start('convergence');
-  browser = await launchBrowser();
-});
-after(async () => {
-  for (const t of tablets) await t.context.close().catch(() => {});
-  await browser?.close();
-  await server?.stop();
-});
-
-async function tablet(name, member, viewport = TABLET_LANDSCAPE) {
-  const t = await openTablet(browser, server.url, { name, viewport });
-  tablets.push(t);
-  await signIn(t.page, member, { meeting: false });
-  return t;
-}
+const session = panelSession('convergence');
+const tablet = session.tablet;
 
 const lines = (page, topic) => page.locator(`form.kloe[aria-label="KLOE: ${topic}"] textarea[name=bullets]`);
 

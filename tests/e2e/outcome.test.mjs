@@ -7,36 +7,19 @@
 // wording and its answer. Along the way, errors a member, the chair and the
 // clerk provoke are checked: plain words, next to where they acted, on screen.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  TABLET_LANDSCAPE, TABLET_PORTRAIT, draft, launchBrowser, openFirstItem, openMeeting, openTablet, shot, signIn, submitDraft,
+  TABLET_LANDSCAPE, TABLET_PORTRAIT, draft, openFirstItem, openMeeting, panelSession, shot, submitDraft,
   uniqueText, waitForHeader, waitForPage,
 } from './browser.mjs';
-import { PacklineServer } from './server.mjs';
 
 const CLERK = 'Dana Whitfield';
 const CHAIR = 'Cllr Alex Morgan';
 const MEMBER = 'Cllr Jo Bennett';
 
-let server;
-let browser;
-const tablets = {};
-before(async () => {
-  server = await PacklineServer.start('outcome');
-  browser = await launchBrowser();
-});
-after(async () => {
-  for (const t of Object.values(tablets)) await t.context.close().catch(() => {});
-  await browser?.close();
-  await server?.stop();
-});
-
-async function tablet(name, member, viewport = TABLET_LANDSCAPE) {
-  const t = await openTablet(browser, server.url, { name, viewport });
-  tablets[name] = t;
-  await signIn(t.page, member, { meeting: false });
-  return t.page;
-}
+const session = panelSession('outcome');
+const tablets = session.byName;
+const tablet = async (name, member, viewport) => (await session.tablet(name, member, viewport)).page;
 
 // An error as members should read it: a sentence in plain words (no codes,
 // no program names, nothing "undefined"), shown on screen where they acted.

@@ -8,16 +8,15 @@
 // the list. Then every main screen at both tablet sizes: axe-core finds no
 // serious or critical violation, and a screenshot goes to tests/e2e/artifacts/.
 import assert from 'node:assert/strict';
-import { after, before, test as nodeTest } from 'node:test';
+import { test as nodeTest } from 'node:test';
 import {
-  TABLET_LANDSCAPE, TABLET_PORTRAIT, assertAccessible, draft, launchBrowser, submitDraft, openFirstItem, openMeeting,
-  openTablet, shot, signIn, smallTargets, uniqueText, waitForHeader, waitForPage,
+  TABLET_LANDSCAPE, TABLET_PORTRAIT, assertAccessible, draft, submitDraft, openFirstItem, openMeeting,
+  openTablet, panelSession, shot, signIn, smallTargets, uniqueText, waitForHeader, waitForPage,
 } from './browser.mjs';
 import { packText, withoutPacks } from './packs.mjs';
 
 // Built on the real packs of ../shared/packs: every test is skipped, by name, without them.
 const test = (name, fn) => nodeTest(name, { skip: withoutPacks }, fn);
-import { PacklineServer } from './server.mjs';
 
 const CLERK = 'Dana Whitfield';
 const CHAIR = 'Cllr Alex Morgan';
@@ -26,25 +25,9 @@ const MEMBER_B = 'Cllr Tom Rees';
 const MEMBER_C = 'Sam Okafor';
 const OLD_MEETING = '10 December 2020';
 
-let server;
-let browser;
-const tablets = [];
-before(async () => {
-  server = await PacklineServer.start('panel-tools');
-  browser = await launchBrowser();
-});
-after(async () => {
-  for (const t of tablets) await t.context.close().catch(() => {});
-  await browser?.close();
-  await server?.stop();
-});
-
-async function tablet(name, member, viewport = TABLET_LANDSCAPE) {
-  const t = await openTablet(browser, server.url, { name, viewport });
-  tablets.push(t);
-  await signIn(t.page, member, { meeting: false });
-  return t;
-}
+const session = panelSession('panel-tools');
+const tablet = session.tablet;
+const tablets = session.byName;
 
 const text = (page, sel) => page.locator(sel).first().textContent();
 
@@ -92,7 +75,7 @@ test('clerk: records public questions and statements and sees the rule outcome i
 });
 
 test('forward plan: the clerk and the chair edit a row (notes, lead, KLOEs, approach); a member reads it', async () => {
-  const clerk = tablets[0].page;
+  const clerk = tablets.clerk.page;
   await clerk.getByLabel('Pack file').setInputFiles({ name: 'agenda-pack-2020-12-10.txt', mimeType: 'text/plain', buffer: Buffer.from(packText()) });
   await clerk.locator('#preview-count').waitFor({ timeout: 30_000 });
   await clerk.getByRole('button', { name: 'Publish this pack' }).click();
@@ -198,7 +181,7 @@ test('reader: a highlight with the keyboard alone; the author edits a note (show
   await waitForHeader(page, 'Synced', 0);
 
   // Another member sees it edited, and gets no Edit/Delete buttons.
-  const b = tablets.find((t) => t.page.tabletName === 'member-b').page;
+  const b = tablets['member-b'].page;
   await openMeeting(b, OLD_MEETING);
   await b.getByRole('link', { name: 'Read the pack' }).click();
   await b.getByRole('link', { name: /POLICE AND CRIME PLAN MONITORING REPORT/ }).click();
@@ -231,8 +214,8 @@ test('reader: a highlight with the keyboard alone; the author edits a note (show
 
 test('board: the chair groups drafts without merging, ungroups, merges a group; the printable HTML has numbered questions, leads and sections', async () => {
   // Four drafts on the demo meeting from two members.
-  const a = tablets.find((t) => t.page.tabletName === 'member-a').page;
-  const b = tablets.find((t) => t.page.tabletName === 'member-b').page;
+  const a = tablets['member-a'].page;
+  const b = tablets['member-b'].page;
   const qa = uniqueText('How many rural crime officers are there now?');
   const qb = uniqueText('What is being done about rural crime in the north?');
   const qc = uniqueText('When will the precept consultation open?');
@@ -252,7 +235,7 @@ test('board: the chair groups drafts without merging, ungroups, merges a group; 
   await waitForHeader(a, 'Synced', 0);
   await waitForHeader(b, 'Synced', 0);
 
-  const chair = tablets.find((t) => t.page.tabletName === 'chair').page;
+  const chair = tablets['chair'].page;
   await chair.getByRole('link', { name: 'Question board' }).click();
   const card = (body) => chair.locator('.draft-card', { hasText: body });
   for (const q of [qa, qb, qc, qd]) await card(q).waitFor();
@@ -370,7 +353,7 @@ test('board: on a tablet, a draft dragged by touch (and then one by mouse) onto 
   await submitDraft(c, qe);  // (a draft is its author's own until submitted)
   await waitForHeader(c, 'Synced', 0);
 
-  const chair = tablets.find((t) => t.page.tabletName === 'chair').page;
+  const chair = tablets['chair'].page;
   await chair.getByRole('link', { name: 'Question board' }).click();
   const card = chair.locator('.draft-card', { hasText: qe });
   await card.waitFor();
@@ -431,8 +414,8 @@ test('board: on a tablet, a draft dragged by touch (and then one by mouse) onto 
 // Every main screen at both tablet sizes, with the data the tests above made.
 for (const [orientation, viewport] of [['portrait', TABLET_PORTRAIT], ['landscape', TABLET_LANDSCAPE]]) {
   test(`main screens in ${orientation} (${viewport.width}x${viewport.height}): meetings, reader, board, priority view, clerk`, async () => {
-    const chair = await openTablet(browser, server.url, { name: `chair-${orientation}`, viewport });
-    tablets.push(chair);
+    const chair = await openTablet(session.browser, session.server.url, { name: `chair-${orientation}`, viewport });
+    tablets[`chair-${orientation}`] = chair;
     const p = chair.page;
     await signIn(p, CHAIR, { meeting: false });
     await waitForHeader(p, 'Synced', 0);
@@ -462,8 +445,8 @@ for (const [orientation, viewport] of [['portrait', TABLET_PORTRAIT], ['landscap
     assert.deepEqual(await smallTargets(p), [], 'touch targets under 44 px on the forward plan');
     await shot(p, `tools-${orientation}-4b-forward-plan`);
 
-    const clerk = await openTablet(browser, server.url, { name: `clerk-${orientation}`, viewport });
-    tablets.push(clerk);
+    const clerk = await openTablet(session.browser, session.server.url, { name: `clerk-${orientation}`, viewport });
+    tablets[`clerk-${orientation}`] = clerk;
     await signIn(clerk.page, CLERK, { meeting: false });
     await clerk.page.getByRole('link', { name: 'Clerk' }).click();
     await clerk.page.locator('.submission').first().waitFor();
