@@ -74,7 +74,7 @@ self.addEventListener('install', (event) => {
 
 // The page asks for a waiting version to take over (main.ts).
 self.addEventListener('message', (event) => {
-  if (event.data === 'packline-update-now') self.skipWaiting();
+  if (event.data === 'packline-update-now') event.waitUntil(self.skipWaiting());
 });
 
 self.addEventListener('activate', (event) => {

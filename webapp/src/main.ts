@@ -57,7 +57,10 @@ function offerUpdate(reg: ServiceWorkerRegistration): void {
           button.dataset.confirm = 'true';
           return;
         }
-        applyUpdate(waiting);
+        applyUpdate(waiting, () => {
+          note.textContent = 'The new version will be used the next time Packline starts: close it and open it again.';
+          button.remove();
+        });
       },
     }, 'Update now');
     replaceChildren(bar, note, button);
@@ -77,9 +80,15 @@ function typingUnsaved(): boolean {
     .some((el) => !el.readOnly && el.value.trim() !== '' && el.value !== el.defaultValue);
 }
 
-// The waiting version takes over; the page reloads on it.
-function applyUpdate(waiting: ServiceWorker): void {
-  navigator.serviceWorker.addEventListener('controllerchange', () => location.reload(), { once: true });
+// The waiting version takes over; the page reloads on it. The browser may
+// hold it back while this page was itself reloaded with a version waiting
+// (Chromium): then `later` says it comes at the next start.
+function applyUpdate(waiting: ServiceWorker, later: () => void): void {
+  const slow = setTimeout(later, 3000);
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    clearTimeout(slow);
+    location.reload();
+  }, { once: true });
   waiting.postMessage('packline-update-now');
 }
 
