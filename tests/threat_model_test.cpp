@@ -225,6 +225,7 @@ TEST_CASE("threat model: a member cannot bring back another member's deleted not
   auto chair = p.join("chair");
   auto atk = p.join("member");
   bytes note = new_row_id();
+  p.settle({chair.get(), atk.get()});  // the chair writes under the panel's key of now
   REQUIRE(chair->rep().commit({set("annotation", note, "author", chair->member), set("annotation", note, "body", std::string("MARKER-NOTE")),
                                set("annotation", note, "visibility", std::string("panel"))}, wall_ms()).ok());
   chair->c->flush();
@@ -241,6 +242,7 @@ TEST_CASE("threat model: a member cannot bring back another member's deleted not
   auto fresh = p.new_tablet();
   for (auto* r : {&fresh->rep(), &p.clerk.rep(), &chair->rep()}) CHECK(count_rows(*r, "annotation", note) == 0);
   // The author's undo (workflow::restore_annotation writes these) is taken everywhere.
+  p.settle({chair.get(), atk.get(), fresh.get()});
   REQUIRE(chair->rep().commit({set("annotation", note, "deleted", std::int64_t{0}), set("annotation", note, "author", chair->member)},
                               wall_ms()).ok());
   chair->c->flush();
