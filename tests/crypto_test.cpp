@@ -119,7 +119,7 @@ TEST_CASE("crypto: envelope known answer (sealed payload, header as associated d
   e.epoch = 3;
   bytes body = from_hex("93cd03e800c0");  // any bytes: the payload is opaque here
   REQUIRE(crypto::seal_envelope(e, body, space_key, *k, bytes(24, 0x24)).ok());
-  CHECK(to_hex(crypto::envelope_header(e)) ==
+  CHECK(to_hex(codec::envelope_signed_header(e)) ==
         "7061636b6c696e652d656e762d7631" + std::string(32, '1') +
             "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a" + "0000000000000007" + "00000003");
   bytes wire = codec::encode_envelope(e);

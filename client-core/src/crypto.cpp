@@ -294,21 +294,10 @@ result<bytes> aead_open(const secret& key, const bytes& ad, const bytes& sealed)
   return out;
 }
 
-bytes envelope_header(const envelope& e) {
-  bytes out;
-  out.reserve(15 + 16 + 32 + 12);
-  append(out, std::string_view("packline-env-v1"));
-  append(out, e.space);
-  append(out, e.actor);
-  append_be(out, e.seq, 8);
-  append_be(out, e.epoch, 4);
-  return out;
-}
-
 result<void> seal_envelope(envelope& e, const bytes& body, const secret& space_key, const signing_key& key,
                            const bytes& nonce24) {
   e.actor = key.public_key();
-  auto ct = aead_seal(space_key, envelope_header(e), body, nonce24);
+  auto ct = aead_seal(space_key, codec::envelope_signed_header(e), body, nonce24);
   if (!ct) return ct.err();
   e.payload = std::move(*ct);
   e.signature = key.sign(envelope_to_sign(e));
@@ -350,7 +339,7 @@ result<bytes> open_snapshot(const snapshot_blob& b, const secret& space_key) {
 }
 
 result<bytes> open_envelope(const envelope& e, const secret& space_key) {
-  auto pt = aead_open(space_key, envelope_header(e), e.payload);
+  auto pt = aead_open(space_key, codec::envelope_signed_header(e), e.payload);
   if (!pt) return make_error(errc::crypto, "the change does not open with the key of its epoch");
   return pt;
 }

@@ -126,11 +126,9 @@ result<bytes> aead_seal(const secret& key, const bytes& ad, const bytes& plainte
 // errc::crypto when the key is wrong or anything (nonce, ciphertext, ad) changed.
 result<bytes> aead_open(const secret& key, const bytes& ad, const bytes& sealed);
 
-// The plaintext header of an envelope (space, actor, seq, epoch): the AEAD's
-// associated data, and the signed bytes minus the payload.
-bytes envelope_header(const envelope& e);
 // Seals `body` (an encoded change_body) under the epoch's space key with the
-// header as associated data, then signs: e.space, e.seq and e.epoch must be set.
+// envelope's plaintext header (codec::envelope_signed_header: space, actor,
+// seq, epoch) as associated data, then signs: e.space, e.seq and e.epoch must be set.
 result<void> seal_envelope(envelope& e, const bytes& body, const secret& space_key, const signing_key& key,
                            const bytes& nonce24 = {});
 // Opens the payload of a verified envelope (errc::crypto: wrong key or altered).
