@@ -226,7 +226,7 @@ TEST_CASE("threat model: a member cannot bring back another member's deleted not
   auto atk = p.join("member");
   bytes note = new_row_id();
   p.settle({chair.get(), atk.get()});  // the chair writes under the panel's key of now
-  REQUIRE(chair->rep().commit({set("annotation", note, "author", chair->member), set("annotation", note, "body", std::string("MARKER-NOTE")),
+  REQUIRE(chair->rep().commit({set("annotation", note, "author", chair->member), set("annotation", note, "quote", std::string("MARKER-NOTE")),
                                set("annotation", note, "visibility", std::string("panel"))}, wall_ms()).ok());
   chair->c->flush();
   p.settle({chair.get(), atk.get()});
