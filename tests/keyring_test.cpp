@@ -351,37 +351,6 @@ TEST_CASE("keyring: invites are single use and expire") {
   CHECK(p.srv.push(*d).err().message.find("too far from the server's clock") != std::string::npos);
 }
 
-TEST_CASE("keyring: private notes open only on the author's devices") {
-  panel p;
-  auto author = p.join("member");
-  bytes m = author->my_member();
-  auto second = p.join("member", m);
-  auto other = p.join("member");
-  p.srv.sync(*author);  // shares the member key with the second device
-  p.srv.sync(*second);
-  auto sealed = author->seal_private("MARKER-PRIVATE-NOTE");
-  REQUIRE(sealed.ok());
-  CHECK(replica::is_private(*sealed));
-  bytes an = new_row_id();
-  REQUIRE(author->commit({set("annotation", an, "author", m), set("annotation", an, "visibility", std::string("private")),
-                          set("annotation", an, "body", *sealed)}, t0).ok());
-  p.srv.sync(*author);
-  p.srv.sync(*second);
-  p.srv.sync(*other);
-  auto in_second = second->rows("annotation", "id", an);
-  auto in_other = other->rows("annotation", "id", an);
-  REQUIRE(in_second->size() == 1);
-  REQUIRE(in_other->size() == 1);
-  const value* v2 = in_second->front().get("body");
-  const value* vo = in_other->front().get("body");
-  REQUIRE(v2);
-  REQUIRE(vo);
-  REQUIRE(std::holds_alternative<bytes>(*vo));
-  CHECK_FALSE(contains(std::get<bytes>(*vo), "MARKER-PRIVATE"));  // the other member stores ciphertext only
-  CHECK(other->open_private(std::get<bytes>(*vo)).err().code == errc::no_key);
-  CHECK(second->open_private(std::get<bytes>(*v2)).value() == "MARKER-PRIVATE-NOTE");
-}
-
 TEST_CASE("keyring: past the offline lease the replica locks and drops its keys until the server takes it again") {
   panel p;
   auto member = p.join("member");
@@ -486,13 +455,17 @@ TEST_CASE("keyring: a private note through the workflow is ciphertext on other m
   for (replica* r : {other.get(), p.clerk.get()}) {
     auto rows = r->rows("annotation", "id", from_hex(*id));
     REQUIRE(rows->size() == 1);
-    for (const char* f : {"body", "quote", "prefix", "suffix"}) {
+    for (const char* f : {"quote", "prefix", "suffix"}) {
       const value* v = rows->front().get(f);
       REQUIRE(v);
       CHECK(replica::is_private(*v));
       CHECK_FALSE(contains(std::get<bytes>(*v), "MARKER-PRIVATE"));
       CHECK_FALSE(contains(std::get<bytes>(*v), "999 calls"));
     }
+    // The body is sealed text: no open characters, and nothing in the saved file.
+    CHECK(rows->front().text("body").empty());
+    CHECK(r->text("annotation", from_hex(*id), "body").empty());
+    CHECK_FALSE(contains(*r->save(), "MARKER-PRIVATE"));
   }
   for (auto& env : p.srv.log) CHECK_FALSE(contains(env, "MARKER-PRIVATE"));
   // Shared with the panel, the words are written again in the open; made
@@ -502,13 +475,16 @@ TEST_CASE("keyring: a private note through the workflow is ciphertext on other m
   p.srv.sync(*other);
   auto shared = other->rows("annotation", "id", from_hex(*id));
   CHECK(shared->front().text("body") == "MARKER-SHARED now for all");
+  CHECK(packline::workflow::annotations(*other, to_hex(meeting))->front().body == "MARKER-SHARED now for all");
   CHECK(shared->front().text("quote") == text.substr(10, 20));
   REQUIRE(packline::workflow::edit_annotation(*author, *id, "MARKER-PRIVATE-AGAIN", "private", "", t0 + 7).ok());
   p.srv.sync(*author);
   p.srv.sync(*other);
   auto again = other->rows("annotation", "id", from_hex(*id));
-  CHECK(replica::is_private(*again->front().get("body")));
+  CHECK(again->front().text("body").empty());  // typed anew under the author's key
   CHECK(replica::is_private(*again->front().get("quote")));
+  CHECK(packline::workflow::annotations(*other, to_hex(meeting))->empty());
+  CHECK_FALSE(contains(*other->save(), "MARKER-PRIVATE-AGAIN"));
   CHECK(packline::workflow::annotations(*author, to_hex(meeting))->front().body == "MARKER-PRIVATE-AGAIN");
 }
 
@@ -609,6 +585,84 @@ TEST_CASE("keyring: any lead of a priority edits its KLOEs on every replica; oth
   CHECK(p.clerk->rows("kloe", "id", kloe)->front().text("bullets") == "- Farm thefts\n- Hare coursing");
 }
 
+TEST_CASE("keyring: two tablets of one member edit one private note offline; it merges, sealed, and stays theirs") {
+  namespace wf = packline::workflow;
+  panel p;
+  bytes meeting = new_row_id(), pack = new_row_id(), item = new_row_id(), block = new_row_id();
+  REQUIRE(p.clerk->commit({set("meeting", meeting, "title", std::string("Panel")), set("meeting", meeting, "pack", pack),
+                           set("pack", pack, "meeting", meeting), set("pack_item", item, "meeting", meeting),
+                           set("pack_item", item, "pack", pack), set("pack_item", item, "number", std::string("5")),
+                           set("block", block, "pack", pack), set("block", block, "item", item),
+                           set("block", block, "position", std::int64_t{1}),
+                           set("block", block, "text", std::string("Response times in the rural north rose again."))}, t0).ok());
+  p.srv.sync(*p.clerk);
+  auto tablet = p.join("member");
+  auto phone = p.join("member", tablet->my_member());
+  auto other = p.join("member");
+  for (auto* r : {tablet.get(), phone.get()}) REQUIRE(wf::sign_in(*r, to_hex(tablet->my_member())).ok());
+  REQUIRE(wf::sign_in(*other, to_hex(other->my_member())).ok());
+  for (auto* r : {tablet.get(), phone.get(), other.get()}) p.srv.sync(*r);
+  wf::annotation_draft d;
+  d.block = to_hex(block);
+  d.start = 0;
+  d.end = 14;
+  d.kind = "note";
+  d.body = "MARKER-NOTE ask about the north";
+  d.visibility = "private";
+  auto id = wf::annotate(*tablet, d, t0 + 5);
+  REQUIRE_MESSAGE(id.ok(), id.err().message);
+  for (auto* r : {tablet.get(), phone.get(), other.get()}) CHECK(p.srv.sync(*r).empty());
+  auto body_on = [&](replica& r) {
+    auto all = wf::annotations(r, to_hex(meeting));
+    REQUIRE(all.ok());
+    for (auto& a : *all)
+      if (a.id == *id) return std::optional<std::string>(a.body);
+    return std::optional<std::string>();
+  };
+  CHECK(body_on(*phone) == "MARKER-NOTE ask about the north");
+
+  // Both tablets edit it offline, at each end; both edits survive the merge.
+  REQUIRE(wf::edit_annotation(*tablet, *id, "Chair: MARKER-NOTE ask about the north", "private", "", t0 + 6).ok());
+  REQUIRE(wf::edit_annotation(*phone, *id, "MARKER-NOTE ask about the north and the coast", "private", "", t0 + 6).ok());
+  for (auto* r : {tablet.get(), phone.get(), other.get(), tablet.get()}) CHECK(p.srv.sync(*r).empty());
+  const std::string merged = "Chair: MARKER-NOTE ask about the north and the coast";
+  CHECK(body_on(*tablet) == merged);
+  CHECK(body_on(*phone) == merged);
+  CHECK(tablet->digest() == other->digest());  // the same sealed text on every replica
+  // Another member's replica lists nothing and holds no words, not even in its file or the server's log.
+  CHECK_FALSE(body_on(*other).has_value());
+  CHECK(other->rows("annotation", "id", from_hex(*id))->front().text("body").empty());
+  CHECK(other->text("annotation", from_hex(*id), "body").empty());
+  CHECK_FALSE(contains(*other->save(), "coast"));
+  for (auto& env : p.srv.log) CHECK_FALSE(contains(env, "MARKER-NOTE"));
+
+  // One representation: a register write of a note's body is refused, and a
+  // keyless read of it gives only open characters (none here).
+  auto reg = tablet->commit({set("annotation", from_hex(*id), "body", std::string("overwritten"))}, t0 + 7);
+  CHECK(reg.err().message == "annotation.body is long text: write it with text edits");
+  CHECK(tablet->text("annotation", from_hex(*id), "body").empty());
+  CHECK(wf::edit_annotation(*other, *id, "taken over", "panel", "", t0 + 7).err().message == "only the author edits an annotation");
+
+  // Shared with the panel while the phone, offline, types privately: the
+  // panel reads the shared words; the phone's private words stay the author's.
+  REQUIRE(wf::edit_annotation(*tablet, *id, merged, "panel", "", t0 + 8).ok());
+  REQUIRE(wf::edit_annotation(*phone, *id, merged + " MARKER-LATE", "private", "", t0 + 8).ok());
+  for (auto* r : {tablet.get(), phone.get(), other.get(), tablet.get()}) CHECK(p.srv.sync(*r).empty());
+  CHECK(body_on(*other) == merged);
+  CHECK(body_on(*tablet) == merged + " MARKER-LATE");
+  CHECK(body_on(*phone) == merged + " MARKER-LATE");
+  CHECK_FALSE(contains(*other->save(), "MARKER-LATE"));
+
+  // Private again: typed anew under the author's key; the panel's copy of
+  // the shared words stays in its history (PROTOCOL.md), but nothing later.
+  REQUIRE(wf::edit_annotation(*tablet, *id, "MARKER-SECRET after sharing", "private", "", t0 + 9).ok());
+  for (auto* r : {tablet.get(), phone.get(), other.get()}) CHECK(p.srv.sync(*r).empty());
+  CHECK_FALSE(body_on(*other).has_value());
+  CHECK(body_on(*phone) == "MARKER-SECRET after sharing");
+  CHECK_FALSE(contains(*other->save(), "MARKER-SECRET"));
+  CHECK(tablet->digest() == other->digest());
+}
+
 TEST_CASE("keyring: the founder's private note is sealed before its own keyring records come back") {
   auto clerk = device();
   auto me = packline::workflow::found_panel(*clerk, "Dana Whitfield", "clerk", t0);
@@ -633,9 +687,11 @@ TEST_CASE("keyring: the founder's private note is sealed before its own keyring 
   REQUIRE_MESSAGE(id.ok(), id.err().message);
   auto rows = clerk->rows("annotation", "id", from_hex(*id));
   REQUIRE(rows->size() == 1);
-  const value* v = rows->front().get("body");
-  REQUIRE(v);
-  CHECK(replica::is_private(*v));
+  CHECK(rows->front().text("body").empty());
+  CHECK(replica::is_private(*rows->front().get("quote")));
+  CHECK_FALSE(contains(*clerk->save(), "MARKER-FOUNDER"));
+  REQUIRE(packline::workflow::sign_in(*clerk, *me).ok());
+  CHECK(packline::workflow::annotation_by_id(*clerk, *id)->body == "MARKER-FOUNDER-PRIVATE");
 }
 
 TEST_CASE("keyring: the founder applies its own records when the server acknowledges them") {

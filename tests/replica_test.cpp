@@ -849,7 +849,8 @@ TEST_CASE("replica: a long-text field takes only text edits, and text edits only
   CHECK(r->edit_text("question", q, "target", 0, 0, "x", 2000).err().message == "question.target is not long text");
   CHECK(r->set_text("question", q, "target", "Treasurer", 2000).err().code == errc::invalid_argument);
   CHECK(r->text("question", q, "target").empty());
-  for (auto [t, f] : {std::pair{"question", "body"}, {"consolidated_question", "body"}, {"kloe", "bullets"}, {"forward_plan", "notes"}})
+  for (auto [t, f] : {std::pair{"question", "body"}, {"consolidated_question", "body"}, {"kloe", "bullets"}, {"forward_plan", "notes"},
+                      {"annotation", "body"}})
     CHECK(long_text(t, f));
   CHECK_FALSE(long_text("question", "target"));
 }
@@ -898,5 +899,57 @@ TEST_CASE("replica: a schema v7 file with KLOE lines as plain values keeps their
   auto again = replica::open(*a.save());
   REQUIRE(again.ok());
   CHECK((*again)->text("kloe", rural, "bullets") == both);
+  CHECK((*again)->digest() == a.digest());
+}
+
+TEST_CASE("replica: a schema v11 file's note bodies become text; a private one stays sealed until its author edits it") {
+  // replica-v11.sqlite was written by the schema v11 build's workflow: the
+  // clerk founded a secured panel and wrote a private note (its body a
+  // register sealed whole under the member key) and a panel note (a plain
+  // register).
+  std::ifstream f(PACKLINE_FIXTURES "/replica-v11.sqlite", std::ios::binary);
+  REQUIRE(f.good());
+  bytes img((std::istreambuf_iterator<char>(f)), {});
+  auto opened = replica::open(img);
+  REQUIRE(opened.ok());
+  replica& a = **opened;
+  const bytes priv = from_hex("8214c558edd1ffaf02412557eecaa5b2"), shared = from_hex("744644697f80505b02ecaf643c7a410d");
+  REQUIRE(workflow::sign_in(a, to_hex(a.my_member())).ok());
+  auto body_of = [&](replica& r, const bytes& id) {
+    auto x = workflow::annotation_by_id(r, to_hex(id));
+    REQUIRE_MESSAGE(x.ok(), x.err().message);
+    return x->body;
+  };
+  CHECK(body_of(a, priv) == "Private: ask about call handler vacancies");
+  CHECK(body_of(a, shared) == "Shared: a good quarter for 999 calls");
+  // The panel note's body is text now; the private one's column holds no words.
+  CHECK(a.text("annotation", shared, "body") == "Shared: a good quarter for 999 calls");
+  auto rows = a.rows("annotation", "id", priv);
+  REQUIRE(rows->size() == 1);
+  CHECK(rows->front().text("body").empty());
+  REQUIRE(rows->front().get("sealed_body"));
+  CHECK(replica::is_private(*rows->front().get("sealed_body")));
+  // Another tablet starting from this one's snapshot holds the same state.
+  auto b = replica::from_snapshot(crypto::random_bytes(32), *a.snapshot());
+  REQUIRE(b.ok());
+  CHECK((*b)->digest() == a.digest());
+  // The author's edit turns the private note into sealed text; the panel note edits as text.
+  REQUIRE(workflow::edit_annotation(a, to_hex(priv), "Private: ask about call handler vacancies and sickness", "private", "",
+                                    1'765'000'100'000).ok());
+  REQUIRE(workflow::edit_annotation(a, to_hex(shared), "Shared: a very good quarter for 999 calls", "panel", "",
+                                    1'765'000'100'001).ok());
+  CHECK(body_of(a, priv) == "Private: ask about call handler vacancies and sickness");
+  CHECK(body_of(a, shared) == "Shared: a very good quarter for 999 calls");
+  rows = a.rows("annotation", "id", priv);
+  CHECK(rows->front().text("body").empty());
+  CHECK(std::holds_alternative<std::monostate>(*rows->front().get("sealed_body")));
+  auto saved = a.save();
+  REQUIRE(saved.ok());
+  CHECK(std::string(saved->begin(), saved->end()).find("sickness") == std::string::npos);
+  // Saved and opened again, it reads the same.
+  auto again = replica::open(*a.save());
+  REQUIRE(again.ok());
+  REQUIRE(workflow::sign_in(**again, to_hex(a.my_member())).ok());
+  CHECK(body_of(**again, priv) == "Private: ask about call handler vacancies and sickness");
   CHECK((*again)->digest() == a.digest());
 }

@@ -41,6 +41,7 @@ constexpr write_case matrix[] = {
     {"annotation", "body", true, "YYYYYY"},         {"annotation", "body", false, "NNNNNN"},
     {"consolidated_question", "body", true, "YYNNNN"}, {"consolidated_question", "body", false, "YYNNNN"},
     {"priority", "title", true, "YYNNYN"},          {"priority", "title", false, "YYNNYN"},
+    {"group_key", "wraps", true, "YYNNYN"},         {"group_key", "wraps", false, "YYNNYN"},
     {"panel_setting", "value", true, "YYNNYN"},     {"panel_setting", "value", false, "YYNNYN"},
     {"forward_plan", "topic", true, "YYNNYN"},      {"forward_plan", "topic", false, "YYNNYN"},
     {"reading", "read_at", true, "YYYYYY"},         {"reading", "read_at", false, "NNNNNN"},

@@ -205,7 +205,7 @@ TEST_CASE("threat model: a member cannot create a row in another's name or in a 
   bytes q = new_row_id(), note = new_row_id(), own = new_row_id();
   REQUIRE(atk->rep().commit({set("question", q, "author", chair->member), set("question", q, "target", std::string("MARKER-FORGED-Q")),
                              set("question", q, "status", std::string("consolidated"))}, wall_ms()).ok());
-  REQUIRE(atk->rep().commit({set("annotation", note, "author", p.clerk.member), set("annotation", note, "body", std::string("MARKER-FORGED-NOTE")),
+  REQUIRE(atk->rep().commit({set("annotation", note, "author", p.clerk.member), set("annotation", note, "quote", std::string("MARKER-FORGED-NOTE")),
                              set("annotation", note, "visibility", std::string("panel"))}, wall_ms()).ok());
   REQUIRE(atk->rep().commit({set("question", own, "author", atk->member), set("question", own, "target", std::string("MARKER-OWN")),
                              set("question", own, "status", std::string("consolidated"))}, wall_ms()).ok());
@@ -226,7 +226,7 @@ TEST_CASE("threat model: a member cannot bring back another member's deleted not
   auto atk = p.join("member");
   bytes note = new_row_id();
   p.settle({chair.get(), atk.get()});  // the chair writes under the panel's key of now
-  REQUIRE(chair->rep().commit({set("annotation", note, "author", chair->member), set("annotation", note, "body", std::string("MARKER-NOTE")),
+  REQUIRE(chair->rep().commit({set("annotation", note, "author", chair->member), set("annotation", note, "quote", std::string("MARKER-NOTE")),
                                set("annotation", note, "visibility", std::string("panel"))}, wall_ms()).ok());
   chair->c->flush();
   p.settle({chair.get(), atk.get()});
@@ -684,7 +684,7 @@ TEST_CASE("threat model: a member's modified client cannot read another member's
   modified_client raw(p, *atk);
   auto held = keys_held(raw, *atk);
   REQUIRE_FALSE(held.empty());
-  std::size_t draft_ops = 0;
+  std::size_t draft_ops = 0, note_ops = 0;
   for (std::uint64_t since = 0;;) {
     REQUIRE(raw.raw.send(proto::pull{since, 0}));
     auto m = raw.raw.next();
@@ -702,6 +702,8 @@ TEST_CASE("threat model: a member's modified client cannot read another member's
       auto body = codec::decode_body(*plain, e->actor);
       REQUIRE(body.ok());
       for (auto& o : body->ops) {
+        if (o.table == "annotation" && o.row == from_hex(*nid) && o.field == "body") ++note_ops;
+        if (o.table == "annotation" && o.row == from_hex(*nid)) CHECK(o.text.content.find("repairs") == std::string::npos);
         if (o.table != "question" || o.row != from_hex(*id)) continue;
         ++draft_ops;
         CHECK(o.text.content.find("MARKER") == std::string::npos);
@@ -712,6 +714,7 @@ TEST_CASE("threat model: a member's modified client cannot read another member's
     since = page.next;
   }
   CHECK(draft_ops > 0);  // the draft's changes were there to read
+  CHECK(note_ops > 0);   // and the note's text edits
 
   // From what its own replica received: no words, not even with its own key.
   replica& mine = atk->rep();
@@ -727,12 +730,24 @@ TEST_CASE("threat model: a member's modified client cannot read another member's
   CHECK(std::string(image->begin(), image->end()).find("MARKER-") == std::string::npos);
   for (auto& q : *wf::questions(mine, to_hex(meeting))) CHECK(q.id != *id);
   for (auto& a : *wf::annotations(mine, to_hex(meeting))) CHECK(a.id != *nid);
+  // The note's body is sealed text: no open characters, and the attacker's
+  // own key for that note (as if it were theirs) opens no words either.
   auto note_rows = mine.rows("annotation", "id", from_hex(*nid));
   REQUIRE(note_rows->size() == 1);
-  const value* sealed_note = note_rows->front().get("body");
-  REQUIRE(sealed_note);
-  CHECK(replica::is_private(*sealed_note));
-  CHECK(mine.open_private(std::get<bytes>(*sealed_note)).err().code == errc::no_key);
+  CHECK(note_rows->front().text("body").empty());
+  CHECK(mine.text("annotation", from_hex(*nid), "body").empty());
+  auto own_note = mine.words_key(atk->member, from_hex(*nid));
+  REQUIRE(own_note.ok());
+  replica::text_keys guess;
+  guess.emplace(1, *own_note);
+  std::size_t hidden = 0;
+  CHECK(mine.keyed_text("annotation", from_hex(*nid), "body", guess, &hidden).find("MARKER") == std::string::npos);
+  CHECK(mine.keyed_text("annotation", from_hex(*nid), "body", {}, &hidden).empty());
+  CHECK(hidden == note.body.size());  // every character is there, sealed
+  const value* sealed_quote = note_rows->front().get("quote");
+  REQUIRE(sealed_quote);
+  CHECK(replica::is_private(*sealed_quote));
+  CHECK(mine.open_private(std::get<bytes>(*sealed_quote)).err().code == errc::no_key);
 
   // Submitted, it is the panel's: the same tablet reads it.
   REQUIRE(wf::submit_question(author->rep(), *id, wall_ms()).ok());
@@ -742,4 +757,145 @@ TEST_CASE("threat model: a member's modified client cannot read another member's
   REQUIRE(qs.ok());
   REQUIRE(qs->size() == 1);
   CHECK(qs->front().body == words);
+}
+
+// ---- notes shared with a priority's leads are sealed to them ------------------
+
+TEST_CASE("threat model: a note shared with a priority's leads is unreadable to a member and to a lead who left") {
+  namespace wf = packline::workflow;
+  panel p;
+  bytes meeting = new_row_id(), pack = new_row_id(), item = new_row_id(), block = new_row_id();
+  REQUIRE(p.clerk.rep().commit({set("meeting", meeting, "title", std::string("Panel")), set("meeting", meeting, "pack", pack),
+                                set("pack", pack, "meeting", meeting), set("pack_item", item, "meeting", meeting),
+                                set("pack_item", item, "pack", pack), set("pack_item", item, "number", std::string("5")),
+                                set("block", block, "pack", pack), set("block", block, "item", item),
+                                set("block", block, "position", std::int64_t{1}),
+                                set("block", block, "text", std::string("Rural burglaries rose by a fifth in the quarter."))},
+                               wall_ms()).ok());
+  p.clerk.c->flush();
+  auto chair = p.join("chair");
+  auto left = p.join("member");   // a lead who leaves the group
+  auto lead = p.join("member");   // a lead who stays, on two tablets
+  auto lead2 = p.join("member", lead->member);
+  auto atk = p.join("member");    // an ordinary member
+  std::vector<device*> all{chair.get(), left.get(), lead.get(), lead2.get(), atk.get()};
+  p.settle(all);
+  for (auto* d : all) REQUIRE(wf::sign_in(d->rep(), to_hex(d->member)).ok());
+  auto pri = wf::add_priority(chair->rep(), 2, "Fight rural crime", wall_ms());
+  REQUIRE_MESSAGE(pri.ok(), pri.err().message);
+  REQUIRE(wf::set_priority_leads(chair->rep(), *pri, {to_hex(left->member), to_hex(lead->member)}, wall_ms()).ok());
+  chair->c->flush();
+  p.settle(all);
+  auto note = [&](device& d, const std::string& body) {
+    wf::annotation_draft n;
+    n.block = to_hex(block);
+    n.start = 0;
+    n.end = 16;
+    n.kind = "note";
+    n.body = body;
+    n.visibility = "priority";
+    n.priority = *pri;
+    auto id = wf::annotate(d.rep(), n, wall_ms());
+    REQUIRE_MESSAGE(id.ok(), id.err().message);
+    d.c->flush();
+    return *id;
+  };
+  auto shares = [&](device& d) {
+    auto ps = wf::priorities(d.rep());
+    REQUIRE(ps.ok());
+    for (auto& x : *ps)
+      if (x.id == *pri) return x.shares_notes;
+    return false;
+  };
+  CHECK(shares(*left));
+  CHECK(shares(*lead2));
+  CHECK_FALSE(shares(*atk));
+  CHECK_FALSE(shares(*chair));  // the chair made the key and kept none
+  auto before = note(*left, "MARKER-BEFORE patrols in the north");
+  p.settle(all);
+  auto read_on = [&](device& d, const std::string& id) {
+    auto as = wf::annotations(d.rep(), to_hex(meeting));
+    REQUIRE(as.ok());
+    for (auto& a : *as)
+      if (a.id == id) return std::optional<wf::annotation>(a);
+    return std::optional<wf::annotation>();
+  };
+  REQUIRE(read_on(*lead2, before));
+  CHECK(read_on(*lead2, before)->body == "MARKER-BEFORE patrols in the north");
+  CHECK_FALSE(read_on(*atk, before));
+
+  // The lead leaves the group: the chair's change makes a new key for the others.
+  REQUIRE(wf::set_priority_leads(chair->rep(), *pri, {to_hex(lead->member)}, wall_ms()).ok());
+  chair->c->flush();
+  p.settle(all);
+  CHECK_FALSE(shares(*left));
+  CHECK(wf::annotate(left->rep(), {.block = to_hex(block), .start = 0, .end = 5, .kind = "note", .body = "x",
+                                   .visibility = "priority", .priority = *pri}, wall_ms()).err().code == errc::no_key);
+  auto after = note(*lead, "MARKER-AFTER ask about farm watch");
+  p.settle(all);
+  // A current lead on another tablet reads it.
+  REQUIRE(read_on(*lead2, after));
+  CHECK(read_on(*lead2, after)->body == "MARKER-AFTER ask about farm watch");
+  CHECK(read_on(*lead2, after)->quote == "Rural burglaries");
+  CHECK_FALSE(read_on(*lead2, after)->locked);
+
+  // The member and the lead who left, as modified clients: every change the
+  // server holds, opened with every epoch key they hold, and every group key
+  // their replica was given, open nothing of it.
+  for (device* d : {atk.get(), left.get()}) {
+    CAPTURE(to_hex(d->member));
+    CHECK_FALSE(read_on(*d, after));
+    modified_client raw(p, *d);
+    auto held = keys_held(raw, *d);
+    std::size_t ops = 0;
+    for (std::uint64_t since = 0;;) {
+      REQUIRE(raw.raw.send(proto::pull{since, 0}));
+      auto m = raw.raw.next();
+      REQUIRE((m && std::holds_alternative<proto::changes>(*m)));
+      auto& page = std::get<proto::changes>(*m);
+      for (auto& it : page.items) {
+        auto e = codec::decode_envelope(it.envelope);
+        REQUIRE(e.ok());
+        if (e->epoch == keyring::record_epoch) continue;
+        auto key = held.find(e->epoch);
+        REQUIRE(key != held.end());
+        auto plain = crypto::open_envelope(*e, key->second);
+        REQUIRE(plain.ok());
+        std::string text(plain->begin(), plain->end());
+        CHECK(text.find("MARKER-AFTER") == std::string::npos);
+        CHECK(text.find("farm watch") == std::string::npos);
+        auto body = codec::decode_body(*plain, e->actor);
+        REQUIRE(body.ok());
+        for (auto& o : body->ops) ops += o.table == "annotation" && o.row == from_hex(after);
+      }
+      if (!page.more || page.items.empty()) break;
+      since = page.next;
+    }
+    CHECK(ops > 0);  // the note's changes were there to read
+    replica& mine = d->rep();
+    replica::text_keys keys;
+    std::size_t opened = 0;
+    auto groups = mine.rows("group_key", "priority", from_hex(*pri));
+    REQUIRE(groups.ok());
+    for (auto& g : *groups) {
+      auto k = mine.open_group_key(std::get<bytes>(*g.get("wraps")));
+      if (!k) continue;
+      ++opened;
+      const bytes& gid = g.id;
+      keys.emplace(2 + ((static_cast<std::uint32_t>(gid[0]) << 16 | static_cast<std::uint32_t>(gid[1]) << 8 | gid[2]) & 0x3fffff), *k);
+    }
+    CHECK(opened == (d == left.get() ? 1u : 0u));  // the lead who left holds the first key only
+    CHECK(mine.keyed_text("annotation", from_hex(after), "body", keys).find("MARKER") == std::string::npos);
+    auto image = mine.save();
+    REQUIRE(image.ok());
+    CHECK(std::string(image->begin(), image->end()).find("MARKER-AFTER") == std::string::npos);
+  }
+  // The lead who left still reads what was shared while they led (it was theirs to read).
+  replica::text_keys old;
+  auto left_groups = left->rep().rows("group_key", "priority", from_hex(*pri));
+  REQUIRE(left_groups.ok());
+  for (auto& g : *left_groups)
+    if (auto k = left->rep().open_group_key(std::get<bytes>(*g.get("wraps"))))
+      old.emplace(2 + ((static_cast<std::uint32_t>(g.id[0]) << 16 | static_cast<std::uint32_t>(g.id[1]) << 8 | g.id[2]) & 0x3fffff), *k);
+  CHECK(left->rep().keyed_text("annotation", from_hex(before), "body", old) == "MARKER-BEFORE patrols in the north");
 }

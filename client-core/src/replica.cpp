@@ -23,7 +23,7 @@ namespace packline {
 namespace {
 
 const std::set<std::string> system_tables = {"meta", "change_log", "reg", "text_state", "waiting", "covered", "heads", "lww_v2", "reg_v3",
-                                            "refused", "texts_v7"};
+                                            "refused", "texts_v7", "notes_v11"};
 
 // Identifiers come from the schema itself (table_info), never from input,
 // before they are spliced into SQL.
@@ -81,8 +81,9 @@ result<void> migrate(db& d) {
 
 
 // The long-text fields (see long_text()).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 4> long_text_fields = {{
-    {"question", "body"}, {"consolidated_question", "body"}, {"kloe", "bullets"}, {"forward_plan", "notes"}}};
+constexpr std::array<std::pair<std::string_view, std::string_view>, 5> long_text_fields = {{
+    {"question", "body"}, {"consolidated_question", "body"}, {"kloe", "bullets"}, {"forward_plan", "notes"},
+    {"annotation", "body"}}};
 
 // Who "typed" text that reached a long-text field as a register write (an
 // older client's change, a schema v7 file): an id every replica derives alike
@@ -134,6 +135,9 @@ class char_pads {
   std::uint64_t block_ = 0;
   bytes hash_;
 };
+
+std::uint32_t slot_of(std::uint64_t counter) { return static_cast<std::uint32_t>(counter >> replica::text_slot_shift); }
+constexpr std::uint64_t counter_mask = (std::uint64_t{1} << replica::text_slot_shift) - 1;
 
 std::int64_t as_int(const value& v) { return std::holds_alternative<std::int64_t>(v) ? std::get<std::int64_t>(v) : 0; }
 
@@ -524,6 +528,37 @@ bool long_text(std::string_view table, std::string_view field) {
   return false;
 }
 
+// Opens and seals the characters of one text: all under one key (a draft's
+// sealed words), or each under the key of its slot (keyed_text), or none.
+struct replica::text_lock {
+  const crypto::secret* all = nullptr;
+  const text_keys* slots = nullptr;
+  std::map<std::uint32_t, char_pads> pads;  // by slot (slot 0 for `all`)
+  std::size_t hidden = 0;                   // characters open() could not open
+
+  char_pads* pads_of(std::uint32_t slot) {
+    auto it = pads.find(slot);
+    if (it != pads.end()) return &it->second;
+    const crypto::secret* k = all;
+    if (slots) {
+      auto s = slots->find(slot);
+      k = s == slots->end() ? nullptr : &s->second;
+    }
+    return k ? &pads.emplace(slot, char_pads(*k)).first->second : nullptr;
+  }
+  char32_t open(const bytes& typer, std::uint64_t counter, char32_t c) {
+    std::uint32_t slot = all ? 0 : slot_of(counter);
+    if (!all && slot == 0) return c;
+    char_pads* p = pads_of(slot);
+    if (!p) return ++hidden, text_doc::text_skip;
+    return p->open(typer, counter, c);
+  }
+  char32_t seal(const bytes& typer, std::uint64_t counter, char32_t c, std::uint32_t slot) {
+    if (!all && slot == 0) return c;
+    return pads_of(all ? 0 : slot)->seal(typer, counter, c);
+  }
+};
+
 replica::replica(std::unique_ptr<db> d, crypto::signing_key k)
     : db_(std::move(d)), key_(std::move(k)), cache_(std::make_unique<row_cache>()) {}
 replica::~replica() = default;
@@ -539,6 +574,7 @@ result<std::unique_ptr<replica>> replica::create(const bytes& device_seed) {
   std::unique_ptr<replica> r(new replica(std::move(*d), std::move(*key)));
   PL_TRY(r->load_state());
   PL_TRY(r->upgrade_v7_texts());  // (nothing to turn into text: drops the marker)
+  PL_TRY(r->upgrade_v11_notes());
   return r;
 }
 
@@ -558,6 +594,7 @@ result<std::unique_ptr<replica>> replica::open(const bytes& image) {
   PL_TRY(r->upgrade_v2_registers());
   PL_TRY(r->upgrade_v3_conflicts());
   PL_TRY(r->upgrade_v7_texts());
+  PL_TRY(r->upgrade_v11_notes());
   return r;
 }
 
@@ -690,6 +727,45 @@ result<void> replica::upgrade_v7_texts() {
       }
     }
     return db_->exec("DROP TABLE texts_v7");
+  });
+}
+
+// Schema v12: a note's body is long text. 012_note_text.sql left a marker;
+// here, once, an open body register becomes text and a sealed one (a private
+// note, which only its author's devices open) moves, write and all, to
+// sealed_body; every replica does the same, so they stay equal.
+result<void> replica::upgrade_v11_notes() {
+  auto present = has_table(*db_, "notes_v11");
+  if (!present) return present.err();
+  if (!*present) return {};
+  return batch([&]() -> result<void> {
+    const std::string* t = materialised("annotation", "body");
+    std::vector<bytes> ids;
+    if (t) {
+      auto s = db_->prepare("SELECT id FROM annotation");
+      if (!s) return s.err();
+      PL_TRY(each_row(*s, [&](stmt& st) { ids.push_back(st.column_blob(0)); }));
+    }
+    for (auto& id : ids) {
+      auto w = work_for(*t, id);
+      if (!w) return w.err();
+      field_reg* m = (*w)->find("body");
+      if (!m) continue;
+      auto v = m->val ? result<value>(*m->val) : stored(**w, "body");
+      if (!v) return v.err();
+      hlc_timestamp hlc = m->hlc;
+      std::uint64_t writer = m->writer;
+      changing(**w);
+      (*w)->regs.erase((*w)->regs.begin() + (m - (*w)->regs.data()));
+      if (std::holds_alternative<bytes>(*v)) {
+        op o = set_op("annotation", id, "sealed_body", std::move(*v));
+        PL_TRY(set_field(**w, o, hlc, writer));
+      } else {
+        PL_TRY(text_from_register(set_op("annotation", id, "body", *v), hlc, writer));
+      }
+      PL_TRY(store_doc("annotation", id, "body"));
+    }
+    return db_->exec("DROP TABLE notes_v11");
   });
 }
 
@@ -1171,7 +1247,9 @@ result<void> replica::store_doc(const std::string& table, const bytes& row, cons
                         "ON CONFLICT(tbl, row, field) DO UPDATE SET doc = excluded.doc");
   if (!s) return s.err();
   PL_TRY((*s)->bind(1, std::string_view(table)).bind(2, row).bind(3, std::string_view(field)).bind(4, (*d)->encode()).run());
-  return materialise(table, row, field, (*d)->text());
+  // The column holds the open characters only (sealed ones under a slot's key stay in the text).
+  return materialise(table, row, field,
+                     (*d)->text([](const bytes&, std::uint64_t c, char32_t ch) { return slot_of(c) ? text_doc::text_skip : ch; }));
 }
 
 // Text edits first: they are the only ops whose content can fail to apply,
@@ -1183,6 +1261,9 @@ result<void> replica::apply_ops(change_body& body, const bytes& actor) {
       return make_error(errc::malformed, "an operation names an invalid row or field");
   std::vector<const op*> texts;  // text fields touched, stored once at the end
   std::uint64_t writer = writer_of(actor);
+  for (op& o : body.ops)  // an older build's private note: its sealed body as a whole (see upgrade_v11_notes)
+    if (o.kind == op_kind::set && o.table == "annotation" && o.field == "body" && std::holds_alternative<bytes>(o.val))
+      o.field = "sealed_body";
   for (const op& o : body.ops) {
     bool text_field = long_text(o.table, o.field);
     if (o.kind == op_kind::set && !text_field) continue;
@@ -1287,6 +1368,23 @@ result<std::uint64_t> replica::edit_text(const std::string& table, const bytes& 
 
 result<std::vector<op>> replica::text_ops(const std::string& table, const bytes& row, const std::string& field,
                                           const std::string& text, const crypto::secret* key) {
+  text_lock lock;
+  lock.all = key;
+  return edit_ops(table, row, field, text, lock, 0, false);
+}
+
+result<std::vector<op>> replica::keyed_text_ops(const std::string& table, const bytes& row, const std::string& field,
+                                                const std::string& text, const text_keys& keys, std::uint32_t slot,
+                                                bool retype) {
+  if (slot >= (1u << (63 - text_slot_shift))) return make_error(errc::invalid_argument, "no such key slot");
+  if (slot != 0 && !keys.count(slot)) return make_error(errc::no_key, "this tablet does not hold the key to write that text");
+  text_lock lock;
+  lock.slots = &keys;
+  return edit_ops(table, row, field, text, lock, slot, retype);
+}
+
+result<std::vector<op>> replica::edit_ops(const std::string& table, const bytes& row, const std::string& field,
+                                          const std::string& text, text_lock& lock, std::uint32_t slot, bool retype) {
   if (row.size() != 16) return make_error(errc::invalid_argument, "a row id is 16 bytes");
   if (!long_text(table, field)) return make_error(errc::invalid_argument, table + "." + field + " is not long text");
   auto cached = doc(table, row, field);
@@ -1294,15 +1392,16 @@ result<std::vector<op>> replica::text_ops(const std::string& table, const bytes&
   // Edits are made on a copy: the caller may still decide not to commit them.
   text_doc scratch = **cached;
   text_doc* d = &scratch;
-  std::optional<char_pads> pads;
-  if (key) pads.emplace(*key);
-  std::u32string now = utf8_to_u32(pads ? d->text([&](const bytes& a, std::uint64_t c, char32_t ch) { return pads->open(a, c, ch); })
-                                        : d->text()),
+  const bool sealing = lock.all || lock.slots;
+  std::u32string now = utf8_to_u32(sealing ? d->text([&](const bytes& a, std::uint64_t c, char32_t ch) { return lock.open(a, c, ch); })
+                                           : d->text()),
                  want = utf8_to_u32(text);
+  if (lock.hidden)  // positions would not match, and an edit would lose what it cannot read
+    return make_error(errc::no_key, "this tablet cannot open all of this text yet, so it cannot change it");
   std::size_t pre = 0;
-  while (pre < now.size() && pre < want.size() && now[pre] == want[pre]) ++pre;
+  while (!retype && pre < now.size() && pre < want.size() && now[pre] == want[pre]) ++pre;
   std::size_t suf = 0;
-  while (suf < now.size() - pre && suf < want.size() - pre && now[now.size() - 1 - suf] == want[want.size() - 1 - suf]) ++suf;
+  while (!retype && suf < now.size() - pre && suf < want.size() - pre && now[now.size() - 1 - suf] == want[want.size() - 1 - suf]) ++suf;
   // The edit sits on word (best: line) boundaries, so a word another tablet
   // deletes at the same time takes none of this edit's letters along, and
   // two lines added at one place stay two lines. A pure insertion or removal
@@ -1310,7 +1409,7 @@ result<std::vector<op>> replica::text_ops(const std::string& table, const bytes&
   // "Tim" is not "om T" after "T"); a replacement widens to whole words.
   auto space = [](char32_t c) { return c == U' ' || c == U'\n' || c == U'\t'; };
   std::size_t n = now.size(), del = n - pre - suf, ins = want.size() - pre - suf;
-  if ((del == 0) != (ins == 0)) {
+  if (!retype && (del == 0) != (ins == 0)) {
     const std::u32string& base = del ? now : want;  // the text that holds the slid block
     std::size_t len = del ? del : ins, lo = pre, hi = pre;
     while (lo > 0 && base[lo - 1] == base[lo - 1 + len]) --lo;
@@ -1324,7 +1423,7 @@ result<std::vector<op>> replica::text_ops(const std::string& table, const bytes&
       if (score(at) > score(best)) best = at;
     pre = best;
     suf = base.size() - best - len;
-  } else if (del && ins) {
+  } else if (!retype && del && ins) {
     while (pre > 0 && !space(now[pre - 1]) && (pre == n || !space(now[pre]))) --pre;
     while (suf > 0 && !space(now[n - suf]) && !space(now[n - suf - 1])) --suf;
   }
@@ -1336,9 +1435,11 @@ result<std::vector<op>> replica::text_ops(const std::string& table, const bytes&
   if (now.size() - pre - suf) add(d->remove(pre, now.size() - pre - suf));
   if (want.size() - pre - suf) {
     std::u32string typed = want.substr(pre, want.size() - pre - suf);
-    if (pads)
-      for (std::size_t i = 0; i < typed.size(); ++i) typed[i] = pads->seal(device_id(), text_counter_ + i, typed[i]);
-    add(d->insert(device_id(), text_counter_, pre, u32_to_utf8(typed)));
+    std::uint64_t counter = (static_cast<std::uint64_t>(slot) << text_slot_shift) | text_counter_;
+    if (sealing)
+      for (std::size_t i = 0; i < typed.size(); ++i) typed[i] = lock.seal(device_id(), counter + i, typed[i], slot);
+    add(d->insert(device_id(), counter, pre, u32_to_utf8(typed)));
+    text_counter_ = counter & counter_mask;
   }
   return ops;
 }
@@ -1355,9 +1456,24 @@ std::string replica::text(const std::string& table, const bytes& row, const std:
   if (!long_text(table, field)) return {};
   auto d = doc(table, row, field);
   if (!d) return {};
-  if (!key) return (*d)->text();
-  char_pads pads(*key);
-  return (*d)->text([&](const bytes& a, std::uint64_t c, char32_t ch) { return pads.open(a, c, ch); });
+  text_lock lock;
+  lock.all = key;
+  static const text_keys none;
+  if (!key) lock.slots = &none;
+  return (*d)->text([&](const bytes& a, std::uint64_t c, char32_t ch) { return lock.open(a, c, ch); });
+}
+
+std::string replica::keyed_text(const std::string& table, const bytes& row, const std::string& field, const text_keys& keys,
+                                std::size_t* hidden) {
+  if (hidden) *hidden = 0;
+  if (!long_text(table, field)) return {};
+  auto d = doc(table, row, field);
+  if (!d) return {};
+  text_lock lock;
+  lock.slots = &keys;
+  std::string out = (*d)->text([&](const bytes& a, std::uint64_t c, char32_t ch) { return lock.open(a, c, ch); });
+  if (hidden) *hidden = lock.hidden;
+  return out;
 }
 
 // Every change of `actor` up to the returned seq is known (applied, or

@@ -1141,6 +1141,35 @@ result<crypto::secret> replica::words_key(const bytes& member, const bytes& row)
   return crypto::secret(crypto::keyed_hash(mk->second, "packline sealed words " + std::string(row.begin(), row.end()), 32));
 }
 
+// ---- group keys (a priority's leads) -------------------------------------------
+
+namespace {
+constexpr std::size_t wrap_bytes = 32 + 32 + 48;  // device key, then crypto_box_seal of a 32-byte key
+}
+
+result<replica::group_key_made> replica::make_group_key(const std::vector<bytes>& members) const {
+  group_key_made out{crypto::secret::random(crypto::aead_key_bytes), {}};
+  for (const bytes& m : members)
+    for (auto& [device, info] : keys_->kr.devices(m)) {
+      auto sealed = crypto::seal_to(info.xpk, out.key);
+      if (!sealed) return sealed.err();
+      append(out.wraps, device);
+      append(out.wraps, *sealed);
+    }
+  return out;
+}
+
+result<crypto::secret> replica::open_group_key(const bytes& wraps) const {
+  if (keys_->locked) return make_error(errc::no_key, "this tablet is locked until it reaches the server");
+  const bytes& me = device_id();
+  for (std::size_t at = 0; at + wrap_bytes <= wraps.size(); at += wrap_bytes) {
+    if (!std::equal(me.begin(), me.end(), wraps.begin() + static_cast<std::ptrdiff_t>(at))) continue;
+    return keys_->box.open(bytes(wraps.begin() + static_cast<std::ptrdiff_t>(at + 32),
+                                 wraps.begin() + static_cast<std::ptrdiff_t>(at + wrap_bytes)));
+  }
+  return make_error(errc::no_key, "this tablet was not given that group's key");
+}
+
 // ---- lease and at rest --------------------------------------------------------
 
 result<void> replica::contacted(std::uint64_t now_ms) {

@@ -145,9 +145,11 @@ result<void> check(const row_change& c, role r) {
     if (!chairs(r)) return refuse("only the chair or vice-chair edits the final question list");
     return {};
   }
-  if (t == "priority" || t == "panel_setting" || t == "forward_plan") {
+  if (t == "priority" || t == "group_key" || t == "panel_setting" || t == "forward_plan") {
     if (!chairs(r) && r != role::clerk) {
-      if (t == "priority") return refuse("only the chair or the clerk sets the plan's priorities and their leads");
+      // A priority's group key comes with its leads: a member who could
+      // make one could make the leads share notes under a key they know.
+      if (t == "priority" || t == "group_key") return refuse("only the chair or the clerk sets the plan's priorities and their leads");
       if (t == "forward_plan") return refuse("only the chair or the clerk edits the forward plan");
       return refuse("only the chair or the clerk changes the panel's rules");
     }

@@ -1292,37 +1292,165 @@ result<bytes> check_visibility(replica& r, const std::string& visibility, const 
   return *p;
 }
 
-// Issue 4: in a secured panel a private annotation's words are sealed under
-// the member key, so other members' replicas hold only ciphertext. The test
-// is the change's own sealing (a space epoch), not secured(): a founder that
-// has not reached the server yet writes under epoch 1 before any ack.
-result<value> seal_words(replica& r, bool private_words, std::string v) {
-  if (!private_words || r.write_epoch() == 0) return str(std::move(v));
-  auto b = r.seal_private(v);
-  if (!b) return b.err();
-  return value{std::move(*b)};
+// A priority group's key (group_key rows, made when the priority's leads
+// are set): the slot its characters are typed under in a note's body
+// (replica::keyed_text; slots from 2, the private slot being 1), and the
+// quote and context sealed whole under it (group_magic, the key's row id,
+// then the AEAD of the words).
+constexpr std::string_view group_magic = "PLG1";
+std::uint32_t group_slot(const bytes& g) {
+  return 2 + ((static_cast<std::uint32_t>(g[0]) << 16 | static_cast<std::uint32_t>(g[1]) << 8 | g[2]) & 0x3fffff);
 }
-std::string open_words(replica& r, const row& x, const char* f) {
-  const value* v = x.get(f);
-  if (v && replica::is_private(*v)) {
-    auto o = r.open_private(std::get<bytes>(*v));
-    return o ? *o : std::string{};
-  }
-  return x.text(f);
+struct group_key {
+  bytes id;  // its group_key row
+  crypto::secret key;
+};
+// The group key of row `g`, if this device was given it.
+std::optional<crypto::secret> group_key_of(replica& r, const row& g) {
+  const value* w = g.get("wraps");
+  if (!w || !std::holds_alternative<bytes>(*w)) return std::nullopt;
+  auto k = r.open_group_key(std::get<bytes>(*w));
+  if (!k) return std::nullopt;
+  return std::move(*k);
+}
+// The priority's current group key (the one new notes use), if this device holds it.
+std::optional<group_key> current_group_key(replica& r, const bytes& priority) {
+  auto p = find_row(r, "priority", priority);
+  if (!p || !*p) return std::nullopt;
+  bytes g = bytes_of(**p, "group_key");
+  auto gr = g.size() == 16 ? find_row(r, "group_key", g) : result<std::optional<row>>(std::nullopt);
+  if (!gr || !*gr || bytes_of(**gr, "priority") != priority) return std::nullopt;
+  auto k = group_key_of(r, **gr);
+  if (!k) return std::nullopt;
+  return group_key{g, std::move(*k)};
 }
 
-// The ops that write an annotation's words and who may read them.
+// Why this device cannot share a note with the priority's leads.
+error no_group_key(replica& r, const bytes& priority) {
+  std::string title = "that priority";
+  if (auto p = find_row(r, "priority", priority); p && *p) title = (**p).text("title");
+  return make_error(errc::no_key, "only the leads of " + title + " share notes with them, on a tablet that holds "
+                                  "their key (the chair gives it when setting the leads)");
+}
+
+// In a secured panel a private annotation's quote and context are sealed
+// under the member key, and a priority group's under the group's current
+// key, so other members' replicas hold only ciphertext. The test is the
+// change's own sealing (a space epoch), not secured(): a founder that has
+// not reached the server yet writes under epoch 1 before any ack.
+result<value> seal_words(replica& r, const std::string& visibility, const group_key* group, std::string v) {
+  if (r.write_epoch() == 0 || visibility == "panel") return str(std::move(v));
+  if (visibility == "private") {
+    auto b = r.seal_private(v);
+    if (!b) return b.err();
+    return value{std::move(*b)};
+  }
+  bytes ad = to_bytes(group_magic);
+  append(ad, group->id);
+  auto ct = crypto::aead_seal(group->key, ad, to_bytes(v));
+  if (!ct) return ct.err();
+  append(ad, *ct);
+  return value{std::move(ad)};
+}
+// The words, or nullopt where this device cannot open them.
+std::optional<std::string> opened_words(replica& r, const row& x, const char* f) {
+  const value* v = x.get(f);
+  if (!v || !std::holds_alternative<bytes>(*v)) return x.text(f);
+  const bytes& b = std::get<bytes>(*v);
+  if (replica::is_private(*v)) {
+    auto o = r.open_private(b);
+    if (!o) return std::nullopt;
+    return *o;
+  }
+  if (b.size() < group_magic.size() + 16 + crypto::aead_overhead || !std::equal(group_magic.begin(), group_magic.end(), b.begin()))
+    return std::nullopt;
+  bytes g(b.begin() + 4, b.begin() + 20);
+  auto gr = find_row(r, "group_key", g);
+  if (!gr || !*gr) return std::nullopt;
+  auto k = group_key_of(r, **gr);
+  if (!k) return std::nullopt;
+  auto pt = crypto::aead_open(*k, bytes(b.begin(), b.begin() + 20), bytes(b.begin() + 20, b.end()));
+  if (!pt) return std::nullopt;
+  return std::string(pt->begin(), pt->end());
+}
+std::string open_words(replica& r, const row& x, const char* f) { return opened_words(r, x, f).value_or(std::string{}); }
+result<value> seal_words(replica& r, bool private_words, std::string v) {
+  return seal_words(r, private_words ? "private" : "panel", nullptr, std::move(v));
+}
+
+// The ops that write an annotation's quote and context and who may read them.
 result<void> annotation_words(replica& r, std::vector<op>& ops, const bytes& id, const std::string& visibility,
-                              const bytes& priority, std::array<std::string, 4> words) {
-  static constexpr std::array<const char*, 4> fields = {"quote", "prefix", "suffix", "body"};
+                              const bytes& priority, std::array<std::string, 3> words) {
+  static constexpr std::array<const char*, 3> fields = {"quote", "prefix", "suffix"};
+  std::optional<group_key> group;
+  if (visibility == "priority" && r.write_epoch() != 0) {
+    group = current_group_key(r, priority);
+    if (!group) return no_group_key(r, priority);
+  }
   for (std::size_t i = 0; i < fields.size(); ++i) {
-    auto v = seal_words(r, visibility == "private", std::move(words[i]));
+    auto v = seal_words(r, visibility, group ? &*group : nullptr, std::move(words[i]));
     if (!v) return v.err();
     ops.push_back(set("annotation", id, fields[i], std::move(*v)));
   }
   ops.push_back(set("annotation", id, "visibility", str(visibility)));
   ops.push_back(set("annotation", id, "priority", priority.empty() ? value{} : value{priority}));
   return {};
+}
+
+// A note's body is long text whose characters are each sealed under the key
+// of the readers it was typed for (replica::keyed_text): slot 0 open (the
+// panel, or an open panel), private_slot the author's key for this note
+// (replica::words_key, never disclosed), group_slot(g) the priority group's
+// key g. The keys this device holds for note `id` of `author` on `priority`.
+constexpr std::uint32_t private_slot = 1;
+replica::text_keys note_keys(replica& r, const bytes& author, const bytes& id, const bytes& priority) {
+  replica::text_keys keys;
+  if (auto k = r.words_key(author, id)) keys.emplace(private_slot, std::move(*k));
+  if (priority.size() == 16)
+    if (auto gs = r.rows("group_key", "priority", priority))
+      for (auto& g : *gs)
+        if (auto k = group_key_of(r, g)) keys.emplace(group_slot(g.id), std::move(*k));
+  return keys;
+}
+
+// The slot new words of a note with `visibility` are typed under.
+result<std::uint32_t> note_slot(replica& r, const std::string& visibility, const bytes& priority, const replica::text_keys& keys) {
+  if (visibility == "panel" || r.write_epoch() == 0) return 0u;
+  if (visibility == "private") {
+    if (!keys.count(private_slot))
+      return make_error(errc::no_key, "this tablet has not received your private key yet: connect once, then save the note again");
+    return private_slot;
+  }
+  auto group = current_group_key(r, priority);
+  if (!group) return no_group_key(r, priority);
+  return group_slot(group->id);
+}
+
+// The ops that make note `id`'s body read `body`. `retype` when its readers
+// change: the words are typed anew under the new readers' key, so nothing
+// typed for the old readers stays live, and nothing typed later is under a
+// key the old readers hold.
+result<void> note_body(replica& r, std::vector<op>& ops, const bytes& author, const bytes& id, const std::string& visibility,
+                       const bytes& priority, const std::string& body, bool retype) {
+  auto keys = note_keys(r, author, id, priority);
+  auto slot = note_slot(r, visibility, priority, keys);
+  if (!slot) return slot.err();
+  auto t = r.keyed_text_ops("annotation", id, "body", body, keys, *slot, retype);
+  if (!t) return t.err();
+  for (auto& o : *t) ops.push_back(std::move(o));
+  return {};
+}
+
+// The note's body as this device reads it (a note from an earlier build,
+// sealed whole, in sealed_body until its author edits it).
+std::string note_text(replica& r, const row& x, std::size_t* hidden = nullptr) {
+  const value* legacy = x.get("sealed_body");
+  if (legacy && std::holds_alternative<bytes>(*legacy)) {
+    auto w = opened_words(r, x, "sealed_body");
+    if (hidden) *hidden = w ? 0 : 1;
+    return w.value_or(std::string{});
+  }
+  return r.keyed_text("annotation", x.id, "body", note_keys(r, bytes_of(x, "author"), x.id, bytes_of(x, "priority")), hidden);
 }
 
 }  // namespace
@@ -1363,8 +1491,8 @@ result<std::string> annotate(replica& r, const annotation_draft& d, std::uint64_
       set("annotation", id, "created_by", a->member),
       set("annotation", id, "created_at", num(static_cast<std::int64_t>(now_ms))),
   };
-  PL_TRY(annotation_words(r, ops, id, d.visibility, *pri,
-                          {text.substr(s, e - s), text.substr(ps, s - ps), text.substr(e, se - e), d.body}));
+  PL_TRY(annotation_words(r, ops, id, d.visibility, *pri, {text.substr(s, e - s), text.substr(ps, s - ps), text.substr(e, se - e)}));
+  PL_TRY(note_body(r, ops, a->member, id, d.visibility, *pri, d.body, false));
   auto c = commit_checked(r, *a, std::move(ops), now_ms);
   if (!c) return c.err();
   return to_hex(id);
@@ -1378,12 +1506,32 @@ result<void> edit_annotation(replica& r, const std::string& id, const std::strin
   if (!x) return x.err();
   auto pri = check_visibility(r, visibility, priority);
   if (!pri) return pri.err();
+  if (bytes_of(*x, "author") != a->member) return make_error(errc::forbidden, "only the author edits an annotation");
   if (x->text("kind") == "note" && body.empty()) return make_error(errc::invalid_argument, "a note needs some text");
   PL_TRY(check_words(body, limits::max_note_words, "A note"));
-  // The words are written again: sealed when they become private, open when they stop being so.
+  // Only what changes is written, so an edit of the words made on another
+  // tablet at the same time does not undo a change of readers. When the
+  // readers change, the quote and context are sealed for the new ones and
+  // the body is typed anew under their key (note_body); so are open words
+  // left in a note that is not the panel's (a group's note from an earlier
+  // build) and a note from before bodies were text.
+  const value* legacy = x->get("sealed_body");
+  const bool from_legacy = legacy && std::holds_alternative<bytes>(*legacy);
+  const bool same_readers = x->text("visibility") == visibility && bytes_of(*x, "priority") == *pri;
+  const bool open_words_left = r.write_epoch() != 0 && visibility != "panel" && !x->text("body").empty();
+  const bool retype = from_legacy || !same_readers || open_words_left;
   std::vector<op> ops{set("annotation", x->id, "edited_at", num(static_cast<std::int64_t>(now_ms)))};
-  PL_TRY(annotation_words(r, ops, x->id, visibility, *pri,
-                          {open_words(r, *x, "quote"), open_words(r, *x, "prefix"), open_words(r, *x, "suffix"), body}));
+  if (!same_readers || open_words_left) {
+    std::array<std::string, 3> words;
+    for (std::size_t i = 0; const char* f : {"quote", "prefix", "suffix"}) {
+      auto w = opened_words(r, *x, f);
+      if (!w) return make_error(errc::no_key, "this tablet cannot open this note yet, so it cannot change it");
+      words[i++] = std::move(*w);
+    }
+    PL_TRY(annotation_words(r, ops, x->id, visibility, *pri, std::move(words)));
+  }
+  PL_TRY(note_body(r, ops, a->member, x->id, visibility, *pri, body, retype));
+  if (from_legacy) ops.push_back(set("annotation", x->id, "sealed_body", value{}));
   return commit_edit(r, *a, std::move(ops), now_ms);
 }
 
@@ -1570,20 +1718,32 @@ result<std::vector<annotation>> annotations(replica& r, const std::string& meeti
     an.item = hex_of(x, "item");
     an.author = hex_of(x, "author");
     an.kind = x.text("kind");
-    an.body = open_words(r, x, "body");
     an.visibility = x.text("visibility");
     an.priority = hex_of(x, "priority");
-    an.quote = open_words(r, x, "quote");
+    // Private notes are for their author's devices only; a priority group's
+    // for the leads of that priority.
+    if (an.author != me_id && (an.visibility == "private" || (an.visibility == "priority" && !my_groups.count(an.priority))))
+      continue;
+    std::size_t hidden = 0;
+    an.body = note_text(r, x, &hidden);
+    auto quote = opened_words(r, x, "quote");
+    an.quote = quote.value_or(std::string{});
     an.prefix = open_words(r, x, "prefix");
     an.suffix = open_words(r, x, "suffix");
     an.start = int_of(x, "start_offset");
     an.end = int_of(x, "end_offset");
     an.created_at = int_of(x, "created_at");
     an.edited_at = int_of(x, "edited_at");
-    // Private notes are for their author's devices only; a priority group's
-    // for the leads of that priority.
-    if (an.author != me_id && (an.visibility == "private" || (an.visibility == "priority" && !my_groups.count(an.priority))))
+    // Sealed to a group whose key this tablet does not hold (a lead's tablet
+    // given none yet): listed as such, where it was made, words unread.
+    if (!quote || (hidden && an.body.empty())) {
+      an.locked = true;
+      an.body.clear();
+      an.block = hex_of(x, "block");
+      if (auto b = find_row(r, "block", bytes_of(x, "block")); b && *b) an.page = int_of(**b, "page");
+      out.push_back(std::move(an));
       continue;
+    }
     auto it = find_row(r, "pack_item", bytes_of(x, "item"));
     if (!it) return it.err();
     bytes pk = *it ? bytes_of(**it, "pack") : bytes{};
@@ -1978,7 +2138,13 @@ result<std::vector<priority>> priorities(replica& r) {
   auto rows = r.rows("priority", {}, {}, "number");
   if (!rows) return rows.err();
   std::vector<priority> out;
-  for (auto& x : *rows) out.push_back({to_hex(x.id), x.text("title"), x.text("plan"), int_of(x, "number"), split_ids(x.text("leads"))});
+  const std::string me_id = signed_in_member(r);
+  for (auto& x : *rows) {
+    priority p{to_hex(x.id), x.text("title"), x.text("plan"), int_of(x, "number"), split_ids(x.text("leads"))};
+    p.shares_notes = r.write_epoch() != 0 ? current_group_key(r, x.id).has_value()
+                                          : std::find(p.leads.begin(), p.leads.end(), me_id) != p.leads.end();
+    out.push_back(std::move(p));
+  }
   return out;
 }
 
@@ -2007,7 +2173,25 @@ result<void> set_priority_leads(replica& r, const std::string& priority_id, cons
     auto x = need_row(r, "member", m, "member");
     if (!x) return x.err();
   }
-  auto c = commit_checked(r, *a, {set("priority", p->id, "leads", str(join_ids(member_ids)))}, now_ms);
+  std::vector<op> ops{set("priority", p->id, "leads", str(join_ids(member_ids)))};
+  // In a secured panel the leads get a new group key with every change of
+  // who they are, in this same change: sealed to each lead's current
+  // devices and never kept here, so a lead who leaves holds none of the
+  // keys notes are shared under from now on (a device that joins later
+  // gets one when the leads are set again).
+  if (r.write_epoch() != 0) {
+    std::vector<bytes> leads;
+    for (auto& m : member_ids) leads.push_back(from_hex(m));
+    auto made = r.make_group_key(leads);
+    if (!made) return made.err();
+    bytes g = new_row_id();
+    ops.push_back(set("group_key", g, "priority", p->id));
+    ops.push_back(set("group_key", g, "wraps", std::move(made->wraps)));
+    ops.push_back(set("group_key", g, "created_by", a->member));
+    ops.push_back(set("group_key", g, "created_at", num(static_cast<std::int64_t>(now_ms))));
+    ops.push_back(set("priority", p->id, "group_key", g));
+  }
+  auto c = commit_checked(r, *a, std::move(ops), now_ms);
   if (!c) return c.err();
   return {};
 }

@@ -118,6 +118,7 @@ void fill_annotation(val& o, const wf::annotation& a) {
   o.set("editedAt", num(a.edited_at));
   o.set("status", std::string(wf::to_string(a.status))); o.set("block", a.block); o.set("page", num(a.page));
   o.set("curStart", num(a.cur_start)); o.set("curEnd", num(a.cur_end)); o.set("currentText", a.current_text);
+  o.set("locked", a.locked);
 }
 void fill_question(val& o, const wf::question& q) {
   o.set("id", q.id); o.set("meeting", q.meeting); o.set("item", q.item); o.set("author", q.author);
@@ -482,7 +483,7 @@ class client {
   val priorities() {
     return list_val(wf::priorities(*r_), [](val& o, const wf::priority& p) {
       o.set("id", p.id); o.set("title", p.title); o.set("plan", p.plan); o.set("number", num(p.number));
-      o.set("leads", strings_val(p.leads));
+      o.set("leads", strings_val(p.leads)); o.set("sharesNotes", p.shares_notes);
     });
   }
   val add_priority(double number, const std::string& title, double now) {

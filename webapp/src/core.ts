@@ -126,6 +126,7 @@ export interface Annotation {
   curStart: number;
   curEnd: number;
   currentText: string;
+  locked: boolean; // shared with a priority's leads under a key this tablet does not hold: no words here
 }
 export interface AnnotationDraft {
   block: string;
@@ -183,6 +184,7 @@ export interface Priority {
   title: string;
   plan: string;
   leads: string[];
+  sharesNotes: boolean; // this tablet may share a note with the priority's leads
 }
 export interface Kloe {
   id: string;

@@ -67,6 +67,6 @@ export const TARGETS = ['PCC', 'Chief Constable', 'Chief Finance Officer', 'Chie
 
 export const VISIBILITY_LABELS = {
   private: 'Only me',
-  priority: 'My priority group',
+  priority: 'The leads of a priority',
   panel: 'The whole panel',
 } as const;

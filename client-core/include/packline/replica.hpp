@@ -85,9 +85,31 @@ class replica {
   // read with the key and the inserted text is sealed under it.
   result<std::vector<op>> text_ops(const std::string& table, const bytes& row, const std::string& field,
                                    const std::string& text, const crypto::secret* key = nullptr);
-  // The field's text; sealed text is read with its `key`.
+  // The field's text; sealed text is read with its `key`. A field holding
+  // characters under several keys (keyed_text) reads as its open ones.
   std::string text(const std::string& table, const bytes& row, const std::string& field,
                    const crypto::secret* key = nullptr);
+
+  // Text under several keys (a note's body, whose readers change with its
+  // visibility): a character's counter carries the slot of the key it is
+  // sealed under in its bits from text_slot_shift up (slot 0: open text),
+  // so every character says which key opens it and two tablets typing under
+  // different keys still merge. Keys are given by slot; the materialised
+  // column holds the open characters only.
+  using text_keys = std::map<std::uint32_t, crypto::secret>;
+  static constexpr unsigned text_slot_shift = 40;
+  // The text as `keys` read it: open characters, and sealed ones whose
+  // slot's key is given; the others are left out and counted in `hidden`.
+  std::string keyed_text(const std::string& table, const bytes& row, const std::string& field, const text_keys& keys,
+                         std::size_t* hidden = nullptr);
+  // Ops (not committed) that make the field read `text`, new characters
+  // typed under keys.at(slot) (slot 0: open). `retype`: every character is
+  // removed and `text` typed anew, so none stays under a key its new readers
+  // hold or its old readers held. errc::no_key when `keys` do not open every
+  // character (an edit would lose what it cannot read), or lack `slot`.
+  result<std::vector<op>> keyed_text_ops(const std::string& table, const bytes& row, const std::string& field,
+                                         const std::string& text, const text_keys& keys, std::uint32_t slot,
+                                         bool retype);
 
   // Fields of a table (optionally one row) with concurrent writes of
   // different values (equal concurrent values are not reported).
@@ -260,6 +282,19 @@ class replica {
   // the member discloses it, e.g. on submitting the draft);
   // errc::no_key on any other device.
   result<crypto::secret> words_key(const bytes& member, const bytes& row) const;
+  // Group keys (a priority's leads): a new random key sealed with
+  // crypto_box_seal to every current device of each of `members`, as
+  // `wraps` (per device: its 32-byte key, then the 80-byte seal), and the
+  // key itself for the caller to use and forget. Only what the keyring
+  // lists as current devices is sealed to, so a removed device gets none.
+  struct group_key_made {
+    crypto::secret key;
+    bytes wraps;
+  };
+  result<group_key_made> make_group_key(const std::vector<bytes>& members) const;
+  // The key `wraps` seal to this device; errc::no_key when none does (or
+  // the replica is locked past its lease).
+  result<crypto::secret> open_group_key(const bytes& wraps) const;
 
   // The server accepted this device (sync welcome): starts the lease anew,
   // and unlocks a replica whose lease had expired (keys unwrapped again from
@@ -309,6 +344,11 @@ class replica {
   // The row holds sealed text (its sealed_words field is 1).
   result<bool> sealed_row(row_work& w);
   result<text_doc*> doc(const std::string& table, const bytes& row, const std::string& field);
+  // text_ops and keyed_text_ops: `lock` opens and seals characters.
+  struct text_lock;
+  result<std::vector<op>> edit_ops(const std::string& table, const bytes& row, const std::string& field,
+                                   const std::string& text, text_lock& lock, std::uint32_t slot, bool retype);
+  result<void> upgrade_v11_notes();
   result<void> store_doc(const std::string& table, const bytes& row, const std::string& field);
   bool applied(const bytes& actor, std::uint64_t seq);
   // Whether (actor, seq) is in the change log, and if so whether the server
@@ -409,7 +449,7 @@ class replica {
 bytes new_row_id();  // 16 random bytes
 
 // Long-text fields (text CRDT): question and consolidated question bodies,
-// KLOE lines of enquiry, forward-plan notes. Only text edits write them (a
+// KLOE lines of enquiry, forward-plan notes, annotation (note) bodies. Only text edits write them (a
 // register write is refused), and text() and the text edits refuse any other
 // field, so one field never holds both kinds of write.
 bool long_text(std::string_view table, std::string_view field);

@@ -51,7 +51,9 @@ class text_doc {
 
   std::string text() const;
   // The visible text with each char c given as f(typer, its counter, c):
-  // sealed text (replica::text_ops with a key) opens char by char.
+  // sealed text (replica::text_ops with a key) opens char by char; a char
+  // for which f gives text_skip is left out (sealed under a key not held).
+  static constexpr char32_t text_skip = 0xffffffff;
   template <class F>
   std::string text(F&& f) const {
     std::u32string out;
@@ -60,7 +62,10 @@ class text_doc {
       for (std::uint32_t r : blocks_[bid].runs) {
         const run& x = runs_[r];
         if (x.deleted) continue;
-        for (std::uint32_t k = 0; k < x.len; ++k) out.push_back(f(agents_[x.id.agent], x.id.seq + k, content_[x.content + k]));
+        for (std::uint32_t k = 0; k < x.len; ++k) {
+          char32_t c = f(agents_[x.id.agent], x.id.seq + k, content_[x.content + k]);
+          if (c != text_skip) out.push_back(c);
+        }
       }
     return u32_to_utf8(out);
   }

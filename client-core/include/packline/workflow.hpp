@@ -136,6 +136,9 @@ struct annotation {
   std::string block;             // current block ("" when orphaned)
   std::int64_t page = 0, cur_start = 0, cur_end = 0;
   std::string current_text;      // the text now under the anchor (text_changed: the new wording)
+  // Sealed to a priority group whose key this tablet does not hold: its
+  // words are not here (body and quote ""), and it sits where it was made.
+  bool locked = false;
 };
 struct import_report {
   std::string meeting, pack, kind;
@@ -275,7 +278,15 @@ result<std::vector<submission>> submissions(replica& r, const std::string& meeti
 
 // ---- priorities, KLOEs, forward plan ---------------------------------------
 
-struct priority { std::string id, title, plan; std::int64_t number = 0; std::vector<std::string> leads; };
+// shares_notes: this tablet may share a note with the priority's leads (in
+// a secured panel it holds their current group key; in an open one the
+// signed-in member leads it).
+struct priority {
+  std::string id, title, plan;
+  std::int64_t number = 0;
+  std::vector<std::string> leads;
+  bool shares_notes = false;
+};
 result<std::vector<priority>> priorities(replica& r);
 result<std::string> add_priority(replica& r, std::int64_t number, const std::string& title, std::uint64_t now_ms);
 result<void> set_priority_leads(replica& r, const std::string& priority_id, const std::vector<std::string>& member_ids,

@@ -35,6 +35,11 @@ function charIndex(s: string, bytes: number): number {
 
 interface Selected { block: Block; start: number; end: number; text: string }
 
+// A "Who sees it" choice as the core's visibility and priority.
+function readers(choice: string): [Visibility, string] {
+  return choice.startsWith('priority:') ? ['priority', choice.slice('priority:'.length)] : [choice as Visibility, ''];
+}
+
 export class ReaderView implements View {
   readonly root: HTMLElement;
   private readonly title = h('h1', { id: 'reader-title' });
@@ -47,10 +52,7 @@ export class ReaderView implements View {
   private readonly results = h('div', { class: 'search-results', 'aria-live': 'polite' });
   private readonly bar: HTMLElement;
   private readonly barQuote = h('p', { class: 'bar-quote' });
-  private readonly visibility = h('select', { id: 'annotation-visibility', name: 'visibility' },
-    (Object.keys(VISIBILITY_LABELS) as Visibility[]).map((v) => h('option', { value: v }, VISIBILITY_LABELS[v])));
-  private readonly priority = h('select', { id: 'annotation-priority', name: 'priority' });
-  private readonly priorityField: HTMLElement;
+  private readonly visibility = h('select', { id: 'annotation-visibility', name: 'visibility' });
   private readonly note = h('textarea', { dir: 'auto', id: 'annotation-note', name: 'note', rows: 2 });
   private readonly barError = h('p', { class: 'error', role: 'alert', id: 'annotation-error' });
   private readonly listError = h('p', { class: 'error', role: 'alert', id: 'annotation-list-error' });
@@ -69,15 +71,11 @@ export class ReaderView implements View {
     this.itemId = item;
     this.agendaEditor = ctx.role === 'clerk' ? new AgendaEditor(ctx, meetingId) : null;
     this.agendaEditor?.target.addEventListener('change', () => { this.renderedSig = ''; this.update(); });
-    this.priorityField = h('div', { class: 'field', hidden: true },
-      h('label', { for: 'annotation-priority' }, 'Priority group'), this.priority);
-    this.visibility.addEventListener('change', () => { this.priorityField.hidden = this.visibility.value !== 'priority'; });
     this.bar = h('section', { class: 'selection-bar', 'aria-labelledby': 'bar-title', hidden: true },
       h('h2', { id: 'bar-title', class: 'visually-hidden' }, 'Selected text'),
       this.barQuote,
       h('div', { class: 'field-row' },
         h('div', { class: 'field' }, h('label', { for: 'annotation-visibility' }, 'Who sees it'), this.visibility),
-        this.priorityField,
         h('div', { class: 'field grow' }, h('label', { for: 'annotation-note' }, 'Note (optional)'), this.note)),
       this.barError,
       h('div', { class: 'actions' },
@@ -363,7 +361,9 @@ export class ReaderView implements View {
       changed ? h('span', { class: 'badge' }, 'Changed') : null,
       anns.filter((a) => a.kind === 'note' || a.author !== this.ctx.me).map((a) =>
         h('p', { class: `margin-note vis-${a.visibility}`, 'data-annotation': a.id },
-          h('span', { class: 'who' }, `${this.ctx.name(a.author)}: `), userText('span', a.body || 'highlighted'))));
+          h('span', { class: 'who' }, `${this.ctx.name(a.author)}: `),
+          a.locked ? h('span', {}, `shared with the leads of ${this.groupTitle(a.priority)}`)
+            : userText('span', a.body || 'highlighted'))));
     return h('div', { class: `block-row${changed ? ' changed' : ''}` }, el, margin);
   }
 
@@ -380,12 +380,19 @@ export class ReaderView implements View {
         default: return '';
       }
     };
-    replaceChildren(this.annList, anns.length ? h('ul', { class: 'annotations' }, anns.map((a) =>
+    const seenBy = (a: Annotation) => a.visibility === 'priority'
+      ? `the leads of ${this.groupTitle(a.priority)}` : VISIBILITY_LABELS[a.visibility] ?? a.visibility;
+    // A note sealed to a priority's leads under a key this tablet does not hold: said plainly, words unread.
+    const locked = (a: Annotation) => h('li', { class: 'annotation locked vis-priority', 'data-annotation': a.id },
+      h('p', { class: 'note-body' }, `Shared with the leads of ${this.groupTitle(a.priority)}`),
+      h('p', { class: 'meta' }, [this.ctx.name(a.author) + (a.author === this.ctx.me ? ' (you)' : ''),
+        a.page ? `page ${a.page}` : '', 'this tablet does not hold their key'].filter(Boolean).join(' · ')));
+    replaceChildren(this.annList, anns.length ? h('ul', { class: 'annotations' }, anns.map((a) => a.locked ? locked(a) :
       h('li', { class: `annotation vis-${a.visibility}`, 'data-annotation': a.id },
         h('blockquote', {}, `“${a.quote}”`),
         a.body ? h('p', { class: 'note-body' }, a.body) : null,
         h('p', { class: 'meta' }, [this.ctx.name(a.author) + (a.author === this.ctx.me ? ' (you)' : ''),
-          a.kind === 'note' ? 'Note' : 'Highlight', `seen by: ${VISIBILITY_LABELS[a.visibility] ?? a.visibility}`,
+          a.kind === 'note' ? 'Note' : 'Highlight', `seen by: ${seenBy(a)}`,
           a.page ? `page ${a.page}` : '', a.editedAt ? 'edited' : ''].filter(Boolean).join(' · ')),
         a.status !== 'exact' ? h('p', { class: 'anchor-status' }, statusText(a)) : null,
         h('div', { class: 'actions' },
@@ -407,26 +414,20 @@ export class ReaderView implements View {
     const id = `edit-ann-${a.id}`;
     const body = h('textarea', { dir: 'auto', id: `${id}-body`, rows: 3 });
     body.value = a.body;
-    const vis = h('select', { id: `${id}-vis` },
-      (Object.keys(VISIBILITY_LABELS) as Visibility[]).map((v) => h('option', { value: v }, VISIBILITY_LABELS[v])));
-    vis.value = a.visibility;
-    const pri = h('select', { id: `${id}-pri` });
-    const all = rows(this.ctx.client.priorities(), this.ctx.readError);
-    replaceChildren(pri, all.map((p) => h('option', { value: p.id }, `${p.number}. ${p.title}`)));
-    if (a.priority) pri.value = a.priority;
-    const priField = h('div', { class: 'field', hidden: a.visibility !== 'priority' }, h('label', { for: `${id}-pri` }, 'Priority group'), pri);
-    vis.addEventListener('change', () => { priField.hidden = vis.value !== 'priority'; });
+    const vis = h('select', { id: `${id}-vis` });
+    this.fillVisibility(vis, a.visibility === 'priority' ? `priority:${a.priority}` : a.visibility);
     const error = h('p', { class: 'error', role: 'alert' });
     const form = h('form', { class: 'edit-form', 'aria-label': `Edit your ${a.kind}` },
       h('div', { class: 'field' }, h('label', { for: `${id}-body` }, a.kind === 'note' ? 'Note' : 'Note (optional)'), body),
-      h('div', { class: 'field-row' }, h('div', { class: 'field' }, h('label', { for: `${id}-vis` }, 'Who sees it'), vis), priField),
+      h('div', { class: 'field-row' }, h('div', { class: 'field' }, h('label', { for: `${id}-vis` }, 'Who sees it'), vis)),
       error,
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save changes'),
         h('button', { type: 'button', onclick: () => { this.editing = null; this.update(); } }, 'Cancel')));
     form.addEventListener('submit', (e) => {
       e.preventDefault();
+      const [visibility, priority] = readers(vis.value);
       const r = this.ctx.write('Not saved', () => this.ctx.client.editAnnotation(a.id, body.value.trim(),
-        vis.value as Visibility, vis.value === 'priority' ? pri.value : '', nowMs()));
+        visibility, priority, nowMs()));
       if (failed(r)) {
         error.textContent = r.error;
         return;
@@ -485,13 +486,25 @@ export class ReaderView implements View {
     this.bar.hidden = false;
   };
 
+  private groupTitle(priority: string): string {
+    return rows(this.ctx.client.priorities(), this.ctx.readError).find((p) => p.id === priority)?.title ?? 'a priority';
+  }
+
+  // Who may read a note: only me, the leads of a priority (offered only
+  // where this tablet may share with them: the core's sharesNotes), or the
+  // whole panel. `current` stays offered (disabled) when it no longer may.
+  private fillVisibility(select: HTMLSelectElement, current: string): void {
+    const groups = rows(this.ctx.client.priorities(), this.ctx.readError);
+    const options = [h('option', { value: 'private' }, VISIBILITY_LABELS.private),
+      ...groups.filter((p) => p.sharesNotes || `priority:${p.id}` === current).map((p) =>
+        h('option', { value: `priority:${p.id}`, disabled: !p.sharesNotes }, `Leads of ${p.title}`)),
+      h('option', { value: 'panel' }, VISIBILITY_LABELS.panel)];
+    replaceChildren(select, options);
+    if (options.some((o) => o.value === current)) select.value = current;
+  }
+
   private refreshPriorityChoices(): void {
-    const all = rows(this.ctx.client.priorities(), this.ctx.readError);
-    const led = all.filter((p) => p.leads.includes(this.ctx.me));
-    const list = led.length ? led : all;
-    const value = this.priority.value;
-    replaceChildren(this.priority, list.map((p) => h('option', { value: p.id }, `${p.number}. ${p.title}`)));
-    if (list.some((p) => p.id === value)) this.priority.value = value;
+    this.fillVisibility(this.visibility, this.visibility.value || 'private');
   }
 
   private annotate(): void {
@@ -504,8 +517,8 @@ export class ReaderView implements View {
       end: byteOffset(text, s.end),
       kind: this.note.value.trim() ? 'note' : 'highlight',
       body: this.note.value.trim(),
-      visibility: this.visibility.value as Visibility,
-      priority: this.visibility.value === 'priority' ? this.priority.value : '',
+      visibility: readers(this.visibility.value)[0],
+      priority: readers(this.visibility.value)[1],
     }, nowMs()));
     if (failed(r)) {
       this.barError.textContent = r.error;
