@@ -51,7 +51,9 @@ export class App implements Ctx {
         `A change from another device was refused: ${reasons.join('; ')}. It is kept and tried again; the clerk’s page lists it.`, 'info'),
       onError: (m) => showBanner(m, 'error'),
       onSyncError: (e) => {
-        if (e.code === NOT_MEMBER || e.code === REVOKED) {
+        if (e.code === REVOKED) {
+          showBanner('The clerk has taken this tablet off the panel (a lost tablet, or a member who has left), so it can no longer send or receive the panel’s work. If that is a mistake, ask the clerk for a new invite.', 'error');
+        } else if (e.code === NOT_MEMBER) {
           showBanner(`The server no longer accepts this tablet for your panel: ${e.message}. Ask the clerk.`, 'error');
         }
       },
