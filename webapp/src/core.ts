@@ -431,6 +431,7 @@ export interface Core {
 }
 
 // errc codes in client-core/include/packline/result.hpp.
+export const NOT_FOUND = 10;
 export const INVALID_ARGUMENT = 11;
 export const CORRUPT_REPLICA = 13;
 export const WRONG_PASSPHRASE = 15;

@@ -6,7 +6,7 @@
 
 import { nowMs } from './clock';
 import {
-  CORRUPT_REPLICA, INVALID_ARGUMENT, WRONG_PASSPHRASE, isError, type Client, type Core, type CoreError,
+  CORRUPT_REPLICA, INVALID_ARGUMENT, NOT_FOUND, WRONG_PASSPHRASE, isError, type Client, type Core, type CoreError,
 } from './core';
 import { byId, h, replaceChildren } from './dom';
 import { roleLabel } from './labels';
@@ -204,7 +204,11 @@ async function join(client: Client, code: string, status: (s: string) => void): 
         const me = client.myMember();
         if (me && client.syncState() === 'synced') {
           const s = client.signIn(me);
-          finish(isError(s) ? `You joined, but signing in failed: ${s.error.message}.` : null);
+          // The member's own row may come a moment later (sealed under a key
+          // the clerk's tablet grants after a key change): wait for it.
+          if (!isError(s)) finish(null);
+          else if (s.error.code !== NOT_FOUND) finish(`You joined, but signing in failed: ${s.error.message}.`);
+          else status('The server accepted this tablet. Fetching your panel…');
         } else if (me) {
           status('The server accepted this tablet. Fetching your panel…');
         }

@@ -241,7 +241,7 @@ export class ClerkView implements View {
     this.membersHint.textContent = !secured
       ? 'This is an open panel: a member added here can sign in on any tablet of the panel. Invites are for secured panels.'
       : admin
-        ? 'Each member joins on their own tablet with a one-time invite. Give the code to that member only.'
+        ? 'Each member joins on their own tablet with a one-time invite link. Send it to that member only.'
         : 'Invites are made on the tablet that set up the panel.';
     if (admin !== (this.inviteSlot.firstChild === this.inviteForm)) replaceChildren(this.inviteSlot, admin ? this.inviteForm : null);
     // The tablet that manages the panel sees each member's tablets and the

@@ -87,7 +87,7 @@ export class TabletsDesk {
           m.removed ? h('span', { class: 'status-removed' }, ' · Removed from the panel') : null,
           m.pending ? h('span', { class: 'meta' }, ` (${NOT_SENT})`) : null),
         m.removed || mine ? null : h('button', {
-          type: 'button', class: 'danger', 'aria-label': `Remove ${m.name} from the panel`,
+          type: 'button', class: 'danger', 'aria-label': `Remove from panel: ${m.name}`,
           onclick: (e: Event) => this.confirmRemove(m, live.length, e.currentTarget as Element),
         }, 'Remove from panel')),
       m.tablets.length
