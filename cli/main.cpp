@@ -29,6 +29,7 @@
 #include "packline/pack_import.hpp"
 #include "pdf_source.hpp"
 #include "packline/sync.hpp"
+#include "packline/tablets.hpp"
 #include "packline/workflow.hpp"
 #include "net/ws_client.hpp"
 
@@ -640,7 +641,7 @@ int run(int argc, char** argv) {
     return done(0);
   }
   if (cmd == "remove" || cmd == "revoke") {
-    auto r = cmd == "remove" ? d.rep->remove_member(from_hex(a.pos[0]), now) : d.rep->revoke_device(from_hex(a.pos[0]), now);
+    auto r = cmd == "remove" ? tablets::remove_member(*d.rep, a.pos[0], now) : tablets::revoke(*d.rep, a.pos[0], now);
     if (!r) return fail(r.err());
     std::cerr << "new key epoch " << d.rep->write_epoch() << "; run `packline sync` to publish it\n";
     return done(0);

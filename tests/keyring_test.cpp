@@ -8,6 +8,7 @@
 #include "packline/codec.hpp"
 #include "packline/keyring.hpp"
 #include "packline/replica.hpp"
+#include "packline/tablets.hpp"
 
 using namespace packline;
 
@@ -877,4 +878,117 @@ TEST_CASE("keyring: a device that joined while the admin rotated offline waits, 
     crypto::sign_envelope(e, k);
     CHECK(keyring::admit(copy, p.srv.space, e, false, t0).err().code == errc::not_member);
   }
+}
+
+// The clerk's tablets desk (tablets.hpp) on this file's in-process panel.
+namespace {
+const tablets::member* member_named(const tablets::overview& o, const bytes& id) {
+  for (auto& m : o.members)
+    if (m.id == to_hex(id)) return &m;
+  return nullptr;
+}
+const tablets::invite* invite_of(const tablets::overview& o, const bytes& member) {
+  for (auto& i : o.invites)
+    if (i.member == to_hex(member)) return &i;
+  return nullptr;
+}
+}  // namespace
+
+TEST_CASE("tablets: the admin device lists tablets with their last change, and invites open, used, expired or cancelled") {
+  panel p;
+  auto alice = p.join("member");
+  bytes a = alice->my_member();
+  bytes q = new_row_id();
+  REQUIRE(alice->commit({set("question", q, "author", a), set("question", q, "target", std::string("PCC"))}, t0 + 50'000).ok());
+  p.srv.sync(*alice);
+  p.srv.sync(*p.clerk);
+  auto add = [&](const char* name) {
+    bytes m = new_row_id();
+    REQUIRE(p.clerk->commit({set("member", m, "name", std::string(name)), set("member", m, "role", std::string("member"))}, t0).ok());
+    return m;
+  };
+  bytes waiting = add("Cllr Waiting"), late = add("Cllr Late"), gone = add("Cllr Gone");
+  REQUIRE(p.clerk->create_invite(waiting, "member", t0, 86'400'000).ok());
+  REQUIRE(p.clerk->create_invite(late, "member", t0, 60'000).ok());
+  REQUIRE(p.clerk->create_invite(gone, "member", t0, 86'400'000).ok());
+  REQUIRE(tablets::remove_member(*p.clerk, to_hex(gone), t0 + 1000).ok());
+  // Before the server has them, this tablet's invites and removal show as pending.
+  auto unsent = tablets::list(*p.clerk, t0 + 1000);
+  REQUIRE(unsent.ok());
+  REQUIRE(invite_of(*unsent, waiting));
+  CHECK(invite_of(*unsent, waiting)->status == "open");
+  CHECK(invite_of(*unsent, waiting)->pending);
+  CHECK(invite_of(*unsent, gone)->status == "cancelled");
+  CHECK(member_named(*unsent, gone)->pending);
+  p.srv.sync(*p.clerk);
+
+  auto o = tablets::list(*p.clerk, t0 + 120'000);
+  REQUIRE_MESSAGE(o.ok(), o.err().message);
+  auto* clerk = member_named(*o, p.clerk_member);
+  REQUIRE(clerk);
+  REQUIRE(clerk->tablets.size() == 1);
+  CHECK(clerk->tablets[0].this_tablet);
+  CHECK(clerk->tablets[0].joined_ms == 0);  // enrolled when it founded the panel
+  auto* am = member_named(*o, a);
+  REQUIRE(am);
+  REQUIRE(am->tablets.size() == 1);
+  CHECK(am->tablets[0].device == to_hex(alice->device_id()));
+  CHECK(am->tablets[0].status == "active");
+  CHECK(am->tablets[0].joined_ms == t0);
+  CHECK(am->tablets[0].last_change_ms == t0 + 50'000);
+  CHECK_FALSE(am->tablets[0].this_tablet);
+  CHECK(member_named(*o, gone)->removed);
+  REQUIRE(invite_of(*o, a));
+  CHECK(invite_of(*o, a)->status == "used");
+  CHECK(invite_of(*o, a)->device == to_hex(alice->device_id()));
+  CHECK(invite_of(*o, a)->used_ms == t0);
+  CHECK(invite_of(*o, waiting)->status == "open");
+  CHECK_FALSE(invite_of(*o, waiting)->pending);
+  CHECK_FALSE(member_named(*o, gone)->pending);
+  CHECK(invite_of(*o, waiting)->name == "Cllr Waiting");
+  CHECK(invite_of(*o, late)->status == "expired");
+  CHECK(invite_of(*o, gone)->status == "cancelled");
+  // A tablet whose clock runs ahead is never "seen" in the future.
+  CHECK(member_named(*tablets::list(*p.clerk, t0 + 10'000), a)->tablets[0].last_change_ms == t0 + 10'000);
+  // Activity is the managing tablet's to see: another member's is refused.
+  CHECK(tablets::list(*alice, t0 + 120'000).err().code == errc::forbidden);
+}
+
+TEST_CASE("tablets: revoking and removing refuse this tablet, unknown ids and repeats; the panel moves on without them") {
+  panel p;
+  auto alice = p.join("member");
+  auto bob = p.join("member");
+  bytes b = bob->my_member();
+  CHECK(tablets::revoke(*p.clerk, to_hex(p.clerk->device_id()), t0).err().code == errc::invalid_argument);
+  CHECK(tablets::remove_member(*p.clerk, to_hex(p.clerk_member), t0).err().code == errc::invalid_argument);
+  CHECK(tablets::revoke(*p.clerk, to_hex(crypto::random_bytes(32)), t0).err().code == errc::not_found);
+  CHECK(tablets::revoke(*p.clerk, "not hex", t0).err().code == errc::not_found);
+  CHECK(tablets::remove_member(*p.clerk, to_hex(new_row_id()), t0).err().code == errc::not_found);
+  CHECK(tablets::revoke(*alice, to_hex(bob->device_id()), t0).err().code == errc::forbidden);
+  CHECK(tablets::remove_member(*alice, to_hex(b), t0).err().code == errc::forbidden);
+  CHECK(p.clerk->write_epoch() == 1);  // nothing refused above changed the panel
+
+  REQUIRE(tablets::revoke(*p.clerk, to_hex(alice->device_id()), t0 + 1000).ok());
+  CHECK(tablets::revoke(*p.clerk, to_hex(alice->device_id()), t0 + 1000).err().code == errc::bad_state);
+  REQUIRE(tablets::remove_member(*p.clerk, to_hex(b), t0 + 2000).ok());
+  CHECK(tablets::remove_member(*p.clerk, to_hex(b), t0 + 2000).err().code == errc::bad_state);
+  auto unsent = tablets::list(*p.clerk, t0 + 2500);
+  REQUIRE(unsent.ok());
+  CHECK(member_named(*unsent, alice->my_member())->tablets[0].status == "revoked");
+  CHECK(member_named(*unsent, alice->my_member())->tablets[0].pending);
+  CHECK(member_named(*unsent, b)->removed);
+  CHECK(member_named(*unsent, b)->tablets[0].status == "removed");
+  CHECK(member_named(*unsent, b)->tablets[0].pending);
+  p.srv.sync(*p.clerk);
+  CHECK(p.clerk->write_epoch() == 3);  // one new epoch each
+  CHECK(p.srv.pull(*alice).err().code == errc::revoked);
+  CHECK(p.srv.pull(*bob).err().code == errc::revoked);
+
+  auto o = tablets::list(*p.clerk, t0 + 3000);
+  REQUIRE(o.ok());
+  CHECK(member_named(*o, alice->my_member())->tablets[0].status == "revoked");
+  CHECK_FALSE(member_named(*o, alice->my_member())->tablets[0].pending);
+  CHECK_FALSE(member_named(*o, alice->my_member())->removed);
+  CHECK(member_named(*o, b)->tablets[0].status == "removed");
+  CHECK(member_named(*o, b)->removed);
 }

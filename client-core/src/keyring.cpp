@@ -184,12 +184,14 @@ result<void> state::apply(const bytes& space, const record& r, const bytes& acto
       removed_.erase(r.member);
       break;
     case kind::invite:
-      invites_[r.invite_id] = invite_info{r.invite_pk, r.member, r.role, r.expires_ms, r.epoch, r.sealed, false};
+      invites_[r.invite_id] = invite_info{r.invite_pk, r.member, r.role, r.expires_ms, r.epoch, r.sealed, false, {}, 0};
       removed_.erase(r.member);
       break;
     case kind::join: {
       auto& inv = invites_[r.invite_id];
       inv.used = true;
+      inv.joined_by = r.device;
+      inv.joined_ms = r.at_ms;
       devices_[r.device] = device_info{inv.member, inv.role, r.xpk, false};
       break;
     }

@@ -1893,6 +1893,19 @@ std::size_t replica::pending_count() {
   return n;
 }
 
+std::map<bytes, std::uint64_t> replica::last_change_ms() {
+  std::map<bytes, std::uint64_t> out;
+  auto s = db_->prepare("SELECT actor, MAX(hlc_wall) FROM change_log WHERE hlc_wall > 0 GROUP BY actor");
+  if (!s) return out;
+  for (;;) {
+    auto r = (*s)->step();
+    if (!r || !*r) break;
+    out[(*s)->column_blob(0)] = static_cast<std::uint64_t>((*s)->column_int(1));
+  }
+  (*s)->reset();
+  return out;
+}
+
 result<void> replica::acked(const bytes& actor, std::uint64_t seq, std::uint64_t server_seq) {
   auto s = db_->prepare("UPDATE change_log SET server_seq = ?3 WHERE actor = ?1 AND seq = ?2 AND server_seq IS NULL");
   if (!s) return s.err();

@@ -413,12 +413,11 @@ result<std::uint64_t> replica::commit_admin(keyring::record r, std::uint64_t now
   return commit_record(std::move(r), now_ms);
 }
 
-bytes replica::chain_tip() {
+std::vector<keyring::record> replica::unapplied_records() {
   (void)settle_acked();
-  bytes tip = keys_->kr.head();
-  bytes sp = space();
+  std::vector<keyring::record> out;
   auto sel = db_->prepare("SELECT envelope FROM change_log WHERE actor = ?1 AND seq = ?2");
-  if (!sel) return tip;
+  if (!sel) return out;
   for (std::uint64_t seq : keys_->own_records) {
     (*sel)->bind(1, device_id()).bind(2, static_cast<std::int64_t>(seq));
     auto r = (*sel)->step();
@@ -426,8 +425,17 @@ bytes replica::chain_tip() {
     (*sel)->reset();
     auto e = codec::decode_envelope(env);
     auto rec = e ? codec::decode_keyring(e->payload) : result<keyring::record>(e.err());
-    if (rec && (rec->k == keyring::kind::genesis || keyring::chained(rec->k))) tip = keyring::record_hash(sp, *rec);
+    if (rec) out.push_back(std::move(*rec));
   }
+  return out;
+}
+
+bytes replica::chain_tip() {
+  auto unapplied = unapplied_records();  // settles acknowledged records first, which moves the head
+  bytes tip = keys_->kr.head();
+  bytes sp = space();
+  for (auto& rec : unapplied)
+    if (rec.k == keyring::kind::genesis || keyring::chained(rec.k)) tip = keyring::record_hash(sp, rec);
   return tip;
 }
 

@@ -10,6 +10,7 @@
 #include "packline/export.hpp"
 #include "packline/pack_import.hpp"
 #include "packline/sync.hpp"
+#include "packline/tablets.hpp"
 #include "packline/workflow.hpp"
 
 using emscripten::val;
@@ -297,6 +298,41 @@ class client {
     return o;
   }
   std::string device_id() const { return to_hex(r_->device_id()); }
+  // The clerk's tablets desk (tablets.hpp), on the admin device only.
+  val tablets(double now) {
+    auto r = packline::tablets::list(*r_, ms(now));
+    if (!r) return err_val(r.err());
+    val members = val::array();
+    for (auto& m : r->members) {
+      val o = val::object();
+      o.set("id", m.id); o.set("name", m.name); o.set("role", m.role); o.set("removed", m.removed);
+      val ts = val::array();
+      for (auto& t : m.tablets) {
+        val x = val::object();
+        x.set("device", t.device); x.set("status", t.status); x.set("joinedAt", static_cast<double>(t.joined_ms));
+        x.set("lastChangeAt", static_cast<double>(t.last_change_ms)); x.set("thisTablet", t.this_tablet);
+        ts.call<void>("push", x);
+      }
+      o.set("tablets", ts);
+      members.call<void>("push", o);
+    }
+    val invites = val::array();
+    for (auto& i : r->invites) {
+      val x = val::object();
+      x.set("id", i.id); x.set("member", i.member); x.set("name", i.name); x.set("role", i.role);
+      x.set("expiresAt", static_cast<double>(i.expires_ms)); x.set("status", i.status); x.set("device", i.device);
+      x.set("usedAt", static_cast<double>(i.used_ms));
+      invites.call<void>("push", x);
+    }
+    val o = val::object();
+    o.set("members", members);
+    o.set("invites", invites);
+    return o;
+  }
+  val revoke_tablet(const std::string& device, double now) { return done(packline::tablets::revoke(*r_, device, ms(now))); }
+  val remove_member(const std::string& member, double now) {
+    return done(packline::tablets::remove_member(*r_, member, ms(now)));
+  }
 
   // ---- members and meetings ----
   val members() {
@@ -665,6 +701,9 @@ EMSCRIPTEN_BINDINGS(packline) {
       .function("foundPanel", &client::found_panel)
       .function("inviteMember", &client::invite_member)
       .function("deviceId", &client::device_id)
+      .function("tablets", &client::tablets)
+      .function("revokeTablet", &client::revoke_tablet)
+      .function("removeMember", &client::remove_member)
       .function("members", &client::members)
       .function("meetings", &client::meetings)
       .function("meetingById", &client::meeting_by_id)

@@ -158,7 +158,7 @@ test('security: the clerk sets up a secured panel with a passphrase, publishes a
   await page.getByLabel('Name', { exact: true }).fill(MEMBER);
   await page.getByLabel('Role', { exact: true }).selectOption('member');
   await page.getByRole('button', { name: 'Create invite' }).click();
-  await page.locator('#invite-code-out').waitFor();
+  await page.locator('#invite-code-out').waitFor({ state: 'attached' });
   code = (await page.locator('#invite-code-out').inputValue()).trim();
   assert.match(code, /^[0-9a-f]{96}$/);
   assert.match(await page.locator('#invite-result').textContent(), new RegExp(`^Invite for ${MEMBER} \\(Panel member\\): one use, valid until`));

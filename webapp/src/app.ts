@@ -28,6 +28,8 @@ export class App implements Ctx {
   private renderQueued = false;
   // "Switch member": show the chooser until a member is picked.
   private choosing = false;
+  // The server refused this tablet for good (revoked, or its member removed).
+  private refused = false;
   me = '';
   role = '';
   members: Member[] = [];
@@ -51,7 +53,11 @@ export class App implements Ctx {
         `A change from another device was refused: ${reasons.join('; ')}. It is kept and tried again; the clerk’s page lists it.`, 'info'),
       onError: (m) => showBanner(m, 'error'),
       onSyncError: (e) => {
-        if (e.code === NOT_MEMBER || e.code === REVOKED) {
+        if (e.code === REVOKED) {
+          this.refused = true;
+          this.updateHeader();
+          showBanner('The clerk has taken this tablet off the panel (a lost tablet, or a member who has left), so it can no longer send or receive the panel’s work. If that is a mistake, ask the clerk for a new invite.', 'error');
+        } else if (e.code === NOT_MEMBER) {
           showBanner(`The server no longer accepts this tablet for your panel: ${e.message}. Ask the clerk.`, 'error');
         }
       },
@@ -124,10 +130,11 @@ export class App implements Ctx {
     const shown = link === 'open' && state === 'offline' ? 'connecting' : state;
     // A new tablet starting from the panel's snapshot: show how far it is.
     const snap = link === 'open' ? this.client.snapshotProgress() : null;
-    conn.textContent = snap && snap.total > 0
-      ? `Downloading pack history… ${Math.floor((100 * snap.received) / snap.total)}%`
-      : CONN_LABELS[shown];
-    conn.dataset.state = shown;
+    conn.textContent = this.refused ? 'Refused by the server'
+      : snap && snap.total > 0
+        ? `Downloading pack history… ${Math.floor((100 * snap.received) / snap.total)}%`
+        : CONN_LABELS[shown];
+    conn.dataset.state = this.refused ? 'offline' : shown;
     const n = this.client.pendingCount();
     const pending = byId('pending');
     pending.textContent = `${n} pending`;

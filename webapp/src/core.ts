@@ -13,6 +13,31 @@ export interface Member {
   name: string;
   role: string;
 }
+// The clerk's tablets desk (admin device only; client.tablets).
+export interface Tablet {
+  device: string;
+  status: 'active' | 'revoked' | 'removed';
+  joinedAt: number; // 0: the founder's own, enrolled when the panel was set up
+  lastChangeAt: number; // newest change from it this tablet holds; 0: none
+  thisTablet: boolean;
+  pending: boolean; // revoked or removed here, not yet on the server
+}
+export interface PanelMember extends Member {
+  removed: boolean;
+  pending: boolean; // removed here, not yet on the server
+  tablets: Tablet[];
+}
+export interface Invite {
+  id: string;
+  member: string;
+  name: string;
+  role: string;
+  expiresAt: number;
+  status: 'open' | 'used' | 'expired' | 'cancelled';
+  device: string; // the tablet that joined with it ('' unless used)
+  usedAt: number;
+  pending: boolean; // made here, not yet on the server: it works once it is
+}
 export interface Meeting {
   id: string;
   title: string;
@@ -322,6 +347,9 @@ export interface Client {
   foundPanel(name: string, role: string, nowMs: number): Id;
   inviteMember(name: string, role: string, nowMs: number, ttlMs: number): Fallible<{ member: string; code: string }>;
   deviceId(): string;
+  tablets(nowMs: number): Fallible<{ members: PanelMember[]; invites: Invite[] }>;
+  revokeTablet(device: string, nowMs: number): Ok;
+  removeMember(member: string, nowMs: number): Ok;
   members(): Fallible<Member[]>;
   meetings(): Fallible<Meeting[]>;
   meetingById(id: string): Fallible<Meeting>;
@@ -409,6 +437,7 @@ export interface Core {
 }
 
 // errc codes in client-core/include/packline/result.hpp.
+export const NOT_FOUND = 10;
 export const INVALID_ARGUMENT = 11;
 export const CORRUPT_REPLICA = 13;
 export const WRONG_PASSPHRASE = 15;

@@ -189,13 +189,25 @@ async function persistStorage(): Promise<void> {
 // '#/join' and '#/new-panel' lead to the set-up screens on a tablet without a
 // secured panel (fresh, or holding the demo); '#/join' also from the unlock
 // screen when the passphrase is forgotten.
+// An invite link ('#/join/<code>', tablets.ts) opens the join screen with
+// its code filled in. The code leaves the address bar and the history at
+// once, before anything else runs.
+function takeInviteCode(): string {
+  const m = /^#\/join\/([^/?]+)/.exec(location.hash);
+  if (!m) return '';
+  history.replaceState(null, '', '#/join');
+  return decodeURIComponent(m[1]);
+}
+
 function setupRoute(): 'join' | 'new-panel' | null {
   const m = /^#\/(join|new-panel)\b/.exec(location.hash);
   return m ? (m[1] as 'join' | 'new-panel') : null;
 }
 
 async function boot(): Promise<void> {
+  // A waiting new version reloads the page first, with the invite link intact.
   if (await startOnWaitingVersion()) return;
+  const inviteCode = takeInviteCode();
   registerServiceWorker();
   void persistStorage();
   await holdReplicaLock();
@@ -233,7 +245,7 @@ async function boot(): Promise<void> {
   }
   if (setup) {
     const proceed = (c: Client) => void run(c, store, false);
-    if (setup === 'join') showJoin(core, store, bytes, proceed);
+    if (setup === 'join') showJoin(core, store, bytes, proceed, inviteCode);
     else showFound(core, store, bytes, proceed);
     return;
   }

@@ -6,7 +6,7 @@
 
 import { nowMs } from './clock';
 import {
-  CORRUPT_REPLICA, INVALID_ARGUMENT, WRONG_PASSPHRASE, isError, type Client, type Core, type CoreError,
+  CORRUPT_REPLICA, INVALID_ARGUMENT, NOT_FOUND, WRONG_PASSPHRASE, isError, type Client, type Core, type CoreError,
 } from './core';
 import { byId, h, replaceChildren } from './dom';
 import { roleLabel } from './labels';
@@ -204,7 +204,11 @@ async function join(client: Client, code: string, status: (s: string) => void): 
         const me = client.myMember();
         if (me && client.syncState() === 'synced') {
           const s = client.signIn(me);
-          finish(isError(s) ? `You joined, but signing in failed: ${s.error.message}.` : null);
+          // The member's own row may come a moment later (sealed under a key
+          // the clerk's tablet grants after a key change): wait for it.
+          if (!isError(s)) finish(null);
+          else if (s.error.code !== NOT_FOUND) finish(`You joined, but signing in failed: ${s.error.message}.`);
+          else status('The server accepted this tablet. Fetching your panel…');
         } else if (me) {
           status('The server accepted this tablet. Fetching your panel…');
         }
@@ -218,10 +222,14 @@ async function join(client: Client, code: string, status: (s: string) => void): 
   });
 }
 
-export function showJoin(core: Core, store: ReplicaStore, old: Uint8Array | null, joined: (c: Client) => void): void {
+// `fromLink`: the code of the invite link that opened this screen (main.ts).
+export function showJoin(core: Core, store: ReplicaStore, old: Uint8Array | null, joined: (c: Client) => void, fromLink = ''): void {
   headerState('new');
   const code = h('textarea', { id: 'invite-code', name: 'code', rows: 3, autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', required: true });
-  const codeHint = h('p', { class: 'hint', id: 'invite-code-hint' }, 'The clerk gives each member a one-time code of 96 letters and digits.');
+  code.value = fromLink;
+  const codeHint = h('p', { class: 'hint', id: 'invite-code-hint' }, fromLink
+    ? 'Filled in from the clerk’s invite link. Choose your passphrase below.'
+    : 'Open the invite link the clerk sent you, or scan its QR code with this tablet’s camera: the code is then filled in for you. Otherwise type the 96 letters and digits of the code here.');
   const pass = newPassphrase();
   const error = h('p', { class: 'error', role: 'alert', id: 'join-error' });
   const busy = h('p', { class: 'notice', role: 'status', id: 'join-status' });
@@ -233,6 +241,7 @@ export function showJoin(core: Core, store: ReplicaStore, old: Uint8Array | null
     h('p', {}, 'Set up this tablet for your panel with the invite the clerk gave you. Everything your panel writes is encrypted; the server cannot read it.'),
     old ? h('p', { class: 'hint' }, 'The data already on this tablet is kept aside, not deleted.') : null,
     form);
+  if (fromLink) byId('passphrase').focus();
   onSealedSetup({ core, form, pass, error, busy, button, store, old }, 'Protecting this tablet’s copy with your passphrase…',
     (client) => join(client, code.value.replace(/\s+/g, ''), (m) => { busy.textContent = m; }), joined);
 }

@@ -107,7 +107,9 @@ struct invite_info {
   std::uint64_t expires_ms = 0;
   std::uint32_t epoch = 0;
   bytes sealed;
-  bool used = false;
+  bool used = false;   // joined, or its member was removed before anyone joined
+  bytes joined_by;     // the device that joined with it (empty: none)
+  std::uint64_t joined_ms = 0;  // the join's time (within max_join_skew_ms of the server's clock)
 };
 
 class state {
@@ -128,6 +130,10 @@ class state {
   bool applied(const bytes& actor, std::uint64_t seq) const { return applied_.count({actor, seq}) > 0; }
   const device_info* device(const bytes& pk) const;
   const invite_info* invite(const bytes& id) const;
+  // Every device and every invite the keyring has seen, revoked and used ones
+  // included (the admin device's list of tablets and invites).
+  const std::map<bytes, device_info>& all_devices() const { return devices_; }
+  const std::map<bytes, invite_info>& invites() const { return invites_; }
   // Current (non-revoked) devices, of one member when `member` is given.
   std::vector<std::pair<bytes, device_info>> devices(const bytes& member = {}) const;
   bool member_removed(const bytes& member) const { return removed_.count(member) > 0; }

@@ -201,6 +201,11 @@ class replica {
   std::size_t pending_count();
   result<void> acked(const bytes& actor, std::uint64_t seq, std::uint64_t server_seq);
 
+  // Per device, the time (its HLC wall clock) of the newest change from it
+  // that this replica holds; refused changes and unsigned-for-time records
+  // do not count. What the admin device shows as "last change seen".
+  std::map<bytes, std::uint64_t> last_change_ms();
+
   // Highest server sequence applied from pulls (pull from here).
   std::uint64_t cursor();
   result<void> set_cursor(std::uint64_t c);
@@ -246,6 +251,11 @@ class replica {
   // a new epoch whose key only the remaining devices receive.
   result<void> remove_member(const bytes& member, std::uint64_t now_ms);
   result<void> revoke_device(const bytes& device, std::uint64_t now_ms);
+  // This device's own keyring records not applied yet (not acknowledged by
+  // the server, or waiting for what the server stored before them), in the
+  // order made: e.g. a revocation made offline, which the keyring does not
+  // show until the server has it.
+  std::vector<keyring::record> unapplied_records();
   // Admin: the panel's offline lease.
   result<void> set_lease(std::uint64_t lease_ms, std::uint64_t now_ms);
   // Admin: a member's role.

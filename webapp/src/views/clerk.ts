@@ -3,8 +3,9 @@
 // new version, with what changed and where every annotation now stands, and
 // the clerk's corrections of the last version's agenda offered again);
 // record answers and actions; add members (in a secured panel: one-time
-// invites, made on the admin device); set up the plan's priorities and their
-// leads; see the changes from other tablets this tablet refused, and why.
+// invites as a link and QR code, and the tablets desk, on the admin device);
+// set up the plan's priorities and their leads; see the changes from other
+// tablets this tablet refused, and why.
 // Parsing, versioning, invites and every rule are the core's.
 
 import { nowMs } from '../clock';
@@ -16,6 +17,7 @@ import { structure, warmUp } from '../structure';
 import { pickMeeting } from './board';
 import { ForwardPlan } from './forwardplan';
 import { PublicSubmissions } from './submissions';
+import { TabletsDesk, inviteCard } from './tablets';
 
 interface Evidence { page: number; line: number; confidence: number }
 interface Preview {
@@ -55,7 +57,7 @@ export class ClerkView implements View {
   private readonly importInto = h('select', { id: 'import-into', name: 'into' });
   private readonly answers = h('div', {});
   private readonly actionsList = h('div', {});
-  private readonly members = h('ul', { class: 'plain-list' });
+  private readonly members = h('div', { class: 'members' });
   private readonly membersHint = h('p', { class: 'hint' });
   private readonly invite = h('div', { class: 'invite-result', id: 'invite-result', role: 'status' });
   private readonly inviteSlot = h('div', {});
@@ -75,6 +77,7 @@ export class ClerkView implements View {
   private meetingId: string;
   private answerForms = new Map<string, HTMLElement>();
   private readonly publicSubs: PublicSubmissions;
+  private readonly desk: TabletsDesk;
   private readonly forwardPlan: ForwardPlan;
 
   constructor(private readonly ctx: Ctx, meetingId: string) {
@@ -122,7 +125,7 @@ export class ClerkView implements View {
         () => this.ctx.client.inviteMember(name, invRole.value, now, days * 24 * 3600 * 1000));
       if (!this.report(r, invForm) || failed(r)) return;
       invName.value = '';
-      this.showInvite(name, invRole.value, new Date(now + days * 24 * 3600 * 1000), r.ok.code);
+      inviteCard(this.invite, name, invRole.value, new Date(now + days * 24 * 3600 * 1000), r.ok.code);
     });
     this.inviteForm = invForm;
 
@@ -155,6 +158,7 @@ export class ClerkView implements View {
     });
 
     this.publicSubs = new PublicSubmissions(ctx);
+    this.desk = new TabletsDesk(ctx);
     this.forwardPlan = new ForwardPlan(ctx, 'clerk');
     this.root = h('div', { class: 'clerk' },
       h('h1', { class: 'page-title' }, 'Clerk'),
@@ -214,7 +218,6 @@ export class ClerkView implements View {
       this.publicSubs.show(meeting.id);
     }
     this.forwardPlan.update();
-    replaceChildren(this.members, this.ctx.members.map((m) => h('li', {}, `${m.name} · ${roleLabel(m.role)}`)));
     this.renderEnrolment();
     this.renderPriorities();
     this.renderRefused();
@@ -238,25 +241,18 @@ export class ClerkView implements View {
     this.membersHint.textContent = !secured
       ? 'This is an open panel: a member added here can sign in on any tablet of the panel. Invites are for secured panels.'
       : admin
-        ? 'Each member joins on their own tablet with a one-time invite. Give the code to that member only.'
+        ? 'Each member joins on their own tablet with a one-time invite link. Send it to that member only.'
         : 'Invites are made on the tablet that set up the panel.';
     if (admin !== (this.inviteSlot.firstChild === this.inviteForm)) replaceChildren(this.inviteSlot, admin ? this.inviteForm : null);
+    // The tablet that manages the panel sees each member's tablets and the
+    // invites; any other sees the members only.
+    if (admin) {
+      if (this.members.firstChild !== this.desk.root) replaceChildren(this.members, this.desk.root);
+      this.desk.update();
+    } else {
+      replaceChildren(this.members, h('ul', { class: 'plain-list' }, this.ctx.members.map((m) => h('li', {}, `${m.name} · ${roleLabel(m.role)}`))));
+    }
     if (!secured !== (this.memberSlot.firstChild === this.memberForm)) replaceChildren(this.memberSlot, secured ? null : this.memberForm);
-  }
-
-  private showInvite(name: string, role: string, until: Date, code: string): void {
-    const out = h('textarea', { dir: 'auto', id: 'invite-code-out', readonly: true, rows: 3, spellcheck: 'false' }, code);
-    const copied = h('span', { class: 'saved', role: 'status' });
-    replaceChildren(this.invite,
-      h('p', {}, `Invite for ${name} (${roleLabel(role)}): one use, valid until ${until.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })}. It works once it has reached the server: check that nothing is pending above.`),
-      h('div', { class: 'field' }, h('label', { for: 'invite-code-out' }, `Invite code for ${name}`), out),
-      h('div', { class: 'actions' },
-        h('button', {
-          type: 'button', onclick: () => {
-            out.select();
-            void navigator.clipboard?.writeText(code).then(() => { copied.textContent = 'Copied.'; }, () => { copied.textContent = 'Select the code and copy it.'; });
-          },
-        }, 'Copy code'), copied));
   }
 
   // `from`: the form or control used, so a refusal shows next to it.
