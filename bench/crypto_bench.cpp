@@ -1,4 +1,4 @@
-// bench/run crypto (issue 4): sealing and opening changes per second, Argon2id
+// bench/run crypto: sealing and opening changes per second, Argon2id
 // time, and the sync path (commit -> server admission -> apply on another
 // replica) of an open panel against a secured one, in one process. Prints
 // JSON lines {"suite","case","impl","metric","value","unit"}; built natively

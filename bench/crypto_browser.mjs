@@ -1,4 +1,4 @@
-// bench/run crypto, Chromium part (issue 4): the WASM core in headless
+// bench/run crypto, Chromium part: the WASM core in headless
 // Chromium (playwright-core from webapp/node_modules, the system browser):
 // Argon2id as a tablet pays it when setting and when entering the passphrase,
 // and sealing/opening the replica. JSON lines like the other suites.

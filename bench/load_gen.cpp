@@ -1,4 +1,4 @@
-// Load generator of `bench/run server` (issue 5, item 8): starts a server
+// Load generator of `bench/run server`: starts a server
 // (packline-server, then the plain Beast echo server as the ceiling) on
 // 127.0.0.1 and measures (a) idle connections and the server's RSS, (b) fan-out
 // of small changes in spaces of members, (c) cold catch-up of a big space,

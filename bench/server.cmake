@@ -1,4 +1,4 @@
-# Server suite of bench/run (issue 5): the load generator and the plain Beast
+# Server suite of bench/run: the load generator and the plain Beast
 # echo server it measures as the ceiling. Included from bench/CMakeLists.txt.
 add_executable(load_gen load_gen.cpp)
 target_link_libraries(load_gen PRIVATE client_core Boost::headers Threads::Threads)

@@ -1,4 +1,4 @@
-// Webapp size and speed budget (issue 7 item 10), measured with the real
+// Webapp size and speed budget, measured with the real
 // server binary and the system Chromium: prints one JSON line per result,
 // {"suite":"webapp","case","impl":"ours","metric","value","unit"}.
 //   - gzip bytes of the app shell (what a cold start loads), of the WASM core,

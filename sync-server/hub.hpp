@@ -29,7 +29,7 @@ struct live_event {
 class subscriber {
  public:
   virtual void on_live(const live_event& e) = 0;
-  // The space's keyring changed (issue 4: a member removed, a device
+  // The space's keyring changed (a member removed, a device
   // revoked): a session whose device is now refused closes at once.
   virtual void on_keyring_changed() = 0;
 

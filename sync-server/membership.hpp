@@ -1,4 +1,4 @@
-// Membership of secured spaces on the server (issue 4): per space, the
+// Membership of secured spaces on the server: per space, the
 // keyring built from its stored keyring records (client-core's
 // keyring::state, the same code every replica runs), so the server refuses
 // pushes and pulls of devices that are not members or were revoked, and

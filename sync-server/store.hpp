@@ -120,7 +120,7 @@ class store {
   // stores `candidate` and returns it.
   virtual result<bytes> ensure_default_space(const bytes& candidate) = 0;
 
-  // Issue 4: the keyrings of secured spaces, shared by every session of this
+  // Secured panels: the keyrings of secured spaces, shared by every session of this
   // store. Not part of the storage contract: implementations never touch it,
   // only sync_handler does, on the io thread (it is rebuilt from the stored
   // records, see membership.hpp).

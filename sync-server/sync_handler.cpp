@@ -251,7 +251,7 @@ void sync_handler::on_push(const proto::push& m, done_fn done) {
     job.envelopes.push_back(std::move(e));
   }
 
-  // Issue 4: membership and keyring records, against a copy of the space's
+  // Secured panels: membership and keyring records, against a copy of the space's
   // keyring that replaces it once the batch is stored (signatures are
   // checked by services before anything is stored; a bad one drops the copy).
   space_keyring* kr = keyrings_ ? keyrings_->find(space_) : nullptr;

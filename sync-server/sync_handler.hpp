@@ -92,7 +92,7 @@ class sync_handler {
   bytes device_;
   bytes space_;
   bytes nonce_;
-  // Issue 4: the shared keyrings (the store's), known after auth; io thread only.
+  // Secured panels: the shared keyrings (the store's), known after auth; io thread only.
   membership* keyrings_ = nullptr;
   // A secured space's gate for reads: not_member / revoked, or ok.
   result<void> may_read() const;

@@ -1,4 +1,4 @@
-// Issue 4 end to end: the real packline-server and the packline CLI, replicas
+// Secured panels end to end: the real packline-server and the packline CLI, replicas
 // sealed at rest (PACKLINE_PASSPHRASE). A clerk founds a secured panel and
 // invites a member; afterwards neither the server's data folder nor the
 // devices' folders hold any marker the members typed; a wrong passphrase and

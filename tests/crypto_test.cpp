@@ -67,7 +67,7 @@ TEST_CASE("crypto: seed round-trips and wrong seed size is refused") {
   CHECK(crypto::signing_key::from_seed(bytes(31, 0)).err().code == errc::invalid_argument);
 }
 
-// ---- issue 4: sealing, key agreement, Argon2id, at rest --------------------
+// ---- secured panels: sealing, key agreement, Argon2id, at rest --------------------
 
 #include "packline/at_rest.hpp"
 

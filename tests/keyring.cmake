@@ -1,4 +1,4 @@
-# Issue 4 tests that need the server: sync_handler membership in process, and
+# Secured-panel tests that need the server: sync_handler membership in process, and
 # the real server with the packline CLI end to end. Included from
 # tests/CMakeLists.txt after server.cmake (which provides packline_server_test).
 if(TARGET server_test_support)

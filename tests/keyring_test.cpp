@@ -1,4 +1,4 @@
-// Keyring, sealed envelopes and the checks on apply (issue 4): replicas of a
+// Keyring, sealed envelopes and the checks on apply: replicas of a
 // secured panel synced through an in-process stand-in for the server that
 // runs the same keyring::admit the real server runs, in server order.
 #include <doctest/doctest.h>

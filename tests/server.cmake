@@ -31,7 +31,7 @@ add_test(NAME server_integration_test COMMAND server_integration_test)
 set_tests_properties(server_integration_test PROPERTIES TIMEOUT 300
   ENVIRONMENT "PACKLINE_SERVER_BIN=$<TARGET_FILE:packline-server>")
 
-# Issue 5: fan-out, slow consumers, snapshots, kill -9 storm (real binary).
+# Server at scale: fan-out, slow consumers, snapshots, kill -9 storm (real binary).
 add_executable(server_scale_test server_scale_test.cpp $<TARGET_OBJECTS:test_main>)
 target_link_libraries(server_scale_test PRIVATE server_test_support doctest::doctest)
 target_include_directories(server_scale_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})

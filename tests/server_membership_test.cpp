@@ -1,4 +1,4 @@
-// The server's membership checks for secured spaces (issue 4), through
+// The server's membership checks for secured spaces, through
 // sync_handler on a real sqlite_store: strangers may only push their join,
 // removed and revoked devices are refused at once, forged keyring records
 // and wrong epochs are refused, and the data folder holds no plaintext.

@@ -1,4 +1,4 @@
-// The real packline-server under pressure (issue 5): live fan-out to v2
+// The real packline-server under pressure: live fan-out to v2
 // sessions and notify to v1 ones, a stuck reader told to resync and dropped
 // with bounded server memory, snapshots uploaded in chunks and fetched by a
 // new device, and kill -9 during a push storm from many clients. Each case

@@ -1042,7 +1042,7 @@ bytes snapshot_blob_header(const snapshot_blob& b) {
   return out;
 }
 
-// ---------- keyring records (issue 4) ----------
+// ---------- keyring records ----------
 // [kind, admin_pk, member, device, xpk, invite_id, invite_pk, sealed, role,
 //  expires_ms, at_ms, lease_ms, epoch, [[device, sealed], ...], prev, sig]
 // Fixed arity: unused fields are empty; keyring::state checks exact sizes.

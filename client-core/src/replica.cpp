@@ -614,7 +614,7 @@ result<void> replica::load_state() {
   if (*hr)
     clock_ = hlc_clock({static_cast<std::uint64_t>((*h)->column_int(0)), static_cast<std::uint32_t>((*h)->column_int(1))});
   (*h)->reset();
-  return load_keys();  // keyring and keys (issue 4, replica_keys.cpp)
+  return load_keys();  // keyring and keys (replica_keys.cpp)
 }
 
 // This device's next sequence number and text id, as stored.
@@ -1330,7 +1330,7 @@ result<std::uint64_t> replica::commit(std::vector<op> ops, std::uint64_t now_ms)
   envelope e;
   e.space = sp;
   e.seq = next_seq_;
-  PL_TRY(seal_change(e, codec::encode_body(body, key_.public_key())));  // sealed under the epoch's key (issue 4)
+  PL_TRY(seal_change(e, codec::encode_body(body, key_.public_key())));  // sealed under the epoch's key
   bytes env = codec::encode_envelope(e);
   if (env.size() > limits::max_envelope_bytes) return make_error(errc::too_large, "this change is too large to send");
   PL_TRY(batch([&]() -> result<void> {
@@ -1537,7 +1537,7 @@ std::optional<change_ref> replica::missing_dep(const bytes& actor, std::uint64_t
 result<void> replica::apply_change(const envelope& e, const bytes& env_bytes, change_body& body, std::uint64_t server_seq,
                                    std::uint64_t now_ms) {
   clock_.observe(body.hlc, now_ms);  // never a reason to refuse: see "How replicas converge"
-  if (auto ok = check_remote(e, body); !ok) {  // the panel's rules (issue 4): known, ops not applied
+  if (auto ok = check_remote(e, body); !ok) {  // the panel's rules: known, ops not applied
     PL_TRY(record_refused(e, env_bytes, server_seq));
     return ok.err();
   }
@@ -1720,7 +1720,7 @@ result<apply_status> replica::apply_verified(const envelope& e, const bytes& env
   // after it, whatever its covered list claims, so such a change applies.
   if (applied(e.actor, e.seq) && server_seq <= snapshot_cursor()) return apply_status::duplicate;
   judge_at(e, server_seq);
-  auto body = open_change(e);  // checks member device and epoch, then opens (issue 4)
+  auto body = open_change(e);  // checks member device and epoch, then opens
   if (!body) {
     if (body.err().code == errc::no_key) {  // its epoch's key is on its way: keep it
       PL_TRY(hold_sealed(e, envelope_bytes, server_seq));

@@ -1,4 +1,4 @@
-// Issue 4 inside the replica: keyring records in the change stream, sealing
+// Secured panels inside the replica: keyring records in the change stream, sealing
 // and opening change payloads per epoch, the checks every replica makes on a
 // remote change (member device, epoch, the panel's rules), member keys for
 // private content, the offline lease and the sealed image at rest.
@@ -480,7 +480,7 @@ result<apply_status> replica::apply_record(const envelope& e, const bytes& env_b
   return apply_status::applied;
 }
 
-// Issue 4: this device's own records take effect when the server has
+// Secured panels: this device's own records take effect when the server has
 // acknowledged them, not only when they come back in a pull, so a founding
 // device is secured() as soon as its genesis is stored. Records must apply in
 // server order, so one applies here only when every change the server stored
@@ -530,7 +530,7 @@ result<void> replica::settle_acked() {
   return {};
 }
 
-// Issue 4, rules "as of" a change's place in server order: the server stores
+// Rules "as of" a change's place in server order: the server stores
 // a change only while its device is a member, so a change it stored before
 // the record that removed (or revoked) the device stays valid, even on a
 // replica that applies it later: held for its epoch key, or waiting for a

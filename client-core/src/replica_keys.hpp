@@ -1,4 +1,4 @@
-// Private to client-core: what a replica holds for issue 4 besides its SQLite
+// Private to client-core: what a replica holds for secured panels besides its SQLite
 // image (keyring state replayed from the image, unwrapped keys, the storage
 // key). Owned by one replica; see replica_keys.cpp.
 #pragma once

@@ -156,7 +156,7 @@ result<void> check(const row_change& c, role r) {
     return {};
   }
   if (t == "reading") {
-    // What a member has read (issue 6) is theirs alone: the row names its
+    // What a member has read is theirs alone: the row names its
     // member, and only that member writes it.
     if (!c.row_author.empty() && c.row_author != c.actor) return refuse("only the member records what they have read");
     return {};

@@ -256,7 +256,7 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
         } else if constexpr (std::is_same_v<T, proto::welcome>) {
           if (phase_ != phase::auth_sent) return make_error(errc::bad_state, "unexpected welcome");
           PL_TRY(r_.set_space(msg.space));
-          PL_TRY(r_.contacted(now_ms));  // the offline lease starts again (issue 4)
+          PL_TRY(r_.contacted(now_ms));  // the offline lease starts again
           // v4: how far the host's clock is from the server's (for the UI).
           if (msg.time) clock_offset_ = static_cast<std::int64_t>(*msg.time) - static_cast<std::int64_t>(now_ms);
           // A join not yet pushed carries the server's time, not the

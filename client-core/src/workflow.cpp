@@ -1614,7 +1614,7 @@ namespace {
 // current version's blocks, same item first)?
 void resolve(annotation& an, const row& ann, const std::optional<row>& old_block, const std::vector<cand>& cands) {
   (void)ann;
-  const std::string quote = an.quote, prefix = an.prefix, suffix = an.suffix;  // opened if private (issue 4)
+  const std::string quote = an.quote, prefix = an.prefix, suffix = an.suffix;  // opened if private
   const std::string hash = ann.text("block_hash");
   const bytes item = bytes_of(ann, "item");
   auto place = [&](anchor_status st, const row& b, std::size_t s, std::size_t e, const std::string& text) {

@@ -270,7 +270,7 @@ class client {
  public:
   explicit client(std::unique_ptr<replica> r) : r_(std::move(r)), s_(*r_) {}
 
-  // Sealed at rest (issue 4) once setPassphrase was called or the client was
+  // Sealed at rest once setPassphrase was called or the client was
   // opened with openSealedClient; plain bytes otherwise.
   val save() {
     auto b = r_->has_passphrase() ? r_->save_sealed() : r_->save();
@@ -678,7 +678,7 @@ val create_client() {
 }
 
 val open_client(const val& image) { return wrap(replica::open(to_bytes(image))); }
-// Issue 4: a sealed replica (errors: 15 wrong passphrase, 13 damaged; a
+// Secured panels: a sealed replica (errors: 15 wrong passphrase, 13 damaged; a
 // client whose lease expired opens locked: save it, then sync).
 val open_sealed_client(const val& sealed, const std::string& passphrase, double now_ms) {
   return wrap(replica::open_sealed(to_bytes(sealed), passphrase, ms(now_ms)));

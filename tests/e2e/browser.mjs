@@ -222,7 +222,7 @@ export async function assertAccessible(page, screen) {
   if (v.length) throw new Error(`${page.tabletName}: accessibility violations on ${screen}:\n${v.join('\n')}`);
 }
 
-// Visible buttons, links and form fields smaller than 44x44 CSS px (DESIGN.md §7).
+// Visible buttons, links and form fields smaller than 44x44 CSS px.
 export function smallTargets(page) {
   return page.evaluate(() => [...document.querySelectorAll('button, a[href], input, select, textarea, [role=button]')]
     .filter((e) => {

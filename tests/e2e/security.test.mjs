@@ -1,4 +1,4 @@
-// Issue 4 in the browser, through the real server, at tablet sizes:
+// Secured panels in the browser, through the real server, at tablet sizes:
 // - the clerk sets up a secured panel on a tablet (passphrase with a strength
 //   hint), publishes a pack and invites a member; the app asks for persistent
 //   storage and says whether it got it;

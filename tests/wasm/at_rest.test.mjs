@@ -1,4 +1,4 @@
-// Issue 4 in the WASM core: the replica sealed at rest (Argon2id +
+// Secured panels in the WASM core: the replica sealed at rest (Argon2id +
 // XChaCha20-Poly1305), wrong passphrase vs damaged bytes, and the time one
 // unlock costs under V8 (printed, never asserted).
 // Run with: node --no-experimental-fetch --test tests/wasm/

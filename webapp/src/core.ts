@@ -334,7 +334,7 @@ type Id = Fallible<{ id: string }>;
 
 export interface Client {
   save(): Fallible<{ bytes: Uint8Array }>;
-  // Issue 4: sealed at rest from the next save on (Argon2id; blocks for about a second in WASM).
+  // Secured panels: sealed at rest from the next save on (Argon2id; blocks for about a second in WASM).
   setPassphrase(passphrase: string): Ok;
   // The panel's offline lease expired: keys dropped; only sync until the server accepts the device.
   locked(): boolean;

@@ -1,4 +1,4 @@
-// The screens before the app (issue 4, at rest and enrolment): unlock a sealed
+// The screens before the app (at rest and enrolment): unlock a sealed
 // replica with the member's passphrase; join a secured panel with the clerk's
 // invite code; set up (found) a new secured panel. Keys, sealing, invites and
 // their checks are the core's; this module only asks, shows and stores bytes.

@@ -1,4 +1,4 @@
-// The replica at rest (DESIGN.md §4, issue 4): the bytes a device stores
+// The replica at rest: the bytes a device stores
 // (browser storage, native file) are the replica image sealed with
 // XChaCha20-Poly1305 under a key derived from the member's passphrase with
 // Argon2id. Pure functions; the host keeps the storage_key in memory after

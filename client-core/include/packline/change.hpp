@@ -1,5 +1,5 @@
 // A change: one local transaction of one device, the unit of signing,
-// encryption and sync (DESIGN.md §3). Plain values; encoding is in codec.hpp.
+// encryption and sync. Plain values; encoding is in codec.hpp.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -70,7 +70,7 @@ class envelope_checks {
 
 bytes sha256(const bytes& b);
 
-// ---- secrets and key agreement (issue 4) -----------------------------------
+// ---- secrets and key agreement -----------------------------------
 
 // Secret bytes (a space key, a member key, a storage key): wiped on
 // destruction and on assignment; compared in constant time.

@@ -1,4 +1,4 @@
-// The panel's keyring (DESIGN.md §4, issue 4): who belongs to a secured space,
+// The panel's keyring: who belongs to a secured space,
 // with which role and device keys, which invites are open, and the space key
 // epoch. It is built from keyring records that travel in the change stream as
 // plaintext envelopes (epoch = record_epoch), signed by the panel's admin key

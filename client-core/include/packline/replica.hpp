@@ -219,7 +219,7 @@ class replica {
   // order (convergence checks).
   bytes digest();
 
-  // ---- keys, membership, lease and the replica at rest (issue 4) ----------
+  // ---- keys, membership, lease and the replica at rest ----------
   // Implemented in replica_keys.cpp. A space is *secured* once its genesis
   // keyring record is applied: from then on every change is sealed under the
   // current epoch's space key, and every remote change is checked against
@@ -377,7 +377,7 @@ class replica {
                             std::uint64_t server_seq, std::uint64_t now_ms);
   result<void> drain_waiting(const bytes& actor, std::uint64_t seq, std::uint64_t now_ms);
   result<std::vector<change_ref>> heads();
-  // Issue 4 (replica_keys.cpp).
+  // Secured panels (replica_keys.cpp).
   struct keys;
   std::unique_ptr<keys> keys_;
   result<void> load_keys();

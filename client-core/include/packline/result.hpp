@@ -25,7 +25,7 @@ enum class errc : std::uint32_t {
   clock_skew = 12,          // no longer produced (a change is never refused for its time); the number stays taken
   corrupt_replica = 13,     // replica image is damaged
   crypto = 14,              // crypto primitive failed (e.g. no randomness)
-  // Issue 4: keys, membership and the replica at rest.
+  // Secured panels: keys, membership and the replica at rest.
   wrong_passphrase = 15,    // the stored replica does not open with this passphrase
   not_member = 16,          // the device is not a member of the (secured) panel
   revoked = 17,             // the device or its member was removed from the panel

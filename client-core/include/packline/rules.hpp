@@ -1,6 +1,6 @@
-// The panel's role rules, in one place (DESIGN.md §2): who may write which
+// The panel's role rules, in one place: who may write which
 // field of which row. The workflow checks every op before it commits; replica
-// apply (issue 4) will call the same check() on remote changes so that every
+// apply calls the same check() on remote changes so that every
 // replica accepts and rejects the same writes. Pure functions, no I/O.
 #pragma once
 #include <cstdint>
@@ -60,7 +60,7 @@ bytes kloe_priority(const bytes& existing, const std::vector<op>& ops, const byt
 // tables without one.
 const char* author_field(std::string_view table);
 
-// Question statuses a draft moves through (DESIGN.md §2).
+// Question statuses a draft moves through.
 bool valid_question_status(std::string_view s);
 
 }  // namespace packline::rules

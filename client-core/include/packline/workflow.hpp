@@ -1,4 +1,4 @@
-// The panel's workflow on top of a replica (DESIGN.md §2, issue 6): members,
+// The panel's workflow on top of a replica: members,
 // meetings and packs, annotations, questions and the panel's rules, plan
 // priorities and KLOEs, the chair's consolidated list, answers and actions.
 // Every client (web and native) goes through these calls. Ids cross this API
@@ -55,14 +55,14 @@ std::string signed_in_member(replica& r);
 result<void> sign_in(replica& r, const std::string& member_id);
 // The signed-in member's role ("" when not signed in).
 std::string my_role(replica& r);
-// A device joining a panel adds its member (until invites, issue 4, do it):
+// A device joining a panel adds its member (an open panel; invites do it in a secured one):
 // role "member" or "independent_member"; the first member of a panel with no
 // clerk may also be "clerk" or "chair". Signs in as the new member.
 result<std::string> register_member(replica& r, const std::string& name, const std::string& role, std::uint64_t now_ms);
 // Clerk or chair: add another member, or (same name, "Cllr" aside) change
 // the role of one already on the panel; returns the member's id.
 result<std::string> add_member(replica& r, const std::string& name, const std::string& role, std::uint64_t now_ms);
-// Issue 4, secured panels. found_panel: a new device (no change yet) founds a
+// Secured panels. found_panel: a new device (no change yet) founds a
 // secured panel in a fresh space, holds its admin key, adds the founder's
 // member row (`name`, `role`) and signs in as it; returns the member id.
 result<std::string> found_panel(replica& r, const std::string& name, const std::string& role, std::uint64_t now_ms);
