@@ -1,5 +1,5 @@
 // crdt suite, JS side: the same trace and the same two modes as
-// crdt_bench.cpp, for impl = yjs, automerge (npm packages) and ours-wasm (the
+// crdt_bench.cpp, for impl = yjs, automerge, loro (npm packages) and ours-wasm (the
 // Emscripten build of client-core). One impl and mode per process, so peak
 // RSS is that run's own. Prints JSON lines.
 // usage: node --no-experimental-fetch crdt.mjs IMPL TRACE each|batch
@@ -67,6 +67,34 @@ async function runAutomerge() {
   return { ms, a: a.t.toString(), b: b.t.toString(), encoded: A.save(a).length, wire, note: hasAstral ? 'astral' : '' };
 }
 
+async function runLoro() {
+  const { LoroDoc } = await import('loro-crdt');
+  // LoroText counts Unicode code points, like the traces.
+  const a = new LoroDoc(), b = new LoroDoc();
+  a.setPeerId(1n); b.setPeerId(2n);
+  const ta = a.getText('t');
+  const t0 = performance.now();
+  let wire = 0;
+  if (mode === 'each') {
+    // Each edit its own commit, sent as the update Loro hands to peers.
+    const unsubscribe = a.subscribeLocalUpdates((u) => { wire += u.length; b.import(u); });
+    for (const [pos, del, ins] of trace.patches) {
+      if (del) ta.delete(pos, del);
+      if (ins) ta.insert(pos, ins);
+      a.commit();
+    }
+    unsubscribe();
+  } else {
+    for (const [pos, del, ins] of trace.patches) { if (del) ta.delete(pos, del); if (ins) ta.insert(pos, ins); }
+    a.commit();
+    const u = a.export({ mode: 'update' });
+    wire = u.length;
+    b.import(u);
+  }
+  const ms = performance.now() - t0;
+  return { ms, a: ta.toString(), b: b.getText('t').toString(), encoded: a.export({ mode: 'snapshot' }).length, wire };
+}
+
 async function runOursWasm() {
   const modPath = path.resolve(import.meta.dirname, '../build-wasm/client-core/wasm/packline_core.mjs');
   globalThis.__dirname = path.dirname(modPath);
@@ -94,7 +122,7 @@ async function runOursWasm() {
   return r;
 }
 
-const runners = { yjs: runYjs, automerge: runAutomerge, 'ours-wasm': runOursWasm };
+const runners = { yjs: runYjs, automerge: runAutomerge, loro: runLoro, 'ours-wasm': runOursWasm };
 if (!runners[impl]) { console.error(`unknown impl ${impl}`); process.exit(2); }
 const r = await runners[impl]();
 if (r.a !== trace.endContent || r.b !== trace.endContent) {

@@ -7,6 +7,13 @@
 //     restarted with the same profile, no network, server down);
 //   - a generated 300-page pack: time to import it (clerk), to open its
 //     largest item in the reader, and to search the whole pack.
+//   - a tablet's first visit on a weak connection: Lighthouse (npm, in bench/)
+//     in its mobile profile (simulated slow 4G, 4x CPU slowdown) against the
+//     real server: first and largest contentful paint, total blocking time,
+//     time to interactive, bytes transferred and the WASM core's share; then
+//     the same throttling applied for real (devtools) to time the moment the
+//     sign-in list can be used (the app's `packline-signin-usable` mark).
+//     PACKLINE_BENCH_LIGHTHOUSE=0 skips it.
 // Needs build/sync-server/packline-server (or $PACKLINE_SERVER) and webapp/dist
 // (npm --prefix webapp run build). Timings are medians of $PACKLINE_BENCH_RUNS (default 5).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -85,8 +92,56 @@ function timed(page, fn, arg) {
   }, [fn.toString(), arg]);
 }
 
+// ---- first visit on slow 4G (Lighthouse) ------------------------------------
+async function firstVisit() {
+  const { default: lighthouse } = await import('lighthouse');
+  const chromeLauncher = await import('chrome-launcher');
+  const server = await PacklineServer.start('bench-lighthouse');
+  const chrome = await chromeLauncher.launch({
+    chromePath: process.env.PACKLINE_CHROMIUM ?? '/usr/bin/chromium',
+    chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu'],
+  });
+  const mobile = { formFactor: 'mobile', screenEmulation: { mobile: true, width: 412, height: 823, deviceScaleFactor: 1.75, disabled: false } };
+  // Lighthouse's mobile defaults: slow 4G (150 ms RTT, 1.6 Mbps down) and a 4x slower CPU.
+  const slow4g = { rttMs: 150, throughputKbps: 1638.4, requestLatencyMs: 562.5, downloadThroughputKbps: 1474.56, uploadThroughputKbps: 675, cpuSlowdownMultiplier: 4 };
+  const run = async (method) => {
+    const r = await lighthouse(server.url, { port: chrome.port, output: 'json', logLevel: 'error', onlyCategories: ['performance'] },
+      { extends: 'lighthouse:default', settings: { ...mobile, throttlingMethod: method, throttling: slow4g, disableStorageReset: false } });
+    return r.lhr;
+  };
+  try {
+    const sim = [], real = [];
+    for (let i = 0; i < Math.min(RUNS, 3); i++) {
+      const lhr = await run('simulate');
+      const a = lhr.audits;
+      const wasm = (a['network-requests'].details?.items ?? []).find((it) => it.url.endsWith('.wasm'));
+      sim.push({
+        fcp: a['first-contentful-paint'].numericValue, lcp: a['largest-contentful-paint'].numericValue,
+        tbt: a['total-blocking-time'].numericValue, tti: a.interactive.numericValue,
+        bytes: a['total-byte-weight'].numericValue, wasm: wasm?.transferSize ?? 0,
+      });
+      const lhr2 = await run('devtools');
+      const mark = (lhr2.audits['user-timings'].details?.items ?? []).find((it) => it.name === 'packline-signin-usable');
+      if (mark) real.push(mark.startTime);
+    }
+    const m = (k) => median(sim.map((x) => x[k]));
+    emit('first_visit_slow4g', 'first_contentful_paint_ms', Math.round(m('fcp')), 'ms');
+    emit('first_visit_slow4g', 'largest_contentful_paint_ms', Math.round(m('lcp')), 'ms');
+    emit('first_visit_slow4g', 'total_blocking_time_ms', Math.round(m('tbt')), 'ms');
+    emit('first_visit_slow4g', 'time_to_interactive_ms', Math.round(m('tti')), 'ms');
+    emit('first_visit_slow4g', 'transferred_bytes', Math.round(m('bytes')), 'bytes');
+    emit('first_visit_slow4g', 'wasm_transferred_bytes', Math.round(m('wasm')), 'bytes');
+    if (real.length) emit('first_visit_slow4g', 'signin_usable_ms', Math.round(median(real)), 'ms');
+    else console.error('bench webapp: the packline-signin-usable mark was never set');
+  } finally {
+    await chrome.kill();
+    await server.stop();
+  }
+}
+
 async function main() {
   sizes();
+  if (process.env.PACKLINE_BENCH_LIGHTHOUSE !== '0') await firstVisit();
   const server = await PacklineServer.start('bench-webapp');
   const browser = await launchBrowser();
   const profile = mkdtempSync(join(tmpdir(), 'packline-bench-profile-'));

@@ -9,13 +9,15 @@ export NODE_PATH=/usr/share/nodejs   # Debian's Emscripten optimiser needs it
 export CCACHE_BASEDIR="$here" CCACHE_NOHASHDIR=1
 jobs=${PACKLINE_JOBS:-$(nproc)}
 
-[ -f build/build.ninja ] || cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# The two builds are CMakePresets.json's presets; emcmake adds Emscripten's
+# toolchain to the WASM one.
+[ -f build/build.ninja ] || cmake --preset native >/dev/null
 echo "build: native"
-cmake --build build -j"$jobs"
+cmake --build --preset native -j"$jobs"
 
-[ -f build-wasm/build.ninja ] || emcmake cmake -S . -B build-wasm -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+[ -f build-wasm/build.ninja ] || emcmake cmake --preset wasm >/dev/null
 echo "build: wasm core"
-cmake --build build-wasm -j"$jobs" --target packline_core_wasm
+cmake --build --preset wasm -j"$jobs"
 
 # The webapp is rebuilt only when its sources or the core changed.
 stamp=build/.webapp-build-stamp

@@ -64,6 +64,7 @@ result<void> seed_demo(store& db) {
 std::string usage() {
   return "usage: packline-server [--host ADDR] [--port N] [--data DIR] [--webapp DIR] [--demo]\n"
          "                       [--tls-cert PEM --tls-key PEM] [--log-level debug|info|warn|error]\n"
+         "                       [--log-format text|json]\n"
          "  --host ADDR    address to listen on (default 127.0.0.1)\n"
          "  --port N       TCP port (default 8080; 0 picks a free one)\n"
          "  --data DIR     folder of the server store (default ./packline-data; created)\n"
@@ -74,6 +75,7 @@ std::string usage() {
          "  --tls-key PEM  its private key (both or neither; plain HTTP is for loopback and tests)\n"
          "  --max-outbound-mb N  memory for frames queued to all clients together (default 64);\n"
          "                 past it the clients holding the most (readers that stopped) are cut\n"
+         "  --log-format F text (key=value, the default) or json (one object per line)\n"
          "  --version      print the version and exit\n"
          "       packline-server backup DEST [--data DIR]\n"
          "                 a consistent copy of the store into the empty folder DEST, while\n"
@@ -154,6 +156,12 @@ result<options> parse_options(const std::vector<std::string>& args) {
       else if (v == "warn") o.level = log_level::warn;
       else if (v == "error") o.level = log_level::error;
       else return make_error(errc::invalid_argument, "unknown log level " + v);
+    } else if (a == "--log-format") {
+      std::string v;
+      if (!need(v)) return make_error(errc::invalid_argument, "--log-format needs text or json");
+      if (v == "text") o.format = log_format::text;
+      else if (v == "json") o.format = log_format::json;
+      else return make_error(errc::invalid_argument, "unknown log format " + v + " (text or json)");
     } else {
       return make_error(errc::invalid_argument, "unknown argument " + args[i]);
     }

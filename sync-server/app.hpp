@@ -27,6 +27,7 @@ struct options {
   // Server-wide cap on bytes queued for clients (tuning.hpp explains the default).
   std::size_t outbound_cap = tuning::outbound_global_max_bytes;
   log_level level = log_level::info;
+  log_format format = log_format::text;
   bool help = false;
   bool version = false;
 };

@@ -11,6 +11,7 @@ namespace packline::server {
 namespace {
 
 std::atomic<int> min_level{static_cast<int>(log_level::info)};
+std::atomic<int> format{static_cast<int>(log_format::text)};
 
 const char* level_name(log_level l) {
   switch (l) {
@@ -22,18 +23,9 @@ const char* level_name(log_level l) {
   return "info";
 }
 
-void append_value(std::string& out, std::string_view v, bool always_quote = false) {
-  bool quote = always_quote || v.empty();
-  for (char c : v) {
-    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20) {
-      quote = true;
-      break;
-    }
-  }
-  if (!quote) {
-    out.append(v);
-    return;
-  }
+// A JSON string (RFC 8259): quotes, backslashes and control bytes escaped;
+// other bytes pass through (the values are UTF-8 or hex).
+void append_json_string(std::string& out, std::string_view v) {
   out.push_back('"');
   for (char c : v) {
     switch (c) {
@@ -43,12 +35,30 @@ void append_value(std::string& out, std::string_view v, bool always_quote = fals
       case '\r': out.append("\\r"); break;
       case '\t': out.append("\\t"); break;
       default:
-        // Control bytes would break the one-line contract; drop them visibly.
-        if (static_cast<unsigned char>(c) < 0x20) out.push_back('?');
-        else out.push_back(c);
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out.append(buf);
+        } else {
+          out.push_back(c);
+        }
     }
   }
   out.push_back('"');
+}
+
+// A text-format value: bare when it is one plain word, else quoted with the
+// same escapes as JSON (control bytes escaped keep each entry on one line).
+void append_value(std::string& out, std::string_view v, bool always_quote = false) {
+  bool quote = always_quote || v.empty();
+  for (char c : v) {
+    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20) {
+      quote = true;
+      break;
+    }
+  }
+  if (quote) append_json_string(out, v);
+  else out.append(v);
 }
 
 std::string timestamp() {
@@ -68,10 +78,26 @@ std::string timestamp() {
 }  // namespace
 
 void set_log_level(log_level min) { min_level.store(static_cast<int>(min), std::memory_order_relaxed); }
+void set_log_format(log_format f) { format.store(static_cast<int>(f), std::memory_order_relaxed); }
 
 std::string format_log_line(log_level lvl, std::string_view msg,
-                            std::initializer_list<log_field> fields) {
+                            std::initializer_list<log_field> fields, log_format f) {
   std::string line;
+  if (f == log_format::json) {
+    line.reserve(112 + msg.size());
+    line.append("{\"ts\":\"").append(timestamp()).append("\",\"level\":\"").append(level_name(lvl));
+    line.append("\",\"msg\":");
+    append_json_string(line, msg);
+    for (const auto& fld : fields) {
+      line.push_back(',');
+      append_json_string(line, fld.key);
+      line.push_back(':');
+      if (fld.bare) line.append(fld.value);
+      else append_json_string(line, fld.value);
+    }
+    line.push_back('}');
+    return line;
+  }
   line.reserve(96 + msg.size());
   line.append("ts=").append(timestamp());
   line.append(" level=").append(level_name(lvl));
@@ -89,7 +115,7 @@ std::string format_log_line(log_level lvl, std::string_view msg,
 
 void log(log_level lvl, std::string_view msg, std::initializer_list<log_field> fields) {
   if (static_cast<int>(lvl) < min_level.load(std::memory_order_relaxed)) return;
-  std::string line = format_log_line(lvl, msg, fields);
+  std::string line = format_log_line(lvl, msg, fields, static_cast<log_format>(format.load(std::memory_order_relaxed)));
   line.push_back('\n');
   std::fwrite(line.data(), 1, line.size(), stderr);
 }

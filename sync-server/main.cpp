@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   set_log_level(opts.value().level);
+  set_log_format(opts.value().format);
 #if defined(__GLIBC__)
   // Frames of 128 KiB and more (pull answers, pushes) get their own mapping,
   // returned to the system when freed: memory held by sessions that were

@@ -1,6 +1,8 @@
-// Process-wide counters for /metrics (Prometheus text format 0.0.4). Counters
-// are relaxed atomics so any thread may bump them; render() reads a snapshot
-// that may be skewed by a few increments, which Prometheus tolerates.
+// Process-wide counters, gauges and latency histograms for /metrics
+// (Prometheus text format 0.0.4), with the build's version and the process's
+// own figures. Everything is a relaxed atomic so any thread may bump it;
+// render() reads a snapshot that may be skewed by a few increments, which
+// Prometheus tolerates.
 #pragma once
 #include <array>
 #include <atomic>
@@ -10,9 +12,25 @@
 
 namespace packline::server {
 
+// A latency histogram with fixed buckets in seconds (Prometheus `le` bounds),
+// from half a millisecond to ten seconds.
+class histogram {
+ public:
+  static constexpr std::array<double, 14> bounds{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                 0.1,    0.25,  0.5,    1.0,   2.5,  5.0,   10.0};
+  void observe(double seconds);
+  // Appends the _bucket, _sum and _count lines under one HELP/TYPE header.
+  void render(std::string& out, const char* name, const char* help) const;
+
+ private:
+  std::array<std::atomic<std::uint64_t>, bounds.size() + 1> buckets_{};  // last: above every bound
+  std::atomic<std::uint64_t> sum_us_{0};
+  std::atomic<std::uint64_t> count_{0};
+};
+
 class metrics {
  public:
-  // Error codes of PROTOCOL.md are 1..11; anything else is counted as code 0.
+  // Error codes of PROTOCOL.md are 1..15; anything else is counted as code 0.
   static constexpr std::size_t max_error_code = 15;
 
   std::atomic<std::int64_t> connections{0};          // open WebSocket sessions (gauge)
@@ -43,6 +61,11 @@ class metrics {
   std::atomic<std::int64_t> store_queue{0};          // jobs waiting for the store thread
   std::atomic<std::int64_t> outbound_bytes{0};       // bytes queued in all sessions' outbound queues
   std::atomic<std::int64_t> outbound_frames{0};      // frames queued in all sessions' outbound queues
+
+  // Latencies, from the frame's arrival to its answer being queued.
+  histogram push_seconds;  // push -> ack (signature checks and the durable commit included)
+  histogram pull_seconds;  // pull -> changes
+  histogram auth_seconds;  // auth -> welcome (the keyring's first load included)
 
   // Spaces whose stored data failed a digest or integrity check: refused
   // (error unavailable) until the operator restores the store and restarts;

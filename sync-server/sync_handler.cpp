@@ -81,6 +81,14 @@ reply sync_handler::on_oversized_frame() {
                                                       : "frame over max_preauth_frame_bytes before auth");
 }
 
+// `done`, observing in `h` the time from now until it is called.
+static sync_handler::done_fn timed(histogram& h, sync_handler::done_fn done) {
+  return [&h, start = std::chrono::steady_clock::now(), done = std::move(done)](reply r) mutable {
+    h.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    done(std::move(r));
+  };
+}
+
 reply sync_handler::on_frame(const std::uint8_t* data, std::size_t size) {
   std::optional<reply> out;
   on_frame(data, size, [&](reply r) { out = std::move(r); });
@@ -112,11 +120,11 @@ void sync_handler::on_frame(const std::uint8_t* data, std::size_t size, done_fn 
         if constexpr (std::is_same_v<T, proto::hello>) {
           done(on_hello(m));
         } else if constexpr (std::is_same_v<T, proto::auth>) {
-          on_auth(m, std::move(done));
+          on_auth(m, timed(stats_.auth_seconds, std::move(done)));
         } else if constexpr (std::is_same_v<T, proto::push>) {
-          on_push(m, std::move(done));
+          on_push(m, timed(stats_.push_seconds, std::move(done)));
         } else if constexpr (std::is_same_v<T, proto::pull>) {
-          on_pull(m, std::move(done));
+          on_pull(m, timed(stats_.pull_seconds, std::move(done)));
         } else if constexpr (std::is_same_v<T, proto::snapshot_put>) {
           on_snapshot_put(m, std::move(done));
         } else if constexpr (std::is_same_v<T, proto::snapshot_get>) {

@@ -20,6 +20,7 @@ target_compile_definitions(server_test_support PRIVATE
 packline_server_test(server_store_test server_store_test.cpp)
 packline_server_test(server_handler_test server_handler_test.cpp)
 packline_server_test(server_static_test server_static_test.cpp)
+target_compile_definitions(server_static_test PRIVATE PACKLINE_VERSION="${PROJECT_VERSION}")
 
 add_executable(server_integration_test server_integration_test.cpp $<TARGET_OBJECTS:test_main>)
 target_link_libraries(server_integration_test PRIVATE server_test_support doctest::doctest)

@@ -110,7 +110,12 @@ TEST_CASE("server: two clients converge after offline edits") {
 
   auto m = http_get("127.0.0.1", f.port(), "/metrics").body;
   CHECK(metric(m, "packline_connections") == 2);
-  CHECK(metric(m, "packline_changes_in_total") == 6);
+  CHECK(metric(m, "packline_stored_changes_total") == 6);
+  // Every auth, push and pull was timed.
+  CHECK(metric(m, "packline_auth_seconds_count") == 2);
+  CHECK(metric(m, "packline_push_seconds_count") >= 2);
+  CHECK(metric(m, "packline_pull_seconds_count") >= 2);
+  CHECK(metric(m, "packline_push_seconds_bucket{le=\"+Inf\"}") == metric(m, "packline_push_seconds_count"));
   a.disconnect();
   b.disconnect();
 }
@@ -468,7 +473,7 @@ TEST_CASE("server: a secured panel's sealed snapshot starts an invited tablet; t
   CHECK_MESSAGE(b.errors().empty(), b.errors().front());
   CHECK(b.rep().setting("sync.snapshot_cursor") == snap_at);  // it started from the snapshot
   auto m1 = http_get("127.0.0.1", f.port(), "/metrics").body;
-  std::uint64_t pulled = metric(m1, "packline_changes_out_total") - metric(m0, "packline_changes_out_total");
+  std::uint64_t pulled = metric(m1, "packline_sent_changes_total") - metric(m0, "packline_sent_changes_total");
   CHECK(pulled < 100);  // the tail after the snapshot, not the history
   CHECK(b.rep().secured());
   CHECK(b.rep().cursor() == a.rep().cursor());

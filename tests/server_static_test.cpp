@@ -239,9 +239,45 @@ TEST_CASE("server metrics: Prometheus text with connections, changes and errors 
   m.count_error(99);
   auto text = m.render();
   CHECK(text.find("\npackline_connections 2\n") != std::string::npos);
-  CHECK(text.find("\npackline_changes_in_total 5\n") != std::string::npos);
-  CHECK(text.find("\npackline_changes_out_total 7\n") != std::string::npos);
+  CHECK(text.find("\npackline_stored_changes_total 5\n") != std::string::npos);
+  CHECK(text.find("\npackline_sent_changes_total 7\n") != std::string::npos);
   CHECK(text.find("packline_errors_total{code=\"5\",name=\"bad_signature\"} 2\n") != std::string::npos);
   CHECK(text.find("packline_errors_total{code=\"1\",name=\"malformed\"} 1\n") != std::string::npos);
   CHECK(text.find("packline_errors_total{code=\"0\",name=\"other\"} 1\n") != std::string::npos);
+  CHECK(text.find("packline_errors_total{code=\"13\",name=\"revoked\"} 0\n") != std::string::npos);
+  CHECK(text.find("packline_build_info{version=\"" PACKLINE_VERSION "\"} 1\n") != std::string::npos);
+  // The process's own figures, read from /proc.
+  CHECK(test::metric(text, "process_resident_memory_bytes") > 1000000);
+  CHECK(test::metric(text, "process_open_fds") >= 3);
+  CHECK(test::metric(text, "process_max_fds") >= test::metric(text, "process_open_fds"));
+  CHECK(text.find("# TYPE process_cpu_seconds_total counter\n") != std::string::npos);
+}
+
+TEST_CASE("server metrics: latency histograms count each observation in its bucket and every one above") {
+  metrics m;
+  m.push_seconds.observe(0.0003);  // first bucket
+  m.push_seconds.observe(0.003);   // le=0.005 and up
+  m.push_seconds.observe(20);      // only +Inf
+  auto text = m.render();
+  CHECK(text.find("# TYPE packline_push_seconds histogram\n") != std::string::npos);
+  CHECK(text.find("packline_push_seconds_bucket{le=\"0.0005\"} 1\n") != std::string::npos);
+  CHECK(text.find("packline_push_seconds_bucket{le=\"0.0025\"} 1\n") != std::string::npos);
+  CHECK(text.find("packline_push_seconds_bucket{le=\"0.005\"} 2\n") != std::string::npos);
+  CHECK(text.find("packline_push_seconds_bucket{le=\"10\"} 2\n") != std::string::npos);
+  CHECK(text.find("packline_push_seconds_bucket{le=\"+Inf\"} 3\n") != std::string::npos);
+  CHECK(text.find("packline_push_seconds_sum 20.0033\n") != std::string::npos);
+  CHECK(text.find("packline_push_seconds_count 3\n") != std::string::npos);
+  CHECK(text.find("packline_pull_seconds_count 0\n") != std::string::npos);
+}
+
+TEST_CASE("server log: JSON lines are one object each, numbers bare and strings escaped") {
+  auto line = format_log_line(log_level::warn, "protocol error",
+                              {{"code", 5u}, {"text", "bad \"sig\"\nnext\x01"}, {"ok", true}}, log_format::json);
+  CHECK(line.rfind("{\"ts\":\"", 0) == 0);
+  CHECK(line.find("\"level\":\"warn\",\"msg\":\"protocol error\",\"code\":5,"
+                  "\"text\":\"bad \\\"sig\\\"\\nnext\\u0001\",\"ok\":true}") != std::string::npos);
+  CHECK(line.back() == '}');
+  CHECK(line.find('\n') == std::string::npos);
+  CHECK(parse_options({"--log-format", "json"})->format == log_format::json);
+  CHECK_FALSE(parse_options({"--log-format", "xml"}).ok());
 }

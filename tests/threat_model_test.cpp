@@ -221,6 +221,36 @@ TEST_CASE("threat model: a member cannot create a row in another's name or in a 
   }
 }
 
+TEST_CASE("threat model: a member cannot bring back another member's deleted note as their own; its author can") {
+  panel p;
+  auto chair = p.join("chair");
+  auto atk = p.join("member");
+  bytes note = new_row_id();
+  p.settle({chair.get(), atk.get()});  // the chair writes under the panel's key of now
+  REQUIRE(chair->rep().commit({set("annotation", note, "author", chair->member), set("annotation", note, "body", std::string("MARKER-NOTE")),
+                               set("annotation", note, "visibility", std::string("panel"))}, wall_ms()).ok());
+  chair->c->flush();
+  p.settle({chair.get(), atk.get()});
+  REQUIRE(chair->rep().commit({set("annotation", note, "deleted", std::int64_t{1})}, wall_ms()).ok());
+  chair->c->flush();
+  p.settle({chair.get(), atk.get()});
+  REQUIRE(count_rows(atk->rep(), "annotation", note) == 0);
+  // Through the replica's lower layer: the deleted note back, in their name.
+  REQUIRE(atk->rep().commit({set("annotation", note, "deleted", std::int64_t{0}), set("annotation", note, "author", atk->member)},
+                            wall_ms()).ok());
+  atk->c->flush();
+  p.settle({chair.get(), atk.get()});
+  auto fresh = p.new_tablet();
+  for (auto* r : {&fresh->rep(), &p.clerk.rep(), &chair->rep()}) CHECK(count_rows(*r, "annotation", note) == 0);
+  // The author's undo (workflow::restore_annotation writes these) is taken everywhere.
+  p.settle({chair.get(), atk.get(), fresh.get()});
+  REQUIRE(chair->rep().commit({set("annotation", note, "deleted", std::int64_t{0}), set("annotation", note, "author", chair->member)},
+                              wall_ms()).ok());
+  chair->c->flush();
+  p.settle({chair.get(), atk.get(), fresh.get()});
+  for (auto* r : {&fresh->rep(), &p.clerk.rep(), &atk->rep()}) CHECK(count_rows(*r, "annotation", note) == 1);
+}
+
 // ---- a new tablet only believes what it can verify ------------------------------
 
 namespace {

@@ -590,6 +590,110 @@ PACKS_TEST_CASE("workflow: a member reads the panel's annotations, their priorit
   CHECK(seen(p.m1) == v{"m1 private", "m2 for the panel"});
 }
 
+PACKS_TEST_CASE("workflow: undo: a deleted note comes back for its author only, as it was, and on the other tablets") {
+  panel p;
+  auto rep = p.import(test::read_pack(test::december_2020));
+  auto bs = wf::blocks(*p.r, p.item(rep.meeting, "5").id);
+  REQUIRE(bs.ok());
+  p.as(p.m1);
+  wf::annotation_draft d;
+  d.block = bs->at(3).id;
+  d.end = 8;
+  d.kind = "note";
+  d.body = "Ask about the precept";
+  d.visibility = "panel";
+  auto id = wf::annotate(*p.r, d, t0);
+  REQUIRE(id.ok());
+  // Another tablet of the panel, sent every change of this one.
+  auto other = replica::create(crypto::random_bytes(32));
+  REQUIRE(other.ok());
+  REQUIRE((*other)->set_space(p.r->space()).ok());
+  std::set<bytes> sent;
+  std::uint64_t seq = 0;
+  auto sync = [&] {
+    for (auto& e : p.r->pending(1'000'000))
+      if (sent.insert(e).second) REQUIRE((*other)->apply(e, ++seq, t0 + 50).ok());
+  };
+  using v = std::vector<std::string>;
+  auto seen = [&](replica& r) {
+    REQUIRE(wf::sign_in(r, p.chair).ok());
+    auto list = wf::annotations(r, rep.meeting);
+    REQUIRE(list.ok());
+    v out;
+    for (auto& a : *list) out.push_back(a.body + " @" + std::to_string(a.created_at - static_cast<std::int64_t>(t0)));
+    return out;
+  };
+  sync();
+  CHECK(seen(**other) == v{"Ask about the precept @0"});
+  p.as(p.m1);
+  REQUIRE(wf::delete_annotation(*p.r, *id, t0 + 1).ok());
+  sync();
+  CHECK(seen(**other).empty());
+  // Nobody else brings it back, not even as their own.
+  p.as(p.m2);
+  CHECK(err(wf::restore_annotation(*p.r, *id, t0 + 2)) == "only the author edits an annotation");
+  p.as(p.m1);
+  REQUIRE(wf::restore_annotation(*p.r, *id, t0 + 3).ok());
+  CHECK(seen(*p.r) == v{"Ask about the precept @0"});
+  sync();
+  CHECK(seen(**other) == v{"Ask about the precept @0"});
+  // A note not deleted: nothing to do; an unknown one: not found.
+  p.as(p.m1);
+  auto pending = p.r->pending_count();
+  REQUIRE(wf::restore_annotation(*p.r, *id, t0 + 4).ok());
+  CHECK(p.r->pending_count() == pending);
+  CHECK(wf::restore_annotation(*p.r, to_hex(crypto::random_bytes(16)), t0 + 4).err().code == errc::not_found);
+}
+
+PACKS_TEST_CASE("workflow: undo: a merge is undone, back to its group or off the list, its drafts submitted again") {
+  panel p;
+  auto rep = p.import(test::read_pack(test::december_2020));
+  auto it = p.item(rep.meeting, "5");
+  std::vector<std::string> q;
+  for (auto* who : {&p.m1, &p.m2, &p.indep}) {
+    p.as(*who);
+    auto id = wf::draft_question(*p.r, it.id, "Hate crime question " + std::to_string(q.size()), t0 + q.size());
+    REQUIRE(wf::submit_question(*p.r, *id, t0).ok());
+    q.push_back(*id);
+  }
+  using v = std::vector<std::string>;
+  auto status = [&] {
+    v out;
+    for (auto& x : *wf::questions(*p.r, rep.meeting)) out.push_back(x.status);
+    return out;
+  };
+  p.as(p.chair);
+  // A group merged into the list, then the merge undone: the group is back.
+  auto g = wf::group_drafts(*p.r, rep.meeting, {q[0], q[1]}, t0 + 10);
+  REQUIRE(g.ok());
+  wf::consolidated_draft c;
+  c.body = "Recorded hate crime is up: why?";
+  REQUIRE(wf::merge_group(*p.r, *g, c, t0 + 11).ok());
+  CHECK(status() == v{"consolidated", "consolidated", "submitted"});
+  CHECK(err(wf::unmerge(*p.r, *g, true, t0 + 12)) == "(ok)");
+  CHECK(wf::consolidated_list(*p.r, rep.meeting)->empty());
+  auto gs = wf::groups(*p.r, rep.meeting);
+  REQUIRE(gs->size() == 1);
+  CHECK(gs->at(0).sources == v{q[0], q[1]});
+  CHECK(status() == v{"submitted", "submitted", "submitted"});
+  CHECK(wf::unmerge(*p.r, *g, true, t0 + 13).err().code == errc::bad_state);  // a group already
+  // Drafts merged straight into a new question, then undone: off the list.
+  wf::consolidated_draft n;
+  n.meeting = rep.meeting;
+  n.sources = {q[2]};
+  n.body = "What is the hate crime plan?";
+  auto x = wf::consolidate(*p.r, n, t0 + 14);
+  REQUIRE(x.ok());
+  CHECK(status() == v{"submitted", "submitted", "consolidated"});
+  // Only the chair or vice-chair edits the list, so only they undo a merge.
+  p.as(p.m1);
+  CHECK(wf::unmerge(*p.r, *x, false, t0 + 15).err().code == errc::forbidden);
+  p.as(p.vice);
+  REQUIRE(wf::unmerge(*p.r, *x, false, t0 + 15).ok());
+  CHECK(wf::consolidated_list(*p.r, rep.meeting)->empty());
+  CHECK(status() == v{"submitted", "submitted", "submitted"});
+}
+
 PACKS_TEST_CASE("workflow: at most two questions per councillor per meeting, sub-divided questions counting") {
   panel p;
   auto rep = p.import(test::read_pack(test::december_2020));

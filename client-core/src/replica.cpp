@@ -1797,13 +1797,13 @@ std::uint64_t replica::cursor() {
 result<void> replica::set_cursor(std::uint64_t c) { return meta_set(*db_, "cursor", static_cast<std::int64_t>(c)); }
 
 result<std::vector<row>> replica::rows(const std::string& table, const std::string& where_field, const value& equals,
-                                      const std::string& order_by) {
+                                      const std::string& order_by, bool with_deleted) {
   auto t = columns_.find(table);
   if (t == columns_.end()) return make_error(errc::not_found, "no table " + table);
   if ((!where_field.empty() && !t->second.count(where_field)) || (!order_by.empty() && !t->second.count(order_by)))
     return make_error(errc::invalid_argument, "no such field");
   PL_TRY(flush_rows());
-  std::string sql = "SELECT * FROM \"" + table + "\" WHERE deleted = 0";
+  std::string sql = "SELECT * FROM \"" + table + "\" WHERE " + (with_deleted ? "1" : "deleted = 0");
   if (!where_field.empty()) sql += " AND \"" + where_field + "\" = ?1";
   sql += " ORDER BY ";
   if (!order_by.empty()) sql += "\"" + order_by + "\", ";

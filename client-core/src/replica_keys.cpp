@@ -332,10 +332,11 @@ result<void> replica::check_remote(const envelope& e, const change_body& body) {
     auto it = cache.find(key);
     if (it == cache.end()) {
       known_row k;
-      // Table and column names are constants of this file, never input.
+      // Table and column names are constants of this file, never input. A
+      // deleted row counts: it still names its author, who alone restores it.
       const char* col = table == "priority" ? "leads" : rules::author_field(table) ? rules::author_field(table) : "id";
       auto st = db_->prepare("SELECT \"" + std::string(col) + "\", " + (table == "kloe" ? "priority" : "NULL") + " FROM \"" +
-                             table + "\" WHERE id = ?1 AND deleted = 0");
+                             table + "\" WHERE id = ?1");
       if (st) {
         (*st)->bind(1, id);
         auto r = (*st)->step();

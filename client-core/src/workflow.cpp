@@ -151,9 +151,10 @@ result<void> check_ops(replica& r, const actor& a, const std::vector<op>& ops) {
       auto key = std::make_pair(o.table, o.row);
       auto it = cache.find(key);
       if (it == cache.end()) {
-        auto f = find_row(r, o.table, o.row);
+        // A deleted row still names its author: bringing it back is theirs alone.
+        auto f = r.rows(o.table, "id", o.row, {}, true);
         if (!f) return f.err();
-        it = cache.emplace(key, std::move(*f)).first;
+        it = cache.emplace(key, f->empty() ? std::optional<row>{} : std::optional<row>{std::move(f->front())}).first;
       }
       if (it->second) {
         c.row_exists = true;
@@ -1390,6 +1391,21 @@ result<void> delete_annotation(replica& r, const std::string& id, std::uint64_t 
   return tombstone(r, "annotation", id, "annotation", now_ms);
 }
 
+result<void> restore_annotation(replica& r, const std::string& id, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto rid = id_arg(id, "annotation");
+  if (!rid) return rid.err();
+  auto found = r.rows("annotation", "id", *rid, {}, true);
+  if (!found) return found.err();
+  if (found->empty()) return make_error(errc::not_found, "there is no such annotation");
+  const row& x = found->front();
+  if (int_of(x, "deleted") == 0) return {};  // not deleted: nothing to bring back
+  // The author is written again for tablets whose rules take a deleted row for a new one.
+  return commit_edit(r, *a, {set("annotation", x.id, "deleted", num(0)), set("annotation", x.id, "author", a->member)},
+                     now_ms);
+}
+
 // ---- what a member has read ------------------------------------------------
 
 namespace {
@@ -2302,6 +2318,25 @@ result<void> move_consolidated(replica& r, const std::string& id, const std::str
 
 result<void> remove_consolidated(replica& r, const std::string& id, std::uint64_t now_ms) {
   return tombstone(r, "consolidated_question", id, "consolidated question", now_ms);
+}
+
+result<void> unmerge(replica& r, const std::string& id, bool to_group, std::uint64_t now_ms) {
+  auto a = me(r);
+  if (!a) return a.err();
+  auto x = need_row(r, "consolidated_question", id, "consolidated question");
+  if (!x) return x.err();
+  if (x->text("status") == grouped) return make_error(errc::bad_state, "that group is not on the final question list");
+  auto sources = split_ids(x->text("sources"));
+  if (to_group && sources.size() < 2) return make_error(errc::invalid_argument, "a group has at least two drafts");
+  std::vector<op> ops{to_group ? set("consolidated_question", x->id, "status", str(grouped))
+                               : set("consolidated_question", x->id, "deleted", num(1))};
+  // Its drafts are submitted again, unless something else has happened to them since.
+  for (auto& s : sources) {
+    auto q = need_row(r, "question", s, "question");
+    if (!q) return q.err();
+    if (q->text("status") == "consolidated") ops.push_back(set("question", q->id, "status", str("submitted")));
+  }
+  return commit_edit(r, *a, std::move(ops), now_ms);
 }
 
 // ---- after the meeting -----------------------------------------------------

@@ -443,6 +443,7 @@ class client {
     return done(wf::edit_annotation(*r_, id, body, visibility, priority, ms(now)));
   }
   val delete_annotation(const std::string& id, double now) { return done(wf::delete_annotation(*r_, id, ms(now))); }
+  val restore_annotation(const std::string& id, double now) { return done(wf::restore_annotation(*r_, id, ms(now))); }
 
   // ---- questions ----
   val questions(const std::string& meeting) { return list_val(wf::questions(*r_, meeting), fill_question); }
@@ -554,6 +555,7 @@ class client {
     return done(wf::move_consolidated(*r_, id, after, before, ms(now)));
   }
   val remove_consolidated(const std::string& id, double now) { return done(wf::remove_consolidated(*r_, id, ms(now))); }
+  val unmerge(const std::string& id, bool to_group, double now) { return done(wf::unmerge(*r_, id, to_group, ms(now))); }
   val consolidated_list(const std::string& meeting) { return list_val(wf::consolidated_list(*r_, meeting), fill_consolidated); }
   val group_drafts(const std::string& meeting, const val& ids, double now) {
     return id_val(wf::group_drafts(*r_, meeting, strings_of(ids), ms(now)));
@@ -700,6 +702,7 @@ EMSCRIPTEN_BINDINGS(packline) {
       .function("annotations", &client::annotations)
       .function("editAnnotation", &client::edit_annotation)
       .function("deleteAnnotation", &client::delete_annotation)
+      .function("restoreAnnotation", &client::restore_annotation)
       .function("questions", &client::questions)
       .function("draftQuestion", &client::draft_question)
       .function("editQuestion", &client::edit_question)
@@ -723,6 +726,7 @@ EMSCRIPTEN_BINDINGS(packline) {
       .function("splitConsolidated", &client::split_consolidated)
       .function("moveConsolidated", &client::move_consolidated)
       .function("removeConsolidated", &client::remove_consolidated)
+      .function("unmerge", &client::unmerge)
       .function("consolidatedList", &client::consolidated_list)
       .function("groupDrafts", &client::group_drafts)
       .function("mergeGroup", &client::merge_group)

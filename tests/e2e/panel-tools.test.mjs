@@ -190,8 +190,7 @@ test('reader: a highlight with the keyboard alone; the author edits a note (show
   assert.match(await seen.locator('.meta').textContent(), /edited$/);
   assert.equal(await seen.getByRole('button', { name: /^(Edit|Delete) your/ }).count(), 0);
 
-  // The author deletes it (after confirming); it goes from every tablet.
-  page.once('dialog', (d) => d.accept());
+  // The author deletes it (the bar that follows offers an undo); it goes from every tablet.
   await edited.getByRole('button', { name: /^Delete your note/ }).click();
   await waitForPage(page, 'the note to go', () => ![...document.querySelectorAll('.annotation')].some((e) => e.textContent.includes('three-year trend')));
   assert.equal(await page.locator('mark.hl-note').count(), 0);

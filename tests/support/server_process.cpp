@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -102,13 +103,15 @@ bool server_process::start() {
       return false;
     }
     std::string text = log().substr(before);
-    auto at = text.find("msg=\"listening\"");
-    if (at != std::string::npos) {
-      auto p = text.find(" port=", at);
-      if (p != std::string::npos) {
-        port_ = static_cast<std::uint16_t>(std::atoi(text.c_str() + p + 6));
-        return port_ != 0;
-      }
+    // The "listening" line, as text (msg="listening" ... port=N) or JSON
+    // ("msg":"listening",..."port":N).
+    for (auto [msg, key] : {std::pair{"msg=\"listening\"", " port="}, std::pair{"\"msg\":\"listening\"", "\"port\":"}}) {
+      auto at = text.find(msg);
+      if (at == std::string::npos) continue;
+      auto p = text.find(key, at);
+      if (p == std::string::npos) continue;
+      port_ = static_cast<std::uint16_t>(std::atoi(text.c_str() + p + std::strlen(key)));
+      return port_ != 0;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

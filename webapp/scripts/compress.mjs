@@ -1,13 +1,14 @@
 // Writes FILE.br and FILE.gz beside each text asset and the WASM core of
-// dist/ after the build, so the server sends them precompressed to browsers
-// that take them (brotli at its best quality, gzip -9; Node's own zlib).
+// dist/ (or the folder given) after the build, so the server sends them
+// precompressed to browsers that take them (brotli at its best quality,
+// gzip -9; Node's own zlib).
 // A copy that saves less than a tenth is not written.
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const dist = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+const dist = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'dist'));
 const kinds = new Set(['.html', '.js', '.mjs', '.css', '.json', '.webmanifest', '.svg', '.txt', '.wasm', '.map']);
 
 function walk(dir) {

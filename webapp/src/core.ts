@@ -353,6 +353,8 @@ export interface Client {
   annotations(meetingId: string): Fallible<Annotation[]>;
   editAnnotation(id: string, body: string, visibility: Visibility, priority: string, nowMs: number): Ok;
   deleteAnnotation(id: string, nowMs: number): Ok;
+  // Undo of a delete: the author's deleted annotation back as it was.
+  restoreAnnotation(id: string, nowMs: number): Ok;
   questions(meetingId: string): Fallible<Question[]>;
   draftQuestion(q: QuestionDraft, nowMs: number): Id;
   editQuestion(id: string, q: QuestionDraft, nowMs: number): Ok;
@@ -376,6 +378,8 @@ export interface Client {
   splitConsolidated(id: string, bodies: string[], nowMs: number): Fallible<{ ids: string[] }>;
   moveConsolidated(id: string, afterId: string, beforeId: string, nowMs: number): Ok;
   removeConsolidated(id: string, nowMs: number): Ok;
+  // Undo of a merge: back to a group (toGroup) or off the list; its drafts submitted again.
+  unmerge(id: string, toGroup: boolean, nowMs: number): Ok;
   consolidatedList(meetingId: string): Fallible<Consolidated[]>;
   groupDrafts(meetingId: string, questionIds: string[], nowMs: number): Id;
   groups(meetingId: string): Fallible<Consolidated[]>;

@@ -27,19 +27,85 @@ function fatal(title: string, ...lines: string[]): void {
 
 function registerServiceWorker(): void {
   if (!import.meta.env.PROD || !('serviceWorker' in navigator)) return;
-  const hadController = navigator.serviceWorker.controller !== null;
   navigator.serviceWorker.register('./sw.js').then(
-    () => navigator.serviceWorker.ready.then(() => {
-      byId('footer').dataset.offlineReady = 'true';
-      byId('offline-state').textContent = 'Ready to work offline.';
-    }),
+    (reg) => {
+      offerUpdate(reg);
+      return navigator.serviceWorker.ready.then(() => {
+        byId('footer').dataset.offlineReady = 'true';
+        byId('offline-state').textContent = 'Ready to work offline.';
+      });
+    },
     (e) => { byId('offline-state').textContent = `Offline use is not available: ${describe(e)}`; },
   );
-  navigator.serviceWorker.addEventListener('controllerchange', () => {
-    if (hadController) {
-      showBanner('A new version of Packline is ready.', 'info', { label: 'Reload', run: () => location.reload() });
-    }
+}
+
+// A new version of the app, fully downloaded, waits in the service worker. It
+// is applied at the next start or when the member taps "Update now", never on
+// its own: the page reloads only then, so nobody loses what they are typing.
+function offerUpdate(reg: ServiceWorkerRegistration): void {
+  const show = () => {
+    const waiting = reg.waiting;
+    if (!waiting || !navigator.serviceWorker.controller) return;
+    const bar = byId('update-banner');
+    const note = h('span', {}, 'A new version is ready. It is applied the next time Packline starts, or now.');
+    const button = h('button', {
+      type: 'button', id: 'update-now',
+      onclick: () => {
+        if (button.dataset.confirm !== 'true' && typingUnsaved()) {
+          note.textContent = 'A new version is ready. Updating reloads the page: finish what you are typing first, or tap “Update anyway”.';
+          button.textContent = 'Update anyway';
+          button.dataset.confirm = 'true';
+          return;
+        }
+        applyUpdate(waiting, () => {
+          note.textContent = 'The new version will be used the next time Packline starts: close it and open it again.';
+          button.remove();
+        });
+      },
+    }, 'Update now');
+    replaceChildren(bar, note, button);
+    bar.hidden = false;
+  };
+  show();
+  reg.addEventListener('updatefound', () => {
+    const installing = reg.installing;
+    installing?.addEventListener('statechange', () => { if (installing.state === 'installed') show(); });
   });
+}
+
+// Text typed into a field of the page and not yet saved (a field's saved text
+// is its default value).
+function typingUnsaved(): boolean {
+  return [...document.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('#main textarea, #main input:not([type]), #main input[type="text"]')]
+    .some((el) => !el.readOnly && el.value.trim() !== '' && el.value !== el.defaultValue);
+}
+
+// The waiting version takes over; the page reloads on it. The browser may
+// hold it back while this page was itself reloaded with a version waiting
+// (Chromium): then `later` says it comes at the next start.
+function applyUpdate(waiting: ServiceWorker, later: () => void): void {
+  const slow = setTimeout(later, 3000);
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    clearTimeout(slow);
+    location.reload();
+  }, { once: true });
+  waiting.postMessage('packline-update-now');
+}
+
+// At start, before anything is shown: a version that waited is applied now.
+// Resolves false when there is none (or it did not take over in time).
+async function startOnWaitingVersion(): Promise<boolean> {
+  if (!import.meta.env.PROD || !('serviceWorker' in navigator) || !navigator.serviceWorker.controller) return false;
+  const reg = await navigator.serviceWorker.getRegistration();
+  if (!reg?.waiting) return false;
+  const took = new Promise<boolean>((resolve) => {
+    navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true), { once: true });
+    setTimeout(() => resolve(false), 3000);
+  });
+  reg.waiting.postMessage('packline-update-now');
+  if (!(await took)) return false;
+  location.reload();
+  return true;
 }
 
 // Two tabs on one replica would both sign changes with the same device key and
@@ -129,6 +195,7 @@ function setupRoute(): 'join' | 'new-panel' | null {
 }
 
 async function boot(): Promise<void> {
+  if (await startOnWaitingVersion()) return;
   registerServiceWorker();
   void persistStorage();
   await holdReplicaLock();

@@ -183,10 +183,10 @@ class replica {
   std::uint64_t cursor();
   result<void> set_cursor(std::uint64_t c);
 
-  // Materialised rows of a table (not deleted), optionally where field == value,
-  // ordered by `order_by` (a field name) then id.
+  // Materialised rows of a table (not deleted, unless `with_deleted`),
+  // optionally where field == value, ordered by `order_by` (a field name) then id.
   result<std::vector<row>> rows(const std::string& table, const std::string& where_field = {},
-                                const value& equals = {}, const std::string& order_by = {});
+                                const value& equals = {}, const std::string& order_by = {}, bool with_deleted = false);
 
   // SHA-256 over every materialised table and the registers, in a canonical
   // order (convergence checks).

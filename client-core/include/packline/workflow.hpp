@@ -216,6 +216,8 @@ result<std::string> annotate(replica& r, const annotation_draft& a, std::uint64_
 result<void> edit_annotation(replica& r, const std::string& annotation_id, const std::string& body,
                              const std::string& visibility, const std::string& priority, std::uint64_t now_ms);
 result<void> delete_annotation(replica& r, const std::string& annotation_id, std::uint64_t now_ms);
+// Author only: brings a deleted annotation back as it was (undo of a delete).
+result<void> restore_annotation(replica& r, const std::string& annotation_id, std::uint64_t now_ms);
 // Annotations of a meeting this member may read: the panel's, their own, and
 // a priority group's when they lead that priority (others' private ones and
 // other groups' are not listed), each resolved against the current pack version.
@@ -325,6 +327,10 @@ result<std::vector<std::string>> split_consolidated(replica& r, const std::strin
 result<void> move_consolidated(replica& r, const std::string& id, const std::string& after_id, const std::string& before_id,
                                std::uint64_t now_ms);
 result<void> remove_consolidated(replica& r, const std::string& id, std::uint64_t now_ms);
+// Chair or vice-chair: undoes a merge. The question goes back to being a
+// group (`to_group`, undo of merge_group) or leaves the list (undo of
+// consolidate); its drafts that are still "consolidated" are "submitted" again.
+result<void> unmerge(replica& r, const std::string& id, bool to_group, std::uint64_t now_ms);
 // The list in order, numbered.
 result<std::vector<consolidated>> consolidated_list(replica& r, const std::string& meeting_id);
 

@@ -10,6 +10,7 @@ import { rows, type Consolidated, type Item, type Meeting, type Priority, type Q
 import { failed, isChair, type Ctx, type View } from '../ctx';
 import { h, replaceChildren, showRefusal, userText } from '../dom';
 import { SECTIONS, dateLabel, statusLabel } from '../labels';
+import { offerUndo } from '../undo';
 
 // Near the top or bottom edge of the window while dragging, the page scrolls
 // (in portrait the final list is below the drafts).
@@ -155,6 +156,8 @@ export class BoardView implements View {
               }, nowMs())), e.currentTarget)) {
                 this.groupBodies.delete(g.id);
                 this.resetMergeForm();
+                offerUndo(`Group ${g.number} merged into the list.`,
+                  () => this.ctx.write('Not undone', () => this.ctx.client.unmerge(g.id, true, nowMs())));
               }
             },
           }, 'Merge into the list'),
@@ -333,12 +336,16 @@ export class BoardView implements View {
   }
 
   private consolidate(): void {
-    const ok = this.report(this.ctx.write('Not added to the list', () => this.ctx.client.consolidate({
+    const r = this.ctx.write('Not added to the list', () => this.ctx.client.consolidate({
       meeting: this.meetingId, sources: [...this.chosen], body: this.mergeBody.value.trim(),
       section: this.mergeSection.value, lead: this.mergeLead.value, leadLabel: this.mergeLabel.value.trim(),
       priority: this.mergePriority.value,
-    }, nowMs())), this.mergeCount);
-    if (ok) {
+    }, nowMs()));
+    if (this.report(r, this.mergeCount) && !failed(r)) {
+      const merged = this.chosen.size;
+      const id = r.ok.id;
+      offerUndo(merged > 1 ? `${merged} drafts merged into the list.` : 'Added to the list.',
+        () => this.ctx.write('Not undone', () => this.ctx.client.unmerge(id, false, nowMs())));
       this.chosen.clear();
       this.mergeBody.value = '';
       this.resetMergeForm();

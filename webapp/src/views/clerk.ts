@@ -390,24 +390,27 @@ export class ClerkView implements View {
         toApply.length ? h('div', { class: 'field check' }, this.reapply,
           h('label', { for: 'import-reapply' }, `Apply ${toApply.length === 1 ? 'this correction' : `these ${toApply.length} corrections`} to the new version`)) : null) : null,
       p.warnings?.length ? h('ul', { class: 'warnings' }, p.warnings.map((w) => h('li', {}, w))) : null,
-      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => this.publish() }, 'Publish this pack')));
+      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => void this.publish() }, 'Publish this pack')));
   }
 
-  private publish(): void {
+  private async publish(): Promise<void> {
     const input = this.input;
     if (!input) return;
+    this.input = null;  // one publish per file, however often the button is pressed
     this.importStatus.textContent = 'Publishing…';
+    // The core's write runs on this thread: the status is painted first.
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
     const r = this.ctx.write('The pack was not published', () => this.ctx.client.importPack(input,
       { source: this.source, addMembers: this.addMembers.checked, addPriorities: this.addPriorities.checked,
         reapplyCorrections: this.reapply.checked,
         ...(this.importInto.value ? { supplement: true, meeting: this.importInto.value, title: this.supplementTitle } : {}) }, nowMs()));
     if (failed(r)) {
+      this.input = input;
       this.importStatus.textContent = '';
       this.importError.textContent = r.error;
       return;
     }
     const rep: ImportReport = r.ok;
-    this.input = null;
     this.file.value = '';
     const statuses = new Map<string, number>();
     for (const a of rep.annotations) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);

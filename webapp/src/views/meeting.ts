@@ -8,6 +8,7 @@ import { failed, isPanelMember, type Ctx, type View } from '../ctx';
 import { h, replaceChildren, showRefusal, userText } from '../dom';
 import { SECTIONS, TARGETS, dateLabel, pagesLabel, statusLabel, timeAgo } from '../labels';
 import { describe } from '../store';
+import { offerUndo } from '../undo';
 
 // A draft started elsewhere (from a highlight in the reader): its item and text.
 let seed: { item: string; body: string } | null = null;
@@ -297,6 +298,10 @@ export class MeetingView implements View {
               onclick: (e: Event) => {
                 const r = this.ctx.write('Not withdrawn', () => this.ctx.client.setQuestionStatus(q.id, 'withdrawn', nowMs()));
                 showRefusal(status, failed(r) ? r.error : '', e.currentTarget as Element);
+                if (!failed(r)) {
+                  offerUndo('Question withdrawn.',
+                    () => this.ctx.write('Not back as a draft', () => this.ctx.client.setQuestionStatus(q.id, 'draft', nowMs())));
+                }
               },
             }, 'Withdraw'))
           : null,

@@ -12,6 +12,7 @@ import { isError, rows, type Annotation, type Block, type BlockChange, type Item
 import { failed, type Ctx, type View } from '../ctx';
 import { h, replaceChildren, userText } from '../dom';
 import { VISIBILITY_LABELS, dateLabel, pagesLabel } from '../labels';
+import { offerUndo } from '../undo';
 import { AgendaEditor } from './agenda';
 import { seedDraft } from './meeting';
 
@@ -439,10 +440,14 @@ export class ReaderView implements View {
     form.scrollIntoView({ block: 'nearest' });
   }
 
+  // No "are you sure?": the bar that follows undoes it.
   private remove(a: Annotation): void {
-    if (!confirm(`Delete your ${a.kind} on “${a.quote.slice(0, 60)}”?`)) return;
     const r = this.ctx.write('Not deleted', () => this.ctx.client.deleteAnnotation(a.id, nowMs()));
     this.listError.textContent = failed(r) ? r.error : '';
+    if (!failed(r)) {
+      offerUndo(`${a.kind === 'note' ? 'Note' : 'Highlight'} deleted.`,
+        () => this.ctx.write('Not brought back', () => this.ctx.client.restoreAnnotation(a.id, nowMs())));
+    }
     if (this.editing?.id === a.id) this.editing = null;
     queueMicrotask(() => document.getElementById('ann-title')?.focus());
   }
