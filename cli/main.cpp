@@ -86,6 +86,7 @@ const std::vector<command_spec>& commands() {
        {{"days", "days the invite stays valid (default 7)"}}},
       {"remove", "(admin device) remove a member; starts a new key epoch", {"MEMBER"}},
       {"revoke", "(admin device) revoke a lost device; starts a new key epoch", {"DEVICE"}},
+      {"lease", "(admin device) the offline lease: a device that has not reached the server for this many minutes shows nothing of the panel until it does", {"MINUTES"}},
       {"sync", "send local changes, receive everyone else's, then exit", {},
        {{"server", "another server address for this once"}}},
       {"status", "device, server, member, changes not yet sent"},
@@ -279,8 +280,13 @@ struct device {
       bool recovered = !read_file(path("replica.db"), image);
       rep = std::move(*r);
       if (recovered) PL_TRY(save());  // the good state becomes replica.db again
-      if (rep->locked())
-        std::cerr << "packline: offline longer than the panel's lease: keys dropped; run `packline sync` to unlock\n";
+      if (rep->locked()) {
+        std::cerr << "packline: offline longer than the panel's lease: this copy stays locked until the server "
+                     "hands back its key; run `packline sync`\n";
+        // Saved twice so neither replica.db nor its .bak keeps the cached key.
+        PL_TRY(save());
+        PL_TRY(save());
+      }
       return {};
     }
     if (!create) return make_error(errc::bad_state, "this device has not joined a panel yet: run `packline join --server URL`");
@@ -638,6 +644,13 @@ int run(int argc, char** argv) {
     std::cout << inv->code << "\n";
     std::cerr << "invite for " << a.pos[0] << " (" << a.pos[1] << "), one use, " << days
               << " days; run `packline sync` to publish it\n";
+    return done(0);
+  }
+  if (cmd == "lease") {
+    double minutes = std::strtod(a.pos[0].c_str(), nullptr);
+    if (!(minutes > 0)) return fail("the lease is a number of minutes above zero");
+    if (auto r = d.rep->set_lease(static_cast<std::uint64_t>(minutes * 60'000), now); !r) return fail(r.err());
+    std::cerr << "offline lease " << a.pos[0] << " minutes; run `packline sync` to publish it\n";
     return done(0);
   }
   if (cmd == "remove" || cmd == "revoke") {

@@ -63,6 +63,7 @@ struct sqlite_store::statements {
   stmt sp_begin, sp_release, sp_rollback;
   stmt up_find, up_delete, up_insert, up_progress, chunk_insert, snap_complete_find, snap_complete,
       snap_prune, snap_stale, snap_latest, snap_by_cursor, chunk_at;
+  stmt lease_put, lease_get;
 };
 
 error sqlite_store::fail(const char* what) {
@@ -320,6 +321,8 @@ result<void> sqlite_store::prepare() {
       {&st_->snap_by_cursor, "SELECT id, cursor, total FROM snapshots WHERE space=?1 AND complete=1 AND cursor=?2"},
       {&st_->chunk_at,
        "SELECT offset, data FROM snapshot_chunks WHERE snapshot=?1 AND offset<=?2 ORDER BY offset DESC LIMIT 1"},
+      {&st_->lease_put, "INSERT OR REPLACE INTO leases(space, device, sealed) VALUES(?1,?2,?3)"},
+      {&st_->lease_get, "SELECT sealed FROM leases WHERE space=?1 AND device=?2"},
   };
   for (const auto& it : items) {
     if (sqlite3_prepare_v3(db_, it.sql, -1, SQLITE_PREPARE_PERSISTENT, &it.s->s, nullptr) != SQLITE_OK)
@@ -638,6 +641,26 @@ result<bytes> sqlite_store::ensure_default_space(const bytes& candidate) {
   bind_blob(u.s, 2, candidate);
   if (sqlite3_step(u.s) != SQLITE_DONE) return fail("meta put");
   return candidate;
+}
+
+result<void> sqlite_store::put_lease(const bytes& space, const bytes& device, const bytes& sealed) {
+  use u(st_->lease_put);
+  bind_blob(u.s, 1, space);
+  bind_blob(u.s, 2, device);
+  bind_blob(u.s, 3, sealed);
+  if (sqlite3_step(u.s) != SQLITE_DONE) return fail("lease put");
+  return {};
+}
+
+result<bytes> sqlite_store::lease(const bytes& space, const bytes& device) {
+  use u(st_->lease_get);
+  bind_blob(u.s, 1, space);
+  bind_blob(u.s, 2, device);
+  int rc = sqlite3_step(u.s);
+  if (rc == SQLITE_DONE) return bytes{};
+  if (rc != SQLITE_ROW) return fail("lease get");
+  const auto* d = static_cast<const std::uint8_t*>(sqlite3_column_blob(u.s, 0));
+  return bytes(d, d + sqlite3_column_bytes(u.s, 0));
 }
 
 }  // namespace packline::server

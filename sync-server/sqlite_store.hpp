@@ -43,6 +43,9 @@ class sqlite_store final : public store {
                              std::size_t max_bytes) override;
   result<std::uint64_t> cursor(const bytes& space) override;
   result<bytes> ensure_default_space(const bytes& candidate) override;
+  result<void> put_lease(const bytes& space, const bytes& device, const bytes& sealed) override;
+  result<bytes> lease(const bytes& space, const bytes& device) override;
+
 
   // PRAGMA user_version after migrations (for tests and the start-up log).
   int schema_version() const { return schema_version_; }

@@ -120,6 +120,13 @@ class store {
   // stores `candidate` and returns it.
   virtual result<bytes> ensure_default_space(const bytes& candidate) = 0;
 
+  // The offline lease: a device's lease secret sealed to its own key, one
+  // per (space, device); a newer one replaces it. lease() is empty when
+  // none is kept. The handler keeps them only for current devices and never
+  // hands one to a revoked device (it refuses its auth).
+  virtual result<void> put_lease(const bytes& space, const bytes& device, const bytes& sealed) = 0;
+  virtual result<bytes> lease(const bytes& space, const bytes& device) = 0;
+
   // Secured panels: the keyrings of secured spaces, shared by every session of this
   // store. Not part of the storage contract: implementations never touch it,
   // only sync_handler does, on the io thread (it is rebuilt from the stored

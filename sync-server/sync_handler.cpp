@@ -61,7 +61,8 @@ reply sync_handler::fail(const error& e, std::uint32_t wire) {
   r.frames.push_back(codec::encode(proto::error{code, text}));
   // storage (a push or a snapshot chunk) and gone (a snapshot download) are
   // answered on the same connection (PROTOCOL.md); everything else closes.
-  bool retryable = code == static_cast<std::uint32_t>(errc::storage) || code == proto::error_gone;
+  bool retryable = code == static_cast<std::uint32_t>(errc::storage) || code == proto::error_gone ||
+                   code == proto::error_superseded;
   r.close = !(retryable && phase_ == phase::ready);
   log(code == static_cast<std::uint32_t>(errc::storage) ? log_level::error : log_level::warn,
       "protocol error", {{"peer", peer_}, {"code", code}, {"text", text},
@@ -183,7 +184,8 @@ void sync_handler::on_auth(const proto::auth& m, done_fn done) {
   // history. `loaded` is installed here.
   keyrings_ = &svc_.keyrings();
   bool need_keyring = !keyrings_->find(space_);
-  svc_.run([this, space = space_, need_keyring, v3 = version_ >= 3, done = std::move(done)](store& db) mutable {
+  svc_.run([this, space = space_, need_keyring, v3 = version_ >= 3, lease = m.lease,
+            done = std::move(done)](store& db) mutable {
     auto cur = db.cursor(space);
     // v3: welcome names the newest complete snapshot (devices then do not
     // upload one at the same threshold).
@@ -195,7 +197,7 @@ void sync_handler::on_auth(const proto::auth& m, done_fn done) {
       stats_.keyring_loads.fetch_add(1, std::memory_order_relaxed);
     }
     svc_.complete([this, cur = std::move(cur), snap = std::move(snap), loaded = std::move(loaded),
-                   done = std::move(done)]() mutable {
+                   lease = std::move(lease), done = std::move(done)]() mutable {
       if (!cur) return done(fail(cur.err()));
       if (loaded) {
         // Not loaded (the store failed to read): pushes answer storage (retry)
@@ -206,9 +208,11 @@ void sync_handler::on_auth(const proto::auth& m, done_fn done) {
       }
       // A revoked device is refused at once; a stranger may connect only to
       // push its join (everything else checks membership).
+      bool current = false;
       if (auto* k = keyrings_->find(space_); k && k->state.secured()) {
         auto* d = k->state.device(device_);
         if (d && d->revoked) return done(fail(errc::revoked, "this device has been removed from the panel"));
+        current = k->state.may_write(device_).ok();
       }
       phase_ = phase::ready;
       stats_.authenticated_total.fetch_add(1, std::memory_order_relaxed);
@@ -222,9 +226,29 @@ void sync_handler::on_auth(const proto::auth& m, done_fn done) {
       if (snap) w.snapshot = *snap ? snap->value().meta.cursor : 0;
       if (snap && !*snap) log(log_level::error, "snapshot not read", {{"peer", peer_}, {"text", snap->err().message}});
       if (version_ >= 4) w.time = static_cast<std::uint64_t>(wall_ms());
-      r.frames.push_back(codec::encode(w));
-      r.joined = true;
-      done(std::move(r));
+      // v5, the offline lease: a current device of a secured space gets back
+      // the lease secret it left here (one per device, replaced by the one
+      // in this auth); it is what reopens its copy past the lease.
+      if (!current || version_ < 5) {
+        r.frames.push_back(codec::encode(w));
+        r.joined = true;
+        return done(std::move(r));
+      }
+      svc_.run([this, space = space_, device = device_, lease = std::move(lease), w = std::move(w),
+                done = std::move(done)](store& db) mutable {
+        result<void> put = lease.empty() ? result<void>{} : db.put_lease(space, device, lease);
+        result<bytes> kept = put ? db.lease(space, device) : result<bytes>(put.err());
+        svc_.complete([this, kept = std::move(kept), w = std::move(w), done = std::move(done)]() mutable {
+          // Not kept: the welcome goes without it (a locked copy stays locked
+          // until a later session); the session goes on.
+          if (kept) w.lease = std::move(*kept);
+          else log(log_level::error, "lease not kept", {{"peer", peer_}, {"text", kept.err().message}});
+          reply r;
+          r.frames.push_back(codec::encode(w));
+          r.joined = true;
+          done(std::move(r));
+        });
+      });
     });
   });
 }
@@ -268,8 +292,11 @@ void sync_handler::on_push(const proto::push& m, done_fn done) {
   keyring::state& judge = next ? *next : kr->state;
   bool first = kr->empty;
   for (const auto& e : job.envelopes) {
-    if (auto ok = keyring::admit(judge, space_, e, first, static_cast<std::uint64_t>(wall_ms())); !ok)
+    if (auto ok = keyring::admit(judge, space_, e, first, static_cast<std::uint64_t>(wall_ms())); !ok) {
+      // Before v5 a superseded epoch is refused like any keyring breach.
+      if (ok.err().code == errc::superseded && version_ < 5) return done(fail(errc::forbidden, ok.err().message));
       return done(fail(ok.err()));
+    }
     first = false;
   }
   if (has_records) kr->records_in_flight = true;

@@ -16,6 +16,8 @@ TEST_CASE("codec: every message round-trips") {
       proto::welcome{sp, 42},
       proto::welcome{sp, 42, 40},  // v3: the newest snapshot's cursor
       proto::welcome{sp, 42, 40, 1'800'000'000'000},  // v4: the server's time
+      proto::auth{sig, bytes(80, 4)},                  // v5: the sealed lease secret
+      proto::welcome{sp, 42, 40, 1'800'000'000'000, bytes(80, 4)},
       proto::keyring_get{3},
       proto::keyring_page{{{4, bytes{1}}, {9, bytes{2, 2}}}, 9, false},
       proto::push{{bytes{1, 2, 3}, bytes(1000, 5)}},
@@ -114,6 +116,10 @@ TEST_CASE("codec: welcome carries the snapshot cursor from v3 only; snapshot blo
   // v4 adds the server's time after the snapshot cursor; v3 has none.
   CHECK(codec::encode(proto::welcome{sp, 42, 0}).front() == 0x94);
   CHECK(codec::encode(proto::welcome{sp, 42, 7, 1234}).front() == 0x95);
+  CHECK(codec::encode(proto::welcome{sp, 42, 7, 1234, bytes(80, 1)}).front() == 0x96);  // v5 only with a lease
+  CHECK(std::get<proto::welcome>(*codec::decode(codec::encode(proto::welcome{sp, 42, 7, 1234, bytes(80, 1)}))).lease ==
+        bytes(80, 1));
+  CHECK_FALSE(codec::decode(codec::encode(proto::auth{bytes(64, 1), bytes(81, 1)})).ok());  // over the sealed size
   auto w4 = codec::decode(codec::encode(proto::welcome{sp, 42, 7, 1234}));
   REQUIRE(w4.ok());
   CHECK(std::get<proto::welcome>(*w4).snapshot == std::optional<std::uint64_t>(7));

@@ -5,7 +5,9 @@
 
 #include <set>
 
+#include "packline/at_rest.hpp"
 #include "packline/codec.hpp"
+#include "packline/limits.hpp"
 #include "packline/keyring.hpp"
 #include "packline/replica.hpp"
 #include "packline/tablets.hpp"
@@ -127,6 +129,12 @@ struct panel {
     return d;
   }
 };
+
+// The panel's member rows a replica shows.
+std::size_t title_rows(replica& r) {
+  auto rows = r.rows("member");
+  return rows ? rows->size() : 0;
+}
 
 std::string title_of(replica& r, const bytes& id) {
   auto rows = r.rows("meeting", "id", id);
@@ -352,10 +360,16 @@ TEST_CASE("keyring: invites are single use and expire") {
   CHECK(p.srv.push(*d).err().message.find("too far from the server's clock") != std::string::npos);
 }
 
-TEST_CASE("keyring: past the offline lease the replica locks and drops its keys until the server takes it again") {
+TEST_CASE("keyring: past the offline lease the copy opens only with the secret the server hands back") {
   panel p;
   auto member = p.join("member");
   REQUIRE(member->set_passphrase("member passphrase").ok());
+  // The device's auth carries its lease secret sealed to itself; the server
+  // keeps it and hands it back in the welcome (here by hand).
+  auto kept = member->lease_offer();
+  REQUIRE(kept.ok());
+  REQUIRE(kept->size() == limits::sealed_lease_bytes);
+  REQUIRE(member->welcome_lease(*kept, t0).value());
   auto sealed = member->save_sealed();
   REQUIRE(sealed.ok());
   CHECK_FALSE(contains(*sealed, "Dana Whitfield"));
@@ -364,6 +378,7 @@ TEST_CASE("keyring: past the offline lease the replica locks and drops its keys 
   REQUIRE(fine.ok());
   CHECK_FALSE((*fine)->locked());
   CHECK((*fine)->write_epoch() == 1);
+  CHECK(title_rows(**fine) == 2);
   // Wrong passphrase, tampered and truncated images.
   CHECK(replica::open_sealed(*sealed, "wrong passphrase", t0).err().code == errc::wrong_passphrase);
   auto bad = *sealed;
@@ -371,24 +386,52 @@ TEST_CASE("keyring: past the offline lease the replica locks and drops its keys 
   CHECK(replica::open_sealed(bad, "member passphrase", t0).err().code == errc::corrupt_replica);
   CHECK(replica::open_sealed(bytes(sealed->begin(), sealed->end() - 100), "member passphrase", t0).err().code ==
         errc::corrupt_replica);
-  // Past the lease: locked, keys dropped, nothing can be written.
+  // Past the lease: locked, nothing of the panel inside, nothing can be written.
   std::uint64_t later = t0 + keyring::default_lease_ms + 1;
   auto stale = replica::open_sealed(*sealed, "member passphrase", later);
   REQUIRE(stale.ok());
   replica& r = **stale;
   CHECK(r.locked());
+  CHECK(r.device_id() == member->device_id());
+  CHECK(title_rows(r) == 0);
   CHECK(r.write_epoch() == 0);
+  CHECK(r.lease_offer()->empty());  // it has no secret to offer
   CHECK(r.commit({set("question", new_row_id(), "target", std::string("x"))}, later).err().code == errc::lease_expired);
+  // A welcome without the secret (a crafted one, or a server that keeps none) restores nothing.
+  CHECK(r.welcome_lease({}, later).err().code == errc::lease_expired);
+  CHECK(r.welcome_lease(crypto::seal_to(crypto::box_key::derive(crypto::random_bytes(32))->public_key(),
+                                        crypto::secret::random(32)).value(), later).err().code == errc::lease_expired);
+  CHECK(r.locked());
+  CHECK(title_rows(r) == 0);
+  // Saved locked, the copy no longer holds the secret: the passphrase alone opens nothing.
   auto resaved = r.save_sealed();
   REQUIRE(resaved.ok());
-  auto reopened = replica::open_sealed(*resaved, "member passphrase", later);
+  auto key = at_rest::key_for(*resaved, "member passphrase");
+  REQUIRE(key.ok());
+  auto parts = at_rest::open_copy(*resaved, *key);
+  REQUIRE(parts.ok());
+  CHECK(parts->outer.bound);
+  CHECK_FALSE(parts->outer.lease.has_value());
+  CHECK(at_rest::open_image(parts->image, *key, nullptr).err().code == errc::lease_expired);
+  auto reopened = replica::open_sealed(*resaved, "member passphrase", t0);  // even with the clock wound back
   REQUIRE(reopened.ok());
   CHECK((*reopened)->locked());
-  CHECK((*reopened)->write_epoch() == 0);
-  // The server accepts the device again (welcome): keys come back from the keyring records.
-  REQUIRE((*reopened)->contacted(later).ok());
-  CHECK_FALSE((*reopened)->locked());
-  CHECK((*reopened)->write_epoch() == 1);
+  // The server's welcome after the device's signed auth: the whole copy is back, in the same object.
+  replica& again = **reopened;
+  REQUIRE(again.welcome_lease(*kept, later).ok());
+  CHECK_FALSE(again.locked());
+  CHECK(again.write_epoch() == 1);
+  CHECK(title_rows(again) == 2);
+  CHECK(again.commit({set("question", new_row_id(), "target", std::string("x"))}, later).ok());
+  // Running past the lease locks in place; the server's welcome reopens it.
+  CHECK_FALSE(again.lock_if_expired(later + 1).value());  // the welcome started the lease anew
+  std::uint64_t much_later = later + keyring::default_lease_ms + 1;
+  REQUIRE(again.lock_if_expired(much_later).value());
+  CHECK(again.locked());
+  CHECK(title_rows(again) == 0);
+  REQUIRE(again.welcome_lease(*kept, much_later).ok());
+  CHECK(title_rows(again) == 2);
+  CHECK(again.pending_count() == 1);
 }
 
 TEST_CASE("keyring: records round-trip through the codec and signatures bind the space") {

@@ -38,7 +38,7 @@ std::unique_ptr<sqlite_store> open_store(const std::string& dir) {
 TEST_CASE("server store: append assigns consecutive server sequences per space") {
   test::temp_dir tmp;
   auto db = open_store(tmp.sub("data"));
-  CHECK(db->schema_version() == 3);
+  CHECK(db->schema_version() == 4);
   bytes space_a = filled(16, 0xa1), space_b = filled(16, 0xb2);
   bytes alice = filled(32, 1), bob = filled(32, 2);
 
@@ -57,6 +57,22 @@ TEST_CASE("server store: append assigns consecutive server sequences per space")
   CHECK(db->cursor(space_a).value() == 3);
   CHECK(db->cursor(space_b).value() == 1);
   CHECK(db->cursor(filled(16, 0)).value() == 0);
+}
+
+TEST_CASE("server store: keeps one sealed lease secret per device, the newest, across a reopen") {
+  test::temp_dir tmp;
+  bytes space = filled(16, 0xa1), alice = filled(32, 1), bob = filled(32, 2);
+  {
+    auto db = open_store(tmp.sub("data"));
+    CHECK(db->lease(space, alice).value().empty());
+    REQUIRE(db->put_lease(space, alice, filled(80, 7)).ok());
+    REQUIRE(db->put_lease(space, alice, filled(80, 8)).ok());  // replaces
+    REQUIRE(db->put_lease(space, bob, filled(80, 9)).ok());
+  }
+  auto db = open_store(tmp.sub("data"));
+  CHECK(db->lease(space, alice).value() == filled(80, 8));
+  CHECK(db->lease(space, bob).value() == filled(80, 9));
+  CHECK(db->lease(filled(16, 0xb2), alice).value().empty());  // per space
 }
 
 TEST_CASE("server store: replay of a stored (space, actor, seq) is idempotent") {
@@ -145,7 +161,7 @@ TEST_CASE("server store: survives reopen") {
   }
   CHECK(std::filesystem::exists(tmp.sub("data/server.db")));
   auto db = open_store(tmp.sub("data"));
-  CHECK(db->schema_version() == 3);
+  CHECK(db->schema_version() == 4);
   CHECK(db->cursor(space).value() == 2);
   // The default space is chosen once and kept.
   CHECK(db->ensure_default_space(filled(16, 0x99)).value() == def);

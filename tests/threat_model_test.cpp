@@ -6,6 +6,7 @@
 // honest new tablet shows. Every case failed before the defence it names.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 
 #include <chrono>
@@ -468,8 +469,40 @@ TEST_CASE("threat model: a member cannot seal a change under a superseded key on
   REQUIRE(raw.raw.send(proto::push{{codec::encode_envelope(e)}}));
   auto m = raw.raw.next();
   REQUIRE((m && std::holds_alternative<proto::error>(*m)));
-  CHECK(std::get<proto::error>(*m).code == proto::error_forbidden);
+  CHECK(std::get<proto::error>(*m).code == proto::error_superseded);
   CHECK(std::get<proto::error>(*m).text.find("re-seal") != std::string::npos);
+  p.settle({atk.get()});
+  CHECK(count_rows(p.clerk.rep(), "question", q) == 0);  // never stored
+}
+
+TEST_CASE("threat model: a change pushed as the clerk starts a new epoch is re-sealed under it in the same sync") {
+  panel p;
+  auto tablet = p.join("member");
+  auto leaver = p.join("member");
+  p.settle({tablet.get(), leaver.get()});
+  // The clerk removes a member: the new epoch reaches the server, and the
+  // tablet writes before it has read it (its push leaves first).
+  REQUIRE(p.clerk.rep().remove_member(leaver->member, wall_ms()).ok());
+  p.clerk.c->flush();
+  REQUIRE(p.clerk.c->sync());
+  std::uint32_t before = tablet->rep().write_epoch();
+  bytes q = new_row_id();
+  REQUIRE(tablet->rep().commit({set("question", q, "author", tablet->member),
+                                set("question", q, "target", std::string("MARKER-RACE")),
+                                set("question", q, "status", std::string("draft"))}, wall_ms()).ok());
+  tablet->c->flush();
+  // One sync: refused as superseded, pulled, re-sealed, pushed again; the member never sees the refusal.
+  REQUIRE(tablet->c->sync());
+  // The server did refuse the first push (the race happened), and the
+  // session took it in its stride: still connected, nothing left to send.
+  const auto& errors = tablet->c->errors();
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].rfind("server error " + std::to_string(proto::error_superseded) + ":", 0) == 0);
+  CHECK(tablet->c->connected());
+  CHECK(tablet->rep().pending_count() == 0);
+  CHECK(tablet->rep().write_epoch() > before);
+  REQUIRE(p.clerk.c->sync());
+  CHECK(count_rows(p.clerk.rep(), "question", q) == 1);
 }
 
 TEST_CASE("threat model: a used or expired invite code, with all the server's data, opens nothing written afterwards") {
@@ -660,9 +693,6 @@ TEST_CASE("threat model: a member's modified client cannot read another member's
   p.clerk.c->flush();
   auto author = p.join("member");
   auto atk = p.join("member");
-  // Each join starts a new epoch on the clerk's device: everyone takes it
-  // before writing (a change sealed under a superseded epoch is refused).
-  p.settle({author.get(), atk.get()});
   REQUIRE(wf::sign_in(author->rep(), to_hex(author->member)).ok());
   const std::string words = "MARKER-DRAFT will the custody suite at Avonmere reopen?";
   auto id = wf::draft_question(author->rep(), to_hex(item), words, wall_ms());
@@ -898,4 +928,118 @@ TEST_CASE("threat model: a note shared with a priority's leads is unreadable to 
     if (auto k = left->rep().open_group_key(std::get<bytes>(*g.get("wraps"))))
       old.emplace(2 + ((static_cast<std::uint32_t>(g.id[0]) << 16 | static_cast<std::uint32_t>(g.id[1]) << 8 | g.id[2]) & 0x3fffff), *k);
   CHECK(left->rep().keyed_text("annotation", from_hex(before), "body", old) == "MARKER-BEFORE patrols in the north");
+}
+
+namespace {
+
+bool contains(const bytes& hay, const std::string& needle) {
+  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end()) != hay.end();
+}
+
+// Whether `r` shows a meeting titled `title` (what a finder would read).
+bool shows_meeting(replica& r, const std::string& title) {
+  auto rows = r.rows("meeting");
+  if (!rows) return false;
+  for (auto& m : *rows)
+    if (m.text("title") == title) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("threat model: past the lease, a finder with the passphrase and the tablet's files reads nothing; the owner reads again after signing in; a revoked tablet never does") {
+  panel p;
+  // The clerk sets a short lease; two tablets of members hold a meeting's papers.
+  constexpr std::uint64_t lease_ms = 1500;
+  REQUIRE(p.clerk.rep().set_lease(lease_ms, wall_ms()).ok());
+  const std::string secret_title = "MARKER-LEASE Closed session: the chief executive's conduct";
+  bytes meeting = new_row_id();
+  REQUIRE(p.clerk.rep().commit({set("meeting", meeting, "title", secret_title)}, wall_ms()).ok());
+  p.clerk.c->flush();
+  auto lost = p.new_tablet();
+  auto stolen = p.new_tablet();
+  p.settle({lost.get(), stolen.get()});
+  const std::string pass = "correct horse battery staple";
+  std::map<device*, bytes> files;
+  for (device* d : {lost.get(), stolen.get()}) {
+    REQUIRE(shows_meeting(d->rep(), secret_title));
+    REQUIRE(d->rep().set_passphrase(pass).ok());
+    // A session as a member leaves the tablet's lease secret with the server
+    // (sealed to the tablet), which hands it back in the welcome.
+    d->c->disconnect();
+    REQUIRE(d->c->connect(p.srv.port()));
+    REQUIRE(d->c->sync());
+    auto f = d->rep().save_sealed();
+    REQUIRE(f.ok());
+    files[d] = *f;
+    auto parts = at_rest::open_copy(*f, at_rest::key_for(*f, pass).value());
+    REQUIRE(parts.ok());
+    REQUIRE(parts->outer.registered);  // the server keeps it
+    d->c->disconnect();
+  }
+  // Both tablets are lost; the lease runs out. The clerk revokes the one reported stolen.
+  std::this_thread::sleep_for(std::chrono::milliseconds(lease_ms + 300));
+  REQUIRE(p.clerk.rep().revoke_device(stolen->rep().device_id(), wall_ms()).ok());
+  p.clerk.c->flush();
+  REQUIRE(p.clerk.c->sync());
+
+  // The finder: the passphrase and the tablet's files, no server. The app opens nothing.
+  auto opened = replica::open_sealed(files[lost.get()], pass, wall_ms());
+  REQUIRE(opened.ok());
+  replica& found = **opened;
+  CHECK(found.locked());
+  CHECK_FALSE(shows_meeting(found, secret_title));
+  CHECK(found.rows("meeting")->empty());
+  auto relocked = found.save_sealed();  // what the tablet keeps once it has opened past the lease
+  REQUIRE(relocked.ok());
+  // Through the lower layers: the passphrase opens the device key and nothing else.
+  for (const bytes* f : {&files[lost.get()], &*relocked}) CHECK_FALSE(contains(*f, secret_title));
+  auto key = at_rest::key_for(*relocked, pass).value();
+  auto parts = at_rest::open_copy(*relocked, key);
+  REQUIRE(parts.ok());
+  CHECK_FALSE(parts->outer.lease.has_value());
+  CHECK(at_rest::open_image(parts->image, key, nullptr).err().code == errc::lease_expired);
+  crypto::secret guess = crypto::secret::random(32);
+  CHECK(at_rest::open_image(parts->image, key, &guess).err().code == errc::lease_expired);
+  // A crafted server: a challenge, then a welcome, with and without a secret
+  // sealed to the tablet's own key (which the finder can compute).
+  for (bool with_secret : {false, true}) {
+    sync_session s(found);
+    s.on_open();
+    auto auth = s.on_frame(codec::encode(proto::challenge{crypto::random_bytes(32), p.space}), wall_ms());
+    REQUIRE(auth.ok());
+    auto sent = codec::decode(auth->at(0));
+    REQUIRE((sent && std::holds_alternative<proto::auth>(*sent)));
+    CHECK(std::get<proto::auth>(*sent).lease.empty());  // a locked copy has no secret to give away
+    proto::welcome w{p.space, 1, 0, wall_ms(), {}};
+    if (with_secret)
+      w.lease = crypto::seal_to(crypto::box_key::derive(lost->seed).value().public_key(), crypto::secret::random(32)).value();
+    CHECK(s.on_frame(codec::encode(w), wall_ms()).err().code == errc::lease_expired);
+    CHECK(found.locked());
+    CHECK_FALSE(shows_meeting(found, secret_title));
+  }
+
+  // The owner, back online: the real server checks the tablet's signature
+  // and hands its secret back; the panel is there again.
+  auto back = replica::open_sealed(*relocked, pass, wall_ms());
+  REQUIRE(back.ok());
+  sync_client owner(std::move(*back));
+  REQUIRE(owner.rep().locked());
+  REQUIRE(owner.connect(p.srv.port()));
+  REQUIRE(owner.sync());
+  CHECK_FALSE(owner.rep().locked());
+  CHECK(shows_meeting(owner.rep(), secret_title));
+
+  // The revoked tablet: the server refuses it, so its copy never opens again.
+  auto gone = replica::open_sealed(files[stolen.get()], pass, wall_ms());
+  REQUIRE(gone.ok());
+  sync_client thief(std::move(*gone));
+  REQUIRE(thief.rep().locked());
+  REQUIRE(thief.connect(p.srv.port()));
+  (void)thief.sync(std::chrono::seconds(3));
+  CHECK(thief.rep().locked());
+  CHECK_FALSE(shows_meeting(thief.rep(), secret_title));
+  raw_device raw(stolen->seed);
+  REQUIRE(raw.connect(p.srv.port()));
+  CHECK_FALSE(raw.handshake(p.space).has_value());
 }

@@ -260,6 +260,7 @@ result<proto::message> decode_tree(const node& root) {
     case msg_type::auth: {
       auth m;
       m.signature = r.bin(64, true);
+      if (root.items.size() == 3) m.lease = r.bin(limits::sealed_lease_bytes, false);  // v5
       if (!r.done()) return shape("auth");
       return message{m};
     }
@@ -268,7 +269,8 @@ result<proto::message> decode_tree(const node& root) {
       m.space = r.bin(16, true);
       m.cursor = r.u64();
       if (root.items.size() >= 4) m.snapshot = r.u64();  // v3
-      if (root.items.size() == 5) m.time = r.u64();      // v4
+      if (root.items.size() >= 5) m.time = r.u64();      // v4
+      if (root.items.size() == 6) m.lease = r.bin(limits::sealed_lease_bytes, false);  // v5
       if (!r.done()) return shape("welcome");
       return message{m};
     }
@@ -458,11 +460,14 @@ bytes encode(const proto::message& m) {
         } else if constexpr (std::is_same_v<T, challenge>) {
           head(msg_type::challenge, 2); pack_bin(pk, x.nonce); pack_bin(pk, x.space);
         } else if constexpr (std::is_same_v<T, auth>) {
-          head(msg_type::auth, 1); pack_bin(pk, x.signature);
+          head(msg_type::auth, x.lease.empty() ? 1 : 2); pack_bin(pk, x.signature);
+          if (!x.lease.empty()) pack_bin(pk, x.lease);
         } else if constexpr (std::is_same_v<T, welcome>) {
-          head(msg_type::welcome, x.time ? 4 : x.snapshot ? 3 : 2); pack_bin(pk, x.space); pk.pack_uint64(x.cursor);
-          if (x.snapshot || x.time) pk.pack_uint64(x.snapshot.value_or(0));  // v4 carries v3's field too
-          if (x.time) pk.pack_uint64(*x.time);
+          bool v5 = !x.lease.empty();
+          head(msg_type::welcome, v5 ? 5 : x.time ? 4 : x.snapshot ? 3 : 2); pack_bin(pk, x.space); pk.pack_uint64(x.cursor);
+          if (x.snapshot || x.time || v5) pk.pack_uint64(x.snapshot.value_or(0));  // later versions carry v3's field too
+          if (x.time || v5) pk.pack_uint64(x.time.value_or(0));
+          if (v5) pack_bin(pk, x.lease);
         } else if constexpr (std::is_same_v<T, push>) {
           head(msg_type::push, 1);
           pk.pack_array(static_cast<std::uint32_t>(x.envelopes.size()));

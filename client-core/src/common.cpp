@@ -25,10 +25,11 @@ const char* errc_message(errc e) noexcept {
     case errc::wrong_passphrase: return "the passphrase is not the one this device's data was locked with";
     case errc::not_member: return "this device is not a member of the panel";
     case errc::revoked: return "this device has been removed from the panel";
-    case errc::lease_expired: return "this device has been offline too long; connect to the server to unlock it";
+    case errc::lease_expired: return "this device has been offline longer than the panel allows; connect to the server to open it again";
     case errc::no_key: return "this device does not hold the key for that part of the panel's data";
     case errc::forbidden: return "a change breaks the panel's rules";
     case errc::damaged: return "the server's copy of this panel is damaged; its operator must restore it from a backup";
+    case errc::superseded: return "a change was sealed under a key the panel has replaced; it is re-sealed and sent again";
   }
   return "unknown error";
 }

@@ -246,7 +246,7 @@ result<void> admit(state& s, const bytes& space, const envelope& e, bool first, 
   if (e.epoch > s.epoch())
     return refuse("wrong epoch: sealed under epoch " + std::to_string(e.epoch) + ", the panel is at epoch " + std::to_string(s.epoch()));
   if (e.epoch < s.epoch())
-    return refuse("superseded epoch: sealed under epoch " + std::to_string(e.epoch) + ", the panel's key is now epoch " +
+    return make_error(errc::superseded, "superseded epoch: sealed under epoch " + std::to_string(e.epoch) + ", the panel's key is now epoch " +
                   std::to_string(s.epoch()) + "; pull the keyring and re-seal the change under it");
   return {};
 }

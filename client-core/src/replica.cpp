@@ -562,6 +562,7 @@ struct replica::text_lock {
 replica::replica(std::unique_ptr<db> d, crypto::signing_key k)
     : db_(std::move(d)), key_(std::move(k)), cache_(std::make_unique<row_cache>()) {}
 replica::~replica() = default;
+replica& replica::operator=(replica&& other) = default;
 
 result<std::unique_ptr<replica>> replica::create(const bytes& device_seed) {
   PL_TRY(crypto::init());

@@ -32,7 +32,14 @@ struct replica::keys {
   // settle_acked's last "not yet" (own record seq, cursor then): nothing
   // can have changed for it until the cursor moves.
   std::pair<std::uint64_t, std::uint64_t> unsettled{0, 0};
+  // The offline lease (replica.hpp): this device's lease secret while
+  // unlocked; whether the server has handed it back; a locked replica's
+  // sealed image and when its lease ended.
+  std::optional<crypto::secret> lease;
+  bool lease_registered = false;
   bool locked = false;
+  bytes locked_image;
+  std::uint64_t lease_until = 0;
 };
 
 }  // namespace packline

@@ -43,6 +43,7 @@ std::vector<bytes> sync_session::on_open() {
 
 void sync_session::on_close() {
   phase_ = phase::closed;
+  in_contact_ = false;
   push_in_flight_ = pull_in_flight_ = false;
   if (download_) download_->in_flight = false;  // resumed after the next welcome
   upload_.reset();  // offered again from offset 0 when still due
@@ -244,7 +245,10 @@ bytes sync_session::put_chunk(std::uint64_t offset) {
 result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint64_t now_ms) {
   auto m = codec::decode(frame);
   if (!m) return m.err();
-  return std::visit(
+  // The host locked the replica past its lease: reconnect to reopen it.
+  if (phase_ == phase::ready && r_.locked())
+    return make_error(errc::lease_expired, "the offline lease ran out; reconnecting to reopen this tablet's copy");
+  auto out = std::visit(
       [&](auto& msg) -> result<std::vector<bytes>> {
         using T = std::decay_t<decltype(msg)>;
         if constexpr (std::is_same_v<T, proto::challenge>) {
@@ -252,11 +256,20 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
           bytes sp = r_.space();
           if (!sp.empty() && sp != msg.space) return make_error(errc::wrong_space, "the server offered another panel");
           phase_ = phase::auth_sent;
-          return std::vector<bytes>{codec::encode(proto::auth{r_.key_sign(proto::auth_transcript(msg.nonce, msg.space))})};
+          auto lease = r_.lease_offer();  // v5: kept by the server for this device (the offline lease)
+          if (!lease) return lease.err();
+          return std::vector<bytes>{
+              codec::encode(proto::auth{r_.key_sign(proto::auth_transcript(msg.nonce, msg.space)), std::move(*lease)})};
         } else if constexpr (std::is_same_v<T, proto::welcome>) {
           if (phase_ != phase::auth_sent) return make_error(errc::bad_state, "unexpected welcome");
+          // A copy locked past its lease opens only with the secret the
+          // server hands back after our signature; the lease starts anew.
+          bool was_locked = r_.locked();
+          auto lease = r_.welcome_lease(msg.lease, now_ms);
+          if (!lease) return lease.err();
+          in_contact_ = *lease;
+          if (was_locked) dirty_ = true;  // the whole panel is back
           PL_TRY(r_.set_space(msg.space));
-          PL_TRY(r_.contacted(now_ms));  // the offline lease starts again
           // v4: how far the host's clock is from the server's (for the UI).
           if (msg.time) clock_offset_ = static_cast<std::int64_t>(*msg.time) - static_cast<std::int64_t>(now_ms);
           // A join not yet pushed carries the server's time, not the
@@ -351,6 +364,17 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
             if (download_) download_->in_flight = false;
             return std::vector<bytes>{};
           }
+          if (msg.code == proto::error_superseded) {
+            // The panel moved to a new key between our pull and our push:
+            // pull it (which re-seals what we have not sent), then push again.
+            push_in_flight_ = false;
+            std::vector<bytes> out;
+            if (!pull_in_flight_ && !download_) {
+              out.push_back(codec::encode(proto::pull{r_.cursor(), limits::max_pull_changes}));
+              pull_in_flight_ = true;
+            }
+            return out;  // the answer to the pull pushes again
+          }
           if (msg.code == proto::error_gone && download_ && download_->in_flight) {
             // The snapshot being fetched was replaced: start on the newest.
             if (++download_->restarts > limits::max_snapshot_restarts) {
@@ -368,6 +392,9 @@ result<std::vector<bytes>> sync_session::on_frame(const bytes& frame, std::uint6
         }
       },
       *m);
+  // Every frame of an authenticated session is contact with the server.
+  if (out && phase_ == phase::ready && in_contact_) PL_TRY(r_.renew_lease(now_ms));
+  return out;
 }
 
 }  // namespace packline

@@ -281,6 +281,14 @@ class client {
   }
   val set_passphrase(const std::string& p) { return done(r_->set_passphrase(p)); }
   bool locked() { return r_->locked(); }
+  // Locks the replica once its offline lease has run out; {locked} or an error.
+  val lock_if_expired(double now_ms) {
+    auto l = r_->lock_if_expired(ms(now_ms));
+    if (!l) return err_val(l.err());
+    val o = val::object();
+    o.set("locked", *l);
+    return o;
+  }
   bool waiting_for_key() { return r_->waiting_for_key(); }
   val redeem_invite(const std::string& code, double now_ms) { return done(r_->redeem_invite(code, ms(now_ms))); }
   bool secured() const { return r_->secured(); }
@@ -678,8 +686,9 @@ val create_client() {
 }
 
 val open_client(const val& image) { return wrap(replica::open(to_bytes(image))); }
-// Secured panels: a sealed replica (errors: 15 wrong passphrase, 13 damaged; a
-// client whose lease expired opens locked: save it, then sync).
+// A sealed replica (errors: 15 wrong passphrase, 13 damaged; a client past
+// its offline lease opens locked, holding no panel content: save it, which
+// drops the cached lease secret on disk, then sync).
 val open_sealed_client(const val& sealed, const std::string& passphrase, double now_ms) {
   return wrap(replica::open_sealed(to_bytes(sealed), passphrase, ms(now_ms)));
 }
@@ -693,6 +702,7 @@ EMSCRIPTEN_BINDINGS(packline) {
       .function("save", &client::save)
       .function("setPassphrase", &client::set_passphrase)
       .function("locked", &client::locked)
+      .function("lockIfExpired", &client::lock_if_expired)
       .function("waitingForKey", &client::waiting_for_key)
       .function("redeemInvite", &client::redeem_invite)
       .function("secured", &client::secured)

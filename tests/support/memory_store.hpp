@@ -59,6 +59,15 @@ class memory_store final : public server::store {
 
   result<std::uint64_t> cursor(const bytes& space) override { return std::uint64_t{spaces_[space].log.size()}; }
 
+  result<void> put_lease(const bytes& space, const bytes& device, const bytes& sealed) override {
+    leases_[{space, device}] = sealed;
+    return {};
+  }
+  result<bytes> lease(const bytes& space, const bytes& device) override {
+    auto it = leases_.find({space, device});
+    return it == leases_.end() ? bytes{} : it->second;
+  }
+
   result<bytes> ensure_default_space(const bytes& candidate) override {
     if (default_space_.empty()) default_space_ = candidate;
     return default_space_;
@@ -121,6 +130,7 @@ class memory_store final : public server::store {
     std::map<std::uint64_t, snap> complete;
   };
   std::map<bytes, space_state> spaces_;
+  std::map<std::pair<bytes, bytes>, bytes> leases_;
   bytes default_space_;
 };
 

@@ -24,6 +24,7 @@ std::unique_ptr<replica> new_replica(const bytes& space, const bytes& seed = cry
 
 sync_client::sync_client(const bytes& space) : rep_(new_replica(space)), session_(*rep_) {}
 sync_client::sync_client(const bytes& space, const bytes& seed) : rep_(new_replica(space, seed)), session_(*rep_) {}
+sync_client::sync_client(std::unique_ptr<replica> r) : rep_(std::move(r)), session_(*rep_) {}
 
 std::uint64_t sync_client::commit(std::vector<op> ops) {
   auto seq = rep_->commit(std::move(ops), wall_ms());

@@ -35,6 +35,8 @@ class sync_client {
   // A device whose secret is the 32-byte `seed` (a test that also speaks
   // frames as this device, raw_device(seed)).
   sync_client(const bytes& space, const bytes& seed);
+  // A device reopened from its stored copy (e.g. replica::open_sealed).
+  explicit sync_client(std::unique_ptr<replica> r);
 
   replica& rep() { return *rep_; }
   sync_session& session() { return session_; }

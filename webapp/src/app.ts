@@ -5,7 +5,7 @@
 // IndexedDB, then flushed to the server. A view is built once per route and
 // then only updated, so incoming sync never wipes what the member is typing.
 
-import { clockWarning } from './clock';
+import { clockWarning, nowMs } from './clock';
 import { NOT_MEMBER, REVOKED, isError, rows, securedPanel, type Client, type CoreError, type Fallible, type Member, type Priority } from './core';
 import type { Ctx, View } from './ctx';
 import { isChair } from './ctx';
@@ -19,6 +19,9 @@ import { MeetingView } from './views/meeting';
 import { MeetingsView } from './views/meetings';
 import { PriorityView } from './views/priority';
 import { ReaderView } from './views/reader';
+
+// How often the app checks whether the offline lease has run out.
+const LEASE_CHECK_MS = 5_000;
 
 export class App implements Ctx {
   private readonly saver: ReplicaSaver;
@@ -75,9 +78,20 @@ export class App implements Ctx {
       if (document.visibilityState === 'hidden') void this.saver.saveNow().catch(() => {});
     });
     byId('footer').dataset.device = this.client.deviceId();
-    if (this.client.locked()) {
-      showBanner('This tablet has been offline longer than your panel allows, so its keys were put away. Connect to the network: once the server confirms this tablet, your panel opens again.', 'error');
-    }
+    // Opened past the lease: saving now drops the key cached on the tablet.
+    if (this.client.locked()) void this.saver.saveNow().catch(() => {});
+    setInterval(() => this.checkLease(), LEASE_CHECK_MS);
+  }
+
+  // The offline lease runs out while the app is open: the copy is put away
+  // (and saved without its key) and the page shows nothing of the panel.
+  // A tablet connected to the server is in contact (each frame renews it).
+  private checkLease(): void {
+    if (this.client.locked() || this.transport.state === 'open') return;
+    const r = this.client.lockIfExpired(nowMs());
+    if (isError(r) || !r.locked) return;
+    void this.saver.saveNow().catch(() => {});
+    this.queueRender();
   }
 
   // ---- Ctx ---------------------------------------------------------------
@@ -189,6 +203,10 @@ export class App implements Ctx {
 
   private render(): void {
     this.updateHeader();
+    if (this.client.locked()) {
+      this.renderLocked();
+      return;
+    }
     this.me = this.client.signedInMember();
     // A secured panel's device acts for the member its keys were issued to.
     const mine = securedPanel(this.client) ? this.client.myMember() : '';
@@ -246,6 +264,22 @@ export class App implements Ctx {
     this.viewKey = key;
     replaceChildren(byId('main'), view.root);
     view.update();
+  }
+
+  // Past the offline lease: nothing of the panel, and why.
+  private renderLocked(): void {
+    this.view = null;
+    this.viewKey = '';
+    replaceChildren(byId('who'));
+    const nav = byId('nav');
+    replaceChildren(nav);
+    nav.hidden = true;
+    replaceChildren(byId('main'), h('section', { class: 'panel narrow', id: 'lease-locked', role: 'alert', 'aria-labelledby': 'locked-title' },
+      h('h1', { id: 'locked-title' }, 'This tablet must reach the server'),
+      h('p', {}, 'It has been offline longer than your panel allows, so your panel’s papers are locked away on it. Nothing is lost.'),
+      h('p', {}, 'Connect to the network. Once the server recognises this tablet, your panel opens again by itself.'),
+      h('p', {}, 'If this tablet was reported lost, the clerk has removed it, and it will not open again: set it up afresh with a new invite.'),
+    ));
   }
 
   // ---- sign-in -------------------------------------------------------------

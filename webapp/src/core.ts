@@ -336,8 +336,11 @@ export interface Client {
   save(): Fallible<{ bytes: Uint8Array }>;
   // Secured panels: sealed at rest from the next save on (Argon2id; blocks for about a second in WASM).
   setPassphrase(passphrase: string): Ok;
-  // The panel's offline lease expired: keys dropped; only sync until the server accepts the device.
+  // Past the panel's offline lease: the copy is put away and nothing of the panel can be read; only
+  // sync, until the server (after this device's signed auth) hands back the key that reopens it.
   locked(): boolean;
+  // Puts the copy away once the offline lease has run out (call on a timer); whether it is locked now.
+  lockIfExpired(nowMs: number): Fallible<{ locked: boolean }>;
   // The panel moved to a new key this device has not been given yet; it comes with a sync.
   waitingForKey(): boolean;
   redeemInvite(code: string, nowMs: number): Ok;

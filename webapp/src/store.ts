@@ -153,6 +153,9 @@ export class ReplicaSaver {
     try {
       // Copy: the core may hand out a view of its own memory.
       await this.store.write(r.bytes.slice());
+      // Past the offline lease the locked copy replaces the previous one
+      // too, so no copy on the tablet keeps the key that opens it.
+      if (this.client.locked()) await this.store.write(r.bytes.slice(), PREVIOUS, false);
     } catch (e) {
       this.onError(`Your changes could not be saved on this tablet: ${describe(e)}`);
       throw e;

@@ -9,15 +9,20 @@ namespace packline::limits {
 // Protocol version spoken by this build (hello carries the version the
 // client wants). Version 2 adds snapshots and live frames; version 3 signed
 // (and in secured panels sealed) snapshots, welcome's snapshot cursor and
-// keyring_get; version 4 the server's time in welcome; a server also
+// keyring_get; version 4 the server's time in welcome; version 5 the
+// device's sealed lease secret in auth and welcome; a server also
 // speaks every version down to min_protocol_version, so tablets that have not
 // updated their cached webapp keep syncing (v1: notify + pull only).
-inline constexpr std::uint32_t protocol_version = 4;
+inline constexpr std::uint32_t protocol_version = 5;
 inline constexpr std::uint32_t min_protocol_version = 1;
 
 // A frame holds at most one push or one changes batch; 1 MiB keeps a batch of
 // max_push_envelopes full-size-ish changes while bounding per-session memory.
 inline constexpr std::size_t max_frame_bytes = 1 << 20;
+
+// A device's lease secret sealed to its own key (32 bytes + crypto_box_seal's
+// 48): the server keeps one per current device of a secured space.
+inline constexpr std::size_t sealed_lease_bytes = 80;
 
 // One change is one user transaction (a question, an annotation, an import
 // chunk). 256 KiB fits a pack chunk; bigger imports are split by the client.

@@ -24,7 +24,10 @@ enum class msg_type : std::uint8_t {
 
 struct hello { std::uint32_t version = 0; bytes device; bytes space; };
 struct challenge { bytes nonce; bytes space; };
-struct auth { bytes signature; };
+// v5 adds `lease`: the device's lease secret sealed to its own X25519 key
+// (empty: none, e.g. a copy locked past its lease); the server keeps it for a
+// current device of a secured space.
+struct auth { bytes signature; bytes lease; };
 // v3 adds `snapshot`: the cursor of the newest complete snapshot (0: none).
 // Absent on a v1/v2 session (and in what a v2 server sends).
 // v4 adds `time`: the server's wall clock (Unix ms) as it sent the welcome, so
@@ -34,6 +37,10 @@ struct welcome {
   std::uint64_t cursor = 0;
   std::optional<std::uint64_t> snapshot;
   std::optional<std::uint64_t> time;
+  // v5: the lease secret the server keeps for this device, sealed to it
+  // (empty: none kept). Sent only after the device's signature verified, so
+  // it is what reopens a copy locked past its lease.
+  bytes lease;
 };
 struct push { std::vector<bytes> envelopes; };
 struct ack_entry { bytes actor; std::uint64_t seq = 0; std::uint64_t server_seq = 0; };
@@ -70,6 +77,9 @@ inline constexpr std::uint32_t error_not_member = 12;  // the device is not a me
 inline constexpr std::uint32_t error_revoked = 13;     // the device or its member was removed; closes at once
 inline constexpr std::uint32_t error_forbidden = 14;   // an envelope breaks the keyring (bad record, wrong epoch)
 inline constexpr std::uint32_t error_unavailable = 15; // the server's stored data of this space is damaged; closes
+// v5: a push sealed under a superseded epoch (the panel rotated between the
+// device's pull and its push); answered on the same connection: pull, re-seal, push.
+inline constexpr std::uint32_t error_superseded = 16;
 
 // The one table between the core's error codes and the wire's. errc 1..9
 // are the same numbers on the wire; these are the others. A core error not
@@ -83,6 +93,7 @@ inline constexpr wire_error_row wire_errors[] = {
     {errc::not_found, error_gone},           {errc::not_member, error_not_member},
     {errc::revoked, error_revoked},          {errc::forbidden, error_forbidden},
     {errc::damaged, error_unavailable},      {errc::storage, error_resync},
+    {errc::superseded, error_superseded},
     {errc::malformed, static_cast<std::uint32_t>(errc::malformed)},
 };
 constexpr std::uint32_t to_wire(errc e) {

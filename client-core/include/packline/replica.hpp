@@ -306,17 +306,41 @@ class replica {
   // the replica is locked past its lease).
   result<crypto::secret> open_group_key(const bytes& wraps) const;
 
-  // The server accepted this device (sync welcome): starts the lease anew,
-  // and unlocks a replica whose lease had expired (keys unwrapped again from
-  // the keyring records, which only a non-revoked device can have reached).
-  result<void> contacted(std::uint64_t now_ms);
+  // ---- the offline lease --------------------------------------------------
+  // In a secured panel the sealed copy (save_sealed) opens only with the
+  // passphrase AND this device's lease secret: 32 random bytes the device
+  // keeps in memory, caches in the copy until the lease ends, and hands the
+  // server sealed to its own key at every auth. Past the lease the cache is
+  // dropped and the copy comes back *locked*: an empty replica holding only
+  // the device key and the space, which can do nothing but sync. The server
+  // returns the secret in its welcome only after the device's signature
+  // verified and only to a current device, so a crafted welcome or no server
+  // at all reopens nothing, and a revoked device never opens its copy again.
+
+  // The sealed lease secret for auth (empty when locked or not in a secured
+  // panel; a secured replica makes its secret on first use).
+  result<bytes> lease_offer();
+  // The server's welcome with `sealed_lease` (empty: the server keeps none
+  // for this device). A locked replica opens its copy with it and becomes
+  // the whole replica again (same object); one that stays locked gets
+  // errc::lease_expired. The lease starts anew only when the welcome
+  // carried this device's own secret, which only the server hands back:
+  // returns whether it did (or the panel has no lease).
+  result<bool> welcome_lease(const bytes& sealed_lease, std::uint64_t now_ms);
+  // Contact goes on (a frame of a session whose welcome_lease was true):
+  // the lease starts anew.
+  result<void> renew_lease(std::uint64_t now_ms);
   bool lease_expired(std::uint64_t now_ms);
-  // Locked: the lease expired, keys were dropped; only sync may run.
+  // Locks a replica whose lease has run out (a host calls it on a timer and
+  // before showing content): the image is sealed and put away, the secret
+  // dropped. Returns whether the replica is locked now.
+  result<bool> lock_if_expired(std::uint64_t now_ms);
+  // Locked: the lease expired; only sync may run.
   bool locked();
 
   // At rest: sealed images (at_rest.hpp) under a passphrase-derived key kept
-  // in memory. open_sealed checks the lease: when it has expired the keys are
-  // dropped and the replica comes back locked (save it, then sync).
+  // in memory. open_sealed checks the lease: past it the copy comes back
+  // locked (save it, which drops the cached secret on disk, then sync).
   static result<std::unique_ptr<replica>> open_sealed(const bytes& sealed, std::string_view passphrase,
                                                       std::uint64_t now_ms);
   result<void> set_passphrase(std::string_view passphrase);
@@ -329,6 +353,9 @@ class replica {
   result<void> begin_batch();
   result<void> end_batch(result<void> outcome);
   replica(std::unique_ptr<db> d, crypto::signing_key k);
+  // Takes over another replica's whole state (locking and unlocking keep
+  // the object, which a sync session and the host hold).
+  replica& operator=(replica&& other);
   result<void> load_state();
   result<void> load_counters();
   // Moves the values of the body's set ops into the rows.

@@ -29,10 +29,11 @@ enum class errc : std::uint32_t {
   wrong_passphrase = 15,    // the stored replica does not open with this passphrase
   not_member = 16,          // the device is not a member of the (secured) panel
   revoked = 17,             // the device or its member was removed from the panel
-  lease_expired = 18,       // offline longer than the panel's lease: keys dropped, reconnect
+  lease_expired = 18,       // offline longer than the panel's lease: the copy is locked until the server hands back its key
   no_key = 19,              // no space key of that epoch on this device (yet)
   forbidden = 20,           // an authentic change breaks the panel's rules or keyring
   damaged = 21,             // the server's stored data is damaged (failed its digest or integrity check)
+  superseded = 22,          // a change sealed under a key the panel has replaced: pull the keyring, re-seal, push again
 };
 
 // Plain-words description of each code, used when no better text exists.

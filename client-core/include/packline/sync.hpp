@@ -91,6 +91,7 @@ class sync_session {
   std::vector<std::string> rejections_;
   std::optional<std::int64_t> clock_offset_;
   bool dirty_ = false;
+  bool in_contact_ = false;  // this session's welcome handed back the lease secret (renews the lease)
   std::optional<download> download_;
   std::optional<upload> upload_;
   bool snapshot_tried_ = false;  // downloads are for an empty replica, once
