@@ -89,6 +89,8 @@ struct failing_store final : store {
   result<snapshot_chunk> read_snapshot(const bytes&, std::uint64_t, std::uint64_t, std::size_t) override {
     return make_error(errc::storage, "disk full");
   }
+  result<void> put_lease(const bytes&, const bytes&, const bytes&) override { return make_error(errc::storage, "disk full"); }
+  result<bytes> lease(const bytes&, const bytes&) override { return make_error(errc::storage, "disk full"); }
 };
 
 }  // namespace
