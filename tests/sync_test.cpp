@@ -121,6 +121,12 @@ TEST_CASE("sync: every wire error is read as the core error the server meant") {
     (void)handshake(s, *r, 0);
     auto e = s.on_frame(codec::encode(proto::error{row.wire, "x"}), 1);
     INFO(row.wire);
+    // A push sealed under a superseded epoch is not the end of the session:
+    // it pulls the new key and re-seals (tested on its own in the threat model).
+    if (row.local == errc::superseded) {
+      CHECK(e.ok());
+      continue;
+    }
     REQUIRE_FALSE(e.ok());
     CHECK(e.err().code == row.local);
     if (row.local != errc::storage) CHECK(proto::to_wire(row.local) == row.wire);

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <memory>
 #include <thread>
+#include <tuple>
 
 #include "packline/at_rest.hpp"
 #include "packline/codec.hpp"
@@ -677,20 +678,26 @@ TEST_CASE("threat model: a server that withholds a keyring record from one table
   CHECK(rows->empty());
 }
 
-// ---- a draft is its author's own -------------------------------------------------
-
-TEST_CASE("threat model: a member's modified client cannot read another member's unsubmitted draft or private note") {
-  namespace wf = packline::workflow;
-  panel p;
+// The clerk publishes a meeting whose pack has one item of one passage;
+// returns the meeting, item and passage ids.
+std::tuple<bytes, bytes, bytes> publish_item(panel& p, const std::string& text) {
   bytes meeting = new_row_id(), pack = new_row_id(), item = new_row_id(), block = new_row_id();
   REQUIRE(p.clerk.rep().commit({set("meeting", meeting, "title", std::string("Panel")), set("meeting", meeting, "pack", pack),
                                 set("pack", pack, "meeting", meeting), set("pack_item", item, "meeting", meeting),
                                 set("pack_item", item, "pack", pack), set("pack_item", item, "number", std::string("5")),
                                 set("block", block, "pack", pack), set("block", block, "item", item),
-                                set("block", block, "position", std::int64_t{1}),
-                                set("block", block, "text", std::string("The custody suite closed for repairs in the quarter."))},
+                                set("block", block, "position", std::int64_t{1}), set("block", block, "text", text)},
                                wall_ms()).ok());
   p.clerk.c->flush();
+  return {meeting, item, block};
+}
+
+// ---- a draft is its author's own -------------------------------------------------
+
+TEST_CASE("threat model: a member's modified client cannot read another member's unsubmitted draft or private note") {
+  namespace wf = packline::workflow;
+  panel p;
+  auto [meeting, item, block] = publish_item(p, "The custody suite closed for repairs in the quarter.");
   auto author = p.join("member");
   auto atk = p.join("member");
   REQUIRE(wf::sign_in(author->rep(), to_hex(author->member)).ok());
@@ -794,15 +801,7 @@ TEST_CASE("threat model: a member's modified client cannot read another member's
 TEST_CASE("threat model: a note shared with a priority's leads is unreadable to a member and to a lead who left") {
   namespace wf = packline::workflow;
   panel p;
-  bytes meeting = new_row_id(), pack = new_row_id(), item = new_row_id(), block = new_row_id();
-  REQUIRE(p.clerk.rep().commit({set("meeting", meeting, "title", std::string("Panel")), set("meeting", meeting, "pack", pack),
-                                set("pack", pack, "meeting", meeting), set("pack_item", item, "meeting", meeting),
-                                set("pack_item", item, "pack", pack), set("pack_item", item, "number", std::string("5")),
-                                set("block", block, "pack", pack), set("block", block, "item", item),
-                                set("block", block, "position", std::int64_t{1}),
-                                set("block", block, "text", std::string("Rural burglaries rose by a fifth in the quarter."))},
-                               wall_ms()).ok());
-  p.clerk.c->flush();
+  auto [meeting, item, block] = publish_item(p, "Rural burglaries rose by a fifth in the quarter.");
   auto chair = p.join("chair");
   auto left = p.join("member");   // a lead who leaves the group
   auto lead = p.join("member");   // a lead who stays, on two tablets
