@@ -380,9 +380,9 @@ test('security: neither the server’s data folder nor the browser profiles hold
   for (const m of MARKERS) assert.ok(!srv.found.has(m), `server data holds "${m}" in ${srv.found.get(m)}`);
 
   for (const [name, dir] of Object.entries(profiles)) {
-    const p = findInDir(dir, [...MARKERS, CONTROL, 'PLR1']);
+    const p = findInDir(dir, [...MARKERS, CONTROL, 'PLR2']);
     assert.ok(statSync(dir).isDirectory() && p.bytes > 100_000, `${name} profile on disk (${p.bytes} bytes)`);
-    assert.ok(p.found.has('PLR1'), `control: the sealed replica ("PLR1" header) is in the ${name} profile`);
+    assert.ok(p.found.has('PLR2'), `control: the sealed replica ("PLR2" header) is in the ${name} profile`);
     if (name === 'member') assert.ok(p.found.has(CONTROL), 'control: the search finds a string stored in clear by the page');
     for (const m of MARKERS) assert.ok(!p.found.has(m), `${name} profile holds "${m}" in ${p.found.get(m)}`);
   }
