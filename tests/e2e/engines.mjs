@@ -101,7 +101,7 @@ class Tablet {
         await this.clickMarked(`[data-engine-target="${id}"]`);
         return;
       } catch (e) {
-        if (attempt >= 5 || !/no element found|no such element|stale|detached/i.test(e.message)) throw e;
+        if (attempt >= 5 || !/no element found|no such element|stale|detached|was not found/i.test(`${e.name} ${e.message}`)) throw e;
       }
     }
   }
