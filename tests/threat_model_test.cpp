@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include <chrono>
@@ -678,6 +679,32 @@ TEST_CASE("threat model: a server that withholds a keyring record from one table
   CHECK(rows->empty());
 }
 
+// Every change the server stores, pulled page by page as a member may, and
+// opened with the epoch keys `held`: its plaintext bytes and decoded body.
+void each_opened_change(modified_client& raw, const std::map<std::uint32_t, crypto::secret>& held,
+                        const std::function<void(const std::string&, const change_body&)>& fn) {
+  for (std::uint64_t since = 0;;) {
+    REQUIRE(raw.raw.send(proto::pull{since, 0}));
+    auto m = raw.raw.next();
+    REQUIRE((m && std::holds_alternative<proto::changes>(*m)));
+    auto& page = std::get<proto::changes>(*m);
+    for (auto& it : page.items) {
+      auto e = codec::decode_envelope(it.envelope);
+      REQUIRE(e.ok());
+      if (e->epoch == keyring::record_epoch) continue;
+      auto key = held.find(e->epoch);
+      REQUIRE_MESSAGE(key != held.end(), "a member holds the key of every epoch since it joined: " << e->epoch);
+      auto plain = crypto::open_envelope(*e, key->second);
+      REQUIRE(plain.ok());
+      auto body = codec::decode_body(*plain, e->actor);
+      REQUIRE(body.ok());
+      fn(std::string(plain->begin(), plain->end()), *body);
+    }
+    if (!page.more || page.items.empty()) break;
+    since = page.next;
+  }
+}
+
 // The clerk publishes a meeting whose pack has one item of one passage;
 // returns the meeting, item and passage ids.
 std::tuple<bytes, bytes, bytes> publish_item(panel& p, const std::string& text) {
@@ -722,34 +749,17 @@ TEST_CASE("threat model: a member's modified client cannot read another member's
   auto held = keys_held(raw, *atk);
   REQUIRE_FALSE(held.empty());
   std::size_t draft_ops = 0, note_ops = 0;
-  for (std::uint64_t since = 0;;) {
-    REQUIRE(raw.raw.send(proto::pull{since, 0}));
-    auto m = raw.raw.next();
-    REQUIRE((m && std::holds_alternative<proto::changes>(*m)));
-    auto& page = std::get<proto::changes>(*m);
-    for (auto& it : page.items) {
-      auto e = codec::decode_envelope(it.envelope);
-      REQUIRE(e.ok());
-      if (e->epoch == keyring::record_epoch) continue;
-      auto key = held.find(e->epoch);
-      REQUIRE_MESSAGE(key != held.end(), "a member holds the key of every epoch since it joined: " << e->epoch);
-      auto plain = crypto::open_envelope(*e, key->second);
-      REQUIRE(plain.ok());
-      CHECK_FALSE(std::string(plain->begin(), plain->end()).find("MARKER-") != std::string::npos);
-      auto body = codec::decode_body(*plain, e->actor);
-      REQUIRE(body.ok());
-      for (auto& o : body->ops) {
-        if (o.table == "annotation" && o.row == from_hex(*nid) && o.field == "body") ++note_ops;
-        if (o.table == "annotation" && o.row == from_hex(*nid)) CHECK(o.text.content.find("repairs") == std::string::npos);
-        if (o.table != "question" || o.row != from_hex(*id)) continue;
-        ++draft_ops;
-        CHECK(o.text.content.find("MARKER") == std::string::npos);
-        CHECK(o.text.content.find("custody") == std::string::npos);
-      }
+  each_opened_change(raw, held, [&](const std::string& plain, const change_body& body) {
+    CHECK_FALSE(plain.find("MARKER-") != std::string::npos);
+    for (auto& o : body.ops) {
+      if (o.table == "annotation" && o.row == from_hex(*nid) && o.field == "body") ++note_ops;
+      if (o.table == "annotation" && o.row == from_hex(*nid)) CHECK(o.text.content.find("repairs") == std::string::npos);
+      if (o.table != "question" || o.row != from_hex(*id)) continue;
+      ++draft_ops;
+      CHECK(o.text.content.find("MARKER") == std::string::npos);
+      CHECK(o.text.content.find("custody") == std::string::npos);
     }
-    if (!page.more || page.items.empty()) break;
-    since = page.next;
-  }
+  });
   CHECK(draft_ops > 0);  // the draft's changes were there to read
   CHECK(note_ops > 0);   // and the note's text edits
 
@@ -877,29 +887,11 @@ TEST_CASE("threat model: a note shared with a priority's leads is unreadable to 
     modified_client raw(p, *d);
     auto held = keys_held(raw, *d);
     std::size_t ops = 0;
-    for (std::uint64_t since = 0;;) {
-      REQUIRE(raw.raw.send(proto::pull{since, 0}));
-      auto m = raw.raw.next();
-      REQUIRE((m && std::holds_alternative<proto::changes>(*m)));
-      auto& page = std::get<proto::changes>(*m);
-      for (auto& it : page.items) {
-        auto e = codec::decode_envelope(it.envelope);
-        REQUIRE(e.ok());
-        if (e->epoch == keyring::record_epoch) continue;
-        auto key = held.find(e->epoch);
-        REQUIRE(key != held.end());
-        auto plain = crypto::open_envelope(*e, key->second);
-        REQUIRE(plain.ok());
-        std::string text(plain->begin(), plain->end());
-        CHECK(text.find("MARKER-AFTER") == std::string::npos);
-        CHECK(text.find("farm watch") == std::string::npos);
-        auto body = codec::decode_body(*plain, e->actor);
-        REQUIRE(body.ok());
-        for (auto& o : body->ops) ops += o.table == "annotation" && o.row == from_hex(after);
-      }
-      if (!page.more || page.items.empty()) break;
-      since = page.next;
-    }
+    each_opened_change(raw, held, [&](const std::string& plain, const change_body& body) {
+      CHECK(plain.find("MARKER-AFTER") == std::string::npos);
+      CHECK(plain.find("farm watch") == std::string::npos);
+      for (auto& o : body.ops) ops += o.table == "annotation" && o.row == from_hex(after);
+    });
     CHECK(ops > 0);  // the note's changes were there to read
     replica& mine = d->rep();
     replica::text_keys keys;
