@@ -142,6 +142,18 @@ export async function signIn(page, name, { meeting = true } = {}) {
 
 // From the meetings list: the agenda and questions of the first upcoming meeting
 // (or of the meeting whose title includes `title`).
+// Joins a secured panel on the join screen with an invite code and a new
+// passphrase, then waits until `name` is signed in and the tablet synced.
+export async function joinPanel(page, code, passphrase, name) {
+  await page.getByRole('heading', { name: 'Join your panel' }).waitFor();
+  await page.getByLabel('Invite code').fill(code);
+  await page.getByLabel('Choose a passphrase').fill(passphrase);
+  await page.getByLabel('Type the passphrase again').fill(passphrase);
+  await page.getByRole('button', { name: 'Join the panel' }).click();
+  await waitForPage(page, 'signed in', (n) => document.querySelector('#who')?.textContent?.includes(n), name, 30_000);
+  await waitForPage(page, 'synced', () => document.querySelector('#conn')?.textContent === 'Synced', null, 30_000);
+}
+
 export async function openMeeting(page, title) {
   await page.goto(new URL('#/', page.url()).href);
   const card = title

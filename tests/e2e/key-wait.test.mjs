@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { TABLET_PORTRAIT, closeProfileTablets, launchBrowser, openProfileTablet, shot, waitForPage } from './browser.mjs';
+import { TABLET_PORTRAIT, closeProfileTablets, launchBrowser, openProfileTablet, shot, waitForPage, joinPanel } from './browser.mjs';
 import { PacklineServer, repoRoot } from './server.mjs';
 
 const PASSPHRASE = 'granite willow harbour seven';
@@ -69,13 +69,7 @@ test('key wait: a tablet that missed the new key says so and recovers by itself'
     route.onMessage((m) => { if (!cut) ws.send(pullOne(Buffer.from(m))); });
   });
   await page.goto(server.url + '#/join');
-  await page.getByRole('heading', { name: 'Join your panel' }).waitFor();
-  await page.getByLabel('Invite code').fill(code);
-  await page.getByLabel('Choose a passphrase').fill(PASSPHRASE);
-  await page.getByLabel('Type the passphrase again').fill(PASSPHRASE);
-  await page.getByRole('button', { name: 'Join the panel' }).click();
-  await waitForPage(page, 'signed in', () => document.querySelector('#who')?.textContent?.includes('Ruth Amari'), null, 30_000);
-  await waitForPage(page, 'synced', () => document.querySelector('#conn')?.textContent === 'Synced', null, 30_000);
+  await joinPanel(page, code, PASSPHRASE, 'Ruth Amari');
   assert.equal(await page.locator('#key-banner').isHidden(), true);
   device = Buffer.from(await page.evaluate(() => document.querySelector('#footer').dataset.device), 'hex');
 

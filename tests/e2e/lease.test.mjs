@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { TABLET_PORTRAIT, launchBrowser, openTablet, shot, waitForPage } from './browser.mjs';
+import { TABLET_PORTRAIT, launchBrowser, openTablet, shot, waitForPage, joinPanel } from './browser.mjs';
 import { havePacks, packsDir } from './packs.mjs';
 import { PacklineServer, repoRoot } from './server.mjs';
 
@@ -43,13 +43,7 @@ test('lease: past the offline lease the tablet shows nothing of the panel until 
   cli('sync');
 
   const { context, page } = await openTablet(browser, server.url + '#/join', { name: 'tablet', viewport: TABLET_PORTRAIT });
-  await page.getByRole('heading', { name: 'Join your panel' }).waitFor();
-  await page.getByLabel('Invite code').fill(code);
-  await page.getByLabel('Choose a passphrase').fill(PASSPHRASE);
-  await page.getByLabel('Type the passphrase again').fill(PASSPHRASE);
-  await page.getByRole('button', { name: 'Join the panel' }).click();
-  await waitForPage(page, 'signed in', () => document.querySelector('#who')?.textContent?.includes('Ruth Amari'), null, 30_000);
-  await waitForPage(page, 'synced', () => document.querySelector('#conn')?.textContent === 'Synced', null, 30_000);
+  await joinPanel(page, code, PASSPHRASE, 'Ruth Amari');
   if (havePacks) await waitForPage(page, 'the meeting', () => document.querySelector('#main').textContent.includes('Police and Crime'), null, 30_000);
   const open = await mainText(page);
   await shot(page, 'lease-1-open');
