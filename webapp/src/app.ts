@@ -10,6 +10,7 @@ import { NOT_MEMBER, REVOKED, isError, rows, securedPanel, type Client, type Cor
 import type { Ctx, View } from './ctx';
 import { isChair } from './ctx';
 import { byId, h, replaceChildren } from './dom';
+import { rememberFirstScreen, signInScreen } from './first-screen';
 import { CONN_LABELS, roleLabel } from './labels';
 import { ReplicaSaver, type ReplicaStore } from './store';
 import { SyncTransport } from './sync';
@@ -226,6 +227,7 @@ export class App implements Ctx {
       this.renderSignIn();
       return;
     }
+    rememberFirstScreen({ screen: 'other' });
     replaceChildren(who, 'Signed in as ', h('strong', {}, member?.name ?? 'a panel member'),
       member ? ` (${roleLabel(member.role)})` : '');
     this.route();
@@ -268,6 +270,7 @@ export class App implements Ctx {
 
   // Past the offline lease: nothing of the panel, and why.
   private renderLocked(): void {
+    rememberFirstScreen({ screen: 'other' });
     this.view = null;
     this.viewKey = '';
     replaceChildren(byId('who'));
@@ -285,42 +288,24 @@ export class App implements Ctx {
   // ---- sign-in -------------------------------------------------------------
 
   private renderSignIn(): void {
-    const main = byId('main');
     this.view = null;
     this.viewKey = '';
     const members = this.members;
-    if (members.length === 0) {
-      replaceChildren(main, h('section', { class: 'panel narrow', 'aria-labelledby': 'signin-title' },
-        h('h1', { id: 'signin-title' }, 'Sign in'),
-        h('p', { class: 'notice' }, navigator.onLine
-          ? 'Fetching your panel’s member list from the server…'
-          : 'This tablet is offline. Packline needs to connect to the server once to fetch your panel; it then works offline.'),
-      ));
-      return;
-    }
-    const list = h('ul', { class: 'member-list' },
-      members.map((m) => {
-        const roleId = `role-${m.id}`;
-        return h('li', {},
-          h('button', {
-            type: 'button', class: 'member', 'aria-describedby': roleId,
-            onclick: () => this.signIn(m),
-          }, `Sign in as ${m.name}`),
-          h('span', { class: 'role', id: roleId }, roleLabel(m.role)),
-        );
-      }));
-    replaceChildren(main, h('section', { class: 'panel narrow', 'aria-labelledby': 'signin-title' },
-      h('h1', { id: 'signin-title' }, 'Who is using this tablet?'),
-      h('p', {}, 'Choose your name. Your drafts are kept on this tablet and shared with the panel when it is online.'),
-      h('p', { class: 'error', role: 'alert', id: 'signin-error' }),
-      list,
-    ), securedPanel(this.client) ? null : h('section', { class: 'panel narrow', 'aria-labelledby': 'own-panel-title' },
-      h('h2', { id: 'own-panel-title' }, 'Your own panel'),
-      h('p', {}, 'This is an open panel: its data is not encrypted. A panel’s real work belongs in a secured panel, where the server cannot read anything.'),
-      h('div', { class: 'actions' },
-        h('button', { type: 'button', class: 'primary', onclick: () => this.setup.join() }, 'Join with an invite code'),
-        h('button', { type: 'button', onclick: () => this.setup.found() }, 'Set up a new secured panel')),
-    ));
+    const open = !securedPanel(this.client);
+    signInScreen(byId('main'), {
+      members, open,
+      note: members.length ? undefined : navigator.onLine
+        ? 'Fetching your panel’s member list from the server…'
+        : 'This tablet is offline. Packline needs to connect to the server once to fetch your panel; it then works offline.',
+      actions: {
+        pick: (id) => { const m = members.find((x) => x.id === id); if (m) this.signIn(m); },
+        join: () => this.setup.join(), found: () => this.setup.found(),
+      },
+    });
+    if (members.length === 0) return;
+    // The next start draws this list before the core has loaded; an open
+    // panel's names only (a secured panel's tablet signs in by its keys).
+    rememberFirstScreen(open ? { screen: 'signin', members: members.map((m) => ({ name: m.name, role: m.role })) } : { screen: 'other' });
     // When a member can first choose their name (timed by bench/run webapp).
     if (performance.getEntriesByName('packline-signin-usable').length === 0) performance.mark('packline-signin-usable');
   }

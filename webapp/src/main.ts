@@ -6,6 +6,7 @@ import './styles.css';
 import { App, showBanner } from './app';
 import { CORRUPT_REPLICA, isError, loadCore, type Client, type Core, type CoreError } from './core';
 import { byId, h, replaceChildren } from './dom';
+import { drawBeforeCore } from './first-screen';
 import { goToSetup, showFound, showJoin, showUnlock } from './setup';
 import { ReplicaStore, describe, requestPersistentStorage, storagePersisted } from './store';
 
@@ -205,6 +206,8 @@ function setupRoute(): 'join' | 'new-panel' | null {
 }
 
 async function boot(): Promise<void> {
+  // The first screen, before the ~600 KB core has arrived on a first visit.
+  drawBeforeCore(byId('main'), setupRoute() !== null);
   // A waiting new version reloads the page first, with the invite link intact.
   if (await startOnWaitingVersion()) return;
   const inviteCode = takeInviteCode();
