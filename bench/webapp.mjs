@@ -120,6 +120,10 @@ async function firstVisit() {
         tbt: a['total-blocking-time'].numericValue, tti: a.interactive.numericValue,
         bytes: a['total-byte-weight'].numericValue, wasm: wasm?.transferSize ?? 0,
       });
+      // Which element Lighthouse took as the largest contentful paint.
+      const lcpNode = a['largest-contentful-paint-element'].details?.items?.[0]?.items?.[0]?.node;
+      console.error(`bench webapp: largest contentful paint ${Math.round(a['largest-contentful-paint'].numericValue)} ms on ` +
+        `${lcpNode?.selector ?? '(unknown)'}: ${JSON.stringify(lcpNode?.nodeLabel ?? '')}`);
       const lhr2 = await run('devtools');
       const mark = (lhr2.audits['user-timings'].details?.items ?? []).find((it) => it.name === 'packline-signin-usable');
       if (mark) real.push(mark.startTime);
