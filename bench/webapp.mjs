@@ -5,7 +5,8 @@
 //     and of the PDF import code (loaded only when the clerk imports a PDF);
 //   - time from navigation to a usable reader on a cached cold start (browser
 //     restarted with the same profile, no network, server down);
-//   - a generated 300-page pack: time to import it (clerk), to open its
+//   - a generated 300-page pack: time to import it (clerk), the page's
+//     longest task and all its long tasks while publishing, to open its
 //     largest item in the reader, and to search the whole pack.
 //   - a tablet's first visit on a weak connection: Lighthouse (npm, in bench/)
 //     in its mobile profile (simulated slow 4G, 4x CPU slowdown) against the
@@ -16,6 +17,7 @@
 //     PACKLINE_BENCH_LIGHTHOUSE=0 skips it.
 // Needs build/sync-server/packline-server (or $PACKLINE_SERVER) and webapp/dist
 // (npm --prefix webapp run build). Timings are medians of $PACKLINE_BENCH_RUNS (default 5).
+// PACKLINE_BENCH_PAGES and PACKLINE_BENCH_PARAGRAPHS (per page) size the generated pack.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +29,8 @@ import { PacklineServer, repoRoot } from '../tests/e2e/server.mjs';
 
 const RUNS = Number(process.env.PACKLINE_BENCH_RUNS ?? 5);
 const PAGES = Number(process.env.PACKLINE_BENCH_PAGES ?? 300);
+// Paragraphs per page of the generated pack (40 makes about 12,000 passages).
+const PARAGRAPHS = Number(process.env.PACKLINE_BENCH_PARAGRAPHS ?? 5);
 const dist = process.env.PACKLINE_WEBAPP ?? join(repoRoot, 'webapp', 'dist');
 
 function emit(kase, metric, value, unit) {
@@ -72,7 +76,7 @@ function bigPack(pages) {
     const lines = ['\f'];
     const item = Math.floor((p - 3) / per);
     if ((p - 3) % per === 0) lines.push(titles[item], '');
-    for (let para = 0; para < 5; para++) {
+    for (let para = 0; para < PARAGRAPHS; para++) {
       lines.push(Array.from({ length: 3 }, () => sentences[k++ % sentences.length]).join(' '), '');
     }
     lines.push(`Page ${p}`);
@@ -158,12 +162,20 @@ async function main() {
     await clerk.page.getByLabel('Pack file').setInputFiles({ name: 'big-pack.txt', mimeType: 'text/plain', buffer: Buffer.from(text) });
     await clerk.page.locator('#preview-count').waitFor({ timeout: 60_000 });
     emit(`pack_${PAGES}p`, 'text_bytes', Buffer.byteLength(text), 'bytes');
+    // The page's long tasks (over 50 ms) from the press to the pack on the server.
+    await clerk.page.evaluate(() => {
+      window.publishTasks = [];
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.publishTasks.push(e.duration); }).observe({ type: 'longtask' });
+    });
     const importMs = await timed(clerk.page, () => {
       [...document.querySelectorAll('button')].find((b) => b.textContent === 'Publish this pack').click();
     });
     await clerk.page.locator('#import-result').waitFor({ timeout: 120_000 });
     emit(`pack_${PAGES}p`, 'import_ms', Math.round(importMs), 'ms');
     await waitForHeader(clerk.page, 'Synced', 0, 120_000);
+    const tasks = await clerk.page.evaluate(() => window.publishTasks);
+    emit(`pack_${PAGES}p`, 'publish_longest_task_ms', Math.round(Math.max(0, ...tasks)), 'ms');
+    emit(`pack_${PAGES}p`, 'publish_long_tasks_ms', Math.round(tasks.reduce((a, b) => a + b, 0)), 'ms');
     const { meeting, result } = await clerk.page.evaluate(() => ({
       meeting: document.querySelector('.import-status a[href^="#/read/"]')?.getAttribute('href')?.split('/')[2],
       result: document.querySelector('#import-result')?.textContent ?? '',
