@@ -10,8 +10,11 @@ import { drawBeforeCore } from './first-screen';
 import { goToSetup, showFound, showJoin, showUnlock } from './setup';
 import { ReplicaStore, describe, requestPersistentStorage, storagePersisted } from './store';
 
-// No client: the number of pending changes is not known.
+// No client: not started, and the number of pending changes is not known.
 function pendingUnknown(): void {
+  const conn = byId('conn');
+  conn.textContent = 'Not started';
+  conn.dataset.state = 'offline';
   const pending = byId('pending');
   pending.textContent = 'pending unknown';
   pending.dataset.count = '';
