@@ -20,16 +20,17 @@ after(async () => {
 });
 
 // Holds the core's WASM back until release() is called.
+// `requested` resolves once the page has asked for it.
 async function holdCore(page) {
-  let release;
+  let release, asked;
   const released = new Promise((r) => { release = r; });
-  let asked = false;
+  const requested = new Promise((r) => { asked = r; });
   await page.route('**/packline_core.wasm', async (route) => {
-    asked = true;
+    asked();
     await released;
     await route.continue();
   });
-  return { release: () => release(), asked: () => asked };
+  return { release: () => release(), requested };
 }
 
 const note = (page) => page.getByRole('status').filter({ hasText: 'Getting the app ready…' });
@@ -48,7 +49,7 @@ test('first screen: drawn before the core, nothing pressable until it is ready, 
   await page.goto(server.url);
   await page.getByRole('heading', { name: 'Who is using this tablet?' }).waitFor();
   await note(page).waitFor();
-  assert.ok(held.asked(), 'the core was being fetched');
+  await held.requested;  // the screen stays while the core is on its way
   assert.equal(await page.getByRole('button', { name: /^Sign in as / }).count(), 0, 'no names are known on a first visit');
   assert.ok(await page.getByRole('button', { name: 'Join with an invite code' }).isDisabled());
   assert.ok(await page.getByRole('button', { name: 'Set up a new secured panel' }).isDisabled());
@@ -72,6 +73,7 @@ test('first screen: drawn before the core, nothing pressable until it is ready, 
   held = await holdCore(page);
   await page.reload();
   await note(page).waitFor();
+  await held.requested;
   const early = page.getByRole('button', { name: `Sign in as ${members[0].name}`, exact: true });
   await early.waitFor();
   assert.ok(await early.isDisabled());
