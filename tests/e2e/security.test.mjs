@@ -180,6 +180,8 @@ test('security: a new tablet joins with the invite and drafts; a used or expired
   await waitForHeader(page, 'Synced', 0);
   memberDevice = await page.evaluate(() => document.querySelector('#footer').dataset.device);
   assert.equal(await page.getByRole('button', { name: 'Switch member' }).count(), 0, 'a secured tablet acts for its own member only');
+  // What the next start draws before the core names no one on a secured panel.
+  assert.deepEqual(await page.evaluate(() => JSON.parse(localStorage.getItem('packline-first-screen'))), { screen: 'other' });
 
   // A question draft and a note, typed by the member.
   await waitForPage(page, 'the published meeting', (m) => document.body.innerText.includes(m), MEETING);
