@@ -29,18 +29,22 @@ int main(int argc, char** argv) {
   auto r = replica::create(crypto::sha256(to_bytes("publish-bench-device")));
   if (!r) return 1;
   replica& rep = **r;
-  bytes clerk = crypto::sha256(to_bytes("publish-bench-clerk"));
-  clerk.resize(16);
-  bytes space = crypto::sha256(to_bytes("publish-bench-space"));
-  space.resize(16);
+  std::string clerk;
   if (secured) {
-    if (!rep.found_space(space, clerk, "clerk", now)) return 1;
+    auto id = workflow::found_panel(rep, "Clerk", "clerk", now);
+    if (!id) return 1;
+    clerk = *id;
   } else {
+    bytes id = crypto::sha256(to_bytes("publish-bench-clerk"));
+    id.resize(16);
+    bytes space = crypto::sha256(to_bytes("publish-bench-space"));
+    space.resize(16);
     if (!rep.set_space(space)) return 1;
-    if (!rep.commit({set_op("member", clerk, "name", std::string("Clerk")), set_op("member", clerk, "role", std::string("clerk"))}, now))
+    if (!rep.commit({set_op("member", id, "name", std::string("Clerk")), set_op("member", id, "role", std::string("clerk"))}, now))
       return 1;
+    clerk = to_hex(id);
   }
-  if (auto s = workflow::sign_in(rep, to_hex(clerk)); !s) {
+  if (auto s = workflow::sign_in(rep, clerk); !s) {
     std::cerr << "sign in: " << s.err().message << "\n";
     return 1;
   }
