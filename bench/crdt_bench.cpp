@@ -9,8 +9,8 @@
 #include <iterator>
 #include <string>
 
-#include "packline/codec.hpp"
-#include "packline/text.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/crdt/text.hpp"
 
 using namespace packline;
 

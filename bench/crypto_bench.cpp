@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "packline/at_rest.hpp"
-#include "packline/codec.hpp"
-#include "packline/crypto.hpp"
-#include "packline/keyring.hpp"
-#include "packline/replica.hpp"
+#include "packline/crypto/at_rest.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/crypto/crypto.hpp"
+#include "packline/crypto/keyring.hpp"
+#include "packline/replica/replica.hpp"
 
 using namespace packline;
 using clk = std::chrono::steady_clock;

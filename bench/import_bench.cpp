@@ -7,7 +7,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "packline/pack_import.hpp"
+#include "packline/panel/pack_import.hpp"
 #include "pdf_source.hpp"
 
 using namespace packline;

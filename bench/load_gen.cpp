@@ -38,11 +38,11 @@
 #include <string>
 #include <vector>
 
-#include "packline/codec.hpp"
-#include "packline/crypto.hpp"
-#include "packline/limits.hpp"
-#include "packline/replica.hpp"
-#include "packline/sync.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/crypto/crypto.hpp"
+#include "packline/base/limits.hpp"
+#include "packline/replica/replica.hpp"
+#include "packline/sync/sync.hpp"
 
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;

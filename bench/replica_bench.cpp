@@ -10,10 +10,10 @@
 #include <random>
 #include <string>
 
-#include "packline/codec.hpp"
-#include "packline/demo.hpp"
-#include "packline/limits.hpp"
-#include "packline/replica.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/panel/demo.hpp"
+#include "packline/base/limits.hpp"
+#include "packline/replica/replica.hpp"
 
 using namespace packline;
 using clk = std::chrono::steady_clock;

@@ -23,14 +23,14 @@
 #include <string>
 #include <vector>
 
-#include "packline/at_rest.hpp"
-#include "packline/crypto.hpp"
-#include "packline/export.hpp"
-#include "packline/pack_import.hpp"
+#include "packline/crypto/at_rest.hpp"
+#include "packline/crypto/crypto.hpp"
+#include "packline/panel/export.hpp"
+#include "packline/panel/pack_import.hpp"
 #include "pdf_source.hpp"
-#include "packline/sync.hpp"
-#include "packline/tablets.hpp"
-#include "packline/workflow.hpp"
+#include "packline/sync/sync.hpp"
+#include "packline/panel/tablets.hpp"
+#include "packline/panel/workflow.hpp"
 #include "net/ws_client.hpp"
 
 #include <CLI/CLI.hpp>

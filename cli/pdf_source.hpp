@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "packline/pack_import.hpp"
-#include "packline/result.hpp"
+#include "packline/panel/pack_import.hpp"
+#include "packline/base/result.hpp"
 
 namespace packline::cli {
 

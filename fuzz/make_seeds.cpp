@@ -5,7 +5,7 @@
 #include <fstream>
 #include <string>
 
-#include "packline/codec.hpp"
+#include "packline/wire/codec.hpp"
 
 using namespace packline;
 

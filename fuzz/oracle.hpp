@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "packline/codec.hpp"
+#include "packline/wire/codec.hpp"
 
 namespace packline::fuzz {
 

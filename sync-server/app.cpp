@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <system_error>
 
-#include "packline/codec.hpp"
-#include "packline/crypto.hpp"
-#include "packline/demo.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/crypto/crypto.hpp"
+#include "packline/panel/demo.hpp"
 #include "sqlite_store.hpp"
 
 #ifndef PACKLINE_SOURCE_DIR

@@ -10,8 +10,8 @@
 #include "log.hpp"
 #include "metrics.hpp"
 #include "tuning.hpp"
-#include "packline/bytes.hpp"
-#include "packline/result.hpp"
+#include "packline/base/bytes.hpp"
+#include "packline/base/result.hpp"
 #include "store.hpp"
 
 namespace packline::server {

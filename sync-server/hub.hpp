@@ -10,7 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "packline/bytes.hpp"
+#include "packline/base/bytes.hpp"
 
 namespace packline::server {
 

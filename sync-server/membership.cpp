@@ -1,8 +1,8 @@
 // See membership.hpp. The scan pages through the store like a pull.
 #include "membership.hpp"
 
-#include "packline/codec.hpp"
-#include "packline/limits.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/base/limits.hpp"
 #include "store.hpp"
 
 namespace packline::server {

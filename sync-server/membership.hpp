@@ -10,9 +10,9 @@
 #include <map>
 #include <set>
 
-#include "packline/bytes.hpp"
-#include "packline/keyring.hpp"
-#include "packline/result.hpp"
+#include "packline/base/bytes.hpp"
+#include "packline/crypto/keyring.hpp"
+#include "packline/base/result.hpp"
 
 namespace packline::server {
 

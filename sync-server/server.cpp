@@ -28,8 +28,8 @@
 
 #include "engine.hpp"
 #include "hub.hpp"
-#include "packline/codec.hpp"
-#include "packline/limits.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/base/limits.hpp"
 #include "static_files.hpp"
 #include "sync_handler.hpp"
 #include "tuning.hpp"

@@ -2,9 +2,9 @@
 // checks and the encoding of the live frame (see services.hpp).
 #include "services.hpp"
 
-#include "packline/codec.hpp"
-#include "packline/crypto.hpp"
-#include "packline/protocol.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/crypto/crypto.hpp"
+#include "packline/wire/protocol.hpp"
 
 namespace packline::server {
 

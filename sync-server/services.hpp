@@ -9,9 +9,9 @@
 #include <memory>
 #include <vector>
 
-#include "packline/bytes.hpp"
-#include "packline/change.hpp"
-#include "packline/result.hpp"
+#include "packline/base/bytes.hpp"
+#include "packline/wire/change.hpp"
+#include "packline/base/result.hpp"
 #include "store.hpp"
 
 namespace packline::server {

@@ -13,7 +13,7 @@
 #include <limits>
 #include <system_error>
 
-#include "packline/crypto.hpp"
+#include "packline/crypto/crypto.hpp"
 #include "server_migrations.hpp"  // generated: server_migrations[i] is version i + 1
 #include "tuning.hpp"
 

@@ -12,8 +12,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "packline/bytes.hpp"
-#include "packline/result.hpp"
+#include "packline/base/bytes.hpp"
+#include "packline/base/result.hpp"
 #include "membership.hpp"
 
 namespace packline::server {

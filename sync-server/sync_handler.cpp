@@ -12,10 +12,10 @@
 #include <type_traits>
 
 #include "log.hpp"
-#include "packline/codec.hpp"
-#include "packline/crypto.hpp"
-#include "packline/keyring.hpp"
-#include "packline/limits.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/crypto/crypto.hpp"
+#include "packline/crypto/keyring.hpp"
+#include "packline/base/limits.hpp"
 #include "tuning.hpp"
 
 namespace packline::server {

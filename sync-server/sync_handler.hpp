@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "metrics.hpp"
-#include "packline/bytes.hpp"
-#include "packline/protocol.hpp"
-#include "packline/result.hpp"
+#include "packline/base/bytes.hpp"
+#include "packline/wire/protocol.hpp"
+#include "packline/base/result.hpp"
 #include "services.hpp"
 #include "store.hpp"
 

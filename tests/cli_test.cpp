@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "packline/crypto.hpp"
+#include "packline/crypto/crypto.hpp"
 #include "packs.hpp"
 #include "support/cli_run.hpp"
 #include "support/server_fixture.hpp"

@@ -1,8 +1,8 @@
 // Codec: round trips, golden bytes, and refusal of malformed or oversized input.
 #include <doctest/doctest.h>
 
-#include "packline/codec.hpp"
-#include "packline/limits.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/base/limits.hpp"
 
 using namespace packline;
 

@@ -12,8 +12,8 @@
 #include <cstdlib>
 #include <random>
 
-#include "packline/demo.hpp"
-#include "packline/replica.hpp"
+#include "packline/panel/demo.hpp"
+#include "packline/replica/replica.hpp"
 #include "support/clocks.hpp"
 
 using namespace packline;

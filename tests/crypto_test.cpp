@@ -1,8 +1,8 @@
 // Crypto: known-answer keys from seeds, signatures, envelope verification.
 #include <doctest/doctest.h>
 
-#include "packline/codec.hpp"
-#include "packline/crypto.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/crypto/crypto.hpp"
 
 using namespace packline;
 
@@ -69,7 +69,7 @@ TEST_CASE("crypto: seed round-trips and wrong seed size is refused") {
 
 // ---- secured panels: sealing, key agreement, Argon2id, at rest --------------------
 
-#include "packline/at_rest.hpp"
+#include "packline/crypto/at_rest.hpp"
 
 namespace {
 // [1, space, actor, seq 7, epoch 3, nonce(0x24 x 24) || XChaCha20-Poly1305(body) , Ed25519 signature]

@@ -1,8 +1,8 @@
 // Export of the consolidated list in the panel's own form (Markdown, HTML).
 #include <doctest/doctest.h>
 
-#include "packline/export.hpp"
-#include "packline/workflow.hpp"
+#include "packline/panel/export.hpp"
+#include "packline/panel/workflow.hpp"
 #include "packs.hpp"
 
 using namespace packline;

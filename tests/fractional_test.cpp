@@ -5,7 +5,7 @@
 #include <random>
 #include <vector>
 
-#include "packline/fractional.hpp"
+#include "packline/base/fractional.hpp"
 
 using namespace packline;
 

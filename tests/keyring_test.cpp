@@ -5,12 +5,12 @@
 
 #include <set>
 
-#include "packline/at_rest.hpp"
-#include "packline/codec.hpp"
-#include "packline/limits.hpp"
-#include "packline/keyring.hpp"
-#include "packline/replica.hpp"
-#include "packline/tablets.hpp"
+#include "packline/crypto/at_rest.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/base/limits.hpp"
+#include "packline/crypto/keyring.hpp"
+#include "packline/replica/replica.hpp"
+#include "packline/panel/tablets.hpp"
 
 using namespace packline;
 
@@ -461,7 +461,7 @@ TEST_CASE("keyring: records round-trip through the codec and signatures bind the
   CHECK(keyring::parse_invite("abc").err().code == errc::invalid_argument);
 }
 
-#include "packline/workflow.hpp"
+#include "packline/panel/workflow.hpp"
 
 TEST_CASE("keyring: a private note through the workflow is ciphertext on other members' replicas") {
   panel p;

@@ -8,9 +8,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "packline/codec.hpp"
-#include "packline/demo.hpp"
-#include "packline/pack_import.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/panel/demo.hpp"
+#include "packline/panel/pack_import.hpp"
 #include "packs.hpp"
 
 using namespace packline;

@@ -7,12 +7,12 @@
 #include <map>
 #include <random>
 
-#include "packline/codec.hpp"
+#include "packline/wire/codec.hpp"
 
-#include "packline/demo.hpp"
-#include "packline/limits.hpp"
-#include "packline/replica.hpp"
-#include "packline/workflow.hpp"
+#include "packline/panel/demo.hpp"
+#include "packline/base/limits.hpp"
+#include "packline/replica/replica.hpp"
+#include "packline/panel/workflow.hpp"
 
 using namespace packline;
 

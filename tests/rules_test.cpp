@@ -6,7 +6,7 @@
 #include <array>
 #include <string>
 
-#include "packline/rules.hpp"
+#include "packline/rules/rules.hpp"
 
 using namespace packline;
 using rules::role;

@@ -6,9 +6,9 @@
 #include <chrono>
 
 #include "hub.hpp"
-#include "packline/codec.hpp"
-#include "packline/crypto.hpp"
-#include "packline/limits.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/crypto/crypto.hpp"
+#include "packline/base/limits.hpp"
 #include "sqlite_store.hpp"
 #include "support/handler_frames.hpp"
 #include "support/server_process.hpp"

@@ -18,9 +18,9 @@
 #include <fstream>
 #include <thread>
 
-#include "packline/codec.hpp"
-#include "packline/demo.hpp"
-#include "packline/limits.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/panel/demo.hpp"
+#include "packline/base/limits.hpp"
 #include "support/server_fixture.hpp"
 #include "support/server_process.hpp"
 #include "support/sync_client.hpp"

@@ -8,8 +8,8 @@
 #include <set>
 #include <tuple>
 
-#include "packline/demo.hpp"
-#include "packline/limits.hpp"
+#include "packline/panel/demo.hpp"
+#include "packline/base/limits.hpp"
 #include "support/server_process.hpp"
 #include "support/sync_client.hpp"
 #include "support/server_fixture.hpp"

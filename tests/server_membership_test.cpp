@@ -8,11 +8,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "packline/codec.hpp"
-#include "packline/crypto.hpp"
-#include "packline/keyring.hpp"
-#include "packline/limits.hpp"
-#include "packline/replica.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/crypto/crypto.hpp"
+#include "packline/crypto/keyring.hpp"
+#include "packline/base/limits.hpp"
+#include "packline/replica/replica.hpp"
 #include "sqlite_store.hpp"
 #include "support/handler_frames.hpp"
 #include "support/server_process.hpp"

@@ -8,7 +8,7 @@
 #include <map>
 #include <set>
 
-#include "packline/limits.hpp"
+#include "packline/base/limits.hpp"
 #include "support/server_process.hpp"
 #include "support/sync_client.hpp"
 #include "support/server_fixture.hpp"

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <thread>
 
-#include "packline/crypto.hpp"
+#include "packline/crypto/crypto.hpp"
 #include "sqlite_store.hpp"
 #include "support/memory_store.hpp"
 #include "support/server_fixture.hpp"

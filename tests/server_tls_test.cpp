@@ -9,9 +9,9 @@
 
 #include <cstdlib>
 
-#include "packline/codec.hpp"
-#include "packline/crypto.hpp"
-#include "packline/limits.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/crypto/crypto.hpp"
+#include "packline/base/limits.hpp"
 #include "support/server_process.hpp"
 #include "support/sync_client.hpp"
 

@@ -4,11 +4,11 @@
 
 #include <map>
 
-#include "packline/codec.hpp"
-#include "packline/demo.hpp"
-#include "packline/keyring.hpp"
-#include "packline/limits.hpp"
-#include "packline/sync.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/panel/demo.hpp"
+#include "packline/crypto/keyring.hpp"
+#include "packline/base/limits.hpp"
+#include "packline/sync/sync.hpp"
 
 using namespace packline;
 

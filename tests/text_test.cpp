@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <random>
 
-#include "packline/text.hpp"
+#include "packline/crdt/text.hpp"
 
 using namespace packline;
 

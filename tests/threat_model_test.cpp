@@ -15,10 +15,10 @@
 #include <thread>
 #include <tuple>
 
-#include "packline/at_rest.hpp"
-#include "packline/codec.hpp"
-#include "packline/keyring.hpp"
-#include "packline/workflow.hpp"
+#include "packline/crypto/at_rest.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/crypto/keyring.hpp"
+#include "packline/panel/workflow.hpp"
 #include "support/cli_run.hpp"
 #include "support/server_process.hpp"
 #include "support/sync_client.hpp"

@@ -22,11 +22,11 @@
 #include <set>
 #include <sstream>
 
-#include "packline/codec.hpp"
-#include "packline/demo.hpp"
-#include "packline/export.hpp"
-#include "packline/limits.hpp"
-#include "packline/workflow.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/panel/demo.hpp"
+#include "packline/panel/export.hpp"
+#include "packline/base/limits.hpp"
+#include "packline/panel/workflow.hpp"
 #include "support/clocks.hpp"
 
 using namespace packline;

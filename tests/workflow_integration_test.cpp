@@ -5,8 +5,8 @@
 
 #include <map>
 
-#include "packline/export.hpp"
-#include "packline/workflow.hpp"
+#include "packline/panel/export.hpp"
+#include "packline/panel/workflow.hpp"
 #include "packs.hpp"
 #include "support/server_process.hpp"
 #include "support/sync_client.hpp"

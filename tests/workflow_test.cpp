@@ -8,11 +8,11 @@
 #include <map>
 #include <set>
 
-#include "packline/demo.hpp"
-#include "packline/export.hpp"
-#include "packline/limits.hpp"
-#include "packline/rules.hpp"
-#include "packline/workflow.hpp"
+#include "packline/panel/demo.hpp"
+#include "packline/panel/export.hpp"
+#include "packline/base/limits.hpp"
+#include "packline/rules/rules.hpp"
+#include "packline/panel/workflow.hpp"
 #include "packs.hpp"
 
 using namespace packline;

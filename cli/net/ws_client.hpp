@@ -12,8 +12,8 @@
 #include <string>
 #include <string_view>
 
-#include "packline/bytes.hpp"
-#include "packline/result.hpp"
+#include "packline/base/bytes.hpp"
+#include "packline/base/result.hpp"
 
 namespace packline::net {
 

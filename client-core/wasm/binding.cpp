@@ -4,14 +4,15 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
-#include "packline/at_rest.hpp"
-#include "packline/codec.hpp"
-#include "packline/crypto.hpp"
-#include "packline/export.hpp"
-#include "packline/pack_import.hpp"
-#include "packline/sync.hpp"
-#include "packline/tablets.hpp"
-#include "packline/workflow.hpp"
+#include "packline/crypto/at_rest.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/crypto/crypto.hpp"
+#include "packline/panel/export.hpp"
+#include "packline/panel/records.hpp"
+#include "packline/panel/pack_import.hpp"
+#include "packline/sync/sync.hpp"
+#include "packline/panel/tablets.hpp"
+#include "packline/panel/workflow.hpp"
 
 using emscripten::val;
 using namespace packline;
@@ -73,24 +74,10 @@ void get(const val& o, const char* k, std::vector<std::string>& out) {
 std::uint64_t ms(double now_ms) { return static_cast<std::uint64_t>(now_ms); }
 double num(std::int64_t v) { return static_cast<double>(v); }
 
-template <class T, class F>
-val list_val(const result<std::vector<T>>& r, F&& fill) {
-  if (!r) return err_val(r.err());
-  val arr = val::array();
-  for (auto& x : *r) {
-    val o = val::object();
-    fill(o, x);
-    arr.call<void>("push", o);
-  }
-  return arr;
-}
-val done(const result<void>& r) { return r ? val::object() : err_val(r.err()); }
-val id_val(const result<std::string>& r) {
-  if (!r) return err_val(r.err());
-  val o = val::object();
-  o.set("id", *r);
-  return o;
-}
+template <class T>
+struct is_vector : std::false_type {};
+template <class T, class A>
+struct is_vector<std::vector<T, A>> : std::true_type {};
 
 val value_val(const value& v) {
   if (std::holds_alternative<std::string>(v)) return val(std::get<std::string>(v));
@@ -101,63 +88,55 @@ val value_val(const value& v) {
   return val::null();
 }
 
-void fill_meeting(val& o, const wf::meeting& m) {
-  o.set("id", m.id); o.set("title", m.title); o.set("date", m.date); o.set("time", m.time);
-  o.set("venue", m.venue); o.set("kind", m.kind); o.set("status", m.status); o.set("body", m.body);
-  o.set("chair", m.chair); o.set("viceChair", m.vice_chair); o.set("publicDeadline", m.public_deadline);
-  o.set("pack", m.pack); o.set("quorum", num(m.quorum));
+// A record (records.hpp) or a field of one as a JS value: numbers as doubles,
+// bytes as hex, an enum by its name, records as objects with their JS names.
+template <class M>
+val js_of(const M& x) {
+  if constexpr (std::is_same_v<M, std::string> || std::is_same_v<M, bool>) return val(x);
+  else if constexpr (std::is_same_v<M, bytes>) return val(to_hex(x));
+  else if constexpr (std::is_same_v<M, value>) return value_val(x);
+  else if constexpr (std::is_enum_v<M>) return val(std::string(wf::to_string(x)));
+  else if constexpr (std::is_arithmetic_v<M>) return val(static_cast<double>(x));
+  else if constexpr (is_vector<M>::value) {
+    val arr = val::array();
+    for (auto& e : x) arr.call<void>("push", js_of(e));
+    return arr;
+  } else {
+    val o = val::object();
+    records::each_field<M>([&](const auto& f) { o.set(f.js, js_of(x.*(f.member))); });
+    return o;
+  }
 }
-void fill_block_change(val& o, const wf::block_change& c) {
-  o.set("kind", c.kind); o.set("item", c.item); o.set("oldBlock", c.old_block); o.set("newBlock", c.new_block);
-  o.set("oldText", c.old_text); o.set("newText", c.new_text); o.set("page", num(c.page));
+template <class T>
+val js_of(const result<T>& r) {
+  return r ? js_of(*r) : err_val(r.err());
 }
-void fill_annotation(val& o, const wf::annotation& a) {
-  o.set("id", a.id); o.set("meeting", a.meeting); o.set("item", a.item); o.set("author", a.author);
-  o.set("kind", a.kind); o.set("body", a.body); o.set("visibility", a.visibility); o.set("priority", a.priority);
-  o.set("quote", a.quote); o.set("prefix", a.prefix); o.set("suffix", a.suffix);
-  o.set("start", num(a.start)); o.set("end", num(a.end)); o.set("createdAt", num(a.created_at));
-  o.set("editedAt", num(a.edited_at));
-  o.set("status", std::string(wf::to_string(a.status))); o.set("block", a.block); o.set("page", num(a.page));
-  o.set("curStart", num(a.cur_start)); o.set("curEnd", num(a.cur_end)); o.set("currentText", a.current_text);
-  o.set("locked", a.locked);
+
+// An input record from a JS object: a field missing or null keeps the
+// struct's default (the core's).
+template <class M>
+void read_js(const val& v, M& out) {
+  if constexpr (std::is_same_v<M, std::string> || std::is_same_v<M, bool>) out = v.as<M>();
+  else if constexpr (std::is_same_v<M, std::vector<std::string>>) out = strings_of(v);
+  else if constexpr (std::is_arithmetic_v<M>) out = static_cast<M>(v.as<double>());
+  else static_assert(sizeof(M) == 0, "no conversion from JS for this input field");
 }
-void fill_question(val& o, const wf::question& q) {
-  o.set("id", q.id); o.set("meeting", q.meeting); o.set("item", q.item); o.set("author", q.author);
-  o.set("target", q.target); o.set("section", q.section); o.set("body", q.body); o.set("status", q.status);
-  o.set("createdAt", num(q.created_at)); o.set("priority", q.priority); o.set("subparts", num(q.subparts));
-  o.set("outcome", q.outcome);
+template <class T>
+T record_of(const val& o) {
+  T x;
+  records::each_field<T>([&](const auto& f) {
+    val v = o[f.js];
+    if (!v.isUndefined() && !v.isNull()) read_js(v, x.*(f.member));
+  });
+  return x;
 }
-wf::question_draft question_draft_of(const val& o) {
-  wf::question_draft d;
-  get(o, "item", d.item); get(o, "priority", d.priority); get(o, "target", d.target);
-  get(o, "section", d.section); get(o, "body", d.body); get(o, "subparts", d.subparts);
-  return d;
-}
-void fill_consolidated(val& o, const wf::consolidated& c) {
-  o.set("id", c.id); o.set("meeting", c.meeting); o.set("position", c.position); o.set("section", c.section);
-  o.set("body", c.body); o.set("lead", c.lead); o.set("leadLabel", c.lead_label); o.set("priority", c.priority);
-  o.set("target", c.target); o.set("status", c.status); o.set("sources", strings_val(c.sources));
-  o.set("number", num(c.number));
-}
-val submission_val(const wf::submission& s) {
+
+val done(const result<void>& r) { return r ? val::object() : err_val(r.err()); }
+val id_val(const result<std::string>& r) {
+  if (!r) return err_val(r.err());
   val o = val::object();
-  o.set("id", s.id); o.set("meeting", s.meeting); o.set("name", s.name); o.set("kind", s.kind); o.set("body", s.body);
-  o.set("words", num(s.words)); o.set("receivedAt", num(s.received_at)); o.set("accepted", s.accepted);
-  o.set("reason", s.reason);
+  o.set("id", *r);
   return o;
-}
-wf::kloe kloe_of(const val& o) {
-  wf::kloe k;
-  get(o, "id", k.id); get(o, "priority", k.priority); get(o, "topic", k.topic); get(o, "owner", k.owner);
-  get(o, "bullets", k.bullets); get(o, "targetMeeting", k.target_meeting); get(o, "approach", k.approach);
-  get(o, "status", k.status);
-  return k;
-}
-wf::consolidated_draft consolidated_of(const val& o) {
-  wf::consolidated_draft c;
-  get(o, "meeting", c.meeting); get(o, "sources", c.sources); get(o, "body", c.body); get(o, "section", c.section);
-  get(o, "lead", c.lead); get(o, "leadLabel", c.lead_label); get(o, "priority", c.priority); get(o, "target", c.target);
-  return c;
 }
 
 // A JS progress callback (stage, done, total), or none.
@@ -166,52 +145,6 @@ pack::progress_fn progress_of(const val& f) {
   return [f](std::string_view stage, std::size_t d, std::size_t t) {
     f(std::string(stage), static_cast<double>(d), static_cast<double>(t));
   };
-}
-
-val plan_val(const wf::import_plan& plan) {
-  val o = val::object();
-  val ms = val::array();
-  for (auto& m : plan.members) {
-    val x = val::object();
-    x.set("name", m.name); x.set("role", m.role); x.set("member", m.member); x.set("note", m.note);
-    ms.call<void>("push", x);
-  }
-  val ps = val::array();
-  for (auto& p : plan.priorities) {
-    val x = val::object();
-    x.set("number", num(p.number)); x.set("title", p.title); x.set("priority", p.priority);
-    ps.call<void>("push", x);
-  }
-  val cs = val::array();
-  for (auto& c : plan.corrections) {
-    val x = val::object();
-    x.set("item", c.item); x.set("number", c.number); x.set("title", c.title); x.set("field", c.field);
-    x.set("value", c.value); x.set("what", c.what); x.set("note", c.note);
-    cs.call<void>("push", x);
-  }
-  o.set("members", ms);
-  o.set("priorities", ps);
-  o.set("corrections", cs);
-  return o;
-}
-
-val import_report_val(const result<wf::import_report>& r) {
-  if (!r) return err_val(r.err());
-  val o = val::object();
-  o.set("meeting", r->meeting); o.set("pack", r->pack); o.set("kind", r->kind); o.set("version", num(r->version));
-  o.set("items", static_cast<double>(r->items)); o.set("blocks", static_cast<double>(r->blocks));
-  o.set("changes", static_cast<double>(r->changes)); o.set("forwardPlan", static_cast<double>(r->forward_plan));
-  o.set("priorities", static_cast<double>(r->priorities)); o.set("unchanged", r->unchanged);
-  val changed = val::array();
-  for (auto& c : r->changed_blocks) { val x = val::object(); fill_block_change(x, c); changed.call<void>("push", x); }
-  o.set("changedBlocks", changed);
-  val anns = val::array();
-  for (auto& a : r->annotations) { val x = val::object(); fill_annotation(x, a); anns.call<void>("push", x); }
-  o.set("annotations", anns);
-  o.set("membersAdded", static_cast<double>(r->members));
-  o.set("corrections", static_cast<double>(r->corrections));
-  o.set("plan", plan_val(r->plan));
-  return o;
 }
 
 // The neutral form pdf.js gives (webapp/src/pdf.ts): {pages: [{text (runs
@@ -298,72 +231,21 @@ class client {
     return id_val(wf::found_panel(*r_, name, role, ms(now)));
   }
   val invite_member(const std::string& name, const std::string& role, double now, double ttl_ms) {
-    auto r = wf::invite_member(*r_, name, role, ms(now), ms(ttl_ms));
-    if (!r) return err_val(r.err());
-    val o = val::object();
-    o.set("member", r->member);
-    o.set("code", r->code);
-    return o;
+    return js_of(wf::invite_member(*r_, name, role, ms(now), ms(ttl_ms)));
   }
   std::string device_id() const { return to_hex(r_->device_id()); }
   // The clerk's tablets desk (tablets.hpp), on the admin device only.
-  val tablets(double now) {
-    auto r = packline::tablets::list(*r_, ms(now));
-    if (!r) return err_val(r.err());
-    val members = val::array();
-    for (auto& m : r->members) {
-      val o = val::object();
-      o.set("id", m.id); o.set("name", m.name); o.set("role", m.role); o.set("removed", m.removed);
-      val ts = val::array();
-      for (auto& t : m.tablets) {
-        val x = val::object();
-        x.set("device", t.device); x.set("status", t.status); x.set("joinedAt", static_cast<double>(t.joined_ms));
-        x.set("lastChangeAt", static_cast<double>(t.last_change_ms)); x.set("thisTablet", t.this_tablet);
-        ts.call<void>("push", x);
-      }
-      o.set("tablets", ts);
-      members.call<void>("push", o);
-    }
-    val invites = val::array();
-    for (auto& i : r->invites) {
-      val x = val::object();
-      x.set("id", i.id); x.set("member", i.member); x.set("name", i.name); x.set("role", i.role);
-      x.set("expiresAt", static_cast<double>(i.expires_ms)); x.set("status", i.status); x.set("device", i.device);
-      x.set("usedAt", static_cast<double>(i.used_ms));
-      invites.call<void>("push", x);
-    }
-    val o = val::object();
-    o.set("members", members);
-    o.set("invites", invites);
-    return o;
-  }
+  val tablets(double now) { return js_of(packline::tablets::list(*r_, ms(now))); }
   val revoke_tablet(const std::string& device, double now) { return done(packline::tablets::revoke(*r_, device, ms(now))); }
   val remove_member(const std::string& member, double now) {
     return done(packline::tablets::remove_member(*r_, member, ms(now)));
   }
 
   // ---- members and meetings ----
-  val members() {
-    return list_val(wf::members(*r_), [](val& o, const wf::member& m) {
-      o.set("id", m.id); o.set("name", m.name); o.set("role", m.role);
-    });
-  }
-  val meetings() { return list_val(wf::meetings(*r_), fill_meeting); }
-  val meeting_by_id(const std::string& id) {
-    auto m = wf::meeting_by_id(*r_, id);
-    if (!m) return err_val(m.err());
-    val o = val::object();
-    fill_meeting(o, *m);
-    return o;
-  }
-  val items(const std::string& meeting, bool include_removed) {
-    return list_val(wf::items(*r_, meeting, include_removed), [](val& o, const wf::agenda_item& i) {
-      o.set("id", i.id); o.set("meeting", i.meeting); o.set("number", i.number); o.set("title", i.title);
-      o.set("pages", i.pages); o.set("description", i.description); o.set("exempt", i.exempt);
-      o.set("firstPage", num(i.first_page)); o.set("lastPage", num(i.last_page));
-      o.set("document", i.document); o.set("removed", i.removed); o.set("placed", i.placed);
-    });
-  }
+  val members() { return js_of(wf::members(*r_)); }
+  val meetings() { return js_of(wf::meetings(*r_)); }
+  val meeting_by_id(const std::string& id) { return js_of(wf::meeting_by_id(*r_, id)); }
+  val items(const std::string& meeting, bool include_removed) { return js_of(wf::items(*r_, meeting, include_removed)); }
   // The clerk's corrections to an agenda.
   val add_item(const std::string& meeting, const std::string& number, const std::string& title, const std::string& after,
                double now) {
@@ -392,7 +274,7 @@ class client {
     val o = val::object();
     o.set("json", pack::preview_json(*p));
     auto plan = wf::plan_import(*r_, *p);
-    if (plan) o.set("plan", plan_val(*plan));
+    if (plan) o.set("plan", js_of(*plan));
     return o;
   }
   // What importing a structured pack (parseSource's bytes) would do to the panel.
@@ -402,7 +284,7 @@ class client {
     auto plan = wf::plan_import(*r_, *p);
     if (!plan) return err_val(plan.err());
     val o = val::object();
-    o.set("plan", plan_val(*plan));
+    o.set("plan", js_of(*plan));
     return o;
   }
   val preview_pages(const val& pages) { return preview(pack::parse_pages(strings_of(pages))); }
@@ -436,45 +318,17 @@ class client {
     o.add_members = !options["addMembers"].isUndefined() && options["addMembers"].as<bool>();
     o.add_priorities = !options["addPriorities"].isUndefined() && options["addPriorities"].as<bool>();
     o.reapply_corrections = !options["reapplyCorrections"].isUndefined() && options["reapplyCorrections"].as<bool>();
-    return import_report_val(wf::import_pack(*r_, *p, o, ms(now)));
+    return js_of(wf::import_pack(*r_, *p, o, ms(now)));
   }
-  val packs(const std::string& meeting) {
-    return list_val(wf::packs(*r_, meeting), [](val& o, const wf::pack_version& p) {
-      o.set("id", p.id); o.set("meeting", p.meeting); o.set("title", p.title); o.set("source", p.source);
-      o.set("kind", p.kind); o.set("fingerprint", p.fingerprint); o.set("version", num(p.version));
-      o.set("pages", num(p.pages)); o.set("blocks", num(p.blocks)); o.set("createdAt", num(p.created_at));
-    });
-  }
-  val blocks(const std::string& item) {
-    return list_val(wf::blocks(*r_, item), [](val& o, const wf::block_view& b) {
-      o.set("id", b.id); o.set("item", b.item); o.set("kind", b.kind); o.set("text", b.text); o.set("hash", b.hash);
-      o.set("page", num(b.page)); o.set("position", num(b.position));
-    });
-  }
-  val pack_changes(const std::string& from, const std::string& to) {
-    return list_val(wf::pack_changes(*r_, from, to), fill_block_change);
-  }
+  val packs(const std::string& meeting) { return js_of(wf::packs(*r_, meeting)); }
+  val blocks(const std::string& item) { return js_of(wf::blocks(*r_, item)); }
+  val pack_changes(const std::string& from, const std::string& to) { return js_of(wf::pack_changes(*r_, from, to)); }
   val mark_read(const std::string& pack, double now) { return done(wf::mark_read(*r_, pack, ms(now))); }
-  val changed_since_read(const std::string& meeting) {
-    auto r = wf::changed_since_read(*r_, meeting);
-    if (!r) return err_val(r.err());
-    val o = val::object();
-    o.set("meeting", r->meeting); o.set("readPack", r->read_pack); o.set("currentPack", r->current_pack);
-    o.set("readVersion", num(r->read_version)); o.set("currentVersion", num(r->current_version));
-    val changed = val::array();
-    for (auto& c : r->changed) { val x = val::object(); fill_block_change(x, c); changed.call<void>("push", x); }
-    o.set("changed", changed);
-    return o;
-  }
+  val changed_since_read(const std::string& meeting) { return js_of(wf::changed_since_read(*r_, meeting)); }
 
   // ---- annotations ----
-  val annotate(const val& a, double now) {
-    wf::annotation_draft d;
-    get(a, "block", d.block); get(a, "start", d.start); get(a, "end", d.end); get(a, "kind", d.kind);
-    get(a, "body", d.body); get(a, "visibility", d.visibility); get(a, "priority", d.priority);
-    return id_val(wf::annotate(*r_, d, ms(now)));
-  }
-  val annotations(const std::string& meeting) { return list_val(wf::annotations(*r_, meeting), fill_annotation); }
+  val annotate(const val& a, double now) { return id_val(wf::annotate(*r_, record_of<wf::annotation_draft>(a), ms(now))); }
+  val annotations(const std::string& meeting) { return js_of(wf::annotations(*r_, meeting)); }
   val edit_annotation(const std::string& id, const std::string& body, const std::string& visibility,
                       const std::string& priority, double now) {
     return done(wf::edit_annotation(*r_, id, body, visibility, priority, ms(now)));
@@ -483,23 +337,16 @@ class client {
   val restore_annotation(const std::string& id, double now) { return done(wf::restore_annotation(*r_, id, ms(now))); }
 
   // ---- questions ----
-  val questions(const std::string& meeting) { return list_val(wf::questions(*r_, meeting), fill_question); }
-  val draft_question(const val& d, double now) { return id_val(wf::draft_question(*r_, question_draft_of(d), ms(now))); }
+  val questions(const std::string& meeting) { return js_of(wf::questions(*r_, meeting)); }
+  val draft_question(const val& d, double now) { return id_val(wf::draft_question(*r_, record_of<wf::question_draft>(d), ms(now))); }
   val edit_question(const std::string& id, const val& d, double now) {
-    return done(wf::edit_question(*r_, id, question_draft_of(d), ms(now)));
+    return done(wf::edit_question(*r_, id, record_of<wf::question_draft>(d), ms(now)));
   }
   val submit_question(const std::string& id, double now) { return done(wf::submit_question(*r_, id, ms(now))); }
   val set_question_status(const std::string& id, const std::string& s, double now) {
     return done(wf::set_question_status(*r_, id, s, ms(now)));
   }
-  val rules() {
-    auto p = wf::rules_of(*r_);
-    val o = val::object();
-    o.set("questionsPerCouncillor", num(p.questions_per_councillor)); o.set("subpartsCount", p.subparts_count);
-    o.set("publicMaxWords", num(p.public_max_words)); o.set("publicPerPerson", num(p.public_per_person));
-    o.set("publicAcceptFirst", num(p.public_accept_first)); o.set("publicDeadlineRule", p.public_deadline_rule);
-    return o;
-  }
+  val rules() { return js_of(wf::rules_of(*r_)); }
   val public_deadline(const std::string& meeting) {
     auto d = wf::public_deadline(*r_, meeting);
     if (!d) return err_val(d.err());
@@ -508,78 +355,33 @@ class client {
     return o;
   }
   val record_submission(const val& d, double now) {
-    wf::submission_draft x;
-    get(d, "meeting", x.meeting); get(d, "name", x.name); get(d, "kind", x.kind); get(d, "body", x.body);
-    get(d, "receivedAt", x.received_at);
-    auto r = wf::record_submission(*r_, x, ms(now));
-    if (!r) return err_val(r.err());
-    return submission_val(*r);
+    return js_of(wf::record_submission(*r_, record_of<wf::submission_draft>(d), ms(now)));
   }
-  val submissions(const std::string& meeting) {
-    auto r = wf::submissions(*r_, meeting);
-    if (!r) return err_val(r.err());
-    val arr = val::array();
-    for (auto& s : *r) arr.call<void>("push", submission_val(s));
-    return arr;
-  }
+  val submissions(const std::string& meeting) { return js_of(wf::submissions(*r_, meeting)); }
 
   // ---- priorities and KLOEs ----
-  val priorities() {
-    return list_val(wf::priorities(*r_), [](val& o, const wf::priority& p) {
-      o.set("id", p.id); o.set("title", p.title); o.set("plan", p.plan); o.set("number", num(p.number));
-      o.set("leads", strings_val(p.leads)); o.set("sharesNotes", p.shares_notes);
-    });
-  }
+  val priorities() { return js_of(wf::priorities(*r_)); }
   val add_priority(double number, const std::string& title, double now) {
     return id_val(wf::add_priority(*r_, static_cast<std::int64_t>(number), title, ms(now)));
   }
   val set_priority_leads(const std::string& id, const val& leads, double now) {
     return done(wf::set_priority_leads(*r_, id, strings_of(leads), ms(now)));
   }
-  val kloes(const std::string& priority) {
-    return list_val(wf::kloes(*r_, priority), [](val& o, const wf::kloe& k) {
-      o.set("id", k.id); o.set("priority", k.priority); o.set("topic", k.topic); o.set("owner", k.owner);
-      o.set("bullets", k.bullets); o.set("targetMeeting", k.target_meeting); o.set("approach", k.approach);
-      o.set("status", k.status);
-    });
-  }
-  val draft_kloe(const val& k, double now) { return id_val(wf::draft_kloe(*r_, kloe_of(k), ms(now))); }
-  val edit_kloe(const val& k, double now) { return done(wf::edit_kloe(*r_, kloe_of(k), ms(now))); }
-  val forward_plan() {
-    return list_val(wf::forward_plan(*r_), [](val& o, const wf::forward_item& f) {
-      o.set("id", f.id); o.set("meetingLabel", f.meeting_label); o.set("meetingDate", f.meeting_date);
-      o.set("title", f.title); o.set("notes", f.notes); o.set("raisedBy", f.raised_by); o.set("lead", f.lead);
-      o.set("kloes", f.kloes); o.set("approach", f.approach); o.set("position", num(f.position));
-    });
-  }
+  val kloes(const std::string& priority) { return js_of(wf::kloes(*r_, priority)); }
+  val draft_kloe(const val& k, double now) { return id_val(wf::draft_kloe(*r_, record_of<wf::kloe>(k), ms(now))); }
+  val edit_kloe(const val& k, double now) { return done(wf::edit_kloe(*r_, record_of<wf::kloe>(k), ms(now))); }
+  val forward_plan() { return js_of(wf::forward_plan(*r_)); }
   // Empty fields are left as they are (workflow::edit_forward_item).
   val edit_forward_item(const val& f, double now) {
-    wf::forward_item x;
-    get(f, "id", x.id); get(f, "notes", x.notes); get(f, "lead", x.lead); get(f, "kloes", x.kloes);
-    get(f, "approach", x.approach);
-    return done(wf::edit_forward_item(*r_, x, ms(now)));
+    return done(wf::edit_forward_item(*r_, record_of<wf::forward_item>(f), ms(now)));
   }
   // Fields of a row with concurrent writes: [{field, winner, others: []}].
-  val conflicts(const std::string& table, const std::string& row_hex) {
-    bytes row = from_hex(row_hex);
-    auto r = r_->conflicts(table, row);
-    if (!r) return err_val(r.err());
-    val arr = val::array();
-    for (auto& c : *r) {
-      val o = val::object();
-      o.set("row", to_hex(c.row)); o.set("field", c.field); o.set("winner", value_val(c.winner));
-      val others = val::array();
-      for (auto& v : c.others) others.call<void>("push", value_val(v));
-      o.set("others", others);
-      arr.call<void>("push", o);
-    }
-    return arr;
-  }
+  val conflicts(const std::string& table, const std::string& row_hex) { return js_of(r_->conflicts(table, from_hex(row_hex))); }
 
   // ---- consolidation ----
-  val consolidate(const val& c, double now) { return id_val(wf::consolidate(*r_, consolidated_of(c), ms(now))); }
+  val consolidate(const val& c, double now) { return id_val(wf::consolidate(*r_, record_of<wf::consolidated_draft>(c), ms(now))); }
   val edit_consolidated(const std::string& id, const val& c, double now) {
-    return done(wf::edit_consolidated(*r_, id, consolidated_of(c), ms(now)));
+    return done(wf::edit_consolidated(*r_, id, record_of<wf::consolidated_draft>(c), ms(now)));
   }
   val split_consolidated(const std::string& id, const val& bodies, double now) {
     auto r = wf::split_consolidated(*r_, id, strings_of(bodies), ms(now));
@@ -593,14 +395,14 @@ class client {
   }
   val remove_consolidated(const std::string& id, double now) { return done(wf::remove_consolidated(*r_, id, ms(now))); }
   val unmerge(const std::string& id, bool to_group, double now) { return done(wf::unmerge(*r_, id, to_group, ms(now))); }
-  val consolidated_list(const std::string& meeting) { return list_val(wf::consolidated_list(*r_, meeting), fill_consolidated); }
+  val consolidated_list(const std::string& meeting) { return js_of(wf::consolidated_list(*r_, meeting)); }
   val group_drafts(const std::string& meeting, const val& ids, double now) {
     return id_val(wf::group_drafts(*r_, meeting, strings_of(ids), ms(now)));
   }
   val merge_group(const std::string& id, const val& c, double now) {
-    return done(wf::merge_group(*r_, id, consolidated_of(c), ms(now)));
+    return done(wf::merge_group(*r_, id, record_of<wf::consolidated_draft>(c), ms(now)));
   }
-  val groups(const std::string& meeting) { return list_val(wf::groups(*r_, meeting), fill_consolidated); }
+  val groups(const std::string& meeting) { return js_of(wf::groups(*r_, meeting)); }
   val export_list(const std::string& meeting, const std::string& format) {
     auto r = format == "html" ? exporter::html(*r_, meeting) : exporter::markdown(*r_, meeting);
     if (!r) return err_val(r.err());
@@ -613,38 +415,19 @@ class client {
   val record_response(const std::string& cq, const std::string& text, const std::string& time, bool written, double now) {
     return id_val(wf::record_response(*r_, cq, text, time, written, ms(now)));
   }
-  val responses(const std::string& meeting) {
-    return list_val(wf::responses(*r_, meeting), [](val& o, const wf::response& x) {
-      o.set("id", x.id); o.set("meeting", x.meeting); o.set("consolidated", x.consolidated); o.set("text", x.text);
-      o.set("recordingTime", x.recording_time); o.set("written", x.written);
-    });
-  }
-  val add_action(const val& a, double now) {
-    wf::action x;
-    get(a, "meeting", x.meeting); get(a, "consolidated", x.consolidated); get(a, "text", x.text);
-    get(a, "owner", x.owner); get(a, "due", x.due); get(a, "status", x.status);
-    return id_val(wf::add_action(*r_, x, ms(now)));
-  }
+  val responses(const std::string& meeting) { return js_of(wf::responses(*r_, meeting)); }
+  val add_action(const val& a, double now) { return id_val(wf::add_action(*r_, record_of<wf::action>(a), ms(now))); }
   val set_action_status(const std::string& id, const std::string& s, double now) {
     return done(wf::set_action_status(*r_, id, s, ms(now)));
   }
-  val actions(const std::string& meeting) {
-    return list_val(wf::actions(*r_, meeting), [](val& o, const wf::action& x) {
-      o.set("id", x.id); o.set("meeting", x.meeting); o.set("consolidated", x.consolidated); o.set("text", x.text);
-      o.set("owner", x.owner); o.set("due", x.due); o.set("status", x.status); o.set("carried", x.carried);
-    });
-  }
+  val actions(const std::string& meeting) { return js_of(wf::actions(*r_, meeting)); }
 
   // ---- sync ----
   double pending_count() { return static_cast<double>(r_->pending_count()); }
   std::string sync_state() const { return to_string(s_.state()); }
   val snapshot_progress() const {
     auto p = s_.snapshot_progress();
-    if (!p) return val::null();
-    val o = val::object();
-    o.set("received", static_cast<double>(p->received));
-    o.set("total", static_cast<double>(p->total));
-    return o;
+    return p ? js_of(*p) : val::null();
   }
   val on_open() { return frames_val(s_.on_open()); }
   val on_frame(const val& frame, double now_ms) {
@@ -658,12 +441,7 @@ class client {
     if (auto off = s_.take_clock_offset()) o.set("clockOffset", static_cast<double>(*off));
     return o;
   }
-  val refused_changes() {
-    return list_val(r_->refused_changes(), [](val& o, const replica::refused_change& c) {
-      o.set("serverSeq", static_cast<double>(c.server_seq)); o.set("device", to_hex(c.actor));
-      o.set("seq", static_cast<double>(c.seq)); o.set("reason", c.reason); o.set("final", c.final);
-    });
-  }
+  val refused_changes() { return js_of(r_->refused_changes()); }
   void on_close() { s_.on_close(); }
   val flush() { return frames_val(s_.flush()); }
 

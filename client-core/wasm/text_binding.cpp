@@ -4,8 +4,8 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
-#include "packline/codec.hpp"
-#include "packline/text.hpp"
+#include "packline/wire/codec.hpp"
+#include "packline/crdt/text.hpp"
 
 using emscripten::val;
 using namespace packline;

@@ -4,7 +4,7 @@
 
 #include <variant>
 
-#include "packline/codec.hpp"
+#include "packline/wire/codec.hpp"
 #include "sync_handler.hpp"
 
 namespace packline::test {

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "packline/crypto.hpp"
-#include "packline/protocol.hpp"
+#include "packline/crypto/crypto.hpp"
+#include "packline/wire/protocol.hpp"
 #include "support/server_process.hpp"
 #include "support/sync_client.hpp"
 

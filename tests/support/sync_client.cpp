@@ -3,7 +3,7 @@
 
 #include <chrono>
 
-#include "packline/limits.hpp"
+#include "packline/base/limits.hpp"
 
 namespace packline::test {
 

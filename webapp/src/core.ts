@@ -2,190 +2,24 @@
 // loader. The core owns the replica and all data logic; the page only moves
 // bytes and renders plain values. Errors come back as values, never thrown.
 
+import type {
+  Annotation, AnnotationDraft, Block, BlockChange, Conflict, Consolidated, ConsolidatedDraft, ForwardItem, ImportPlan,
+  ImportReport, Item, Kloe, Meeting, Member, NewInvite, PackVersion, PanelRules, Priority, Question, QuestionDraft,
+  Reading, RefusedChange, Response, Action, Submission, SubmissionDraft, TabletsOverview, TransferProgress,
+} from './records';
+
+// The records (Meeting, Question, ...) and error codes, written from the core's own description.
+export * from './records';
+
+// Who reads a note: its author only, the leads of a priority, or the whole panel.
+export type Visibility = Annotation['visibility'];
+
 export interface CoreError {
   code: number;
   message: string;
 }
 export type Fallible<T> = T | { error: CoreError };
 
-export interface Member {
-  id: string;
-  name: string;
-  role: string;
-}
-// The clerk's tablets desk (admin device only; client.tablets).
-export interface Tablet {
-  device: string;
-  status: 'active' | 'revoked' | 'removed';
-  joinedAt: number; // 0: the founder's own, enrolled when the panel was set up
-  lastChangeAt: number; // newest change from it this tablet holds; 0: none
-  thisTablet: boolean;
-  pending: boolean; // revoked or removed here, not yet on the server
-}
-export interface PanelMember extends Member {
-  removed: boolean;
-  pending: boolean; // removed here, not yet on the server
-  tablets: Tablet[];
-}
-export interface Invite {
-  id: string;
-  member: string;
-  name: string;
-  role: string;
-  expiresAt: number;
-  status: 'open' | 'used' | 'expired' | 'cancelled';
-  device: string; // the tablet that joined with it ('' unless used)
-  usedAt: number;
-  pending: boolean; // made here, not yet on the server: it works once it is
-}
-export interface Meeting {
-  id: string;
-  title: string;
-  date: string;
-  time: string;
-  venue: string;
-  kind: string;
-  status: string;
-  body: string;
-  chair: string;
-  viceChair: string;
-  publicDeadline: string;
-  pack: string;
-  quorum: number;
-}
-export interface Item {
-  id: string;
-  meeting: string;
-  number: string;
-  title: string;
-  pages: string;
-  description: string;
-  exempt: boolean;
-  firstPage: number;
-  lastPage: number;
-  document: string;
-  removed: boolean;
-  placed: boolean; // the clerk chose its pages in the reader
-}
-export interface Question {
-  id: string;
-  meeting: string;
-  item: string;
-  author: string;
-  target: string;
-  section: string;
-  body: string;
-  status: string;
-  createdAt: number;
-  priority: string;
-  subparts: number;
-  outcome: string;
-}
-export interface QuestionDraft {
-  item: string;
-  body: string;
-  priority?: string;
-  target?: string;
-  section?: string;
-  subparts?: number;
-}
-export interface PackVersion {
-  id: string;
-  meeting: string;
-  title: string;
-  source: string;
-  kind: string;
-  fingerprint: string;
-  version: number;
-  pages: number;
-  blocks: number;
-  createdAt: number;
-}
-export interface Block {
-  id: string;
-  item: string;
-  kind: string;
-  text: string;
-  hash: string;
-  page: number;
-  position: number;
-}
-export interface BlockChange {
-  kind: 'added' | 'removed' | 'changed';
-  item: string;
-  oldBlock: string;
-  newBlock: string;
-  oldText: string;
-  newText: string;
-  page: number;
-}
-// The signed-in member's read mark on a meeting's pack (core: workflow::changed_since_read).
-export interface Reading {
-  meeting: string;
-  readPack: string; // '' : never marked (or the mark does not open on this device)
-  currentPack: string;
-  readVersion: number;
-  currentVersion: number;
-  changed: BlockChange[]; // read version -> current; empty when current or never marked
-}
-export type Visibility = 'private' | 'priority' | 'panel';
-export interface Annotation {
-  id: string;
-  meeting: string;
-  item: string;
-  author: string;
-  kind: 'highlight' | 'note';
-  body: string;
-  visibility: Visibility;
-  priority: string;
-  quote: string;
-  prefix: string;
-  suffix: string;
-  start: number;
-  end: number;
-  createdAt: number;
-  editedAt: number; // last edit by the author; 0: never edited
-  status: 'exact' | 'moved' | 'text_changed' | 'orphaned';
-  block: string;
-  page: number;
-  curStart: number;
-  curEnd: number;
-  currentText: string;
-  locked: boolean; // shared with a priority's leads under a key this tablet does not hold: no words here
-}
-export interface AnnotationDraft {
-  block: string;
-  start: number; // UTF-8 byte offsets into the block's text
-  end: number;
-  kind: 'highlight' | 'note';
-  body: string;
-  visibility: Visibility;
-  priority: string;
-}
-export interface ImportReport {
-  meeting: string;
-  pack: string;
-  kind: string;
-  version: number;
-  items: number;
-  blocks: number;
-  changes: number;
-  forwardPlan: number;
-  priorities: number;
-  membersAdded: number;
-  corrections: number; // the clerk's earlier corrections applied again
-  plan: ImportPlan;
-  unchanged: boolean;
-  changedBlocks: BlockChange[];
-  annotations: Annotation[];
-}
-// What an import would do to the panel: matched (member/priority set) or new.
-export interface ImportPlan {
-  members: { name: string; role: string; member: string; note: string }[];
-  priorities: { number: number; title: string; priority: string }[];
-  // The clerk's corrections of earlier versions, as they would apply ('' value: nothing to apply; note says why).
-  corrections: { item: string; number: string; title: string; field: string; value: string; what: string; note: string }[];
-}
 // The import's neutral form as pdf.js reads a PDF (webapp/src/pdf.ts): per
 // page, its text runs joined by NUL and five numbers per run (x, y from the
 // top, width, size, bold 0/1), its page label; the outline with pages.
@@ -203,110 +37,6 @@ export interface ImportOptions {
   reapplyCorrections?: boolean;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
-export interface Priority {
-  id: string;
-  number: number;
-  title: string;
-  plan: string;
-  leads: string[];
-  sharesNotes: boolean; // this tablet may share a note with the priority's leads
-}
-export interface Kloe {
-  id: string;
-  priority: string;
-  topic: string;
-  owner: string;
-  bullets: string;
-  targetMeeting: string;
-  approach: string;
-  status: string;
-}
-export interface Conflict {
-  row: string;
-  field: string;
-  winner: unknown;
-  others: unknown[];
-}
-export interface Consolidated {
-  id: string;
-  meeting: string;
-  position: string;
-  section: string;
-  body: string;
-  lead: string;
-  leadLabel: string;
-  priority: string;
-  target: string;
-  status: string;
-  sources: string[];
-  number: number;
-}
-export interface ConsolidatedDraft {
-  meeting: string;
-  sources: string[];
-  body: string;
-  section?: string;
-  lead?: string;
-  leadLabel?: string;
-  priority?: string;
-  target?: string;
-}
-export interface ForwardItem {
-  id: string;
-  meetingLabel: string;
-  meetingDate: string;
-  title: string;
-  notes: string;
-  raisedBy: string;
-  lead: string;
-  kloes: string;
-  approach: string;
-  position: number;
-}
-export interface PanelRules {
-  questionsPerCouncillor: number;
-  subpartsCount: boolean;
-  publicMaxWords: number;
-  publicPerPerson: number;
-  publicAcceptFirst: number;
-  publicDeadlineRule: string;
-}
-export interface SubmissionDraft {
-  meeting: string;
-  name: string;
-  kind: 'question' | 'statement';
-  body: string;
-  receivedAt: number;
-}
-export interface Submission {
-  id: string;
-  meeting: string;
-  name: string;
-  kind: string;
-  body: string;
-  words: number;
-  receivedAt: number;
-  accepted: boolean;
-  reason: string; // why not accepted, in plain words
-}
-export interface Response {
-  id: string;
-  meeting: string;
-  consolidated: string;
-  text: string;
-  recordingTime: string;
-  written: boolean;
-}
-export interface Action {
-  id: string;
-  meeting: string;
-  consolidated: string;
-  text: string;
-  owner: string;
-  due: string;
-  status: string;
-  carried: boolean;
-}
 export type SyncState = 'offline' | 'connecting' | 'syncing' | 'synced';
 
 export interface FrameResult {
@@ -317,16 +47,6 @@ export interface FrameResult {
   rejected?: string[];
   // After a welcome from a v4 server: the server's clock minus nowMs (ms).
   clockOffset?: number;
-}
-
-// A remote change this tablet refused, kept and tried again at every welcome.
-export interface RefusedChange {
-  serverSeq: number;
-  device: string;
-  seq: number;
-  reason: string;
-  // Refused by the panel's rules, as on every tablet (not tried again).
-  final: boolean;
 }
 
 type Ok = Fallible<Record<string, never>>;
@@ -348,9 +68,9 @@ export interface Client {
   isAdmin(): boolean;
   myMember(): string;
   foundPanel(name: string, role: string, nowMs: number): Id;
-  inviteMember(name: string, role: string, nowMs: number, ttlMs: number): Fallible<{ member: string; code: string }>;
+  inviteMember(name: string, role: string, nowMs: number, ttlMs: number): Fallible<NewInvite>;
   deviceId(): string;
-  tablets(nowMs: number): Fallible<{ members: PanelMember[]; invites: Invite[] }>;
+  tablets(nowMs: number): Fallible<TabletsOverview>;
   revokeTablet(device: string, nowMs: number): Ok;
   removeMember(member: string, nowMs: number): Ok;
   members(): Fallible<Member[]>;
@@ -423,7 +143,7 @@ export interface Client {
   pendingCount(): number;
   syncState(): SyncState;
   // Bytes of the panel's snapshot downloaded so far by a new device, or null.
-  snapshotProgress(): { received: number; total: number } | null;
+  snapshotProgress(): TransferProgress | null;
   refusedChanges(): Fallible<RefusedChange[]>;
   onOpen(): Uint8Array[];
   onFrame(frame: Uint8Array, nowMs: number): FrameResult;
@@ -438,15 +158,6 @@ export interface Core {
   isSealed(bytes: Uint8Array): boolean;
   openSealedClient(bytes: Uint8Array, passphrase: string, nowMs: number): Fallible<{ client: Client }>;
 }
-
-// errc codes in client-core/include/packline/result.hpp.
-export const NOT_FOUND = 10;
-export const INVALID_ARGUMENT = 11;
-export const CORRUPT_REPLICA = 13;
-export const WRONG_PASSPHRASE = 15;
-export const NOT_MEMBER = 16;
-export const REVOKED = 17;
-export const FORBIDDEN = 20;
 
 export function isError(v: unknown): v is { error: CoreError } {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && 'error' in v
