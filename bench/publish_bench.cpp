@@ -8,10 +8,10 @@
 #include <iostream>
 #include <sstream>
 
-#include "packline/crypto.hpp"
-#include "packline/pack_import.hpp"
-#include "packline/replica.hpp"
-#include "packline/workflow.hpp"
+#include "packline/crypto/crypto.hpp"
+#include "packline/panel/pack_import.hpp"
+#include "packline/replica/replica.hpp"
+#include "packline/panel/workflow.hpp"
 
 using namespace packline;
 
