@@ -264,3 +264,19 @@ test('tablets: an expired invite and an open one are shown as such', async () =>
     await shot(page, `tablets-8-desk-${size}`);
   }
 });
+
+test('tablets: an invite made offline says it is not on the server yet, until the tablet has synced', async () => {
+  const { page, context } = clerk;
+  await context.setOffline(true);
+  await waitForHeader(page, 'Offline', 0);
+  await invite(page, 'Cllr Off Line', '7');
+  const status = page.locator('#invite-list [data-invite]', { hasText: 'Cllr Off Line' });
+  await waitForPage(page, 'the invite marked as not sent', () => [...document.querySelectorAll('#invite-list [data-invite]')]
+    .some((li) => li.textContent.includes('Cllr Off Line') && li.textContent.includes('not yet on the server')));
+  await shot(page, 'tablets-9-offline-invite');
+  await context.setOffline(false);
+  await waitForHeader(page, 'Synced', 0, 30_000);
+  await waitForPage(page, 'the invite on the server', () => [...document.querySelectorAll('#invite-list [data-invite]')]
+    .some((li) => li.textContent.includes('Cllr Off Line') && !li.textContent.includes('not yet on the server')), undefined, 30_000);
+  assert.match(await status.textContent(), /: open: not used yet, valid until /);
+});
