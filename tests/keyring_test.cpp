@@ -1035,3 +1035,40 @@ TEST_CASE("tablets: revoking and removing refuse this tablet, unknown ids and re
   CHECK(member_named(*o, b)->tablets[0].status == "removed");
   CHECK(member_named(*o, b)->removed);
 }
+
+TEST_CASE("keyring: a change sealed in a copy of the replica is adopted here, sent, and read on another tablet") {
+  panel p;
+  auto member = p.join("member");
+  REQUIRE(packline::workflow::sign_in(*p.clerk, to_hex(p.clerk_member)).ok());
+  // The publish worker's copy of the clerk's replica writes a meeting, sealed under the panel's key.
+  auto image = p.clerk->save();
+  REQUIRE(image.ok());
+  auto copy = replica::open(*image);
+  REQUIRE(copy.ok());
+  std::uint64_t from = (*copy)->next_seq();
+  bytes meeting = new_row_id();
+  REQUIRE((*copy)->commit({set("meeting", meeting, "title", std::string("MARKER-ADOPTED-MEETING"))}, t0 + 5).ok());
+  auto made = (*copy)->own_changes_from(from);
+  REQUIRE(made.ok());
+  REQUIRE(made->size() == 1);
+  CHECK_FALSE(contains(made->front(), "MARKER-ADOPTED"));  // sealed in the copy
+  REQUIRE(p.clerk->adopt_own(made->front(), t0 + 6).ok());
+  CHECK(title_of(*p.clerk, meeting) == "MARKER-ADOPTED-MEETING");
+  CHECK(p.clerk->pending_count() == 1);
+  CHECK(p.srv.sync(*p.clerk).empty());
+  CHECK(p.clerk->pending_count() == 0);
+  CHECK(p.srv.sync(*member).empty());
+  CHECK(title_of(*member, meeting) == "MARKER-ADOPTED-MEETING");
+  // The member cannot pass its own change off as the clerk's, nor the clerk adopt a member's.
+  bytes q = new_row_id();
+  auto mimage = member->save();
+  REQUIRE(mimage.ok());
+  auto mcopy = replica::open(*mimage);
+  REQUIRE(mcopy.ok());
+  std::uint64_t mfrom = (*mcopy)->next_seq();
+  REQUIRE((*mcopy)->commit({set("question", q, "author", member->my_member()), set("question", q, "status", std::string("draft"))}, t0 + 7).ok());
+  auto mmade = (*mcopy)->own_changes_from(mfrom);
+  REQUIRE(mmade.ok());
+  CHECK(p.clerk->adopt_own(mmade->front(), t0 + 8).err().code == errc::bad_state);
+  CHECK(p.clerk->rows("question", "id", q)->empty());
+}

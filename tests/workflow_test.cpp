@@ -1592,3 +1592,58 @@ TEST_CASE("workflow: the clerk's corrections made offline on two tablets converg
   CHECK(blocks.size() == n);
   CHECK(n == rep.blocks);
 }
+
+TEST_CASE("workflow: a pack published in a copy of the replica is adopted change by change, as if published here") {
+  panel p;
+  p.import(september_2026);  // a first version, published here
+  p.as(p.clerk);
+  auto revised = replace_once(september_2026, "To receive the Commissioner's report.",
+                              "To receive the Commissioner's report on the first quarter, with the forecast.");
+  // The publish worker's copy: the page's replica as save() gives it.
+  auto image = p.r->save();
+  REQUIRE(image.ok());
+  auto copy = replica::open(*image);
+  REQUIRE(copy.ok());
+  std::uint64_t from = (*copy)->next_seq();
+  CHECK(from == p.r->next_seq());
+  auto parsed = pack::parse_text(revised);
+  REQUIRE(parsed.ok());
+  wf::import_options o;
+  auto rep = wf::import_pack(**copy, *parsed, o, t0 + 1000);
+  REQUIRE(rep.ok());
+  CHECK(rep->version == 2);
+  auto made = (*copy)->own_changes_from(from);
+  REQUIRE(made.ok());
+  REQUIRE(made->size() >= 1);
+
+  // Out of order, or twice: refused, and nothing changes.
+  std::size_t pending = p.r->pending_count();
+  if (made->size() > 1) CHECK(p.r->adopt_own(made->back(), t0 + 2000).err().code == errc::bad_state);
+  CHECK(p.r->pending_count() == pending);
+  // Another device's change is not this tablet's to adopt.
+  panel other;
+  other.as(other.clerk);
+  CHECK(p.r->adopt_own(other.r->pending(1).front(), t0 + 2000).err().code == errc::bad_state);
+
+  for (auto& env : *made) REQUIRE_MESSAGE(p.r->adopt_own(env, t0 + 2000).ok(), "adopting a change of the copy");
+  CHECK(p.r->adopt_own(made->front(), t0 + 2000).err().code == errc::bad_state);
+  CHECK(p.r->pending_count() == pending + made->size());
+  CHECK(p.r->next_seq() == (*copy)->next_seq());
+  // What the members read is what the copy reads.
+  CHECK(p.r->digest() == (*copy)->digest());
+  auto packs = wf::packs(*p.r, rep->meeting);
+  REQUIRE(packs.ok());
+  CHECK(packs->size() == 2);
+  // The tablet goes on writing after the adopted changes: its next change
+  // follows them, and another replica applies all of them in order.
+  p.as(p.m1);
+  auto q = wf::draft_question(*p.r, p.item(rep->meeting, "2").id, "Is the forecast still an overspend?", t0 + 3000);
+  REQUIRE(q.ok());
+  auto all = p.r->pending(10'000);
+  auto fresh = replica::create(crypto::random_bytes(32));
+  REQUIRE(fresh.ok());
+  REQUIRE((*fresh)->set_space(p.r->space()).ok());
+  std::uint64_t seq = 0;
+  for (auto& env : all) REQUIRE((*fresh)->apply(env, ++seq, t0 + 4000).ok());
+  CHECK((*fresh)->digest() == p.r->digest());
+}

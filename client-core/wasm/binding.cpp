@@ -199,6 +199,51 @@ val parse_source(const val& src, const val& options) {
 }
 bool is_u8(const val& v) { return v.instanceof(val::global("Uint8Array")); }
 
+// What client.importPack and publishPack import: a structured pack
+// (parseSource's bytes), a source, pages or text, with the clerk's options.
+result<wf::import_report> import_into(replica& r, const val& input, const val& options, double now) {
+  auto progress = progress_of(options["onProgress"]);
+  result<pack::parsed> p = make_error(errc::invalid_argument, "no pack text was given");
+  std::string title;
+  get(options, "title", title);
+  bool supplement = !options["supplement"].isUndefined() && options["supplement"].as<bool>();
+  bool structured = !input.isString() && !input.isArray() && input.typeOf().as<std::string>() == "object";
+  if (structured && is_u8(input)) p = codec::decode_parsed(to_bytes(input));
+  else if (supplement && structured) p = pack::parse_supplement_source(source_of(input), title);
+  else if (supplement) p = pack::parse_supplement(input.as<std::string>(), title);
+  else if (structured) p = pack::parse_source(source_of(input), progress);
+  else if (input.isArray()) p = pack::parse_pages(strings_of(input), progress);
+  else if (input.isString()) p = pack::parse_text(input.as<std::string>(), progress);
+  if (!p) return p.err();
+  wf::import_options o;
+  get(options, "meeting", o.meeting_id); get(options, "source", o.source);
+  o.title = title;
+  o.progress = progress;
+  o.add_members = !options["addMembers"].isUndefined() && options["addMembers"].as<bool>();
+  o.add_priorities = !options["addPriorities"].isUndefined() && options["addPriorities"].as<bool>();
+  o.reapply_corrections = !options["reapplyCorrections"].isUndefined() && options["reapplyCorrections"].as<bool>();
+  return wf::import_pack(r, *p, o, ms(now));
+}
+
+// The webapp's publish worker: imports into a copy of the page's replica
+// (client.plainImage), off the page's thread; {report, changes} — the
+// changes the copy made, for the page's client.adoptOwn, in order — or {error}.
+val publish_pack(const val& image, const val& input, const val& options, double now) {
+  auto init = crypto::init();
+  if (!init) return err_val(init.err());
+  auto r = replica::open(to_bytes(image));
+  if (!r) return err_val(r.err());
+  std::uint64_t from = (*r)->next_seq();
+  auto rep = import_into(**r, input, options, now);
+  if (!rep) return err_val(rep.err());
+  auto made = (*r)->own_changes_from(from);
+  if (!made) return err_val(made.err());
+  val o = val::object();
+  o.set("report", js_of(*rep));
+  o.set("changes", frames_val(*made));
+  return o;
+}
+
 class client {
  public:
   explicit client(std::unique_ptr<replica> r) : r_(std::move(r)), s_(*r_) {}
@@ -212,6 +257,16 @@ class client {
     o.set("bytes", to_u8(*b));
     return o;
   }
+  // The replica as it is, never sealed: for the publish worker's copy (in
+  // memory only; save() is what goes to disk).
+  val plain_image() {
+    auto b = r_->save();
+    if (!b) return err_val(b.err());
+    val o = val::object();
+    o.set("bytes", to_u8(*b));
+    return o;
+  }
+  val adopt_own(const val& envelope, double now) { return done(r_->adopt_own(to_bytes(envelope), ms(now))); }
   val set_passphrase(const std::string& p) { return done(r_->set_passphrase(p)); }
   bool locked() { return r_->locked(); }
   // Locks the replica once its offline lease has run out; {locked} or an error.
@@ -297,29 +352,7 @@ class client {
     return preview(pack::parse_source(source_of(src), progress));
   }
   // Parses (pages: string[] one per PDF page, or text: string) and imports.
-  val import_pack(const val& input, const val& options, double now) {
-    auto progress = progress_of(options["onProgress"]);
-    result<pack::parsed> p = make_error(errc::invalid_argument, "no pack text was given");
-    std::string title;
-    get(options, "title", title);
-    bool supplement = !options["supplement"].isUndefined() && options["supplement"].as<bool>();
-    bool structured = !input.isString() && !input.isArray() && input.typeOf().as<std::string>() == "object";
-    if (structured && is_u8(input)) p = codec::decode_parsed(to_bytes(input));
-    else if (supplement && structured) p = pack::parse_supplement_source(source_of(input), title);
-    else if (supplement) p = pack::parse_supplement(input.as<std::string>(), title);
-    else if (structured) p = pack::parse_source(source_of(input), progress);
-    else if (input.isArray()) p = pack::parse_pages(strings_of(input), progress);
-    else if (input.isString()) p = pack::parse_text(input.as<std::string>(), progress);
-    if (!p) return err_val(p.err());
-    wf::import_options o;
-    get(options, "meeting", o.meeting_id); get(options, "source", o.source);
-    o.title = title;
-    o.progress = progress;
-    o.add_members = !options["addMembers"].isUndefined() && options["addMembers"].as<bool>();
-    o.add_priorities = !options["addPriorities"].isUndefined() && options["addPriorities"].as<bool>();
-    o.reapply_corrections = !options["reapplyCorrections"].isUndefined() && options["reapplyCorrections"].as<bool>();
-    return js_of(wf::import_pack(*r_, *p, o, ms(now)));
-  }
+  val import_pack(const val& input, const val& options, double now) { return js_of(import_into(*r_, input, options, now)); }
   val packs(const std::string& meeting) { return js_of(wf::packs(*r_, meeting)); }
   val blocks(const std::string& item) { return js_of(wf::blocks(*r_, item)); }
   val pack_changes(const std::string& from, const std::string& to) { return js_of(wf::pack_changes(*r_, from, to)); }
@@ -478,6 +511,8 @@ EMSCRIPTEN_BINDINGS(packline) {
   emscripten::class_<client>("Client")
       .smart_ptr<std::shared_ptr<client>>("ClientPtr")
       .function("save", &client::save)
+      .function("plainImage", &client::plain_image)
+      .function("adoptOwn", &client::adopt_own)
       .function("setPassphrase", &client::set_passphrase)
       .function("locked", &client::locked)
       .function("lockIfExpired", &client::lock_if_expired)
@@ -568,4 +603,5 @@ EMSCRIPTEN_BINDINGS(packline) {
   emscripten::function("openSealedClient", &open_sealed_client);
   emscripten::function("isSealed", &is_sealed);
   emscripten::function("parseSource", &parse_source);
+  emscripten::function("publishPack", &publish_pack);
 }

@@ -4,7 +4,8 @@
 // and submit a question; with the server down the first tablet drafts again and
 // restarts from its service worker; once the server is back the second tablet
 // has both drafts. Then a secured panel: set up with a passphrase, an invite,
-// a join on another tablet, a cold start unlocked with the passphrase.
+// a join on another tablet, a cold start unlocked with the passphrase, and a
+// pack the clerk publishes (in the import worker) reaching the member.
 // PACKLINE_ENGINES=webkit,firefox picks engines.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -17,6 +18,23 @@ const WALK_MS = 180_000;
 
 const PASSPHRASE = 'harbour lantern copper meadow';
 const MEMBER_PASSPHRASE = 'orchard violin basalt tuesday';
+// A small agenda pack the clerk publishes in the secured panel.
+const PACK = `Eastvale Police and Crime Panel
+
+Date: Thursday, 11 March 2027
+Time: 10.00 am
+Venue: Council Chamber, Eastvale
+
+A G E N D A
+
+1 APOLOGIES
+
+To receive any apologies for absence.
+
+2 BUDGET MONITORING REPORT
+
+To receive the Commissioner's report on the budget.
+`;
 const uniqueText = (p) => `${p} (${Math.random().toString(36).slice(2, 8)})`;
 
 // The first upcoming meeting's pack, then its agenda, the first item, a saved
@@ -185,6 +203,23 @@ for (const engine of wanted) {
         await member.waitFor('the member signed in again', () => document.querySelector('#who')?.textContent?.includes('Cllr Jo Bennett'), undefined, 60_000);
         await member.waitForHeader('Synced', 0);
         await member.shot('6-secured-unlocked');
+
+        // The clerk publishes a pack: in this engine's import worker, into a copy
+        // of the sealed replica, taken back change by change; the member gets it.
+        await clerk.eval((text) => {
+          const input = document.querySelector('#pack-file');
+          const files = new DataTransfer();
+          files.items.add(new File([text], 'eastvale.txt', { type: 'text/plain' }));
+          input.files = files.files;
+          input.dispatchEvent(new Event('change', { bubbles: true }));
+        }, PACK);
+        await clerk.click('button', 'Publish this pack');
+        await clerk.waitFor('the pack published', () => /^Published version 1: 2 items/.test(document.querySelector('#import-result')?.textContent ?? ''), undefined, 60_000);
+        await clerk.waitForHeader('Synced', 0);
+        await clerk.shot('7-secured-published');
+        await member.eval(() => { location.hash = '#/'; });
+        await member.waitFor('the published meeting', () => [...document.querySelectorAll('.meeting-card')]
+          .some((c) => /11 March 2027/.test(c.textContent)), undefined, 60_000);
         for (const t of [clerk, member]) assert.deepEqual(t.pageErrors(), [], `${engine} ${t.name}: no uncaught error in the page`);
       });
   });

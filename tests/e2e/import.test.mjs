@@ -3,7 +3,9 @@
 // - a PDF gives the same agenda in the browser as natively (poppler), with
 //   its outline and page labels used, evidence and confidence in the preview;
 // - a 300-page PDF is read with progress and structured within 3 s, in
-//   workers: a timer on the page keeps ticking meanwhile;
+//   workers: a timer on the page keeps ticking meanwhile; it is published in
+//   the import worker with its progress in pages, taken into the page's
+//   replica change by change, and a member's tablet gets all of it;
 // - import errors fit the clerk's screen, in plain words; a file with no
 //   agenda is imported as a document, never refused;
 // - front-sheet members are added only when the clerk ticks them, matched by
@@ -138,6 +140,46 @@ test('import: a 300-page PDF is read with progress and structured within 3 s', a
   // half a second means something long is back on it.
   assert.ok(seen.some((s) => /^Finding the agenda in 300 pages/.test(s)), 'structuring progress is shown');
   assert.ok(longest < 500 * load, `the page paused for ${Math.round(longest)} ms`);
+});
+
+test('import: the 300-page pack is published in the import worker with its progress in pages; a member gets all of it', async () => {
+  // (The preview of the last test is on the screen.)
+  const page = clerk.page;
+  const seen = [];
+  await page.exposeFunction('notePublish', (t) => seen.push(t));
+  await page.evaluate(() => {
+    new MutationObserver(() => window.notePublish(document.querySelector('#import-status')?.textContent ?? ''))
+      .observe(document.querySelector('#import-status'), { childList: true, characterData: true, subtree: true });
+    window.pticks = [];
+    window.pticker = setInterval(() => window.pticks.push(performance.now()), 20);
+  });
+  await page.getByRole('button', { name: 'Publish this pack' }).click();
+  await page.locator('#publish-progress').waitFor();
+  await page.locator('#import-result').waitFor({ timeout: 120_000 });
+  const ticks = await page.evaluate(() => {
+    clearInterval(window.pticker);
+    return window.pticks;
+  });
+  assert.match(await page.locator('#import-result').textContent(), /^Published version 1: 3 items, \d+ passages\./);
+  // The clerk saw how far it was, in pages, then as it was taken into this tablet.
+  assert.ok(seen.some((s) => /^Publishing: page \d+ of 300…/.test(s)), `publishing progress in pages: ${seen.slice(0, 5).join(' | ')}`);
+  assert.ok(seen.some((s) => /^Adding it to this tablet: \d+ of \d+…/.test(s)), 'the changes taken in, counted');
+  const longest = Math.max(...ticks.slice(1).map((t, i) => t - ticks[i]));
+  console.log(`300-page pack published in the worker; the page's longest pause meanwhile: ${Math.round(longest)} ms over ${ticks.length} ticks`);
+  await page.locator('#import-result').scrollIntoViewIfNeeded();
+  await shot(page, 'import-2-published-in-worker');
+  await waitForHeader(page, 'Synced', 0, 60_000);
+  // Another tablet gets the whole pack: it becomes current only in its last change.
+  const member = await openTablet(browser, server.url, { name: 'member', viewport: TABLET_LANDSCAPE });
+  try {
+    await signIn(member.page, 'Cllr Jo Bennett', { meeting: false });
+    const href = await page.getByRole('link', { name: 'Open the published pack' }).getAttribute('href');
+    await member.page.goto(new URL(href, member.page.url()).href);
+    await member.page.locator('.reader-items a', { hasText: /BUDGET REPORT/i }).click({ timeout: 60_000 });
+    await member.page.locator('.pack-text', { hasText: 'Paragraph 39 of page 300' }).waitFor({ timeout: 60_000 });
+  } finally {
+    await member.context.close();
+  }
 });
 
 test('import: errors fit the clerk’s screen; a file with no agenda is imported as a document', async () => {

@@ -5,6 +5,7 @@
 // IndexedDB, then flushed to the server. A view is built once per route and
 // then only updated, so incoming sync never wipes what the member is typing.
 
+import { finishAdopting } from './adopt';
 import { clockWarning, nowMs } from './clock';
 import { NOT_MEMBER, REVOKED, isError, rows, securedPanel, type Client, type CoreError, type Fallible, type Member, type Priority } from './core';
 import type { Ctx, View } from './ctx';
@@ -111,6 +112,7 @@ export class App implements Ctx {
   write<T>(what: string, call: () => Fallible<T>): { ok: T } | { error: string } {
     let r: Fallible<T>;
     try {
+      finishAdopting();  // a pack published in the worker first, so this change follows it
       r = call();
     } catch (e) {
       // The details are for support (the console), not for the member.

@@ -54,6 +54,10 @@ type Id = Fallible<{ id: string }>;
 
 export interface Client {
   save(): Fallible<{ bytes: Uint8Array }>;
+  // The replica never sealed, in memory only: the publish worker's copy (import-worker.ts).
+  plainImage(): Fallible<{ bytes: Uint8Array }>;
+  // A change the worker's copy made, taken in as if made here (only this tablet's next one).
+  adoptOwn(envelope: Uint8Array, nowMs: number): Fallible<Record<string, never>>;
   // Secured panels: sealed at rest from the next save on (Argon2id; blocks for about a second in WASM).
   setPassphrase(passphrase: string): Ok;
   // Past the panel's offline lease: the copy is put away and nothing of the panel can be read; only

@@ -172,6 +172,40 @@ result<std::uint64_t> replica::commit(std::vector<op> ops, std::uint64_t now_ms)
   return next_seq_++;
 }
 
+result<std::vector<bytes>> replica::own_changes_from(std::uint64_t seq) {
+  auto s = db_->prepare("SELECT envelope FROM change_log WHERE actor = ?1 AND seq >= ?2 ORDER BY seq");
+  if (!s) return s.err();
+  (*s)->bind(1, device_id()).bind(2, static_cast<std::int64_t>(seq));
+  std::vector<bytes> out;
+  PL_TRY(each_row(*s, [&](stmt& st) { out.push_back(st.column_blob(0)); }));
+  return out;
+}
+
+result<void> replica::adopt_own(const bytes& envelope_bytes, std::uint64_t now_ms) {
+  auto e = codec::decode_envelope(envelope_bytes);
+  if (!e) return e.err();
+  if (e->actor != device_id() || e->space != space() || e->seq != next_seq_ || e->epoch == keyring::record_epoch)
+    return make_error(errc::bad_state, "that change is not this tablet's next change");
+  PL_TRY(crypto::verify_envelope(*e));
+  auto body = open_change(*e);
+  if (!body) return body.err();
+  if (missing_dep(e->actor, e->seq, *body))
+    return make_error(errc::bad_state, "that change depends on one this tablet does not have");
+  // Its characters' ids are this device's: typing here goes on after them.
+  std::uint64_t counter = text_counter_;
+  for (const op& o : body->ops)
+    if (o.kind == op_kind::text_insert && (o.text.id.actor.empty() || o.text.id.actor == e->actor))
+      counter = std::max<std::uint64_t>(counter, (o.text.id.seq & counter_mask) + utf8_to_u32(o.text.content).size());
+  PL_TRY(check_remote(*e, *body));  // the panel's rules, as for any change (refused here: nothing is kept)
+  PL_TRY(apply_change(*e, envelope_bytes, *body, 0, now_ms, true));  // pending, as commit() logs it
+  ++next_seq_;
+  if (counter != text_counter_) {
+    text_counter_ = counter;
+    PL_TRY(meta_set(*db_, "text_counter", static_cast<std::int64_t>(text_counter_)));
+  }
+  return {};
+}
+
 // Every change of `actor` up to the returned seq is known (applied, or
 // covered by our snapshot): worked out once per actor from the tables, then
 // moved on as its next changes apply (note_applied). Known changes are never
@@ -231,7 +265,7 @@ std::optional<change_ref> replica::missing_dep(const bytes& actor, std::uint64_t
 }
 
 result<void> replica::apply_change(const envelope& e, const bytes& env_bytes, change_body& body, std::uint64_t server_seq,
-                                   std::uint64_t now_ms) {
+                                   std::uint64_t now_ms, bool own) {
   clock_.observe(body.hlc, now_ms);  // never a reason to refuse: see "How replicas converge"
   if (auto ok = check_remote(e, body); !ok) {  // the panel's rules: known, ops not applied
     PL_TRY(record_refused(e, env_bytes, server_seq));
@@ -244,9 +278,11 @@ result<void> replica::apply_change(const envelope& e, const bytes& env_bytes, ch
     if (!ins) return ins.err();
     if (!del_head) return del_head.err();
     if (!add_head) return add_head.err();
-    PL_TRY((*ins)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).bind(3, static_cast<std::int64_t>(body.hlc.wall_ms))
-               .bind(4, static_cast<std::int64_t>(body.hlc.counter)).bind_ref(5, env_bytes)
-               .bind(6, static_cast<std::int64_t>(server_seq)).run());
+    (*ins)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq)).bind(3, static_cast<std::int64_t>(body.hlc.wall_ms))
+        .bind(4, static_cast<std::int64_t>(body.hlc.counter)).bind_ref(5, env_bytes);
+    if (own) (*ins)->bind_null(6);  // this device's own change, not yet on the server (adopt_own)
+    else (*ins)->bind(6, static_cast<std::int64_t>(server_seq));
+    PL_TRY((*ins)->run());
     PL_TRY(apply_ops(body, e.actor));
     for (const change_ref& d : body.deps) PL_TRY((*del_head)->bind(1, d.actor).bind(2, static_cast<std::int64_t>(d.seq)).run());
     PL_TRY((*del_head)->bind(1, e.actor).bind(2, static_cast<std::int64_t>(e.seq - 1)).run());

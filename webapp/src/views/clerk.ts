@@ -9,11 +9,12 @@
 // Parsing, versioning, invites and every rule are the core's.
 
 import { nowMs } from '../clock';
-import { rows, securedPanel, type ImportPlan, type ImportReport, type Meeting } from '../core';
+import { isError, rows, securedPanel, type ImportOptions, type ImportPlan, type ImportReport, type Meeting } from '../core';
 import { failed, isChair, type Ctx, type View } from '../ctx';
 import { h, replaceChildren, showRefusal, userText } from '../dom';
 import { dateLabel, roleLabel, statusLabel } from '../labels';
-import { structure, warmUp } from '../structure';
+import { adoptAll } from '../adopt';
+import { publish as publishInWorker, structure, warmUp } from '../structure';
 import { pickMeeting } from './board';
 import { ForwardPlan } from './forwardplan';
 import { PublicSubmissions } from './submissions';
@@ -68,6 +69,7 @@ export class ClerkView implements View {
   private readonly refused = h('div', { id: 'refused-changes' });
   private readonly error = h('p', { class: 'error', role: 'alert', id: 'clerk-error' });
   private input: string | Uint8Array | null = null;
+  private pages = 0;  // the previewed pack's, for the publishing progress
   private plan: ImportPlan | null = null;
   private supplementTitle = '';
   private readonly addMembers = h('input', { type: 'checkbox', id: 'import-add-members' });
@@ -343,6 +345,7 @@ export class ClerkView implements View {
     const corrections = plan.corrections ?? [];
     const toApply = corrections.filter((c) => c.value);
     this.reapply.checked = toApply.length > 0;
+    this.pages = p.pages ?? 0;
     replaceChildren(this.preview,
       h('h3', {}, 'What the pack contains'),
       p.kind === 'supplement' ? h('p', { class: 'notice', id: 'preview-supplement' },
@@ -393,13 +396,19 @@ export class ClerkView implements View {
     const input = this.input;
     if (!input) return;
     this.input = null;  // one publish per file, however often the button is pressed
-    this.importStatus.textContent = 'Publishing…';
-    // The core's write runs on this thread: the status is painted first.
-    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-    const r = this.ctx.write('The pack was not published', () => this.ctx.client.importPack(input,
-      { source: this.source, addMembers: this.addMembers.checked, addPriorities: this.addPriorities.checked,
-        reapplyCorrections: this.reapply.checked,
-        ...(this.importInto.value ? { supplement: true, meeting: this.importInto.value, title: this.supplementTitle } : {}) }, nowMs()));
+    const options: ImportOptions = {
+      source: this.source, addMembers: this.addMembers.checked, addPriorities: this.addPriorities.checked,
+      reapplyCorrections: this.reapply.checked,
+      ...(this.importInto.value ? { supplement: true, meeting: this.importInto.value, title: this.supplementTitle } : {}),
+    };
+    const bar = h('progress', { id: 'publish-progress', max: '1', value: '0', 'aria-label': 'Publishing the pack' }) as HTMLProgressElement;
+    const note = h('span', { id: 'publish-note' }, 'Publishing…');
+    replaceChildren(this.importStatus, h('p', {}, note), bar);
+    const show = (fraction: number, text: string) => {
+      bar.value = fraction;
+      note.textContent = text;
+    };
+    const r = await this.publishOffPage(input, options, show) ?? await this.publishHere(input, options);
     if (failed(r)) {
       this.input = input;
       this.importStatus.textContent = '';
@@ -421,6 +430,35 @@ export class ClerkView implements View {
         (rep.annotations.length ? ` Members’ annotations: ${[...statuses].map(([s, n]) => `${n} ${s.replace('_', ' ')}`).join(', ')}.` : '')),
     h('p', {}, h('a', { href: `#/read/${rep.meeting}` }, 'Open the published pack')));
     this.meetingId = rep.meeting;
+  }
+
+  // Published in the import worker, on a copy of this tablet's replica; the
+  // changes it made are then taken in here a few at a time. The clerk can
+  // keep reading (and writing) meanwhile. null: the worker could not, so it
+  // is done here.
+  private async publishOffPage(input: string | Uint8Array, options: ImportOptions, show: (f: number, text: string) => void):
+    Promise<{ ok: ImportReport } | { error: string } | null> {
+    const image = this.ctx.client.plainImage();
+    if (isError(image)) return null;
+    const pages = this.pages;
+    const w = await publishInWorker(image.bytes, input, options, nowMs(), (done, total) => {
+      const page = pages ? Math.max(1, Math.round((pages * done) / Math.max(1, total))) : 0;
+      show(total ? (0.9 * done) / total : 0, pages ? `Publishing: page ${page} of ${pages}…` : `Publishing: ${done} of ${total} passages…`);
+    });
+    if ('error' in w) return { error: `The pack was not published: ${w.error}` };
+    const { adopted, error } = await adoptAll(this.ctx.client, w.changes, (done, total) =>
+      show(0.9 + (0.1 * done) / Math.max(1, total), `Adding it to this tablet: ${done} of ${total}…`));
+    if (error !== null && adopted === 0) return null;  // this tablet wrote meanwhile: published here instead
+    // Saved, sent and shown, as after any write.
+    const saved = this.ctx.write('The pack was not published', () => ({}));
+    if (error !== null) return { error: `The pack was only partly published on this tablet (${error}). Publish it again.` };
+    return failed(saved) ? saved : { ok: w.report };
+  }
+
+  // On this thread: the status is painted first.
+  private async publishHere(input: string | Uint8Array, options: ImportOptions): Promise<{ ok: ImportReport } | { error: string }> {
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    return this.ctx.write('The pack was not published', () => this.ctx.client.importPack(input, options, nowMs()));
   }
 
   // ---- answers and actions ---------------------------------------------------

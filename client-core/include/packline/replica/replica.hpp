@@ -72,6 +72,17 @@ class replica {
   // Local transaction: assigns seq, HLC, deps and each set's pred, signs,
   // logs as pending, applies. Writing a field that has conflicts resolves them.
   result<std::uint64_t> commit(std::vector<op> ops, std::uint64_t now_ms);
+  // Long work off the page's thread: a copy of this replica (save()'s image,
+  // opened elsewhere, e.g. in the webapp's publish worker) commits changes;
+  // own_changes_from(next_seq()) are those changes' envelopes, and
+  // adopt_own() takes each back here as if commit() had made it: logged as
+  // pending, applied, the clock and text counters moved on. Only this
+  // device's next change is adopted, and only when everything it depends on
+  // is here; anything else is errc::bad_state (the caller then does the work
+  // here instead), and nothing changes.
+  std::uint64_t next_seq() const { return next_seq_; }
+  result<std::vector<bytes>> own_changes_from(std::uint64_t seq);
+  result<void> adopt_own(const bytes& envelope_bytes, std::uint64_t now_ms);
 
   // Long text (text CRDT; long_text() fields only): replace `del` code points at `pos` with `insert`.
   result<std::uint64_t> edit_text(const std::string& table, const bytes& row, const std::string& field,
@@ -400,8 +411,9 @@ class replica {
   void note_applied(const bytes& actor, std::uint64_t seq);
   // The first causal predecessor not applied yet, if any.
   std::optional<change_ref> missing_dep(const bytes& actor, std::uint64_t seq, const change_body& body);
+  // own: this device's change made in a copy (adopt_own), logged as pending.
   result<void> apply_change(const envelope& e, const bytes& env_bytes, change_body& body,
-                            std::uint64_t server_seq, std::uint64_t now_ms);
+                            std::uint64_t server_seq, std::uint64_t now_ms, bool own = false);
   result<void> drain_waiting(const bytes& actor, std::uint64_t seq, std::uint64_t now_ms);
   result<std::vector<change_ref>> heads();
   // Secured panels (replica_keys.cpp).
