@@ -57,20 +57,6 @@ std::vector<std::string> strings_of(const val& arr) {
   return out;
 }
 
-// Optional fields of a JS object: missing or null keeps the struct's default.
-void get(const val& o, const char* k, std::string& out) {
-  val v = o[k];
-  if (!v.isUndefined() && !v.isNull()) out = v.as<std::string>();
-}
-void get(const val& o, const char* k, std::int64_t& out) {
-  val v = o[k];
-  if (!v.isUndefined() && !v.isNull()) out = static_cast<std::int64_t>(v.as<double>());
-}
-void get(const val& o, const char* k, std::vector<std::string>& out) {
-  val v = o[k];
-  if (!v.isUndefined() && !v.isNull()) out = strings_of(v);
-}
-
 std::uint64_t ms(double now_ms) { return static_cast<std::uint64_t>(now_ms); }
 double num(std::int64_t v) { return static_cast<double>(v); }
 
@@ -112,10 +98,12 @@ val js_of(const result<T>& r) {
   return r ? js_of(*r) : err_val(r.err());
 }
 
-// An input record from a JS object: a field missing or null keeps the
-// struct's default (the core's).
+// An optional field of a JS object (an input record's, an options object's):
+// missing or null keeps the struct's default (the core's).
 template <class M>
-void read_js(const val& v, M& out) {
+void get(const val& o, const char* k, M& out) {
+  val v = o[k];
+  if (v.isUndefined() || v.isNull()) return;
   if constexpr (std::is_same_v<M, std::string> || std::is_same_v<M, bool>) out = v.as<M>();
   else if constexpr (std::is_same_v<M, std::vector<std::string>>) out = strings_of(v);
   else if constexpr (std::is_arithmetic_v<M>) out = static_cast<M>(v.as<double>());
@@ -124,10 +112,7 @@ void read_js(const val& v, M& out) {
 template <class T>
 T record_of(const val& o) {
   T x;
-  records::each_field<T>([&](const auto& f) {
-    val v = o[f.js];
-    if (!v.isUndefined() && !v.isNull()) read_js(v, x.*(f.member));
-  });
+  records::each_field<T>([&](const auto& f) { get(o, f.js, x.*(f.member)); });
   return x;
 }
 
@@ -189,7 +174,8 @@ val parse_source(const val& src, const val& options) {
   auto progress = progress_of(options["onProgress"]);
   std::string title;
   get(options, "title", title);
-  bool supplement = !options["supplement"].isUndefined() && options["supplement"].as<bool>();
+  bool supplement = false;
+  get(options, "supplement", supplement);
   auto p = supplement ? pack::parse_supplement_source(source_of(src), title) : pack::parse_source(source_of(src), progress);
   if (!p) return err_val(p.err());
   val o = val::object();
@@ -206,7 +192,8 @@ result<wf::import_report> import_into(replica& r, const val& input, const val& o
   result<pack::parsed> p = make_error(errc::invalid_argument, "no pack text was given");
   std::string title;
   get(options, "title", title);
-  bool supplement = !options["supplement"].isUndefined() && options["supplement"].as<bool>();
+  bool supplement = false;
+  get(options, "supplement", supplement);
   bool structured = !input.isString() && !input.isArray() && input.typeOf().as<std::string>() == "object";
   if (structured && is_u8(input)) p = codec::decode_parsed(to_bytes(input));
   else if (supplement && structured) p = pack::parse_supplement_source(source_of(input), title);
@@ -219,9 +206,9 @@ result<wf::import_report> import_into(replica& r, const val& input, const val& o
   get(options, "meeting", o.meeting_id); get(options, "source", o.source);
   o.title = title;
   o.progress = progress;
-  o.add_members = !options["addMembers"].isUndefined() && options["addMembers"].as<bool>();
-  o.add_priorities = !options["addPriorities"].isUndefined() && options["addPriorities"].as<bool>();
-  o.reapply_corrections = !options["reapplyCorrections"].isUndefined() && options["reapplyCorrections"].as<bool>();
+  get(options, "addMembers", o.add_members);
+  get(options, "addPriorities", o.add_priorities);
+  get(options, "reapplyCorrections", o.reapply_corrections);
   return wf::import_pack(r, *p, o, ms(now));
 }
 
@@ -347,7 +334,9 @@ class client {
   val preview_supplement(const std::string& text) { return preview(pack::parse_supplement(text)); }
   val preview_source(const val& src, const val& options) {
     auto progress = progress_of(options["onProgress"]);
-    if (!options["supplement"].isUndefined() && options["supplement"].as<bool>())
+    bool supplement = false;
+    get(options, "supplement", supplement);
+    if (supplement)
       return preview(pack::parse_supplement_source(source_of(src)));
     return preview(pack::parse_source(source_of(src), progress));
   }
