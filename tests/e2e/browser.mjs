@@ -116,12 +116,22 @@ export function listedQuestions(page) {
 }
 
 // The demo members offered on the sign-in screen: [{name, role}].
+// (The screen drawn before the core shows the same list with its buttons
+// disabled, and is replaced once the core is ready: wait for the app's own.)
 export async function demoMembers(page) {
-  await page.getByRole('button', { name: /^Sign in as / }).first().waitFor({ timeout: WAIT_MS });
-  return page.locator('.member-list li').evaluateAll((lis) => lis.map((li) => ({
-    name: (li.querySelector('button')?.textContent ?? '').replace(/^Sign in as /, ''),
-    role: li.querySelector('.role')?.textContent ?? '',
-  })));
+  let members = [];
+  await waitForPage(page, 'the sign-in list, ready', () => {
+    const lis = [...document.querySelectorAll('.member-list li')];
+    return lis.length > 0 && lis.every((li) => li.querySelector('button') && !li.querySelector('button').disabled);
+  });
+  for (let attempt = 0; members.length === 0 && attempt < 10; attempt++) {
+    if (attempt) await page.waitForTimeout(100);
+    members = await page.locator('.member-list li').evaluateAll((lis) => lis.map((li) => ({
+      name: (li.querySelector('button')?.textContent ?? '').replace(/^Sign in as /, ''),
+      role: li.querySelector('.role')?.textContent ?? '',
+    })));
+  }
+  return members;
 }
 
 // Members who draft questions (not the clerk or officers), in sign-in order.
